@@ -1,0 +1,62 @@
+import type { ColumnType, Dialect, FileReadSpec } from "../engine.js";
+
+const TYPES: Record<ColumnType, string> = {
+  string: "VARCHAR",
+  integer: "BIGINT",
+  number: "DOUBLE",
+  boolean: "BOOLEAN",
+  date: "DATE",
+  timestamp: "TIMESTAMP",
+  json: "JSON",
+};
+
+function lit(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
+/** DuckDB's SQL: the only place that knows its functions and file readers. */
+export const duckdbDialect: Dialect = {
+  name: "duckdb",
+  quoteIdent: (name) => `"${name.replaceAll('"', '""')}"`,
+  typeOf: (type) => TYPES[type],
+  literal: lit,
+  readFileAsText(spec: FileReadSpec): string {
+    const path = lit(spec.path);
+    switch (spec.format) {
+      case "csv": {
+        const opts = ["all_varchar = true", "null_padding = true", "strict_mode = false"];
+        if (spec.delimiter !== undefined) opts.push(`delim = ${lit(spec.delimiter)}`);
+        if (spec.header !== undefined) opts.push(`header = ${spec.header}`);
+        return `read_csv(${path}, ${opts.join(", ")})`;
+      }
+      case "json":
+        // Objects become columns; nested values stay JSON so that `properties` keeps its structure.
+        return `read_json(${path}, format = 'auto', maximum_depth = 1)`;
+      case "parquet":
+        return `read_parquet(${path})`;
+    }
+  },
+  readLines: (path) =>
+    `read_csv(${lit(path)}, columns = {'line': 'VARCHAR'}, delim = '\\x1f', header = false, quote = '', escape = '', strict_mode = false)`,
+  tryNumber: (e) => `TRY_CAST(trim(${e}) AS DOUBLE)`,
+  tryInteger: (e) => `TRY_CAST(trim(${e}) AS BIGINT)`,
+  tryBoolean: (e) => `TRY_CAST(trim(${e}) AS BOOLEAN)`,
+  tryTimestamp: (e, format) =>
+    format === undefined
+      ? `TRY_CAST(TRY_CAST(trim(${e}) AS TIMESTAMPTZ) AS TIMESTAMP)`
+      : `TRY_STRPTIME(trim(${e}), ${lit(format)})::TIMESTAMP`,
+  tryDate: (e, format) =>
+    format === undefined ? `TRY_CAST(trim(${e}) AS DATE)` : `TRY_STRPTIME(trim(${e}), ${lit(format)})::DATE`,
+  isJsonObject: (e) => `(json_valid(${e}) AND json_type(${e}::JSON) = 'OBJECT')`,
+  jsonObject: (pairs) =>
+    pairs.length === 0
+      ? "NULL::JSON"
+      : `json_object(${pairs.map(([k, v]) => `${lit(k)}, ${v}`).join(", ")})`,
+  jsonText: (e, key) => `json_extract_string(${e}, ${lit(`$.${key}`)})`,
+  regexMatches: (e, pattern) => `regexp_full_match(${e}, ${pattern})`,
+  regexReplace: (e, pattern, replacement) => `regexp_replace(${e}, ${pattern}, ${replacement}, 'g')`,
+  hash: (e) => `md5(${e})`,
+  splitPart: (e, pattern, index) => `regexp_split_to_array(trim(${e}), ${pattern})[${index + 1}]`,
+  copyToCsv: (query, path) => `COPY (${query}) TO ${lit(path)} (FORMAT csv, HEADER true)`,
+  copyToParquet: (query, path) => `COPY (${query}) TO ${lit(path)} (FORMAT parquet, COMPRESSION zstd)`,
+};

@@ -1,0 +1,152 @@
+import {
+  DuckDBConnection,
+  DuckDBInstance,
+  type DuckDBMaterializedResult,
+  type DuckDBValue,
+} from "@duckdb/node-api";
+import type { AppendColumn, ColumnResult, Engine, SqlValue } from "../engine.js";
+import { duckdbDialect } from "./duckdb-dialect.js";
+
+function toJs(value: unknown): unknown {
+  if (typeof value === "bigint") {
+    return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER)
+      ? Number(value)
+      : value;
+  }
+  return value;
+}
+
+function toParam(value: SqlValue): DuckDBValue {
+  return value instanceof Date ? value.toISOString() : value;
+}
+
+class DuckDBColumnResult implements ColumnResult {
+  readonly columns: readonly string[];
+  readonly rowCount: number;
+  private readonly data: unknown[][];
+  constructor(reader: DuckDBMaterializedResult) {
+    this.columns = reader.columnNames();
+    this.data = reader.getColumnsJS().map((col) => col.map(toJs));
+    this.rowCount = this.data[0]?.length ?? 0;
+  }
+  column(name: string): readonly unknown[] {
+    const i = this.columns.indexOf(name);
+    if (i < 0) throw new Error(`no column ${name} in result (${this.columns.join(", ")})`);
+    return this.data[i] ?? [];
+  }
+  rows<T>(): T[] {
+    const out: Record<string, unknown>[] = [];
+    for (let r = 0; r < this.rowCount; r++) {
+      const row: Record<string, unknown> = {};
+      this.columns.forEach((c, i) => {
+        row[c] = this.data[i]?.[r];
+      });
+      out.push(row);
+    }
+    return out as T[];
+  }
+}
+
+/** The embedded default engine: one DuckDB file (or `:memory:`). */
+export class DuckDBEngine implements Engine {
+  readonly dialect = duckdbDialect;
+  private depth = 0;
+
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly conn: DuckDBConnection,
+  ) {}
+
+  static async open(path: string): Promise<DuckDBEngine> {
+    const instance = await DuckDBInstance.create(path);
+    const conn = await instance.connect();
+    // Timestamps without an offset are UTC (DESIGN: import formats).
+    await conn.run("SET TimeZone = 'UTC'");
+    return new DuckDBEngine(instance, conn);
+  }
+
+  async run(sql: string, params?: readonly SqlValue[]): Promise<void> {
+    if (params && params.length > 0) await this.conn.run(sql, params.map(toParam));
+    else await this.conn.run(sql);
+  }
+
+  async query(sql: string, params?: readonly SqlValue[]): Promise<ColumnResult> {
+    const reader =
+      params && params.length > 0
+        ? await this.conn.runAndReadAll(sql, params.map(toParam))
+        : await this.conn.runAndReadAll(sql);
+    return new DuckDBColumnResult(reader);
+  }
+
+  async transaction<T>(work: () => Promise<T>): Promise<T> {
+    // Nested calls join the outer transaction: the outermost one decides.
+    if (this.depth > 0) return work();
+    await this.conn.run("BEGIN TRANSACTION");
+    this.depth++;
+    try {
+      const result = await work();
+      this.depth--;
+      await this.conn.run("COMMIT");
+      return result;
+    } catch (e) {
+      this.depth--;
+      await this.conn.run("ROLLBACK");
+      throw e;
+    }
+  }
+
+  async appendTemp(table: string, columns: readonly AppendColumn[]): Promise<void> {
+    const q = this.dialect.quoteIdent;
+    const defs = columns.map((c) => `${q(c.name)} ${this.dialect.typeOf(c.type)}`).join(", ");
+    await this.conn.run(`CREATE OR REPLACE TEMP TABLE ${q(table)} (${defs})`);
+    const appender = await this.conn.createAppender(table, "main", "temp");
+    const n = columns[0]?.values.length ?? 0;
+    const writers = columns.map((c) => {
+      const v = c.values;
+      switch (c.type) {
+        case "integer":
+          return (i: number) => {
+            const x = v[i];
+            if (x === null || x === undefined) appender.appendNull();
+            else appender.appendBigInt(BigInt(x as number));
+          };
+        case "number":
+          return (i: number) => {
+            const x = v[i] as number | null | undefined;
+            if (x === null || x === undefined || Number.isNaN(x)) appender.appendNull();
+            else appender.appendDouble(x);
+          };
+        case "boolean":
+          return (i: number) => {
+            const x = v[i];
+            if (x === null || x === undefined) appender.appendNull();
+            else appender.appendBoolean(Boolean(x));
+          };
+        default:
+          return (i: number) => {
+            const x = v[i];
+            if (x === null || x === undefined) appender.appendNull();
+            else appender.appendVarchar(String(x));
+          };
+      }
+    });
+    for (let i = 0; i < n; i++) {
+      for (const w of writers) w(i);
+      appender.endRow();
+    }
+    appender.closeSync();
+  }
+
+  async tableColumns(table: string): Promise<string[]> {
+    const r = await this.query(
+      "SELECT column_name FROM information_schema.columns WHERE table_name = $1 ORDER BY ordinal_position",
+      [table],
+    );
+    return r.column("column_name") as string[];
+  }
+
+  close(): void {
+    this.conn.closeSync();
+    this.instance.closeSync();
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * The engine interface: everything domain code may ask of a SQL engine. Domain modules build SQL from the
+ * dialect's helpers and pass user values as bound parameters; only `store/<engine>/` knows an engine's syntax.
+ */
+
+/** A bound parameter value. */
+export type SqlValue = string | number | bigint | boolean | null | Date;
+
+/** A query result read as columns: one array per column, all of the same length. */
+export interface ColumnResult {
+  readonly columns: readonly string[];
+  readonly rowCount: number;
+  /** Values of one column, converted to plain JS (BIGINT → number when safe, DECIMAL → number, timestamps → Date). */
+  column(name: string): readonly unknown[];
+  /** Rows as objects with the same conversions (for small results: summaries, reports). */
+  rows<T = Record<string, unknown>>(): T[];
+}
+
+/** Column types the engine-neutral schema code may ask for. */
+export type ColumnType = "string" | "integer" | "number" | "boolean" | "date" | "timestamp" | "json";
+
+/** How a file is read by the engine's own reader. */
+export interface FileReadSpec {
+  readonly path: string;
+  readonly format: "csv" | "json" | "parquet";
+  /** For CSV: the delimiter (undefined: let the engine sniff it). */
+  readonly delimiter?: string;
+  /** For CSV: whether the first line is a header (undefined: sniff). */
+  readonly header?: boolean;
+}
+
+export interface Dialect {
+  readonly name: string;
+  /** Quotes an identifier (table, column). Identifiers must also be checked against a registry before use. */
+  quoteIdent(name: string): string;
+  /** The engine's type for a neutral column type. */
+  typeOf(type: ColumnType): string;
+  /** A relation (usable after FROM) reading a whole file with every column as text. */
+  readFileAsText(spec: FileReadSpec): string;
+  /** A relation reading a text file as one column `line` (for whitespace-separated data). */
+  readLines(path: string): string;
+  /** Expression: parse text to a number, NULL when it is not one. */
+  tryNumber(expr: string): string;
+  /** Expression: parse text to a whole number, NULL when it is not one. */
+  tryInteger(expr: string): string;
+  /** Expression: parse text to a boolean, NULL when it is not one. */
+  tryBoolean(expr: string): string;
+  /** Expression: parse text to a UTC timestamp (ISO 8601, or the given strftime-style format). NULL when it fails. */
+  tryTimestamp(expr: string, format?: string): string;
+  /** Expression: parse text to a date. NULL when it fails. */
+  tryDate(expr: string, format?: string): string;
+  /** Expression: true when the text is valid JSON object. */
+  isJsonObject(expr: string): string;
+  /** Expression: a JSON object built from pairs of (key literal, value expression); NULL values are omitted. */
+  jsonObject(pairs: readonly (readonly [string, string])[]): string;
+  /** Expression: the text of a JSON object's key (NULL when absent). */
+  jsonText(expr: string, key: string): string;
+  /** Expression: does text match a regular expression (given as a SQL string literal)? */
+  regexMatches(expr: string, pattern: string): string;
+  /** Expression: replace every match of a regular expression. */
+  regexReplace(expr: string, pattern: string, replacement: string): string;
+  /** Expression: a stable hexadecimal hash of a text. */
+  hash(expr: string): string;
+  /** Expression: split text on a regular expression into a list, and take element i (0-based). */
+  splitPart(expr: string, pattern: string, index: number): string;
+  /** Statement: write the result of a query to a CSV file with a header. */
+  copyToCsv(query: string, path: string): string;
+  /** Statement: write the result of a query to a Parquet file. */
+  copyToParquet(query: string, path: string): string;
+  /** A SQL string literal (for constants in generated SQL that never come from users). */
+  literal(value: string): string;
+}
+
+/** A column appended in bulk: a name and its values (typed arrays for numbers). */
+export interface AppendColumn {
+  readonly name: string;
+  readonly type: ColumnType;
+  readonly values: ArrayLike<unknown>;
+}
+
+export interface Engine {
+  readonly dialect: Dialect;
+  /** Runs a statement (or several separated by `;` when there are no params). */
+  run(sql: string, params?: readonly SqlValue[]): Promise<void>;
+  /** Runs a query and reads its result as columns. */
+  query(sql: string, params?: readonly SqlValue[]): Promise<ColumnResult>;
+  /** Runs `work` in a transaction: committed if it returns, rolled back if it throws. */
+  transaction<T>(work: () => Promise<T>): Promise<T>;
+  /** Creates (or replaces) a temporary table and fills it from columns, fast. */
+  appendTemp(table: string, columns: readonly AppendColumn[]): Promise<void>;
+  /** The names of the columns of a table. */
+  tableColumns(table: string): Promise<string[]>;
+  close(): void;
+}

@@ -1,0 +1,176 @@
+import type { ColumnType, Engine } from "./engine.js";
+
+/** A table of the data model, in neutral column types so every engine creates the same thing. */
+interface TableDef {
+  readonly name: string;
+  readonly columns: readonly (readonly [string, ColumnType])[];
+}
+
+interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly tables: readonly TableDef[];
+}
+
+/**
+ * Versioned schema. A migration is never edited once released: add a new one. Uniqueness (customer_id,
+ * message_id, order_id + line) is enforced by the importers' anti-joins rather than engine constraints, which
+ * keeps bulk loads fast and lets identity merges rewrite customer ids freely.
+ */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: "data model: customers, identities, facts, consent ledger, registry, audit log",
+    tables: [
+      {
+        name: "customers",
+        columns: [
+          ["customer_id", "string"],
+          ["email", "string"],
+          ["phone", "string"],
+          ["first_name", "string"],
+          ["last_name", "string"],
+          ["first_seen", "timestamp"],
+          ["last_seen", "timestamp"],
+          ["created_at", "timestamp"],
+          ["updated_at", "timestamp"],
+        ],
+      },
+      {
+        name: "identities",
+        columns: [
+          ["kind", "string"],
+          ["value", "string"],
+          ["customer_id", "string"],
+          ["created_at", "timestamp"],
+        ],
+      },
+      {
+        name: "identity_merges",
+        columns: [
+          ["merged_id", "string"],
+          ["into_id", "string"],
+          ["reason", "string"],
+          ["merged_at", "timestamp"],
+        ],
+      },
+      {
+        name: "events",
+        columns: [
+          ["message_id", "string"],
+          ["customer_id", "string"],
+          ["user_id", "string"],
+          ["anonymous_id", "string"],
+          ["type", "string"],
+          ["event", "string"],
+          ["ts", "timestamp"],
+          ["properties", "json"],
+        ],
+      },
+      {
+        name: "orders",
+        columns: [
+          ["order_id", "string"],
+          ["customer_id", "string"],
+          ["source_customer_id", "string"],
+          ["ts", "timestamp"],
+          ["total", "number"],
+          ["returned", "number"],
+          ["currency", "string"],
+          ["properties", "json"],
+        ],
+      },
+      {
+        name: "order_items",
+        columns: [
+          ["order_id", "string"],
+          ["line_no", "integer"],
+          ["customer_id", "string"],
+          ["ts", "timestamp"],
+          ["sku", "string"],
+          ["category", "string"],
+          ["description", "string"],
+          ["quantity", "number"],
+          ["unit_price", "number"],
+          ["properties", "json"],
+        ],
+      },
+      {
+        name: "consents",
+        columns: [
+          ["customer_id", "string"],
+          ["source_customer_id", "string"],
+          ["purpose", "string"],
+          ["channel", "string"],
+          ["status", "string"],
+          ["source", "string"],
+          ["ts", "timestamp"],
+        ],
+      },
+      {
+        name: "survey_responses",
+        columns: [
+          ["customer_id", "string"],
+          ["source_customer_id", "string"],
+          ["survey", "string"],
+          ["question", "string"],
+          ["answer", "string"],
+          ["ts", "timestamp"],
+        ],
+      },
+      {
+        name: "trait_registry",
+        columns: [
+          ["name", "string"],
+          ["type", "string"],
+          ["category", "string"],
+          ["pii", "boolean"],
+          ["source_column", "string"],
+          ["created_at", "timestamp"],
+        ],
+      },
+      {
+        name: "import_log",
+        columns: [
+          ["kind", "string"],
+          ["file", "string"],
+          ["read", "integer"],
+          ["accepted", "integer"],
+          ["rejected", "integer"],
+          ["already_present", "integer"],
+          ["imported_at", "timestamp"],
+        ],
+      },
+      {
+        name: "audit_log",
+        columns: [
+          ["who", "string"],
+          ["what", "string"],
+          ["at", "timestamp"],
+          ["people", "integer"],
+        ],
+      },
+    ],
+  },
+];
+
+/** Brings a database to the newest schema version; each migration runs in its own transaction. */
+export async function migrate(engine: Engine): Promise<number> {
+  const d = engine.dialect;
+  await engine.run(
+    `CREATE TABLE IF NOT EXISTS schema_migrations (version ${d.typeOf("integer")}, name ${d.typeOf("string")}, applied_at ${d.typeOf("timestamp")})`,
+  );
+  const done = await engine.query("SELECT coalesce(max(version), 0) AS v FROM schema_migrations");
+  const current = Number(done.column("v")[0]);
+  for (const m of MIGRATIONS) {
+    if (m.version <= current) continue;
+    await engine.transaction(async () => {
+      for (const t of m.tables) {
+        const cols = t.columns.map(([c, ty]) => `${d.quoteIdent(c)} ${d.typeOf(ty)}`).join(", ");
+        await engine.run(`CREATE TABLE ${d.quoteIdent(t.name)} (${cols})`);
+      }
+      await engine.run("INSERT INTO schema_migrations VALUES ($1, $2, now())", [m.version, m.name]);
+    });
+  }
+  return MIGRATIONS.at(-1)?.version ?? 0;
+}
