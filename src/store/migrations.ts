@@ -32,6 +32,8 @@ export const MIGRATIONS: readonly Migration[] = [
           ["last_name", "string"],
           ["first_seen", "timestamp"],
           ["last_seen", "timestamp"],
+          // Set when a customers file described this person; NULL for people known only from facts.
+          ["profile_at", "timestamp"],
           ["created_at", "timestamp"],
           ["updated_at", "timestamp"],
         ],
