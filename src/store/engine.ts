@@ -53,6 +53,8 @@ export interface Dialect {
   isJsonObject(expr: string): string;
   /** Expression: a JSON object built from pairs of (key literal, value expression); NULL values are omitted. */
   jsonObject(pairs: readonly (readonly [string, string])[]): string;
+  /** Expression: JSON object `patch` applied to `base` (RFC 7396: keys with null values are dropped). */
+  jsonMergePatch(base: string, patch: string): string;
   /** Expression: the text of a JSON object's key (NULL when absent). */
   jsonText(expr: string, key: string): string;
   /** Expression: does text match a regular expression (given as a SQL string literal)? */
@@ -61,8 +63,16 @@ export interface Dialect {
   regexReplace(expr: string, pattern: string, replacement: string): string;
   /** Expression: a stable hexadecimal hash of a text. */
   hash(expr: string): string;
-  /** Expression: split text on a regular expression into a list, and take element i (0-based). */
+  /** Expression: trim text, split it on a regular expression, and take part i (0-based; NULL past the end). */
   splitPart(expr: string, pattern: string, index: number): string;
+  /** Expression: how many parts `splitPart` sees. */
+  countParts(expr: string, pattern: string): string;
+  /** Aggregate: the value of `value` on the row with the largest `key`. */
+  argMax(value: string, key: string): string;
+  /** Expression: any value as text. */
+  toText(expr: string): string;
+  /** A relation with the same columns as `relation`, every one cast to text. */
+  textColumns(relation: string): string;
   /** Statement: write the result of a query to a CSV file with a header. */
   copyToCsv(query: string, path: string): string;
   /** Statement: write the result of a query to a Parquet file. */

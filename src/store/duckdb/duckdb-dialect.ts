@@ -52,11 +52,18 @@ export const duckdbDialect: Dialect = {
     pairs.length === 0
       ? "NULL::JSON"
       : `json_object(${pairs.map(([k, v]) => `${lit(k)}, ${v}`).join(", ")})`,
+  jsonMergePatch: (base, patch) => `json_merge_patch(${base}, ${patch})`,
   jsonText: (e, key) => `json_extract_string(${e}, ${lit(`$.${key}`)})`,
   regexMatches: (e, pattern) => `regexp_full_match(${e}, ${pattern})`,
   regexReplace: (e, pattern, replacement) => `regexp_replace(${e}, ${pattern}, ${replacement}, 'g')`,
   hash: (e) => `md5(${e})`,
-  splitPart: (e, pattern, index) => `regexp_split_to_array(trim(${e}), ${pattern})[${index + 1}]`,
+  splitPart: (e, pattern, index) =>
+    `regexp_split_to_array(regexp_replace(${e}, '^\\s+|\\s+$', '', 'g'), ${pattern})[${index + 1}]`,
+  countParts: (e, pattern) =>
+    `len(regexp_split_to_array(regexp_replace(${e}, '^\\s+|\\s+$', '', 'g'), ${pattern}))`,
+  argMax: (value, key) => `arg_max(${value}, ${key})`,
+  toText: (e) => `CAST(${e} AS VARCHAR)`,
+  textColumns: (relation) => `(SELECT COLUMNS(*)::VARCHAR FROM ${relation})`,
   copyToCsv: (query, path) => `COPY (${query}) TO ${lit(path)} (FORMAT csv, HEADER true)`,
   copyToParquet: (query, path) => `COPY (${query}) TO ${lit(path)} (FORMAT parquet, COMPRESSION zstd)`,
 };

@@ -1,11 +1,19 @@
 import {
   DuckDBConnection,
   DuckDBInstance,
-  type DuckDBMaterializedResult,
+  type DuckDBResultReader,
   type DuckDBValue,
 } from "@duckdb/node-api";
 import type { AppendColumn, ColumnResult, Engine, SqlValue } from "../engine.js";
 import { duckdbDialect } from "./duckdb-dialect.js";
+
+/** `TESSERA_PROFILE=1` prints every statement that takes over 10 ms to stderr: where to look when slow. */
+const PROFILE = process.env.TESSERA_PROFILE === "1";
+
+function profile(sql: string, t0: number): void {
+  const ms = performance.now() - t0;
+  if (ms > 10) process.stderr.write(`[sql ${ms.toFixed(0)} ms] ${sql.replace(/\s+/g, " ").slice(0, 160)}\n`);
+}
 
 function toJs(value: unknown): unknown {
   if (typeof value === "bigint") {
@@ -24,7 +32,7 @@ class DuckDBColumnResult implements ColumnResult {
   readonly columns: readonly string[];
   readonly rowCount: number;
   private readonly data: unknown[][];
-  constructor(reader: DuckDBMaterializedResult) {
+  constructor(reader: DuckDBResultReader) {
     this.columns = reader.columnNames();
     this.data = reader.getColumnsJS().map((col) => col.map(toJs));
     this.rowCount = this.data[0]?.length ?? 0;
@@ -66,15 +74,19 @@ export class DuckDBEngine implements Engine {
   }
 
   async run(sql: string, params?: readonly SqlValue[]): Promise<void> {
+    const t0 = PROFILE ? performance.now() : 0;
     if (params && params.length > 0) await this.conn.run(sql, params.map(toParam));
     else await this.conn.run(sql);
+    if (PROFILE) profile(sql, t0);
   }
 
   async query(sql: string, params?: readonly SqlValue[]): Promise<ColumnResult> {
+    const t0 = PROFILE ? performance.now() : 0;
     const reader =
       params && params.length > 0
         ? await this.conn.runAndReadAll(sql, params.map(toParam))
         : await this.conn.runAndReadAll(sql);
+    if (PROFILE) profile(sql, t0);
     return new DuckDBColumnResult(reader);
   }
 

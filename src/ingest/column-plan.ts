@@ -1,0 +1,117 @@
+import { UserError } from "../errors.js";
+import type { ImportKind } from "./import-types.js";
+import { CANONICAL, DERIVED_WHEN_ABSENT, normalizeHeader } from "./kinds.js";
+
+/** Where a field's value comes from: a file column, and for timestamps an optional strftime format. */
+export interface FieldSource {
+  readonly column: string;
+  readonly format?: string;
+}
+
+export interface ColumnPlan {
+  /** Canonical field name → its source column. */
+  readonly fields: ReadonlyMap<string, FieldSource>;
+  /** Non-canonical columns: the file column and the trait or property name it becomes. */
+  readonly extras: readonly { readonly column: string; readonly name: string }[];
+}
+
+/** Parses one `--map target=source[:format]` value. */
+export function parseMapping(spec: string): { target: string; source: string; format?: string } {
+  const eq = spec.indexOf("=");
+  const target = spec.slice(0, eq).trim();
+  const rest = spec.slice(eq + 1);
+  if (eq <= 0 || rest.trim() === "") {
+    throw new UserError("bad-mapping", `expected target=source[:format], got "${spec}"`, "--map");
+  }
+  // The format starts at the first ":%" so that column names may contain colons.
+  const fmt = rest.indexOf(":%");
+  return fmt < 0
+    ? { target, source: rest }
+    : { target, source: rest.slice(0, fmt), format: rest.slice(fmt + 1) };
+}
+
+/** Turns a column header into a trait or property name: lower-case words joined by underscores. */
+export function toIdentifier(header: string): string {
+  const id = header
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "_")
+    .replace(/^_+|_+$/g, "");
+  if (id === "") return "column";
+  return /^[0-9]/.test(id) ? `c_${id}` : id;
+}
+
+/**
+ * Decides, for a staged file, which column feeds each canonical field (explicit `--map` first, then a header
+ * that matches the field's name ignoring case and punctuation) and what the other columns become.
+ */
+export function planColumns(kind: ImportKind, file: string, columns: readonly string[], maps: readonly string[]): ColumnPlan {
+  const canonical = CANONICAL[kind];
+  const fields = new Map<string, FieldSource>();
+  const renamed = new Map<string, string>(); // file column → extra name given by --map
+  const used = new Set<string>();
+  for (const spec of maps) {
+    const m = parseMapping(spec);
+    if (!columns.includes(m.source)) {
+      throw new UserError(
+        "unknown-column",
+        `--map ${spec}: the file has no column "${m.source}" (columns: ${columns.join(", ")})`,
+        file,
+      );
+    }
+    if (canonical.some((f) => f.name === m.target)) {
+      fields.set(m.target, m.format === undefined ? { column: m.source } : { column: m.source, format: m.format });
+    } else {
+      if (m.format !== undefined) {
+        throw new UserError("bad-mapping", `--map ${spec}: a format applies only to a canonical timestamp column`, file);
+      }
+      renamed.set(m.source, toIdentifier(m.target));
+    }
+    used.add(m.source);
+  }
+  for (const f of canonical) {
+    if (fields.has(f.name)) continue;
+    const match = columns.find((c) => !used.has(c) && normalizeHeader(c) === normalizeHeader(f.name));
+    if (match !== undefined) {
+      fields.set(f.name, { column: match });
+      used.add(match);
+    }
+  }
+  for (const [name, src] of fields) {
+    const f = canonical.find((c) => c.name === name);
+    if (src.format !== undefined && f?.type.kind !== "timestamp") {
+      throw new UserError("bad-mapping", `--map ${name}=${src.column}:${src.format}: ${name} is not a timestamp`, file);
+    }
+  }
+  const missing = canonical.filter((f) => f.required && !fields.has(f.name) && DERIVED_WHEN_ABSENT[kind] !== f.name);
+  if (missing.length > 0) {
+    const names = missing.map((f) => f.name).join(", ");
+    throw new UserError(
+      "missing-column",
+      `a ${kind} file needs the column(s) ${names}; the file has ${columns.join(", ")}. Map one with --map ${missing[0]?.name}=<column>`,
+      file,
+    );
+  }
+  if (kind === "events" && !["customer_id", "user_id", "anonymous_id"].some((n) => fields.has(n))) {
+    throw new UserError(
+      "missing-column",
+      `an events file needs customer_id, user_id or anonymous_id; the file has ${columns.join(", ")}`,
+      file,
+    );
+  }
+  const extras = columns
+    .filter((c) => !used.has(c) || renamed.has(c))
+    .map((c) => ({ column: c, name: renamed.get(c) ?? toIdentifier(c) }));
+  const seen = new Map<string, string>();
+  for (const e of extras) {
+    const other = seen.get(e.name);
+    if (other !== undefined) {
+      throw new UserError(
+        "duplicate-column",
+        `columns "${other}" and "${e.column}" would both become "${e.name}"; rename one with --map`,
+        file,
+      );
+    }
+    seen.set(e.name, e.column);
+  }
+  return { fields, extras };
+}

@@ -1,0 +1,165 @@
+import { accessSync, constants } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
+import { UserError } from "../errors.js";
+import type { Engine } from "../store/engine.js";
+import { parseCategory } from "../store/trait-registry.js";
+import { planColumns } from "./column-plan.js";
+import { RAW_TABLE, stageFile } from "./file-source.js";
+import { type IdentifierSource, resolveIdentities, ROW_CUSTOMER_TABLE } from "./identity.js";
+import type { ImportKind, ImportOptions, ImportSummary } from "./import-types.js";
+import type { LoadCounts } from "./load-counts.js";
+import { loadCustomers } from "./load-customers.js";
+import {
+  loadConsents,
+  loadEvents,
+  loadOrderLines,
+  loadOrders,
+  loadSurveyResponses,
+} from "./load-facts.js";
+import { emailKey, phoneKey } from "./normalize.js";
+import { prepareTraits } from "./traits.js";
+import { buildStage, STAGE_TABLE } from "./validate.js";
+
+export type { ImportKind, ImportOptions, ImportSummary } from "./import-types.js";
+
+/** The identifiers each kind of row carries, as SQL over the stage `s`. */
+function identifiersOf(engine: Engine, kind: ImportKind, has: (f: string) => boolean): IdentifierSource[] {
+  const d = engine.dialect;
+  const ids: IdentifierSource[] = [];
+  const add = (cond: boolean, source: IdentifierSource) => cond && ids.push(source);
+  switch (kind) {
+    case "events":
+      add(true, { kind: "user_id", expr: "coalesce(s.user_id, s.customer_id)" });
+      add(true, { kind: "anonymous_id", expr: "s.anonymous_id" });
+      // alias(previousId → userId): the earlier id is the anonymous one.
+      add(has("previous_id"), { kind: "anonymous_id", expr: "s.previous_id" });
+      // identify calls carry contact traits among their properties.
+      add(has("properties"), { kind: "email", expr: emailKey(d, d.jsonText("s.properties", "email")) });
+      break;
+    case "customers":
+      add(true, { kind: "user_id", expr: "s.customer_id" });
+      add(has("email"), { kind: "email", expr: emailKey(d, "s.email") });
+      add(has("phone"), { kind: "phone", expr: phoneKey(d, "s.phone") });
+      break;
+    case "orders":
+    case "order-lines":
+      add(true, { kind: "user_id", expr: "s.customer_id" });
+      add(has("email"), { kind: "email", expr: emailKey(d, "s.email") });
+      break;
+    default:
+      add(true, { kind: "user_id", expr: "s.customer_id" });
+  }
+  return ids;
+}
+
+/** Where rejected rows go: beside the file, or in the working directory when that folder is read-only. */
+function rejectsPathFor(file: string, explicit?: string): string {
+  if (explicit) return explicit;
+  try {
+    accessSync(dirname(resolve(file)), constants.W_OK);
+    return `${file}.rejects.csv`;
+  } catch {
+    return join(process.cwd(), `${basename(file)}.rejects.csv`);
+  }
+}
+
+async function writeRejects(engine: Engine, path: string): Promise<void> {
+  const d = engine.dialect;
+  const raw = (await engine.tableColumns(RAW_TABLE)).filter((c) => c !== "_row");
+  await engine.run(
+    d.copyToCsv(
+      `SELECT s._row AS "row", s._reject_field AS field, s._reject_reason AS reason, ${raw.map((c) => `r.${d.quoteIdent(c)}`).join(", ")}
+         FROM ${STAGE_TABLE} s JOIN ${RAW_TABLE} r ON r._row = s._row
+        WHERE s._reject_field IS NOT NULL ORDER BY s._row`,
+      path,
+    ),
+  );
+}
+
+async function firstReject(engine: Engine): Promise<string> {
+  const r = await engine.query(
+    `SELECT _row, _reject_field, _reject_reason FROM ${STAGE_TABLE} WHERE _reject_field IS NOT NULL ORDER BY _row LIMIT 1`,
+  );
+  const [row] = r.rows<{ _row: number; _reject_field: string; _reject_reason: string }>();
+  return row ? `row ${row._row}, field ${row._reject_field}: ${row._reject_reason}` : "";
+}
+
+/**
+ * Imports one file (DESIGN.md, "Import formats"; principle 7). The whole import is one transaction: every row
+ * that passes goes in once, rejected rows go to the reject file with row, field and reason, and on any
+ * failure (or any reject with `strict`) the database is left exactly as it was.
+ */
+export async function importFile(engine: Engine, opts: ImportOptions): Promise<ImportSummary> {
+  const started = performance.now();
+  const category = parseCategory(opts.category ?? "custom");
+  const notes: string[] = [];
+  const summary = await engine.transaction(async () => {
+    const staged = await stageFile(engine, opts.path, { delimiter: opts.delimiter, header: opts.header });
+    const plan = planColumns(opts.kind, opts.path, staged.columns, opts.map ?? []);
+    const traits =
+      opts.kind === "customers"
+        ? await prepareTraits(engine, opts.path, plan, category, opts.pii ?? [])
+        : { typed: [], created: [] };
+    const { rejected } = await buildStage(engine, opts.kind, plan, traits.typed);
+    let rejectsFile: string | null = null;
+    if (rejected > 0) {
+      rejectsFile = rejectsPathFor(opts.path, opts.rejectsPath);
+      await writeRejects(engine, rejectsFile);
+      if (opts.strict) {
+        throw new UserError(
+          "rows-rejected",
+          `${rejected} of ${staged.rows} rows rejected (first: ${await firstReject(engine)}); nothing was imported (--strict). Reasons in ${rejectsFile}`,
+          opts.path,
+        );
+      }
+    }
+    const resolved = await resolveIdentities(engine, `${STAGE_TABLE}`, identifiersOf(engine, opts.kind, (f) => plan.fields.has(f)), `import ${opts.kind} ${basename(opts.path)}`);
+    const counts = await load(engine, opts.kind, plan, traits.typed);
+    if (!plan.fields.has("message_id") && opts.kind === "events") notes.push("message_id derived from each row's content (the file has none)");
+    if (!plan.fields.has("order_id") && opts.kind === "orders") notes.push("order_id derived from each row's content (the file has none)");
+    if (plan.fields.has("email")) {
+      const bad = await engine.query(
+        `SELECT count(*) AS n FROM ${STAGE_TABLE} WHERE _reject_field IS NULL AND email IS NOT NULL AND NOT ${engine.dialect.regexMatches("email", "'[^@\\s]+@[^@\\s]+\\.[^@\\s]+'")}`,
+      );
+      const n = Number(bad.column("n")[0]);
+      if (n > 0) notes.push(`${n} invalid email address(es) kept and flagged: see \`tessera audit\``);
+    }
+    await engine.run(
+      "INSERT INTO import_log (kind, file, read, accepted, rejected, already_present, imported_at) VALUES ($1, $2, $3, $4, $5, $6, now())",
+      [opts.kind, resolve(opts.path), staged.rows, counts.inserted, rejected, counts.alreadyPresent],
+    );
+    await engine.run(`DROP TABLE ${RAW_TABLE}; DROP TABLE ${STAGE_TABLE}; DROP TABLE ${ROW_CUSTOMER_TABLE};`);
+    return {
+      kind: opts.kind,
+      file: opts.path,
+      read: staged.rows,
+      accepted: counts.inserted,
+      rejected,
+      alreadyPresent: counts.alreadyPresent,
+      rejectsFile,
+      newTraits: traits.created.map((t) => ({ name: t.name, type: t.type })),
+      customersCreated: resolved.created,
+      customersMerged: resolved.merged,
+      notes,
+      seconds: 0,
+    } satisfies ImportSummary;
+  });
+  return { ...summary, seconds: (performance.now() - started) / 1000 };
+}
+
+function load(engine: Engine, kind: ImportKind, plan: ReturnType<typeof planColumns>, traits: Parameters<typeof loadCustomers>[1]): Promise<LoadCounts> {
+  switch (kind) {
+    case "customers":
+      return loadCustomers(engine, traits);
+    case "events":
+      return loadEvents(engine, plan);
+    case "orders":
+      return loadOrders(engine, plan);
+    case "order-lines":
+      return loadOrderLines(engine, plan);
+    case "consents":
+      return loadConsents(engine);
+    case "survey-responses":
+      return loadSurveyResponses(engine);
+  }
+}

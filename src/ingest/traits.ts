@@ -1,0 +1,74 @@
+import { UserError } from "../errors.js";
+import type { Engine } from "../store/engine.js";
+import {
+  BUILT_IN_CUSTOMER_COLUMNS,
+  listTraits,
+  registerTrait,
+  type Trait,
+  type TraitCategory,
+  type TraitType,
+} from "../store/trait-registry.js";
+import type { ColumnPlan } from "./column-plan.js";
+import { RAW_TABLE } from "./file-source.js";
+import type { TypedExtra } from "./validate.js";
+
+/** Candidate types, narrowest first: a column takes the first one that parses every non-empty value. */
+const INFERENCE_ORDER: readonly TraitType[] = ["integer", "number", "boolean", "date", "timestamp"];
+
+/**
+ * Infers the type of each new trait column from all its values (in SQL), registers it, and returns how every
+ * extra column must parse: as its registered type for known traits, as the inferred one for new traits.
+ */
+export async function prepareTraits(
+  engine: Engine,
+  file: string,
+  plan: ColumnPlan,
+  category: TraitCategory,
+  pii: readonly string[],
+): Promise<{ typed: TypedExtra[]; created: Trait[] }> {
+  const d = engine.dialect;
+  const known = new Map((await listTraits(engine)).map((t) => [t.name, t]));
+  for (const x of plan.extras) {
+    if ((BUILT_IN_CUSTOMER_COLUMNS as readonly string[]).includes(x.name)) {
+      throw new UserError(
+        "reserved-column",
+        `column "${x.column}" would become the trait "${x.name}", which is a built-in field; rename it with --map <trait>=${x.column}`,
+        file,
+      );
+    }
+  }
+  const fresh = plan.extras.filter((x) => !known.has(x.name));
+  const typed: TypedExtra[] = [];
+  const created: Trait[] = [];
+  if (fresh.length > 0) {
+    const parsers: Record<TraitType, (e: string) => string> = {
+      integer: d.tryInteger,
+      number: d.tryNumber,
+      boolean: d.tryBoolean,
+      date: (e) => d.tryDate(e),
+      timestamp: (e) => d.tryTimestamp(e),
+      string: (e) => e,
+    };
+    const counts = fresh.flatMap((x, i) => {
+      const raw = `NULLIF(trim(${d.quoteIdent(x.column)}), '')`;
+      return [
+        `count(${raw}) AS n${i}`,
+        ...INFERENCE_ORDER.map((t) => `count(${parsers[t](raw)}) AS ${t}${i}`),
+      ];
+    });
+    const r = (await engine.query(`SELECT ${counts.join(", ")} FROM ${RAW_TABLE}`)).rows()[0] ?? {};
+    for (const [i, x] of fresh.entries()) {
+      const filled = Number(r[`n${i}`]);
+      // An empty column says nothing about its type: it stays text until values arrive.
+      const type = filled === 0 ? "string" : (INFERENCE_ORDER.find((t) => Number(r[`${t}${i}`]) === filled) ?? "string");
+      const trait: Trait = { name: x.name, type, category, pii: pii.includes(x.name), sourceColumn: x.column };
+      await registerTrait(engine, trait);
+      created.push(trait);
+    }
+  }
+  for (const x of plan.extras) {
+    const t = known.get(x.name) ?? created.find((c) => c.name === x.name);
+    if (t) typed.push({ name: t.name, column: x.column, type: t.type });
+  }
+  return { typed, created };
+}

@@ -1,0 +1,173 @@
+import type { ColumnType, Dialect, Engine } from "../store/engine.js";
+import type { ColumnPlan } from "./column-plan.js";
+import { RAW_TABLE } from "./file-source.js";
+import type { ImportKind } from "./import-types.js";
+import { CANONICAL, type CanonicalField } from "./kinds.js";
+
+/** The typed staging table: `_row`, one typed column per canonical field, `x_<name>` per extra, and the verdict. */
+export const STAGE_TABLE = "_import_stage";
+
+/** An extra column that must parse as a trait type (customers' registered traits). */
+export interface TypedExtra {
+  readonly name: string;
+  readonly column: string;
+  readonly type: ColumnType;
+}
+
+interface Check {
+  readonly field: string;
+  readonly failed: string; // SQL condition over the inner select
+  readonly reason: string; // SQL text expression
+}
+
+// Checks read parsed values as p.<field> and the file's text as r.<column>: the two may share a name.
+const text = (d: Dialect, col: string) => `NULLIF(trim(r.${d.quoteIdent(col)}), '')`;
+
+/** Parses one canonical field; returns its SQL expression and the checks on it. */
+function parseField(d: Dialect, f: CanonicalField, col: string | undefined, format?: string): [string, Check[]] {
+  const q = d.quoteIdent;
+  if (col === undefined) {
+    const dflt = f.type.kind === "enum" && f.type.default !== undefined ? d.literal(f.type.default) : "NULL";
+    return [`${dflt}::${d.typeOf(typeOfField(f))}`, []];
+  }
+  const raw = text(d, col);
+  const name = `p.${q(f.name)}`;
+  const checks: Check[] = [];
+  if (f.required) {
+    checks.push({ field: f.name, failed: `${name} IS NULL AND ${raw} IS NULL`, reason: "'missing required value'" });
+  }
+  const bad = (what: string): Check => ({
+    field: f.name,
+    failed: `${name} IS NULL AND ${raw} IS NOT NULL`,
+    reason: `${d.literal(`${what}: `)} || ${raw}`,
+  });
+  switch (f.type.kind) {
+    case "string":
+    case "email":
+    case "phone":
+      return [raw, checks];
+    case "id":
+      // Spreadsheet exports write numeric ids as floats ("17850.0"); the id is the integer.
+      return [d.regexReplace(raw, "'^([0-9]+)\\.0+$'", "'\\1'"), checks];
+    case "number":
+      return [d.tryNumber(raw), [...checks, bad("not a number")]];
+    case "timestamp": {
+      const hint = format === undefined ? "not an ISO 8601 timestamp" : `does not match the format ${format}`;
+      return [d.tryTimestamp(raw, format), [...checks, bad(hint)]];
+    }
+    case "json-object":
+      return [
+        `CASE WHEN ${d.isJsonObject(raw)} THEN ${raw} END`,
+        [...checks, bad("not a JSON object")],
+      ];
+    case "enum": {
+      const values = f.type.values;
+      const inList = values.map((v) => d.literal(v)).join(", ");
+      const dflt = f.type.default === undefined ? "NULL" : d.literal(f.type.default);
+      return [
+        `CASE WHEN lower(${raw}) IN (${inList}) THEN lower(${raw}) WHEN ${raw} IS NULL THEN ${dflt} END`,
+        [...checks, bad(`unknown ${f.name} (expected ${values.join(", ")})`)],
+      ];
+    }
+  }
+}
+
+function typeOfField(f: CanonicalField): ColumnType {
+  switch (f.type.kind) {
+    case "number":
+      return "number";
+    case "timestamp":
+      return "timestamp";
+    default:
+      return "string";
+  }
+}
+
+function parseTyped(d: Dialect, raw: string, type: ColumnType): string {
+  switch (type) {
+    case "integer":
+      return d.tryInteger(raw);
+    case "number":
+      return d.tryNumber(raw);
+    case "boolean":
+      return d.tryBoolean(raw);
+    case "date":
+      return d.tryDate(raw);
+    case "timestamp":
+      return d.tryTimestamp(raw);
+    default:
+      return raw;
+  }
+}
+
+/** Row checks that involve several fields. */
+function rowChecks(kind: ImportKind, d: Dialect): Check[] {
+  const q = (n: string) => `p.${d.quoteIdent(n)}`;
+  if (kind === "events") {
+    return [
+      {
+        field: "event",
+        failed: `${q("event")} IS NULL AND ${q("type")} = 'track'`,
+        reason: "'missing event name (required for track events)'",
+      },
+      {
+        field: "customer_id",
+        failed: `${q("customer_id")} IS NULL AND ${q("user_id")} IS NULL AND ${q("anonymous_id")} IS NULL`,
+        reason: "'no customer_id, user_id or anonymous_id'",
+      },
+    ];
+  }
+  return [];
+}
+
+/**
+ * Builds STAGE_TABLE from the raw staged file: every field parsed in SQL, and for each row the first failing
+ * check as `_reject_field` / `_reject_reason` (NULL when the row is good).
+ */
+export async function buildStage(
+  engine: Engine,
+  kind: ImportKind,
+  plan: ColumnPlan,
+  typedExtras: readonly TypedExtra[] = [],
+): Promise<{ accepted: number; rejected: number }> {
+  const d = engine.dialect;
+  const q = d.quoteIdent;
+  const select: string[] = ["r._row"];
+  const checks: Check[] = [];
+  for (const f of CANONICAL[kind]) {
+    const src = plan.fields.get(f.name);
+    const [expr, cs] = parseField(d, f, src?.column, src?.format);
+    select.push(`${expr} AS ${q(f.name)}`);
+    checks.push(...cs);
+  }
+  checks.push(...rowChecks(kind, d));
+  const typed = new Map(typedExtras.map((t) => [t.column, t]));
+  for (const x of plan.extras) {
+    const raw = text(d, x.column);
+    const t = typed.get(x.column);
+    const col = q(`x_${x.name}`);
+    const name = `p.${col}`;
+    if (t === undefined || t.type === "string") {
+      select.push(`${raw} AS ${col}`);
+      continue;
+    }
+    select.push(`${parseTyped(d, raw, t.type)} AS ${col}`);
+    checks.push({
+      field: x.column,
+      failed: `${name} IS NULL AND ${raw} IS NOT NULL`,
+      reason: `${d.literal(`not ${t.type === "integer" ? "an" : "a"} ${t.type} (trait ${t.name} is ${t.type}): `)} || ${raw}`,
+    });
+  }
+  const field = checks.length ? `CASE ${checks.map((c) => `WHEN ${c.failed} THEN ${d.literal(c.field)}`).join(" ")} END` : "NULL";
+  const reason = checks.length ? `CASE ${checks.map((c) => `WHEN ${c.failed} THEN ${c.reason}`).join(" ")} END` : "NULL";
+  // Reasons refer to raw columns, so the outer query reads both the parsed values and the raw file.
+  await engine.run(
+    `CREATE OR REPLACE TEMP TABLE ${STAGE_TABLE} AS
+     SELECT p.*, ${field} AS _reject_field, ${reason} AS _reject_reason
+       FROM (SELECT ${select.join(", ")} FROM ${q(RAW_TABLE)} r) p JOIN ${q(RAW_TABLE)} r ON r._row = p._row`,
+  );
+  const r = await engine.query(
+    `SELECT count(*) FILTER (WHERE _reject_field IS NULL) AS ok, count(*) FILTER (WHERE _reject_field IS NOT NULL) AS bad FROM ${STAGE_TABLE}`,
+  );
+  return { accepted: Number(r.column("ok")[0]), rejected: Number(r.column("bad")[0]) };
+}

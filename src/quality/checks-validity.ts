@@ -1,0 +1,128 @@
+import { type AuditContext, aggregate, exampleIds, filled, finding, fmt, label, rowId } from "./context.js";
+import type { Finding } from "./types.js";
+
+/**
+ * One @, a non-empty local part, a domain of dot-separated non-empty labels (so at least one dot), no blanks.
+ * Deliberately loose: it catches typing and export accidents, not every RFC 5322 corner.
+ */
+const EMAIL_PATTERN = "[^@\\s]+@[^@\\s.]+(\\.[^@\\s.]+)+";
+/** What a phone number is once spaces, dashes, dots and parentheses are gone: optional +, 7–15 digits (E.164). */
+const PHONE_PATTERN = "\\+?[0-9]{7,15}";
+const PHONE_SEPARATORS = "[\\s().-]";
+
+/** Customers whose email or phone, as given in the file, cannot be a real address or number. */
+async function contactSyntax(ctx: AuditContext, field: "email" | "phone"): Promise<Finding> {
+  const d = ctx.d;
+  const col = d.quoteIdent(field);
+  const value =
+    field === "email" ? `trim(${col})` : d.regexReplace(`trim(${col})`, d.literal(PHONE_SEPARATORS), "''");
+  const pattern = d.literal(field === "email" ? EMAIL_PATTERN : PHONE_PATTERN);
+  const bad = `${filled(d, col)} AND NOT ${d.regexMatches(value, pattern)}`;
+  const row = await aggregate(
+    ctx,
+    `SELECT sum(CASE WHEN ${filled(d, col)} THEN 1 ELSE 0 END) AS total,
+            sum(CASE WHEN ${bad} THEN 1 ELSE 0 END) AS bad
+     FROM customers`,
+  );
+  const examples = await exampleIds(ctx, `SELECT customer_id AS id FROM customers WHERE ${bad}`);
+  return finding({
+    check: `invalid-${field}`,
+    title: field === "email" ? "Email addresses that are not valid" : "Phone numbers that are not valid",
+    table: "customers",
+    field,
+    // A bad email blocks a channel outright; phone numbers are used less and often formatted loosely.
+    severity: field === "email" ? "medium" : "low",
+    count: row.bad ?? 0,
+    total: row.total ?? 0,
+    examples,
+    detail:
+      field === "email"
+        ? "expected one @, a name before it, a domain with a dot after it, and no spaces"
+        : "expected 7–15 digits with an optional leading + once spaces, dashes, dots and brackets are removed",
+  });
+}
+
+/** Tables with a timestamp column `ts` that the future check covers. */
+const TIMED_TABLES = ["events", "orders", "order_items", "consents", "survey_responses"] as const;
+
+/** Rows stamped later than asOf: clock or time-zone errors that would distort recency and windows. */
+async function futureTimestamps(ctx: AuditContext, table: (typeof TIMED_TABLES)[number]): Promise<Finding> {
+  const t = ctx.d.quoteIdent(table);
+  const row = await aggregate(ctx, `SELECT count(*) AS n FROM ${t} WHERE ts > $1`, [ctx.asOf]);
+  const id = rowId(ctx.d, table);
+  const examples = await exampleIds(ctx, `SELECT ${id} AS id FROM ${t} WHERE ts > $1`, [ctx.asOf]);
+  return finding({
+    check: "future-timestamps",
+    title: `${label(table)} dated in the future`,
+    table,
+    field: "ts",
+    severity: "medium",
+    count: row.n ?? 0,
+    total: ctx.totals[table] ?? 0,
+    examples,
+    detail: `later than ${ctx.asOf.toISOString()}`,
+  });
+}
+
+/** Order lines priced at zero or below: free samples, adjustments or typing errors that skew revenue and AOV. */
+async function nonPositivePrices(ctx: AuditContext): Promise<Finding> {
+  const row = await aggregate(
+    ctx,
+    `SELECT sum(CASE WHEN unit_price = 0 THEN 1 ELSE 0 END) AS zero,
+            sum(CASE WHEN unit_price < 0 THEN 1 ELSE 0 END) AS negative
+     FROM order_items`,
+  );
+  const zero = row.zero ?? 0;
+  const negative = row.negative ?? 0;
+  const examples = await exampleIds(
+    ctx,
+    `SELECT ${rowId(ctx.d, "order_items")} AS id, unit_price FROM order_items WHERE unit_price <= 0`,
+    [],
+    // Negative prices are rarer and more alarming, so they come first.
+    "unit_price, id",
+  );
+  return finding({
+    check: "non-positive-prices",
+    title: "Order lines with a zero or negative price",
+    table: "order_items",
+    field: "unit_price",
+    severity: "medium",
+    count: zero + negative,
+    total: ctx.totals.order_items ?? 0,
+    examples,
+    detail: `${fmt(zero)} at zero, ${fmt(negative)} negative`,
+    breakdown: { zero, negative },
+  });
+}
+
+/** Orders whose total is below zero: refunds booked as orders, or sign errors. */
+async function negativeTotals(ctx: AuditContext): Promise<Finding> {
+  const row = await aggregate(ctx, "SELECT count(*) AS n, sum(total) AS amount FROM orders WHERE total < 0");
+  const examples = await exampleIds(
+    ctx,
+    "SELECT order_id AS id, total FROM orders WHERE total < 0",
+    [],
+    "total, id",
+  );
+  const amount = row.amount ?? 0;
+  return finding({
+    check: "negative-order-totals",
+    title: "Orders with a negative total",
+    table: "orders",
+    field: "total",
+    severity: "high",
+    count: row.n ?? 0,
+    total: ctx.totals.orders ?? 0,
+    examples,
+    detail: `together ${fmt(amount, 2)}`,
+    breakdown: { amount },
+  });
+}
+
+/** Invalid values: contact syntax, future timestamps, non-positive prices, negative totals. */
+export async function validityChecks(ctx: AuditContext): Promise<Finding[]> {
+  const out: Finding[] = [await contactSyntax(ctx, "email"), await contactSyntax(ctx, "phone")];
+  for (const table of TIMED_TABLES) out.push(await futureTimestamps(ctx, table));
+  out.push(await nonPositivePrices(ctx), await negativeTotals(ctx));
+  return out;
+}

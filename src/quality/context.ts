@@ -1,0 +1,119 @@
+import type { Dialect, Engine, SqlValue } from "../store/engine.js";
+import type { Finding, Severity } from "./types.js";
+
+/** What every check needs: the engine, the resolved options and the table sizes. */
+export interface AuditContext {
+  readonly engine: Engine;
+  readonly d: Dialect;
+  readonly asOf: Date;
+  /** asOf − staleDays: activity after this moment keeps a customer fresh. */
+  readonly staleCutoff: Date;
+  readonly staleDays: number;
+  readonly examples: number;
+  /** Rows per table (see `readTotals`). */
+  readonly totals: Readonly<Record<string, number>>;
+}
+
+/** The expression that names one row of a table in examples. */
+export function rowId(d: Dialect, table: string): string {
+  switch (table) {
+    case "events":
+      return "message_id";
+    case "orders":
+      return "order_id";
+    case "order_items":
+      return `order_id || '#' || CAST(line_no AS ${d.typeOf("string")})`;
+    default:
+      // Customers, and the ledgers (consents, survey answers), which have no row id: the customer is the pointer.
+      return "customer_id";
+  }
+}
+
+/** What people call a table's rows. */
+export function label(table: string): string {
+  const labels: Record<string, string> = {
+    customers: "Customers",
+    events: "Events",
+    orders: "Orders",
+    order_items: "Order lines",
+    consents: "Consent records",
+    survey_responses: "Survey answers",
+  };
+  return labels[table] ?? table;
+}
+
+/** A number read back from an aggregate: NULL (e.g. the sum of no rows) is 0, BIGINT/HUGEINT become numbers. */
+export function num(value: unknown): number {
+  if (value === null || value === undefined) return 0;
+  const n = Number(value);
+  return Number.isFinite(n) ? n : 0;
+}
+
+/** Runs a query returning exactly one row of numbers (NULL read as 0). */
+export async function aggregate(
+  ctx: Pick<AuditContext, "engine">,
+  sql: string,
+  params: readonly SqlValue[] = [],
+): Promise<Record<string, number>> {
+  const rows = (await ctx.engine.query(sql, params)).rows();
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(rows[0] ?? {})) out[k] = num(v);
+  return out;
+}
+
+/**
+ * Reads a few example ids. `sql` selects a column `id` (and whatever `orderBy` needs); the limit is bound,
+ * so only `ctx.examples` values ever come back to JS.
+ */
+export async function exampleIds(
+  ctx: AuditContext,
+  sql: string,
+  params: readonly SqlValue[] = [],
+  orderBy = "id",
+): Promise<string[]> {
+  if (ctx.examples <= 0) return [];
+  const limit = `$${params.length + 1}`;
+  const r = await ctx.engine.query(
+    `SELECT id FROM (${sql}) AS flagged WHERE id IS NOT NULL ORDER BY ${orderBy} LIMIT ${limit}`,
+    [...params, ctx.examples],
+  );
+  return r.column("id").map((v) => String(v));
+}
+
+/** Builds a finding; `breakdown` and `detail` are left out when not given so reports stay compact. */
+export function finding(f: {
+  check: string;
+  title: string;
+  table: string;
+  field?: string | undefined;
+  severity: Severity;
+  count: number;
+  total: number;
+  examples: string[];
+  detail?: string | undefined;
+  breakdown?: Record<string, number> | undefined;
+}): Finding {
+  const out: Finding = {
+    check: f.check,
+    title: f.title,
+    table: f.table,
+    count: f.count,
+    total: f.total,
+    severity: f.severity,
+    examples: f.count > 0 ? f.examples : [],
+  };
+  if (f.field !== undefined) out.field = f.field;
+  if (f.detail !== undefined && f.count > 0) out.detail = f.detail;
+  if (f.breakdown !== undefined) out.breakdown = f.breakdown;
+  return out;
+}
+
+/** Thousands separators for details people read. */
+export function fmt(n: number, digits = 0): string {
+  return n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+/** An expression that is true when a column holds something: not NULL and not blank once cast to text. */
+export function filled(d: Dialect, column: string): string {
+  return `(${column} IS NOT NULL AND trim(CAST(${column} AS ${d.typeOf("string")})) <> '')`;
+}
