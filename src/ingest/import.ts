@@ -4,7 +4,7 @@ import { UserError } from "../errors.js";
 import type { Engine } from "../store/engine.js";
 import { parseCategory } from "../store/trait-registry.js";
 import { planColumns } from "./column-plan.js";
-import { RAW_TABLE, stageFile } from "./file-source.js";
+import { type FileSource, openFile } from "./file-source.js";
 import { type IdentifierSource, resolveIdentities, ROW_CUSTOMER_TABLE } from "./identity.js";
 import type { ImportKind, ImportOptions, ImportSummary } from "./import-types.js";
 import type { LoadCounts } from "./load-counts.js";
@@ -63,25 +63,35 @@ function rejectsPathFor(file: string, explicit?: string): string {
   }
 }
 
-async function writeRejects(engine: Engine, path: string): Promise<void> {
+/** Writes rejected rows with their row number, field, reason and original values (read again from the file). */
+async function writeRejects(engine: Engine, source: FileSource, path: string): Promise<void> {
   const d = engine.dialect;
-  const raw = (await engine.tableColumns(RAW_TABLE)).filter((c) => c !== "_row");
-  await engine.run(
-    d.copyToCsv(
-      `SELECT s._row AS "row", s._reject_field AS field, s._reject_reason AS reason, ${raw.map((c) => `r.${d.quoteIdent(c)}`).join(", ")}
-         FROM ${STAGE_TABLE} s JOIN ${RAW_TABLE} r ON r._row = s._row
-        WHERE s._reject_field IS NOT NULL ORDER BY s._row`,
-      path,
-    ),
-  );
+  await engine.run(`CREATE OR REPLACE TEMP TABLE _import_rejected_raw AS SELECT * FROM ${source.relation}`);
+  try {
+    await engine.run(
+      d.copyToCsv(
+        `SELECT ${d.rowPosition("s")} + 1 AS "row", s._reject_field AS field, s._reject_reason AS reason,
+                ${source.columns.map((c) => `r.${d.quoteIdent(c)}`).join(", ")}
+           FROM ${STAGE_TABLE} s JOIN _import_rejected_raw r ON ${d.rowPosition("r")} = ${d.rowPosition("s")}
+          WHERE s._reject_field IS NOT NULL ORDER BY 1`,
+        path,
+      ),
+    );
+  } catch (e) {
+    throw new UserError("rejects-unwritable", `cannot write the reject file: ${(e as Error).message.split("\n")[0]}`, path);
+  } finally {
+    await engine.run("DROP TABLE IF EXISTS _import_rejected_raw");
+  }
 }
 
 async function firstReject(engine: Engine): Promise<string> {
+  const pos = engine.dialect.rowPosition("s");
   const r = await engine.query(
-    `SELECT _row, _reject_field, _reject_reason FROM ${STAGE_TABLE} WHERE _reject_field IS NOT NULL ORDER BY _row LIMIT 1`,
+    `SELECT ${pos} + 1 AS "row", _reject_field AS field, _reject_reason AS reason FROM ${STAGE_TABLE} s
+      WHERE _reject_field IS NOT NULL ORDER BY ${pos} LIMIT 1`,
   );
-  const [row] = r.rows<{ _row: number; _reject_field: string; _reject_reason: string }>();
-  return row ? `row ${row._row}, field ${row._reject_field}: ${row._reject_reason}` : "";
+  const [row] = r.rows<{ row: number; field: string; reason: string }>();
+  return row ? `row ${row.row}, field ${row.field}: ${row.reason}` : "";
 }
 
 /**
@@ -94,21 +104,22 @@ export async function importFile(engine: Engine, opts: ImportOptions): Promise<I
   const category = parseCategory(opts.category ?? "custom");
   const notes: string[] = [];
   const summary = await engine.transaction(async () => {
-    const staged = await stageFile(engine, opts.path, { delimiter: opts.delimiter, header: opts.header });
-    const plan = planColumns(opts.kind, opts.path, staged.columns, opts.map ?? []);
+    const source = await openFile(engine, opts.path, { delimiter: opts.delimiter, header: opts.header });
+    const plan = planColumns(opts.kind, opts.path, source.columns, opts.map ?? []);
     const traits =
       opts.kind === "customers"
-        ? await prepareTraits(engine, opts.path, plan, category, opts.pii ?? [])
+        ? await prepareTraits(engine, source, plan, category, opts.pii ?? [])
         : { typed: [], created: [] };
-    const { rejected } = await buildStage(engine, opts.kind, plan, traits.typed);
+    const { accepted, rejected } = await buildStage(engine, opts.kind, source, plan, traits.typed);
+    const read = accepted + rejected;
     let rejectsFile: string | null = null;
     if (rejected > 0) {
       rejectsFile = rejectsPathFor(opts.path, opts.rejectsPath);
-      await writeRejects(engine, rejectsFile);
+      await writeRejects(engine, source, rejectsFile);
       if (opts.strict) {
         throw new UserError(
           "rows-rejected",
-          `${rejected} of ${staged.rows} rows rejected (first: ${await firstReject(engine)}); nothing was imported (--strict). Reasons in ${rejectsFile}`,
+          `${rejected} of ${read} rows rejected (first: ${await firstReject(engine)}); nothing was imported (--strict). Reasons in ${rejectsFile}`,
           opts.path,
         );
       }
@@ -126,13 +137,14 @@ export async function importFile(engine: Engine, opts: ImportOptions): Promise<I
     }
     await engine.run(
       "INSERT INTO import_log (kind, file, read, accepted, rejected, already_present, imported_at) VALUES ($1, $2, $3, $4, $5, $6, now())",
-      [opts.kind, resolve(opts.path), staged.rows, counts.inserted, rejected, counts.alreadyPresent],
+      [opts.kind, resolve(opts.path), read, counts.inserted, rejected, counts.alreadyPresent],
     );
-    await engine.run(`DROP TABLE ${RAW_TABLE}; DROP TABLE ${STAGE_TABLE}; DROP TABLE ${ROW_CUSTOMER_TABLE};`);
+    await engine.run(`DROP TABLE ${STAGE_TABLE}; DROP TABLE ${ROW_CUSTOMER_TABLE};`);
+    await source.close();
     return {
       kind: opts.kind,
       file: opts.path,
-      read: staged.rows,
+      read,
       accepted: counts.inserted,
       rejected,
       alreadyPresent: counts.alreadyPresent,

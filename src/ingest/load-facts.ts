@@ -13,38 +13,47 @@ interface FactSpec {
   readonly columns: readonly (readonly [string, string])[];
   /** Columns that identify a fact: a row whose key is already stored (or repeated in the file) is skipped. */
   readonly key: readonly string[];
+  /** The key cannot repeat within one file (it includes a per-file ordinal), so no need to look. */
+  readonly uniqueInFile?: boolean;
+}
+
+const VALID_ROWS = `${STAGE_TABLE} s LEFT JOIN ${ROW_CUSTOMER_TABLE} rc ON rc._row = s.rowid WHERE s._reject_field IS NULL`;
+
+async function countRows(engine: Engine, table: string): Promise<number> {
+  const r = await engine.query(`SELECT count(*) AS n FROM ${engine.dialect.quoteIdent(table)}`);
+  return Number(r.column("n")[0]);
 }
 
 /** Inserts the facts of the valid staged rows that are not stored yet; returns the counts. */
 async function insertFacts(engine: Engine, spec: FactSpec): Promise<LoadCounts> {
-  const q = engine.dialect.quoteIdent;
+  const d = engine.dialect;
+  const q = d.quoteIdent;
+  const pos = d.rowPosition("s");
   const cols = spec.columns.map(([c]) => q(c));
-  const keyCols = spec.key.map(q);
   const stored = spec.key.map((k) => `t.${q(k)} IS NOT DISTINCT FROM n.${q(k)}`).join(" AND ");
+  const rows = `SELECT ${pos} AS _row, ${spec.columns.map(([c, e]) => `${e} AS ${q(c)}`).join(", ")}
+                  FROM ${STAGE_TABLE} s LEFT JOIN ${ROW_CUSTOMER_TABLE} rc ON rc._row = ${pos}
+                 WHERE s._reject_field IS NULL`;
+  const firsts = spec.uniqueInFile
+    ? rows
+    : `SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY ${spec.key.map(q).join(", ")} ORDER BY _row) AS _dup FROM (${rows})) WHERE _dup = 1`;
+  const before = await countRows(engine, spec.table);
   await engine.run(
-    `CREATE OR REPLACE TEMP TABLE _import_new AS
-     SELECT ${cols.join(", ")} FROM (
-       SELECT *, row_number() OVER (PARTITION BY ${keyCols.join(", ")} ORDER BY _row) AS _dup FROM (
-         SELECT s._row, ${spec.columns.map(([c, e]) => `${e} AS ${q(c)}`).join(", ")}
-           FROM ${STAGE_TABLE} s LEFT JOIN ${ROW_CUSTOMER_TABLE} rc ON rc._row = s._row
-          WHERE s._reject_field IS NULL)) n
-      WHERE _dup = 1 AND NOT EXISTS (SELECT 1 FROM ${q(spec.table)} t WHERE ${stored})`,
+    `INSERT INTO ${q(spec.table)} (${cols.join(", ")})
+     SELECT ${cols.join(", ")} FROM (${firsts}) n WHERE NOT EXISTS (SELECT 1 FROM ${q(spec.table)} t WHERE ${stored})`,
   );
-  await engine.run(`INSERT INTO ${q(spec.table)} (${cols.join(", ")}) SELECT ${cols.join(", ")} FROM _import_new`);
-  const r = await engine.query(
-    `SELECT (SELECT count(*) FROM _import_new) AS inserted, (SELECT count(*) FROM ${STAGE_TABLE} WHERE _reject_field IS NULL) AS valid`,
-  );
-  const inserted = Number(r.column("inserted")[0]);
-  return { inserted, alreadyPresent: Number(r.column("valid")[0]) - inserted };
+  const inserted = (await countRows(engine, spec.table)) - before;
+  const valid = await engine.query(`SELECT count(*) AS n FROM ${STAGE_TABLE} WHERE _reject_field IS NULL`);
+  return { inserted, alreadyPresent: Number(valid.column("n")[0]) - inserted };
 }
 
-/** Widens each touched customer's first_seen / last_seen to the activity just inserted. */
+/** Widens each customer's first_seen / last_seen to the activity in the file (idempotent). */
 async function updateSeen(engine: Engine): Promise<void> {
   await engine.run(
     `UPDATE customers SET first_seen = least(coalesce(customers.first_seen, x.lo), x.lo),
                           last_seen = greatest(coalesce(customers.last_seen, x.hi), x.hi)
-       FROM (SELECT customer_id, min(ts) AS lo, max(ts) AS hi FROM _import_new
-              WHERE customer_id IS NOT NULL GROUP BY customer_id) x
+       FROM (SELECT rc.customer_id, min(s.timestamp) AS lo, max(s.timestamp) AS hi FROM ${VALID_ROWS}
+               AND rc.customer_id IS NOT NULL GROUP BY rc.customer_id) x
       WHERE customers.customer_id = x.customer_id`,
   );
 }
@@ -68,7 +77,7 @@ function contentId(engine: Engine, kind: ImportKind, plan: ColumnPlan, skip: str
     ...plan.extras.map((x) => `s.${d.quoteIdent(`x_${x.name}`)}`),
   ].map((e) => `coalesce(${d.toText(e)}, '')`);
   const content = d.hash(`concat_ws('|', ${parts.join(", ")})`);
-  return `${content} || '-' || row_number() OVER (PARTITION BY ${content} ORDER BY s._row)`;
+  return `${content} || '-' || row_number() OVER (PARTITION BY ${content} ORDER BY ${d.rowPosition("s")})`;
 }
 
 export async function loadEvents(engine: Engine, plan: ColumnPlan): Promise<LoadCounts> {
@@ -120,7 +129,7 @@ export async function loadOrderLines(engine: Engine, plan: ColumnPlan): Promise<
     table: "order_items",
     columns: [
       ["order_id", "s.order_id"],
-      ["line_no", "row_number() OVER (PARTITION BY s.order_id ORDER BY s._row)"],
+      ["line_no", `row_number() OVER (PARTITION BY s.order_id ORDER BY ${engine.dialect.rowPosition("s")})`],
       ["customer_id", "rc.customer_id"],
       ["source_customer_id", "s.customer_id"],
       ["ts", "s.timestamp"],
@@ -133,16 +142,26 @@ export async function loadOrderLines(engine: Engine, plan: ColumnPlan): Promise<
       ["properties", propertiesOf(engine, plan, null)],
     ],
     key: ["order_id", "line_no"],
+    uniqueInFile: true,
   });
+  const amount = "s.quantity * s.unit_price";
+  // An order takes the extra columns of its first line (built once per order, not once per line).
+  const d = engine.dialect;
+  const firstLineProperties =
+    plan.extras.length === 0
+      ? "NULL"
+      : d.jsonMergePatch(
+          "'{}'",
+          d.jsonObject(plan.extras.map((x) => [x.name, d.argMax(`s.${d.quoteIdent(`x_${x.name}`)}`, `-${d.rowPosition("s")}`)] as const)),
+        );
   await engine.run(
     `INSERT INTO orders (order_id, customer_id, source_customer_id, ts, total, returned, currency, properties)
-     SELECT order_id, min(customer_id), min(source_customer_id), min(ts),
-            coalesce(sum(quantity * unit_price) FILTER (WHERE quantity > 0), 0),
-            coalesce(-sum(quantity * unit_price) FILTER (WHERE quantity < 0), 0),
-            min(currency), ${engine.dialect.argMax("properties", "-line_no")}
-       FROM _import_new n
-      WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.order_id = n.order_id)
-      GROUP BY order_id`,
+     SELECT s.order_id, min(rc.customer_id), min(s.customer_id), min(s.timestamp),
+            coalesce(sum(${amount}) FILTER (WHERE s.quantity > 0), 0),
+            coalesce(-sum(${amount}) FILTER (WHERE s.quantity < 0), 0),
+            min(s.currency), ${firstLineProperties}
+       FROM ${VALID_ROWS} AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.order_id = s.order_id)
+      GROUP BY s.order_id`,
   );
   await updateSeen(engine);
   return counts;

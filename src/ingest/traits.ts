@@ -9,7 +9,7 @@ import {
   type TraitType,
 } from "../store/trait-registry.js";
 import type { ColumnPlan } from "./column-plan.js";
-import { RAW_TABLE } from "./file-source.js";
+import type { FileSource } from "./file-source.js";
 import type { TypedExtra } from "./validate.js";
 
 /** Candidate types, narrowest first: a column takes the first one that parses every non-empty value. */
@@ -21,7 +21,7 @@ const INFERENCE_ORDER: readonly TraitType[] = ["integer", "number", "boolean", "
  */
 export async function prepareTraits(
   engine: Engine,
-  file: string,
+  source: FileSource,
   plan: ColumnPlan,
   category: TraitCategory,
   pii: readonly string[],
@@ -33,7 +33,7 @@ export async function prepareTraits(
       throw new UserError(
         "reserved-column",
         `column "${x.column}" would become the trait "${x.name}", which is a built-in field; rename it with --map <trait>=${x.column}`,
-        file,
+        source.path,
       );
     }
   }
@@ -56,7 +56,7 @@ export async function prepareTraits(
         ...INFERENCE_ORDER.map((t) => `count(${parsers[t](raw)}) AS ${t}${i}`),
       ];
     });
-    const r = (await engine.query(`SELECT ${counts.join(", ")} FROM ${RAW_TABLE}`)).rows()[0] ?? {};
+    const r = (await engine.query(`SELECT ${counts.join(", ")} FROM ${source.relation} r`)).rows()[0] ?? {};
     for (const [i, x] of fresh.entries()) {
       const filled = Number(r[`n${i}`]);
       // An empty column says nothing about its type: it stays text until values arrive.

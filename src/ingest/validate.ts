@@ -1,10 +1,13 @@
 import type { ColumnType, Dialect, Engine } from "../store/engine.js";
 import type { ColumnPlan } from "./column-plan.js";
-import { RAW_TABLE } from "./file-source.js";
+import type { FileSource } from "./file-source.js";
 import type { ImportKind } from "./import-types.js";
 import { CANONICAL, type CanonicalField } from "./kinds.js";
 
-/** The typed staging table: `_row`, one typed column per canonical field, `x_<name>` per extra, and the verdict. */
+/**
+ * The typed staging table: one typed column per canonical field, `x_<name>` per extra column, and the verdict
+ * (`_reject_field`, `_reject_reason`). Its rows are in file order: a row's position is its data row number − 1.
+ */
 export const STAGE_TABLE = "_import_stage";
 
 /** An extra column that must parse as a trait type (customers' registered traits). */
@@ -20,7 +23,8 @@ interface Check {
   readonly reason: string; // SQL text expression
 }
 
-// Checks read parsed values as p.<field> and the file's text as r.<column>: the two may share a name.
+// Parsed values are read as p.<field>; the file's text as r.<column> inside, and as p."_raw_<column>" in the
+// verdict (carried through the inner select, never stored).
 const text = (d: Dialect, col: string) => `NULLIF(trim(r.${d.quoteIdent(col)}), '')`;
 
 /** Parses one canonical field; returns its SQL expression and the checks on it. */
@@ -32,6 +36,8 @@ function parseField(d: Dialect, f: CanonicalField, col: string | undefined, form
   }
   const raw = text(d, col);
   const name = `p.${q(f.name)}`;
+  // Optional free text is kept as written (trimming every description costs more than it is worth).
+  const asIs = `NULLIF(r.${q(col)}, '')`;
   const checks: Check[] = [];
   if (f.required) {
     checks.push({ field: f.name, failed: `${name} IS NULL AND ${raw} IS NULL`, reason: "'missing required value'" });
@@ -43,12 +49,13 @@ function parseField(d: Dialect, f: CanonicalField, col: string | undefined, form
   });
   switch (f.type.kind) {
     case "string":
+      return [f.required ? raw : asIs, checks];
     case "email":
     case "phone":
       return [raw, checks];
     case "id":
       // Spreadsheet exports write numeric ids as floats ("17850.0"); the id is the integer.
-      return [d.regexReplace(raw, "'^([0-9]+)\\.0+$'", "'\\1'"), checks];
+      return [`CASE WHEN ${raw} LIKE '%.0' THEN ${d.regexReplace(raw, "'^([0-9]+)\\.0+$'", "'\\1'")} ELSE ${raw} END`, checks];
     case "number":
       return [d.tryNumber(raw), [...checks, bad("not a number")]];
     case "timestamp": {
@@ -121,18 +128,19 @@ function rowChecks(kind: ImportKind, d: Dialect): Check[] {
 }
 
 /**
- * Builds STAGE_TABLE from the raw staged file: every field parsed in SQL, and for each row the first failing
+ * Builds STAGE_TABLE in one pass over the file: every field parsed in SQL, and for each row the first failing
  * check as `_reject_field` / `_reject_reason` (NULL when the row is good).
  */
 export async function buildStage(
   engine: Engine,
   kind: ImportKind,
+  source: FileSource,
   plan: ColumnPlan,
   typedExtras: readonly TypedExtra[] = [],
 ): Promise<{ accepted: number; rejected: number }> {
   const d = engine.dialect;
   const q = d.quoteIdent;
-  const select: string[] = ["r._row"];
+  const select: string[] = [];
   const checks: Check[] = [];
   for (const f of CANONICAL[kind]) {
     const src = plan.fields.get(f.name);
@@ -148,7 +156,7 @@ export async function buildStage(
     const col = q(`x_${x.name}`);
     const name = `p.${col}`;
     if (t === undefined || t.type === "string") {
-      select.push(`${raw} AS ${col}`);
+      select.push(`${t === undefined ? `NULLIF(r.${q(x.column)}, '')` : raw} AS ${col}`);
       continue;
     }
     select.push(`${parseTyped(d, raw, t.type)} AS ${col}`);
@@ -158,13 +166,22 @@ export async function buildStage(
       reason: `${d.literal(`not ${t.type === "integer" ? "an" : "a"} ${t.type} (trait ${t.name} is ${t.type}): `)} || ${raw}`,
     });
   }
-  const field = checks.length ? `CASE ${checks.map((c) => `WHEN ${c.failed} THEN ${d.literal(c.field)}`).join(" ")} END` : "NULL";
-  const reason = checks.length ? `CASE ${checks.map((c) => `WHEN ${c.failed} THEN ${c.reason}`).join(" ")} END` : "NULL";
-  // Reasons refer to raw columns, so the outer query reads both the parsed values and the raw file.
+  // The verdict runs on the outer select, where the file's text is available as p."_raw_<column>".
+  const carried = new Map<string, string>();
+  const lift = (sql: string) =>
+    sql.replace(/NULLIF\(trim\(r\.("(?:[^"]|"")+")\), ''\)/g, (_m, ident: string) => {
+      if (!carried.has(ident)) carried.set(ident, q(`_raw_${carried.size}`));
+      return `p.${carried.get(ident)}`;
+    });
+  const lifted = checks.map((c) => ({ field: c.field, failed: lift(c.failed), reason: lift(c.reason) }));
+  for (const [ident, alias] of carried) select.push(`NULLIF(trim(r.${ident}), '') AS ${alias}`);
+  const field = lifted.length ? `CASE ${lifted.map((c) => `WHEN ${c.failed} THEN ${d.literal(c.field)}`).join(" ")} END` : "NULL";
+  const reason = lifted.length ? `CASE ${lifted.map((c) => `WHEN ${c.failed} THEN ${c.reason}`).join(" ")} END` : "NULL";
+  const keep = [...CANONICAL[kind].map((f) => f.name), ...plan.extras.map((x) => `x_${x.name}`)].map((c) => `p.${q(c)}`);
   await engine.run(
     `CREATE OR REPLACE TEMP TABLE ${STAGE_TABLE} AS
-     SELECT p.*, ${field} AS _reject_field, ${reason} AS _reject_reason
-       FROM (SELECT ${select.join(", ")} FROM ${q(RAW_TABLE)} r) p JOIN ${q(RAW_TABLE)} r ON r._row = p._row`,
+     SELECT ${keep.join(", ")}, ${field} AS _reject_field, ${reason} AS _reject_reason
+       FROM (SELECT ${select.join(", ")} FROM ${source.relation} r) p`,
   );
   const r = await engine.query(
     `SELECT count(*) FILTER (WHERE _reject_field IS NULL) AS ok, count(*) FILTER (WHERE _reject_field IS NOT NULL) AS bad FROM ${STAGE_TABLE}`,

@@ -69,6 +69,8 @@ export interface Dialect {
   countParts(expr: string, pattern: string): string;
   /** Aggregate: the value of `value` on the row with the largest `key`. */
   argMax(value: string, key: string): string;
+  /** Expression: a table row's 0-based position in insertion order (tables created from a file keep its order). */
+  rowPosition(alias: string): string;
   /** Expression: any value as text. */
   toText(expr: string): string;
   /** A relation with the same columns as `relation`, every one cast to text. */
