@@ -5,8 +5,8 @@
  */
 import { UserError } from "../errors.js";
 import type { Engine } from "../store/engine.js";
-import { customerChecks } from "./checks-customers.js";
 import { completeness } from "./checks-completeness.js";
+import { customerChecks } from "./checks-customers.js";
 import { duplicateChecks } from "./checks-duplicates.js";
 import { orderChecks } from "./checks-orders.js";
 import { orphanChecks } from "./checks-orphans.js";
@@ -15,8 +15,8 @@ import { type AuditContext, aggregate } from "./context.js";
 import { qualityScore, SCORE_RULE } from "./score.js";
 import type { AuditOptions, AuditReport } from "./types.js";
 
-export type { AuditOptions, AuditReport, CompletenessRow, Finding, Severity } from "./types.js";
 export { findingCost, qualityScore, SCORE_RULE, SEVERITY_WEIGHTS } from "./score.js";
+export type { AuditOptions, AuditReport, CompletenessRow, Finding, Severity } from "./types.js";
 
 const DAY_MS = 86_400_000;
 /** The tables whose sizes the report gives; they are also the denominators of most findings. */

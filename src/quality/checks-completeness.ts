@@ -1,3 +1,4 @@
+import { listTraits } from "../store/trait-registry.js";
 import { type AuditContext, aggregate, filled } from "./context.js";
 import type { CompletenessRow } from "./types.js";
 
@@ -10,10 +11,8 @@ const CONTACT_FIELDS = ["email", "phone", "first_name", "last_name"] as const;
  */
 async function auditedFields(ctx: AuditContext): Promise<string[]> {
   const columns = new Set(await ctx.engine.tableColumns("customers"));
-  const registry = await ctx.engine.query("SELECT DISTINCT name FROM trait_registry ORDER BY name");
-  const traits = registry
-    .column("name")
-    .map((v) => String(v))
+  const traits = (await listTraits(ctx.engine))
+    .map((t) => t.name)
     .filter((name) => columns.has(name) && !(CONTACT_FIELDS as readonly string[]).includes(name));
   return [...CONTACT_FIELDS.filter((f) => columns.has(f)), ...traits];
 }

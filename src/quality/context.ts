@@ -22,7 +22,7 @@ export function rowId(d: Dialect, table: string): string {
     case "orders":
       return "order_id";
     case "order_items":
-      return `order_id || '#' || CAST(line_no AS ${d.typeOf("string")})`;
+      return `order_id || '#' || ${d.toText("line_no")}`;
     default:
       // Customers, and the ledgers (consents, survey answers), which have no row id: the customer is the pointer.
       return "customer_id";
@@ -115,5 +115,5 @@ export function fmt(n: number, digits = 0): string {
 
 /** An expression that is true when a column holds something: not NULL and not blank once cast to text. */
 export function filled(d: Dialect, column: string): string {
-  return `(${column} IS NOT NULL AND trim(CAST(${column} AS ${d.typeOf("string")})) <> '')`;
+  return `(${column} IS NOT NULL AND trim(${d.toText(column)}) <> '')`;
 }

@@ -12,7 +12,11 @@ function percent(count: number, total: number): string {
 
 function table(rows: readonly (readonly string[])[], rightAligned: ReadonlySet<number>): string[] {
   const widths: number[] = [];
-  for (const r of rows) r.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+  for (const r of rows) {
+    r.forEach((cell, i) => {
+      widths[i] = Math.max(widths[i] ?? 0, cell.length);
+    });
+  }
   return rows.map((r) =>
     r
       .map((cell, i) => (rightAligned.has(i) ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0)))
@@ -52,7 +56,7 @@ export function formatAuditReport(report: AuditReport): string {
         fmt(f.count),
         fmt(f.total),
         percent(f.count, f.total),
-        cost > 0 ? `-${cost.toFixed(1)}` : "0",
+        cost === 0 ? "0" : cost < 0.05 ? "~0" : `-${cost.toFixed(1)}`,
         f.title,
       ]);
     }

@@ -4,7 +4,12 @@ import type { Finding, Severity } from "./types.js";
  * How much a finding that affects every examined row costs, by severity. Info findings (returns, for example)
  * describe the business rather than a defect, so they cost nothing.
  */
-export const SEVERITY_WEIGHTS: Readonly<Record<Severity, number>> = { high: 1, medium: 0.5, low: 0.1, info: 0 };
+export const SEVERITY_WEIGHTS: Readonly<Record<Severity, number>> = {
+  high: 1,
+  medium: 0.5,
+  low: 0.1,
+  info: 0,
+};
 
 /** The score rule in words; it is copied into every report so that a reader of the JSON can follow the number. */
 export const SCORE_RULE =
