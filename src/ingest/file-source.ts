@@ -56,7 +56,7 @@ export async function openFile(engine: Engine, path: string, opts: OpenOptions =
   try {
     if (opts.delimiter === "whitespace") return await openWhitespace(engine, path, opts.header);
     const spec: FileReadSpec = { path, format, delimiter: opts.delimiter, header: opts.header };
-    const relation = d.textColumns(d.readFileAsText(spec));
+    const relation = d.readFileAsText(spec);
     const columns = (await engine.query(`SELECT * FROM ${relation} LIMIT 0`)).columns;
     // The sniffer sees one column in blank-separated files (CDNOW): read those as whitespace-separated.
     if (format === "csv" && opts.delimiter === undefined && columns.length === 1 && (await isWhitespaceSeparated(engine, path))) {

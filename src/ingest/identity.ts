@@ -127,7 +127,7 @@ export async function resolveIdentities(
     .join(" ");
   await engine.run(
     `CREATE OR REPLACE TEMP TABLE ${ROW_CUSTOMER_TABLE} AS
-       SELECT ${d.rowPosition("s")} AS _row, coalesce(${sources.map((_, i) => `c${i}.customer_id`).join(", ")}) AS customer_id
+       SELECT s._row AS _row, coalesce(${sources.map((_, i) => `c${i}.customer_id`).join(", ")}) AS customer_id
          FROM ${stage} s ${joins} WHERE ${accepted};
      DROP TABLE _id_tuples; DROP TABLE _id_pairs; DROP TABLE _id_batch; DROP TABLE _id_touched;
      DROP TABLE _id_nodes; DROP TABLE _id_comp; DROP TABLE _id_cand; DROP TABLE _id_target;`,

@@ -16,7 +16,7 @@ import {
   loadOrders,
   loadSurveyResponses,
 } from "./load-facts.js";
-import { emailKey, phoneKey } from "./normalize.js";
+import { EMAIL_PATTERN, emailKey, phoneKey } from "./normalize.js";
 import { prepareTraits } from "./traits.js";
 import { buildStage, STAGE_TABLE } from "./validate.js";
 
@@ -66,13 +66,15 @@ function rejectsPathFor(file: string, explicit?: string): string {
 /** Writes rejected rows with their row number, field, reason and original values (read again from the file). */
 async function writeRejects(engine: Engine, source: FileSource, path: string): Promise<void> {
   const d = engine.dialect;
-  await engine.run(`CREATE OR REPLACE TEMP TABLE _import_rejected_raw AS SELECT * FROM ${source.relation}`);
+  await engine.run(
+    `CREATE OR REPLACE TEMP TABLE _import_rejected_raw AS SELECT ${d.fileRowNumber()} AS _row, * FROM ${source.relation}`,
+  );
   try {
     await engine.run(
       d.copyToCsv(
-        `SELECT ${d.rowPosition("s")} + 1 AS "row", s._reject_field AS field, s._reject_reason AS reason,
+        `SELECT s._row AS "row", s._reject_field AS field, s._reject_reason AS reason,
                 ${source.columns.map((c) => `r.${d.quoteIdent(c)}`).join(", ")}
-           FROM ${STAGE_TABLE} s JOIN _import_rejected_raw r ON ${d.rowPosition("r")} = ${d.rowPosition("s")}
+           FROM ${STAGE_TABLE} s JOIN _import_rejected_raw r ON r._row = s._row
           WHERE s._reject_field IS NOT NULL ORDER BY 1`,
         path,
       ),
@@ -85,10 +87,9 @@ async function writeRejects(engine: Engine, source: FileSource, path: string): P
 }
 
 async function firstReject(engine: Engine): Promise<string> {
-  const pos = engine.dialect.rowPosition("s");
   const r = await engine.query(
-    `SELECT ${pos} + 1 AS "row", _reject_field AS field, _reject_reason AS reason FROM ${STAGE_TABLE} s
-      WHERE _reject_field IS NOT NULL ORDER BY ${pos} LIMIT 1`,
+    `SELECT _row AS "row", _reject_field AS field, _reject_reason AS reason FROM ${STAGE_TABLE}
+      WHERE _reject_field IS NOT NULL ORDER BY _row LIMIT 1`,
   );
   const [row] = r.rows<{ row: number; field: string; reason: string }>();
   return row ? `row ${row.row}, field ${row.field}: ${row.reason}` : "";
@@ -130,7 +131,7 @@ export async function importFile(engine: Engine, opts: ImportOptions): Promise<I
     if (!plan.fields.has("order_id") && opts.kind === "orders") notes.push("order_id derived from each row's content (the file has none)");
     if (plan.fields.has("email")) {
       const bad = await engine.query(
-        `SELECT count(*) AS n FROM ${STAGE_TABLE} WHERE _reject_field IS NULL AND email IS NOT NULL AND NOT ${engine.dialect.regexMatches("email", "'[^@\\s]+@[^@\\s]+\\.[^@\\s]+'")}`,
+        `SELECT count(*) AS n FROM ${STAGE_TABLE} WHERE _reject_field IS NULL AND email IS NOT NULL AND NOT ${engine.dialect.regexMatches("trim(email)", engine.dialect.literal(EMAIL_PATTERN))}`,
       );
       const n = Number(bad.column("n")[0]);
       if (n > 0) notes.push(`${n} invalid email address(es) kept and flagged: see \`tessera audit\``);

@@ -14,7 +14,7 @@ const CONTACT = ["email", "phone", "first_name", "last_name"] as const;
 export async function loadCustomers(engine: Engine, traits: readonly TypedExtra[]): Promise<LoadCounts> {
   const d = engine.dialect;
   const q = d.quoteIdent;
-  const pos = d.rowPosition("s");
+  const pos = "s._row";
   const fields = [...CONTACT.map((c) => ({ target: c, source: c })), ...traits.map((t) => ({ target: t.name, source: `x_${t.name}` }))];
   // A row is already present when every value it gives equals what its customer's profile holds.
   const same = fields.map((f) => `(s.${q(f.source)} IS NULL OR s.${q(f.source)} = k.${q(f.target)})`).join(" AND ");

@@ -17,7 +17,7 @@ interface FactSpec {
   readonly uniqueInFile?: boolean;
 }
 
-const VALID_ROWS = `${STAGE_TABLE} s LEFT JOIN ${ROW_CUSTOMER_TABLE} rc ON rc._row = s.rowid WHERE s._reject_field IS NULL`;
+const VALID_ROWS = `${STAGE_TABLE} s LEFT JOIN ${ROW_CUSTOMER_TABLE} rc ON rc._row = s._row WHERE s._reject_field IS NULL`;
 
 async function countRows(engine: Engine, table: string): Promise<number> {
   const r = await engine.query(`SELECT count(*) AS n FROM ${engine.dialect.quoteIdent(table)}`);
@@ -28,7 +28,7 @@ async function countRows(engine: Engine, table: string): Promise<number> {
 async function insertFacts(engine: Engine, spec: FactSpec): Promise<LoadCounts> {
   const d = engine.dialect;
   const q = d.quoteIdent;
-  const pos = d.rowPosition("s");
+  const pos = "s._row";
   const cols = spec.columns.map(([c]) => q(c));
   const stored = spec.key.map((k) => `t.${q(k)} IS NOT DISTINCT FROM n.${q(k)}`).join(" AND ");
   const rows = `SELECT ${pos} AS _row, ${spec.columns.map(([c, e]) => `${e} AS ${q(c)}`).join(", ")}
@@ -77,7 +77,7 @@ function contentId(engine: Engine, kind: ImportKind, plan: ColumnPlan, skip: str
     ...plan.extras.map((x) => `s.${d.quoteIdent(`x_${x.name}`)}`),
   ].map((e) => `coalesce(${d.toText(e)}, '')`);
   const content = d.hash(`concat_ws('|', ${parts.join(", ")})`);
-  return `${content} || '-' || row_number() OVER (PARTITION BY ${content} ORDER BY ${d.rowPosition("s")})`;
+  return `${content} || '-' || row_number() OVER (PARTITION BY ${content} ORDER BY s._row)`;
 }
 
 export async function loadEvents(engine: Engine, plan: ColumnPlan): Promise<LoadCounts> {
@@ -129,7 +129,7 @@ export async function loadOrderLines(engine: Engine, plan: ColumnPlan): Promise<
     table: "order_items",
     columns: [
       ["order_id", "s.order_id"],
-      ["line_no", `row_number() OVER (PARTITION BY s.order_id ORDER BY ${engine.dialect.rowPosition("s")})`],
+      ["line_no", `row_number() OVER (PARTITION BY s.order_id ORDER BY s._row)`],
       ["customer_id", "rc.customer_id"],
       ["source_customer_id", "s.customer_id"],
       ["ts", "s.timestamp"],
@@ -152,7 +152,7 @@ export async function loadOrderLines(engine: Engine, plan: ColumnPlan): Promise<
       ? "NULL"
       : d.jsonMergePatch(
           "'{}'",
-          d.jsonObject(plan.extras.map((x) => [x.name, d.argMax(`s.${d.quoteIdent(`x_${x.name}`)}`, `-${d.rowPosition("s")}`)] as const)),
+          d.jsonObject(plan.extras.map((x) => [x.name, d.argMax(`s.${d.quoteIdent(`x_${x.name}`)}`, `-s._row`)] as const)),
         );
   await engine.run(
     `INSERT INTO orders (order_id, customer_id, source_customer_id, ts, total, returned, currency, properties)

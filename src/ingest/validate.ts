@@ -6,7 +6,7 @@ import { CANONICAL, type CanonicalField } from "./kinds.js";
 
 /**
  * The typed staging table: one typed column per canonical field, `x_<name>` per extra column, and the verdict
- * (`_reject_field`, `_reject_reason`). Its rows are in file order: a row's position is its data row number − 1.
+ * (`_reject_field`, `_reject_reason`), and `_row`, the 1-based data row number in the file.
  */
 export const STAGE_TABLE = "_import_stage";
 
@@ -140,7 +140,7 @@ export async function buildStage(
 ): Promise<{ accepted: number; rejected: number }> {
   const d = engine.dialect;
   const q = d.quoteIdent;
-  const select: string[] = [];
+  const select: string[] = [`${d.fileRowNumber()} AS _row`];
   const checks: Check[] = [];
   for (const f of CANONICAL[kind]) {
     const src = plan.fields.get(f.name);
@@ -177,7 +177,7 @@ export async function buildStage(
   for (const [ident, alias] of carried) select.push(`NULLIF(trim(r.${ident}), '') AS ${alias}`);
   const field = lifted.length ? `CASE ${lifted.map((c) => `WHEN ${c.failed} THEN ${d.literal(c.field)}`).join(" ")} END` : "NULL";
   const reason = lifted.length ? `CASE ${lifted.map((c) => `WHEN ${c.failed} THEN ${c.reason}`).join(" ")} END` : "NULL";
-  const keep = [...CANONICAL[kind].map((f) => f.name), ...plan.extras.map((x) => `x_${x.name}`)].map((c) => `p.${q(c)}`);
+  const keep = ["_row", ...CANONICAL[kind].map((f) => f.name), ...plan.extras.map((x) => `x_${x.name}`)].map((c) => `p.${q(c)}`);
   await engine.run(
     `CREATE OR REPLACE TEMP TABLE ${STAGE_TABLE} AS
      SELECT ${keep.join(", ")}, ${field} AS _reject_field, ${reason} AS _reject_reason

@@ -1,11 +1,7 @@
 import { type AuditContext, aggregate, exampleIds, filled, finding, fmt, label, rowId } from "./context.js";
+import { EMAIL_PATTERN } from "../ingest/normalize.js";
 import type { Finding } from "./types.js";
 
-/**
- * One @, a non-empty local part, a domain of dot-separated non-empty labels (so at least one dot), no blanks.
- * Deliberately loose: it catches typing and export accidents, not every RFC 5322 corner.
- */
-const EMAIL_PATTERN = "[^@\\s]+@[^@\\s.]+(\\.[^@\\s.]+)+";
 /** What a phone number is once spaces, dashes, dots and parentheses are gone: optional +, 7–15 digits (E.164). */
 const PHONE_PATTERN = "\\+?[0-9]{7,15}";
 const PHONE_SEPARATORS = "[\\s().-]";

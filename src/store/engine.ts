@@ -35,7 +35,7 @@ export interface Dialect {
   quoteIdent(name: string): string;
   /** The engine's type for a neutral column type. */
   typeOf(type: ColumnType): string;
-  /** A relation (usable after FROM) reading a whole file with every column as text. */
+  /** A relation (usable after FROM) reading a whole file with every column as text, in file order. */
   readFileAsText(spec: FileReadSpec): string;
   /** A relation reading a text file as one column `line` (for whitespace-separated data). */
   readLines(path: string): string;
@@ -69,12 +69,10 @@ export interface Dialect {
   countParts(expr: string, pattern: string): string;
   /** Aggregate: the value of `value` on the row with the largest `key`. */
   argMax(value: string, key: string): string;
-  /** Expression: a table row's 0-based position in insertion order (tables created from a file keep its order). */
-  rowPosition(alias: string): string;
+  /** Expression: the 1-based number of a row of a file being read, in file order (the reader keeps the order). */
+  fileRowNumber(): string;
   /** Expression: any value as text. */
   toText(expr: string): string;
-  /** A relation with the same columns as `relation`, every one cast to text. */
-  textColumns(relation: string): string;
   /** Statement: write the result of a query to a CSV file with a header. */
   copyToCsv(query: string, path: string): string;
   /** Statement: write the result of a query to a Parquet file. */

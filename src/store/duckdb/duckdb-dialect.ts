@@ -24,22 +24,27 @@ export const duckdbDialect: Dialect = {
     const path = lit(spec.path);
     switch (spec.format) {
       case "csv": {
-        const opts = ["all_varchar = true", "null_padding = true", "strict_mode = false"];
+        // RFC 4180 quoting: the sniffer can mistake a backslash inside a quoted field for an escape character.
+        const opts = ["all_varchar = true", "null_padding = true", "strict_mode = false", "quote = '\"'", "escape = '\"'"];
         if (spec.delimiter !== undefined) opts.push(`delim = ${lit(spec.delimiter)}`);
         if (spec.header !== undefined) opts.push(`header = ${spec.header}`);
-        return `read_csv(${path}, ${opts.join(", ")})`;
+        return `(SELECT * FROM read_csv(${path}, ${opts.join(", ")}))`;
       }
       case "json":
-        // Objects become columns; nested values stay JSON so that `properties` keeps its structure.
-        return `read_json(${path}, format = 'auto', maximum_depth = 1)`;
+        // Top-level keys become columns of JSON values: scalars are unquoted, nested objects stay JSON text
+        // (so `properties` keeps its structure).
+        return `(SELECT CASE WHEN json_type(COLUMNS(*)) IN ('OBJECT', 'ARRAY') THEN COLUMNS(*)::VARCHAR
+                             ELSE json_extract_string(COLUMNS(*), '$') END
+                   FROM read_json(${path}, format = 'auto', maximum_depth = 1))`;
       case "parquet":
-        return `read_parquet(${path})`;
+        return `(SELECT COLUMNS(*)::VARCHAR FROM read_parquet(${path}))`;
     }
   },
   readLines: (path) =>
     `read_csv(${lit(path)}, columns = {'line': 'VARCHAR'}, delim = '\\x1f', header = false, quote = '', escape = '', strict_mode = false)`,
   tryNumber: (e) => `TRY_CAST(trim(${e}) AS DOUBLE)`,
-  tryInteger: (e) => `TRY_CAST(trim(${e}) AS BIGINT)`,
+  // Casts alone are too lenient for type inference: '52000.5' casts to BIGINT and '2024-01-05 10:00' to DATE.
+  tryInteger: (e) => `CASE WHEN regexp_full_match(trim(${e}), '[+-]?[0-9]+') THEN TRY_CAST(trim(${e}) AS BIGINT) END`,
   tryBoolean: (e) => `TRY_CAST(trim(${e}) AS BOOLEAN)`,
   // A cast to TIMESTAMP ignores a UTC offset, so text with one ("Z", "+02:00" after the date) goes through
   // TIMESTAMPTZ; the common offset-free case takes the much faster plain cast.
@@ -49,7 +54,9 @@ export const duckdbDialect: Dialect = {
            THEN TRY_CAST(TRY_CAST(trim(${e}) AS TIMESTAMPTZ) AS TIMESTAMP) ELSE TRY_CAST(trim(${e}) AS TIMESTAMP) END`
       : `TRY_STRPTIME(trim(${e}), ${lit(format)})::TIMESTAMP`,
   tryDate: (e, format) =>
-    format === undefined ? `TRY_CAST(trim(${e}) AS DATE)` : `TRY_STRPTIME(trim(${e}), ${lit(format)})::DATE`,
+    format === undefined
+      ? `CASE WHEN regexp_full_match(trim(${e}), '[0-9]{4}-[0-9]{2}-[0-9]{2}') THEN TRY_CAST(trim(${e}) AS DATE) END`
+      : `TRY_STRPTIME(trim(${e}), ${lit(format)})::DATE`,
   isJsonObject: (e) => `(json_valid(${e}) AND json_type(${e}::JSON) = 'OBJECT')`,
   jsonObject: (pairs) =>
     pairs.length === 0
@@ -65,9 +72,11 @@ export const duckdbDialect: Dialect = {
   countParts: (e, pattern) =>
     `len(regexp_split_to_array(regexp_replace(${e}, '^\\s+|\\s+$', '', 'g'), ${pattern}))`,
   argMax: (value, key) => `arg_max(${value}, ${key})`,
-  rowPosition: (alias) => `${alias}.rowid`,
+  // DuckDB evaluates row_number() OVER () as a streaming window in scan order, and its readers keep file
+  // order (preserve_insertion_order): so this is the file's row number. (rowid is not: inside a transaction
+  // new rows have transaction-local row ids.)
+  fileRowNumber: () => "row_number() OVER ()",
   toText: (e) => `CAST(${e} AS VARCHAR)`,
-  textColumns: (relation) => `(SELECT COLUMNS(*)::VARCHAR FROM ${relation})`,
   copyToCsv: (query, path) => `COPY (${query}) TO ${lit(path)} (FORMAT csv, HEADER true)`,
   copyToParquet: (query, path) => `COPY (${query}) TO ${lit(path)} (FORMAT parquet, COMPRESSION zstd)`,
 };

@@ -1,0 +1,55 @@
+import type { Command } from "commander";
+import { UserError } from "../../errors.js";
+import { importDirectory } from "../../ingest/import-directory.js";
+import { openStore } from "../../store/open-store.js";
+import { generate } from "../../synth/generate.js";
+import type { Cli } from "../context.js";
+import { intOption, numberOption } from "../parse.js";
+import { progressBar } from "../progress.js";
+import { formatCount } from "../table.js";
+import { describeImport } from "./import.js";
+
+export function registerGenerate(program: Command, cli: Cli): void {
+  program
+    .command("generate")
+    .description("write a synthetic customer base (six planted personas, BG/NBD purchases, dirt) in the import formats")
+    .requiredOption("--customers <n>", "how many customers")
+    .option("--seed <s>", "random seed: the same seed gives the same files, byte for byte", "1")
+    .option("--days <d>", "length of the simulated period in days", "365")
+    .option("--dirt <rate>", "share of customers given each kind of dirt (0 = clean)", "0.02")
+    .requiredOption("--out <dir>", "folder to write the files and truth.json to")
+    .option("--into <db>", "also import the files into this database")
+    .action(async (opts, cmd: Command) => {
+      const { json } = cli.globals(cmd);
+      const customers = intOption(opts.customers, "--customers", 1) as number;
+      const bar = progressBar(json ? { ...cli.io, interactive: false } : cli.io, "generating");
+      const result = await generate({
+        customers,
+        seed: intOption(opts.seed, "--seed", 0) as number,
+        days: intOption(opts.days, "--days", 1),
+        dirt: numberOption(opts.dirt, "--dirt", 0, 0.5),
+        outDir: opts.out,
+        onProgress: (done: number, total: number) => bar.update(done, total),
+      });
+      bar.done();
+      if (!json) {
+        const c = result.counts;
+        cli.io.out(
+          `wrote ${opts.out}: ${formatCount(c.customers)} customers, ${formatCount(c.events)} events, ${formatCount(c.orders)} orders (${formatCount(c.orderLines)} lines), ${formatCount(c.consents)} consents, ${formatCount(c.surveyResponses)} survey answers in ${result.seconds.toFixed(1)} s\n`,
+        );
+      }
+      let imports: unknown[] = [];
+      if (opts.into) {
+        if (typeof opts.into !== "string" || opts.into === "") throw new UserError("bad-option", "expected a database file", "--into");
+        const engine = await openStore(opts.into);
+        try {
+          imports = await importDirectory(engine, opts.out, (s) => {
+            if (!json) cli.io.out(describeImport(s));
+          });
+        } finally {
+          engine.close();
+        }
+      }
+      if (json) cli.io.out(`${JSON.stringify({ ...result, imports }, null, 2)}\n`);
+    });
+}

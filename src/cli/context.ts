@@ -1,0 +1,38 @@
+import type { Command } from "commander";
+import type { Engine } from "../store/engine.js";
+import { openStore, resolveDbPath } from "../store/open-store.js";
+import type { Io } from "./io.js";
+
+/** What every command gets: where to write, and the global options. */
+export interface Cli {
+  readonly io: Io;
+  /** The global options of the command being run. */
+  globals(cmd: Command): { db: string; json: boolean };
+  /** Opens the database named by --db / $TESSERA_DB, runs `work`, and always closes it. */
+  withStore<T>(cmd: Command, work: (engine: Engine) => Promise<T>): Promise<T>;
+  /** Prints one JSON document (with --json) or the text for people. */
+  print(cmd: Command, json: unknown, text: () => string): void;
+}
+
+export function makeCli(io: Io): Cli {
+  const globals = (cmd: Command) => {
+    const o = cmd.optsWithGlobals() as { db?: string; json?: boolean };
+    return { db: resolveDbPath(o.db), json: Boolean(o.json) };
+  };
+  return {
+    io,
+    globals,
+    async withStore(cmd, work) {
+      const engine = await openStore(globals(cmd).db);
+      try {
+        return await work(engine);
+      } finally {
+        engine.close();
+      }
+    },
+    print(cmd, json, text) {
+      if (globals(cmd).json) io.out(`${JSON.stringify(json, null, 2)}\n`);
+      else io.out(text());
+    },
+  };
+}

@@ -1,0 +1,49 @@
+import { Command, CommanderError } from "commander";
+import { isUserError } from "../errors.js";
+import { registerAudit } from "./commands/audit.js";
+import { registerDemo } from "./commands/demo.js";
+import { registerGenerate } from "./commands/generate.js";
+import { registerImport } from "./commands/import.js";
+import { registerStats } from "./commands/stats.js";
+import { makeCli } from "./context.js";
+import { type Io, processIo } from "./io.js";
+
+/** Exit codes of the command-line contract (DESIGN.md). */
+export const EXIT = { ok: 0, user: 1, internal: 2 } as const;
+
+function program(io: Io): Command {
+  const cli = makeCli(io);
+  const p = new Command("tessera")
+    .description("Privacy-first customer segmentation on an embedded DuckDB database")
+    .option("--db <file>", "database file (default $TESSERA_DB or ./tessera.duckdb)")
+    .option("--json", "print exactly one JSON document on stdout")
+    .showHelpAfterError()
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
+  registerImport(p, cli);
+  registerStats(p, cli);
+  registerAudit(p, cli);
+  registerGenerate(p, cli);
+  registerDemo(p, cli);
+  for (const c of p.commands) c.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
+  return p;
+}
+
+/** Runs the CLI on `argv` (without node and script) and returns the exit code; never calls process.exit. */
+export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
+  try {
+    await program(io).parseAsync([...argv], { from: "user" });
+    return EXIT.ok;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      return e.exitCode === 0 || e.code === "commander.helpDisplayed" || e.code === "commander.version" ? EXIT.ok : EXIT.user;
+    }
+    if (isUserError(e)) {
+      io.err(`tessera: ${e.message}\n`);
+      return EXIT.user;
+    }
+    io.err(`tessera: internal error: ${(e as Error).message ?? e}\n`);
+    if (process.env.TESSERA_DEBUG) io.err(`${(e as Error).stack ?? ""}\n`);
+    return EXIT.internal;
+  }
+}

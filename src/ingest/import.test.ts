@@ -1,0 +1,274 @@
+import { readFileSync } from "node:fs";
+import { gzipSync } from "node:zlib";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { count, snapshot, tempDir, writeFile } from "../../test/helpers.js";
+import { isUserError, UserError } from "../errors.js";
+import type { Engine } from "../store/engine.js";
+import { openStore } from "../store/open-store.js";
+import { listTraits } from "../store/trait-registry.js";
+import { importFile } from "./import.js";
+
+let engine: Engine;
+let dir: string;
+
+beforeEach(async () => {
+  engine = await openStore(":memory:");
+  dir = tempDir();
+});
+afterEach(() => engine.close());
+
+async function expectUserError(work: Promise<unknown>, code: string, ...fragments: string[]): Promise<UserError> {
+  const e = await work.then(
+    () => null,
+    (err: unknown) => err,
+  );
+  expect(isUserError(e), `expected a UserError ${code}, got ${String(e)}`).toBe(true);
+  const ue = e as UserError;
+  expect(ue.code).toBe(code);
+  for (const f of fragments) expect(ue.message).toContain(f);
+  return ue;
+}
+
+describe("customers", () => {
+  it("registers unknown columns as typed traits and matches canonical headers loosely", async () => {
+    const path = writeFile(
+      dir,
+      "people.csv",
+      "CustomerID,E-mail,Age,Income,Member,Joined,Since,Notes\n" +
+        "c1,Ann@Example.com,34,52000.5,true,2024-01-05,2024-01-05 10:00:00,likes tea\n" +
+        "c2,bob@example.com,,48000,false,2023-12-31,2023-12-31T23:00:00Z,\n",
+    );
+    const s = await importFile(engine, { kind: "customers", path, category: "demographic", pii: ["notes"] });
+    expect(s).toMatchObject({ read: 2, accepted: 2, rejected: 0, alreadyPresent: 0, customersCreated: 2 });
+    const traits = await listTraits(engine);
+    expect(traits.map((t) => [t.name, t.type, t.category, t.pii])).toEqual([
+      ["age", "integer", "demographic", false],
+      ["income", "number", "demographic", false],
+      ["joined", "date", "demographic", false],
+      ["member", "boolean", "demographic", false],
+      ["notes", "string", "demographic", true],
+      ["since", "timestamp", "demographic", false],
+    ]);
+    const r = await engine.query("SELECT customer_id, email, age, income, member, joined::VARCHAR AS j FROM customers ORDER BY 1");
+    expect(r.rows()).toEqual([
+      { customer_id: "c1", email: "Ann@Example.com", age: 34, income: 52000.5, member: true, j: "2024-01-05" },
+      { customer_id: "c2", email: "bob@example.com", age: null, income: 48000, member: false, j: "2023-12-31" },
+    ]);
+    // The email identity is normalised; the profile keeps what was written.
+    expect(await count(engine, "SELECT count(*) FROM identities WHERE kind = 'email' AND value = 'ann@example.com'")).toBe(1);
+  });
+
+  it("updates traits on a later import and counts unchanged rows as already present", async () => {
+    const a = writeFile(dir, "a.csv", "customer_id,city\nc1,Paris\nc2,Lyon\n");
+    await importFile(engine, { kind: "customers", path: a });
+    const again = await importFile(engine, { kind: "customers", path: a });
+    expect(again).toMatchObject({ accepted: 0, alreadyPresent: 2, customersCreated: 0 });
+    const b = writeFile(dir, "b.csv", "customer_id,city\nc1,Nice\nc2,\n");
+    const s = await importFile(engine, { kind: "customers", path: b });
+    expect(s).toMatchObject({ accepted: 1, alreadyPresent: 1 });
+    const r = await engine.query("SELECT customer_id, city FROM customers ORDER BY 1");
+    expect(r.rows()).toEqual([
+      { customer_id: "c1", city: "Nice" },
+      { customer_id: "c2", city: "Lyon" }, // an empty cell keeps the stored value
+    ]);
+  });
+
+  it("rejects a value that does not fit a registered trait's type, naming row, field and reason", async () => {
+    await importFile(engine, { kind: "customers", path: writeFile(dir, "a.csv", "customer_id,age\nc1,30\n") });
+    const path = writeFile(dir, "b.csv", "customer_id,age\nc2,41\nc3,forty\n");
+    const s = await importFile(engine, { kind: "customers", path });
+    expect(s).toMatchObject({ read: 2, accepted: 1, rejected: 1, rejectsFile: `${path}.rejects.csv` });
+    const rejects = readFileSync(`${path}.rejects.csv`, "utf8").trim().split("\n");
+    expect(rejects[0]).toBe("row,field,reason,customer_id,age");
+    expect(rejects[1]).toBe("2,age,not an integer (trait age is integer): forty,c3,forty");
+    expect(await count(engine, "SELECT count(*) FROM customers")).toBe(2);
+  });
+
+  it("keeps an invalid email and says so", async () => {
+    const path = writeFile(dir, "c.csv", "customer_id,email\nc1,ann@@example\nc2,bob@example.com\n");
+    const s = await importFile(engine, { kind: "customers", path });
+    expect(s.accepted).toBe(2);
+    expect(s.notes.join(" ")).toContain("1 invalid email address(es) kept");
+    expect(await count(engine, "SELECT count(*) FROM customers WHERE email = 'ann@@example'")).toBe(1);
+  });
+
+  it("refuses a column that would shadow a built-in field, and writes nothing", async () => {
+    const before = await snapshot(engine);
+    const path = writeFile(dir, "c.csv", "customer_id,First Seen\nc1,2024-01-01\n");
+    await expectUserError(importFile(engine, { kind: "customers", path }), "reserved-column", "first_seen", "--map");
+    expect(await snapshot(engine)).toBe(before);
+  });
+});
+
+describe("orders and order lines", () => {
+  it("rejects bad rows to the reject file and imports the rest", async () => {
+    const path = writeFile(
+      dir,
+      "orders.csv",
+      "order_id,customer_id,timestamp,total\n" +
+        "o1,c1,2024-03-01T10:00:00Z,10.50\n" +
+        "o2,c1,2024-03-02,abc\n" +
+        "o3,c2,yesterday,5\n" +
+        "o4,,2024-03-04 12:00:00,7\n" +
+        "o5,c3,,8\n",
+    );
+    const s = await importFile(engine, { kind: "orders", path });
+    expect(s).toMatchObject({ read: 5, accepted: 2, rejected: 3, alreadyPresent: 0 });
+    const lines = readFileSync(`${path}.rejects.csv`, "utf8").trim().split("\n");
+    expect(lines.slice(1)).toEqual([
+      "2,total,not a number: abc,o2,c1,2024-03-02,abc",
+      "3,timestamp,not an ISO 8601 timestamp: yesterday,o3,c2,yesterday,5",
+      "5,timestamp,missing required value,o5,c3,,8",
+    ]);
+    // o4 is a guest order: stored, with no customer.
+    const r = await engine.query("SELECT order_id, customer_id, total FROM orders ORDER BY 1");
+    expect(r.rows()).toEqual([
+      { order_id: "o1", customer_id: "c1", total: 10.5 },
+      { order_id: "o4", customer_id: null, total: 7 },
+    ]);
+  });
+
+  it("with --strict, one bad row aborts the import and the database is unchanged", async () => {
+    await importFile(engine, { kind: "orders", path: writeFile(dir, "ok.csv", "order_id,customer_id,timestamp,total\no0,c0,2024-01-01,1\n") });
+    const before = await snapshot(engine);
+    const path = writeFile(dir, "bad.csv", "order_id,customer_id,timestamp,total\no1,c1,2024-03-01,10\no2,c2,2024-03-02,ten\n");
+    await expectUserError(
+      importFile(engine, { kind: "orders", path, strict: true }),
+      "rows-rejected",
+      "1 of 2 rows rejected",
+      "row 2, field total: not a number: ten",
+      "nothing was imported",
+    );
+    expect(await snapshot(engine)).toBe(before);
+  });
+
+  it("derives orders from lines: returns are not revenue, guest lines have no customer", async () => {
+    const path = writeFile(
+      dir,
+      "lines.csv",
+      "order_id,timestamp,quantity,unit_price,sku,customer_id,Country\n" +
+        "A1,2024-01-01 09:00:00,2,3.5,X,17850.0,UK\n" +
+        "A1,2024-01-01 09:00:00,1,4,Y,17850.0,UK\n" +
+        "C9,2024-01-02 10:00:00,-1,4,Y,17850.0,UK\n" +
+        "G1,2024-01-03 11:00:00,5,1,Z,,FR\n",
+    );
+    const s = await importFile(engine, { kind: "order-lines", path });
+    expect(s).toMatchObject({ read: 4, accepted: 4, customersCreated: 1 });
+    const r = await engine.query(
+      "SELECT order_id, customer_id, total, returned, properties->>'country' AS country FROM orders ORDER BY 1",
+    );
+    expect(r.rows()).toEqual([
+      { order_id: "A1", customer_id: "17850", total: 11, returned: 0, country: "UK" },
+      { order_id: "C9", customer_id: "17850", total: 0, returned: 4, country: "UK" },
+      { order_id: "G1", customer_id: null, total: 5, returned: 0, country: "FR" },
+    ]);
+    expect(await count(engine, "SELECT max(line_no) FROM order_items WHERE order_id = 'A1'")).toBe(2);
+    const again = await importFile(engine, { kind: "order-lines", path });
+    expect(again).toMatchObject({ accepted: 0, alreadyPresent: 4 });
+    expect(await count(engine, "SELECT count(*) FROM orders")).toBe(3);
+  });
+
+  it("reads whitespace-separated files with YYYYMMDD dates and derives order ids from content", async () => {
+    const path = writeFile(dir, "tx.txt", " 00001 19970101  1   11.77\r\n 00001 19970101  1   11.77\r\n 00002 19970112  2   12.00\r\n");
+    const map = ["customer_id=column0", "timestamp=column1:%Y%m%d", "total=column3"];
+    const s = await importFile(engine, { kind: "orders", path, map });
+    expect(s).toMatchObject({ read: 3, accepted: 3, customersCreated: 2 });
+    expect(s.notes.join()).toContain("order_id derived");
+    // Two identical rows are two purchases, and a re-import finds both again.
+    expect(await count(engine, "SELECT count(*) FROM orders WHERE customer_id = '00001' AND ts = '1997-01-01'")).toBe(2);
+    expect((await importFile(engine, { kind: "orders", path, map })).alreadyPresent).toBe(3);
+  });
+});
+
+describe("file formats", () => {
+  const rows = [
+    { customer_id: "c1", purpose: "marketing", status: "granted", timestamp: "2024-01-01T00:00:00Z", channel: "email" },
+    { customer_id: "c1", purpose: "marketing", status: "Withdrawn", timestamp: "2024-02-01T00:00:00+01:00", channel: "email" },
+  ];
+  const csv = "customer_id;purpose;status;timestamp;channel\n" + rows.map((r) => Object.values(r).join(";")).join("\n");
+
+  async function expectTwoConsents(path: string, extra: Partial<Parameters<typeof importFile>[1]> = {}) {
+    const s = await importFile(engine, { kind: "consents", path, ...extra });
+    expect(s).toMatchObject({ read: 2, accepted: 2, rejected: 0 });
+    const r = await engine.query("SELECT status, strftime(ts, '%Y-%m-%d %H:%M') AS ts FROM consents ORDER BY ts");
+    // Statuses are normalised; "+01:00" is converted to UTC.
+    expect(r.rows()).toEqual([
+      { status: "granted", ts: "2024-01-01 00:00" },
+      { status: "withdrawn", ts: "2024-01-31 23:00" },
+    ]);
+  }
+
+  it("CSV with another delimiter", () => expectTwoConsents(writeFile(dir, "c.csv", csv)));
+  it("gzip-compressed CSV", () => expectTwoConsents(writeFile(dir, "c.csv.gz", gzipSync(csv))));
+  it("CSV without a header, mapped by position", () =>
+    expectTwoConsents(writeFile(dir, "c.csv", csv.split("\n").slice(1).join("\n")), {
+      header: false,
+      map: ["customer_id=column0", "purpose=column1", "status=column2", "timestamp=column3", "channel=column4"],
+    }));
+  it("JSON array", () => expectTwoConsents(writeFile(dir, "c.json", JSON.stringify(rows))));
+  it("NDJSON", () => expectTwoConsents(writeFile(dir, "c.ndjson", rows.map((r) => JSON.stringify(r)).join("\n"))));
+  it("Parquet", async () => {
+    const src = writeFile(dir, "src.json", JSON.stringify(rows));
+    const path = `${dir}/c.parquet`;
+    await engine.run(`COPY (SELECT * FROM read_json('${src}')) TO '${path}' (FORMAT parquet)`);
+    await expectTwoConsents(path);
+  });
+
+  it("rejects an unknown consent status with the allowed values", async () => {
+    const path = writeFile(dir, "c.csv", "customer_id,purpose,status,timestamp\nc1,marketing,maybe,2024-01-01\n");
+    const s = await importFile(engine, { kind: "consents", path });
+    expect(s.rejected).toBe(1);
+    expect(readFileSync(`${path}.rejects.csv`, "utf8")).toContain("unknown status (expected granted, denied, withdrawn): maybe");
+  });
+});
+
+describe("files that cannot be imported at all leave the database unchanged", () => {
+  it.each([
+    ["a missing file", () => `${dir}/nope.csv`, {}, "file-not-found", ["nope.csv", "no such file"]],
+    ["a file that is not Parquet", () => writeFile(dir, "x.parquet", "not parquet"), {}, "unreadable-file", ["x.parquet", "cannot be read as PARQUET"]],
+    ["a file that is not JSON", () => writeFile(dir, "x.json", "{oops"), {}, "unreadable-file", ["x.json", "cannot be read as JSON"]],
+    [
+      "a --map naming an absent column",
+      () => writeFile(dir, "o.csv", "id,ts,amount\n1,2024-01-01,3\n"),
+      { map: ["order_id=id", "timestamp=date"] },
+      "unknown-column",
+      ["o.csv", 'no column "date"', "columns: id, ts, amount"],
+    ],
+    [
+      "a missing required column",
+      () => writeFile(dir, "o.csv", "order_id,timestamp\n1,2024-01-01\n"),
+      {},
+      "missing-column",
+      ["o.csv", "needs the column(s) total", "--map total=<column>"],
+    ],
+    ["a malformed --map", () => writeFile(dir, "o.csv", "a\n1\n"), { map: ["total"] }, "bad-mapping", ["--map", "target=source"]],
+  ] as const)("%s", async (_label, file, extra, code, fragments) => {
+    await importFile(engine, { kind: "orders", path: writeFile(dir, "seed.csv", "order_id,customer_id,timestamp,total\no0,c0,2024-01-01,1\n") });
+    const before = await snapshot(engine);
+    await expectUserError(importFile(engine, { kind: "orders", path: file(), ...extra }), code, ...fragments);
+    expect(await snapshot(engine)).toBe(before);
+  });
+});
+
+describe("hostile values", () => {
+  const evil = ["'); DROP TABLE customers; --", 'quote " and \\ backslash', "ünïcødé ✓ 🎉", "x".repeat(5000)];
+
+  it("are stored verbatim, in values and in column names", async () => {
+    const header = `customer_id,"${evil[0]?.replaceAll('"', '""')}","we""ird"`;
+    const body = evil.map((v, i) => `c${i},"${v.replaceAll('"', '""')}","${v.replaceAll('"', '""')}"`).join("\n");
+    const path = writeFile(dir, "evil.csv", `${header}\n${body}\n`);
+    const s = await importFile(engine, { kind: "customers", path });
+    expect(s.accepted).toBe(4);
+    const traits = (await listTraits(engine)).map((t) => t.name).sort();
+    expect(traits).toEqual(["drop_table_customers", "we_ird"]);
+    const r = await engine.query("SELECT drop_table_customers AS v FROM customers ORDER BY customer_id");
+    expect(r.column("v")).toEqual(evil);
+    const events = writeFile(
+      dir,
+      "e.ndjson",
+      evil.map((v, i) => JSON.stringify({ timestamp: "2024-01-01", event: v, user_id: v, properties: { [v]: v }, n: i })).join("\n"),
+    );
+    expect((await importFile(engine, { kind: "events", path: events })).accepted).toBe(4);
+    expect(await count(engine, "SELECT count(*) FROM events WHERE event = $1 AND customer_id = $1", [evil[0]])).toBe(1);
+  });
+});
