@@ -27,7 +27,9 @@ export async function snapshot(engine: Engine): Promise<string> {
   for (const t of tables.column("table_name") as string[]) {
     const cols = await engine.tableColumns(t);
     const r = await engine.query(`SELECT * FROM "${t}" ORDER BY ALL`);
-    parts.push(`${t}(${cols.join(",")}):${JSON.stringify(r.rows(), (_k, v) => (typeof v === "bigint" ? String(v) : v))}`);
+    parts.push(
+      `${t}(${cols.join(",")}):${JSON.stringify(r.rows(), (_k, v) => (typeof v === "bigint" ? String(v) : v))}`,
+    );
   }
   return parts.join("\n");
 }

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { main } from "../src/cli/main.js";
 import { memoryIo } from "../src/cli/io.js";
+import { main } from "../src/cli/main.js";
 import type { Engine } from "../src/store/engine.js";
 import { openStore } from "../src/store/open-store.js";
 import { count, SHARED_DATA, tempDir } from "./helpers.js";
@@ -43,11 +43,16 @@ describe("Online Retail order lines (UCI), imported with the CLI", () => {
   it("makes every customer id a customer: 4,372, of whom 4,339 bought something", async () => {
     expect(first.customersCreated).toBe(4_372);
     expect(await count(engine, "SELECT count(*) FROM customers")).toBe(4_372);
-    expect(await count(engine, "SELECT count(DISTINCT customer_id) FROM order_items WHERE quantity > 0")).toBe(4_339);
+    expect(
+      await count(engine, "SELECT count(DISTINCT customer_id) FROM order_items WHERE quantity > 0"),
+    ).toBe(4_339);
   });
 
   it("counts revenue from positive quantities only: £8,911,407.90 for customers, guests in the store's total", async () => {
-    const customerRevenue = await count(engine, "SELECT sum(total) FROM orders WHERE customer_id IS NOT NULL");
+    const customerRevenue = await count(
+      engine,
+      "SELECT sum(total) FROM orders WHERE customer_id IS NOT NULL",
+    );
     expect(customerRevenue).toBeCloseTo(8_911_407.904, 2);
     // Independent expectation for the store's revenue (guests included), straight from the raw file.
     const raw = await count(
@@ -57,7 +62,10 @@ describe("Online Retail order lines (UCI), imported with the CLI", () => {
     expect(await count(engine, "SELECT sum(total) FROM orders")).toBeCloseTo(raw, 2);
     expect(await count(engine, "SELECT count(*) FROM order_items WHERE customer_id IS NULL")).toBe(135_080);
     // Returns are kept, as returns: the negative lines' value is in `returned`, never in `total`.
-    const returned = await count(engine, `SELECT -sum(Quantity * UnitPrice) FROM read_csv('${RETAIL}') WHERE Quantity < 0`);
+    const returned = await count(
+      engine,
+      `SELECT -sum(Quantity * UnitPrice) FROM read_csv('${RETAIL}') WHERE Quantity < 0`,
+    );
     expect(await count(engine, "SELECT sum(returned) FROM orders")).toBeCloseTo(returned, 2);
     expect(await count(engine, "SELECT count(*) FROM orders")).toBe(25_900);
   });
@@ -95,7 +103,9 @@ describe("CDNOW transactions (whitespace separated, YYYYMMDD dates)", () => {
     try {
       // Column totals from the data set's README.
       expect(await count(engine, "SELECT sum(total) FROM orders")).toBeCloseTo(244_091.94, 2);
-      const span = await engine.query("SELECT min(ts)::DATE::VARCHAR AS lo, max(ts)::DATE::VARCHAR AS hi FROM orders");
+      const span = await engine.query(
+        "SELECT min(ts)::DATE::VARCHAR AS lo, max(ts)::DATE::VARCHAR AS hi FROM orders",
+      );
       expect(span.rows()).toEqual([{ lo: "1997-01-01", hi: "1998-06-30" }]);
     } finally {
       engine.close();
@@ -115,7 +125,9 @@ describe("CDNOW transactions (whitespace separated, YYYYMMDD dates)", () => {
     const engine = await openStore(db);
     try {
       expect(await count(engine, "SELECT sum(total) FROM orders")).toBeCloseTo(2_500_315.63, 2);
-      expect(await count(engine, "SELECT sum((properties->>'number_of_cds')::INT) FROM orders")).toBe(167_881);
+      expect(await count(engine, "SELECT sum((properties->>'number_of_cds')::INT) FROM orders")).toBe(
+        167_881,
+      );
     } finally {
       engine.close();
     }
@@ -125,7 +137,14 @@ describe("CDNOW transactions (whitespace separated, YYYYMMDD dates)", () => {
 describe("Mall Customers", () => {
   it("imports 200 customers with typed traits", async () => {
     const db = join(tempDir(), "mall.duckdb");
-    const s = await tessera(db, "import", "customers", join(SHARED_DATA, "mall-customers", "Mall_Customers.csv"), "--category", "demographic");
+    const s = await tessera(
+      db,
+      "import",
+      "customers",
+      join(SHARED_DATA, "mall-customers", "Mall_Customers.csv"),
+      "--category",
+      "demographic",
+    );
     expect(s).toMatchObject({ read: 200, accepted: 200, customersCreated: 200 });
     expect(s.newTraits).toEqual([
       { name: "genre", type: "string" },

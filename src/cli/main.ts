@@ -25,7 +25,8 @@ function program(io: Io): Command {
   registerAudit(p, cli);
   registerGenerate(p, cli);
   registerDemo(p, cli);
-  for (const c of p.commands) c.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
+  for (const c of p.commands)
+    c.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
   return p;
 }
 
@@ -36,7 +37,9 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     return EXIT.ok;
   } catch (e) {
     if (e instanceof CommanderError) {
-      return e.exitCode === 0 || e.code === "commander.helpDisplayed" || e.code === "commander.version" ? EXIT.ok : EXIT.user;
+      return e.exitCode === 0 || e.code === "commander.helpDisplayed" || e.code === "commander.version"
+        ? EXIT.ok
+        : EXIT.user;
     }
     if (isUserError(e)) {
       io.err(`tessera: ${e.message}\n`);

@@ -4,11 +4,17 @@ import { UserError } from "../errors.js";
 export function intOption(value: string | undefined, option: string, min = 0): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new UserError("bad-option", `expected a whole number ≥ ${min}, got "${value}"`, option);
+  if (!Number.isInteger(n) || n < min)
+    throw new UserError("bad-option", `expected a whole number ≥ ${min}, got "${value}"`, option);
   return n;
 }
 
-export function numberOption(value: string | undefined, option: string, min: number, max: number): number | undefined {
+export function numberOption(
+  value: string | undefined,
+  option: string,
+  min: number,
+  max: number,
+): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!Number.isFinite(n) || n < min || n > max) {
@@ -22,6 +28,7 @@ export function dateOption(value: string | undefined, option: string): Date | un
   if (value === undefined) return undefined;
   const iso = /^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value;
   const d = new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(iso) ? iso : `${iso}Z`);
-  if (Number.isNaN(d.getTime())) throw new UserError("bad-option", `not an ISO 8601 date: "${value}"`, option);
+  if (Number.isNaN(d.getTime()))
+    throw new UserError("bad-option", `not an ISO 8601 date: "${value}"`, option);
   return d;
 }

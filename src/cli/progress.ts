@@ -1,7 +1,10 @@
 import type { Io } from "./io.js";
 
 /** A one-line progress bar on stderr, drawn only when stderr is a terminal. */
-export function progressBar(io: Io, label: string): { update(done: number, total: number): void; done(): void } {
+export function progressBar(
+  io: Io,
+  label: string,
+): { update(done: number, total: number): void; done(): void } {
   if (!io.interactive) return { update: () => {}, done: () => {} };
   let last = -1;
   return {

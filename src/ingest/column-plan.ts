@@ -44,7 +44,12 @@ export function toIdentifier(header: string): string {
  * Decides, for a staged file, which column feeds each canonical field (explicit `--map` first, then a header
  * that matches the field's name ignoring case and punctuation) and what the other columns become.
  */
-export function planColumns(kind: ImportKind, file: string, columns: readonly string[], maps: readonly string[]): ColumnPlan {
+export function planColumns(
+  kind: ImportKind,
+  file: string,
+  columns: readonly string[],
+  maps: readonly string[],
+): ColumnPlan {
   const canonical = CANONICAL[kind];
   const fields = new Map<string, FieldSource>();
   const renamed = new Map<string, string>(); // file column → extra name given by --map
@@ -59,10 +64,17 @@ export function planColumns(kind: ImportKind, file: string, columns: readonly st
       );
     }
     if (canonical.some((f) => f.name === m.target)) {
-      fields.set(m.target, m.format === undefined ? { column: m.source } : { column: m.source, format: m.format });
+      fields.set(
+        m.target,
+        m.format === undefined ? { column: m.source } : { column: m.source, format: m.format },
+      );
     } else {
       if (m.format !== undefined) {
-        throw new UserError("bad-mapping", `--map ${spec}: a format applies only to a canonical timestamp column`, file);
+        throw new UserError(
+          "bad-mapping",
+          `--map ${spec}: a format applies only to a canonical timestamp column`,
+          file,
+        );
       }
       renamed.set(m.source, toIdentifier(m.target));
     }
@@ -79,10 +91,16 @@ export function planColumns(kind: ImportKind, file: string, columns: readonly st
   for (const [name, src] of fields) {
     const f = canonical.find((c) => c.name === name);
     if (src.format !== undefined && f?.type.kind !== "timestamp") {
-      throw new UserError("bad-mapping", `--map ${name}=${src.column}:${src.format}: ${name} is not a timestamp`, file);
+      throw new UserError(
+        "bad-mapping",
+        `--map ${name}=${src.column}:${src.format}: ${name} is not a timestamp`,
+        file,
+      );
     }
   }
-  const missing = canonical.filter((f) => f.required && !fields.has(f.name) && DERIVED_WHEN_ABSENT[kind] !== f.name);
+  const missing = canonical.filter(
+    (f) => f.required && !fields.has(f.name) && DERIVED_WHEN_ABSENT[kind] !== f.name,
+  );
   if (missing.length > 0) {
     const names = missing.map((f) => f.name).join(", ");
     throw new UserError(

@@ -59,11 +59,23 @@ export async function openFile(engine: Engine, path: string, opts: OpenOptions =
     const relation = d.readFileAsText(spec);
     const columns = (await engine.query(`SELECT * FROM ${relation} LIMIT 0`)).columns;
     // The sniffer sees one column in blank-separated files (CDNOW): read those as whitespace-separated.
-    if (format === "csv" && opts.delimiter === undefined && columns.length === 1 && (await isWhitespaceSeparated(engine, path))) {
+    if (
+      format === "csv" &&
+      opts.delimiter === undefined &&
+      columns.length === 1 &&
+      (await isWhitespaceSeparated(engine, path))
+    ) {
       return await openWhitespace(engine, path, opts.header);
     }
     const sniffedHeader = opts.header ?? !columns.every((c) => /^column\d+$/.test(c));
-    return { path, relation, columns, format, headerLines: format === "csv" && sniffedHeader ? 1 : 0, close: async () => {} };
+    return {
+      path,
+      relation,
+      columns,
+      format,
+      headerLines: format === "csv" && sniffedHeader ? 1 : 0,
+      close: async () => {},
+    };
   } catch (e) {
     if (e instanceof UserError) throw e;
     const what = format === "csv" ? "delimited text (CSV)" : format.toUpperCase();
@@ -85,7 +97,11 @@ async function isWhitespaceSeparated(engine: Engine, path: string): Promise<bool
 }
 
 /** Stages a file whose fields are separated by runs of blanks (e.g. CDNOW), with or without a header. */
-async function openWhitespace(engine: Engine, path: string, header: boolean | undefined): Promise<FileSource> {
+async function openWhitespace(
+  engine: Engine,
+  path: string,
+  header: boolean | undefined,
+): Promise<FileSource> {
   const d = engine.dialect;
   const sep = "'\\s+'";
   await engine.run(
@@ -95,7 +111,9 @@ async function openWhitespace(engine: Engine, path: string, header: boolean | un
   const width = Number(r.column("n")[0] ?? 0);
   if (width === 0) throw new UserError("empty-file", "holds no data", path);
   const parts = Array.from({ length: width }, (_, i) => d.splitPart("line", sep, i));
-  const first = await engine.query(`SELECT ${parts.map((p, i) => `${p} AS c${i}`).join(", ")} FROM _import_lines LIMIT 1`);
+  const first = await engine.query(
+    `SELECT ${parts.map((p, i) => `${p} AS c${i}`).join(", ")} FROM _import_lines LIMIT 1`,
+  );
   const firstValues = first.columns.map((c) => first.column(c)[0] as string | null);
   // A header has no numeric field; the data rows of such files (ids, dates, amounts) do.
   const hasHeader = header ?? firstValues.every((v) => v === null || Number.isNaN(Number(v)));

@@ -42,10 +42,19 @@ function story() {
     "phone.ndjson",
     ndjson([
       { event: "Product Viewed", anonymous_id: "a-phone", timestamp: "2024-05-03T20:00:00Z" },
-      { type: "identify", anonymous_id: "a-phone", properties: { email: "ann.lee@example.com" }, timestamp: "2024-05-03T20:02:00Z" },
+      {
+        type: "identify",
+        anonymous_id: "a-phone",
+        properties: { email: "ann.lee@example.com" },
+        timestamp: "2024-05-03T20:02:00Z",
+      },
     ]),
   );
-  const order = writeFile(dir, "orders.csv", "order_id,email,timestamp,total\nord-1,ANN.LEE@example.com,2024-05-03T20:05:00Z,59.90\n");
+  const order = writeFile(
+    dir,
+    "orders.csv",
+    "order_id,email,timestamp,total\nord-1,ANN.LEE@example.com,2024-05-03T20:05:00Z,59.90\n",
+  );
   return { firstVisit, signUp, phoneVisit, order };
 }
 
@@ -74,7 +83,9 @@ describe("identity resolution", () => {
     const f = story();
     const first = await importFile(engine, { kind: "events", path: f.firstVisit });
     expect(first.customersCreated).toBe(1);
-    expect(await customersWithHistory()).toEqual([{ customer_id: "anon:a-laptop", events: 2, orders: 0, ids: "anonymous_id=a-laptop" }]);
+    expect(await customersWithHistory()).toEqual([
+      { customer_id: "anon:a-laptop", events: 2, orders: 0, ids: "anonymous_id=a-laptop" },
+    ]);
 
     // Signing up links the anonymous visitor to the account: the account id now names the person.
     const signUp = await importFile(engine, { kind: "events", path: f.signUp });
@@ -83,10 +94,14 @@ describe("identity resolution", () => {
     await importFile(engine, { kind: "orders", path: f.order });
     expect(await customersWithHistory()).toEqual(ONE_ANN);
 
-    const merges = await engine.query("SELECT merged_id, into_id FROM identity_merges ORDER BY merged_at, merged_id");
+    const merges = await engine.query(
+      "SELECT merged_id, into_id FROM identity_merges ORDER BY merged_at, merged_id",
+    );
     expect(merges.rows()).toEqual([{ merged_id: "anon:a-laptop", into_id: "u-ann" }]);
     // first_seen / last_seen span the whole story.
-    const seen = await engine.query("SELECT first_seen::VARCHAR AS f, last_seen::VARCHAR AS l FROM customers");
+    const seen = await engine.query(
+      "SELECT first_seen::VARCHAR AS f, last_seen::VARCHAR AS l FROM customers",
+    );
     expect(seen.rows()).toEqual([{ f: "2024-05-01 09:00:00", l: "2024-05-03 20:05:00" }]);
   });
 
@@ -106,7 +121,11 @@ describe("identity resolution", () => {
   });
 
   it("merges profiles that share a normalised email or phone, keeping the survivor's values first", async () => {
-    const a = writeFile(dir, "a.csv", "customer_id,email,phone,city,age\nc2,Bo@X.org,,Oslo,\nc9,,+44 (20) 7946-0000,,51\n");
+    const a = writeFile(
+      dir,
+      "a.csv",
+      "customer_id,email,phone,city,age\nc2,Bo@X.org,,Oslo,\nc9,,+44 (20) 7946-0000,,51\n",
+    );
     await importFile(engine, { kind: "customers", path: a });
     const b = writeFile(dir, "b.csv", "customer_id,email,phone,city\nc1,bo@x.org,0044 20 7946 0000,Bergen\n");
     const s = await importFile(engine, { kind: "customers", path: b });
@@ -114,7 +133,9 @@ describe("identity resolution", () => {
     const r = await engine.query("SELECT customer_id, email, city, age FROM customers");
     // c1 (the smallest user id) survives; its own new values win, the merged fill the gaps.
     expect(r.rows()).toEqual([{ customer_id: "c1", email: "bo@x.org", city: "Bergen", age: 51 }]);
-    expect(await count(engine, "SELECT count(*) FROM identities WHERE customer_id = 'c1' AND kind = 'user_id'")).toBe(3);
+    expect(
+      await count(engine, "SELECT count(*) FROM identities WHERE customer_id = 'c1' AND kind = 'user_id'"),
+    ).toBe(3);
   });
 
   it("links an alias's previous id to the user", async () => {

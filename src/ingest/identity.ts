@@ -1,5 +1,5 @@
-import type { Engine } from "../store/engine.js";
 import { CUSTOMER_REF_TABLES } from "../store/customer-tables.js";
+import type { Engine } from "../store/engine.js";
 import { connectedComponents } from "./union-find.js";
 
 export type IdentifierKind = "user_id" | "anonymous_id" | "email" | "phone" | "external";
@@ -54,7 +54,9 @@ export async function resolveIdentities(
   );
   await engine.run(
     `CREATE OR REPLACE TEMP TABLE _id_pairs AS ${sources
-      .map((x, i) => `SELECT t, ${lit(x.kind)} AS kind, i${i} AS value FROM _id_tuples WHERE i${i} IS NOT NULL`)
+      .map(
+        (x, i) => `SELECT t, ${lit(x.kind)} AS kind, i${i} AS value FROM _id_tuples WHERE i${i} IS NOT NULL`,
+      )
       .join(" UNION ALL ")}`,
   );
   await engine.run(

@@ -8,7 +8,14 @@ import type { ImportKind, ImportSummary } from "./import-types.js";
  * The order a folder of canonical files is imported in: profiles first (so their ids name the people), then
  * behaviour, then orders before their lines (lines then find their orders stored and derive none).
  */
-const ORDER: readonly ImportKind[] = ["customers", "events", "orders", "order-lines", "consents", "survey-responses"];
+const ORDER: readonly ImportKind[] = [
+  "customers",
+  "events",
+  "orders",
+  "order-lines",
+  "consents",
+  "survey-responses",
+];
 
 /** Files of a folder named after their kind (`orders.csv`, `events.parquet`, `order-lines.csv.gz`, …). */
 export function canonicalFiles(dir: string): { kind: ImportKind; path: string }[] {

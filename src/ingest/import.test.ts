@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { count, snapshot, tempDir, writeFile } from "../../test/helpers.js";
-import { isUserError, UserError } from "../errors.js";
+import { isUserError, type UserError } from "../errors.js";
 import type { Engine } from "../store/engine.js";
 import { openStore } from "../store/open-store.js";
 import { listTraits } from "../store/trait-registry.js";
@@ -17,7 +17,11 @@ beforeEach(async () => {
 });
 afterEach(() => engine.close());
 
-async function expectUserError(work: Promise<unknown>, code: string, ...fragments: string[]): Promise<UserError> {
+async function expectUserError(
+  work: Promise<unknown>,
+  code: string,
+  ...fragments: string[]
+): Promise<UserError> {
   const e = await work.then(
     () => null,
     (err: unknown) => err,
@@ -49,13 +53,34 @@ describe("customers", () => {
       ["notes", "string", "demographic", true],
       ["since", "timestamp", "demographic", false],
     ]);
-    const r = await engine.query("SELECT customer_id, email, age, income, member, joined::VARCHAR AS j FROM customers ORDER BY 1");
+    const r = await engine.query(
+      "SELECT customer_id, email, age, income, member, joined::VARCHAR AS j FROM customers ORDER BY 1",
+    );
     expect(r.rows()).toEqual([
-      { customer_id: "c1", email: "Ann@Example.com", age: 34, income: 52000.5, member: true, j: "2024-01-05" },
-      { customer_id: "c2", email: "bob@example.com", age: null, income: 48000, member: false, j: "2023-12-31" },
+      {
+        customer_id: "c1",
+        email: "Ann@Example.com",
+        age: 34,
+        income: 52000.5,
+        member: true,
+        j: "2024-01-05",
+      },
+      {
+        customer_id: "c2",
+        email: "bob@example.com",
+        age: null,
+        income: 48000,
+        member: false,
+        j: "2023-12-31",
+      },
     ]);
     // The email identity is normalised; the profile keeps what was written.
-    expect(await count(engine, "SELECT count(*) FROM identities WHERE kind = 'email' AND value = 'ann@example.com'")).toBe(1);
+    expect(
+      await count(
+        engine,
+        "SELECT count(*) FROM identities WHERE kind = 'email' AND value = 'ann@example.com'",
+      ),
+    ).toBe(1);
   });
 
   it("updates traits on a later import and counts unchanged rows as already present", async () => {
@@ -74,7 +99,10 @@ describe("customers", () => {
   });
 
   it("rejects a value that does not fit a registered trait's type, naming row, field and reason", async () => {
-    await importFile(engine, { kind: "customers", path: writeFile(dir, "a.csv", "customer_id,age\nc1,30\n") });
+    await importFile(engine, {
+      kind: "customers",
+      path: writeFile(dir, "a.csv", "customer_id,age\nc1,30\n"),
+    });
     const path = writeFile(dir, "b.csv", "customer_id,age\nc2,41\nc3,forty\n");
     const s = await importFile(engine, { kind: "customers", path });
     expect(s).toMatchObject({ read: 2, accepted: 1, rejected: 1, rejectsFile: `${path}.rejects.csv` });
@@ -95,7 +123,12 @@ describe("customers", () => {
   it("refuses a column that would shadow a built-in field, and writes nothing", async () => {
     const before = await snapshot(engine);
     const path = writeFile(dir, "c.csv", "customer_id,First Seen\nc1,2024-01-01\n");
-    await expectUserError(importFile(engine, { kind: "customers", path }), "reserved-column", "first_seen", "--map");
+    await expectUserError(
+      importFile(engine, { kind: "customers", path }),
+      "reserved-column",
+      "first_seen",
+      "--map",
+    );
     expect(await snapshot(engine)).toBe(before);
   });
 });
@@ -129,9 +162,16 @@ describe("orders and order lines", () => {
   });
 
   it("with --strict, one bad row aborts the import and the database is unchanged", async () => {
-    await importFile(engine, { kind: "orders", path: writeFile(dir, "ok.csv", "order_id,customer_id,timestamp,total\no0,c0,2024-01-01,1\n") });
+    await importFile(engine, {
+      kind: "orders",
+      path: writeFile(dir, "ok.csv", "order_id,customer_id,timestamp,total\no0,c0,2024-01-01,1\n"),
+    });
     const before = await snapshot(engine);
-    const path = writeFile(dir, "bad.csv", "order_id,customer_id,timestamp,total\no1,c1,2024-03-01,10\no2,c2,2024-03-02,ten\n");
+    const path = writeFile(
+      dir,
+      "bad.csv",
+      "order_id,customer_id,timestamp,total\no1,c1,2024-03-01,10\no2,c2,2024-03-02,ten\n",
+    );
     await expectUserError(
       importFile(engine, { kind: "orders", path, strict: true }),
       "rows-rejected",
@@ -169,28 +209,48 @@ describe("orders and order lines", () => {
   });
 
   it("reads whitespace-separated files with YYYYMMDD dates and derives order ids from content", async () => {
-    const path = writeFile(dir, "tx.txt", " 00001 19970101  1   11.77\r\n 00001 19970101  1   11.77\r\n 00002 19970112  2   12.00\r\n");
+    const path = writeFile(
+      dir,
+      "tx.txt",
+      " 00001 19970101  1   11.77\r\n 00001 19970101  1   11.77\r\n 00002 19970112  2   12.00\r\n",
+    );
     const map = ["customer_id=column0", "timestamp=column1:%Y%m%d", "total=column3"];
     const s = await importFile(engine, { kind: "orders", path, map });
     expect(s).toMatchObject({ read: 3, accepted: 3, customersCreated: 2 });
     expect(s.notes.join()).toContain("order_id derived");
     // Two identical rows are two purchases, and a re-import finds both again.
-    expect(await count(engine, "SELECT count(*) FROM orders WHERE customer_id = '00001' AND ts = '1997-01-01'")).toBe(2);
+    expect(
+      await count(engine, "SELECT count(*) FROM orders WHERE customer_id = '00001' AND ts = '1997-01-01'"),
+    ).toBe(2);
     expect((await importFile(engine, { kind: "orders", path, map })).alreadyPresent).toBe(3);
   });
 });
 
 describe("file formats", () => {
   const rows = [
-    { customer_id: "c1", purpose: "marketing", status: "granted", timestamp: "2024-01-01T00:00:00Z", channel: "email" },
-    { customer_id: "c1", purpose: "marketing", status: "Withdrawn", timestamp: "2024-02-01T00:00:00+01:00", channel: "email" },
+    {
+      customer_id: "c1",
+      purpose: "marketing",
+      status: "granted",
+      timestamp: "2024-01-01T00:00:00Z",
+      channel: "email",
+    },
+    {
+      customer_id: "c1",
+      purpose: "marketing",
+      status: "Withdrawn",
+      timestamp: "2024-02-01T00:00:00+01:00",
+      channel: "email",
+    },
   ];
-  const csv = "customer_id;purpose;status;timestamp;channel\n" + rows.map((r) => Object.values(r).join(";")).join("\n");
+  const csv = `customer_id;purpose;status;timestamp;channel\n${rows.map((r) => Object.values(r).join(";")).join("\n")}`;
 
   async function expectTwoConsents(path: string, extra: Partial<Parameters<typeof importFile>[1]> = {}) {
     const s = await importFile(engine, { kind: "consents", path, ...extra });
     expect(s).toMatchObject({ read: 2, accepted: 2, rejected: 0 });
-    const r = await engine.query("SELECT status, strftime(ts, '%Y-%m-%d %H:%M') AS ts FROM consents ORDER BY ts");
+    const r = await engine.query(
+      "SELECT status, strftime(ts, '%Y-%m-%d %H:%M') AS ts FROM consents ORDER BY ts",
+    );
     // Statuses are normalised; "+01:00" is converted to UTC.
     expect(r.rows()).toEqual([
       { status: "granted", ts: "2024-01-01 00:00" },
@@ -203,10 +263,17 @@ describe("file formats", () => {
   it("CSV without a header, mapped by position", () =>
     expectTwoConsents(writeFile(dir, "c.csv", csv.split("\n").slice(1).join("\n")), {
       header: false,
-      map: ["customer_id=column0", "purpose=column1", "status=column2", "timestamp=column3", "channel=column4"],
+      map: [
+        "customer_id=column0",
+        "purpose=column1",
+        "status=column2",
+        "timestamp=column3",
+        "channel=column4",
+      ],
     }));
   it("JSON array", () => expectTwoConsents(writeFile(dir, "c.json", JSON.stringify(rows))));
-  it("NDJSON", () => expectTwoConsents(writeFile(dir, "c.ndjson", rows.map((r) => JSON.stringify(r)).join("\n"))));
+  it("NDJSON", () =>
+    expectTwoConsents(writeFile(dir, "c.ndjson", rows.map((r) => JSON.stringify(r)).join("\n"))));
   it("Parquet", async () => {
     const src = writeFile(dir, "src.json", JSON.stringify(rows));
     const path = `${dir}/c.parquet`;
@@ -215,18 +282,36 @@ describe("file formats", () => {
   });
 
   it("rejects an unknown consent status with the allowed values", async () => {
-    const path = writeFile(dir, "c.csv", "customer_id,purpose,status,timestamp\nc1,marketing,maybe,2024-01-01\n");
+    const path = writeFile(
+      dir,
+      "c.csv",
+      "customer_id,purpose,status,timestamp\nc1,marketing,maybe,2024-01-01\n",
+    );
     const s = await importFile(engine, { kind: "consents", path });
     expect(s.rejected).toBe(1);
-    expect(readFileSync(`${path}.rejects.csv`, "utf8")).toContain("unknown status (expected granted, denied, withdrawn): maybe");
+    expect(readFileSync(`${path}.rejects.csv`, "utf8")).toContain(
+      "unknown status (expected granted, denied, withdrawn): maybe",
+    );
   });
 });
 
 describe("files that cannot be imported at all leave the database unchanged", () => {
   it.each([
     ["a missing file", () => `${dir}/nope.csv`, {}, "file-not-found", ["nope.csv", "no such file"]],
-    ["a file that is not Parquet", () => writeFile(dir, "x.parquet", "not parquet"), {}, "unreadable-file", ["x.parquet", "cannot be read as PARQUET"]],
-    ["a file that is not JSON", () => writeFile(dir, "x.json", "{oops"), {}, "unreadable-file", ["x.json", "cannot be read as JSON"]],
+    [
+      "a file that is not Parquet",
+      () => writeFile(dir, "x.parquet", "not parquet"),
+      {},
+      "unreadable-file",
+      ["x.parquet", "cannot be read as PARQUET"],
+    ],
+    [
+      "a file that is not JSON",
+      () => writeFile(dir, "x.json", "{oops"),
+      {},
+      "unreadable-file",
+      ["x.json", "cannot be read as JSON"],
+    ],
     [
       "a --map naming an absent column",
       () => writeFile(dir, "o.csv", "id,ts,amount\n1,2024-01-01,3\n"),
@@ -241,9 +326,18 @@ describe("files that cannot be imported at all leave the database unchanged", ()
       "missing-column",
       ["o.csv", "needs the column(s) total", "--map total=<column>"],
     ],
-    ["a malformed --map", () => writeFile(dir, "o.csv", "a\n1\n"), { map: ["total"] }, "bad-mapping", ["--map", "target=source"]],
+    [
+      "a malformed --map",
+      () => writeFile(dir, "o.csv", "a\n1\n"),
+      { map: ["total"] },
+      "bad-mapping",
+      ["--map", "target=source"],
+    ],
   ] as const)("%s", async (_label, file, extra, code, fragments) => {
-    await importFile(engine, { kind: "orders", path: writeFile(dir, "seed.csv", "order_id,customer_id,timestamp,total\no0,c0,2024-01-01,1\n") });
+    await importFile(engine, {
+      kind: "orders",
+      path: writeFile(dir, "seed.csv", "order_id,customer_id,timestamp,total\no0,c0,2024-01-01,1\n"),
+    });
     const before = await snapshot(engine);
     await expectUserError(importFile(engine, { kind: "orders", path: file(), ...extra }), code, ...fragments);
     expect(await snapshot(engine)).toBe(before);
@@ -255,7 +349,9 @@ describe("hostile values", () => {
 
   it("are stored verbatim, in values and in column names", async () => {
     const header = `customer_id,"${evil[0]?.replaceAll('"', '""')}","we""ird"`;
-    const body = evil.map((v, i) => `c${i},"${v.replaceAll('"', '""')}","${v.replaceAll('"', '""')}"`).join("\n");
+    const body = evil
+      .map((v, i) => `c${i},"${v.replaceAll('"', '""')}","${v.replaceAll('"', '""')}"`)
+      .join("\n");
     const path = writeFile(dir, "evil.csv", `${header}\n${body}\n`);
     const s = await importFile(engine, { kind: "customers", path });
     expect(s.accepted).toBe(4);
@@ -266,9 +362,15 @@ describe("hostile values", () => {
     const events = writeFile(
       dir,
       "e.ndjson",
-      evil.map((v, i) => JSON.stringify({ timestamp: "2024-01-01", event: v, user_id: v, properties: { [v]: v }, n: i })).join("\n"),
+      evil
+        .map((v, i) =>
+          JSON.stringify({ timestamp: "2024-01-01", event: v, user_id: v, properties: { [v]: v }, n: i }),
+        )
+        .join("\n"),
     );
     expect((await importFile(engine, { kind: "events", path: events })).accepted).toBe(4);
-    expect(await count(engine, "SELECT count(*) FROM events WHERE event = $1 AND customer_id = $1", [evil[0]])).toBe(1);
+    expect(
+      await count(engine, "SELECT count(*) FROM events WHERE event = $1 AND customer_id = $1", [evil[0]]),
+    ).toBe(1);
   });
 });

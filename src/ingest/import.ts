@@ -5,17 +5,11 @@ import type { Engine } from "../store/engine.js";
 import { parseCategory } from "../store/trait-registry.js";
 import { planColumns } from "./column-plan.js";
 import { type FileSource, openFile } from "./file-source.js";
-import { type IdentifierSource, resolveIdentities, ROW_CUSTOMER_TABLE } from "./identity.js";
+import { type IdentifierSource, ROW_CUSTOMER_TABLE, resolveIdentities } from "./identity.js";
 import type { ImportKind, ImportOptions, ImportSummary } from "./import-types.js";
 import type { LoadCounts } from "./load-counts.js";
 import { loadCustomers } from "./load-customers.js";
-import {
-  loadConsents,
-  loadEvents,
-  loadOrderLines,
-  loadOrders,
-  loadSurveyResponses,
-} from "./load-facts.js";
+import { loadConsents, loadEvents, loadOrderLines, loadOrders, loadSurveyResponses } from "./load-facts.js";
 import { EMAIL_PATTERN, emailKey, phoneKey } from "./normalize.js";
 import { prepareTraits } from "./traits.js";
 import { buildStage, STAGE_TABLE } from "./validate.js";
@@ -80,7 +74,11 @@ async function writeRejects(engine: Engine, source: FileSource, path: string): P
       ),
     );
   } catch (e) {
-    throw new UserError("rejects-unwritable", `cannot write the reject file: ${(e as Error).message.split("\n")[0]}`, path);
+    throw new UserError(
+      "rejects-unwritable",
+      `cannot write the reject file: ${(e as Error).message.split("\n")[0]}`,
+      path,
+    );
   } finally {
     await engine.run("DROP TABLE IF EXISTS _import_rejected_raw");
   }
@@ -125,10 +123,17 @@ export async function importFile(engine: Engine, opts: ImportOptions): Promise<I
         );
       }
     }
-    const resolved = await resolveIdentities(engine, `${STAGE_TABLE}`, identifiersOf(engine, opts.kind, (f) => plan.fields.has(f)), `import ${opts.kind} ${basename(opts.path)}`);
+    const resolved = await resolveIdentities(
+      engine,
+      `${STAGE_TABLE}`,
+      identifiersOf(engine, opts.kind, (f) => plan.fields.has(f)),
+      `import ${opts.kind} ${basename(opts.path)}`,
+    );
     const counts = await load(engine, opts.kind, plan, traits.typed);
-    if (!plan.fields.has("message_id") && opts.kind === "events") notes.push("message_id derived from each row's content (the file has none)");
-    if (!plan.fields.has("order_id") && opts.kind === "orders") notes.push("order_id derived from each row's content (the file has none)");
+    if (!plan.fields.has("message_id") && opts.kind === "events")
+      notes.push("message_id derived from each row's content (the file has none)");
+    if (!plan.fields.has("order_id") && opts.kind === "orders")
+      notes.push("order_id derived from each row's content (the file has none)");
     if (plan.fields.has("email")) {
       const bad = await engine.query(
         `SELECT count(*) AS n FROM ${STAGE_TABLE} WHERE _reject_field IS NULL AND email IS NOT NULL AND NOT ${engine.dialect.regexMatches("trim(email)", engine.dialect.literal(EMAIL_PATTERN))}`,
@@ -160,7 +165,12 @@ export async function importFile(engine: Engine, opts: ImportOptions): Promise<I
   return { ...summary, seconds: (performance.now() - started) / 1000 };
 }
 
-function load(engine: Engine, kind: ImportKind, plan: ReturnType<typeof planColumns>, traits: Parameters<typeof loadCustomers>[1]): Promise<LoadCounts> {
+function load(
+  engine: Engine,
+  kind: ImportKind,
+  plan: ReturnType<typeof planColumns>,
+  traits: Parameters<typeof loadCustomers>[1],
+): Promise<LoadCounts> {
   switch (kind) {
     case "customers":
       return loadCustomers(engine, traits);

@@ -1,8 +1,8 @@
 import type { Engine } from "../store/engine.js";
-import type { TypedExtra } from "./validate.js";
-import { STAGE_TABLE } from "./validate.js";
 import { ROW_CUSTOMER_TABLE } from "./identity.js";
 import type { LoadCounts } from "./load-counts.js";
+import type { TypedExtra } from "./validate.js";
+import { STAGE_TABLE } from "./validate.js";
 
 const CONTACT = ["email", "phone", "first_name", "last_name"] as const;
 
@@ -15,16 +15,24 @@ export async function loadCustomers(engine: Engine, traits: readonly TypedExtra[
   const d = engine.dialect;
   const q = d.quoteIdent;
   const pos = "s._row";
-  const fields = [...CONTACT.map((c) => ({ target: c, source: c })), ...traits.map((t) => ({ target: t.name, source: `x_${t.name}` }))];
+  const fields = [
+    ...CONTACT.map((c) => ({ target: c, source: c })),
+    ...traits.map((t) => ({ target: t.name, source: `x_${t.name}` })),
+  ];
   // A row is already present when every value it gives equals what its customer's profile holds.
-  const same = fields.map((f) => `(s.${q(f.source)} IS NULL OR s.${q(f.source)} = k.${q(f.target)})`).join(" AND ");
+  const same = fields
+    .map((f) => `(s.${q(f.source)} IS NULL OR s.${q(f.source)} = k.${q(f.target)})`)
+    .join(" AND ");
   const present = await engine.query(
     `SELECT count(*) AS n FROM ${STAGE_TABLE} s JOIN ${ROW_CUSTOMER_TABLE} rc ON rc._row = ${pos}
        JOIN customers k ON k.customer_id = rc.customer_id
       WHERE s._reject_field IS NULL AND k.profile_at IS NOT NULL AND ${same || "TRUE"}`,
   );
   const latest = fields
-    .map((f) => `${d.argMax(`s.${q(f.source)}`, pos)} FILTER (WHERE s.${q(f.source)} IS NOT NULL) AS ${q(f.target)}`)
+    .map(
+      (f) =>
+        `${d.argMax(`s.${q(f.source)}`, pos)} FILTER (WHERE s.${q(f.source)} IS NOT NULL) AS ${q(f.target)}`,
+    )
     .join(", ");
   await engine.run(
     `CREATE OR REPLACE TEMP TABLE _import_profiles AS

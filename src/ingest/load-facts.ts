@@ -81,7 +81,9 @@ function contentId(engine: Engine, kind: ImportKind, plan: ColumnPlan, skip: str
 }
 
 export async function loadEvents(engine: Engine, plan: ColumnPlan): Promise<LoadCounts> {
-  const messageId = plan.fields.has("message_id") ? "s.message_id" : contentId(engine, "events", plan, "message_id");
+  const messageId = plan.fields.has("message_id")
+    ? "s.message_id"
+    : contentId(engine, "events", plan, "message_id");
   const counts = await insertFacts(engine, {
     table: "events",
     columns: [
@@ -152,7 +154,11 @@ export async function loadOrderLines(engine: Engine, plan: ColumnPlan): Promise<
       ? "NULL"
       : d.jsonMergePatch(
           "'{}'",
-          d.jsonObject(plan.extras.map((x) => [x.name, d.argMax(`s.${d.quoteIdent(`x_${x.name}`)}`, `-s._row`)] as const)),
+          d.jsonObject(
+            plan.extras.map(
+              (x) => [x.name, d.argMax(`s.${d.quoteIdent(`x_${x.name}`)}`, `-s._row`)] as const,
+            ),
+          ),
         );
   await engine.run(
     `INSERT INTO orders (order_id, customer_id, source_customer_id, ts, total, returned, currency, properties)

@@ -8,7 +8,7 @@ import type { Dialect } from "../store/engine.js";
 export const EMAIL_PATTERN = "[^@\\s]+@[^@\\s.]+(\\.[^@\\s.]+)+";
 
 /** SQL: an email address as an identifier (trimmed, lower-cased). */
-export function emailKey(d: Dialect, expr: string): string {
+export function emailKey(_d: Dialect, expr: string): string {
   return `lower(trim(${expr}))`;
 }
 

@@ -60,8 +60,15 @@ export async function prepareTraits(
     for (const [i, x] of fresh.entries()) {
       const filled = Number(r[`n${i}`]);
       // An empty column says nothing about its type: it stays text until values arrive.
-      const type = filled === 0 ? "string" : (INFERENCE_ORDER.find((t) => Number(r[`${t}${i}`]) === filled) ?? "string");
-      const trait: Trait = { name: x.name, type, category, pii: pii.includes(x.name), sourceColumn: x.column };
+      const type =
+        filled === 0 ? "string" : (INFERENCE_ORDER.find((t) => Number(r[`${t}${i}`]) === filled) ?? "string");
+      const trait: Trait = {
+        name: x.name,
+        type,
+        category,
+        pii: pii.includes(x.name),
+        sourceColumn: x.column,
+      };
       await registerTrait(engine, trait);
       created.push(trait);
     }

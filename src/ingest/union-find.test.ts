@@ -36,9 +36,11 @@ describe("connectedComponents", () => {
   it("agrees with breadth-first search on random graphs", () => {
     fc.assert(
       fc.property(
-        fc.integer({ min: 1, max: 60 }).chain((n) =>
-          fc.tuple(fc.constant(n), fc.array(fc.tuple(fc.nat(n - 1), fc.nat(n - 1)), { maxLength: 80 })),
-        ),
+        fc
+          .integer({ min: 1, max: 60 })
+          .chain((n) =>
+            fc.tuple(fc.constant(n), fc.array(fc.tuple(fc.nat(n - 1), fc.nat(n - 1)), { maxLength: 80 })),
+          ),
         ([n, edges]) => {
           const got = connectedComponents(
             n,

@@ -28,7 +28,12 @@ interface Check {
 const text = (d: Dialect, col: string) => `NULLIF(trim(r.${d.quoteIdent(col)}), '')`;
 
 /** Parses one canonical field; returns its SQL expression and the checks on it. */
-function parseField(d: Dialect, f: CanonicalField, col: string | undefined, format?: string): [string, Check[]] {
+function parseField(
+  d: Dialect,
+  f: CanonicalField,
+  col: string | undefined,
+  format?: string,
+): [string, Check[]] {
   const q = d.quoteIdent;
   if (col === undefined) {
     const dflt = f.type.kind === "enum" && f.type.default !== undefined ? d.literal(f.type.default) : "NULL";
@@ -40,7 +45,11 @@ function parseField(d: Dialect, f: CanonicalField, col: string | undefined, form
   const asIs = `NULLIF(r.${q(col)}, '')`;
   const checks: Check[] = [];
   if (f.required) {
-    checks.push({ field: f.name, failed: `${name} IS NULL AND ${raw} IS NULL`, reason: "'missing required value'" });
+    checks.push({
+      field: f.name,
+      failed: `${name} IS NULL AND ${raw} IS NULL`,
+      reason: "'missing required value'",
+    });
   }
   const bad = (what: string): Check => ({
     field: f.name,
@@ -55,7 +64,10 @@ function parseField(d: Dialect, f: CanonicalField, col: string | undefined, form
       return [raw, checks];
     case "id":
       // Spreadsheet exports write numeric ids as floats ("17850.0"); the id is the integer.
-      return [`CASE WHEN ${raw} LIKE '%.0' THEN ${d.regexReplace(raw, "'^([0-9]+)\\.0+$'", "'\\1'")} ELSE ${raw} END`, checks];
+      return [
+        `CASE WHEN ${raw} LIKE '%.0' THEN ${d.regexReplace(raw, "'^([0-9]+)\\.0+$'", "'\\1'")} ELSE ${raw} END`,
+        checks,
+      ];
     case "number":
       return [d.tryNumber(raw), [...checks, bad("not a number")]];
     case "timestamp": {
@@ -63,10 +75,7 @@ function parseField(d: Dialect, f: CanonicalField, col: string | undefined, form
       return [d.tryTimestamp(raw, format), [...checks, bad(hint)]];
     }
     case "json-object":
-      return [
-        `CASE WHEN ${d.isJsonObject(raw)} THEN ${raw} END`,
-        [...checks, bad("not a JSON object")],
-      ];
+      return [`CASE WHEN ${d.isJsonObject(raw)} THEN ${raw} END`, [...checks, bad("not a JSON object")]];
     case "enum": {
       const values = f.type.values;
       const inList = values.map((v) => d.literal(v)).join(", ");
@@ -175,9 +184,15 @@ export async function buildStage(
     });
   const lifted = checks.map((c) => ({ field: c.field, failed: lift(c.failed), reason: lift(c.reason) }));
   for (const [ident, alias] of carried) select.push(`NULLIF(trim(r.${ident}), '') AS ${alias}`);
-  const field = lifted.length ? `CASE ${lifted.map((c) => `WHEN ${c.failed} THEN ${d.literal(c.field)}`).join(" ")} END` : "NULL";
-  const reason = lifted.length ? `CASE ${lifted.map((c) => `WHEN ${c.failed} THEN ${c.reason}`).join(" ")} END` : "NULL";
-  const keep = ["_row", ...CANONICAL[kind].map((f) => f.name), ...plan.extras.map((x) => `x_${x.name}`)].map((c) => `p.${q(c)}`);
+  const field = lifted.length
+    ? `CASE ${lifted.map((c) => `WHEN ${c.failed} THEN ${d.literal(c.field)}`).join(" ")} END`
+    : "NULL";
+  const reason = lifted.length
+    ? `CASE ${lifted.map((c) => `WHEN ${c.failed} THEN ${c.reason}`).join(" ")} END`
+    : "NULL";
+  const keep = ["_row", ...CANONICAL[kind].map((f) => f.name), ...plan.extras.map((x) => `x_${x.name}`)].map(
+    (c) => `p.${q(c)}`,
+  );
   await engine.run(
     `CREATE OR REPLACE TEMP TABLE ${STAGE_TABLE} AS
      SELECT ${keep.join(", ")}, ${field} AS _reject_field, ${reason} AS _reject_reason

@@ -7,7 +7,9 @@ import { dateOption, intOption } from "../parse.js";
 export function registerAudit(program: Command, cli: Cli): void {
   program
     .command("audit")
-    .description("audit data quality: completeness, invalid values, duplicates, stale contacts, orphans, outliers, returns; score 0–100")
+    .description(
+      "audit data quality: completeness, invalid values, duplicates, stale contacts, orphans, outliers, returns; score 0–100",
+    )
     .option("--as-of <date>", "judge as of this date (ISO 8601; default now)")
     .option("--stale-days <n>", "no activity for this many days makes a contact stale", "365")
     .option("--examples <n>", "example ids per finding", "5")

@@ -21,7 +21,9 @@ const DEMO_END = "2026-06-30";
 export function registerDemo(program: Command, cli: Cli): void {
   program
     .command("demo")
-    .description("generate 50,000 customers into a fresh demo database, audit them, and show what to try next")
+    .description(
+      "generate 50,000 customers into a fresh demo database, audit them, and show what to try next",
+    )
     .option("--customers <n>", "how many customers", "50000")
     .option("--seed <s>", "random seed", "42")
     .action(async (opts, cmd: Command) => {
@@ -48,19 +50,32 @@ export function registerDemo(program: Command, cli: Cli): void {
         const engine = await openStore(db);
         try {
           const imports = await importDirectory(engine, dir, (s) =>
-            say(`  ${s.kind.padEnd(17)} ${formatCount(s.accepted).padStart(11)} rows  (${s.seconds.toFixed(1)} s)\n`),
+            say(
+              `  ${s.kind.padEnd(17)} ${formatCount(s.accepted).padStart(11)} rows  (${s.seconds.toFixed(1)} s)\n`,
+            ),
           );
           const stats = await storeStats(engine);
           const report = await audit(engine, { asOf: new Date(`${DEMO_END}T23:59:59Z`) });
           const seconds = (performance.now() - started) / 1000;
           if (json) {
-            cli.io.out(`${JSON.stringify({ db, stats, imports, audit: { score: report.score, findings: report.findings.filter((f) => f.count > 0) }, seconds }, null, 2)}\n`);
+            cli.io.out(
+              `${JSON.stringify({ db, stats, imports, audit: { score: report.score, findings: report.findings.filter((f) => f.count > 0) }, seconds }, null, 2)}\n`,
+            );
             return;
           }
-          const issues = report.findings.filter((f) => f.count > 0 && f.severity !== "info").sort((a, b) => b.count - a.count);
+          const issues = report.findings
+            .filter((f) => f.count > 0 && f.severity !== "info")
+            .sort((a, b) => b.count - a.count);
           say(`\nWhat is there:\n${table(["table", "rows"], Object.entries(stats))}`);
           say(`\nData quality score: ${report.score} / 100. Findings worth a look:\n`);
-          say(table(["finding", "severity", "count", "examples"], issues.slice(0, 8).map((f) => [f.title, f.severity, f.count, f.examples.slice(0, 3).join(", ")])));
+          say(
+            table(
+              ["finding", "severity", "count", "examples"],
+              issues
+                .slice(0, 8)
+                .map((f) => [f.title, f.severity, f.count, f.examples.slice(0, 3).join(", ")]),
+            ),
+          );
           say(
             `\nDone in ${seconds.toFixed(0)} s. Try next:\n` +
               `  npx tessera stats --db ${db}\n` +

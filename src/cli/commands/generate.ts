@@ -12,7 +12,9 @@ import { describeImport } from "./import.js";
 export function registerGenerate(program: Command, cli: Cli): void {
   program
     .command("generate")
-    .description("write a synthetic customer base (six planted personas, BG/NBD purchases, dirt) in the import formats")
+    .description(
+      "write a synthetic customer base (six planted personas, BG/NBD purchases, dirt) in the import formats",
+    )
     .requiredOption("--customers <n>", "how many customers")
     .option("--seed <s>", "random seed: the same seed gives the same files, byte for byte", "1")
     .option("--days <d>", "length of the simulated period in days", "365")
@@ -40,7 +42,8 @@ export function registerGenerate(program: Command, cli: Cli): void {
       }
       let imports: unknown[] = [];
       if (opts.into) {
-        if (typeof opts.into !== "string" || opts.into === "") throw new UserError("bad-option", "expected a database file", "--into");
+        if (typeof opts.into !== "string" || opts.into === "")
+          throw new UserError("bad-option", "expected a database file", "--into");
         const engine = await openStore(opts.into);
         try {
           imports = await importDirectory(engine, opts.out, (s) => {

@@ -14,9 +14,12 @@ export function describeImport(s: ImportSummary): string {
     `${s.file} (${s.kind}): ${formatCount(s.read)} rows read, ${formatCount(s.accepted)} accepted, ${formatCount(s.rejected)} rejected, ${formatCount(s.alreadyPresent)} already present (${s.seconds.toFixed(1)} s)`,
   ];
   if (s.customersCreated || s.customersMerged) {
-    lines.push(`  customers: ${formatCount(s.customersCreated)} new, ${formatCount(s.customersMerged)} merged by shared identifiers`);
+    lines.push(
+      `  customers: ${formatCount(s.customersCreated)} new, ${formatCount(s.customersMerged)} merged by shared identifiers`,
+    );
   }
-  if (s.newTraits.length) lines.push(`  new traits: ${s.newTraits.map((t) => `${t.name} (${t.type})`).join(", ")}`);
+  if (s.newTraits.length)
+    lines.push(`  new traits: ${s.newTraits.map((t) => `${t.name} (${t.type})`).join(", ")}`);
   if (s.rejectsFile) lines.push(`  rejected rows and reasons: ${s.rejectsFile}`);
   for (const n of s.notes) lines.push(`  note: ${n}`);
   return `${lines.join("\n")}\n`;
@@ -25,20 +28,34 @@ export function describeImport(s: ImportSummary): string {
 export function registerImport(program: Command, cli: Cli): void {
   program
     .command("import")
-    .description(`import files of one kind (${IMPORT_KINDS.join(", ")}): CSV, JSON, NDJSON or Parquet, gzipped or not`)
+    .description(
+      `import files of one kind (${IMPORT_KINDS.join(", ")}): CSV, JSON, NDJSON or Parquet, gzipped or not`,
+    )
     .argument("<kind>", `what the file holds: ${IMPORT_KINDS.join(" | ")}`)
     .argument("<files...>", "the files (each imported in its own transaction)")
-    .option("--map <target=source[:format]>", "take a column from another name; repeat per column, e.g. --map timestamp=date:%Y%m%d", collect, [])
+    .option(
+      "--map <target=source[:format]>",
+      "take a column from another name; repeat per column, e.g. --map timestamp=date:%Y%m%d",
+      collect,
+      [],
+    )
     .option("--category <category>", "category of the traits this import creates", "custom")
     .option("--pii <traits>", "comma-separated traits that are personal data")
     .option("--strict", "abort, writing nothing, if any row is rejected")
-    .option("--delimiter <char>", "CSV delimiter (default: detected); 'whitespace' for blank-separated columns")
+    .option(
+      "--delimiter <char>",
+      "CSV delimiter (default: detected); 'whitespace' for blank-separated columns",
+    )
     .option("--header", "the first line is a header")
     .option("--no-header", "the file has no header line (columns are column0, column1, …)")
     .option("--rejects <file>", "where rejected rows go (default <file>.rejects.csv)")
     .action(async (kind: string, files: string[], opts, cmd: Command) => {
       if (!(IMPORT_KINDS as readonly string[]).includes(kind)) {
-        throw new UserError("bad-kind", `unknown kind "${kind}" (expected one of ${IMPORT_KINDS.join(", ")})`, "import");
+        throw new UserError(
+          "bad-kind",
+          `unknown kind "${kind}" (expected one of ${IMPORT_KINDS.join(", ")})`,
+          "import",
+        );
       }
       const header = cmd.getOptionValueSource("header") === "cli" ? (opts.header as boolean) : undefined;
       const summaries = await cli.withStore(cmd, async (engine) => {
@@ -49,7 +66,11 @@ export function registerImport(program: Command, cli: Cli): void {
             path,
             map: opts.map,
             category: opts.category,
-            pii: opts.pii ? String(opts.pii).split(",").map((p) => p.trim()) : [],
+            pii: opts.pii
+              ? String(opts.pii)
+                  .split(",")
+                  .map((p) => p.trim())
+              : [],
             strict: Boolean(opts.strict),
             delimiter: opts.delimiter,
             header,
@@ -60,6 +81,9 @@ export function registerImport(program: Command, cli: Cli): void {
         }
         return out;
       });
-      if (cli.globals(cmd).json) cli.io.out(`${JSON.stringify(summaries.length === 1 ? summaries[0] : { imports: summaries }, null, 2)}\n`);
+      if (cli.globals(cmd).json)
+        cli.io.out(
+          `${JSON.stringify(summaries.length === 1 ? summaries[0] : { imports: summaries }, null, 2)}\n`,
+        );
     });
 }

@@ -25,7 +25,13 @@ export const duckdbDialect: Dialect = {
     switch (spec.format) {
       case "csv": {
         // RFC 4180 quoting: the sniffer can mistake a backslash inside a quoted field for an escape character.
-        const opts = ["all_varchar = true", "null_padding = true", "strict_mode = false", "quote = '\"'", "escape = '\"'"];
+        const opts = [
+          "all_varchar = true",
+          "null_padding = true",
+          "strict_mode = false",
+          "quote = '\"'",
+          "escape = '\"'",
+        ];
         if (spec.delimiter !== undefined) opts.push(`delim = ${lit(spec.delimiter)}`);
         if (spec.header !== undefined) opts.push(`header = ${spec.header}`);
         return `(SELECT * FROM read_csv(${path}, ${opts.join(", ")}))`;
@@ -44,7 +50,8 @@ export const duckdbDialect: Dialect = {
     `read_csv(${lit(path)}, columns = {'line': 'VARCHAR'}, delim = '\\x1f', header = false, quote = '', escape = '', strict_mode = false)`,
   tryNumber: (e) => `TRY_CAST(trim(${e}) AS DOUBLE)`,
   // Casts alone are too lenient for type inference: '52000.5' casts to BIGINT and '2024-01-05 10:00' to DATE.
-  tryInteger: (e) => `CASE WHEN regexp_full_match(trim(${e}), '[+-]?[0-9]+') THEN TRY_CAST(trim(${e}) AS BIGINT) END`,
+  tryInteger: (e) =>
+    `CASE WHEN regexp_full_match(trim(${e}), '[+-]?[0-9]+') THEN TRY_CAST(trim(${e}) AS BIGINT) END`,
   tryBoolean: (e) => `TRY_CAST(trim(${e}) AS BOOLEAN)`,
   // A cast to TIMESTAMP ignores a UTC offset, so text with one ("Z", "+02:00" after the date) goes through
   // TIMESTAMPTZ; the common offset-free case takes the much faster plain cast.
@@ -59,9 +66,7 @@ export const duckdbDialect: Dialect = {
       : `TRY_STRPTIME(trim(${e}), ${lit(format)})::DATE`,
   isJsonObject: (e) => `(json_valid(${e}) AND json_type(${e}::JSON) = 'OBJECT')`,
   jsonObject: (pairs) =>
-    pairs.length === 0
-      ? "NULL::JSON"
-      : `json_object(${pairs.map(([k, v]) => `${lit(k)}, ${v}`).join(", ")})`,
+    pairs.length === 0 ? "NULL::JSON" : `json_object(${pairs.map(([k, v]) => `${lit(k)}, ${v}`).join(", ")})`,
   jsonMergePatch: (base, patch) => `json_merge_patch(${base}, ${patch})`,
   jsonText: (e, key) => `json_extract_string(${e}, ${lit(`$.${key}`)})`,
   regexMatches: (e, pattern) => `regexp_full_match(${e}, ${pattern})`,

@@ -1,5 +1,5 @@
 import {
-  DuckDBConnection,
+  type DuckDBConnection,
   DuckDBInstance,
   type DuckDBResultReader,
   type DuckDBValue,

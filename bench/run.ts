@@ -1,0 +1,79 @@
+/**
+ * `npm run bench`: speed targets, measured side by side with their baselines in one run, each case in its
+ * own process so its peak memory is its own. Results are appended as JSON lines under bench/results/.
+ *
+ *   npm run bench                 all benchmarks
+ *   npm run bench -- import       only the Online Retail import
+ *   npm run bench -- generate     only the generator (TESSERA_BENCH_CUSTOMERS, default 1,000,000)
+ */
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type Measured, median, record, runCase } from "./measure.js";
+
+const here = import.meta.dirname;
+const only = process.argv[2];
+const scratch = join(tmpdir(), `tessera-bench-${process.pid}`);
+
+async function importBenchmark(): Promise<void> {
+  const file = join(
+    here,
+    "..",
+    "..",
+    "..",
+    "shared",
+    "data",
+    "online-retail",
+    "online-retail-dataset.csv.gz",
+  );
+  const runs = 3;
+  const times: Record<"plain" | "tessera", Measured[]> = { plain: [], tessera: [] };
+  // Alternate the two so that neither gets a warmer machine.
+  for (let i = 0; i < runs; i++) {
+    for (const v of ["plain", "tessera"] as const) {
+      times[v].push(
+        await runCase(join(here, "cases", "import-retail.js"), [v, file, `${scratch}-${v}.duckdb`]),
+      );
+    }
+  }
+  const plain = median(times.plain.map((m) => m.seconds));
+  const ours = median(times.tessera.map((m) => m.seconds));
+  const line = {
+    benchmark: "import-online-retail",
+    rows: times.tessera[0]?.read,
+    plainReadCsvSeconds: round(plain),
+    tesseraImportSeconds: round(ours),
+    ratio: round(ours / plain),
+    target: "ratio <= 2.5",
+    met: ours / plain <= 2.5,
+    plainPeakMiB: Math.max(...times.plain.map((m) => m.peakMiB)),
+    tesseraPeakMiB: Math.max(...times.tessera.map((m) => m.peakMiB)),
+    runs,
+  };
+  console.log(JSON.stringify(line));
+  record("import", line);
+}
+
+async function generateBenchmark(): Promise<void> {
+  const customers = Number(process.env.TESSERA_BENCH_CUSTOMERS ?? 1_000_000);
+  const m = await runCase(join(here, "cases", "generate.js"), [String(customers), `${scratch}-gen`]);
+  const line = {
+    benchmark: "generate",
+    customers,
+    events: m.events,
+    orders: m.orders,
+    seconds: round(m.seconds),
+    eventsPerSecond: m.eventsPerSecond,
+    target: "1M customers with >= 20M events in < 180 s",
+    met: customers < 1_000_000 ? null : m.seconds < 180 && Number(m.events) >= 20_000_000,
+    peakMiB: m.peakMiB,
+  };
+  console.log(JSON.stringify(line));
+  record("generate", line);
+}
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
+
+if (!only || only === "import") await importBenchmark();
+if (!only || only === "generate") await generateBenchmark();
