@@ -19,8 +19,13 @@ const PRIORITY: Record<IdentifierKind, { rank: number; prefix: string }> = {
   external: { rank: 4, prefix: "ext:" },
 };
 
-/** The table mapping each staged row (`_row`) to its resolved customer id. */
-export const ROW_CUSTOMER_TABLE = "_import_row_customer";
+/** A view of the valid staged rows with their resolved customer as `_customer_id` (NULL: a guest). */
+export const VALID_ROWS = "_import_valid";
+
+/** Drops what resolveIdentities left for the loaders. */
+export async function dropResolution(engine: Engine): Promise<void> {
+  await engine.run(`DROP VIEW IF EXISTS ${VALID_ROWS}; DROP TABLE IF EXISTS _id_customer;`);
+}
 
 export interface ResolveResult {
   readonly created: number;
@@ -123,16 +128,17 @@ export async function resolveIdentities(
         WHERE NOT EXISTS (SELECT 1 FROM customers k WHERE k.customer_id = c.customer_id);`,
   );
   const created = (await countCustomers(engine)) - before;
-  // Each staged row's customer is that of any of its identifiers (they all share one component).
+  // A valid row's customer is that of any of its identifiers (they all share one component). Joining the
+  // few distinct identifiers by value is far cheaper than materialising a row → customer table.
   const joins = sources
     .map((x, i) => `LEFT JOIN _id_customer c${i} ON c${i}.kind = ${lit(x.kind)} AND c${i}.value = ${x.expr}`)
     .join(" ");
   await engine.run(
-    `CREATE OR REPLACE TEMP TABLE ${ROW_CUSTOMER_TABLE} AS
-       SELECT s._row AS _row, coalesce(${sources.map((_, i) => `c${i}.customer_id`).join(", ")}) AS customer_id
+    `CREATE OR REPLACE TEMP VIEW ${VALID_ROWS} AS
+       SELECT s.*, coalesce(${sources.map((_, i) => `c${i}.customer_id`).join(", ")}) AS _customer_id
          FROM ${stage} s ${joins} WHERE ${accepted};
      DROP TABLE _id_tuples; DROP TABLE _id_pairs; DROP TABLE _id_batch; DROP TABLE _id_touched;
-     DROP TABLE _id_nodes; DROP TABLE _id_comp; DROP TABLE _id_cand; DROP TABLE _id_target;`,
+     DROP TABLE _id_nodes; DROP TABLE _id_comp; DROP TABLE _id_cand; DROP TABLE _id_target; DROP TABLE _id_merge;`,
   );
   return { created, merged };
 }

@@ -5,7 +5,7 @@ import type { Engine } from "../store/engine.js";
 import { parseCategory } from "../store/trait-registry.js";
 import { planColumns } from "./column-plan.js";
 import { type FileSource, openFile } from "./file-source.js";
-import { type IdentifierSource, ROW_CUSTOMER_TABLE, resolveIdentities } from "./identity.js";
+import { dropResolution, type IdentifierSource, resolveIdentities } from "./identity.js";
 import type { ImportKind, ImportOptions, ImportSummary } from "./import-types.js";
 import type { LoadCounts } from "./load-counts.js";
 import { loadCustomers } from "./load-customers.js";
@@ -145,7 +145,8 @@ export async function importFile(engine: Engine, opts: ImportOptions): Promise<I
       "INSERT INTO import_log (kind, file, read, accepted, rejected, already_present, imported_at) VALUES ($1, $2, $3, $4, $5, $6, now())",
       [opts.kind, resolve(opts.path), read, counts.inserted, rejected, counts.alreadyPresent],
     );
-    await engine.run(`DROP TABLE ${STAGE_TABLE}; DROP TABLE ${ROW_CUSTOMER_TABLE};`);
+    await dropResolution(engine);
+    await engine.run(`DROP TABLE ${STAGE_TABLE}`);
     await source.close();
     return {
       kind: opts.kind,

@@ -1,5 +1,5 @@
 import type { Engine } from "../store/engine.js";
-import { ROW_CUSTOMER_TABLE } from "./identity.js";
+import { VALID_ROWS } from "./identity.js";
 import type { LoadCounts } from "./load-counts.js";
 import type { TypedExtra } from "./validate.js";
 import { STAGE_TABLE } from "./validate.js";
@@ -24,9 +24,8 @@ export async function loadCustomers(engine: Engine, traits: readonly TypedExtra[
     .map((f) => `(s.${q(f.source)} IS NULL OR s.${q(f.source)} = k.${q(f.target)})`)
     .join(" AND ");
   const present = await engine.query(
-    `SELECT count(*) AS n FROM ${STAGE_TABLE} s JOIN ${ROW_CUSTOMER_TABLE} rc ON rc._row = ${pos}
-       JOIN customers k ON k.customer_id = rc.customer_id
-      WHERE s._reject_field IS NULL AND k.profile_at IS NOT NULL AND ${same || "TRUE"}`,
+    `SELECT count(*) AS n FROM ${VALID_ROWS} s JOIN customers k ON k.customer_id = s._customer_id
+      WHERE k.profile_at IS NOT NULL AND ${same || "TRUE"}`,
   );
   const latest = fields
     .map(
@@ -36,9 +35,8 @@ export async function loadCustomers(engine: Engine, traits: readonly TypedExtra[
     .join(", ");
   await engine.run(
     `CREATE OR REPLACE TEMP TABLE _import_profiles AS
-       SELECT rc.customer_id${latest ? `, ${latest}` : ""}
-         FROM ${STAGE_TABLE} s JOIN ${ROW_CUSTOMER_TABLE} rc ON rc._row = ${pos}
-        WHERE s._reject_field IS NULL GROUP BY rc.customer_id`,
+       SELECT s._customer_id AS customer_id${latest ? `, ${latest}` : ""}
+         FROM ${VALID_ROWS} s GROUP BY s._customer_id`,
   );
   const sets = fields.map((f) => `${q(f.target)} = coalesce(p.${q(f.target)}, customers.${q(f.target)})`);
   await engine.run(

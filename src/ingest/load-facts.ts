@@ -1,6 +1,6 @@
 import type { Engine } from "../store/engine.js";
 import type { ColumnPlan } from "./column-plan.js";
-import { ROW_CUSTOMER_TABLE } from "./identity.js";
+import { VALID_ROWS } from "./identity.js";
 import type { ImportKind } from "./import-types.js";
 import { CANONICAL } from "./kinds.js";
 import type { LoadCounts } from "./load-counts.js";
@@ -17,7 +17,6 @@ interface FactSpec {
   readonly uniqueInFile?: boolean;
 }
 
-const VALID_ROWS = `${STAGE_TABLE} s LEFT JOIN ${ROW_CUSTOMER_TABLE} rc ON rc._row = s._row WHERE s._reject_field IS NULL`;
 
 async function countRows(engine: Engine, table: string): Promise<number> {
   const r = await engine.query(`SELECT count(*) AS n FROM ${engine.dialect.quoteIdent(table)}`);
@@ -32,8 +31,7 @@ async function insertFacts(engine: Engine, spec: FactSpec): Promise<LoadCounts> 
   const cols = spec.columns.map(([c]) => q(c));
   const stored = spec.key.map((k) => `t.${q(k)} IS NOT DISTINCT FROM n.${q(k)}`).join(" AND ");
   const rows = `SELECT ${pos} AS _row, ${spec.columns.map(([c, e]) => `${e} AS ${q(c)}`).join(", ")}
-                  FROM ${STAGE_TABLE} s LEFT JOIN ${ROW_CUSTOMER_TABLE} rc ON rc._row = ${pos}
-                 WHERE s._reject_field IS NULL`;
+                  FROM ${VALID_ROWS} s`;
   const firsts = spec.uniqueInFile
     ? rows
     : `SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY ${spec.key.map(q).join(", ")} ORDER BY _row) AS _dup FROM (${rows})) WHERE _dup = 1`;
@@ -52,8 +50,8 @@ async function updateSeen(engine: Engine): Promise<void> {
   await engine.run(
     `UPDATE customers SET first_seen = least(coalesce(customers.first_seen, x.lo), x.lo),
                           last_seen = greatest(coalesce(customers.last_seen, x.hi), x.hi)
-       FROM (SELECT rc.customer_id, min(s.timestamp) AS lo, max(s.timestamp) AS hi FROM ${VALID_ROWS}
-               AND rc.customer_id IS NOT NULL GROUP BY rc.customer_id) x
+       FROM (SELECT s._customer_id AS customer_id, min(s.timestamp) AS lo, max(s.timestamp) AS hi FROM ${VALID_ROWS} s
+              WHERE s._customer_id IS NOT NULL GROUP BY s._customer_id) x
       WHERE customers.customer_id = x.customer_id`,
   );
 }
@@ -88,7 +86,7 @@ export async function loadEvents(engine: Engine, plan: ColumnPlan): Promise<Load
     table: "events",
     columns: [
       ["message_id", messageId],
-      ["customer_id", "rc.customer_id"],
+      ["customer_id", "s._customer_id"],
       ["user_id", "coalesce(s.user_id, s.customer_id)"],
       ["anonymous_id", "s.anonymous_id"],
       ["type", "s.type"],
@@ -108,7 +106,7 @@ export async function loadOrders(engine: Engine, plan: ColumnPlan): Promise<Load
     table: "orders",
     columns: [
       ["order_id", orderId],
-      ["customer_id", "rc.customer_id"],
+      ["customer_id", "s._customer_id"],
       ["source_customer_id", "s.customer_id"],
       ["ts", "s.timestamp"],
       ["total", "s.total"],
@@ -132,7 +130,7 @@ export async function loadOrderLines(engine: Engine, plan: ColumnPlan): Promise<
     columns: [
       ["order_id", "s.order_id"],
       ["line_no", `row_number() OVER (PARTITION BY s.order_id ORDER BY s._row)`],
-      ["customer_id", "rc.customer_id"],
+      ["customer_id", "s._customer_id"],
       ["source_customer_id", "s.customer_id"],
       ["ts", "s.timestamp"],
       ["sku", "s.sku"],
@@ -162,11 +160,11 @@ export async function loadOrderLines(engine: Engine, plan: ColumnPlan): Promise<
         );
   await engine.run(
     `INSERT INTO orders (order_id, customer_id, source_customer_id, ts, total, returned, currency, properties)
-     SELECT s.order_id, min(rc.customer_id), min(s.customer_id), min(s.timestamp),
+     SELECT s.order_id, min(s._customer_id), min(s.customer_id), min(s.timestamp),
             coalesce(sum(${amount}) FILTER (WHERE s.quantity > 0), 0),
             coalesce(-sum(${amount}) FILTER (WHERE s.quantity < 0), 0),
             min(s.currency), ${firstLineProperties}
-       FROM ${VALID_ROWS} AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.order_id = s.order_id)
+       FROM ${VALID_ROWS} s WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.order_id = s.order_id)
       GROUP BY s.order_id`,
   );
   await updateSeen(engine);
@@ -177,7 +175,7 @@ export async function loadConsents(engine: Engine): Promise<LoadCounts> {
   return insertFacts(engine, {
     table: "consents",
     columns: [
-      ["customer_id", "rc.customer_id"],
+      ["customer_id", "s._customer_id"],
       ["source_customer_id", "s.customer_id"],
       ["purpose", "lower(s.purpose)"],
       ["channel", "lower(s.channel)"],
@@ -193,7 +191,7 @@ export async function loadSurveyResponses(engine: Engine): Promise<LoadCounts> {
   return insertFacts(engine, {
     table: "survey_responses",
     columns: [
-      ["customer_id", "rc.customer_id"],
+      ["customer_id", "s._customer_id"],
       ["source_customer_id", "s.customer_id"],
       ["survey", "s.survey"],
       ["question", "s.question"],
