@@ -9,4 +9,5 @@ export const CUSTOMER_REF_TABLES = [
   "order_items",
   "consents",
   "survey_responses",
+  "segment_membership",
 ] as const;

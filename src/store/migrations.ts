@@ -156,6 +156,55 @@ export const MIGRATIONS: readonly Migration[] = [
       },
     ],
   },
+  {
+    version: 2,
+    name: "computed values registry; segments, versions and membership stays",
+    tables: [
+      {
+        // Per-customer values computed by models (RFM, CLV, clusters…), each kept by its producer in a table
+        // of its own (customer_id + columns); segment definitions reach them by name through this registry.
+        name: "computed_registry",
+        columns: [
+          ["name", "string"],
+          ["type", "string"],
+          ["table_name", "string"],
+          ["column_name", "string"],
+          ["producer", "string"],
+          ["description", "string"],
+          ["updated_at", "timestamp"],
+        ],
+      },
+      {
+        name: "segments",
+        columns: [
+          ["segment_id", "string"],
+          ["name", "string"],
+          ["description", "string"],
+          ["latest_version", "integer"],
+          ["created_at", "timestamp"],
+          ["updated_at", "timestamp"],
+        ],
+      },
+      {
+        name: "segment_versions",
+        columns: [
+          ["segment_id", "string"],
+          ["version", "integer"],
+          ["definition", "json"],
+          ["created_at", "timestamp"],
+        ],
+      },
+      {
+        name: "segment_membership",
+        columns: [
+          ["segment_id", "string"],
+          ["customer_id", "string"],
+          ["entered_at", "timestamp"],
+          ["exited_at", "timestamp"],
+        ],
+      },
+    ],
+  },
 ];
 
 /** Brings a database to the newest schema version; each migration runs in its own transaction. */

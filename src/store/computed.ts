@@ -1,0 +1,52 @@
+import { UserError } from "../errors.js";
+import type { Engine } from "./engine.js";
+
+/** The value types a computed value may have (as segment comparisons see them). */
+export type ComputedType = "number" | "integer" | "string" | "boolean";
+
+/** A per-customer value a model produces, usable in segment definitions as {"computed": name, …}. */
+export interface ComputedValue {
+  readonly name: string;
+  readonly type: ComputedType;
+  /** The producer's table: one row per customer, keyed by `customer_id`. */
+  readonly table: string;
+  readonly column: string;
+  /** Which module writes it ("rfm", "clv", "cluster"), so a refresh knows whom to ask. */
+  readonly producer: string;
+  readonly description: string;
+}
+
+const NAME = /^[a-z][a-z0-9_]*(\.[a-z0-9_-]+)?$/;
+
+/**
+ * Registers (or updates) computed values. Producers call this after (re)writing their table; names are
+ * lower-case identifiers, optionally qualified (`cluster.mall`).
+ */
+export async function registerComputed(engine: Engine, values: readonly ComputedValue[]): Promise<void> {
+  for (const v of values) {
+    if (!NAME.test(v.name)) throw new UserError("bad-computed-name", `"${v.name}" is not a valid computed value name`);
+  }
+  await engine.transaction(async () => {
+    for (const v of values) {
+      await engine.run("DELETE FROM computed_registry WHERE name = $1", [v.name]);
+      await engine.run(
+        "INSERT INTO computed_registry (name, type, table_name, column_name, producer, description, updated_at) VALUES ($1, $2, $3, $4, $5, $6, now())",
+        [v.name, v.type, v.table, v.column, v.producer, v.description],
+      );
+    }
+  });
+}
+
+export async function listComputed(engine: Engine): Promise<ComputedValue[]> {
+  const r = await engine.query(
+    "SELECT name, type, table_name, column_name, producer, description FROM computed_registry ORDER BY name",
+  );
+  return r.rows<Record<string, string>>().map((x) => ({
+    name: x.name as string,
+    type: x.type as ComputedType,
+    table: x.table_name as string,
+    column: x.column_name as string,
+    producer: x.producer as string,
+    description: x.description as string,
+  }));
+}
