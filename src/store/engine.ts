@@ -69,6 +69,10 @@ export interface Dialect {
   countParts(expr: string, pattern: string): string;
   /** Aggregate: the value of `value` on the row with the largest `key`. */
   argMax(value: string, key: string): string;
+  /** Aggregate: the value of `value` on the row with the smallest `key`. */
+  argMin(value: string, key: string): string;
+  /** Expression: a timestamp as seconds since 1970-01-01 UTC (a double: fractions of a second kept). */
+  epochSeconds(expr: string): string;
   /** Expression: the 1-based number of a row of a file being read, in file order (the reader keeps the order). */
   fileRowNumber(): string;
   /** Expression: any value as text. */

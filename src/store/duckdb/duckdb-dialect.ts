@@ -77,6 +77,8 @@ export const duckdbDialect: Dialect = {
   countParts: (e, pattern) =>
     `len(regexp_split_to_array(regexp_replace(${e}, '^\\s+|\\s+$', '', 'g'), ${pattern}))`,
   argMax: (value, key) => `arg_max(${value}, ${key})`,
+  argMin: (value, key) => `arg_min(${value}, ${key})`,
+  epochSeconds: (e) => `epoch(${e})`,
   // DuckDB evaluates row_number() OVER () as a streaming window in scan order, and its readers keep file
   // order (preserve_insertion_order): so this is the file's row number. (rowid is not: inside a transaction
   // new rows have transaction-local row ids.)
