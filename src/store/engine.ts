@@ -55,6 +55,10 @@ export interface Dialect {
   jsonObject(pairs: readonly (readonly [string, string])[]): string;
   /** Expression: JSON object `patch` applied to `base` (RFC 7396: keys with null values are dropped). */
   jsonMergePatch(base: string, patch: string): string;
+  /** The JSON path (to bind as a parameter) that reaches a top-level key, whatever characters the key holds. */
+  jsonKeyPath(key: string): string;
+  /** Expression: the text at a JSON path given as SQL (a bound parameter); NULL when absent or JSON null. */
+  jsonTextAtPath(expr: string, path: string): string;
   /** Expression: the text of a JSON object's key (NULL when absent). */
   jsonText(expr: string, key: string): string;
   /** Expression: does text match a regular expression (given as a SQL string literal)? */
@@ -75,6 +79,14 @@ export interface Dialect {
   epochSeconds(expr: string): string;
   /** Expression: the 1-based number of a row of a file being read, in file order (the reader keeps the order). */
   fileRowNumber(): string;
+  /** Expression: hour of day (0–23, UTC) of a timestamp. */
+  hourOf(expr: string): string;
+  /** Expression: day of the week of a timestamp, 0 = Monday … 6 = Sunday (UTC). */
+  weekdayOf(expr: string): string;
+  /** Expression: whole days from timestamp `from` to timestamp `to` (rounded down). */
+  daysBetween(from: string, to: string): string;
+  /** Expression: a bound parameter `$n` cast to a neutral type. */
+  param(n: number, type: ColumnType): string;
   /** Expression: any value as text. */
   toText(expr: string): string;
   /** Statement: write the result of a query to a CSV file with a header. */

@@ -205,6 +205,22 @@ export const MIGRATIONS: readonly Migration[] = [
       },
     ],
   },
+  {
+    version: 3,
+    name: "segment refreshes",
+    tables: [
+      {
+        name: "segment_refreshes",
+        columns: [
+          ["as_of", "timestamp"],
+          ["refreshed_at", "timestamp"],
+          ["segments", "integer"],
+          ["seconds", "number"],
+          ["mode", "string"],
+        ],
+      },
+    ],
+  },
 ];
 
 /** Brings a database to the newest schema version; each migration runs in its own transaction. */

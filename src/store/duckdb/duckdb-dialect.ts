@@ -67,6 +67,8 @@ export const duckdbDialect: Dialect = {
   isJsonObject: (e) => `(json_valid(${e}) AND json_type(${e}::JSON) = 'OBJECT')`,
   jsonObject: (pairs) =>
     pairs.length === 0 ? "NULL::JSON" : `json_object(${pairs.map(([k, v]) => `${lit(k)}, ${v}`).join(", ")})`,
+  jsonKeyPath: (key) => `$."${key.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`,
+  jsonTextAtPath: (e, path) => `json_extract_string(${e}, ${path})`,
   jsonMergePatch: (base, patch) => `json_merge_patch(${base}, ${patch})`,
   jsonText: (e, key) => `json_extract_string(${e}, ${lit(`$.${key}`)})`,
   regexMatches: (e, pattern) => `regexp_full_match(${e}, ${pattern})`,
@@ -83,6 +85,10 @@ export const duckdbDialect: Dialect = {
   // order (preserve_insertion_order): so this is the file's row number. (rowid is not: inside a transaction
   // new rows have transaction-local row ids.)
   fileRowNumber: () => "row_number() OVER ()",
+  hourOf: (e) => `hour(${e})`,
+  weekdayOf: (e) => `(isodow(${e}) - 1)`,
+  daysBetween: (from, to) => `floor((epoch(${to}) - epoch(${from})) / 86400)`,
+  param: (n, type) => `CAST($${n} AS ${TYPES[type]})`,
   toText: (e) => `CAST(${e} AS VARCHAR)`,
   copyToCsv: (query, path) => `COPY (${query}) TO ${lit(path)} (FORMAT csv, HEADER true)`,
   copyToParquet: (query, path) => `COPY (${query}) TO ${lit(path)} (FORMAT parquet, COMPRESSION zstd)`,
