@@ -1,0 +1,185 @@
+import { z } from "zod";
+
+/**
+ * The segment definition language (DESIGN.md, "Segment definition language"): one zod schema is the type, the
+ * validator of the JSON form, and the documentation. Semantic checks (names, types, cycles) are in validate.ts.
+ */
+
+/** A relative date for trait comparisons: `{"ago": "30d"}` is the as-of time minus 30 days. */
+export const AgoSchema = z.strictObject({ ago: z.string() });
+export type Ago = z.infer<typeof AgoSchema>;
+
+export const ScalarSchema = z.union([z.string(), z.number(), z.boolean(), AgoSchema]);
+export type Scalar = z.infer<typeof ScalarSchema>;
+
+export const COMPARISON_OPS = [
+  "eq",
+  "neq",
+  "gt",
+  "gte",
+  "lt",
+  "lte",
+  "in",
+  "not_in",
+  "between",
+  "contains",
+  "starts_with",
+  "exists",
+] as const;
+export type ComparisonOp = (typeof COMPARISON_OPS)[number];
+
+const comparisonShape = {
+  eq: ScalarSchema.optional(),
+  neq: ScalarSchema.optional(),
+  gt: ScalarSchema.optional(),
+  gte: ScalarSchema.optional(),
+  lt: ScalarSchema.optional(),
+  lte: ScalarSchema.optional(),
+  in: z.array(ScalarSchema).min(1).optional(),
+  not_in: z.array(ScalarSchema).min(1).optional(),
+  between: z.tuple([ScalarSchema, ScalarSchema]).optional(),
+  contains: z.string().optional(),
+  starts_with: z.string().optional(),
+  exists: z.boolean().optional(),
+};
+
+/** Exactly one comparison operator per leaf. */
+function exactlyOneComparison(value: Record<string, unknown>, ctx: z.core.$RefinementCtx): void {
+  const ops = COMPARISON_OPS.filter((op) => value[op] !== undefined);
+  if (ops.length !== 1) {
+    ctx.addIssue({
+      code: "custom",
+      message:
+        ops.length === 0
+          ? `needs one comparison (${COMPARISON_OPS.join(", ")})`
+          : `has ${ops.length} comparisons (${ops.join(", ")}); use exactly one, or combine leaves with "all"`,
+    });
+  }
+}
+
+export const ComparisonSchema = z.strictObject(comparisonShape).superRefine(exactlyOneComparison);
+export type Comparison = z.infer<typeof ComparisonSchema>;
+
+/** "<n>d" | "<n>w" | "<n>m" | "<n>y", or an absolute range of ISO dates (both inclusive). */
+export const WindowSchema = z.union([z.string(), z.strictObject({ from: z.string(), to: z.string() })]);
+export type Window = z.infer<typeof WindowSchema>;
+
+export const EVENT_TYPES = ["track", "page", "screen", "identify", "group", "alias"] as const;
+export const ORDER_AGGREGATES = ["count", "sum", "avg", "min", "max", "days_since_last", "days_since_first"] as const;
+export type OrderAggregate = (typeof ORDER_AGGREGATES)[number];
+export const ORDER_MEASURES = ["total", "quantity"] as const;
+
+export const TraitSchema = z.strictObject({ trait: z.string().min(1), ...comparisonShape }).superRefine(exactlyOneComparison);
+export type TraitLeaf = z.infer<typeof TraitSchema>;
+
+export const ComputedSchema = z
+  .strictObject({ computed: z.string().min(1), ...comparisonShape })
+  .superRefine(exactlyOneComparison);
+export type ComputedLeaf = z.infer<typeof ComputedSchema>;
+
+export const PropertySchema = z
+  .strictObject({ property: z.string().min(1), ...comparisonShape })
+  .superRefine(exactlyOneComparison);
+export type PropertyLeaf = z.infer<typeof PropertySchema>;
+
+export type PropertyCondition =
+  | PropertyLeaf
+  | { all: PropertyCondition[] }
+  | { any: PropertyCondition[] }
+  | { not: PropertyCondition };
+
+export const PropertyConditionSchema: z.ZodType<PropertyCondition> = z.lazy(() =>
+  z.union([
+    PropertySchema,
+    z.strictObject({ all: z.array(PropertyConditionSchema).min(1) }),
+    z.strictObject({ any: z.array(PropertyConditionSchema).min(1) }),
+    z.strictObject({ not: PropertyConditionSchema }),
+  ]),
+);
+
+export const EventSchema = z.strictObject({
+  event: z.string().min(1),
+  type: z.enum(EVENT_TYPES).optional(),
+  within: WindowSchema.optional(),
+  hour: ComparisonSchema.optional(),
+  weekday: ComparisonSchema.optional(),
+  where: PropertyConditionSchema.optional(),
+  count: ComparisonSchema.optional(),
+});
+export type EventLeaf = z.infer<typeof EventSchema>;
+
+export const OrdersSchema = z
+  .strictObject({
+    orders: z.enum(ORDER_AGGREGATES),
+    of: z.enum(ORDER_MEASURES).optional(),
+    within: WindowSchema.optional(),
+    category: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
+    ...comparisonShape,
+  })
+  .superRefine(exactlyOneComparison);
+export type OrdersLeaf = z.infer<typeof OrdersSchema>;
+
+export const SegmentRefSchema = z.strictObject({ segment: z.string().min(1) });
+export type SegmentRefLeaf = z.infer<typeof SegmentRefSchema>;
+
+export const ConsentSchema = z.strictObject({ consent: z.string().min(1), channel: z.string().min(1).optional() });
+export type ConsentLeaf = z.infer<typeof ConsentSchema>;
+
+export type Condition =
+  | { all: Condition[] }
+  | { any: Condition[] }
+  | { not: Condition }
+  | TraitLeaf
+  | EventLeaf
+  | OrdersLeaf
+  | SegmentRefLeaf
+  | ConsentLeaf
+  | ComputedLeaf;
+
+/**
+ * A condition is recognised by its distinguishing key, so an error names the leaf the user meant instead of
+ * listing every alternative of a union.
+ */
+const LEAF_SCHEMAS: readonly (readonly [string, z.ZodType])[] = [
+  ["trait", TraitSchema],
+  ["event", EventSchema],
+  ["orders", OrdersSchema],
+  ["segment", SegmentRefSchema],
+  ["consent", ConsentSchema],
+  ["computed", ComputedSchema],
+];
+
+export const ConditionSchema: z.ZodType<Condition> = z.lazy(() =>
+  z.custom<Condition>().superRefine((value, ctx) => {
+    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+      ctx.addIssue({ code: "custom", message: "a condition is an object" });
+      return;
+    }
+    const v = value as Record<string, unknown>;
+    const groups = [
+      ["all", z.strictObject({ all: z.array(ConditionSchema).min(1, '"all" needs at least one condition') })],
+      ["any", z.strictObject({ any: z.array(ConditionSchema).min(1, '"any" needs at least one condition') })],
+      ["not", z.strictObject({ not: ConditionSchema })],
+    ] as const;
+    const match = [...groups, ...LEAF_SCHEMAS].find(([key]) => key in v);
+    if (!match) {
+      ctx.addIssue({
+        code: "custom",
+        message: `unknown condition with keys ${Object.keys(v).join(", ") || "(none)"}; expected one of all, any, not, trait, event, orders, segment, consent, computed`,
+      });
+      return;
+    }
+    const r = (match[1] as z.ZodType).safeParse(value);
+    if (!r.success) for (const issue of r.error.issues) ctx.addIssue({ ...issue, path: issue.path } as never);
+  }),
+);
+
+export const SEGMENT_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+
+export const SegmentSchema = z.strictObject({
+  id: z.string().regex(SEGMENT_ID, "lower-case letters, digits, - and _ (at most 64), starting with a letter or digit"),
+  name: z.string().min(1),
+  description: z.string().optional(),
+  where: ConditionSchema,
+});
+export type SegmentDefinition = z.infer<typeof SegmentSchema>;

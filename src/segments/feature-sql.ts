@@ -1,0 +1,163 @@
+import type { Dialect } from "../store/engine.js";
+import { Binder } from "./binder.js";
+import type { PropertyCondition } from "./definition.js";
+import type { Feature, FeatureSet } from "./features.js";
+import { comparisonSql } from "./predicate.js";
+import type { SchemaContext } from "./schema-context.js";
+import { type ResolvedWindow, windowStart } from "./window.js";
+
+const ts = (d: Date) => d.toISOString().replace("T", " ").replace("Z", "");
+
+/**
+ * The query that builds the feature table: one row per customer, one column per feature, in one pass over each
+ * raw table (events, orders, order lines, consents), plus the traits and computed values the predicates read.
+ * Every customer is a row, with or without activity.
+ */
+export function featureTableSql(
+  d: Dialect,
+  features: FeatureSet,
+  schema: SchemaContext,
+  asOf: Date,
+  customerFilter?: string,
+): { sql: string; params: Binder["values"] } {
+  const b = new Binder(d);
+  const q = d.quoteIdent;
+  const asOfParam = () => b.bind(ts(asOf), "timestamp");
+  const inWindow = (w: ResolvedWindow | undefined, column: string): string[] => {
+    if (!w) return [];
+    if (w.kind === "absolute") {
+      const end = new Date(`${w.to}T00:00:00Z`);
+      end.setUTCDate(end.getUTCDate() + 1);
+      return [`${column} >= ${b.bind(`${w.from} 00:00:00`, "timestamp")}`, `${column} < ${b.bind(ts(end), "timestamp")}`];
+    }
+    return [`${column} > ${b.bind(ts(windowStart(w, asOf)), "timestamp")}`];
+  };
+  const property = (p: PropertyCondition): string => {
+    if ("all" in p) return `(${p.all.map(property).join(" AND ")})`;
+    if ("any" in p) return `(${p.any.map(property).join(" OR ")})`;
+    if ("not" in p) return `(NOT ${property(p.not)})`;
+    const value = d.jsonTextAtPath("e.properties", b.bind(d.jsonKeyPath(p.property), "string"));
+    return comparisonSql({ d, binder: b, asOf }, value, p, "property");
+  };
+  const filter = (conds: string[]) => (conds.length ? ` FILTER (WHERE ${conds.join(" AND ")})` : "");
+
+  const events: string[] = [];
+  const orders: string[] = [];
+  const lineSets = new Map<string, { categories: readonly string[] | undefined; index: number }>();
+  const consents: string[] = [];
+  const outer: string[] = [];
+  const lineCols: string[] = [];
+  for (const { feature: f, column } of features.features()) {
+    const out = q(column);
+    if (f.kind === "event") {
+      const conds = [
+        ...(f.event !== "*" ? [`e.event = ${b.bind(f.event, "string")}`] : []),
+        ...(f.type ? [`e.type = ${b.bind(f.type, "string")}`] : []),
+        ...inWindow(f.window, "e.ts"),
+        ...(f.hour ? [comparisonSql({ d, binder: b, asOf }, d.hourOf("e.ts"), f.hour, "integer")] : []),
+        ...(f.weekday ? [comparisonSql({ d, binder: b, asOf }, d.weekdayOf("e.ts"), f.weekday, "integer")] : []),
+        ...(f.where ? [property(f.where)] : []),
+      ];
+      events.push(`count(*)${filter(conds)} AS ${out}`);
+      outer.push(`ev.${out}`);
+    } else if (f.kind === "consent") {
+      const match = [
+        `k.purpose = ${b.bind(f.purpose, "string")}`,
+        ...(f.channel ? [`(k.channel = ${b.bind(f.channel, "string")} OR k.channel IS NULL)`] : []),
+      ];
+      // The latest record decides; a denial at the same instant as a grant wins (privacy first).
+      consents.push(`max(k.ts)${filter([...match, "k.status = 'granted'"])} AS ${q(`${column}_g`)}`);
+      consents.push(`max(k.ts)${filter([...match, "k.status <> 'granted'"])} AS ${q(`${column}_d`)}`);
+      const g = `co.${q(`${column}_g`)}`;
+      const dn = `co.${q(`${column}_d`)}`;
+      outer.push(`CASE WHEN ${g} IS NULL THEN false WHEN ${dn} IS NULL THEN true ELSE ${g} > ${dn} END AS ${out}`);
+    } else if (f.of === "total" && !f.categories) {
+      orders.push(`${orderAggregate(f, "o.total", "o.ts")}${filter(inWindow(f.window, "o.ts"))} AS ${out}`);
+      outer.push(`od.${out}`);
+    } else {
+      // Category or quantity: aggregated per order from its positive lines first, then per customer.
+      const key = JSON.stringify(f.categories ?? null);
+      let set = lineSets.get(key);
+      if (!set) {
+        set = { categories: f.categories, index: lineSets.size };
+        lineSets.set(key, set);
+        const inCats = f.categories
+          ? [`i.category IN (${f.categories.map((c) => b.bind(c, "string")).join(", ")})`]
+          : [];
+        const pos = ["i.quantity > 0", ...inCats];
+        lineCols.push(`sum(i.quantity * i.unit_price)${filter(pos)} AS a${set.index}`);
+        lineCols.push(`sum(i.quantity)${filter(pos)} AS u${set.index}`);
+      }
+      const measure = f.of === "quantity" ? `lo.u${set.index}` : `lo.a${set.index}`;
+      const conds = [`lo.a${set.index} IS NOT NULL`, ...inWindow(f.window, "lo.ts")];
+      orders.push(`__LINES__${orderAggregate(f, measure, "lo.ts")}${filter(conds)} AS ${out}`);
+      outer.push(`ol.${out}`);
+    }
+  }
+  const ordersByTotal = orders.filter((o) => !o.startsWith("__LINES__"));
+  const ordersByLines = orders.filter((o) => o.startsWith("__LINES__")).map((o) => o.slice("__LINES__".length));
+
+  const traitCols = [...features.traits].map(([name, col]) => `c.${q(name)} AS ${q(col)}`);
+  const joins: string[] = [];
+  const scope = customerFilter ? ` AND customer_id IN (${customerFilter})` : "";
+  if (events.length) {
+    joins.push(
+      `LEFT JOIN (SELECT e.customer_id, ${events.join(", ")} FROM events e
+                   WHERE e.customer_id IS NOT NULL AND e.ts <= ${asOfParam()}${scope.replace("customer_id", "e.customer_id")}
+                   GROUP BY e.customer_id) ev ON ev.customer_id = c.customer_id`,
+    );
+  }
+  if (ordersByTotal.length) {
+    joins.push(
+      `LEFT JOIN (SELECT o.customer_id, ${ordersByTotal.join(", ")} FROM orders o
+                   WHERE o.customer_id IS NOT NULL AND o.ts <= ${asOfParam()}${scope.replace("customer_id", "o.customer_id")}
+                   GROUP BY o.customer_id) od ON od.customer_id = c.customer_id`,
+    );
+  }
+  if (ordersByLines.length) {
+    joins.push(
+      `LEFT JOIN (SELECT lo.customer_id, ${ordersByLines.join(", ")} FROM (
+                    SELECT i.customer_id, i.order_id, min(i.ts) AS ts, ${lineCols.join(", ")} FROM order_items i
+                     WHERE i.customer_id IS NOT NULL AND i.ts <= ${asOfParam()}${scope.replace("customer_id", "i.customer_id")}
+                     GROUP BY i.customer_id, i.order_id) lo
+                   GROUP BY lo.customer_id) ol ON ol.customer_id = c.customer_id`,
+    );
+  }
+  if (consents.length) {
+    joins.push(
+      `LEFT JOIN (SELECT k.customer_id, ${consents.join(", ")} FROM consents k
+                   WHERE k.customer_id IS NOT NULL AND k.ts <= ${asOfParam()}${scope.replace("customer_id", "k.customer_id")}
+                   GROUP BY k.customer_id) co ON co.customer_id = c.customer_id`,
+    );
+  }
+  const computedCols: string[] = [];
+  [...features.computed].forEach(([name, col], i) => {
+    const src = schema.computed.get(name);
+    if (!src) throw new Error(`computed value ${name} is not registered`);
+    joins.push(`LEFT JOIN ${q(src.table)} cv${i} ON cv${i}.customer_id = c.customer_id`);
+    computedCols.push(`cv${i}.${q(src.column)} AS ${q(col)}`);
+  });
+  const where = customerFilter ? ` WHERE c.customer_id IN (${customerFilter})` : "";
+  const sql = `SELECT c.customer_id${[...traitCols, ...computedCols, ...outer].map((x) => `, ${x}`).join("")}
+                 FROM customers c ${joins.join("\n")}${where}`;
+  return { sql, params: b.values };
+}
+
+function orderAggregate(f: Extract<Feature, { kind: "orders" }>, measure: string, time: string): string {
+  switch (f.agg) {
+    case "count":
+      return "count(*)";
+    case "sum":
+      return `sum(${measure})`;
+    case "avg":
+      return `avg(${measure})`;
+    case "min":
+      return `min(${measure})`;
+    case "max":
+      return `max(${measure})`;
+    case "days_since_last":
+      return `max(${time})`;
+    case "days_since_first":
+      return `min(${time})`;
+  }
+}

@@ -1,0 +1,235 @@
+import type { z } from "zod";
+import { UserError } from "../errors.js";
+import {
+  COMPARISON_OPS,
+  type Comparison,
+  type Condition,
+  type PropertyCondition,
+  type Scalar,
+  type SegmentDefinition,
+  SegmentSchema,
+} from "./definition.js";
+import { didYouMean } from "./did-you-mean.js";
+import type { SchemaContext, ValueType } from "./schema-context.js";
+import { parseDuration, parseWindow } from "./window.js";
+
+/** One problem in a definition, with its path inside the document (e.g. `where.all[1].orders`). */
+export interface SegmentIssue {
+  readonly path: string;
+  readonly message: string;
+}
+
+/** A definition that cannot be used: every problem, each with its path. */
+export class SegmentError extends UserError {
+  constructor(
+    readonly issues: readonly SegmentIssue[],
+    where?: string,
+  ) {
+    super("invalid-segment", issues.map((i) => `${i.path || "(document)"}: ${i.message}`).join("; "), where);
+  }
+}
+
+export const LIMITS = { depth: 16, nodes: 1000 } as const;
+
+export function formatPath(path: readonly PropertyKey[]): string {
+  return path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join("");
+}
+
+/** Parses and checks a definition against what the database knows; throws SegmentError listing every issue. */
+export function validateSegment(input: unknown, ctx: SchemaContext, where?: string): SegmentDefinition {
+  const parsed = SegmentSchema.safeParse(input);
+  if (!parsed.success) throw new SegmentError(zodIssues(parsed.error), where);
+  const def = parsed.data;
+  const issues: SegmentIssue[] = [];
+  const check = new Checker(ctx, issues);
+  check.size(def.where, ["where"]);
+  if (issues.length === 0) check.condition(def.where, ["where"]);
+  check.cycles(def);
+  if (issues.length > 0) throw new SegmentError(issues, where);
+  return def;
+}
+
+function zodIssues(error: z.ZodError): SegmentIssue[] {
+  return error.issues.map((i) => ({ path: formatPath(i.path), message: i.message }));
+}
+
+type Path = readonly PropertyKey[];
+
+const NUMERIC: ReadonlySet<ValueType> = new Set(["integer", "number"]);
+const TEMPORAL: ReadonlySet<ValueType> = new Set(["date", "timestamp"]);
+
+class Checker {
+  constructor(
+    private readonly ctx: SchemaContext,
+    private readonly issues: SegmentIssue[],
+  ) {}
+
+  private add(path: Path, message: string): void {
+    this.issues.push({ path: formatPath(path), message });
+  }
+
+  size(c: unknown, path: Path): void {
+    let nodes = 0;
+    let deepest = 0;
+    const walk = (x: unknown, depth: number) => {
+      nodes++;
+      deepest = Math.max(deepest, depth);
+      if (typeof x !== "object" || x === null) return;
+      const o = x as Record<string, unknown>;
+      if (Array.isArray(o.all)) for (const y of o.all) walk(y, depth + 1);
+      if (Array.isArray(o.any)) for (const y of o.any) walk(y, depth + 1);
+      if (o.not !== undefined) walk(o.not, depth + 1);
+    };
+    walk(c, 1);
+    if (deepest > LIMITS.depth) this.add(path, `nested ${deepest} levels deep; the limit is ${LIMITS.depth}`);
+    if (nodes > LIMITS.nodes) this.add(path, `has ${nodes} conditions; the limit is ${LIMITS.nodes}`);
+  }
+
+  condition(c: Condition, path: Path): void {
+    if ("all" in c) c.all.forEach((x, i) => this.condition(x, [...path, "all", i]));
+    else if ("any" in c) c.any.forEach((x, i) => this.condition(x, [...path, "any", i]));
+    else if ("not" in c) this.condition(c.not, [...path, "not"]);
+    else if ("trait" in c) {
+      const type = this.ctx.traits.get(c.trait);
+      if (type === undefined) this.add([...path, "trait"], `unknown trait "${c.trait}"${didYouMean(c.trait, this.ctx.traits.keys())}`);
+      else this.comparison(c, type, path, `trait ${c.trait}`);
+    } else if ("computed" in c) {
+      const v = this.ctx.computed.get(c.computed);
+      if (v === undefined) {
+        const known = [...this.ctx.computed.keys()];
+        this.add(
+          [...path, "computed"],
+          `unknown computed value "${c.computed}"${didYouMean(c.computed, known)}${known.length ? "" : " (none computed yet: run tessera rfm, clv or cluster)"}`,
+        );
+      } else this.comparison(c, v.type, path, `computed ${c.computed}`);
+    } else if ("event" in c) {
+      if (c.event !== "*" && !this.ctx.events.has(c.event)) {
+        this.add([...path, "event"], `unknown event "${c.event}"${didYouMean(c.event, this.ctx.events)}`);
+      }
+      if (c.within !== undefined) this.window(c.within, [...path, "within"]);
+      if (c.hour) this.range(c.hour, [...path, "hour"], "hour", 0, 23);
+      if (c.weekday) this.range(c.weekday, [...path, "weekday"], "weekday", 0, 6);
+      if (c.count) this.comparison(c.count, "integer", [...path, "count"], "an event count");
+      if (c.where) this.property(c.where, [...path, "where"]);
+    } else if ("orders" in c) {
+      if (c.within !== undefined) this.window(c.within, [...path, "within"]);
+      if (c.of === "quantity" && (c.orders === "days_since_last" || c.orders === "days_since_first")) {
+        this.add([...path, "of"], `"of" does not apply to ${c.orders}`);
+      }
+      this.comparison(c, c.orders === "count" ? "integer" : "number", path, `orders.${c.orders}`);
+    } else if ("segment" in c) {
+      if (!this.ctx.segments.has(c.segment)) {
+        this.add([...path, "segment"], `unknown segment "${c.segment}"${didYouMean(c.segment, this.ctx.segments.keys())}`);
+      }
+    }
+  }
+
+  private window(w: Parameters<typeof parseWindow>[0], path: Path): void {
+    const r = parseWindow(w);
+    if (typeof r === "string") this.add(path, r);
+  }
+
+  private range(c: Comparison, path: Path, what: string, lo: number, hi: number): void {
+    this.comparison(c, "integer", path, what);
+    for (const v of values(c)) {
+      if (typeof v === "number" && (v < lo || v > hi || !Number.isInteger(v))) {
+        this.add(path, `${what} ${v} is outside ${lo}–${hi}`);
+      }
+    }
+  }
+
+  private property(p: PropertyCondition, path: Path): void {
+    if ("all" in p) p.all.forEach((x, i) => this.property(x, [...path, "all", i]));
+    else if ("any" in p) p.any.forEach((x, i) => this.property(x, [...path, "any", i]));
+    else if ("not" in p) this.property(p.not, [...path, "not"]);
+    else {
+      for (const v of values(p)) {
+        if (typeof v === "object") this.add(path, `property ${p.property}: {"ago": …} applies to date traits only`);
+      }
+      const op = opOf(p);
+      if ((op === "contains" || op === "starts_with") && typeof p[op] !== "string") this.add([...path, op], "expects text");
+    }
+  }
+
+  /** Checks that a comparison's values fit the compared value's type. */
+  comparison(c: Comparison, type: ValueType, path: Path, what: string): void {
+    const op = opOf(c);
+    if (op === "exists") return;
+    const at = [...path, op];
+    if ((op === "contains" || op === "starts_with") && type !== "string") {
+      this.add(at, `${op} compares text, but ${what} is ${type}`);
+      return;
+    }
+    if (op === "between") {
+      const [lo, hi] = c.between as [Scalar, Scalar];
+      if (typeof lo === typeof hi && typeof lo !== "object" && (lo as number | string) > (hi as number | string)) {
+        this.add(at, `between: the low end ${JSON.stringify(lo)} is above the high end ${JSON.stringify(hi)}`);
+      }
+    }
+    for (const v of values(c)) {
+      const got = typeof v === "object" ? "relative date" : typeof v === "string" && TEMPORAL.has(type) ? "date" : typeof v;
+      const ok =
+        (NUMERIC.has(type) && typeof v === "number") ||
+        (type === "string" && typeof v === "string") ||
+        (type === "boolean" && typeof v === "boolean") ||
+        (TEMPORAL.has(type) && (typeof v === "object" || (typeof v === "string" && !Number.isNaN(Date.parse(v)))));
+      if (!ok) {
+        this.add(at, `${what} is ${type}, but ${JSON.stringify(v)} is ${got === "string" ? "text" : got}`);
+        continue;
+      }
+      if (typeof v === "object") {
+        const d = parseDuration(v.ago);
+        if (typeof d === "string") this.add([...at, "ago"], d);
+      }
+      if (type === "boolean" && !(op === "eq" || op === "neq" || op === "in" || op === "not_in")) {
+        this.add(at, `${what} is boolean: compare it with eq, neq, in or exists`);
+      }
+      if (type === "integer" && typeof v === "number" && !Number.isInteger(v) && (op === "eq" || op === "neq" || op === "in" || op === "not_in")) {
+        this.add(at, `${what} is a whole number, so it never equals ${v}`);
+      }
+    }
+  }
+
+  cycles(def: SegmentDefinition): void {
+    const graph = new Map<string, string[]>();
+    for (const [id, d] of this.ctx.segments) graph.set(id, refsOf(d.where));
+    graph.set(def.id, refsOf(def.where));
+    const path: string[] = [];
+    const state = new Map<string, "open" | "done">();
+    const visit = (id: string): string[] | null => {
+      if (state.get(id) === "open") return [...path.slice(path.indexOf(id)), id];
+      if (state.get(id) === "done") return null;
+      state.set(id, "open");
+      path.push(id);
+      for (const next of graph.get(id) ?? []) {
+        const cycle = visit(next);
+        if (cycle) return cycle;
+      }
+      path.pop();
+      state.set(id, "done");
+      return null;
+    };
+    const cycle = visit(def.id);
+    if (cycle) this.add(["where"], `segments refer to each other in a cycle: ${cycle.join(" → ")}`);
+  }
+}
+
+export function opOf(c: Comparison): (typeof COMPARISON_OPS)[number] {
+  return COMPARISON_OPS.find((op) => (c as Record<string, unknown>)[op] !== undefined) ?? "exists";
+}
+
+function values(c: Comparison): Scalar[] {
+  const op = opOf(c);
+  const v = (c as Record<string, unknown>)[op];
+  if (op === "exists") return [];
+  return Array.isArray(v) ? (v as Scalar[]) : [v as Scalar];
+}
+
+/** The segment ids a condition refers to. */
+export function refsOf(c: Condition): string[] {
+  if ("all" in c) return c.all.flatMap(refsOf);
+  if ("any" in c) return c.any.flatMap(refsOf);
+  if ("not" in c) return refsOf(c.not);
+  if ("segment" in c) return [c.segment];
+  return [];
+}

@@ -1,0 +1,265 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import type { Condition, SegmentDefinition } from "../src/segments/definition.js";
+import { EVAL_TABLE, evaluateSegments } from "../src/segments/evaluate.js";
+import { loadSchemaContext } from "../src/segments/schema-context.js";
+import { validateSegment } from "../src/segments/validate.js";
+import { registerComputed } from "../src/store/computed.js";
+import type { Engine } from "../src/store/engine.js";
+import { openStore } from "../src/store/open-store.js";
+import { registerTrait } from "../src/store/trait-registry.js";
+import { type RefData, referenceEvaluate } from "./segments-reference.js";
+
+const AS_OF = Date.parse("2024-03-31T12:00:00Z");
+const DAY = 86_400_000;
+const EVENTS = ["Viewed", "Added", "Bought"];
+const CATS = ["shoes", "hats", "bags"];
+const COUNTRIES = ["DE", "FR", "NL"];
+
+/** Timestamps around the as-of time: some after it (never seen), many near window edges. */
+const arbTs = fc.oneof(
+  fc.integer({ min: -400, max: 5 }).map((d) => AS_OF + d * DAY),
+  fc.integer({ min: -100 * 24, max: 24 }).map((h) => AS_OF + h * 3_600_000),
+  fc.constantFrom(AS_OF - 30 * DAY, AS_OF - 7 * DAY, Date.parse("2024-02-29T12:00:00Z"), AS_OF),
+);
+
+const arbData: fc.Arbitrary<RefData> = fc
+  .record({
+    n: fc.integer({ min: 1, max: 8 }),
+    traits: fc.array(
+      fc.record({
+        country: fc.option(fc.constantFrom(...COUNTRIES), { nil: null }),
+        age: fc.option(fc.integer({ min: 18, max: 80 }), { nil: null }),
+        vip: fc.option(fc.boolean(), { nil: null }),
+        signup: fc.option(fc.constantFrom("2023-01-15", "2024-03-01", "2024-03-30", "2024-02-29"), { nil: null }),
+        score: fc.option(fc.integer({ min: 0, max: 10 }), { nil: null }),
+      }),
+      { minLength: 8, maxLength: 8 },
+    ),
+    events: fc.array(
+      fc.record({
+        c: fc.nat(7),
+        event: fc.constantFrom(...EVENTS),
+        type: fc.constantFrom("track", "page"),
+        ts: arbTs,
+        device: fc.option(fc.constantFrom("mobile", "desktop"), { nil: undefined }),
+        price: fc.option(fc.integer({ min: 0, max: 50 }), { nil: undefined }),
+      }),
+      { maxLength: 30 },
+    ),
+    orders: fc.array(
+      fc.record({
+        c: fc.nat(7),
+        ts: arbTs,
+        lines: fc.array(
+          fc.record({ category: fc.constantFrom(...CATS), quantity: fc.integer({ min: -2, max: 3 }), price: fc.integer({ min: 1, max: 40 }) }),
+          { minLength: 1, maxLength: 3 },
+        ),
+      }),
+      { maxLength: 12 },
+    ),
+    consents: fc.array(
+      fc.record({
+        c: fc.nat(7),
+        purpose: fc.constantFrom("marketing", "analytics"),
+        channel: fc.constantFrom("email", "sms", null),
+        status: fc.constantFrom("granted", "denied", "withdrawn"),
+        ts: arbTs,
+      }),
+      { maxLength: 12 },
+    ),
+  })
+  .map(({ n, traits, events, orders, consents }) => {
+    const id = (i: number) => `c${i % n}`;
+    return {
+      customers: traits.slice(0, n).map((t, i) => ({
+        id: `c${i}`,
+        traits: { country: t.country, age: t.age, vip: t.vip, signup: t.signup },
+        score: t.score,
+      })),
+      traitTypes: { country: "string", age: "integer", vip: "boolean", signup: "date" },
+      events: events.map((e) => ({
+        customer: id(e.c),
+        event: e.event,
+        type: e.type,
+        ts: e.ts,
+        props: { ...(e.device ? { device: e.device } : {}), ...(e.price !== undefined ? { price: e.price } : {}) },
+      })),
+      lines: orders.flatMap((o, k) => {
+        const total = o.lines.reduce((s, l) => s + (l.quantity > 0 ? l.quantity * l.price : 0), 0);
+        return o.lines.map((l) => ({ customer: id(o.c), order: `o${k}`, ts: o.ts, total, ...l }));
+      }),
+      consents: consents.map((k) => ({ customer: id(k.c), purpose: k.purpose, channel: k.channel, status: k.status, ts: k.ts })),
+    } satisfies RefData;
+  });
+
+const num = (lo: number, hi: number) => fc.integer({ min: lo, max: hi });
+const window = fc.oneof(
+  fc.constantFrom("1d", "7d", "30d", "2w", "1m", "3m", "1y"),
+  fc.constant({ from: "2024-03-01", to: "2024-03-31" }),
+);
+const cmpNum = (lo: number, hi: number) =>
+  fc.oneof(
+    num(lo, hi).map((v) => ({ eq: v })),
+    num(lo, hi).map((v) => ({ neq: v })),
+    num(lo, hi).map((v) => ({ gt: v })),
+    num(lo, hi).map((v) => ({ gte: v })),
+    num(lo, hi).map((v) => ({ lt: v })),
+    num(lo, hi).map((v) => ({ lte: v })),
+    fc.array(num(lo, hi), { minLength: 1, maxLength: 3 }).map((v) => ({ in: v })),
+    fc.array(num(lo, hi), { minLength: 1, maxLength: 3 }).map((v) => ({ not_in: v })),
+    fc.tuple(num(lo, hi), num(lo, hi)).map(([a, b]) => ({ between: [Math.min(a, b), Math.max(a, b)] })),
+    fc.boolean().map((v) => ({ exists: v })),
+  );
+const cmpText = (values: string[]) =>
+  fc.oneof(
+    fc.constantFrom(...values).map((v) => ({ eq: v })),
+    fc.constantFrom(...values).map((v) => ({ neq: v })),
+    fc.subarray(values, { minLength: 1 }).map((v) => ({ in: v })),
+    fc.subarray(values, { minLength: 1 }).map((v) => ({ not_in: v })),
+    fc.constantFrom(...values).map((v) => ({ starts_with: v.slice(0, 1) })),
+    fc.constantFrom(...values).map((v) => ({ contains: v.slice(1) })),
+    fc.boolean().map((v) => ({ exists: v })),
+  );
+const cmpDate = fc.oneof(
+  fc.constantFrom("2024-03-01", "2024-02-29").map((v) => ({ gte: v })),
+  fc.constantFrom("1d", "30d", "1m", "1y").map((v) => ({ gt: { ago: v } })),
+  fc.constantFrom("2024-03-30").map((v) => ({ eq: v })),
+  fc.boolean().map((v) => ({ exists: v })),
+);
+const property = fc.oneof(
+  cmpText(["mobile", "desktop"]).map((c) => ({ property: "device", ...c })),
+  cmpNum(0, 50).map((c) => ({ property: "price", ...c })),
+);
+
+const leaf: fc.Arbitrary<Condition> = fc.oneof(
+  cmpText(COUNTRIES).map((c) => ({ trait: "country", ...c }) as Condition),
+  cmpNum(18, 80).map((c) => ({ trait: "age", ...c }) as Condition),
+  fc.oneof(fc.boolean().map((v) => ({ eq: v })), fc.boolean().map((v) => ({ exists: v }))).map((c) => ({ trait: "vip", ...c }) as Condition),
+  cmpDate.map((c) => ({ trait: "signup", ...c }) as Condition),
+  cmpNum(0, 10).map((c) => ({ computed: "score", ...c }) as Condition),
+  fc
+    .record(
+      {
+        event: fc.constantFrom(...EVENTS, "*"),
+        type: fc.constantFrom("track", "page"),
+        within: window,
+        hour: cmpNum(0, 23),
+        weekday: cmpNum(0, 6),
+        where: fc.oneof(property, fc.record({ not: property }), fc.record({ any: fc.array(property, { minLength: 1, maxLength: 2 }) })),
+        count: cmpNum(0, 3),
+      },
+      { requiredKeys: ["event"] },
+    )
+    .map((c) => c as Condition),
+  fc
+    .record(
+      {
+        orders: fc.constantFrom("count", "sum", "avg", "min", "max", "days_since_last", "days_since_first"),
+        of: fc.constantFrom("total", "quantity"),
+        within: window,
+        category: fc.oneof(fc.constantFrom(...CATS), fc.subarray(CATS, { minLength: 1 })),
+      },
+      { requiredKeys: ["orders"] },
+    )
+    .chain((o) => cmpNum(0, 120).map((c) => ({ ...o, ...c })))
+    .filter((o) => !(o.of === "quantity" && String(o.orders).startsWith("days")))
+    .map((c) => c as Condition),
+  fc
+    .record({ consent: fc.constantFrom("marketing", "analytics"), channel: fc.constantFrom("email", "sms") }, { requiredKeys: ["consent"] })
+    .map((c) => c as Condition),
+);
+
+const condition: fc.Arbitrary<Condition> = fc.letrec((tie) => ({
+  node: fc.oneof(
+    { depthSize: "small", withCrossShrink: true },
+    leaf,
+    fc.array(tie("node"), { minLength: 1, maxLength: 3 }).map((all) => ({ all }) as Condition),
+    fc.array(tie("node"), { minLength: 1, maxLength: 3 }).map((any) => ({ any }) as Condition),
+    tie("node").map((not) => ({ not }) as Condition),
+  ),
+})).node as fc.Arbitrary<Condition>;
+
+const ts = (t: number) => new Date(t).toISOString().replace("T", " ").replace("Z", "");
+
+async function load(engine: Engine, data: RefData): Promise<void> {
+  for (const [name, type] of Object.entries(data.traitTypes)) {
+    await registerTrait(engine, { name, type, category: "custom", pii: false, sourceColumn: name });
+  }
+  for (const c of data.customers) {
+    await engine.run("INSERT INTO customers (customer_id, country, age, vip, signup) VALUES ($1, $2, $3, $4, CAST($5 AS DATE))", [
+      c.id,
+      c.traits.country as string | null,
+      c.traits.age as number | null,
+      c.traits.vip as boolean | null,
+      c.traits.signup as string | null,
+    ]);
+  }
+  await engine.run("CREATE TABLE test_scores (customer_id VARCHAR, score DOUBLE)");
+  for (const c of data.customers) await engine.run("INSERT INTO test_scores VALUES ($1, $2)", [c.id, c.score]);
+  await registerComputed(engine, [{ name: "score", type: "number", table: "test_scores", column: "score", producer: "test", description: "" }]);
+  for (const [i, e] of data.events.entries()) {
+    await engine.run("INSERT INTO events (message_id, customer_id, type, event, ts, properties) VALUES ($1, $2, $3, $4, CAST($5 AS TIMESTAMP), $6)", [
+      `m${i}`,
+      e.customer,
+      e.type,
+      e.event,
+      ts(e.ts),
+      JSON.stringify(e.props),
+    ]);
+  }
+  const orders = new Map<string, (typeof data.lines)[number]>();
+  for (const [i, l] of data.lines.entries()) {
+    orders.set(l.order, l);
+    await engine.run(
+      "INSERT INTO order_items (order_id, line_no, customer_id, ts, category, quantity, unit_price) VALUES ($1, $2, $3, CAST($4 AS TIMESTAMP), $5, $6, $7)",
+      [l.order, i, l.customer, ts(l.ts), l.category, l.quantity, l.price],
+    );
+  }
+  for (const [id, l] of orders) {
+    await engine.run("INSERT INTO orders (order_id, customer_id, ts, total) VALUES ($1, $2, CAST($3 AS TIMESTAMP), $4)", [id, l.customer, ts(l.ts), l.total]);
+  }
+  for (const k of data.consents) {
+    await engine.run("INSERT INTO consents (customer_id, purpose, channel, status, ts) VALUES ($1, $2, $3, $4, CAST($5 AS TIMESTAMP))", [
+      k.customer,
+      k.purpose,
+      k.channel,
+      k.status,
+      ts(k.ts),
+    ]);
+  }
+}
+
+describe("segment compiler against the reference evaluator", () => {
+  it("selects exactly the customers the reference selects, for random definitions and data", async () => {
+    await fc.assert(
+      fc.asyncProperty(arbData, fc.array(condition, { minLength: 1, maxLength: 3 }), async (data, conditions) => {
+        const engine = await openStore(":memory:");
+        try {
+          await load(engine, data);
+          const schema = await loadSchemaContext(engine);
+          // The first definitions may be referenced by later ones.
+          const defs: SegmentDefinition[] = conditions.map((where, i) => ({
+            id: `s${i}`,
+            name: `s${i}`,
+            where: i > 0 && i % 2 === 0 ? { any: [where, { not: { segment: "s0" } }] } : where,
+          }));
+          const events = new Set([...schema.events, ...EVENTS]);
+          const saved = new Map([["s0", defs[0] as SegmentDefinition]]);
+          const ctx = { ...schema, events, segments: saved };
+          for (const def of defs) validateSegment(def, ctx);
+          const evaluation = await evaluateSegments(engine, defs, ctx, new Date(AS_OF));
+          for (const def of defs) {
+            const col = evaluation.columns.get(def.id) as string;
+            const r = await engine.query(`SELECT customer_id FROM ${EVAL_TABLE} WHERE ${col} ORDER BY 1`);
+            const expected = [...referenceEvaluate(data, def.where, AS_OF, { s0: defs[0]?.where as Condition })].sort();
+            expect(r.column("customer_id"), JSON.stringify(def.where)).toEqual(expected);
+          }
+        } finally {
+          engine.close();
+        }
+      }),
+      { numRuns: Number(process.env.TESSERA_PROPERTY_RUNS ?? 120), seed: 20261123 },
+    );
+  });
+});
