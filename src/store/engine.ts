@@ -77,6 +77,8 @@ export interface Dialect {
   argMin(value: string, key: string): string;
   /** Expression: a timestamp as seconds since 1970-01-01 UTC (a double: fractions of a second kept). */
   epochSeconds(expr: string): string;
+  /** Aggregate: the q-quantile (0 ≤ q ≤ 1, a constant) of `expr`, interpolated between neighbouring values. */
+  quantile(expr: string, q: number): string;
   /** Expression: the 1-based number of a row of a file being read, in file order (the reader keeps the order). */
   fileRowNumber(): string;
   /** Expression: hour of day (0–23, UTC) of a timestamp. */

@@ -81,6 +81,7 @@ export const duckdbDialect: Dialect = {
   argMax: (value, key) => `arg_max(${value}, ${key})`,
   argMin: (value, key) => `arg_min(${value}, ${key})`,
   epochSeconds: (e) => `epoch(${e})`,
+  quantile: (e, q) => `quantile_cont(${e}, ${Number(q)})`,
   // DuckDB evaluates row_number() OVER () as a streaming window in scan order, and its readers keep file
   // order (preserve_insertion_order): so this is the file's row number. (rowid is not: inside a transaction
   // new rows have transaction-local row ids.)
