@@ -8,13 +8,11 @@ import { registerComputed } from "../src/store/computed.js";
 import type { Engine } from "../src/store/engine.js";
 import { openStore } from "../src/store/open-store.js";
 import { registerTrait } from "../src/store/trait-registry.js";
+import { condition, CATS, COUNTRIES, EVENTS } from "./segments-arbitraries.js";
 import { type RefData, referenceEvaluate } from "./segments-reference.js";
 
 const AS_OF = Date.parse("2024-03-31T12:00:00Z");
 const DAY = 86_400_000;
-const EVENTS = ["Viewed", "Added", "Bought"];
-const CATS = ["shoes", "hats", "bags"];
-const COUNTRIES = ["DE", "FR", "NL"];
 
 /** Timestamps around the as-of time: some after it (never seen), many near window edges. */
 const arbTs = fc.oneof(
@@ -92,93 +90,6 @@ const arbData: fc.Arbitrary<RefData> = fc
       consents: consents.map((k) => ({ customer: id(k.c), purpose: k.purpose, channel: k.channel, status: k.status, ts: k.ts })),
     } satisfies RefData;
   });
-
-const num = (lo: number, hi: number) => fc.integer({ min: lo, max: hi });
-const window = fc.oneof(
-  fc.constantFrom("1d", "7d", "30d", "2w", "1m", "3m", "1y"),
-  fc.constant({ from: "2024-03-01", to: "2024-03-31" }),
-);
-const cmpNum = (lo: number, hi: number) =>
-  fc.oneof(
-    num(lo, hi).map((v) => ({ eq: v })),
-    num(lo, hi).map((v) => ({ neq: v })),
-    num(lo, hi).map((v) => ({ gt: v })),
-    num(lo, hi).map((v) => ({ gte: v })),
-    num(lo, hi).map((v) => ({ lt: v })),
-    num(lo, hi).map((v) => ({ lte: v })),
-    fc.array(num(lo, hi), { minLength: 1, maxLength: 3 }).map((v) => ({ in: v })),
-    fc.array(num(lo, hi), { minLength: 1, maxLength: 3 }).map((v) => ({ not_in: v })),
-    fc.tuple(num(lo, hi), num(lo, hi)).map(([a, b]) => ({ between: [Math.min(a, b), Math.max(a, b)] })),
-    fc.boolean().map((v) => ({ exists: v })),
-  );
-const cmpText = (values: string[]) =>
-  fc.oneof(
-    fc.constantFrom(...values).map((v) => ({ eq: v })),
-    fc.constantFrom(...values).map((v) => ({ neq: v })),
-    fc.subarray(values, { minLength: 1 }).map((v) => ({ in: v })),
-    fc.subarray(values, { minLength: 1 }).map((v) => ({ not_in: v })),
-    fc.constantFrom(...values).map((v) => ({ starts_with: v.slice(0, 1) })),
-    fc.constantFrom(...values).map((v) => ({ contains: v.slice(1) })),
-    fc.boolean().map((v) => ({ exists: v })),
-  );
-const cmpDate = fc.oneof(
-  fc.constantFrom("2024-03-01", "2024-02-29").map((v) => ({ gte: v })),
-  fc.constantFrom("1d", "30d", "1m", "1y").map((v) => ({ gt: { ago: v } })),
-  fc.constantFrom("2024-03-30").map((v) => ({ eq: v })),
-  fc.boolean().map((v) => ({ exists: v })),
-);
-const property = fc.oneof(
-  cmpText(["mobile", "desktop"]).map((c) => ({ property: "device", ...c })),
-  cmpNum(0, 50).map((c) => ({ property: "price", ...c })),
-);
-
-const leaf: fc.Arbitrary<Condition> = fc.oneof(
-  cmpText(COUNTRIES).map((c) => ({ trait: "country", ...c }) as Condition),
-  cmpNum(18, 80).map((c) => ({ trait: "age", ...c }) as Condition),
-  fc.oneof(fc.boolean().map((v) => ({ eq: v })), fc.boolean().map((v) => ({ exists: v }))).map((c) => ({ trait: "vip", ...c }) as Condition),
-  cmpDate.map((c) => ({ trait: "signup", ...c }) as Condition),
-  cmpNum(0, 10).map((c) => ({ computed: "score", ...c }) as Condition),
-  fc
-    .record(
-      {
-        event: fc.constantFrom(...EVENTS, "*"),
-        type: fc.constantFrom("track", "page"),
-        within: window,
-        hour: cmpNum(0, 23),
-        weekday: cmpNum(0, 6),
-        where: fc.oneof(property, fc.record({ not: property }), fc.record({ any: fc.array(property, { minLength: 1, maxLength: 2 }) })),
-        count: cmpNum(0, 3),
-      },
-      { requiredKeys: ["event"] },
-    )
-    .map((c) => c as Condition),
-  fc
-    .record(
-      {
-        orders: fc.constantFrom("count", "sum", "avg", "min", "max", "days_since_last", "days_since_first"),
-        of: fc.constantFrom("total", "quantity"),
-        within: window,
-        category: fc.oneof(fc.constantFrom(...CATS), fc.subarray(CATS, { minLength: 1 })),
-      },
-      { requiredKeys: ["orders"] },
-    )
-    .chain((o) => cmpNum(0, 120).map((c) => ({ ...o, ...c })))
-    .filter((o) => !(o.of === "quantity" && String(o.orders).startsWith("days")))
-    .map((c) => c as Condition),
-  fc
-    .record({ consent: fc.constantFrom("marketing", "analytics"), channel: fc.constantFrom("email", "sms") }, { requiredKeys: ["consent"] })
-    .map((c) => c as Condition),
-);
-
-const condition: fc.Arbitrary<Condition> = fc.letrec((tie) => ({
-  node: fc.oneof(
-    { depthSize: "small", withCrossShrink: true },
-    leaf,
-    fc.array(tie("node"), { minLength: 1, maxLength: 3 }).map((all) => ({ all }) as Condition),
-    fc.array(tie("node"), { minLength: 1, maxLength: 3 }).map((any) => ({ any }) as Condition),
-    tie("node").map((not) => ({ not }) as Condition),
-  ),
-})).node as fc.Arbitrary<Condition>;
 
 const ts = (t: number) => new Date(t).toISOString().replace("T", " ").replace("Z", "");
 

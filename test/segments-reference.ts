@@ -88,13 +88,14 @@ function compare(v: Value, c: Comparison, asOf: number, kind: "plain" | "date" |
     }
     return a;
   };
-  let subject: string | number | boolean = v;
+  // Values compared here are of one type (validation guarantees it), so `<` on the union is what we mean.
+  let subject = v as number;
   if (kind === "property") {
     const sample = Array.isArray(arg) ? arg[0] : arg;
     if (typeof sample === "number") {
       subject = Number(v);
       if (typeof v !== "number" && (String(v).trim() === "" || Number.isNaN(subject))) return false;
-    } else subject = String(v);
+    } else subject = String(v) as unknown as number;
   }
   const a = Array.isArray(arg) ? (arg as Scalar[]).map(norm) : norm(arg as Scalar);
   switch (op) {
@@ -115,7 +116,7 @@ function compare(v: Value, c: Comparison, asOf: number, kind: "plain" | "date" |
     case "not_in":
       return !(a as unknown[]).includes(subject);
     case "between":
-      return subject >= (a as number[])[0]! && subject <= (a as number[])[1]!;
+      return subject >= ((a as number[])[0] as number) && subject <= ((a as number[])[1] as number);
     case "contains":
       return String(subject).includes(String(a));
     case "starts_with":

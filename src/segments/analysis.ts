@@ -1,0 +1,280 @@
+import { UserError } from "../errors.js";
+import type { Engine } from "../store/engine.js";
+import type { Condition, SegmentDefinition } from "./definition.js";
+import { dropEvaluation, EVAL_TABLE, evaluateSegments } from "./evaluate.js";
+import { loadSchemaContext, type SchemaContext } from "./schema-context.js";
+import { latestDefinition, requireSegment, saveSegment } from "./segment-store.js";
+import { describeCondition } from "./text/print.js";
+import { validateSegment } from "./validate.js";
+
+async function countWhere(engine: Engine, col: string): Promise<number> {
+  const r = await engine.query(`SELECT count(*) AS n FROM ${EVAL_TABLE} WHERE ${engine.dialect.quoteIdent(col)}`);
+  return Number(r.column("n")[0]);
+}
+
+async function idsWhere(engine: Engine, cond: string, limit: number): Promise<string[]> {
+  const r = await engine.query(`SELECT customer_id FROM ${EVAL_TABLE} WHERE ${cond} ORDER BY customer_id LIMIT ${Math.floor(limit)}`);
+  return r.column("customer_id") as string[];
+}
+
+async function customerCount(engine: Engine): Promise<number> {
+  return Number((await engine.query("SELECT count(*) AS n FROM customers")).column("n")[0]);
+}
+
+export interface Preview {
+  readonly id: string;
+  readonly size: number;
+  readonly customers: number;
+  readonly share: number;
+  readonly sample: string[];
+}
+
+/** Evaluates a definition as of a time without saving anything. */
+export async function previewSegment(engine: Engine, input: unknown, asOf: Date, sample = 10, where?: string): Promise<Preview> {
+  const schema = await loadSchemaContext(engine);
+  const def = validateSegment(input, schema, where);
+  const ev = await evaluateSegments(engine, [def], schema, asOf);
+  const col = ev.columns.get(def.id) as string;
+  const size = await countWhere(engine, col);
+  const ids = await idsWhere(engine, engine.dialect.quoteIdent(col), sample);
+  await dropEvaluation(engine);
+  const customers = await customerCount(engine);
+  return { id: def.id, size, customers, share: customers ? size / customers : 0, sample: ids };
+}
+
+export interface Diff {
+  readonly id: string;
+  readonly currentSize: number;
+  readonly newSize: number;
+  readonly entering: number;
+  readonly leaving: number;
+  readonly enteringSample: string[];
+  readonly leavingSample: string[];
+}
+
+/** Who would enter and who would leave if the saved segment took this definition (both evaluated now). */
+export async function diffSegment(engine: Engine, input: unknown, asOf: Date, sample = 10, where?: string): Promise<Diff> {
+  const schema = await loadSchemaContext(engine);
+  const def = validateSegment(input, schema, where);
+  await requireSegment(engine, def.id);
+  const current = await latestDefinition(engine, def.id);
+  const ev = await evaluateSegments(engine, [def, { ...current, id: "__current__" }], schema, asOf);
+  const q = engine.dialect.quoteIdent;
+  const now = q(ev.columns.get(def.id) as string);
+  const before = q(ev.columns.get("__current__") as string);
+  const entering = `${now} AND NOT ${before}`;
+  const leaving = `${before} AND NOT ${now}`;
+  const n = async (cond: string) =>
+    Number((await engine.query(`SELECT count(*) AS n FROM ${EVAL_TABLE} WHERE ${cond}`)).column("n")[0]);
+  const result = {
+    id: def.id,
+    currentSize: await n(before),
+    newSize: await n(now),
+    entering: await n(entering),
+    leaving: await n(leaving),
+    enteringSample: await idsWhere(engine, entering, sample),
+    leavingSample: await idsWhere(engine, leaving, sample),
+  };
+  await dropEvaluation(engine);
+  return result;
+}
+
+export interface ExplainStep {
+  readonly path: string;
+  readonly depth: number;
+  readonly condition: string;
+  /** Customers for whom this condition holds on its own. */
+  readonly passing: number;
+  /** Inside an "all": customers passing this and every earlier sibling (the funnel). */
+  readonly cumulative?: number;
+}
+
+export interface Explanation {
+  readonly id: string;
+  readonly customers: number;
+  readonly size: number;
+  readonly featureSql: string;
+  readonly predicateSql: string;
+  readonly steps: ExplainStep[];
+}
+
+/** The SQL of a saved segment and how many customers pass each condition, step by step. */
+export async function explainSegment(engine: Engine, id: string, asOf: Date): Promise<Explanation> {
+  await requireSegment(engine, id);
+  const schema = await loadSchemaContext(engine);
+  const def = await latestDefinition(engine, id);
+  const nodes: { path: string; depth: number; where: Condition; cumulativeOf?: Condition }[] = [];
+  const walk = (c: Condition, path: string, depth: number) => {
+    nodes.push({ path, depth, where: c });
+    const kids = "all" in c ? c.all : "any" in c ? c.any : "not" in c ? [c.not] : [];
+    const key = "all" in c ? "all" : "any" in c ? "any" : "not";
+    kids.forEach((k, i) => {
+      walk(k, key === "not" ? `${path}.not` : `${path}.${key}[${i}]`, depth + 1);
+      if ("all" in c && i > 0) {
+        const last = nodes.findLast((n) => n.path === `${path}.all[${i}]`);
+        if (last) last.cumulativeOf = { all: c.all.slice(0, i + 1) };
+      }
+    });
+  };
+  walk(def.where, "where", 0);
+  const targets: SegmentDefinition[] = [{ ...def }];
+  nodes.forEach((n, i) => {
+    targets.push({ id: `__n${i}`, name: n.path, where: n.where });
+    if (n.cumulativeOf) targets.push({ id: `__c${i}`, name: n.path, where: n.cumulativeOf });
+  });
+  const ev = await evaluateSegments(engine, targets, schema, asOf);
+  const steps: ExplainStep[] = [];
+  for (const [i, n] of nodes.entries()) {
+    const cum = ev.columns.get(`__c${i}`);
+    steps.push({
+      path: n.path,
+      depth: n.depth,
+      condition: describeCondition(n.where),
+      passing: await countWhere(engine, ev.columns.get(`__n${i}`) as string),
+      ...(cum ? { cumulative: await countWhere(engine, cum) } : {}),
+    });
+  }
+  const size = await countWhere(engine, ev.columns.get(def.id) as string);
+  await dropEvaluation(engine);
+  return {
+    id,
+    customers: await customerCount(engine),
+    size,
+    featureSql: ev.featureSql,
+    predicateSql: ev.predicates.get(def.id) as string,
+    steps,
+  };
+}
+
+export interface Overlap {
+  readonly ids: string[];
+  readonly sizes: number[];
+  /** counts[i][j]: customers in both i and j (the diagonal is each size). */
+  readonly counts: number[][];
+  readonly jaccard: number[][];
+}
+
+/** Pairwise overlap of current memberships (the latest refresh). */
+export async function segmentOverlap(engine: Engine, ids?: readonly string[]): Promise<Overlap> {
+  const all = ids?.length ? [...ids] : ((await engine.query("SELECT segment_id FROM segments ORDER BY 1")).column("segment_id") as string[]);
+  for (const id of all) await requireSegment(engine, id);
+  const r = await engine.query(
+    `SELECT a.segment_id AS a, b.segment_id AS b, count(*) AS n
+       FROM segment_membership a JOIN segment_membership b ON a.customer_id = b.customer_id
+      WHERE a.exited_at IS NULL AND b.exited_at IS NULL
+      GROUP BY a.segment_id, b.segment_id`,
+  );
+  const pair = new Map<string, number>();
+  for (const row of r.rows<{ a: string; b: string; n: number }>()) pair.set(`${row.a}\u0000${row.b}`, Number(row.n));
+  const counts = all.map((a) => all.map((b) => pair.get(`${a}\u0000${b}`) ?? 0));
+  const sizes = all.map((_, i) => counts[i]?.[i] ?? 0);
+  const jaccard = all.map((_, i) =>
+    all.map((_, j) => {
+      const inter = counts[i]?.[j] ?? 0;
+      const union = (sizes[i] ?? 0) + (sizes[j] ?? 0) - inter;
+      return union === 0 ? 0 : inter / union;
+    }),
+  );
+  return { ids: all, sizes, counts, jaccard };
+}
+
+export interface GuardWarning {
+  readonly kind: "too-small" | "near-copy";
+  readonly segments: string[];
+  readonly message: string;
+}
+
+/** Warns about segments under a minimum size and about near-copies (Jaccard ≥ the threshold). */
+export async function sizeGuard(
+  engine: Engine,
+  opts: { minSize?: number; minShare?: number; maxJaccard?: number } = {},
+): Promise<GuardWarning[]> {
+  const minSize = opts.minSize ?? 100;
+  const minShare = opts.minShare ?? 0.01;
+  const maxJaccard = opts.maxJaccard ?? 0.9;
+  const customers = await customerCount(engine);
+  const o = await segmentOverlap(engine);
+  const warnings: GuardWarning[] = [];
+  o.ids.forEach((id, i) => {
+    const size = o.sizes[i] ?? 0;
+    if (size < minSize || (customers > 0 && size / customers < minShare)) {
+      warnings.push({
+        kind: "too-small",
+        segments: [id],
+        message: `${id} has ${size} customers (${((100 * size) / Math.max(customers, 1)).toFixed(2)}% of ${customers}): under ${minSize} people or ${(minShare * 100).toFixed(0)}% of customers`,
+      });
+    }
+    for (let j = i + 1; j < o.ids.length; j++) {
+      const jac = o.jaccard[i]?.[j] ?? 0;
+      if (jac >= maxJaccard) {
+        warnings.push({
+          kind: "near-copy",
+          segments: [id, o.ids[j] as string],
+          message: `${id} and ${o.ids[j]} are near-copies (Jaccard ${jac.toFixed(3)} ≥ ${maxJaccard})`,
+        });
+      }
+    }
+  });
+  return warnings;
+}
+
+export interface Mece {
+  readonly ids: string[];
+  readonly customers: number;
+  /** Share of customers in at least one of the segments. */
+  readonly coverage: number;
+  readonly covered: number;
+  /** Customers in two or more of the segments. */
+  readonly overlapping: number;
+  readonly exclusive?: { id: string; from: string; size: number }[];
+}
+
+/**
+ * Coverage and overlap of a set of segments (current memberships). With `exclusive`, each customer goes to the
+ * first matching segment in the given order: saved as segments `<prefix><id>` (and `<prefix>other` for the
+ * rest), so the set becomes mutually exclusive and collectively exhaustive at every refresh.
+ */
+export async function meceSegments(
+  engine: Engine,
+  ids: readonly string[],
+  opts: { exclusive?: boolean; prefix?: string; asOf?: Date } = {},
+): Promise<Mece> {
+  if (ids.length === 0) throw new UserError("no-segments", "name at least one segment", "mece");
+  for (const id of ids) await requireSegment(engine, id);
+  const list = ids.map((i) => engine.dialect.literal(i)).join(", ");
+  const r = await engine.query(
+    `SELECT count(*) AS covered, count(*) FILTER (WHERE n > 1) AS overlapping FROM (
+       SELECT customer_id, count(DISTINCT segment_id) AS n FROM segment_membership
+        WHERE exited_at IS NULL AND segment_id IN (${list}) GROUP BY customer_id)`,
+  );
+  const customers = await customerCount(engine);
+  const covered = Number(r.column("covered")[0]);
+  const base = {
+    ids: [...ids],
+    customers,
+    covered,
+    coverage: customers ? covered / customers : 0,
+    overlapping: Number(r.column("overlapping")[0]),
+  };
+  if (!opts.exclusive) return base;
+  const prefix = opts.prefix ?? "mece-";
+  const defs: SegmentDefinition[] = ids.map((id, i) => ({
+    id: `${prefix}${id}`,
+    name: `${id} (exclusive, priority ${i + 1})`,
+    where: i === 0 ? { segment: id } : { all: [{ segment: id }, { not: { any: ids.slice(0, i).map((p) => ({ segment: p })) } }] },
+  }));
+  defs.push({
+    id: `${prefix}other`,
+    name: "in none of the segments",
+    where: { not: { any: ids.map((p) => ({ segment: p })) } },
+  });
+  for (const d of defs) await saveSegment(engine, d, `mece ${d.id}`);
+  const schema: SchemaContext = await loadSchemaContext(engine);
+  const ev = await evaluateSegments(engine, defs, schema, opts.asOf ?? new Date());
+  const exclusive = [];
+  for (const [i, d] of defs.entries()) {
+    exclusive.push({ id: d.id, from: ids[i] ?? "(rest)", size: await countWhere(engine, ev.columns.get(d.id) as string) });
+  }
+  await dropEvaluation(engine);
+  return { ...base, exclusive };
+}

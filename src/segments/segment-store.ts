@@ -1,0 +1,114 @@
+import { UserError } from "../errors.js";
+import type { Engine } from "../store/engine.js";
+import type { SegmentDefinition } from "./definition.js";
+import { didYouMean } from "./did-you-mean.js";
+import { loadSchemaContext } from "./schema-context.js";
+import { refsOf, validateSegment } from "./validate.js";
+
+export interface SavedSegment {
+  readonly id: string;
+  readonly name: string;
+  readonly description: string | null;
+  readonly latestVersion: number;
+  readonly updatedAt: Date;
+}
+
+export interface SegmentVersion {
+  readonly version: number;
+  readonly definition: SegmentDefinition;
+  readonly createdAt: Date;
+}
+
+/**
+ * Saves a definition as the segment's next version (validated against the database first). Saving the same
+ * definition again changes nothing.
+ */
+export async function saveSegment(
+  engine: Engine,
+  input: unknown,
+  where?: string,
+): Promise<{ id: string; version: number; changed: boolean }> {
+  const schema = await loadSchemaContext(engine);
+  const def = validateSegment(input, schema, where);
+  return engine.transaction(async () => {
+    const current = await engine.query("SELECT latest_version FROM segments WHERE segment_id = $1", [def.id]);
+    const latest = current.rowCount ? Number(current.column("latest_version")[0]) : 0;
+    if (latest > 0) {
+      const prev = schema.segments.get(def.id);
+      if (prev && JSON.stringify(prev) === JSON.stringify(def)) return { id: def.id, version: latest, changed: false };
+    }
+    const version = latest + 1;
+    await engine.run("INSERT INTO segment_versions (segment_id, version, definition, created_at) VALUES ($1, $2, $3, now())", [
+      def.id,
+      version,
+      JSON.stringify(def),
+    ]);
+    if (latest === 0) {
+      await engine.run(
+        "INSERT INTO segments (segment_id, name, description, latest_version, created_at, updated_at) VALUES ($1, $2, $3, 1, now(), now())",
+        [def.id, def.name, def.description ?? null],
+      );
+    } else {
+      await engine.run("UPDATE segments SET name = $2, description = $3, latest_version = $4, updated_at = now() WHERE segment_id = $1", [
+        def.id,
+        def.name,
+        def.description ?? null,
+        version,
+      ]);
+    }
+    return { id: def.id, version, changed: true };
+  });
+}
+
+export async function listSegments(engine: Engine): Promise<SavedSegment[]> {
+  const r = await engine.query(
+    "SELECT segment_id, name, description, latest_version, updated_at FROM segments ORDER BY segment_id",
+  );
+  return r.rows<Record<string, unknown>>().map((x) => ({
+    id: x.segment_id as string,
+    name: x.name as string,
+    description: (x.description as string | null) ?? null,
+    latestVersion: Number(x.latest_version),
+    updatedAt: x.updated_at as Date,
+  }));
+}
+
+/** A saved segment's versions, newest first; a clear error (with a suggestion) for an unknown id. */
+export async function segmentVersions(engine: Engine, id: string): Promise<SegmentVersion[]> {
+  await requireSegment(engine, id);
+  const r = await engine.query(
+    "SELECT version, definition::VARCHAR AS definition, created_at FROM segment_versions WHERE segment_id = $1 ORDER BY version DESC",
+    [id],
+  );
+  return r.rows<Record<string, unknown>>().map((x) => ({
+    version: Number(x.version),
+    definition: JSON.parse(x.definition as string) as SegmentDefinition,
+    createdAt: x.created_at as Date,
+  }));
+}
+
+export async function latestDefinition(engine: Engine, id: string): Promise<SegmentDefinition> {
+  return (await segmentVersions(engine, id))[0]?.definition as SegmentDefinition;
+}
+
+export async function requireSegment(engine: Engine, id: string): Promise<void> {
+  const all = await listSegments(engine);
+  if (!all.some((s) => s.id === id)) {
+    throw new UserError("unknown-segment", `no segment "${id}"${didYouMean(id, all.map((s) => s.id))}`, "segment");
+  }
+}
+
+/** Removes a segment, its versions and its membership history; refused while other segments refer to it. */
+export async function removeSegment(engine: Engine, id: string): Promise<void> {
+  await requireSegment(engine, id);
+  const schema = await loadSchemaContext(engine);
+  const users = [...schema.segments].filter(([other, d]) => other !== id && refsOf(d.where).includes(id)).map(([o]) => o);
+  if (users.length) {
+    throw new UserError("segment-in-use", `segment "${id}" is used by ${users.join(", ")}: change or remove those first`, "segment");
+  }
+  await engine.transaction(async () => {
+    for (const t of ["segment_membership", "segment_versions", "segments"]) {
+      await engine.run(`DELETE FROM ${engine.dialect.quoteIdent(t)} WHERE segment_id = $1`, [id]);
+    }
+  });
+}

@@ -1,0 +1,84 @@
+/** Tokens of the text form, each with its position (1-based line and column) for error messages. */
+export type TokenKind = "ident" | "string" | "number" | "duration" | "punct" | "end";
+
+export interface Token {
+  readonly kind: TokenKind;
+  readonly text: string;
+  /** The decoded value: the string's contents, the number, the duration text. */
+  readonly value: string | number;
+  readonly line: number;
+  readonly column: number;
+}
+
+export class TextError extends Error {
+  constructor(
+    message: string,
+    readonly line: number,
+    readonly column: number,
+  ) {
+    super(`line ${line}, column ${column}: ${message}`);
+  }
+}
+
+const PUNCT = ["..", "!=", ">=", "<=", "(", ")", ",", "=", ">", "<", "."];
+
+export function tokenize(src: string, startLine = 1): Token[] {
+  const out: Token[] = [];
+  let i = 0;
+  let line = startLine;
+  let lineStart = 0;
+  const at = (k: number) => ({ line, column: k - lineStart + 1 });
+  while (i < src.length) {
+    const ch = src[i] as string;
+    if (ch === "\n") {
+      i++;
+      line++;
+      lineStart = i;
+      continue;
+    }
+    if (/\s/.test(ch)) {
+      i++;
+      continue;
+    }
+    const pos = at(i);
+    if (ch === '"') {
+      let j = i + 1;
+      while (j < src.length && src[j] !== '"') j += src[j] === "\\" ? 2 : 1;
+      if (j >= src.length) throw new TextError("a string is not closed (missing \")", pos.line, pos.column);
+      const text = src.slice(i, j + 1);
+      let value: string;
+      try {
+        value = JSON.parse(text) as string;
+      } catch {
+        throw new TextError(`bad escape in string ${text}`, pos.line, pos.column);
+      }
+      out.push({ kind: "string", text, value, ...pos });
+      i = j + 1;
+      continue;
+    }
+    const dur = /^[0-9]+[dwmy](?![A-Za-z0-9_])/.exec(src.slice(i));
+    if (dur) {
+      out.push({ kind: "duration", text: dur[0], value: dur[0], ...pos });
+      i += dur[0].length;
+      continue;
+    }
+    const num = /^-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?(?![A-Za-z_])/.exec(src.slice(i));
+    if (num && (ch !== "-" || /[0-9]/.test(src[i + 1] ?? ""))) {
+      out.push({ kind: "number", text: num[0], value: Number(num[0]), ...pos });
+      i += num[0].length;
+      continue;
+    }
+    const id = /^[A-Za-z_][A-Za-z0-9_]*/.exec(src.slice(i));
+    if (id) {
+      out.push({ kind: "ident", text: id[0], value: id[0], ...pos });
+      i += id[0].length;
+      continue;
+    }
+    const p = PUNCT.find((x) => src.startsWith(x, i));
+    if (!p) throw new TextError(`unexpected character ${JSON.stringify(ch)}`, pos.line, pos.column);
+    out.push({ kind: "punct", text: p, value: p, ...pos });
+    i += p.length;
+  }
+  out.push({ kind: "end", text: "end of input", value: "", ...at(i) });
+  return out;
+}

@@ -1,0 +1,117 @@
+import type { Comparison, Condition, PropertyCondition, Scalar, Window } from "../definition.js";
+import { opOf } from "../validate.js";
+
+/**
+ * The text form of the segment language, printed from the JSON form. `parse.ts` reads it back: printing then
+ * parsing gives the same JSON (tested as a property).
+ *
+ *   country in ("DE", "FR") and orders.sum(total, 365d) >= 500
+ *     and count(event "Product Viewed", 30d, device = "mobile") >= 3 and not segment("recent-buyers")
+ */
+
+export const KEYWORDS = new Set([
+  "and", "or", "not", "in", "between", "contains", "starts", "with", "exists", "true", "false", "ago",
+  "count", "has", "event", "orders", "segment", "consent", "computed", "trait", "prop", "type", "hour",
+  "weekday", "category", "total", "quantity", "all", "any",
+]);
+
+const IDENT = /^[a-z_][a-z0-9_]*$/;
+
+function name(kind: "trait" | "prop", n: string): string {
+  return IDENT.test(n) && !KEYWORDS.has(n) ? n : `${kind}(${JSON.stringify(n)})`;
+}
+
+function scalar(v: Scalar): string {
+  if (typeof v === "object") return `ago(${v.ago})`;
+  return JSON.stringify(v);
+}
+
+function window(w: Window): string {
+  return typeof w === "string" ? w : `${JSON.stringify(w.from)}..${JSON.stringify(w.to)}`;
+}
+
+/** A comparison after its subject: `>= 3`, `in ("a", "b")`, `exists`. */
+export function printComparison(c: Comparison): string {
+  const op = opOf(c);
+  const v = (c as Record<string, unknown>)[op];
+  switch (op) {
+    case "eq":
+      return `= ${scalar(v as Scalar)}`;
+    case "neq":
+      return `!= ${scalar(v as Scalar)}`;
+    case "gt":
+      return `> ${scalar(v as Scalar)}`;
+    case "gte":
+      return `>= ${scalar(v as Scalar)}`;
+    case "lt":
+      return `< ${scalar(v as Scalar)}`;
+    case "lte":
+      return `<= ${scalar(v as Scalar)}`;
+    case "in":
+      return `in (${(v as Scalar[]).map(scalar).join(", ")})`;
+    case "not_in":
+      return `not in (${(v as Scalar[]).map(scalar).join(", ")})`;
+    case "between": {
+      const [lo, hi] = v as [Scalar, Scalar];
+      return `between ${scalar(lo)} and ${scalar(hi)}`;
+    }
+    case "contains":
+      return `contains ${JSON.stringify(v)}`;
+    case "starts_with":
+      return `starts with ${JSON.stringify(v)}`;
+    case "exists":
+      return v ? "exists" : "not exists";
+  }
+}
+
+function property(p: PropertyCondition, top: boolean): string {
+  if ("all" in p) return p.all.length === 1 ? `all(${property(p.all[0] as PropertyCondition, true)})` : wrap(p.all.map((x) => property(x, false)).join(" and "), !top);
+  if ("any" in p) return p.any.length === 1 ? `any(${property(p.any[0] as PropertyCondition, true)})` : wrap(p.any.map((x) => property(x, false)).join(" or "), !top);
+  if ("not" in p) return `not ${property(p.not, false)}`;
+  return `${name("prop", p.property)} ${printComparison(p)}`;
+}
+
+function wrap(s: string, paren: boolean): string {
+  return paren ? `(${s})` : s;
+}
+
+/** Prints a condition; `parent` decides where parentheses are needed ("and" binds tighter than "or"). */
+export function printCondition(c: Condition, parent: "top" | "and" | "or" | "not" = "top"): string {
+  // A group of one has no operator to show: it prints as all(x) / any(x), so that it parses back as a group.
+  if ("all" in c) {
+    if (c.all.length === 1) return `all(${printCondition(c.all[0] as Condition)})`;
+    return wrap(c.all.map((x) => printCondition(x, "and")).join(" and "), parent === "not" || parent === "and");
+  }
+  if ("any" in c) {
+    if (c.any.length === 1) return `any(${printCondition(c.any[0] as Condition)})`;
+    return wrap(c.any.map((x) => printCondition(x, "or")).join(" or "), parent !== "top");
+  }
+  if ("not" in c) return `not ${printCondition(c.not, "not")}`;
+  if ("trait" in c) return `${name("trait", c.trait)} ${printComparison(c)}`;
+  if ("computed" in c) return `computed(${JSON.stringify(c.computed)}) ${printComparison(c)}`;
+  if ("segment" in c) return `segment(${JSON.stringify(c.segment)})`;
+  if ("consent" in c) return `consent(${JSON.stringify(c.consent)}${c.channel ? `, ${JSON.stringify(c.channel)}` : ""})`;
+  if ("event" in c) {
+    const args = [`event ${JSON.stringify(c.event)}`];
+    if (c.type) args.push(`type ${c.type}`);
+    if (c.within !== undefined) args.push(window(c.within));
+    if (c.hour) args.push(`hour ${printComparison(c.hour)}`);
+    if (c.weekday) args.push(`weekday ${printComparison(c.weekday)}`);
+    if (c.where) args.push(property(c.where, true));
+    return c.count ? `count(${args.join(", ")}) ${printComparison(c.count)}` : `has(${args.join(", ")})`;
+  }
+  const args: string[] = [];
+  if (c.of) args.push(c.of);
+  if (c.within !== undefined) args.push(window(c.within));
+  if (c.category !== undefined) {
+    const cats = Array.isArray(c.category) ? c.category : [c.category];
+    args.push(`category(${cats.map((x) => JSON.stringify(x)).join(", ")}${Array.isArray(c.category) && cats.length === 1 ? "," : ""})`);
+  }
+  return `orders.${c.orders}(${args.join(", ")}) ${printComparison(c)}`;
+}
+
+/** A one-line description of a condition, for explanations. */
+export function describeCondition(c: Condition): string {
+  const s = printCondition(c);
+  return s.length > 160 ? `${s.slice(0, 157)}…` : s;
+}

@@ -1,0 +1,112 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { condition } from "../../../test/segments-arbitraries.js";
+import type { Condition } from "../definition.js";
+import { SegmentError } from "../validate.js";
+import { parseCondition, parseSegmentText } from "./parse.js";
+import { printCondition } from "./print.js";
+
+describe("text form", () => {
+  it("parses the example of the issue", () => {
+    const c = parseCondition(
+      'country in ("DE", "FR") and orders.sum(total, 365d) >= 500 and count(event "Product Viewed", 30d, device = "mobile") >= 3 and not segment("recent-buyers")',
+    );
+    expect(c).toEqual({
+      all: [
+        { trait: "country", in: ["DE", "FR"] },
+        { orders: "sum", of: "total", within: "365d", gte: 500 },
+        { event: "Product Viewed", within: "30d", where: { property: "device", eq: "mobile" }, count: { gte: 3 } },
+        { not: { segment: "recent-buyers" } },
+      ],
+    });
+  });
+
+  it("reads every comparison and leaf", () => {
+    const c = parseCondition(
+      `age between 30 and 40 or email exists or phone not exists or city not in ("Oslo") or signup > ago(30d)
+       or name starts with "An" or name contains "na" or vip = true or score != -1.5
+       or trait("Annual Income (k$)") >= 50 or computed("cluster.mall") = 3 or consent("marketing", "email")
+       or has(event "Home", type page, "2024-01-01".."2024-01-31", hour >= 18, weekday in (5, 6), not prop("type") = "x")
+       or orders.days_since_last(category("shoes", "hats")) > 90 or orders.count(quantity, 6m, category("a",)) = 0`,
+    );
+    expect(c).toEqual({
+      any: [
+        { trait: "age", between: [30, 40] },
+        { trait: "email", exists: true },
+        { trait: "phone", exists: false },
+        { trait: "city", not_in: ["Oslo"] },
+        { trait: "signup", gt: { ago: "30d" } },
+        { trait: "name", starts_with: "An" },
+        { trait: "name", contains: "na" },
+        { trait: "vip", eq: true },
+        { trait: "score", neq: -1.5 },
+        { trait: "Annual Income (k$)", gte: 50 },
+        { computed: "cluster.mall", eq: 3 },
+        { consent: "marketing", channel: "email" },
+        {
+          event: "Home",
+          type: "page",
+          within: { from: "2024-01-01", to: "2024-01-31" },
+          hour: { gte: 18 },
+          weekday: { in: [5, 6] },
+          where: { not: { property: "type", eq: "x" } },
+        },
+        { orders: "days_since_last", category: ["shoes", "hats"], gt: 90 },
+        { orders: "count", of: "quantity", within: "6m", category: ["a"], eq: 0 },
+      ],
+    });
+  });
+
+  it("round-trips: printing then parsing gives the same JSON", () => {
+    fc.assert(
+      fc.property(condition, (c) => {
+        expect(parseCondition(printCondition(c))).toEqual(c);
+      }),
+      { numRuns: 500, seed: 7 },
+    );
+  });
+
+  it("round-trips hostile names and values", () => {
+    const evil = ["'); DROP TABLE customers; --", 'quote " back \\ slash', "ünïcødé ✓", "and", "x".repeat(300), "not"];
+    for (const s of evil) {
+      const c: Condition = {
+        all: [
+          { trait: s, eq: s },
+          { event: s, where: { property: s, in: [s, 1] }, count: { gte: 2 } },
+          { segment: s },
+          { computed: s, starts_with: s },
+        ],
+      };
+      expect(parseCondition(printCondition(c))).toEqual(c);
+    }
+  });
+
+  it.each([
+    ["country in (", "line 1, column 13: expected a value"],
+    ['country = "DE" and\n  orders.total() > 1', 'line 2, column 10: expected an aggregate after "orders."'],
+    ["country", "line 1, column 8: expected a comparison"],
+    ['count(event "X") >= 1 extra', 'line 1, column 23: expected "and", "or" or the end'],
+    ['country = "DE', "line 1, column 11: a string is not closed"],
+    ["country = 3 $", 'line 1, column 13: unexpected character "$"'],
+  ])("says where %j goes wrong", (text, message) => {
+    const e = (() => {
+      try {
+        parseCondition(text);
+      } catch (err) {
+        return err;
+      }
+    })();
+    expect(e).toBeInstanceOf(SegmentError);
+    expect((e as SegmentError).message).toContain(message);
+  });
+
+  it("reads a segment with header lines", () => {
+    const s = parseSegmentText('# lapsed\nid: lapsed\nname: Lapsed buyers\nwhere:\n  orders.days_since_last() > 90\n  and consent("marketing")');
+    expect(s).toEqual({
+      id: "lapsed",
+      name: "Lapsed buyers",
+      where: { all: [{ orders: "days_since_last", gt: 90 }, { consent: "marketing" }] },
+    });
+    expect(() => parseSegmentText("id: x\nwhere: age >")).toThrow("line 2, column 13");
+  });
+});
