@@ -48,7 +48,12 @@ const property = fc.oneof(
 export const leaf: fc.Arbitrary<Condition> = fc.oneof(
   cmpText(COUNTRIES).map((c) => ({ trait: "country", ...c }) as Condition),
   cmpNum(18, 80).map((c) => ({ trait: "age", ...c }) as Condition),
-  fc.oneof(fc.boolean().map((v) => ({ eq: v })), fc.boolean().map((v) => ({ exists: v }))).map((c) => ({ trait: "vip", ...c }) as Condition),
+  fc
+    .oneof(
+      fc.boolean().map((v) => ({ eq: v })),
+      fc.boolean().map((v) => ({ exists: v })),
+    )
+    .map((c) => ({ trait: "vip", ...c }) as Condition),
   cmpDate.map((c) => ({ trait: "signup", ...c }) as Condition),
   cmpNum(0, 10).map((c) => ({ computed: "score", ...c }) as Condition),
   fc
@@ -59,7 +64,11 @@ export const leaf: fc.Arbitrary<Condition> = fc.oneof(
         within: window,
         hour: cmpNum(0, 23),
         weekday: cmpNum(0, 6),
-        where: fc.oneof(property, fc.record({ not: property }), fc.record({ any: fc.array(property, { minLength: 1, maxLength: 2 }) })),
+        where: fc.oneof(
+          property,
+          fc.record({ not: property }),
+          fc.record({ any: fc.array(property, { minLength: 1, maxLength: 2 }) }),
+        ),
         count: cmpNum(0, 3),
       },
       { requiredKeys: ["event"] },
@@ -79,7 +88,10 @@ export const leaf: fc.Arbitrary<Condition> = fc.oneof(
     .filter((o) => !(o.of === "quantity" && String(o.orders).startsWith("days")))
     .map((c) => c as Condition),
   fc
-    .record({ consent: fc.constantFrom("marketing", "analytics"), channel: fc.constantFrom("email", "sms") }, { requiredKeys: ["consent"] })
+    .record(
+      { consent: fc.constantFrom("marketing", "analytics"), channel: fc.constantFrom("email", "sms") },
+      { requiredKeys: ["consent"] },
+    )
     .map((c) => c as Condition),
 );
 
@@ -92,4 +104,3 @@ export const condition: fc.Arbitrary<Condition> = fc.letrec((tie) => ({
     tie("node").map((not) => ({ not }) as Condition),
   ),
 })).node as fc.Arbitrary<Condition>;
-

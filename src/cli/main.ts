@@ -4,6 +4,7 @@ import { registerAudit } from "./commands/audit.js";
 import { registerDemo } from "./commands/demo.js";
 import { registerGenerate } from "./commands/generate.js";
 import { registerImport } from "./commands/import.js";
+import { registerSegment } from "./commands/segment.js";
 import { registerStats } from "./commands/stats.js";
 import { makeCli } from "./context.js";
 import { type Io, processIo } from "./io.js";
@@ -25,8 +26,15 @@ function program(io: Io): Command {
   registerAudit(p, cli);
   registerGenerate(p, cli);
   registerDemo(p, cli);
-  for (const c of p.commands)
-    c.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
+  registerSegment(p, cli);
+  // Subcommands (and theirs) report through io and never exit the process either.
+  const override = (c: Command): void => {
+    for (const sub of c.commands) {
+      sub.exitOverride().configureOutput({ writeOut: (t) => io.out(t), writeErr: (t) => io.err(t) });
+      override(sub);
+    }
+  };
+  override(p);
   return p;
 }
 

@@ -8,12 +8,16 @@ import { describeCondition } from "./text/print.js";
 import { validateSegment } from "./validate.js";
 
 async function countWhere(engine: Engine, col: string): Promise<number> {
-  const r = await engine.query(`SELECT count(*) AS n FROM ${EVAL_TABLE} WHERE ${engine.dialect.quoteIdent(col)}`);
+  const r = await engine.query(
+    `SELECT count(*) AS n FROM ${EVAL_TABLE} WHERE ${engine.dialect.quoteIdent(col)}`,
+  );
   return Number(r.column("n")[0]);
 }
 
 async function idsWhere(engine: Engine, cond: string, limit: number): Promise<string[]> {
-  const r = await engine.query(`SELECT customer_id FROM ${EVAL_TABLE} WHERE ${cond} ORDER BY customer_id LIMIT ${Math.floor(limit)}`);
+  const r = await engine.query(
+    `SELECT customer_id FROM ${EVAL_TABLE} WHERE ${cond} ORDER BY customer_id LIMIT ${Math.floor(limit)}`,
+  );
   return r.column("customer_id") as string[];
 }
 
@@ -30,7 +34,13 @@ export interface Preview {
 }
 
 /** Evaluates a definition as of a time without saving anything. */
-export async function previewSegment(engine: Engine, input: unknown, asOf: Date, sample = 10, where?: string): Promise<Preview> {
+export async function previewSegment(
+  engine: Engine,
+  input: unknown,
+  asOf: Date,
+  sample = 10,
+  where?: string,
+): Promise<Preview> {
   const schema = await loadSchemaContext(engine);
   const def = validateSegment(input, schema, where);
   const ev = await evaluateSegments(engine, [def], schema, asOf);
@@ -53,7 +63,13 @@ export interface Diff {
 }
 
 /** Who would enter and who would leave if the saved segment took this definition (both evaluated now). */
-export async function diffSegment(engine: Engine, input: unknown, asOf: Date, sample = 10, where?: string): Promise<Diff> {
+export async function diffSegment(
+  engine: Engine,
+  input: unknown,
+  asOf: Date,
+  sample = 10,
+  where?: string,
+): Promise<Diff> {
   const schema = await loadSchemaContext(engine);
   const def = validateSegment(input, schema, where);
   await requireSegment(engine, def.id);
@@ -156,7 +172,9 @@ export interface Overlap {
 
 /** Pairwise overlap of current memberships (the latest refresh). */
 export async function segmentOverlap(engine: Engine, ids?: readonly string[]): Promise<Overlap> {
-  const all = ids?.length ? [...ids] : ((await engine.query("SELECT segment_id FROM segments ORDER BY 1")).column("segment_id") as string[]);
+  const all = ids?.length
+    ? [...ids]
+    : ((await engine.query("SELECT segment_id FROM segments ORDER BY 1")).column("segment_id") as string[]);
   for (const id of all) await requireSegment(engine, id);
   const r = await engine.query(
     `SELECT a.segment_id AS a, b.segment_id AS b, count(*) AS n
@@ -165,7 +183,8 @@ export async function segmentOverlap(engine: Engine, ids?: readonly string[]): P
       GROUP BY a.segment_id, b.segment_id`,
   );
   const pair = new Map<string, number>();
-  for (const row of r.rows<{ a: string; b: string; n: number }>()) pair.set(`${row.a}\u0000${row.b}`, Number(row.n));
+  for (const row of r.rows<{ a: string; b: string; n: number }>())
+    pair.set(`${row.a}\u0000${row.b}`, Number(row.n));
   const counts = all.map((a) => all.map((b) => pair.get(`${a}\u0000${b}`) ?? 0));
   const sizes = all.map((_, i) => counts[i]?.[i] ?? 0);
   const jaccard = all.map((_, i) =>
@@ -261,7 +280,10 @@ export async function meceSegments(
   const defs: SegmentDefinition[] = ids.map((id, i) => ({
     id: `${prefix}${id}`,
     name: `${id} (exclusive, priority ${i + 1})`,
-    where: i === 0 ? { segment: id } : { all: [{ segment: id }, { not: { any: ids.slice(0, i).map((p) => ({ segment: p })) } }] },
+    where:
+      i === 0
+        ? { segment: id }
+        : { all: [{ segment: id }, { not: { any: ids.slice(0, i).map((p) => ({ segment: p })) } }] },
   }));
   defs.push({
     id: `${prefix}other`,
@@ -273,7 +295,11 @@ export async function meceSegments(
   const ev = await evaluateSegments(engine, defs, schema, opts.asOf ?? new Date());
   const exclusive = [];
   for (const [i, d] of defs.entries()) {
-    exclusive.push({ id: d.id, from: ids[i] ?? "(rest)", size: await countWhere(engine, ev.columns.get(d.id) as string) });
+    exclusive.push({
+      id: d.id,
+      from: ids[i] ?? "(rest)",
+      size: await countWhere(engine, ev.columns.get(d.id) as string),
+    });
   }
   await dropEvaluation(engine);
   return { ...base, exclusive };

@@ -65,11 +65,21 @@ export const WindowSchema = z.union([z.string(), z.strictObject({ from: z.string
 export type Window = z.infer<typeof WindowSchema>;
 
 export const EVENT_TYPES = ["track", "page", "screen", "identify", "group", "alias"] as const;
-export const ORDER_AGGREGATES = ["count", "sum", "avg", "min", "max", "days_since_last", "days_since_first"] as const;
+export const ORDER_AGGREGATES = [
+  "count",
+  "sum",
+  "avg",
+  "min",
+  "max",
+  "days_since_last",
+  "days_since_first",
+] as const;
 export type OrderAggregate = (typeof ORDER_AGGREGATES)[number];
 export const ORDER_MEASURES = ["total", "quantity"] as const;
 
-export const TraitSchema = z.strictObject({ trait: z.string().min(1), ...comparisonShape }).superRefine(exactlyOneComparison);
+export const TraitSchema = z
+  .strictObject({ trait: z.string().min(1), ...comparisonShape })
+  .superRefine(exactlyOneComparison);
 export type TraitLeaf = z.infer<typeof TraitSchema>;
 
 export const ComputedSchema = z
@@ -122,7 +132,10 @@ export type OrdersLeaf = z.infer<typeof OrdersSchema>;
 export const SegmentRefSchema = z.strictObject({ segment: z.string().min(1) });
 export type SegmentRefLeaf = z.infer<typeof SegmentRefSchema>;
 
-export const ConsentSchema = z.strictObject({ consent: z.string().min(1), channel: z.string().min(1).optional() });
+export const ConsentSchema = z.strictObject({
+  consent: z.string().min(1),
+  channel: z.string().min(1).optional(),
+});
 export type ConsentLeaf = z.infer<typeof ConsentSchema>;
 
 export type Condition =
@@ -177,7 +190,9 @@ export const ConditionSchema: z.ZodType<Condition> = z.lazy(() =>
 export const SEGMENT_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
 export const SegmentSchema = z.strictObject({
-  id: z.string().regex(SEGMENT_ID, "lower-case letters, digits, - and _ (at most 64), starting with a letter or digit"),
+  id: z
+    .string()
+    .regex(SEGMENT_ID, "lower-case letters, digits, - and _ (at most 64), starting with a letter or digit"),
   name: z.string().min(1),
   description: z.string().optional(),
   where: ConditionSchema,

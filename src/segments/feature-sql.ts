@@ -28,7 +28,10 @@ export function featureTableSql(
     if (w.kind === "absolute") {
       const end = new Date(`${w.to}T00:00:00Z`);
       end.setUTCDate(end.getUTCDate() + 1);
-      return [`${column} >= ${b.bind(`${w.from} 00:00:00`, "timestamp")}`, `${column} < ${b.bind(ts(end), "timestamp")}`];
+      return [
+        `${column} >= ${b.bind(`${w.from} 00:00:00`, "timestamp")}`,
+        `${column} < ${b.bind(ts(end), "timestamp")}`,
+      ];
     }
     return [`${column} > ${b.bind(ts(windowStart(w, asOf)), "timestamp")}`];
   };
@@ -55,7 +58,9 @@ export function featureTableSql(
         ...(f.type ? [`e.type = ${b.bind(f.type, "string")}`] : []),
         ...inWindow(f.window, "e.ts"),
         ...(f.hour ? [comparisonSql({ d, binder: b, asOf }, d.hourOf("e.ts"), f.hour, "integer")] : []),
-        ...(f.weekday ? [comparisonSql({ d, binder: b, asOf }, d.weekdayOf("e.ts"), f.weekday, "integer")] : []),
+        ...(f.weekday
+          ? [comparisonSql({ d, binder: b, asOf }, d.weekdayOf("e.ts"), f.weekday, "integer")]
+          : []),
         ...(f.where ? [property(f.where)] : []),
       ];
       events.push(`count(*)${filter(conds)} AS ${out}`);
@@ -70,7 +75,9 @@ export function featureTableSql(
       consents.push(`max(k.ts)${filter([...match, "k.status <> 'granted'"])} AS ${q(`${column}_d`)}`);
       const g = `co.${q(`${column}_g`)}`;
       const dn = `co.${q(`${column}_d`)}`;
-      outer.push(`CASE WHEN ${g} IS NULL THEN false WHEN ${dn} IS NULL THEN true ELSE ${g} > ${dn} END AS ${out}`);
+      outer.push(
+        `CASE WHEN ${g} IS NULL THEN false WHEN ${dn} IS NULL THEN true ELSE ${g} > ${dn} END AS ${out}`,
+      );
     } else if (f.of === "total" && !f.categories) {
       orders.push(`${orderAggregate(f, "o.total", "o.ts")}${filter(inWindow(f.window, "o.ts"))} AS ${out}`);
       outer.push(`od.${out}`);
@@ -95,7 +102,9 @@ export function featureTableSql(
     }
   }
   const ordersByTotal = orders.filter((o) => !o.startsWith("__LINES__"));
-  const ordersByLines = orders.filter((o) => o.startsWith("__LINES__")).map((o) => o.slice("__LINES__".length));
+  const ordersByLines = orders
+    .filter((o) => o.startsWith("__LINES__"))
+    .map((o) => o.slice("__LINES__".length));
 
   const traitCols = [...features.traits].map(([name, col]) => `c.${q(name)} AS ${q(col)}`);
   const joins: string[] = [];

@@ -45,7 +45,9 @@ export function comparisonSql(
       const dur = parseDuration(v.ago);
       if (typeof dur === "string") throw new Error(dur);
       const at = windowStart({ kind: "relative", ...dur }, p.asOf);
-      return type === "date" ? p.binder.bind(at.toISOString().slice(0, 10), "date") : p.binder.bind(ts(at), "timestamp");
+      return type === "date"
+        ? p.binder.bind(at.toISOString().slice(0, 10), "date")
+        : p.binder.bind(ts(at), "timestamp");
     }
     if (type === "property") {
       if (typeof v === "number") return p.binder.bind(v, "number");
@@ -133,7 +135,11 @@ export function predicateSql(p: PredicateContext, c: Condition): string {
     return comparisonSql(p, col(p.features.computedValue(c.computed)), c, type);
   }
   if ("consent" in c) {
-    const column = p.features.add({ kind: "consent", purpose: c.consent, ...(c.channel ? { channel: c.channel } : {}) });
+    const column = p.features.add({
+      kind: "consent",
+      purpose: c.consent,
+      ...(c.channel ? { channel: c.channel } : {}),
+    });
     return `coalesce(${col(column)}, false)`;
   }
   if ("event" in c) {
@@ -152,7 +158,8 @@ export function predicateSql(p: PredicateContext, c: Condition): string {
 }
 
 function ordersPredicate(p: PredicateContext, c: OrdersLeaf, col: (n: string) => string): string {
-  const categories = c.category === undefined ? undefined : Array.isArray(c.category) ? [...c.category].sort() : [c.category];
+  const categories =
+    c.category === undefined ? undefined : Array.isArray(c.category) ? [...c.category].sort() : [c.category];
   const column = p.features.add({
     kind: "orders",
     agg: c.orders,

@@ -49,7 +49,9 @@ export async function refreshSegments(engine: Engine, opts: { asOf?: Date } = {}
   await engine.transaction(async () => {
     for (const def of defs) {
       const col = q(evaluation.columns.get(def.id) as string);
-      const size = Number((await engine.query(`SELECT count(*) AS n FROM ${EVAL_TABLE} WHERE ${col}`)).column("n")[0]);
+      const size = Number(
+        (await engine.query(`SELECT count(*) AS n FROM ${EVAL_TABLE} WHERE ${col}`)).column("n")[0],
+      );
       let entered = 0;
       let exited = 0;
       if (stored) {
@@ -65,14 +67,20 @@ export async function refreshSegments(engine: Engine, opts: { asOf?: Date } = {}
               AND customer_id NOT IN (SELECT customer_id FROM ${EVAL_TABLE} WHERE ${col})`,
           [def.id, ts(asOf)],
         );
-        const before = await engine.query("SELECT count(*) AS n FROM segment_membership WHERE segment_id = $1", [def.id]);
+        const before = await engine.query(
+          "SELECT count(*) AS n FROM segment_membership WHERE segment_id = $1",
+          [def.id],
+        );
         await engine.run(
           `INSERT INTO segment_membership (segment_id, customer_id, entered_at, exited_at)
            SELECT $1, e.customer_id, CAST($2 AS TIMESTAMP), NULL FROM ${EVAL_TABLE} e
             WHERE e.${col} AND e.customer_id NOT IN (${open})`,
           [def.id, ts(asOf)],
         );
-        const after = await engine.query("SELECT count(*) AS n FROM segment_membership WHERE segment_id = $1", [def.id]);
+        const after = await engine.query(
+          "SELECT count(*) AS n FROM segment_membership WHERE segment_id = $1",
+          [def.id],
+        );
         entered = Number(after.column("n")[0]) - Number(before.column("n")[0]);
       }
       segments.push({ id: def.id, name: def.name, size, entered, exited });
@@ -128,7 +136,12 @@ export async function segmentHistory(engine: Engine, id: string, withIds = 0): P
   );
   const points: HistoryPoint[] = [];
   for (const row of r.rows<{ as_of: Date; size: number; entered: number; exited: number }>()) {
-    const base = { asOf: row.as_of.toISOString(), size: Number(row.size), entered: Number(row.entered), exited: Number(row.exited) };
+    const base = {
+      asOf: row.as_of.toISOString(),
+      size: Number(row.size),
+      entered: Number(row.entered),
+      exited: Number(row.exited),
+    };
     if (withIds > 0) {
       const ids = async (col: string) =>
         (

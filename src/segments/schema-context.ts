@@ -1,5 +1,5 @@
-import type { Engine } from "../store/engine.js";
 import { listComputed } from "../store/computed.js";
+import type { Engine } from "../store/engine.js";
 import { listTraits } from "../store/trait-registry.js";
 import type { SegmentDefinition } from "./definition.js";
 
@@ -27,7 +27,8 @@ export async function loadSchemaContext(engine: Engine): Promise<SchemaContext> 
   const traits = new Map<string, ValueType>(BUILT_IN_TRAITS);
   for (const t of await listTraits(engine)) traits.set(t.name, t.type);
   const computed = new Map<string, { type: ValueType; table: string; column: string }>();
-  for (const c of await listComputed(engine)) computed.set(c.name, { type: c.type, table: c.table, column: c.column });
+  for (const c of await listComputed(engine))
+    computed.set(c.name, { type: c.type, table: c.table, column: c.column });
   const ev = await engine.query("SELECT DISTINCT event FROM events WHERE event IS NOT NULL");
   const segs = await engine.query(
     `SELECT v.segment_id, v.definition::VARCHAR AS definition FROM segment_versions v

@@ -35,26 +35,24 @@ export async function saveSegment(
     const latest = current.rowCount ? Number(current.column("latest_version")[0]) : 0;
     if (latest > 0) {
       const prev = schema.segments.get(def.id);
-      if (prev && JSON.stringify(prev) === JSON.stringify(def)) return { id: def.id, version: latest, changed: false };
+      if (prev && JSON.stringify(prev) === JSON.stringify(def))
+        return { id: def.id, version: latest, changed: false };
     }
     const version = latest + 1;
-    await engine.run("INSERT INTO segment_versions (segment_id, version, definition, created_at) VALUES ($1, $2, $3, now())", [
-      def.id,
-      version,
-      JSON.stringify(def),
-    ]);
+    await engine.run(
+      "INSERT INTO segment_versions (segment_id, version, definition, created_at) VALUES ($1, $2, $3, now())",
+      [def.id, version, JSON.stringify(def)],
+    );
     if (latest === 0) {
       await engine.run(
         "INSERT INTO segments (segment_id, name, description, latest_version, created_at, updated_at) VALUES ($1, $2, $3, 1, now(), now())",
         [def.id, def.name, def.description ?? null],
       );
     } else {
-      await engine.run("UPDATE segments SET name = $2, description = $3, latest_version = $4, updated_at = now() WHERE segment_id = $1", [
-        def.id,
-        def.name,
-        def.description ?? null,
-        version,
-      ]);
+      await engine.run(
+        "UPDATE segments SET name = $2, description = $3, latest_version = $4, updated_at = now() WHERE segment_id = $1",
+        [def.id, def.name, def.description ?? null, version],
+      );
     }
     return { id: def.id, version, changed: true };
   });
@@ -94,7 +92,14 @@ export async function latestDefinition(engine: Engine, id: string): Promise<Segm
 export async function requireSegment(engine: Engine, id: string): Promise<void> {
   const all = await listSegments(engine);
   if (!all.some((s) => s.id === id)) {
-    throw new UserError("unknown-segment", `no segment "${id}"${didYouMean(id, all.map((s) => s.id))}`, "segment");
+    throw new UserError(
+      "unknown-segment",
+      `no segment "${id}"${didYouMean(
+        id,
+        all.map((s) => s.id),
+      )}`,
+      "segment",
+    );
   }
 }
 
@@ -102,9 +107,15 @@ export async function requireSegment(engine: Engine, id: string): Promise<void> 
 export async function removeSegment(engine: Engine, id: string): Promise<void> {
   await requireSegment(engine, id);
   const schema = await loadSchemaContext(engine);
-  const users = [...schema.segments].filter(([other, d]) => other !== id && refsOf(d.where).includes(id)).map(([o]) => o);
+  const users = [...schema.segments]
+    .filter(([other, d]) => other !== id && refsOf(d.where).includes(id))
+    .map(([o]) => o);
   if (users.length) {
-    throw new UserError("segment-in-use", `segment "${id}" is used by ${users.join(", ")}: change or remove those first`, "segment");
+    throw new UserError(
+      "segment-in-use",
+      `segment "${id}" is used by ${users.join(", ")}: change or remove those first`,
+      "segment",
+    );
   }
   await engine.transaction(async () => {
     for (const t of ["segment_membership", "segment_versions", "segments"]) {

@@ -32,7 +32,9 @@ export class SegmentError extends UserError {
 export const LIMITS = { depth: 16, nodes: 1000 } as const;
 
 export function formatPath(path: readonly PropertyKey[]): string {
-  return path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join("");
+  return path
+    .map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`))
+    .join("");
 }
 
 /** Parses and checks a definition against what the database knows; throws SegmentError listing every issue. */
@@ -91,7 +93,11 @@ class Checker {
     else if ("not" in c) this.condition(c.not, [...path, "not"]);
     else if ("trait" in c) {
       const type = this.ctx.traits.get(c.trait);
-      if (type === undefined) this.add([...path, "trait"], `unknown trait "${c.trait}"${didYouMean(c.trait, this.ctx.traits.keys())}`);
+      if (type === undefined)
+        this.add(
+          [...path, "trait"],
+          `unknown trait "${c.trait}"${didYouMean(c.trait, this.ctx.traits.keys())}`,
+        );
       else this.comparison(c, type, path, `trait ${c.trait}`);
     } else if ("computed" in c) {
       const v = this.ctx.computed.get(c.computed);
@@ -119,7 +125,10 @@ class Checker {
       this.comparison(c, c.orders === "count" ? "integer" : "number", path, `orders.${c.orders}`);
     } else if ("segment" in c) {
       if (!this.ctx.segments.has(c.segment)) {
-        this.add([...path, "segment"], `unknown segment "${c.segment}"${didYouMean(c.segment, this.ctx.segments.keys())}`);
+        this.add(
+          [...path, "segment"],
+          `unknown segment "${c.segment}"${didYouMean(c.segment, this.ctx.segments.keys())}`,
+        );
       }
     }
   }
@@ -144,10 +153,12 @@ class Checker {
     else if ("not" in p) this.property(p.not, [...path, "not"]);
     else {
       for (const v of values(p)) {
-        if (typeof v === "object") this.add(path, `property ${p.property}: {"ago": …} applies to date traits only`);
+        if (typeof v === "object")
+          this.add(path, `property ${p.property}: {"ago": …} applies to date traits only`);
       }
       const op = opOf(p);
-      if ((op === "contains" || op === "starts_with") && typeof p[op] !== "string") this.add([...path, op], "expects text");
+      if ((op === "contains" || op === "starts_with") && typeof p[op] !== "string")
+        this.add([...path, op], "expects text");
     }
   }
 
@@ -162,17 +173,30 @@ class Checker {
     }
     if (op === "between") {
       const [lo, hi] = c.between as [Scalar, Scalar];
-      if (typeof lo === typeof hi && typeof lo !== "object" && (lo as number | string) > (hi as number | string)) {
-        this.add(at, `between: the low end ${JSON.stringify(lo)} is above the high end ${JSON.stringify(hi)}`);
+      if (
+        typeof lo === typeof hi &&
+        typeof lo !== "object" &&
+        (lo as number | string) > (hi as number | string)
+      ) {
+        this.add(
+          at,
+          `between: the low end ${JSON.stringify(lo)} is above the high end ${JSON.stringify(hi)}`,
+        );
       }
     }
     for (const v of values(c)) {
-      const got = typeof v === "object" ? "relative date" : typeof v === "string" && TEMPORAL.has(type) ? "date" : typeof v;
+      const got =
+        typeof v === "object"
+          ? "relative date"
+          : typeof v === "string" && TEMPORAL.has(type)
+            ? "date"
+            : typeof v;
       const ok =
         (NUMERIC.has(type) && typeof v === "number") ||
         (type === "string" && typeof v === "string") ||
         (type === "boolean" && typeof v === "boolean") ||
-        (TEMPORAL.has(type) && (typeof v === "object" || (typeof v === "string" && !Number.isNaN(Date.parse(v)))));
+        (TEMPORAL.has(type) &&
+          (typeof v === "object" || (typeof v === "string" && !Number.isNaN(Date.parse(v)))));
       if (!ok) {
         this.add(at, `${what} is ${type}, but ${JSON.stringify(v)} is ${got === "string" ? "text" : got}`);
         continue;
@@ -184,7 +208,12 @@ class Checker {
       if (type === "boolean" && !(op === "eq" || op === "neq" || op === "in" || op === "not_in")) {
         this.add(at, `${what} is boolean: compare it with eq, neq, in or exists`);
       }
-      if (type === "integer" && typeof v === "number" && !Number.isInteger(v) && (op === "eq" || op === "neq" || op === "in" || op === "not_in")) {
+      if (
+        type === "integer" &&
+        typeof v === "number" &&
+        !Number.isInteger(v) &&
+        (op === "eq" || op === "neq" || op === "in" || op === "not_in")
+      ) {
         this.add(at, `${what} is a whole number, so it never equals ${v}`);
       }
     }

@@ -13,7 +13,8 @@ const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 /** Parses a duration like "30d", "6m"; returns an error message for anything else. */
 export function parseDuration(text: string): { n: number; unit: Unit } | string {
   const m = RELATIVE.exec(text);
-  if (!m) return `"${text}" is not a duration: expected <n>d, <n>w, <n>m or <n>y with n from 1 to 999999 (e.g. "30d")`;
+  if (!m)
+    return `"${text}" is not a duration: expected <n>d, <n>w, <n>m or <n>y with n from 1 to 999999 (e.g. "30d")`;
   return { n: Number(m[1]), unit: m[2] as Unit };
 }
 
@@ -61,6 +62,14 @@ export function addMonthsClamped(t: Date, months: number): Date {
   const lastDay = new Date(Date.UTC(targetY, targetM + 1, 0)).getUTCDate();
   const day = Math.min(t.getUTCDate(), lastDay);
   return new Date(
-    Date.UTC(targetY, targetM, day, t.getUTCHours(), t.getUTCMinutes(), t.getUTCSeconds(), t.getUTCMilliseconds()),
+    Date.UTC(
+      targetY,
+      targetM,
+      day,
+      t.getUTCHours(),
+      t.getUTCMinutes(),
+      t.getUTCSeconds(),
+      t.getUTCMilliseconds(),
+    ),
   );
 }

@@ -44,7 +44,7 @@ export function tokenize(src: string, startLine = 1): Token[] {
     if (ch === '"') {
       let j = i + 1;
       while (j < src.length && src[j] !== '"') j += src[j] === "\\" ? 2 : 1;
-      if (j >= src.length) throw new TextError("a string is not closed (missing \")", pos.line, pos.column);
+      if (j >= src.length) throw new TextError('a string is not closed (missing ")', pos.line, pos.column);
       const text = src.slice(i, j + 1);
       let value: string;
       try {

@@ -1,7 +1,7 @@
 import type { Comparison, Condition, PropertyCondition, Scalar, Window } from "../definition.js";
 import { ORDER_AGGREGATES } from "../definition.js";
 import { SegmentError } from "../validate.js";
-import { type Token, TextError, tokenize } from "./lexer.js";
+import { TextError, type Token, tokenize } from "./lexer.js";
 
 /** Parses the text form of a condition (see print.ts); errors say the line and column. */
 export function parseCondition(text: string, startLine = 1): Condition {
@@ -11,7 +11,13 @@ export function parseCondition(text: string, startLine = 1): Condition {
     p.expectEnd();
     return c;
   } catch (e) {
-    if (e instanceof TextError) throw new SegmentError([{ path: `line ${e.line}, column ${e.column}`, message: e.message.replace(/^line \d+, column \d+: /, "") }]);
+    if (e instanceof TextError)
+      throw new SegmentError([
+        {
+          path: `line ${e.line}, column ${e.column}`,
+          message: e.message.replace(/^line \d+, column \d+: /, ""),
+        },
+      ]);
     throw e;
   }
 }
@@ -20,14 +26,25 @@ export function parseCondition(text: string, startLine = 1): Condition {
  * Parses a segment in text: header lines `id: …`, `name: …`, `description: …`, then `where:` followed by the
  * condition (on the same line or the next ones).
  */
-export function parseSegmentText(text: string): { id?: string; name?: string; description?: string; where: Condition } {
+export function parseSegmentText(text: string): {
+  id?: string;
+  name?: string;
+  description?: string;
+  where: Condition;
+} {
   const lines = text.split("\n");
   const header: Record<string, string> = {};
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i] as string;
     if (line.trim() === "" || line.trim().startsWith("#")) continue;
     const m = /^\s*([a-z]+)\s*:(.*)$/.exec(line);
-    if (!m) throw new SegmentError([{ path: `line ${i + 1}, column 1`, message: "expected a header line (id:, name:, description:) or where:" }]);
+    if (!m)
+      throw new SegmentError([
+        {
+          path: `line ${i + 1}, column 1`,
+          message: "expected a header line (id:, name:, description:) or where:",
+        },
+      ]);
     const [, key, rest] = m as unknown as [string, string, string];
     if (key === "where") {
       // Pad the first line so that columns count from the start of the file's line.
@@ -35,14 +52,26 @@ export function parseSegmentText(text: string): { id?: string; name?: string; de
       return { ...header, where: parseCondition(body, i + 1) };
     }
     if (!["id", "name", "description"].includes(key)) {
-      throw new SegmentError([{ path: `line ${i + 1}, column 1`, message: `unknown header "${key}" (expected id, name, description or where)` }]);
+      throw new SegmentError([
+        {
+          path: `line ${i + 1}, column 1`,
+          message: `unknown header "${key}" (expected id, name, description or where)`,
+        },
+      ]);
     }
     header[key] = rest.trim();
   }
   throw new SegmentError([{ path: `line ${lines.length}, column 1`, message: "no where: line" }]);
 }
 
-const CMP_OPS: Record<string, keyof Comparison> = { "=": "eq", "!=": "neq", ">": "gt", ">=": "gte", "<": "lt", "<=": "lte" };
+const CMP_OPS: Record<string, keyof Comparison> = {
+  "=": "eq",
+  "!=": "neq",
+  ">": "gt",
+  ">=": "gte",
+  "<": "lt",
+  "<=": "lte",
+};
 
 class Parser {
   private i = 0;
@@ -57,7 +86,11 @@ class Parser {
     return t;
   }
   private fail(expected: string, t = this.peek()): never {
-    throw new TextError(`expected ${expected}, found ${t.kind === "end" ? "the end" : JSON.stringify(t.text)}`, t.line, t.column);
+    throw new TextError(
+      `expected ${expected}, found ${t.kind === "end" ? "the end" : JSON.stringify(t.text)}`,
+      t.line,
+      t.column,
+    );
   }
   private isWord(w: string, k = 0): boolean {
     const t = this.peek(k);
@@ -124,7 +157,8 @@ class Parser {
 
   private leaf(): Condition {
     const t = this.peek();
-    if (t.kind !== "ident") this.fail("a condition (a trait, orders.…, count(…), has(…), segment(…), consent(…), computed(…))");
+    if (t.kind !== "ident")
+      this.fail("a condition (a trait, orders.…, count(…), has(…), segment(…), consent(…), computed(…))");
     const call = this.isPunct("(", 1);
     if (t.text === "segment" && call) {
       this.next();
@@ -150,7 +184,9 @@ class Parser {
       this.punct("(");
       const n = this.string(`a ${t.text} name`);
       this.punct(")");
-      return (t.text === "computed" ? { computed: n, ...this.comparison() } : { trait: n, ...this.comparison() }) as Condition;
+      return (
+        t.text === "computed" ? { computed: n, ...this.comparison() } : { trait: n, ...this.comparison() }
+      ) as Condition;
     }
     if (t.text === "orders" && this.isPunct(".", 1)) return this.orders();
     if ((t.text === "count" || t.text === "has") && call) return this.event();
@@ -222,7 +258,10 @@ class Parser {
       } else if (this.isWord("hour") || this.isWord("weekday")) {
         const key = this.next().text;
         leaf[key] = this.comparison();
-      } else if (this.peek().kind === "duration" || (this.peek().kind === "string" && this.isPunct("..", 1))) {
+      } else if (
+        this.peek().kind === "duration" ||
+        (this.peek().kind === "string" && this.isPunct("..", 1))
+      ) {
         leaf.within = this.window();
       } else props.push(this.propOr());
     }
@@ -348,6 +387,8 @@ class Parser {
       this.next();
       return { starts_with: this.string("text") };
     }
-    return this.fail("a comparison (=, !=, >, >=, <, <=, in, not in, between, contains, starts with, exists)");
+    return this.fail(
+      "a comparison (=, !=, >, >=, <, <=, in, not in, between, contains, starts with, exists)",
+    );
   }
 }

@@ -10,9 +10,35 @@ import { opOf } from "../validate.js";
  */
 
 export const KEYWORDS = new Set([
-  "and", "or", "not", "in", "between", "contains", "starts", "with", "exists", "true", "false", "ago",
-  "count", "has", "event", "orders", "segment", "consent", "computed", "trait", "prop", "type", "hour",
-  "weekday", "category", "total", "quantity", "all", "any",
+  "and",
+  "or",
+  "not",
+  "in",
+  "between",
+  "contains",
+  "starts",
+  "with",
+  "exists",
+  "true",
+  "false",
+  "ago",
+  "count",
+  "has",
+  "event",
+  "orders",
+  "segment",
+  "consent",
+  "computed",
+  "trait",
+  "prop",
+  "type",
+  "hour",
+  "weekday",
+  "category",
+  "total",
+  "quantity",
+  "all",
+  "any",
 ]);
 
 const IDENT = /^[a-z_][a-z0-9_]*$/;
@@ -65,8 +91,14 @@ export function printComparison(c: Comparison): string {
 }
 
 function property(p: PropertyCondition, top: boolean): string {
-  if ("all" in p) return p.all.length === 1 ? `all(${property(p.all[0] as PropertyCondition, true)})` : wrap(p.all.map((x) => property(x, false)).join(" and "), !top);
-  if ("any" in p) return p.any.length === 1 ? `any(${property(p.any[0] as PropertyCondition, true)})` : wrap(p.any.map((x) => property(x, false)).join(" or "), !top);
+  if ("all" in p)
+    return p.all.length === 1
+      ? `all(${property(p.all[0] as PropertyCondition, true)})`
+      : wrap(p.all.map((x) => property(x, false)).join(" and "), !top);
+  if ("any" in p)
+    return p.any.length === 1
+      ? `any(${property(p.any[0] as PropertyCondition, true)})`
+      : wrap(p.any.map((x) => property(x, false)).join(" or "), !top);
   if ("not" in p) return `not ${property(p.not, false)}`;
   return `${name("prop", p.property)} ${printComparison(p)}`;
 }
@@ -80,7 +112,10 @@ export function printCondition(c: Condition, parent: "top" | "and" | "or" | "not
   // A group of one has no operator to show: it prints as all(x) / any(x), so that it parses back as a group.
   if ("all" in c) {
     if (c.all.length === 1) return `all(${printCondition(c.all[0] as Condition)})`;
-    return wrap(c.all.map((x) => printCondition(x, "and")).join(" and "), parent === "not" || parent === "and");
+    return wrap(
+      c.all.map((x) => printCondition(x, "and")).join(" and "),
+      parent === "not" || parent === "and",
+    );
   }
   if ("any" in c) {
     if (c.any.length === 1) return `any(${printCondition(c.any[0] as Condition)})`;
@@ -90,7 +125,8 @@ export function printCondition(c: Condition, parent: "top" | "and" | "or" | "not
   if ("trait" in c) return `${name("trait", c.trait)} ${printComparison(c)}`;
   if ("computed" in c) return `computed(${JSON.stringify(c.computed)}) ${printComparison(c)}`;
   if ("segment" in c) return `segment(${JSON.stringify(c.segment)})`;
-  if ("consent" in c) return `consent(${JSON.stringify(c.consent)}${c.channel ? `, ${JSON.stringify(c.channel)}` : ""})`;
+  if ("consent" in c)
+    return `consent(${JSON.stringify(c.consent)}${c.channel ? `, ${JSON.stringify(c.channel)}` : ""})`;
   if ("event" in c) {
     const args = [`event ${JSON.stringify(c.event)}`];
     if (c.type) args.push(`type ${c.type}`);
@@ -105,7 +141,9 @@ export function printCondition(c: Condition, parent: "top" | "and" | "or" | "not
   if (c.within !== undefined) args.push(window(c.within));
   if (c.category !== undefined) {
     const cats = Array.isArray(c.category) ? c.category : [c.category];
-    args.push(`category(${cats.map((x) => JSON.stringify(x)).join(", ")}${Array.isArray(c.category) && cats.length === 1 ? "," : ""})`);
+    args.push(
+      `category(${cats.map((x) => JSON.stringify(x)).join(", ")}${Array.isArray(c.category) && cats.length === 1 ? "," : ""})`,
+    );
   }
   return `orders.${c.orders}(${args.join(", ")}) ${printComparison(c)}`;
 }

@@ -15,7 +15,12 @@ describe("text form", () => {
       all: [
         { trait: "country", in: ["DE", "FR"] },
         { orders: "sum", of: "total", within: "365d", gte: 500 },
-        { event: "Product Viewed", within: "30d", where: { property: "device", eq: "mobile" }, count: { gte: 3 } },
+        {
+          event: "Product Viewed",
+          within: "30d",
+          where: { property: "device", eq: "mobile" },
+          count: { gte: 3 },
+        },
         { not: { segment: "recent-buyers" } },
       ],
     });
@@ -67,7 +72,14 @@ describe("text form", () => {
   });
 
   it("round-trips hostile names and values", () => {
-    const evil = ["'); DROP TABLE customers; --", 'quote " back \\ slash', "ünïcødé ✓", "and", "x".repeat(300), "not"];
+    const evil = [
+      "'); DROP TABLE customers; --",
+      'quote " back \\ slash',
+      "ünïcødé ✓",
+      "and",
+      "x".repeat(300),
+      "not",
+    ];
     for (const s of evil) {
       const c: Condition = {
         all: [
@@ -95,13 +107,16 @@ describe("text form", () => {
       } catch (err) {
         return err;
       }
+      return undefined;
     })();
     expect(e).toBeInstanceOf(SegmentError);
     expect((e as SegmentError).message).toContain(message);
   });
 
   it("reads a segment with header lines", () => {
-    const s = parseSegmentText('# lapsed\nid: lapsed\nname: Lapsed buyers\nwhere:\n  orders.days_since_last() > 90\n  and consent("marketing")');
+    const s = parseSegmentText(
+      '# lapsed\nid: lapsed\nname: Lapsed buyers\nwhere:\n  orders.days_since_last() > 90\n  and consent("marketing")',
+    );
     expect(s).toEqual({
       id: "lapsed",
       name: "Lapsed buyers",

@@ -1,0 +1,274 @@
+import type { Command } from "commander";
+import { UserError } from "../../errors.js";
+import {
+  diffSegment,
+  explainSegment,
+  meceSegments,
+  previewSegment,
+  segmentOverlap,
+  sizeGuard,
+} from "../../segments/analysis.js";
+import { readDefinitionFile } from "../../segments/read-definition.js";
+import { refreshSegments, segmentHistory, segmentMembers } from "../../segments/refresh.js";
+import { listSegments, removeSegment, saveSegment, segmentVersions } from "../../segments/segment-store.js";
+import { parseCondition } from "../../segments/text/parse.js";
+import { printCondition } from "../../segments/text/print.js";
+import type { Cli } from "../context.js";
+import { dateOption, intOption } from "../parse.js";
+import { formatCount, table } from "../table.js";
+
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+
+/** The definition a command works on: a file, or --id/--name/--where in the text form. */
+function definitionFrom(
+  file: string | undefined,
+  opts: { id?: string; name?: string; where?: string; description?: string },
+): { def: unknown; where: string } {
+  if (file) return { def: readDefinitionFile(file), where: file };
+  if (!opts.where)
+    throw new UserError("no-definition", "give a definition file, or --id, --name and --where", "segment");
+  return {
+    def: {
+      id: opts.id,
+      name: opts.name ?? opts.id,
+      ...(opts.description ? { description: opts.description } : {}),
+      where: parseCondition(opts.where),
+    },
+    where: "--where",
+  };
+}
+
+const asOfOption = ["--as-of <time>", "evaluate as of this time (ISO 8601; default now)"] as const;
+
+export function registerSegment(program: Command, cli: Cli): void {
+  const seg = program.command("segment").description("define, refresh and understand segments");
+  const withDefinitionOptions = (c: Command) =>
+    c
+      .argument("[file]", "a JSON document or a text-form file (id:, name:, where: lines)")
+      .option("--id <id>", "segment id (with --where)")
+      .option("--name <name>", "segment name (with --where)")
+      .option("--description <text>", "what the segment is for (with --where)")
+      .option(
+        "--where <condition>",
+        'the condition in the text form, e.g. \'country in ("DE", "FR") and orders.count() >= 2\'',
+      );
+
+  withDefinitionOptions(
+    seg.command("add").description("save a segment definition (a new version if it changed)"),
+  ).action(async (file: string | undefined, opts, cmd: Command) => {
+    const { def, where } = definitionFrom(file, opts);
+    const r = await cli.withStore(cmd, (e) => saveSegment(e, def, where));
+    cli.print(cmd, r, () =>
+      r.changed ? `saved ${r.id} (version ${r.version})\n` : `${r.id} unchanged (version ${r.version})\n`,
+    );
+  });
+
+  seg
+    .command("list")
+    .description("list saved segments with their size at the last refresh")
+    .action(async (_o, cmd: Command) => {
+      const rows = await cli.withStore(cmd, async (e) => {
+        const list = await listSegments(e);
+        const sizes = await e.query(
+          "SELECT segment_id, count(*) AS n FROM segment_membership WHERE exited_at IS NULL GROUP BY 1",
+        );
+        const size = new Map(
+          sizes.rows<{ segment_id: string; n: number }>().map((r) => [r.segment_id, Number(r.n)]),
+        );
+        return list.map((s) => ({ ...s, size: size.get(s.id) ?? 0 }));
+      });
+      cli.print(cmd, { segments: rows }, () =>
+        rows.length === 0
+          ? "No segments yet: tessera segment add <file>\n"
+          : table(
+              ["id", "name", "version", "size"],
+              rows.map((s) => [s.id, s.name, s.latestVersion, s.size]),
+            ),
+      );
+    });
+
+  seg
+    .command("show <id>")
+    .description("a segment's versions, newest first, in the text form and as JSON")
+    .action(async (id: string, _o, cmd: Command) => {
+      const versions = await cli.withStore(cmd, (e) => segmentVersions(e, id));
+      cli.print(cmd, { id, versions }, () =>
+        versions
+          .map(
+            (v) =>
+              `version ${v.version} (${v.createdAt.toISOString()}): ${v.definition.name}\n  ${printCondition(v.definition.where)}\n`,
+          )
+          .join(""),
+      );
+    });
+
+  seg
+    .command("remove <id>")
+    .description("remove a segment, its versions and its membership history")
+    .action(async (id: string, _o, cmd: Command) => {
+      await cli.withStore(cmd, (e) => removeSegment(e, id));
+      cli.print(cmd, { id, removed: true }, () => `removed ${id}\n`);
+    });
+
+  seg
+    .command("refresh")
+    .description("evaluate every saved segment in one scan and record who entered and left")
+    .option(...asOfOption)
+    .action(async (opts, cmd: Command) => {
+      const { result, warnings } = await cli.withStore(cmd, async (e) => {
+        const result = await refreshSegments(e, { asOf: dateOption(opts.asOf, "--as-of") });
+        return { result, warnings: result.stored ? await sizeGuard(e) : [] };
+      });
+      cli.print(cmd, { ...result, warnings }, () => {
+        let s = table(
+          ["id", "name", "size", "entered", "left"],
+          result.segments.map((x) => [x.id, x.name, x.size, x.entered, x.exited]),
+        );
+        s += `as of ${result.asOf}: ${result.segments.length} segments, ${result.features} features, ${result.seconds.toFixed(2)} s${result.stored ? "" : " (backtest before the last refresh: history not changed)"}\n`;
+        for (const w of warnings) s += `warning: ${w.message}\n`;
+        return s;
+      });
+    });
+
+  seg
+    .command("members <id>")
+    .description("the customers in a segment now (at the last refresh)")
+    .option("--limit <n>", "at most this many")
+    .action(async (id: string, opts, cmd: Command) => {
+      const customers = await cli.withStore(cmd, async (e) => {
+        await segmentVersions(e, id);
+        return segmentMembers(e, id, intOption(opts.limit, "--limit", 1));
+      });
+      cli.print(cmd, { id, customers }, () => `${customers.join("\n")}${customers.length ? "\n" : ""}`);
+    });
+
+  seg
+    .command("history <id>")
+    .description("size over time, and who entered or left at each refresh")
+    .option("--ids <n>", "list up to n ids that entered and left at each refresh", "0")
+    .action(async (id: string, opts, cmd: Command) => {
+      const points = await cli.withStore(cmd, async (e) => {
+        await segmentVersions(e, id);
+        return segmentHistory(e, id, intOption(opts.ids, "--ids", 0));
+      });
+      cli.print(cmd, { id, history: points }, () =>
+        table(
+          [
+            "as of",
+            "size",
+            "entered",
+            "left",
+            ...(points.some((p) => p.enteredIds) ? ["who entered", "who left"] : []),
+          ],
+          points.map((p) => [
+            p.asOf,
+            p.size,
+            p.entered,
+            p.exited,
+            ...(p.enteredIds ? [p.enteredIds.join(" "), (p.exitedIds ?? []).join(" ")] : []),
+          ]),
+        ),
+      );
+    });
+
+  withDefinitionOptions(
+    seg.command("preview").description("size and a few ids of a definition, nothing saved"),
+  )
+    .option(...asOfOption)
+    .action(async (file: string | undefined, opts, cmd: Command) => {
+      const { def, where } = definitionFrom(file, opts);
+      const p = await cli.withStore(cmd, (e) =>
+        previewSegment(e, def, dateOption(opts.asOf, "--as-of") ?? new Date(), 10, where),
+      );
+      cli.print(
+        cmd,
+        p,
+        () =>
+          `${p.id}: ${formatCount(p.size)} of ${formatCount(p.customers)} customers (${pct(p.share)})\ne.g. ${p.sample.join(", ")}\n`,
+      );
+    });
+
+  withDefinitionOptions(
+    seg.command("diff").description("who would enter and leave if the saved segment took this definition"),
+  )
+    .option(...asOfOption)
+    .action(async (file: string | undefined, opts, cmd: Command) => {
+      const { def, where } = definitionFrom(file, opts);
+      const d = await cli.withStore(cmd, (e) =>
+        diffSegment(e, def, dateOption(opts.asOf, "--as-of") ?? new Date(), 10, where),
+      );
+      cli.print(
+        cmd,
+        d,
+        () =>
+          `${d.id}: ${formatCount(d.currentSize)} now → ${formatCount(d.newSize)}; ${formatCount(d.entering)} would enter (e.g. ${d.enteringSample.join(", ") || "none"}), ${formatCount(d.leaving)} would leave (e.g. ${d.leavingSample.join(", ") || "none"})\n`,
+      );
+    });
+
+  seg
+    .command("explain <id>")
+    .description("the SQL of a segment and how many customers pass each condition, step by step")
+    .option(...asOfOption)
+    .action(async (id: string, opts, cmd: Command) => {
+      const x = await cli.withStore(cmd, (e) =>
+        explainSegment(e, id, dateOption(opts.asOf, "--as-of") ?? new Date()),
+      );
+      cli.print(cmd, x, () => {
+        const rows = x.steps.map((s) => [
+          `${"  ".repeat(s.depth)}${s.condition}`,
+          s.passing,
+          s.cumulative ?? null,
+        ]);
+        return `${table(["condition", "passing alone", "with earlier (all)"], rows)}\n${x.id}: ${formatCount(x.size)} of ${formatCount(x.customers)} customers\n\nFeature table:\n${x.featureSql}\n\nPredicate:\n${x.predicateSql}\n`;
+      });
+    });
+
+  seg
+    .command("overlap [ids...]")
+    .description("pairwise overlap counts and Jaccard index of current memberships")
+    .action(async (ids: string[], _o, cmd: Command) => {
+      const o = await cli.withStore(cmd, (e) => segmentOverlap(e, ids));
+      cli.print(
+        cmd,
+        o,
+        () =>
+          `${table(
+            ["both", ...o.ids],
+            o.ids.map((id, i) => [id, ...(o.counts[i] ?? [])]),
+          )}\n${table(
+            ["Jaccard", ...o.ids],
+            o.ids.map((id, i) => [id, ...(o.jaccard[i] ?? []).map((j) => j.toFixed(3))]),
+          )}`,
+      );
+    });
+
+  seg
+    .command("mece <ids...>")
+    .description(
+      "coverage and overlap of segments; --exclusive assigns each customer to the first matching one",
+    )
+    .option(
+      "--exclusive",
+      "save mutually exclusive, collectively exhaustive segments <prefix><id> and <prefix>other",
+    )
+    .option("--prefix <p>", "id prefix of the exclusive segments", "mece-")
+    .option(...asOfOption)
+    .action(async (ids: string[], opts, cmd: Command) => {
+      const m = await cli.withStore(cmd, (e) =>
+        meceSegments(e, ids, {
+          exclusive: Boolean(opts.exclusive),
+          prefix: opts.prefix,
+          asOf: dateOption(opts.asOf, "--as-of"),
+        }),
+      );
+      cli.print(cmd, m, () => {
+        let s = `coverage: ${formatCount(m.covered)} of ${formatCount(m.customers)} customers (${pct(m.coverage)}) are in at least one; ${formatCount(m.overlapping)} are in two or more\n`;
+        if (m.exclusive)
+          s += table(
+            ["exclusive segment", "from", "size"],
+            m.exclusive.map((x) => [x.id, x.from, x.size]),
+          );
+        return s;
+      });
+    });
+}

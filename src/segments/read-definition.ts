@@ -1,0 +1,30 @@
+import { readFileSync } from "node:fs";
+import { UserError } from "../errors.js";
+import { parseSegmentText } from "./text/parse.js";
+import { SegmentError } from "./validate.js";
+
+/**
+ * Reads a segment definition from a file: a JSON document (`.json`), or the text form with header lines
+ * (`id:`, `name:`, `description:`, `where:`). Returns the document, still to be validated.
+ */
+export function readDefinitionFile(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch {
+    throw new UserError("file-not-found", "no such file (or it cannot be read)", path);
+  }
+  if (path.toLowerCase().endsWith(".json") || text.trimStart().startsWith("{")) {
+    try {
+      return JSON.parse(text);
+    } catch (e) {
+      throw new UserError("bad-json", `not valid JSON: ${(e as Error).message}`, path);
+    }
+  }
+  try {
+    return parseSegmentText(text);
+  } catch (e) {
+    if (e instanceof SegmentError) throw new SegmentError(e.issues, path);
+    throw e;
+  }
+}
