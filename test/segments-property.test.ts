@@ -8,7 +8,7 @@ import { registerComputed } from "../src/store/computed.js";
 import type { Engine } from "../src/store/engine.js";
 import { openStore } from "../src/store/open-store.js";
 import { registerTrait } from "../src/store/trait-registry.js";
-import { condition, CATS, COUNTRIES, EVENTS } from "./segments-arbitraries.js";
+import { CATS, COUNTRIES, condition, EVENTS } from "./segments-arbitraries.js";
 import { type RefData, referenceEvaluate } from "./segments-reference.js";
 
 const AS_OF = Date.parse("2024-03-31T12:00:00Z");
@@ -29,7 +29,9 @@ const arbData: fc.Arbitrary<RefData> = fc
         country: fc.option(fc.constantFrom(...COUNTRIES), { nil: null }),
         age: fc.option(fc.integer({ min: 18, max: 80 }), { nil: null }),
         vip: fc.option(fc.boolean(), { nil: null }),
-        signup: fc.option(fc.constantFrom("2023-01-15", "2024-03-01", "2024-03-30", "2024-02-29"), { nil: null }),
+        signup: fc.option(fc.constantFrom("2023-01-15", "2024-03-01", "2024-03-30", "2024-02-29"), {
+          nil: null,
+        }),
         score: fc.option(fc.integer({ min: 0, max: 10 }), { nil: null }),
       }),
       { minLength: 8, maxLength: 8 },
@@ -50,7 +52,11 @@ const arbData: fc.Arbitrary<RefData> = fc
         c: fc.nat(7),
         ts: arbTs,
         lines: fc.array(
-          fc.record({ category: fc.constantFrom(...CATS), quantity: fc.integer({ min: -2, max: 3 }), price: fc.integer({ min: 1, max: 40 }) }),
+          fc.record({
+            category: fc.constantFrom(...CATS),
+            quantity: fc.integer({ min: -2, max: 3 }),
+            price: fc.integer({ min: 1, max: 40 }),
+          }),
           { minLength: 1, maxLength: 3 },
         ),
       }),
@@ -81,13 +87,22 @@ const arbData: fc.Arbitrary<RefData> = fc
         event: e.event,
         type: e.type,
         ts: e.ts,
-        props: { ...(e.device ? { device: e.device } : {}), ...(e.price !== undefined ? { price: e.price } : {}) },
+        props: {
+          ...(e.device ? { device: e.device } : {}),
+          ...(e.price !== undefined ? { price: e.price } : {}),
+        },
       })),
       lines: orders.flatMap((o, k) => {
         const total = o.lines.reduce((s, l) => s + (l.quantity > 0 ? l.quantity * l.price : 0), 0);
         return o.lines.map((l) => ({ customer: id(o.c), order: `o${k}`, ts: o.ts, total, ...l }));
       }),
-      consents: consents.map((k) => ({ customer: id(k.c), purpose: k.purpose, channel: k.channel, status: k.status, ts: k.ts })),
+      consents: consents.map((k) => ({
+        customer: id(k.c),
+        purpose: k.purpose,
+        channel: k.channel,
+        status: k.status,
+        ts: k.ts,
+      })),
     } satisfies RefData;
   });
 
@@ -98,26 +113,35 @@ async function load(engine: Engine, data: RefData): Promise<void> {
     await registerTrait(engine, { name, type, category: "custom", pii: false, sourceColumn: name });
   }
   for (const c of data.customers) {
-    await engine.run("INSERT INTO customers (customer_id, country, age, vip, signup) VALUES ($1, $2, $3, $4, CAST($5 AS DATE))", [
-      c.id,
-      c.traits.country as string | null,
-      c.traits.age as number | null,
-      c.traits.vip as boolean | null,
-      c.traits.signup as string | null,
-    ]);
+    await engine.run(
+      "INSERT INTO customers (customer_id, country, age, vip, signup) VALUES ($1, $2, $3, $4, CAST($5 AS DATE))",
+      [
+        c.id,
+        c.traits.country as string | null,
+        c.traits.age as number | null,
+        c.traits.vip as boolean | null,
+        c.traits.signup as string | null,
+      ],
+    );
   }
   await engine.run("CREATE TABLE test_scores (customer_id VARCHAR, score DOUBLE)");
-  for (const c of data.customers) await engine.run("INSERT INTO test_scores VALUES ($1, $2)", [c.id, c.score]);
-  await registerComputed(engine, [{ name: "score", type: "number", table: "test_scores", column: "score", producer: "test", description: "" }]);
+  for (const c of data.customers)
+    await engine.run("INSERT INTO test_scores VALUES ($1, $2)", [c.id, c.score]);
+  await registerComputed(engine, [
+    {
+      name: "score",
+      type: "number",
+      table: "test_scores",
+      column: "score",
+      producer: "test",
+      description: "",
+    },
+  ]);
   for (const [i, e] of data.events.entries()) {
-    await engine.run("INSERT INTO events (message_id, customer_id, type, event, ts, properties) VALUES ($1, $2, $3, $4, CAST($5 AS TIMESTAMP), $6)", [
-      `m${i}`,
-      e.customer,
-      e.type,
-      e.event,
-      ts(e.ts),
-      JSON.stringify(e.props),
-    ]);
+    await engine.run(
+      "INSERT INTO events (message_id, customer_id, type, event, ts, properties) VALUES ($1, $2, $3, $4, CAST($5 AS TIMESTAMP), $6)",
+      [`m${i}`, e.customer, e.type, e.event, ts(e.ts), JSON.stringify(e.props)],
+    );
   }
   const orders = new Map<string, (typeof data.lines)[number]>();
   for (const [i, l] of data.lines.entries()) {
@@ -128,48 +152,54 @@ async function load(engine: Engine, data: RefData): Promise<void> {
     );
   }
   for (const [id, l] of orders) {
-    await engine.run("INSERT INTO orders (order_id, customer_id, ts, total) VALUES ($1, $2, CAST($3 AS TIMESTAMP), $4)", [id, l.customer, ts(l.ts), l.total]);
+    await engine.run(
+      "INSERT INTO orders (order_id, customer_id, ts, total) VALUES ($1, $2, CAST($3 AS TIMESTAMP), $4)",
+      [id, l.customer, ts(l.ts), l.total],
+    );
   }
   for (const k of data.consents) {
-    await engine.run("INSERT INTO consents (customer_id, purpose, channel, status, ts) VALUES ($1, $2, $3, $4, CAST($5 AS TIMESTAMP))", [
-      k.customer,
-      k.purpose,
-      k.channel,
-      k.status,
-      ts(k.ts),
-    ]);
+    await engine.run(
+      "INSERT INTO consents (customer_id, purpose, channel, status, ts) VALUES ($1, $2, $3, $4, CAST($5 AS TIMESTAMP))",
+      [k.customer, k.purpose, k.channel, k.status, ts(k.ts)],
+    );
   }
 }
 
 describe("segment compiler against the reference evaluator", () => {
   it("selects exactly the customers the reference selects, for random definitions and data", async () => {
     await fc.assert(
-      fc.asyncProperty(arbData, fc.array(condition, { minLength: 1, maxLength: 3 }), async (data, conditions) => {
-        const engine = await openStore(":memory:");
-        try {
-          await load(engine, data);
-          const schema = await loadSchemaContext(engine);
-          // The first definitions may be referenced by later ones.
-          const defs: SegmentDefinition[] = conditions.map((where, i) => ({
-            id: `s${i}`,
-            name: `s${i}`,
-            where: i > 0 && i % 2 === 0 ? { any: [where, { not: { segment: "s0" } }] } : where,
-          }));
-          const events = new Set([...schema.events, ...EVENTS]);
-          const saved = new Map([["s0", defs[0] as SegmentDefinition]]);
-          const ctx = { ...schema, events, segments: saved };
-          for (const def of defs) validateSegment(def, ctx);
-          const evaluation = await evaluateSegments(engine, defs, ctx, new Date(AS_OF));
-          for (const def of defs) {
-            const col = evaluation.columns.get(def.id) as string;
-            const r = await engine.query(`SELECT customer_id FROM ${EVAL_TABLE} WHERE ${col} ORDER BY 1`);
-            const expected = [...referenceEvaluate(data, def.where, AS_OF, { s0: defs[0]?.where as Condition })].sort();
-            expect(r.column("customer_id"), JSON.stringify(def.where)).toEqual(expected);
+      fc.asyncProperty(
+        arbData,
+        fc.array(condition, { minLength: 1, maxLength: 3 }),
+        async (data, conditions) => {
+          const engine = await openStore(":memory:");
+          try {
+            await load(engine, data);
+            const schema = await loadSchemaContext(engine);
+            // The first definitions may be referenced by later ones.
+            const defs: SegmentDefinition[] = conditions.map((where, i) => ({
+              id: `s${i}`,
+              name: `s${i}`,
+              where: i > 0 && i % 2 === 0 ? { any: [where, { not: { segment: "s0" } }] } : where,
+            }));
+            const events = new Set([...schema.events, ...EVENTS]);
+            const saved = new Map([["s0", defs[0] as SegmentDefinition]]);
+            const ctx = { ...schema, events, segments: saved };
+            for (const def of defs) validateSegment(def, ctx);
+            const evaluation = await evaluateSegments(engine, defs, ctx, new Date(AS_OF));
+            for (const def of defs) {
+              const col = evaluation.columns.get(def.id) as string;
+              const r = await engine.query(`SELECT customer_id FROM ${EVAL_TABLE} WHERE ${col} ORDER BY 1`);
+              const expected = [
+                ...referenceEvaluate(data, def.where, AS_OF, { s0: defs[0]?.where as Condition }),
+              ].sort();
+              expect(r.column("customer_id"), JSON.stringify(def.where)).toEqual(expected);
+            }
+          } finally {
+            engine.close();
           }
-        } finally {
-          engine.close();
-        }
-      }),
+        },
+      ),
       { numRuns: Number(process.env.TESSERA_PROPERTY_RUNS ?? 120), seed: 20261123 },
     );
   });

@@ -48,7 +48,14 @@ function monthsBack(t: number, months: number): number {
   const y = Math.floor(total / 12);
   const m = total - y * 12;
   const last = new Date(Date.UTC(y, m + 1, 0)).getUTCDate();
-  return Date.UTC(y, m, Math.min(d.getUTCDate(), last), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds());
+  return Date.UTC(
+    y,
+    m,
+    Math.min(d.getUTCDate(), last),
+    d.getUTCHours(),
+    d.getUTCMinutes(),
+    d.getUTCSeconds(),
+  );
 }
 
 function back(asOf: number, text: string): number {
@@ -76,7 +83,20 @@ type Value = string | number | boolean | null | undefined;
 
 /** One comparison; a missing value is false except for exists:false. */
 function compare(v: Value, c: Comparison, asOf: number, kind: "plain" | "date" | "property"): boolean {
-  const OPS = ["eq", "neq", "gt", "gte", "lt", "lte", "in", "not_in", "between", "contains", "starts_with", "exists"];
+  const OPS = [
+    "eq",
+    "neq",
+    "gt",
+    "gte",
+    "lt",
+    "lte",
+    "in",
+    "not_in",
+    "between",
+    "contains",
+    "starts_with",
+    "exists",
+  ];
   const entries = Object.entries(c).filter(([k, x]) => x !== undefined && OPS.includes(k));
   const [op, arg] = entries[0] as [string, unknown];
   if (op === "exists") return arg ? v !== null && v !== undefined : v === null || v === undefined;
@@ -145,7 +165,13 @@ export function referenceEvaluate(
   return out;
 }
 
-function holds(data: RefData, c: RefCustomer, cond: Condition, asOf: number, segs: Record<string, Condition>): boolean {
+function holds(
+  data: RefData,
+  c: RefCustomer,
+  cond: Condition,
+  asOf: number,
+  segs: Record<string, Condition>,
+): boolean {
   if ("all" in cond) return cond.all.every((x) => holds(data, c, x, asOf, segs));
   if ("any" in cond) return cond.any.some((x) => holds(data, c, x, asOf, segs));
   if ("not" in cond) return !holds(data, c, cond.not, asOf, segs);
@@ -180,8 +206,12 @@ function holds(data: RefData, c: RefCustomer, cond: Condition, asOf: number, seg
     return compare(n, cond.count ?? { gte: 1 }, asOf, "plain");
   }
   // Orders: with a category or "of": "quantity", each order counts by its positive lines in those categories.
-  const cats = cond.category === undefined ? undefined : Array.isArray(cond.category) ? cond.category : [cond.category];
-  const byOrder = new Map<string, { ts: number; amount: number; units: number; total: number; has: boolean }>();
+  const cats =
+    cond.category === undefined ? undefined : Array.isArray(cond.category) ? cond.category : [cond.category];
+  const byOrder = new Map<
+    string,
+    { ts: number; amount: number; units: number; total: number; has: boolean }
+  >();
   for (const l of data.lines) {
     if (l.customer !== c.id || l.ts > asOf) continue;
     const o = byOrder.get(l.order) ?? { ts: l.ts, amount: 0, units: 0, total: l.total, has: false };
@@ -193,7 +223,9 @@ function holds(data: RefData, c: RefCustomer, cond: Condition, asOf: number, seg
     byOrder.set(l.order, o);
   }
   const useLines = cats !== undefined || cond.of === "quantity";
-  const orders = [...byOrder.values()].filter((o) => inWindow(cond.within, o.ts, asOf) && (!useLines || o.has));
+  const orders = [...byOrder.values()].filter(
+    (o) => inWindow(cond.within, o.ts, asOf) && (!useLines || o.has),
+  );
   const m = orders.map((o) => (useLines ? (cond.of === "quantity" ? o.units : o.amount) : o.total));
   const sum = m.reduce((a, b) => a + b, 0);
   let v: number | null;

@@ -88,8 +88,8 @@ class Checker {
   }
 
   condition(c: Condition, path: Path): void {
-    if ("all" in c) c.all.forEach((x, i) => this.condition(x, [...path, "all", i]));
-    else if ("any" in c) c.any.forEach((x, i) => this.condition(x, [...path, "any", i]));
+    if ("all" in c) for (const [i, x] of c.all.entries()) this.condition(x, [...path, "all", i]);
+    else if ("any" in c) for (const [i, x] of c.any.entries()) this.condition(x, [...path, "any", i]);
     else if ("not" in c) this.condition(c.not, [...path, "not"]);
     else if ("trait" in c) {
       const type = this.ctx.traits.get(c.trait);
@@ -148,8 +148,8 @@ class Checker {
   }
 
   private property(p: PropertyCondition, path: Path): void {
-    if ("all" in p) p.all.forEach((x, i) => this.property(x, [...path, "all", i]));
-    else if ("any" in p) p.any.forEach((x, i) => this.property(x, [...path, "any", i]));
+    if ("all" in p) for (const [i, x] of p.all.entries()) this.property(x, [...path, "all", i]);
+    else if ("any" in p) for (const [i, x] of p.any.entries()) this.property(x, [...path, "any", i]);
     else if ("not" in p) this.property(p.not, [...path, "not"]);
     else {
       for (const v of values(p)) {
