@@ -221,6 +221,31 @@ export const MIGRATIONS: readonly Migration[] = [
       },
     ],
   },
+  {
+    version: 4,
+    name: "incremental segment refresh: dirty customers, feature table state",
+    tables: [
+      {
+        // Customers whose data changed since the last refresh (imports, merges): an incremental refresh
+        // re-evaluates them.
+        name: "segment_dirty",
+        columns: [
+          ["customer_id", "string"],
+          ["marked_at", "timestamp"],
+        ],
+      },
+      {
+        // What the stored feature table (segment_features) was built for, so an incremental refresh can tell
+        // whether it still fits the saved definitions.
+        name: "segment_feature_state",
+        columns: [
+          ["signature", "string"],
+          ["as_of", "timestamp"],
+          ["built_at", "timestamp"],
+        ],
+      },
+    ],
+  },
 ];
 
 /** Brings a database to the newest schema version; each migration runs in its own transaction. */
