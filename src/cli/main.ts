@@ -1,9 +1,13 @@
 import { Command, CommanderError } from "commander";
 import { isUserError } from "../errors.js";
 import { registerAudit } from "./commands/audit.js";
+import { registerClv } from "./commands/clv.js";
 import { registerDemo } from "./commands/demo.js";
 import { registerGenerate } from "./commands/generate.js";
 import { registerImport } from "./commands/import.js";
+import { registerKpis } from "./commands/kpis.js";
+import { registerPareto } from "./commands/pareto.js";
+import { registerRfm } from "./commands/rfm.js";
 import { registerSegment } from "./commands/segment.js";
 import { registerStats } from "./commands/stats.js";
 import { makeCli } from "./context.js";
@@ -27,6 +31,10 @@ function program(io: Io): Command {
   registerGenerate(p, cli);
   registerDemo(p, cli);
   registerSegment(p, cli);
+  registerRfm(p, cli);
+  registerClv(p, cli);
+  registerPareto(p, cli);
+  registerKpis(p, cli);
   // Subcommands (and theirs) report through io and never exit the process either.
   const override = (c: Command): void => {
     for (const sub of c.commands) {

@@ -1,0 +1,155 @@
+/**
+ * `clv validate`: fit on the calibration period, predict each customer's repeat purchases in the holdout
+ * (the calibration end to the holdout end), and compare with what they did — overall and by calibration
+ * frequency, the classic BG/NBD check (Fader, Hardie & Lee 2005, figure 4).
+ */
+import { UserError } from "../errors.js";
+import type { Engine } from "../store/engine.js";
+import { conditionalExpectedPurchases } from "./bgnbd-predict.js";
+import { type ClvFit, fitOnSummary, resolveCalibrationEnd } from "./clv.js";
+import { DEFAULT_MIN_GROUP, suppress } from "./privacy.js";
+import {
+  buildSummary,
+  dayOf,
+  isoDay,
+  purchaseSpan,
+  purchaseTuples,
+  SUMMARY_TABLE,
+  type TimeUnit,
+  UNIT_DAYS,
+} from "./summaries.js";
+
+export interface ClvValidateOptions {
+  readonly calibrationEnd: Date;
+  /** Last day of the holdout (inclusive); default: the last purchase day. */
+  readonly holdoutEnd?: Date;
+  readonly unit: TimeUnit;
+  readonly minGroup?: number;
+}
+
+/** Predicted against actual repeat purchases of one group of customers. */
+export interface HoldoutComparison {
+  readonly customers: number | null;
+  readonly actual: number | null;
+  readonly predicted: number | null;
+  /** predicted − actual */
+  readonly error: number | null;
+  /** (predicted − actual) / actual */
+  readonly relativeError: number | null;
+  /** Mean over customers of |predicted − actual|. */
+  readonly meanAbsoluteError: number | null;
+  readonly suppressed: boolean;
+}
+
+export interface ClvValidation {
+  readonly calibrationEnd: string;
+  readonly holdoutEnd: string;
+  /** Holdout length in the model's unit. */
+  readonly holdoutLength: number;
+  readonly unit: TimeUnit;
+  readonly fit: ClvFit;
+  readonly overall: HoldoutComparison;
+  /** Groups by repeat purchases in the calibration period: "0" … "6", "7+". */
+  readonly byFrequency: readonly (HoldoutComparison & { readonly frequency: string })[];
+}
+
+/** The highest calibration frequency with a group of its own; the last group is this or more. */
+const TOP_FREQUENCY = 7;
+
+export async function validateClv(engine: Engine, opts: ClvValidateOptions): Promise<ClvValidation> {
+  const endDay = await resolveCalibrationEnd(engine, opts.calibrationEnd, "--calibration-end");
+  const span = await purchaseSpan(engine);
+  const last = span?.last ?? endDay;
+  const holdoutEndDay = opts.holdoutEnd === undefined ? last : dayOf(opts.holdoutEnd);
+  if (holdoutEndDay <= endDay)
+    throw new UserError(
+      "bad-option",
+      opts.holdoutEnd === undefined
+        ? `no purchases after ${isoDay(endDay)}: choose an earlier calibration end to leave a holdout period`
+        : `${isoDay(holdoutEndDay)} is not after the calibration end ${isoDay(endDay)}`,
+      opts.holdoutEnd === undefined ? "--calibration-end" : "--holdout-end",
+    );
+  if (holdoutEndDay > last)
+    throw new UserError(
+      "bad-option",
+      `${isoDay(holdoutEndDay)} is after the last purchase (${isoDay(last)})`,
+      "--holdout-end",
+    );
+  const t0 = performance.now();
+  await buildSummary(engine, endDay, holdoutEndDay);
+  const fit = await fitOnSummary(engine, opts.unit, isoDay(endDay), (performance.now() - t0) / 1000);
+  const holdoutLength = (holdoutEndDay - endDay) / UNIT_DAYS[opts.unit];
+  const t = await purchaseTuples(engine, opts.unit);
+  const predicted = new Float64Array(t.x.length);
+  for (let i = 0; i < t.x.length; i++) {
+    predicted[i] = conditionalExpectedPurchases(
+      fit.bgnbd,
+      holdoutLength,
+      t.x[i] as number,
+      t.tx[i] as number,
+      t.T[i] as number,
+    );
+  }
+  await engine.appendTemp("_clv_holdout_predictions", [
+    { name: "x", type: "integer", values: t.x },
+    { name: "tx_days", type: "integer", values: t.days.tx },
+    { name: "t_days", type: "integer", values: t.days.T },
+    { name: "predicted", type: "number", values: predicted },
+  ]);
+  const r = await engine.query(
+    `SELECT CASE WHEN s.x >= ${TOP_FREQUENCY} THEN '${TOP_FREQUENCY}+' ELSE CAST(s.x AS VARCHAR) END AS frequency,
+            min(s.x) AS sort_key, count(*) AS customers, sum(s.holdout) AS actual, sum(p.predicted) AS predicted,
+            sum(abs(p.predicted - s.holdout)) AS abs_error
+       FROM ${SUMMARY_TABLE} s
+       JOIN _clv_holdout_predictions p ON p.x = s.x AND p.tx_days = s.tx_days AND p.t_days = s.t_days
+      GROUP BY 1 ORDER BY 2`,
+  );
+  const minGroup = opts.minGroup ?? DEFAULT_MIN_GROUP;
+  const rows = r.rows<{
+    frequency: string;
+    customers: number;
+    actual: number;
+    predicted: number;
+    abs_error: number;
+  }>();
+  const total = rows.reduce(
+    (acc, g) => ({
+      customers: acc.customers + Number(g.customers),
+      actual: acc.actual + Number(g.actual),
+      predicted: acc.predicted + Number(g.predicted),
+      abs_error: acc.abs_error + Number(g.abs_error),
+    }),
+    { customers: 0, actual: 0, predicted: 0, abs_error: 0 },
+  );
+  return {
+    calibrationEnd: isoDay(endDay),
+    holdoutEnd: isoDay(holdoutEndDay),
+    holdoutLength,
+    unit: opts.unit,
+    fit,
+    overall: compare(total, minGroup),
+    byFrequency: rows.map((g) => ({ frequency: g.frequency, ...compare(g, minGroup) })),
+  };
+}
+
+function compare(
+  g: { customers: number; actual: number; predicted: number; abs_error: number },
+  minGroup: number,
+): HoldoutComparison {
+  const customers = Number(g.customers);
+  const actual = Number(g.actual);
+  const predicted = Number(g.predicted);
+  return suppress(
+    {
+      customers,
+      actual,
+      predicted,
+      error: predicted - actual,
+      relativeError: actual > 0 ? (predicted - actual) / actual : null,
+      meanAbsoluteError: customers > 0 ? Number(g.abs_error) / customers : null,
+    },
+    customers,
+    minGroup,
+    ["customers", "actual", "predicted", "error", "relativeError", "meanAbsoluteError"],
+  );
+}

@@ -1,0 +1,180 @@
+/**
+ * Revenue concentration ("80/20"): the share of revenue from the top share of customers, Lorenz curve
+ * points and the Gini coefficient, overall or per group. Customers are those with a purchase by the as-of
+ * date; their revenue is the sum of their purchases' totals. All of it is window SQL over one row per
+ * customer.
+ *
+ * Definitions (n customers, revenues x₁ ≤ … ≤ xₙ, total S):
+ * - top share p: the revenue of the ⌈p·n⌉ customers who spent most, over S (ties broken by customer id);
+ * - Lorenz point at f: the revenue of the ⌊f·n⌋ customers who spent least, over S;
+ * - Gini = 2 Σ i·xᵢ / (n S) − (n + 1) / n (0: everyone spends the same; (n−1)/n: one customer spends all).
+ */
+import { UserError } from "../errors.js";
+import type { Engine } from "../store/engine.js";
+import { type GroupBy, groupingRelation } from "./grouping.js";
+import { DEFAULT_MIN_GROUP, suppress } from "./privacy.js";
+import { defaultAsOf } from "./rfm.js";
+import { PURCHASE_SQL } from "./summaries.js";
+
+export interface ConcentrationOptions {
+  readonly asOf?: Date;
+  /** The top share of customers (default 0.2). */
+  readonly top?: number;
+  /** Lorenz points at 0, 1/k, …, 1 (default k = 10). */
+  readonly lorenzSteps?: number;
+  readonly by?: GroupBy;
+  readonly minGroup?: number;
+}
+
+export interface Concentration {
+  readonly customers: number | null;
+  readonly revenue: number | null;
+  /** Revenue share of the top `top` share of customers. */
+  readonly topShare: number | null;
+  readonly topCustomers: number | null;
+  readonly gini: number | null;
+  readonly lorenz: readonly { readonly customerShare: number; readonly revenueShare: number }[] | null;
+  readonly suppressed: boolean;
+}
+
+export interface ConcentrationReport extends Concentration {
+  readonly asOf: string;
+  readonly top: number;
+  readonly by: string;
+  readonly groups: readonly (Concentration & { readonly group: string })[];
+}
+
+const RANKED = "_concentration_ranked";
+
+/** Ranks buyers' revenue within each group into RANKED. */
+async function rank(engine: Engine, asOf: Date, grouping: string): Promise<void> {
+  const epoch = engine.dialect.epochSeconds("o.ts");
+  await engine.run(
+    `CREATE OR REPLACE TEMP TABLE ${RANKED} AS
+     WITH rev AS (
+       SELECT o.customer_id, sum(o.total) AS revenue FROM orders o
+        WHERE o.customer_id IS NOT NULL AND ${PURCHASE_SQL} AND ${epoch} <= $1
+        GROUP BY o.customer_id
+     ), g AS (
+       SELECT grp, rev.customer_id, rev.revenue FROM rev JOIN (${grouping}) gr ON gr.customer_id = rev.customer_id
+     )
+     SELECT grp, customer_id, revenue,
+            row_number() OVER (PARTITION BY grp ORDER BY revenue DESC, customer_id) AS desc_rank,
+            row_number() OVER (PARTITION BY grp ORDER BY revenue ASC, customer_id DESC) AS asc_rank,
+            count(*) OVER (PARTITION BY grp) AS n,
+            sum(revenue) OVER (PARTITION BY grp) AS total,
+            sum(revenue) OVER (PARTITION BY grp ORDER BY revenue ASC, customer_id DESC ROWS UNBOUNDED PRECEDING) AS cum
+       FROM g`,
+    [asOf.getTime() / 1000],
+  );
+}
+
+/** Concentration per group of RANKED. */
+async function measure(
+  engine: Engine,
+  top: number,
+  steps: number,
+  minGroup: number,
+): Promise<Map<string, Concentration>> {
+  // A tiny epsilon keeps ⌈0.3·10⌉ at 3 despite 0.3·10 = 3.0000000000000004 in floating point.
+  const r = await engine.query(
+    `SELECT grp, max(n) AS n, max(total) AS total,
+            max(CAST(ceil($1 * n - 1e-9) AS BIGINT)) AS top_n,
+            sum(CASE WHEN desc_rank <= ceil($1 * n - 1e-9) THEN revenue ELSE 0 END) AS top_revenue,
+            2 * sum(asc_rank * revenue) / (max(n) * max(total)) - (max(n) + 1.0) / max(n) AS gini
+       FROM ${RANKED} GROUP BY grp ORDER BY grp`,
+    [top],
+  );
+  const fractions = Array.from({ length: steps + 1 }, (_, i) => i / steps);
+  await engine.appendTemp("_lorenz_points", [
+    { name: "f", type: "number", values: Float64Array.from(fractions) },
+  ]);
+  const lz = await engine.query(
+    `WITH gs AS (SELECT grp, max(n) AS n, max(total) AS total FROM ${RANKED} GROUP BY grp),
+          pts AS (SELECT gs.grp, p.f, CAST(floor(p.f * gs.n + 1e-9) AS BIGINT) AS k, gs.total FROM gs CROSS JOIN _lorenz_points p)
+     SELECT pts.grp, pts.f, coalesce(r.cum, 0) / nullif(pts.total, 0) AS share
+       FROM pts LEFT JOIN ${RANKED} r ON r.grp = pts.grp AND r.asc_rank = pts.k
+      ORDER BY pts.grp, pts.f`,
+  );
+  const curves = new Map<string, { customerShare: number; revenueShare: number }[]>();
+  for (const row of lz.rows<{ grp: string; f: number; share: number | null }>()) {
+    const list = curves.get(row.grp) ?? [];
+    list.push({
+      customerShare: Number(row.f),
+      revenueShare: row.share === null ? Number.NaN : Number(row.share),
+    });
+    curves.set(row.grp, list);
+  }
+  const out = new Map<string, Concentration>();
+  for (const g of r.rows<{
+    grp: string;
+    n: number;
+    total: number;
+    top_n: number;
+    top_revenue: number;
+    gini: number | null;
+  }>()) {
+    const n = Number(g.n);
+    const total = Number(g.total);
+    // All revenue zero: shares and Gini are undefined, not NaN.
+    const defined = total > 0;
+    const lorenz = curves.get(g.grp) ?? [];
+    out.set(
+      g.grp,
+      suppress(
+        {
+          customers: n,
+          revenue: total,
+          topShare: defined ? Number(g.top_revenue) / total : null,
+          topCustomers: Number(g.top_n),
+          gini: defined && g.gini !== null ? Number(g.gini) : null,
+          lorenz: defined ? lorenz : null,
+        },
+        n,
+        minGroup,
+        ["customers", "revenue", "topShare", "topCustomers", "gini", "lorenz"],
+      ),
+    );
+  }
+  return out;
+}
+
+const EMPTY: Concentration = {
+  customers: 0,
+  revenue: 0,
+  topShare: null,
+  topCustomers: 0,
+  gini: null,
+  lorenz: null,
+  suppressed: false,
+};
+
+/** `tessera pareto`: concentration overall and, with `by`, per group. */
+export async function concentration(
+  engine: Engine,
+  opts: ConcentrationOptions = {},
+): Promise<ConcentrationReport> {
+  const top = opts.top ?? 0.2;
+  if (!(top > 0 && top <= 1))
+    throw new UserError("bad-option", `expected a share in (0, 1], got ${top}`, "--top");
+  const steps = opts.lorenzSteps ?? 10;
+  const minGroup = opts.minGroup ?? DEFAULT_MIN_GROUP;
+  const asOf = opts.asOf ?? (await defaultAsOf(engine));
+  const all = await groupingRelation(engine, { kind: "all" }, asOf);
+  await rank(engine, asOf, all.sql);
+  const overall = (await measure(engine, top, steps, minGroup)).values().next().value ?? EMPTY;
+  if (overall.customers === 0)
+    throw new UserError(
+      "no-purchases",
+      `no customer has a purchase at or before ${asOf.toISOString()}`,
+      opts.asOf ? "--as-of" : undefined,
+    );
+  const by = opts.by ?? { kind: "all" };
+  let groups: (Concentration & { group: string })[] = [];
+  if (by.kind !== "all") {
+    const g = await groupingRelation(engine, by, asOf);
+    await rank(engine, asOf, g.sql);
+    groups = [...(await measure(engine, top, steps, minGroup))].map(([group, c]) => ({ group, ...c }));
+  }
+  return { asOf: asOf.toISOString(), top, by: by.kind === "all" ? "all" : by.kind, ...overall, groups };
+}

@@ -1,0 +1,109 @@
+/**
+ * `--by`: a grouping of customers is a SQL relation (customer_id, grp). Reports (concentration, KPIs) take
+ * any such relation, so a new way of grouping is one more case here. A customer may be in several groups
+ * (saved segments overlap); each group is then reported on its own.
+ *
+ *   all              one group, every customer
+ *   rfm_segment      the named RFM segment as of the report's date (scored afresh, into a temporary table)
+ *   trait:<name>     a registered, non-personal trait's value ("(none)" when missing)
+ *   computed:<name>  a registered computed value (e.g. a cluster)
+ *   segment          each saved segment's current members (segment_membership rows not exited)
+ */
+import { UserError } from "../errors.js";
+import { listComputed } from "../store/computed.js";
+import type { Engine } from "../store/engine.js";
+import { listTraits } from "../store/trait-registry.js";
+import { scoreRfm } from "./rfm.js";
+
+export type GroupBy =
+  | { readonly kind: "all" }
+  | { readonly kind: "rfm_segment" }
+  | { readonly kind: "segment" }
+  | { readonly kind: "trait"; readonly name: string }
+  | { readonly kind: "computed"; readonly name: string };
+
+const FORMS = "rfm_segment, segment, trait:<name> or computed:<name>";
+
+/** Parses a `--by` value. */
+export function parseGroupBy(value: string | undefined, option = "--by"): GroupBy {
+  if (value === undefined || value === "all") return { kind: "all" };
+  if (value === "rfm_segment" || value === "rfm") return { kind: "rfm_segment" };
+  if (value === "segment" || value === "segments") return { kind: "segment" };
+  const m = /^(trait|computed):(.+)$/.exec(value);
+  if (m) return { kind: m[1] as "trait" | "computed", name: m[2] as string };
+  throw new UserError("bad-option", `cannot group by "${value}": use ${FORMS}`, option);
+}
+
+/** A grouping made concrete: SQL for (customer_id, grp) and a label for reports. */
+export interface Grouping {
+  readonly sql: string;
+  readonly label: string;
+}
+
+/** Resolves a grouping into SQL, checking names against the registries (identifiers are never user text). */
+export async function groupingRelation(
+  engine: Engine,
+  by: GroupBy,
+  asOf: Date,
+  option = "--by",
+): Promise<Grouping> {
+  const d = engine.dialect;
+  switch (by.kind) {
+    case "all":
+      return { sql: "SELECT customer_id, 'all customers' AS grp FROM customers", label: "all" };
+    case "rfm_segment":
+      await scoreRfm(engine, { asOf }, "_grouping_rfm", true);
+      return { sql: "SELECT customer_id, rfm_segment AS grp FROM _grouping_rfm", label: "rfm_segment" };
+    case "segment": {
+      const r = await engine.query("SELECT count(*) AS n FROM segment_membership WHERE exited_at IS NULL");
+      if (Number(r.column("n")[0]) === 0)
+        throw new UserError(
+          "no-segments",
+          "no saved segment has members yet: save and refresh segments first",
+          option,
+        );
+      return {
+        sql: `SELECT m.customer_id, coalesce(s.name, m.segment_id) AS grp
+                FROM segment_membership m LEFT JOIN segments s ON s.segment_id = m.segment_id
+               WHERE m.exited_at IS NULL`,
+        label: "segment",
+      };
+    }
+    case "trait": {
+      const traits = await listTraits(engine);
+      const t = traits.find((x) => x.name === by.name);
+      if (t === undefined) {
+        const known = traits.filter((x) => !x.pii).map((x) => x.name);
+        throw new UserError(
+          "unknown-trait",
+          `no trait "${by.name}"${known.length ? ` (known: ${known.join(", ")})` : ": import a customers file with traits first"}`,
+          option,
+        );
+      }
+      if (t.pii)
+        throw new UserError(
+          "pii-trait",
+          `trait "${by.name}" is personal data: grouping by it would list individuals`,
+          option,
+        );
+      return {
+        sql: `SELECT customer_id, coalesce(${d.toText(d.quoteIdent(t.name))}, '(none)') AS grp FROM customers`,
+        label: `trait:${t.name}`,
+      };
+    }
+    case "computed": {
+      const values = await listComputed(engine);
+      const c = values.find((x) => x.name === by.name);
+      if (c === undefined)
+        throw new UserError(
+          "unknown-computed",
+          `no computed value "${by.name}"${values.length ? ` (known: ${values.map((x) => x.name).join(", ")})` : ""}`,
+          option,
+        );
+      return {
+        sql: `SELECT customer_id, coalesce(${d.toText(d.quoteIdent(c.column))}, '(none)') AS grp FROM ${d.quoteIdent(c.table)}`,
+        label: `computed:${c.name}`,
+      };
+    }
+  }
+}

@@ -1,0 +1,266 @@
+/**
+ * RFM as of a date: recency (whole days since the last purchase), frequency (orders, or distinct purchase
+ * days) and monetary value (total or average spend per order), each scored 1–5, and the named segment.
+ * One SQL statement builds one row per customer; the report is aggregated in SQL too.
+ *
+ * Quintile scores, deterministic with ties: score = 1 + ⌊5 · (customers with a strictly worse value) / n⌋.
+ * Equal values always get the same score, and a score of 5 needs a value better than at least 80% of the
+ * customers. ("Worse" is a longer recency, a lower frequency or monetary value.) With user thresholds
+ * t1 < t2 < t3 < t4: F and M score 1 + (number of tᵢ ≤ value); R scores 1 + (number of tᵢ ≥ recency), so
+ * recency ≤ t1 days scores 5.
+ */
+import { UserError } from "../errors.js";
+import { registerComputed } from "../store/computed.js";
+import type { Engine, SqlValue } from "../store/engine.js";
+import { DEFAULT_MIN_GROUP, suppress } from "./privacy.js";
+import { RFM_SEGMENT_NAMES, rfmSegmentSql } from "./rfm-segments.js";
+import { daySql, PURCHASE_SQL, purchaseSpan, SECONDS_PER_DAY } from "./summaries.js";
+
+export type FrequencyMode = "orders" | "days";
+export type MonetaryMode = "total" | "average";
+
+export interface RfmOptions {
+  /** The moment of evaluation: orders at or before it count (default: the end of the last purchase day). */
+  readonly asOf?: Date;
+  readonly frequency?: FrequencyMode;
+  readonly monetary?: MonetaryMode;
+  /** Four ascending cut points per dimension (days for R); a dimension without them is scored by quintiles. */
+  readonly thresholds?: {
+    readonly r?: readonly number[];
+    readonly f?: readonly number[];
+    readonly m?: readonly number[];
+  };
+  /** Groups smaller than this are suppressed in the report (default 10). */
+  readonly minGroup?: number;
+}
+
+export interface RfmSegmentRow {
+  readonly name: string;
+  readonly customers: number | null;
+  readonly revenue: number | null;
+  /** Share of the scored customers' revenue. */
+  readonly revenueShare: number | null;
+  readonly customerShare: number | null;
+  readonly meanRecencyDays: number | null;
+  readonly meanFrequency: number | null;
+  readonly meanMonetary: number | null;
+  readonly suppressed: boolean;
+}
+
+export interface RfmReport {
+  readonly asOf: string;
+  readonly frequency: FrequencyMode;
+  readonly monetary: MonetaryMode;
+  readonly scoring: { readonly r: string; readonly f: string; readonly m: string };
+  /** Customers with at least one purchase by asOf (the scored customers). */
+  readonly customers: number;
+  readonly revenue: number;
+  readonly segments: readonly RfmSegmentRow[];
+  /** The R × F grid: customers and revenue per (R score, F score) cell. */
+  readonly grid: readonly {
+    r: number;
+    f: number;
+    customers: number | null;
+    revenue: number | null;
+    suppressed: boolean;
+  }[];
+}
+
+/** The per-customer RFM table that `tessera rfm` writes and registers. */
+export const RFM_TABLE = "customer_rfm";
+
+/** The default as-of: midnight after the last purchase day, so that day's purchases have recency 0. */
+export async function defaultAsOf(engine: Engine): Promise<Date> {
+  const span = await purchaseSpan(engine);
+  if (span === null)
+    throw new UserError("no-purchases", "no customer has a purchase yet: import orders first");
+  return new Date((span.last + 1) * SECONDS_PER_DAY * 1000);
+}
+
+function checkThresholds(values: readonly number[] | undefined, option: string): void {
+  if (values === undefined) return;
+  const ok =
+    values.length === 4 &&
+    values.every((v, i) => Number.isFinite(v) && (i === 0 || v > (values[i - 1] as number)));
+  if (!ok)
+    throw new UserError(
+      "bad-option",
+      `expected 4 ascending numbers (t1 < t2 < t3 < t4), got ${values.join(",")}`,
+      option,
+    );
+}
+
+/**
+ * Scores every customer with a purchase by asOf into `table` (a temporary table when `temporary`), one row
+ * per customer: recency_days, frequency, monetary, revenue, r_score, f_score, m_score, rfm_segment.
+ */
+export async function scoreRfm(
+  engine: Engine,
+  opts: RfmOptions,
+  table: string,
+  temporary: boolean,
+): Promise<Date> {
+  const d = engine.dialect;
+  const asOf = opts.asOf ?? (await defaultAsOf(engine));
+  const t = opts.thresholds ?? {};
+  checkThresholds(t.r, "--r-thresholds");
+  checkThresholds(t.f, "--f-thresholds");
+  checkThresholds(t.m, "--m-thresholds");
+  const params: SqlValue[] = [asOf.getTime() / 1000];
+  const bind = (v: number) => {
+    params.push(v);
+    return `$${params.length}`;
+  };
+  const quintile = (order: string) =>
+    `CAST(1 + floor(5.0 * (rank() OVER (ORDER BY ${order}) - 1) / count(*) OVER ()) AS INTEGER)`;
+  const cuts = (values: readonly number[], test: (p: string) => string) =>
+    `CAST(1 + ${values.map((v) => `(CASE WHEN ${test(bind(v))} THEN 1 ELSE 0 END)`).join(" + ")} AS INTEGER)`;
+  const rScore = t.r ? cuts(t.r, (p) => `recency_days <= ${p}`) : quintile("recency_days DESC");
+  const fScore = t.f ? cuts(t.f, (p) => `frequency >= ${p}`) : quintile("frequency ASC");
+  const mScore = t.m ? cuts(t.m, (p) => `monetary >= ${p}`) : quintile("monetary ASC");
+  const epoch = d.epochSeconds("o.ts");
+  const frequency = opts.frequency === "days" ? `count(DISTINCT ${daySql(engine, "o.ts")})` : "count(*)";
+  const monetary = opts.monetary === "average" ? "sum(o.total) / count(*)" : "sum(o.total)";
+  await engine.run(
+    `CREATE OR REPLACE ${temporary ? "TEMP " : ""}TABLE ${d.quoteIdent(table)} AS
+     WITH v AS (
+       SELECT o.customer_id,
+              CAST(floor(($1 - max(${epoch})) / ${SECONDS_PER_DAY}) AS BIGINT) AS recency_days,
+              CAST(${frequency} AS DOUBLE) AS frequency,
+              ${monetary} AS monetary,
+              sum(o.total) AS revenue
+         FROM orders o
+        WHERE o.customer_id IS NOT NULL AND ${PURCHASE_SQL} AND ${epoch} <= $1
+        GROUP BY o.customer_id
+     ), s AS (
+       SELECT v.*, ${rScore} AS r_score, ${fScore} AS f_score, ${mScore} AS m_score FROM v
+     )
+     SELECT s.*, ${rfmSegmentSql("r_score", "f_score", "m_score", d.literal)} AS rfm_segment FROM s`,
+    params,
+  );
+  return asOf;
+}
+
+const REGISTERED = [
+  ["rfm_recency_days", "integer", "recency_days", "days since the last purchase"],
+  ["rfm_frequency", "number", "frequency", "orders (or purchase days) up to the as-of date"],
+  ["rfm_monetary", "number", "monetary", "total (or average) spend up to the as-of date"],
+  ["rfm_r", "integer", "r_score", "RFM recency score 1–5"],
+  ["rfm_f", "integer", "f_score", "RFM frequency score 1–5"],
+  ["rfm_m", "integer", "m_score", "RFM monetary score 1–5"],
+  ["rfm_segment", "string", "rfm_segment", "named RFM segment (Champions … Lost)"],
+] as const;
+
+/** `tessera rfm`: scores into RFM_TABLE, registers the computed values, and reports segments and grid. */
+export async function rfm(engine: Engine, opts: RfmOptions = {}): Promise<RfmReport> {
+  const asOf = await engine.transaction(async () => {
+    const at = await scoreRfm(engine, opts, RFM_TABLE, false);
+    await registerComputed(
+      engine,
+      REGISTERED.map(([name, type, column, description]) => ({
+        name,
+        type,
+        column,
+        description,
+        table: RFM_TABLE,
+        producer: "rfm",
+      })),
+    );
+    return at;
+  });
+  return rfmReport(engine, RFM_TABLE, asOf, opts);
+}
+
+async function rfmReport(engine: Engine, table: string, asOf: Date, opts: RfmOptions): Promise<RfmReport> {
+  const q = engine.dialect.quoteIdent(table);
+  const minGroup = opts.minGroup ?? DEFAULT_MIN_GROUP;
+  const totals = (
+    await engine.query(`SELECT count(*) AS n, coalesce(sum(revenue), 0) AS revenue FROM ${q}`)
+  ).rows<{ n: number; revenue: number }>()[0];
+  const customers = Number(totals?.n ?? 0);
+  const revenue = Number(totals?.revenue ?? 0);
+  if (customers === 0) {
+    const before = opts.asOf === undefined ? "" : ` at or before ${asOf.toISOString()}`;
+    throw new UserError(
+      "no-purchases",
+      `no customer has a purchase${before}`,
+      opts.asOf === undefined ? undefined : "--as-of",
+    );
+  }
+  const bySegment = new Map(
+    (
+      await engine.query(
+        `SELECT rfm_segment AS name, count(*) AS customers, sum(revenue) AS revenue, avg(recency_days) AS r,
+                avg(frequency) AS f, avg(monetary) AS m
+           FROM ${q} GROUP BY rfm_segment`,
+      )
+    )
+      .rows<{ name: string; customers: number; revenue: number; r: number; f: number; m: number }>()
+      .map((row) => [row.name, row]),
+  );
+  const segments = RFM_SEGMENT_NAMES.map((name) => {
+    const s = bySegment.get(name);
+    const n = Number(s?.customers ?? 0);
+    const rev = Number(s?.revenue ?? 0);
+    return suppress(
+      {
+        name,
+        customers: n,
+        revenue: rev,
+        revenueShare: revenue > 0 ? rev / revenue : null,
+        customerShare: n / customers,
+        meanRecencyDays: s ? Number(s.r) : null,
+        meanFrequency: s ? Number(s.f) : null,
+        meanMonetary: s ? Number(s.m) : null,
+      },
+      n,
+      minGroup,
+      [
+        "customers",
+        "revenue",
+        "revenueShare",
+        "customerShare",
+        "meanRecencyDays",
+        "meanFrequency",
+        "meanMonetary",
+      ],
+    );
+  });
+  const cells = new Map(
+    (
+      await engine.query(
+        `SELECT r_score AS r, f_score AS f, count(*) AS n, sum(revenue) AS revenue FROM ${q} GROUP BY 1, 2`,
+      )
+    )
+      .rows<{ r: number; f: number; n: number; revenue: number }>()
+      .map((c) => [`${c.r},${c.f}`, c]),
+  );
+  const grid = [];
+  for (let r = 5; r >= 1; r--) {
+    for (let f = 1; f <= 5; f++) {
+      const c = cells.get(`${r},${f}`);
+      const n = Number(c?.n ?? 0);
+      grid.push(
+        suppress({ r, f, customers: n, revenue: Number(c?.revenue ?? 0) }, n, minGroup, [
+          "customers",
+          "revenue",
+        ]),
+      );
+    }
+  }
+  const t = opts.thresholds ?? {};
+  return {
+    asOf: asOf.toISOString(),
+    frequency: opts.frequency ?? "orders",
+    monetary: opts.monetary ?? "total",
+    scoring: {
+      r: t.r ? "thresholds" : "quintiles",
+      f: t.f ? "thresholds" : "quintiles",
+      m: t.m ? "thresholds" : "quintiles",
+    },
+    customers,
+    revenue,
+    segments,
+    grid,
+  };
+}

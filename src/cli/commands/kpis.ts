@@ -1,0 +1,62 @@
+import type { Command } from "commander";
+import { parseGroupBy } from "../../analytics/grouping.js";
+import { type KpiReport, kpis } from "../../analytics/kpis.js";
+import type { Cli } from "../context.js";
+import { dateOption } from "../parse.js";
+import { table } from "../table.js";
+import { minGroupOption, num, parseMinGroup, pct } from "./value-options.js";
+
+export function registerKpis(program: Command, cli: Cli): void {
+  minGroupOption(
+    program
+      .command("kpis")
+      .description(
+        "customers, share of base, revenue, AOV, purchase frequency, average CLV and conversion per group",
+      )
+      .option("--as-of <date>", "evaluate as of this moment (default: the end of the last purchase day)")
+      .option("--by <grouping>", "rfm_segment, segment, trait:<name> or computed:<name> (default: everyone)"),
+  ).action(async (opts, cmd: Command) => {
+    const options = {
+      asOf: dateOption(opts.asOf, "--as-of"),
+      by: parseGroupBy(opts.by),
+      minGroup: parseMinGroup(opts.minGroup),
+    };
+    const report = await cli.withStore(cmd, (engine) => kpis(engine, options));
+    cli.print(cmd, report, () => formatKpis(report));
+  });
+}
+
+function formatKpis(r: KpiReport): string {
+  const t = table(
+    [
+      "group",
+      "customers",
+      "of base",
+      "buyers",
+      "orders",
+      "revenue",
+      "AOV",
+      "orders/buyer",
+      "avg CLV",
+      "sessions",
+      "conversion",
+    ],
+    r.groups.map((g) => [
+      g.suppressed ? `${g.group} (suppressed)` : g.group,
+      g.customers,
+      pct(g.shareOfBase),
+      g.buyers,
+      g.orders,
+      g.revenue,
+      num(g.averageOrderValue),
+      num(g.purchaseFrequency),
+      num(g.averageClv),
+      g.sessions,
+      pct(g.conversionRate),
+    ]),
+  );
+  const note = r.clvAvailable
+    ? ""
+    : "avg CLV is empty until `tessera clv fit` and `tessera clv predict` have run.\n";
+  return `KPIs as of ${r.asOf} by ${r.by} (base: ${num(r.base)} customers)\n${t}${note}`;
+}

@@ -1,0 +1,50 @@
+import type { Command } from "commander";
+import { type ConcentrationReport, concentration } from "../../analytics/concentration.js";
+import { parseGroupBy } from "../../analytics/grouping.js";
+import type { Cli } from "../context.js";
+import { dateOption, numberOption } from "../parse.js";
+import { table } from "../table.js";
+import { minGroupOption, num, parseMinGroup, pct } from "./value-options.js";
+
+export function registerPareto(program: Command, cli: Cli): void {
+  minGroupOption(
+    program
+      .command("pareto")
+      .description("revenue concentration: share of revenue from the top customers, Lorenz curve, Gini")
+      .option("--as-of <date>", "evaluate as of this moment (default: the end of the last purchase day)")
+      .option("--top <share>", "the top share of customers, from 0 to 1", "0.2")
+      .option("--by <grouping>", "also per group: rfm_segment, segment, trait:<name> or computed:<name>"),
+  ).action(async (opts, cmd: Command) => {
+    const options = {
+      asOf: dateOption(opts.asOf, "--as-of"),
+      top: numberOption(opts.top, "--top", 0, 1),
+      by: parseGroupBy(opts.by),
+      minGroup: parseMinGroup(opts.minGroup),
+    };
+    const report = await cli.withStore(cmd, (engine) => concentration(engine, options));
+    cli.print(cmd, report, () => formatPareto(report));
+  });
+}
+
+function formatPareto(r: ConcentrationReport): string {
+  const topPct = `${Math.round(r.top * 1000) / 10}%`;
+  const lines = [
+    `As of ${r.asOf}: ${num(r.customers)} customers with a purchase, revenue ${num(r.revenue)}`,
+    `The top ${topPct} (${num(r.topCustomers)} customers) bring ${pct(r.topShare)} of revenue; Gini ${num(r.gini, 3)}`,
+    `Lorenz curve (share of revenue of the bottom share of customers): ${(r.lorenz ?? []).map((p) => `${pct(p.customerShare)} → ${pct(p.revenueShare)}`).join(", ")}`,
+  ];
+  let out = `${lines.join("\n")}\n`;
+  if (r.groups.length > 0) {
+    out += `\nBy ${r.by}\n${table(
+      ["group", "customers", "revenue", `top ${topPct} share`, "Gini"],
+      r.groups.map((g) => [
+        g.suppressed ? `${g.group} (suppressed)` : g.group,
+        g.customers,
+        g.revenue,
+        pct(g.topShare),
+        num(g.gini, 3),
+      ]),
+    )}`;
+  }
+  return out;
+}
