@@ -5,7 +5,7 @@ import type { Engine } from "../store/engine.js";
 import { parseCategory } from "../store/trait-registry.js";
 import { planColumns } from "./column-plan.js";
 import { type FileSource, openFile } from "./file-source.js";
-import { dropResolution, type IdentifierSource, resolveIdentities } from "./identity.js";
+import { dropResolution, type IdentifierSource, resolveIdentities, VALID_ROWS } from "./identity.js";
 import type { ImportKind, ImportOptions, ImportSummary } from "./import-types.js";
 import type { LoadCounts } from "./load-counts.js";
 import { loadCustomers } from "./load-customers.js";
@@ -130,6 +130,10 @@ export async function importFile(engine: Engine, opts: ImportOptions): Promise<I
       `import ${opts.kind} ${basename(opts.path)}`,
     );
     const counts = await load(engine, opts.kind, plan, traits.typed);
+    // Segments re-evaluate these people at the next (incremental) refresh.
+    await engine.run(
+      `INSERT INTO segment_dirty (customer_id, marked_at) SELECT DISTINCT _customer_id, now() FROM ${VALID_ROWS} WHERE _customer_id IS NOT NULL`,
+    );
     if (!plan.fields.has("message_id") && opts.kind === "events")
       notes.push("message_id derived from each row's content (the file has none)");
     if (!plan.fields.has("order_id") && opts.kind === "orders")

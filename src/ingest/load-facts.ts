@@ -17,7 +17,6 @@ interface FactSpec {
   readonly uniqueInFile?: boolean;
 }
 
-
 async function countRows(engine: Engine, table: string): Promise<number> {
   const r = await engine.query(`SELECT count(*) AS n FROM ${engine.dialect.quoteIdent(table)}`);
   return Number(r.column("n")[0]);

@@ -2,7 +2,7 @@ import type { Engine } from "../store/engine.js";
 import { Binder } from "./binder.js";
 import type { Condition, SegmentDefinition } from "./definition.js";
 import { featureTableSql } from "./feature-sql.js";
-import { FeatureSet } from "./features.js";
+import { type Feature, FeatureSet } from "./features.js";
 import { predicateSql } from "./predicate.js";
 import type { SchemaContext } from "./schema-context.js";
 import { refsOf } from "./validate.js";
@@ -11,8 +11,18 @@ import { refsOf } from "./validate.js";
 export const EVAL_TABLE = "_seg_eval";
 export const FEATURE_TABLE = "_seg_features";
 
-export interface Evaluation {
+/** Segments compiled against one feature set: what to build, and each segment's predicate over it. */
+export interface CompiledSegments {
+  readonly features: FeatureSet;
+  readonly predicates: ReadonlyMap<string, string>;
+  readonly params: readonly unknown[];
   /** Segment id → its boolean column in EVAL_TABLE. */
+  readonly columns: ReadonlyMap<string, string>;
+  /** Identifies the feature table's shape: an incremental refresh needs the stored one to match. */
+  readonly signature: string;
+}
+
+export interface Evaluation {
   readonly columns: ReadonlyMap<string, string>;
   /** The SQL that built the feature table and the predicates (for `segment explain`). */
   readonly featureSql: string;
@@ -26,8 +36,7 @@ export function withReferences(
   schema: SchemaContext,
 ): Map<string, Condition> {
   const all = new Map<string, Condition>();
-  const pending = targets.map((t) => [t.id, t.where] as const);
-  for (const [id, where] of pending) all.set(id, where);
+  for (const t of targets) all.set(t.id, t.where);
   const queue = targets.flatMap((t) => refsOf(t.where));
   while (queue.length) {
     const id = queue.pop() as string;
@@ -40,18 +49,14 @@ export function withReferences(
   return all;
 }
 
-/**
- * Evaluates segments as of a time: builds the feature table (one pass over each raw table for every feature
- * any of them needs) and then every segment as a predicate over it, into EVAL_TABLE.
- */
-export async function evaluateSegments(
+/** Compiles segments to predicates over one shared feature set (referenced segments are inlined). */
+export function compileSegments(
   engine: Engine,
   targets: readonly SegmentDefinition[],
   schema: SchemaContext,
   asOf: Date,
-): Promise<Evaluation> {
+): CompiledSegments {
   const d = engine.dialect;
-  const q = d.quoteIdent;
   const segments = withReferences(targets, schema);
   const features = new FeatureSet();
   const binder = new Binder(d);
@@ -62,14 +67,69 @@ export async function evaluateSegments(
     predicates.set(t.id, predicateSql(ctx, t.where));
     columns.set(t.id, `s${i}`);
   });
-  const ft = featureTableSql(d, features, schema, asOf);
-  await engine.run(`CREATE OR REPLACE TEMP TABLE ${FEATURE_TABLE} AS ${ft.sql}`, ft.params);
-  const cols = targets.map((t) => `${predicates.get(t.id)} AS ${q(columns.get(t.id) as string)}`);
-  await engine.run(
-    `CREATE OR REPLACE TEMP TABLE ${EVAL_TABLE} AS SELECT f.customer_id${cols.map((c) => `, ${c}`).join("")} FROM ${FEATURE_TABLE} f`,
-    binder.values,
+  const signature = JSON.stringify({
+    features: features.features().map((f) => [f.column, f.feature] as [string, Feature]),
+    traits: [...features.traits],
+    computed: [...features.computed],
+  });
+  return { features, predicates, params: binder.values, columns, signature };
+}
+
+/** Builds (or, with `candidates`, rebuilds the rows of) a feature table for the compiled segments. */
+export async function buildFeatures(
+  engine: Engine,
+  compiled: CompiledSegments,
+  schema: SchemaContext,
+  asOf: Date,
+  table: string,
+  opts: { temporary?: boolean; candidates?: string } = {},
+): Promise<string> {
+  const ft = featureTableSql(engine.dialect, compiled.features, schema, asOf, opts.candidates);
+  const q = engine.dialect.quoteIdent;
+  if (opts.candidates) await engine.run(`INSERT INTO ${q(table)} ${ft.sql}`, ft.params);
+  else
+    await engine.run(
+      `CREATE OR REPLACE ${opts.temporary === false ? "" : "TEMP "}TABLE ${q(table)} AS ${ft.sql}`,
+      ft.params,
+    );
+  return ft.sql;
+}
+
+/** Evaluates every compiled predicate over a feature table into EVAL_TABLE. */
+export async function evaluatePredicates(
+  engine: Engine,
+  compiled: CompiledSegments,
+  featureTable: string,
+): Promise<void> {
+  const q = engine.dialect.quoteIdent;
+  const cols = [...compiled.predicates].map(
+    ([id, sql]) => `${sql} AS ${q(compiled.columns.get(id) as string)}`,
   );
-  return { columns, featureSql: ft.sql, predicates, featureCount: features.features().length };
+  await engine.run(
+    `CREATE OR REPLACE TEMP TABLE ${EVAL_TABLE} AS SELECT f.customer_id${cols.map((c) => `, ${c}`).join("")} FROM ${q(featureTable)} f`,
+    compiled.params as never,
+  );
+}
+
+/**
+ * Evaluates segments as of a time: builds the feature table (one pass over each raw table for every feature
+ * any of them needs) and then every segment as a predicate over it, into EVAL_TABLE.
+ */
+export async function evaluateSegments(
+  engine: Engine,
+  targets: readonly SegmentDefinition[],
+  schema: SchemaContext,
+  asOf: Date,
+): Promise<Evaluation> {
+  const compiled = compileSegments(engine, targets, schema, asOf);
+  const featureSql = await buildFeatures(engine, compiled, schema, asOf, FEATURE_TABLE);
+  await evaluatePredicates(engine, compiled, FEATURE_TABLE);
+  return {
+    columns: compiled.columns,
+    featureSql,
+    predicates: compiled.predicates,
+    featureCount: compiled.features.features().length,
+  };
 }
 
 export async function dropEvaluation(engine: Engine): Promise<void> {

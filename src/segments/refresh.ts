@@ -1,6 +1,15 @@
-import type { Engine } from "../store/engine.js";
-import { dropEvaluation, EVAL_TABLE, evaluateSegments } from "./evaluate.js";
+import type { Engine, SqlValue } from "../store/engine.js";
+import {
+  buildFeatures,
+  type CompiledSegments,
+  compileSegments,
+  dropEvaluation,
+  EVAL_TABLE,
+  evaluatePredicates,
+  FEATURE_TABLE,
+} from "./evaluate.js";
 import { loadSchemaContext } from "./schema-context.js";
+import { type ResolvedWindow, windowStart } from "./window.js";
 
 export interface RefreshedSegment {
   readonly id: string;
@@ -17,7 +26,14 @@ export interface RefreshResult {
   /** False for a backtest before the latest stored refresh: evaluated, but history is not rewritten. */
   readonly stored: boolean;
   readonly features: number;
+  /** "full": every customer's features rebuilt; "incremental": only the customers something happened to. */
+  readonly mode: "full" | "incremental";
+  /** Customers whose features were rebuilt (all of them in a full refresh). */
+  readonly recomputed: number;
 }
+
+/** The stored feature table an incremental refresh updates in place. */
+export const STORED_FEATURES = "segment_features";
 
 const ts = (d: Date) => d.toISOString().replace("T", " ").replace("Z", "");
 
@@ -28,79 +44,224 @@ export async function lastRefresh(engine: Engine): Promise<Date | null> {
   return t instanceof Date ? t : null;
 }
 
+async function count(engine: Engine, sql: string, params: SqlValue[] = []): Promise<number> {
+  const r = await engine.query(sql, params);
+  return Number(r.column(r.columns[0] as string)[0]);
+}
+
 /**
- * Evaluates every saved segment (latest versions) as of a time, in one scan of each raw table, and records
- * membership as stays: a customer who enters opens a stay (entered_at = as of), one who leaves closes it.
- * A refresh before the latest stored one is a backtest: its sizes are reported, the history is left alone.
+ * Whether the stored feature table can be brought forward incrementally: it was built for the same features,
+ * at or before this as-of time, and no computed value was rewritten since.
  */
-export async function refreshSegments(engine: Engine, opts: { asOf?: Date } = {}): Promise<RefreshResult> {
+async function incrementalBase(engine: Engine, signature: string, asOf: Date): Promise<Date | null> {
+  const state = await engine.query("SELECT signature, as_of, built_at FROM segment_feature_state");
+  const row = state.rows<{ signature: string; as_of: Date; built_at: Date }>()[0];
+  if (!row || row.signature !== signature || row.as_of.getTime() > asOf.getTime()) return null;
+  const exists = await count(engine, "SELECT count(*) FROM information_schema.tables WHERE table_name = $1", [
+    STORED_FEATURES,
+  ]);
+  if (exists === 0) return null;
+  const newer = await count(engine, "SELECT count(*) FROM computed_registry WHERE updated_at > $1", [
+    row.built_at,
+  ]);
+  return newer > 0 ? null : row.as_of;
+}
+
+/**
+ * The customers whose features may differ between two as-of times: those marked dirty by imports and merges,
+ * those with rows dated in (from, to], and those with rows that a relative window drops between the two.
+ */
+async function markCandidates(
+  engine: Engine,
+  compiled: CompiledSegments,
+  from: Date,
+  to: Date,
+): Promise<void> {
+  const b: SqlValue[] = [];
+  const p = (v: string) => {
+    b.push(v);
+    return `CAST($${b.length} AS TIMESTAMP)`;
+  };
+  const windows: Record<string, Set<string>> = {
+    events: new Set(),
+    orders: new Set(),
+    order_items: new Set(),
+    consents: new Set(),
+  };
+  for (const { feature: f } of compiled.features.features()) {
+    if (f.kind === "consent" || !f.window || f.window.kind !== "relative") continue;
+    const table =
+      f.kind === "event" ? "events" : f.of === "total" && !f.categories ? "orders" : "order_items";
+    windows[table]?.add(JSON.stringify(f.window));
+  }
+  const parts = ["SELECT customer_id FROM segment_dirty"];
+  for (const [table, ws] of Object.entries(windows)) {
+    const ranges = [`(ts > ${p(ts(from))} AND ts <= ${p(ts(to))})`];
+    for (const w of ws) {
+      const rw = JSON.parse(w) as ResolvedWindow;
+      ranges.push(`(ts > ${p(ts(windowStart(rw, from)))} AND ts <= ${p(ts(windowStart(rw, to)))})`);
+    }
+    parts.push(`SELECT customer_id FROM ${table} WHERE customer_id IS NOT NULL AND (${ranges.join(" OR ")})`);
+  }
+  parts.push(
+    `SELECT customer_id FROM customers WHERE customer_id NOT IN (SELECT customer_id FROM ${STORED_FEATURES})`,
+  );
+  await engine.run(`CREATE OR REPLACE TEMP TABLE _seg_candidates AS ${parts.join(" UNION ")}`, b);
+}
+
+/**
+ * Evaluates every saved segment (latest versions) as of a time and records membership as stays: a customer who
+ * enters opens a stay (entered_at = as of), one who leaves closes it. Referenced segments are inlined, so the
+ * order of evaluation does not matter.
+ *
+ * A full refresh builds the feature table in one pass over each raw table. An incremental one (the default
+ * when possible) rebuilds features only for the customers something happened to since the last refresh, then
+ * evaluates every predicate over the stored table: the result equals a full refresh. A refresh before the latest
+ * stored one is a backtest: its sizes are reported, the history is left alone.
+ */
+export async function refreshSegments(
+  engine: Engine,
+  opts: { asOf?: Date; mode?: "auto" | "full" } = {},
+): Promise<RefreshResult> {
   const started = performance.now();
+  const startedAt = new Date();
   const asOf = opts.asOf ?? new Date();
   const schema = await loadSchemaContext(engine);
   const defs = [...schema.segments.values()].sort((a, b) => a.id.localeCompare(b.id));
   const last = await lastRefresh(engine);
   const stored = last === null || asOf.getTime() >= last.getTime();
   if (defs.length === 0) {
-    return { asOf: asOf.toISOString(), segments: [], seconds: 0, stored: false, features: 0 };
+    return {
+      asOf: asOf.toISOString(),
+      segments: [],
+      seconds: 0,
+      stored: false,
+      features: 0,
+      mode: "full",
+      recomputed: 0,
+    };
   }
-  const evaluation = await evaluateSegments(engine, defs, schema, asOf);
+  const compiled = compileSegments(engine, defs, schema, asOf);
+  const base =
+    stored && opts.mode !== "full" ? await incrementalBase(engine, compiled.signature, asOf) : null;
   const q = engine.dialect.quoteIdent;
-  const segments: RefreshedSegment[] = [];
-  await engine.transaction(async () => {
-    for (const def of defs) {
-      const col = q(evaluation.columns.get(def.id) as string);
-      const size = Number(
-        (await engine.query(`SELECT count(*) AS n FROM ${EVAL_TABLE} WHERE ${col}`)).column("n")[0],
-      );
-      let entered = 0;
-      let exited = 0;
-      if (stored) {
-        const open = `SELECT customer_id FROM segment_membership WHERE segment_id = $1 AND exited_at IS NULL`;
-        const leaving = await engine.query(
-          `SELECT count(*) AS n FROM (${open}) m WHERE m.customer_id NOT IN (SELECT customer_id FROM ${EVAL_TABLE} WHERE ${col})`,
-          [def.id],
-        );
-        exited = Number(leaving.column("n")[0]);
-        await engine.run(
-          `UPDATE segment_membership SET exited_at = CAST($2 AS TIMESTAMP)
-            WHERE segment_id = $1 AND exited_at IS NULL
-              AND customer_id NOT IN (SELECT customer_id FROM ${EVAL_TABLE} WHERE ${col})`,
-          [def.id, ts(asOf)],
-        );
-        const before = await engine.query(
-          "SELECT count(*) AS n FROM segment_membership WHERE segment_id = $1",
-          [def.id],
-        );
-        await engine.run(
-          `INSERT INTO segment_membership (segment_id, customer_id, entered_at, exited_at)
-           SELECT $1, e.customer_id, CAST($2 AS TIMESTAMP), NULL FROM ${EVAL_TABLE} e
-            WHERE e.${col} AND e.customer_id NOT IN (${open})`,
-          [def.id, ts(asOf)],
-        );
-        const after = await engine.query(
-          "SELECT count(*) AS n FROM segment_membership WHERE segment_id = $1",
-          [def.id],
-        );
-        entered = Number(after.column("n")[0]) - Number(before.column("n")[0]);
-      }
-      segments.push({ id: def.id, name: def.name, size, entered, exited });
-    }
-    const seconds = (performance.now() - started) / 1000;
-    if (stored) {
+  const result = await engine.transaction(async () => {
+    let recomputed: number;
+    let featureTable = STORED_FEATURES;
+    if (!stored) {
+      featureTable = FEATURE_TABLE;
+      await buildFeatures(engine, compiled, schema, asOf, FEATURE_TABLE);
+      recomputed = await count(engine, `SELECT count(*) FROM ${FEATURE_TABLE}`);
+    } else if (base) {
+      await markCandidates(engine, compiled, base, asOf);
       await engine.run(
-        "INSERT INTO segment_refreshes (as_of, refreshed_at, segments, seconds, mode) VALUES (CAST($1 AS TIMESTAMP), now(), $2, $3, 'full')",
-        [ts(asOf), defs.length, seconds],
+        `DELETE FROM ${STORED_FEATURES} WHERE customer_id IN (SELECT customer_id FROM _seg_candidates)
+            OR customer_id NOT IN (SELECT customer_id FROM customers)`,
       );
+      await buildFeatures(engine, compiled, schema, asOf, STORED_FEATURES, {
+        candidates: "SELECT customer_id FROM _seg_candidates",
+      });
+      recomputed = await count(engine, "SELECT count(*) FROM _seg_candidates");
+      await engine.run("DROP TABLE _seg_candidates");
+    } else {
+      await buildFeatures(engine, compiled, schema, asOf, STORED_FEATURES, { temporary: false });
+      recomputed = await count(engine, `SELECT count(*) FROM ${STORED_FEATURES}`);
     }
+    await evaluatePredicates(engine, compiled, featureTable);
+    const segments: RefreshedSegment[] = [];
+    if (stored) {
+      const changes = await recordStays(
+        engine,
+        compiled,
+        defs.map((d) => d.id),
+        asOf,
+      );
+      for (const def of defs) {
+        const c = changes.get(def.id) ?? { size: 0, entered: 0, exited: 0 };
+        segments.push({ id: def.id, name: def.name, ...c });
+      }
+      await engine.run("DELETE FROM segment_dirty WHERE marked_at <= $1", [startedAt]);
+      await engine.run("DELETE FROM segment_feature_state");
+      await engine.run("INSERT INTO segment_feature_state VALUES ($1, CAST($2 AS TIMESTAMP), now())", [
+        compiled.signature,
+        ts(asOf),
+      ]);
+      await engine.run(
+        "INSERT INTO segment_refreshes (as_of, refreshed_at, segments, seconds, mode) VALUES (CAST($1 AS TIMESTAMP), now(), $2, $3, $4)",
+        [ts(asOf), defs.length, (performance.now() - started) / 1000, base ? "incremental" : "full"],
+      );
+    } else {
+      for (const def of defs) {
+        const size = await count(
+          engine,
+          `SELECT count(*) FROM ${EVAL_TABLE} WHERE ${q(compiled.columns.get(def.id) as string)}`,
+        );
+        segments.push({ id: def.id, name: def.name, size, entered: 0, exited: 0 });
+      }
+    }
+    return { segments, recomputed };
   });
   await dropEvaluation(engine);
   return {
     asOf: asOf.toISOString(),
-    segments,
+    segments: result.segments,
     seconds: (performance.now() - started) / 1000,
     stored,
-    features: evaluation.featureCount,
+    features: compiled.features.features().length,
+    mode: base ? "incremental" : "full",
+    recomputed: result.recomputed,
   };
+}
+
+/** Closes the stays of customers who left and opens stays for those who entered, for all segments at once. */
+async function recordStays(
+  engine: Engine,
+  compiled: CompiledSegments,
+  ids: readonly string[],
+  asOf: Date,
+): Promise<Map<string, { size: number; entered: number; exited: number }>> {
+  const d = engine.dialect;
+  const q = d.quoteIdent;
+  const members = ids
+    .map(
+      (id) =>
+        `SELECT ${d.literal(id)} AS segment_id, customer_id FROM ${EVAL_TABLE} WHERE ${q(compiled.columns.get(id) as string)}`,
+    )
+    .join(" UNION ALL ");
+  const inList = ids.map((id) => d.literal(id)).join(", ");
+  await engine.run(`CREATE OR REPLACE TEMP TABLE _seg_members AS ${members}`);
+  await engine.run(
+    `CREATE OR REPLACE TEMP TABLE _seg_open AS SELECT segment_id, customer_id FROM segment_membership
+      WHERE exited_at IS NULL AND segment_id IN (${inList})`,
+  );
+  const stats = await engine.query(
+    `SELECT s.segment_id,
+            (SELECT count(*) FROM _seg_members m WHERE m.segment_id = s.segment_id) AS size,
+            (SELECT count(*) FROM _seg_members m WHERE m.segment_id = s.segment_id
+                AND NOT EXISTS (SELECT 1 FROM _seg_open o WHERE o.segment_id = m.segment_id AND o.customer_id = m.customer_id)) AS entered,
+            (SELECT count(*) FROM _seg_open o WHERE o.segment_id = s.segment_id
+                AND NOT EXISTS (SELECT 1 FROM _seg_members m WHERE m.segment_id = o.segment_id AND m.customer_id = o.customer_id)) AS exited
+       FROM (VALUES ${ids.map((id) => `(${d.literal(id)})`).join(", ")}) AS s(segment_id)`,
+  );
+  await engine.run(
+    `UPDATE segment_membership SET exited_at = CAST($1 AS TIMESTAMP)
+      WHERE exited_at IS NULL AND segment_id IN (${inList})
+        AND NOT EXISTS (SELECT 1 FROM _seg_members m WHERE m.segment_id = segment_membership.segment_id
+                           AND m.customer_id = segment_membership.customer_id)`,
+    [ts(asOf)],
+  );
+  await engine.run(
+    `INSERT INTO segment_membership (segment_id, customer_id, entered_at, exited_at)
+     SELECT m.segment_id, m.customer_id, CAST($1 AS TIMESTAMP), NULL FROM _seg_members m
+      WHERE NOT EXISTS (SELECT 1 FROM _seg_open o WHERE o.segment_id = m.segment_id AND o.customer_id = m.customer_id)`,
+    [ts(asOf)],
+  );
+  await engine.run("DROP TABLE _seg_members; DROP TABLE _seg_open;");
+  const out = new Map<string, { size: number; entered: number; exited: number }>();
+  for (const r of stats.rows<{ segment_id: string; size: number; entered: number; exited: number }>()) {
+    out.set(r.segment_id, { size: Number(r.size), entered: Number(r.entered), exited: Number(r.exited) });
+  }
+  return out;
 }
 
 /** The customers currently in a segment (open stays), by id. */

@@ -1,0 +1,171 @@
+import fc from "fast-check";
+import { registerComputed } from "../src/store/computed.js";
+import type { Engine } from "../src/store/engine.js";
+import { registerTrait } from "../src/store/trait-registry.js";
+import { CATS, COUNTRIES, EVENTS } from "./segments-arbitraries.js";
+import type { RefData } from "./segments-reference.js";
+
+/** Random small datasets for the segment property tests, and loading them straight into the tables. */
+export const AS_OF = Date.parse("2024-03-31T12:00:00Z");
+const DAY = 86_400_000;
+
+/** Timestamps around the as-of time: some after it (never seen), many near window edges. */
+const arbTs = fc.oneof(
+  fc.integer({ min: -400, max: 5 }).map((d) => AS_OF + d * DAY),
+  fc.integer({ min: -100 * 24, max: 24 }).map((h) => AS_OF + h * 3_600_000),
+  fc.constantFrom(AS_OF - 30 * DAY, AS_OF - 7 * DAY, Date.parse("2024-02-29T12:00:00Z"), AS_OF),
+);
+
+export const arbData: fc.Arbitrary<RefData> = fc
+  .record({
+    n: fc.integer({ min: 1, max: 8 }),
+    traits: fc.array(
+      fc.record({
+        country: fc.option(fc.constantFrom(...COUNTRIES), { nil: null }),
+        age: fc.option(fc.integer({ min: 18, max: 80 }), { nil: null }),
+        vip: fc.option(fc.boolean(), { nil: null }),
+        signup: fc.option(fc.constantFrom("2023-01-15", "2024-03-01", "2024-03-30", "2024-02-29"), {
+          nil: null,
+        }),
+        score: fc.option(fc.integer({ min: 0, max: 10 }), { nil: null }),
+      }),
+      { minLength: 8, maxLength: 8 },
+    ),
+    events: fc.array(
+      fc.record({
+        c: fc.nat(7),
+        event: fc.constantFrom(...EVENTS),
+        type: fc.constantFrom("track", "page"),
+        ts: arbTs,
+        device: fc.option(fc.constantFrom("mobile", "desktop"), { nil: undefined }),
+        price: fc.option(fc.integer({ min: 0, max: 50 }), { nil: undefined }),
+      }),
+      { maxLength: 30 },
+    ),
+    orders: fc.array(
+      fc.record({
+        c: fc.nat(7),
+        ts: arbTs,
+        lines: fc.array(
+          fc.record({
+            category: fc.constantFrom(...CATS),
+            quantity: fc.integer({ min: -2, max: 3 }),
+            price: fc.integer({ min: 1, max: 40 }),
+          }),
+          { minLength: 1, maxLength: 3 },
+        ),
+      }),
+      { maxLength: 12 },
+    ),
+    consents: fc.array(
+      fc.record({
+        c: fc.nat(7),
+        purpose: fc.constantFrom("marketing", "analytics"),
+        channel: fc.constantFrom("email", "sms", null),
+        status: fc.constantFrom("granted", "denied", "withdrawn"),
+        ts: arbTs,
+      }),
+      { maxLength: 12 },
+    ),
+  })
+  .map(({ n, traits, events, orders, consents }) => {
+    const id = (i: number) => `c${i % n}`;
+    return {
+      customers: traits.slice(0, n).map((t, i) => ({
+        id: `c${i}`,
+        traits: { country: t.country, age: t.age, vip: t.vip, signup: t.signup },
+        score: t.score,
+      })),
+      traitTypes: { country: "string", age: "integer", vip: "boolean", signup: "date" },
+      events: events.map((e) => ({
+        customer: id(e.c),
+        event: e.event,
+        type: e.type,
+        ts: e.ts,
+        props: {
+          ...(e.device ? { device: e.device } : {}),
+          ...(e.price !== undefined ? { price: e.price } : {}),
+        },
+      })),
+      lines: orders.flatMap((o, k) => {
+        const total = o.lines.reduce((s, l) => s + (l.quantity > 0 ? l.quantity * l.price : 0), 0);
+        return o.lines.map((l) => ({ customer: id(o.c), order: `o${k}`, ts: o.ts, total, ...l }));
+      }),
+      consents: consents.map((k) => ({
+        customer: id(k.c),
+        purpose: k.purpose,
+        channel: k.channel,
+        status: k.status,
+        ts: k.ts,
+      })),
+    } satisfies RefData;
+  });
+
+const ts = (t: number) => new Date(t).toISOString().replace("T", " ").replace("Z", "");
+
+/** Loads a dataset; `customers: false` adds only facts (a second batch), `prefix` keeps their ids apart. */
+export async function load(
+  engine: Engine,
+  data: RefData,
+  opts: { customers?: boolean; prefix?: string } = {},
+): Promise<void> {
+  const pre = opts.prefix ?? "";
+  if (opts.customers !== false) await loadCustomers(engine, data);
+  for (const [i, e] of data.events.entries()) {
+    await engine.run(
+      "INSERT INTO events (message_id, customer_id, type, event, ts, properties) VALUES ($1, $2, $3, $4, CAST($5 AS TIMESTAMP), $6)",
+      [`${pre}m${i}`, e.customer, e.type, e.event, ts(e.ts), JSON.stringify(e.props)],
+    );
+  }
+  const orders = new Map<string, (typeof data.lines)[number]>();
+  for (const [i, l] of data.lines.entries()) {
+    orders.set(l.order, l);
+    await engine.run(
+      "INSERT INTO order_items (order_id, line_no, customer_id, ts, category, quantity, unit_price) VALUES ($1, $2, $3, CAST($4 AS TIMESTAMP), $5, $6, $7)",
+      [`${pre}${l.order}`, i, l.customer, ts(l.ts), l.category, l.quantity, l.price],
+    );
+  }
+  for (const [id, l] of orders) {
+    await engine.run(
+      "INSERT INTO orders (order_id, customer_id, ts, total) VALUES ($1, $2, CAST($3 AS TIMESTAMP), $4)",
+      [`${pre}${id}`, l.customer, ts(l.ts), l.total],
+    );
+  }
+  for (const k of data.consents) {
+    await engine.run(
+      "INSERT INTO consents (customer_id, purpose, channel, status, ts) VALUES ($1, $2, $3, $4, CAST($5 AS TIMESTAMP))",
+      [k.customer, k.purpose, k.channel, k.status, ts(k.ts)],
+    );
+  }
+}
+
+async function loadCustomers(engine: Engine, data: RefData): Promise<void> {
+  for (const [name, type] of Object.entries(data.traitTypes)) {
+    await registerTrait(engine, { name, type, category: "custom", pii: false, sourceColumn: name });
+  }
+  for (const c of data.customers) {
+    await engine.run(
+      "INSERT INTO customers (customer_id, country, age, vip, signup) VALUES ($1, $2, $3, $4, CAST($5 AS DATE))",
+      [
+        c.id,
+        c.traits.country as string | null,
+        c.traits.age as number | null,
+        c.traits.vip as boolean | null,
+        c.traits.signup as string | null,
+      ],
+    );
+  }
+  await engine.run("CREATE TABLE test_scores (customer_id VARCHAR, score DOUBLE)");
+  for (const c of data.customers)
+    await engine.run("INSERT INTO test_scores VALUES ($1, $2)", [c.id, c.score]);
+  await registerComputed(engine, [
+    {
+      name: "score",
+      type: "number",
+      table: "test_scores",
+      column: "score",
+      producer: "test",
+      description: "",
+    },
+  ]);
+}
