@@ -180,12 +180,12 @@ export function fitBgNbd(tuples: PurchaseTuples): BgNbdFit {
   meanT /= d.n;
   // Start: mean purchase rate one per T/10, moderate dropout.
   const start = Float64Array.from([0, Math.log(Math.max(meanT / 10, 1e-3)), 0, 0]);
-  let best = minimizeBfgs(objective, start);
+  let best = minimizeBfgs(objective, start, { maxIterations: 500 });
   let iterations = best.iterations;
   if (!best.converged) {
     // A flat or curved valley can stall BFGS: Nelder–Mead walks out of it, then BFGS polishes.
-    const nm = minimizeNelderMead((v) => objective(v, new Float64Array(4)), best.x);
-    const polished = minimizeBfgs(objective, nm.x);
+    const nm = minimizeNelderMead((v) => objective(v, new Float64Array(4)), best.x, { maxEvaluations: 4000 });
+    const polished = minimizeBfgs(objective, nm.x, { maxIterations: 500 });
     iterations += nm.iterations + polished.iterations;
     if (polished.value <= best.value) best = polished;
   }

@@ -132,11 +132,11 @@ export function fitGammaGamma(t: SpendTuples): GammaGammaFit {
   };
   // Start where the population mean spend p·v/(q−1) equals the observed mean.
   const start = Float64Array.from([0, Math.log(2), Math.log(meanZ)]);
-  let best = minimizeBfgs(objective, start);
+  let best = minimizeBfgs(objective, start, { maxIterations: 500 });
   let iterations = best.iterations;
   if (!best.converged) {
-    const nm = minimizeNelderMead((v) => objective(v, new Float64Array(3)), best.x);
-    const polished = minimizeBfgs(objective, nm.x);
+    const nm = minimizeNelderMead((v) => objective(v, new Float64Array(3)), best.x, { maxEvaluations: 4000 });
+    const polished = minimizeBfgs(objective, nm.x, { maxIterations: 500 });
     iterations += nm.iterations + polished.iterations;
     if (polished.value <= best.value) best = polished;
   }

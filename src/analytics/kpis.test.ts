@@ -1,0 +1,58 @@
+import { afterEach, describe, expect, it } from "vitest";
+import type { Engine } from "../store/engine.js";
+import { kpis } from "./kpis.js";
+import { addEvents, storeWithOrders } from "./test-fixtures.js";
+
+let engine: Engine | undefined;
+afterEach(() => engine?.close());
+
+describe("KPIs", () => {
+  it("computes customers, share of base, AOV, frequency and session conversion by hand", async () => {
+    engine = await storeWithOrders(
+      [
+        ["a", "2024-02-01 10:00", 30],
+        ["a", "2024-02-05 10:00", 10],
+        ["b", "2024-02-01 11:00", 20],
+        ["b", "2024-02-10 11:00", 0, 5], // a return only: not an order
+        [null, "2024-02-01 11:00", 99], // a guest: nobody's
+      ],
+      ["c"], // a customer who never bought
+    );
+    await addEvents(engine, [
+      ["a", "page", "2024-02-01 09:55"], // session a/Feb 1: converts
+      ["a", "track", "2024-02-01 10:05"], // same session
+      ["a", "page", "2024-02-03 10:00"], // session a/Feb 3: no order
+      ["b", "page", "2024-02-01 11:00"], // converts
+      ["c", "screen", "2024-02-02 08:00"], // c: no order
+      ["c", "identify", "2024-02-04 08:00"], // not a session
+    ]);
+    const r = await kpis(engine, { asOf: new Date("2024-03-01T00:00:00Z"), minGroup: 1 });
+    expect(r.base).toBe(3);
+    expect(r.clvAvailable).toBe(false);
+    expect(r.groups).toHaveLength(1);
+    const g = r.groups[0];
+    expect(g).toMatchObject({
+      customers: 3,
+      shareOfBase: 1,
+      buyers: 2,
+      orders: 3,
+      revenue: 60,
+      sessions: 4,
+      averageClv: null,
+    });
+    expect(g?.averageOrderValue).toBeCloseTo(20, 12);
+    expect(g?.purchaseFrequency).toBeCloseTo(1.5, 12);
+    expect(g?.conversionRate).toBeCloseTo(2 / 4, 12);
+  });
+
+  it("suppresses groups under the minimum size", async () => {
+    engine = await storeWithOrders([["a", "2024-02-01 10:00", 30]]);
+    const r = await kpis(engine, { asOf: new Date("2024-03-01T00:00:00Z") });
+    expect(r.groups[0]).toMatchObject({
+      group: "all customers",
+      customers: null,
+      revenue: null,
+      suppressed: true,
+    });
+  });
+});

@@ -1,0 +1,55 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Engine } from "../store/engine.js";
+import { openStore } from "../store/open-store.js";
+import { RFM_SEGMENT_NAMES, RFM_SEGMENTS, rfmSegment, rfmSegmentSql } from "./rfm-segments.js";
+
+describe("named RFM segments from R and FM = (F + M) / 2", () => {
+  it("names every (R, F, M) score triple, using all eleven names", () => {
+    const used = new Set<string>();
+    for (let r = 1; r <= 5; r++)
+      for (let f = 1; f <= 5; f++) for (let m = 1; m <= 5; m++) used.add(rfmSegment(r, f, m));
+    expect([...used].sort()).toEqual([...RFM_SEGMENT_NAMES].sort());
+    expect(RFM_SEGMENT_NAMES).toHaveLength(11);
+    expect(new Set(RFM_SEGMENTS.map((s) => s.name))).toEqual(new Set(RFM_SEGMENT_NAMES));
+  });
+
+  it("follows the README's grid, cell by cell", () => {
+    // Rows R = 5…1; columns FM = 1, 2, 3, 4 (FM 1.5 behaves as 1, 2.5 as 2, 3.5 as 3, 4.5 and 5 as 4).
+    const grid = [
+      ["New Customers", "Potential Loyalist", "Loyal", "Champions"],
+      ["Promising", "Potential Loyalist", "Loyal", "Champions"],
+      ["About to Sleep", "Need Attention", "Loyal", "Loyal"],
+      ["Hibernating", "Hibernating", "At Risk", "Cannot Lose Them"],
+      ["Lost", "Hibernating", "At Risk", "Cannot Lose Them"],
+    ];
+    grid.forEach((row, i) => {
+      const r = 5 - i;
+      row.forEach((name, j) => {
+        const fm = j + 1;
+        // (F, M) pairs with F + M = 2·FM and 2·FM + 1.
+        expect(rfmSegment(r, fm, fm), `R ${r} FM ${fm}`).toBe(name);
+        if (fm < 5) expect(rfmSegment(r, fm, fm + 1), `R ${r} FM ${fm + 0.5}`).toBe(name);
+      });
+    });
+    expect(rfmSegment(5, 5, 5)).toBe("Champions");
+    expect(rfmSegment(1, 5, 5)).toBe("Cannot Lose Them");
+  });
+
+  describe("the SQL CASE", () => {
+    let engine: Engine;
+    beforeAll(async () => {
+      engine = await openStore(":memory:");
+    });
+    afterAll(() => engine.close());
+
+    it("agrees with the TypeScript rule on all 125 score triples", async () => {
+      const sql = rfmSegmentSql("r", "f", "m", engine.dialect.literal);
+      const r = await engine.query(
+        `SELECT r, f, m, ${sql} AS name FROM range(1, 6) a(r), range(1, 6) b(f), range(1, 6) c(m) ORDER BY r, f, m`,
+      );
+      const rows = r.rows<{ r: number; f: number; m: number; name: string }>();
+      expect(rows).toHaveLength(125);
+      for (const row of rows) expect(row.name).toBe(rfmSegment(row.r, row.f, row.m));
+    });
+  });
+});
