@@ -27,9 +27,9 @@ export interface ClvFitOptions {
 export interface ClvFit {
   readonly bgnbd: BgNbdParams & { readonly logLikelihood: number };
   /** Null when no spend model could be fitted (see warnings). */
-  readonly gammaGamma:
-    | (GammaGammaParams & { readonly logLikelihood: number; readonly customers: number })
-    | null;
+  readonly gammaGamma: GammaGammaParams | null;
+  /** The Gamma-Gamma fit's log-likelihood and the repeat customers it was fitted on (null without one). */
+  readonly gammaGammaFit: { readonly logLikelihood: number; readonly customers: number } | null;
   /** Customers whose first purchase is on or before the calibration end. */
   readonly customers: number;
   readonly repeatCustomers: number;
@@ -92,9 +92,11 @@ export async function fitOnSummary(
   const bg = fitBgNbd(tuples);
   const warnings = [...bg.warnings];
   let gammaGamma: ClvFit["gammaGamma"] = null;
+  let gammaGammaFit: ClvFit["gammaGammaFit"] = null;
   try {
     const gg = fitGammaGamma(spend);
-    gammaGamma = { ...gg.params, logLikelihood: gg.logLikelihood, customers: gg.customers };
+    gammaGamma = { p: gg.params.p, q: gg.params.q, v: gg.params.v };
+    gammaGammaFit = { logLikelihood: gg.logLikelihood, customers: gg.customers };
     warnings.push(...gg.warnings);
   } catch (e) {
     if (!(e instanceof UserError)) throw e;
@@ -109,9 +111,16 @@ export async function fitOnSummary(
   for (let i = 0; i < tuples.x.length; i++)
     if ((tuples.x[i] as number) > 0) repeat += tuples.count[i] as number;
   return {
-    bgnbd: { ...bg.params, logLikelihood: bg.logLikelihood },
+    bgnbd: {
+      r: bg.params.r,
+      alpha: bg.params.alpha,
+      a: bg.params.a,
+      b: bg.params.b,
+      logLikelihood: bg.logLikelihood,
+    },
     gammaGamma,
     customers: bg.customers,
+    gammaGammaFit,
     repeatCustomers: repeat,
     tuples: bg.tuples,
     unit,
@@ -154,7 +163,7 @@ async function saveModel(engine: Engine, fit: ClvFit): Promise<void> {
         g?.p ?? null,
         g?.q ?? null,
         g?.v ?? null,
-        g?.logLikelihood ?? null,
+        fit.gammaGammaFit?.logLikelihood ?? null,
         fit.customers,
       ],
     );

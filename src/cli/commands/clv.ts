@@ -90,7 +90,7 @@ function formatFit(f: ClvFit): string {
     `BG/NBD       r = ${b.r.toFixed(4)}, alpha = ${b.alpha.toFixed(4)}, a = ${b.a.toFixed(4)}, b = ${b.b.toFixed(4)}  (log-likelihood ${b.logLikelihood.toFixed(2)})`,
     g === null
       ? "Gamma-Gamma  not fitted"
-      : `Gamma-Gamma  p = ${g.p.toFixed(4)}, q = ${g.q.toFixed(4)}, v = ${g.v.toFixed(4)}  (${num(g.customers, 0)} repeat customers; mean spend p·v/(q−1) = ${g.q > 1 ? num((g.p * g.v) / (g.q - 1)) : "∞"})`,
+      : `Gamma-Gamma  p = ${g.p.toFixed(4)}, q = ${g.q.toFixed(4)}, v = ${g.v.toFixed(4)}  (${num(f.gammaGammaFit?.customers ?? 0, 0)} repeat customers; mean spend p·v/(q−1) = ${g.q > 1 ? num((g.p * g.v) / (g.q - 1)) : "∞"})`,
     `Frequency–spend correlation ${f.frequencySpendCorrelation === null ? "n/a" : f.frequencySpendCorrelation.toFixed(3)} (Gamma-Gamma assumes ≈ 0)`,
     `Summary ${f.seconds.summary.toFixed(2)} s, fit ${f.seconds.fit.toFixed(2)} s. Saved; next: tessera clv predict`,
     ...f.warnings.map((w) => `warning: ${w}`),
