@@ -60,6 +60,12 @@ function propertiesOf(engine: Engine, plan: ColumnPlan, base: string | null): st
   const d = engine.dialect;
   const extras = d.jsonObject(plan.extras.map((x) => [x.name, `s.${d.quoteIdent(`x_${x.name}`)}`] as const));
   if (plan.extras.length === 0) return base === null ? "NULL" : base;
+  const only = plan.extras[0];
+  if (base === null && plan.extras.length === 1 && only) {
+    // One extra column (Online Retail's Country): no merge needed, and an empty cell stores no object.
+    const v = `s.${d.quoteIdent(`x_${only.name}`)}`;
+    return `CASE WHEN ${v} IS NULL THEN NULL ELSE ${extras} END`;
+  }
   return d.jsonMergePatch(base === null ? "'{}'" : `coalesce(${base}, '{}')`, extras);
 }
 
