@@ -10,4 +10,5 @@ export const CUSTOMER_REF_TABLES = [
   "consents",
   "survey_responses",
   "segment_membership",
+  "cluster_assignments",
 ] as const;

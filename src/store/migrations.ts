@@ -246,6 +246,50 @@ export const MIGRATIONS: readonly Migration[] = [
       },
     ],
   },
+  {
+    version: 5,
+    name: "saved clusterings: models, centroids, assignments",
+    tables: [
+      {
+        // One saved clustering: its features, fitted preprocessing and model (JSON), and fit statistics.
+        name: "clusterings",
+        columns: [
+          ["name", "string"],
+          ["k", "integer"],
+          ["model", "string"],
+          ["features", "json"],
+          ["spec", "json"],
+          ["seed", "integer"],
+          ["inertia", "number"],
+          ["silhouette", "number"],
+          ["customers", "integer"],
+          ["as_of", "timestamp"],
+          ["created_at", "timestamp"],
+          ["assigned_at", "timestamp"],
+        ],
+      },
+      {
+        // Centres in the preprocessed space, one row per (cluster, column); `value` is what assignment uses.
+        name: "clustering_centroids",
+        columns: [
+          ["clustering", "string"],
+          ["cluster", "integer"],
+          ["column_name", "string"],
+          ["value", "number"],
+        ],
+      },
+      {
+        // Each customer's cluster; a view per clustering (cluster_<name>) exposes it as computed value cluster.<name>.
+        name: "cluster_assignments",
+        columns: [
+          ["clustering", "string"],
+          ["customer_id", "string"],
+          ["cluster", "integer"],
+          ["distance", "number"],
+        ],
+      },
+    ],
+  },
 ];
 
 /** Brings a database to the newest schema version; each migration runs in its own transaction. */
