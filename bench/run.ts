@@ -5,6 +5,7 @@
  *   npm run bench                 all benchmarks
  *   npm run bench -- import       only the Online Retail import
  *   npm run bench -- generate     only the generator (TESSERA_BENCH_CUSTOMERS, default 1,000,000)
+ *   npm run bench -- clv          clv fit on generated customers vs a per-customer likelihood (same variable)
  */
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -71,9 +72,43 @@ async function generateBenchmark(): Promise<void> {
   record("generate", line);
 }
 
+async function clvBenchmark(): Promise<void> {
+  const customers = Number(process.env.TESSERA_BENCH_CUSTOMERS ?? 1_000_000);
+  // The generated files are kept between runs (generating a million customers takes minutes).
+  const data = join(tmpdir(), `tessera-bench-clv-${customers}`);
+  const db = `${scratch}-clv.duckdb`;
+  const prep = await runCase(join(here, "cases", "clv.js"), ["prepare", String(customers), data, db]);
+  const fit = await runCase(join(here, "cases", "clv.js"), ["fit", db]);
+  const naive = await runCase(join(here, "cases", "clv.js"), ["baseline", db]);
+  const line = {
+    benchmark: "clv-fit",
+    customers,
+    orders: prep.orders,
+    generateSeconds: round(Number(prep.generateSeconds)),
+    importSeconds: round(Number(prep.importSeconds)),
+    buyers: fit.customers,
+    tuples: fit.tuples,
+    summarySeconds: round(Number(fit.summarySeconds)),
+    fitSeconds: round(Number(fit.fitSeconds)),
+    clvFitCommandSeconds: round(Number(fit.commandSeconds)),
+    baselineReadSeconds: round(Number(naive.summarySeconds)),
+    baselineFitSeconds: round(Number(naive.fitSeconds)),
+    speedup: round(Number(naive.fitSeconds) / Number(fit.fitSeconds)),
+    target: "BG/NBD + Gamma-Gamma fit < 5 s; whole clv fit < 20 s",
+    met: customers < 1_000_000 ? null : Number(fit.fitSeconds) < 5 && Number(fit.commandSeconds) < 20,
+    fitPeakMiB: fit.peakMiB,
+    baselinePeakMiB: naive.peakMiB,
+    bgnbd: fit.bgnbd,
+    baselineBgnbd: naive.bgnbd,
+  };
+  console.log(JSON.stringify(line));
+  record("clv", line);
+}
+
 function round(x: number): number {
   return Math.round(x * 1000) / 1000;
 }
 
 if (!only || only === "import") await importBenchmark();
 if (!only || only === "generate") await generateBenchmark();
+if (!only || only === "clv") await clvBenchmark();
