@@ -10,7 +10,8 @@ import type { Engine } from "../store/engine.js";
 import type { BgNbdParams } from "./bgnbd.js";
 import { conditionalExpectedPurchases, pAlive, probabilityOfPurchases } from "./bgnbd-predict.js";
 import { loadModel, type SavedModel } from "./clv.js";
-import { buildSummary, purchaseTuples, SUMMARY_TABLE, UNIT_DAYS } from "./summaries.js";
+import { saveSettings } from "./settings.js";
+import { buildSummary, isoDay, purchaseTuples, SUMMARY_TABLE, UNIT_DAYS } from "./summaries.js";
 
 /** A month for discounting: a twelfth of a Julian year. */
 export const DAYS_PER_MONTH = 365.25 / 12;
@@ -24,6 +25,11 @@ export interface ClvPredictOptions {
   readonly discount?: number;
   /** Share of revenue that is profit (default 1: CLV in revenue). */
   readonly margin?: number;
+  /**
+   * Score customers' histories up to this moment with the saved parameters (default: the model's calibration
+   * end). Fitting is occasional; scoring a later as-of with the same parameters is how values stay fresh.
+   */
+  readonly asOf?: Date;
 }
 
 /**
@@ -49,6 +55,8 @@ export function discountedPurchases(
 /** What `clv predict` reports: population figures; the per-customer values are in `customer_clv`. */
 export interface ClvPrediction {
   readonly calibrationEnd: string;
+  /** The last day of the histories scored (the calibration end unless `asOf` was given). */
+  readonly scoredTo: string;
   readonly unit: string;
   readonly period: number;
   readonly months: number;
@@ -82,7 +90,12 @@ export async function predictClv(engine: Engine, opts: ClvPredictOptions = {}): 
   const months = opts.months ?? 12;
   const discount = opts.discount ?? 0.01;
   const margin = opts.margin ?? 1;
-  const endDay = Math.round(Date.parse(`${model.calibrationEnd}T00:00:00Z`) / 86_400_000);
+  // An as-of instant sees the days before it whole: midnight of day d scores up to day d − 1.
+  const endDay =
+    opts.asOf === undefined
+      ? Math.round(Date.parse(`${model.calibrationEnd}T00:00:00Z`) / 86_400_000)
+      : Math.floor((opts.asOf.getTime() - 1) / 86_400_000);
+  const scoredTo = isoDay(endDay);
   await buildSummary(engine, endDay);
   const t = await purchaseTuples(engine, model.unit);
   const n = t.x.length;
@@ -114,9 +127,11 @@ export async function predictClv(engine: Engine, opts: ClvPredictOptions = {}): 
     { name: "discounted_purchases", type: "number", values: discounted },
   ]);
   await writeCustomerTable(engine, model, margin);
+  await saveSettings(engine, "clv", { period: opts.period, months, discount, margin });
   const summary = await summarise(engine);
   return {
     calibrationEnd: model.calibrationEnd,
+    scoredTo,
     unit: model.unit,
     period,
     months,
@@ -200,7 +215,14 @@ async function summarise(
 ): Promise<
   Omit<
     ClvPrediction,
-    "calibrationEnd" | "unit" | "period" | "months" | "discount" | "margin" | "purchaseDistribution"
+    | "calibrationEnd"
+    | "scoredTo"
+    | "unit"
+    | "period"
+    | "months"
+    | "discount"
+    | "margin"
+    | "purchaseDistribution"
   >
 > {
   const r = await engine.query(

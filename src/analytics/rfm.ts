@@ -14,6 +14,7 @@ import { registerComputed } from "../store/computed.js";
 import type { Engine, SqlValue } from "../store/engine.js";
 import { DEFAULT_MIN_GROUP, suppress } from "./privacy.js";
 import { RFM_SEGMENT_NAMES, rfmSegmentSql } from "./rfm-segments.js";
+import { saveSettings } from "./settings.js";
 import { daySql, PURCHASE_SQL, purchaseSpan, SECONDS_PER_DAY } from "./summaries.js";
 
 export type FrequencyMode = "orders" | "days";
@@ -155,6 +156,8 @@ const REGISTERED = [
 export async function rfm(engine: Engine, opts: RfmOptions = {}): Promise<RfmReport> {
   const asOf = await engine.transaction(async () => {
     const at = await scoreRfm(engine, opts, RFM_TABLE, false);
+    const { asOf: _asOf, ...settings } = opts;
+    await saveSettings(engine, "rfm", settings);
     await registerComputed(
       engine,
       REGISTERED.map(([name, type, column, description]) => ({
