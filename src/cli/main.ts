@@ -1,12 +1,14 @@
 import { Command, CommanderError } from "commander";
 import { isUserError } from "../errors.js";
 import { registerAudit } from "./commands/audit.js";
+import { registerCluster } from "./commands/cluster.js";
 import { registerClv } from "./commands/clv.js";
 import { registerDemo } from "./commands/demo.js";
 import { registerGenerate } from "./commands/generate.js";
 import { registerImport } from "./commands/import.js";
 import { registerKpis } from "./commands/kpis.js";
 import { registerPareto } from "./commands/pareto.js";
+import { registerPersonas } from "./commands/personas.js";
 import { registerRfm } from "./commands/rfm.js";
 import { registerSegment } from "./commands/segment.js";
 import { registerStats } from "./commands/stats.js";
@@ -35,6 +37,8 @@ function program(io: Io): Command {
   registerClv(p, cli);
   registerPareto(p, cli);
   registerKpis(p, cli);
+  registerCluster(p, cli);
+  registerPersonas(p, cli);
   // Subcommands (and theirs) report through io and never exit the process either.
   const override = (c: Command): void => {
     for (const sub of c.commands) {

@@ -1,0 +1,222 @@
+import type { Command } from "commander";
+import { type ClusteringResult, runClustering } from "../../clustering/cluster.js";
+import { saveClusterSegments } from "../../clustering/cluster-segments.js";
+import { DEFAULT_BEHAVIOUR } from "../../clustering/feature-spec.js";
+import {
+  assignAllClusterings,
+  assignToClusters,
+  checkClusteringName,
+  listClusterings,
+  removeClustering,
+  saveClustering,
+} from "../../clustering/store.js";
+import { UserError } from "../../errors.js";
+import type { Cli } from "../context.js";
+import { dateOption, intOption } from "../parse.js";
+import { table } from "../table.js";
+import { choiceOption, num, pct } from "./value-options.js";
+
+function kOption(value: string): number | "auto" {
+  if (value === "auto") return "auto";
+  const k = intOption(value, "--k", 1) as number;
+  return k;
+}
+
+function rangeOption(value: string | undefined): [number, number] | undefined {
+  if (value === undefined) return undefined;
+  const m = /^(\d+)\.\.(\d+)$/.exec(value.trim());
+  if (!m || Number(m[1]) < 2 || Number(m[2]) < Number(m[1]))
+    throw new UserError(
+      "bad-option",
+      `expected a range like 2..10 (from at least 2), got "${value}"`,
+      "--k-range",
+    );
+  return [Number(m[1]), Number(m[2])];
+}
+
+export function registerCluster(program: Command, cli: Cli): void {
+  program
+    .command("cluster")
+    .description("find segments: k-means (or k-prototypes) on chosen features, k by silhouette with --k auto")
+    .option(
+      "--features <list>",
+      `comma-separated features (default: numeric traits, ${DEFAULT_BEHAVIOUR.join(", ")})`,
+    )
+    .option("--k <n|auto>", "number of clusters, or auto (best silhouette in --k-range)", "auto")
+    .option("--k-range <min..max>", "the k tried by --k auto", "2..10")
+    .option("--scale <mode>", "standard, robust or none", "standard")
+    .option("--log <mode>", "auto (log1p of counts and money) or none", "auto")
+    .option("--categorical <mode>", "categorical traits: onehot, or kprototypes (k-prototypes)", "onehot")
+    .option("--seed <n>", "random seed: the same seed gives the same clusters", "1")
+    .option(
+      "--n-init <n>",
+      "k-means++ initialisations, the best kept (default 10 up to 50,000 customers, else 3)",
+    )
+    .option("--max-iter <n>", "iteration limit", "300")
+    .option(
+      "--algorithm <name>",
+      "auto, hamerly, lloyd or minibatch (auto: mini-batch above 2,000,000 customers)",
+      "auto",
+    )
+    .option("--min-size <n>", "flag clusters smaller than this (default: 10 or 1% of the customers)")
+    .option("--merge-small", "merge clusters below --min-size into their nearest neighbours")
+    .option("--include-anonymous", "also cluster visitors known only by an anonymous id")
+    .option("--as-of <date>", "compute behaviour as of this date (default now)")
+    .option(
+      "--save-as <name>",
+      "store the clustering, each customer's cluster (computed value cluster.<name>) and a segment per cluster",
+    )
+    .option("--no-segments", "with --save-as: do not save a segment per cluster")
+    .action(async (opts, cmd: Command) => {
+      const range = rangeOption(opts.kRange);
+      if (opts.saveAs !== undefined) checkClusteringName(opts.saveAs);
+      const options = {
+        ...(opts.features !== undefined
+          ? {
+              features: String(opts.features)
+                .split(",")
+                .map((s) => s.trim())
+                .filter((s) => s !== ""),
+            }
+          : {}),
+        k: kOption(opts.k),
+        ...(range ? { kMin: range[0], kMax: range[1] } : {}),
+        scale: choiceOption(opts.scale, "--scale", ["standard", "robust", "none"] as const, "standard"),
+        log: choiceOption(opts.log, "--log", ["auto", "none"] as const, "auto"),
+        categorical: choiceOption(
+          opts.categorical,
+          "--categorical",
+          ["onehot", "kprototypes"] as const,
+          "onehot",
+        ),
+        seed: intOption(opts.seed, "--seed", 0) as number,
+        ...(opts.nInit !== undefined ? { nInit: intOption(opts.nInit, "--n-init", 1) as number } : {}),
+        maxIter: intOption(opts.maxIter, "--max-iter", 1) as number,
+        algorithm: choiceOption(
+          opts.algorithm,
+          "--algorithm",
+          ["auto", "hamerly", "lloyd", "minibatch"] as const,
+          "auto",
+        ),
+        ...(opts.minSize !== undefined
+          ? { minSize: intOption(opts.minSize, "--min-size", 1) as number }
+          : {}),
+        mergeSmall: Boolean(opts.mergeSmall),
+        includeAnonymous: Boolean(opts.includeAnonymous),
+        ...(opts.asOf !== undefined ? { asOf: dateOption(opts.asOf, "--as-of") as Date } : {}),
+      };
+      const out = await cli.withStore(cmd, async (engine) => {
+        const result = await runClustering(engine, options);
+        if (opts.saveAs === undefined) return { result, saved: null };
+        await saveClustering(engine, opts.saveAs, result);
+        const segments =
+          opts.segments === false ? [] : await saveClusterSegments(engine, opts.saveAs, result.clusters);
+        return {
+          result,
+          saved: { name: opts.saveAs as string, computed: `cluster.${opts.saveAs}`, segments },
+        };
+      });
+      const { fitted: _fitted, ...report } = out.result;
+      cli.print(cmd, { ...report, saved: out.saved }, () => formatClustering(out.result, out.saved));
+    });
+
+  program
+    .command("clusters")
+    .description("list saved clusterings; --assign puts every current customer in the nearest stored cluster")
+    .option(
+      "--assign <name>",
+      "re-assign every customer of a saved clustering (or all) to its nearest centre",
+    )
+    .option("--remove <name>", "remove a saved clustering, its assignments and computed value")
+    .option("--as-of <date>", "with --assign: compute behaviour as of this date (default now)")
+    .action(async (opts, cmd: Command) => {
+      const asOf = dateOption(opts.asOf, "--as-of");
+      type Listing =
+        | { removed: string }
+        | { assigned: Awaited<ReturnType<typeof assignToClusters>>[] }
+        | { clusterings: Awaited<ReturnType<typeof listClusterings>> };
+      const result = await cli.withStore(cmd, async (engine): Promise<Listing> => {
+        if (opts.remove !== undefined) {
+          await removeClustering(engine, opts.remove);
+          return { removed: opts.remove as string };
+        }
+        if (opts.assign !== undefined) {
+          const assigned =
+            opts.assign === "all"
+              ? await assignAllClusterings(engine, asOf ? { asOf } : {})
+              : [await assignToClusters(engine, opts.assign, asOf ? { asOf } : {})];
+          return { assigned };
+        }
+        return { clusterings: await listClusterings(engine) };
+      });
+      cli.print(cmd, result, () => {
+        if ("removed" in result) return `removed ${result.removed}\n`;
+        if ("assigned" in result)
+          return table(
+            ["clustering", "customers", "changed cluster", "new"],
+            result.assigned.map((a) => [a.name, a.customers, a.changed, a.added]),
+          );
+        if (result.clusterings.length === 0)
+          return "No saved clusterings: save one with tessera cluster --save-as NAME.\n";
+        return table(
+          ["name", "k", "model", "customers", "silhouette", "features", "assigned"],
+          result.clusterings.map((c) => [
+            c.name,
+            c.k,
+            c.model,
+            c.customers,
+            c.silhouette,
+            c.features.join(", "),
+            c.assignedAt.toISOString().slice(0, 19),
+          ]),
+        );
+      });
+    });
+}
+
+function formatClustering(
+  r: ClusteringResult,
+  saved: { name: string; computed: string; segments: string[] } | null,
+): string {
+  let s = `${r.k} clusters of ${num(r.customers, 0)} customers (${r.model}, seed ${r.seed}): inertia ${num(r.inertia)}, silhouette ${r.silhouette ?? "n/a"}, stability (ARI across seeds) ${r.stability ?? "n/a"}\n`;
+  s += `features: ${r.features.join(", ")}\n`;
+  for (const x of r.skipped) s += `skipped default feature ${x.feature}: ${x.reason}\n`;
+  if (r.scores) {
+    s += `\nk by silhouette (higher is better); Davies–Bouldin lower is better; Calinski–Harabasz higher is better\n`;
+    s += table(
+      ["k", "silhouette", "Davies–Bouldin", "Calinski–Harabasz", "stability", "inertia"],
+      r.scores.map((x) => [
+        x.k === r.k ? `${x.k} *` : String(x.k),
+        num(x.silhouette, 3),
+        num(x.daviesBouldin, 3),
+        num(x.calinskiHarabasz, 1),
+        num(x.stability, 3),
+        num(x.inertia, 1),
+      ]),
+    );
+  }
+  const keys = [...new Set(r.clusters.flatMap((c) => Object.keys(c.centroid)))].slice(0, 6);
+  s += `\n${table(
+    ["cluster", "customers", "share", "name", ...keys],
+    r.clusters.map((c) => [
+      c.small ? `${c.id} (small)` : String(c.id),
+      c.size,
+      pct(c.share),
+      c.name,
+      ...keys.map((k) => c.centroid[k] ?? null),
+    ]),
+  )}`;
+  if (Object.keys(r.clusters[0]?.centroid ?? {}).length > keys.length)
+    s += "(more centroid columns with --json)\n";
+  if (r.guard.small.length)
+    s += `clusters below the minimum size of ${r.guard.minSize}: ${r.guard.small.join(", ")} (--merge-small merges them)\n`;
+  for (const m of r.guard.merged)
+    s += `merged cluster ${m.cluster} (${m.size} customers) into its neighbours\n`;
+  for (const m of r.guard.mergeSuggestions)
+    s += `consider merging clusters ${m.clusters[0]} and ${m.clusters[1]}: centres ${num(m.distance, 2)} apart, spreads ${num(m.spread[0], 2)} and ${num(m.spread[1], 2)}\n`;
+  if (saved) {
+    s += `saved as ${saved.name}: segments can use {"computed": "${saved.computed}", "eq": 0}`;
+    s += saved.segments.length ? `; segments ${saved.segments.join(", ")}\n` : "\n";
+  }
+  return s;
+}

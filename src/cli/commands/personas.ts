@@ -1,0 +1,67 @@
+import type { Command } from "commander";
+import { type PersonaReport, personas } from "../../clustering/personas.js";
+import { UserError } from "../../errors.js";
+import type { Cli } from "../context.js";
+import { dateOption, intOption } from "../parse.js";
+import { minGroupOption, num, parseMinGroup, pct } from "./value-options.js";
+
+export function registerPersonas(program: Command, cli: Cli): void {
+  minGroupOption(
+    program
+      .command("personas")
+      .description(
+        "explain the clusters of a saved clustering, or a segment: what sets each group apart, in plain words",
+      )
+      .option("--clustering <name>", "a clustering saved with tessera cluster --save-as")
+      .option("--segment <id>", "a saved segment (its members at the last refresh)")
+      .option("--top <n>", "distinguishing features per persona", "5")
+      .option("--as-of <date>", "compute behaviour as of this date (default now)"),
+  ).action(async (opts, cmd: Command) => {
+    if ((opts.clustering === undefined) === (opts.segment === undefined))
+      throw new UserError(
+        "bad-option",
+        "give exactly one of --clustering NAME or --segment ID",
+        "--clustering",
+      );
+    const source =
+      opts.clustering !== undefined
+        ? { clustering: opts.clustering as string }
+        : { segment: opts.segment as string };
+    const asOf = dateOption(opts.asOf, "--as-of");
+    const report = await cli.withStore(cmd, (engine) =>
+      personas(engine, source, {
+        top: intOption(opts.top, "--top", 1) as number,
+        minGroup: parseMinGroup(opts.minGroup),
+        ...(asOf ? { asOf } : {}),
+      }),
+    );
+    cli.print(cmd, report, () => formatPersonas(report));
+  });
+}
+
+function formatPersonas(r: PersonaReport): string {
+  let s = `${r.personas.length} persona${r.personas.length === 1 ? "" : "s"} of ${r.source.kind} ${r.source.name ?? ""} (${num(r.customers, 0)} customers in the base)\n`;
+  for (const p of r.personas) {
+    s += `\n${p.group}. ${p.name}: ${num(p.size, 0)} customers (${pct(p.share)})\n`;
+    if (p.suppressed) {
+      s += "   fewer customers than the minimum group: not described\n";
+      continue;
+    }
+    for (const d of p.distinguishing) {
+      s += `   ${d.label}: ${num(d.group)} vs ${num(d.base)} overall (${d.difference > 0 ? "+" : ""}${num(d.difference)} sd)\n`;
+    }
+    if (p.traits.length)
+      s += `   over-represented: ${p.traits.map((t) => `${t.value} ${pct(t.share)} (×${num(t.lift)})`).join(", ")}\n`;
+    if (p.categories.length)
+      s += `   top categories: ${p.categories.map((c) => `${c.value} ${pct(c.share)} (×${num(c.lift)})`).join(", ")}\n`;
+    const prefs = [
+      p.channel ? `channel ${p.channel.value} (×${num(p.channel.lift)})` : "",
+      p.device ? `device ${p.device.value} ${pct(p.device.share)}` : "",
+      p.hours.typical !== null ? `around ${num(p.hours.typical, 1)}h UTC (${p.hours.daypart})` : "",
+    ].filter((x) => x !== "");
+    if (prefs.length) s += `   prefers ${prefs.join(", ")}\n`;
+    const v = p.value;
+    s += `   value per customer: revenue ${num(v.revenuePerCustomer)}, orders ${num(v.ordersPerCustomer)}, average order ${num(v.averageOrderValue)}${v.clv !== null ? `, CLV ${num(v.clv)}` : ""}\n`;
+  }
+  return s;
+}

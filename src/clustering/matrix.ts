@@ -1,0 +1,57 @@
+/** A dense matrix of `n` rows (customers) and `d` columns (features), row-major in one typed array. */
+export interface Matrix {
+  readonly n: number;
+  readonly d: number;
+  readonly data: Float64Array;
+}
+
+/** Wraps row-major values as a matrix (checks the length). */
+export function matrix(n: number, d: number, data: Float64Array = new Float64Array(n * d)): Matrix {
+  if (data.length !== n * d) throw new Error(`matrix ${n}×${d} needs ${n * d} values, got ${data.length}`);
+  return { n, d, data };
+}
+
+/** Rows `idx` of a matrix, as a new matrix. */
+export function rows(x: Matrix, idx: ArrayLike<number>): Matrix {
+  const out = new Float64Array(idx.length * x.d);
+  for (let r = 0; r < idx.length; r++) {
+    const i = idx[r] as number;
+    out.set(x.data.subarray(i * x.d, (i + 1) * x.d), r * x.d);
+  }
+  return { n: idx.length, d: x.d, data: out };
+}
+
+/** Squared Euclidean distance between row i of `a` and row j of `b` (both with d columns). */
+export function sqDist(a: Float64Array, i: number, b: Float64Array, j: number, d: number): number {
+  let s = 0;
+  const oa = i * d;
+  const ob = j * d;
+  for (let t = 0; t < d; t++) {
+    const diff = (a[oa + t] as number) - (b[ob + t] as number);
+    s += diff * diff;
+  }
+  return s;
+}
+
+/** Mean over columns of the per-column variance: the scale scikit-learn's tolerance is relative to. */
+export function meanVariance(x: Matrix): number {
+  const { n, d, data } = x;
+  if (n === 0) return 0;
+  // One row-major pass, shifted by the first row so that large offsets do not cost precision.
+  const sum = new Float64Array(d);
+  const sumSq = new Float64Array(d);
+  for (let i = 0; i < n; i++) {
+    const o = i * d;
+    for (let t = 0; t < d; t++) {
+      const z = (data[o + t] as number) - (data[t] as number);
+      sum[t] = (sum[t] as number) + z;
+      sumSq[t] = (sumSq[t] as number) + z * z;
+    }
+  }
+  let total = 0;
+  for (let t = 0; t < d; t++) {
+    const m = (sum[t] as number) / n;
+    total += Math.max(0, (sumSq[t] as number) / n - m * m);
+  }
+  return total / d;
+}

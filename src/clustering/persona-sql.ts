@@ -1,0 +1,111 @@
+import type { Engine } from "../store/engine.js";
+
+/** A value's share in a group, and its lift: that share over the value's share in the whole base. */
+export interface Preference {
+  readonly value: string;
+  readonly share: number;
+  readonly lift: number;
+}
+
+/** One group's distribution over values, with its base distribution for lifts. */
+export type Distributions = Map<string, Preference[]>;
+
+const ts = (d: Date) => d.toISOString().replace("T", " ").replace("Z", "");
+const round = (x: number, digits = 4) => Number(x.toFixed(digits));
+
+/**
+ * Shares of a value per group and in the base, from one grouped query (`rows` yields grp, value, weight).
+ * The base is every customer of the population (grp NULL included).
+ */
+function distributions(rows: { grp: string | null; v: string; w: number }[]): Distributions {
+  const baseTotals = new Map<string, number>();
+  let base = 0;
+  const byGroup = new Map<string, Map<string, number>>();
+  for (const r of rows) {
+    baseTotals.set(r.v, (baseTotals.get(r.v) ?? 0) + r.w);
+    base += r.w;
+    if (r.grp === null) continue;
+    const g = byGroup.get(r.grp) ?? new Map<string, number>();
+    g.set(r.v, (g.get(r.v) ?? 0) + r.w);
+    byGroup.set(r.grp, g);
+  }
+  const out: Distributions = new Map();
+  for (const [grp, values] of byGroup) {
+    let total = 0;
+    for (const w of values.values()) total += w;
+    const prefs = [...values].map(([value, w]) => {
+      const share = w / total;
+      const baseShare = (baseTotals.get(value) ?? 0) / base;
+      return { value, share: round(share), lift: round(baseShare > 0 ? share / baseShare : 0, 2) };
+    });
+    out.set(
+      grp,
+      prefs.sort((a, b) => b.share - a.share || (a.value < b.value ? -1 : 1)),
+    );
+  }
+  return out;
+}
+
+/** Population filter shared with feature extraction: identified customers unless anonymous ones are included. */
+function population(engine: Engine, includeAnonymous: boolean, alias: string): string {
+  if (includeAnonymous) return "";
+  return ` AND EXISTS (SELECT 1 FROM identities i WHERE i.customer_id = ${alias}.customer_id AND i.kind <> ${engine.dialect.literal("anonymous_id")})`;
+}
+
+export interface GroupProfiles {
+  /** Product categories by share of the group's spend (order lines). */
+  readonly categories: Distributions;
+  /** Channels and devices by share of the group's activity events. */
+  readonly channels: Distributions;
+  readonly devices: Distributions;
+  /** Share of activity per hour of day (UTC), "0".."23". */
+  readonly hours: Distributions;
+}
+
+/**
+ * The behaviour profile of every group, aggregated in the engine: spend per category, activity per channel,
+ * device and hour. `groups` is a table of (customer_id, grp).
+ */
+export async function groupProfiles(
+  engine: Engine,
+  groups: string,
+  opts: { asOf: Date; includeAnonymous: boolean },
+): Promise<GroupProfiles> {
+  const d = engine.dialect;
+  const g = d.quoteIdent(groups);
+  const asOf = ts(opts.asOf);
+  const categories = await engine.query(
+    `SELECT ${d.toText("g.grp")} AS grp, i.category AS v, sum(i.quantity * i.unit_price) AS w
+       FROM order_items i LEFT JOIN ${g} g ON g.customer_id = i.customer_id
+      WHERE i.customer_id IS NOT NULL AND i.category IS NOT NULL AND i.quantity > 0 AND i.ts <= ${d.param(1, "timestamp")}
+            ${population(engine, opts.includeAnonymous, "i")}
+      GROUP BY 1, 2`,
+    [asOf],
+  );
+  // One pass over the activity events for the three distributions (GROUPING tells the sets apart).
+  const activity = await engine.query(
+    `SELECT grp, CASE WHEN GROUPING(device) = 0 THEN 'device' WHEN GROUPING(channel) = 0 THEN 'channel' ELSE 'hour' END AS kind,
+            coalesce(device, channel, hour) AS v, count(*) AS w
+       FROM (SELECT ${d.toText("g.grp")} AS grp, ${d.jsonText("e.properties", "device")} AS device,
+                    ${d.jsonText("e.properties", "channel")} AS channel, ${d.toText(d.hourOf("e.ts"))} AS hour
+               FROM events e LEFT JOIN ${g} g ON g.customer_id = e.customer_id
+              WHERE e.customer_id IS NOT NULL AND e.ts <= ${d.param(1, "timestamp")}
+                    ${population(engine, opts.includeAnonymous, "e")}) a
+      WHERE device IS NOT NULL
+      GROUP BY GROUPING SETS ((grp, device), (grp, channel), (grp, hour))`,
+    [asOf],
+  );
+  const rows = activity
+    .rows<{ grp: string | null; kind: string; v: string | null; w: number }>()
+    .filter((r): r is { grp: string | null; kind: string; v: string; w: number } => r.v !== null);
+  const of = (kind: string) =>
+    distributions(rows.filter((r) => r.kind === kind).map((r) => ({ ...r, w: Number(r.w) })));
+  return {
+    categories: distributions(
+      categories.rows<{ grp: string | null; v: string; w: number }>().map((r) => ({ ...r, w: Number(r.w) })),
+    ),
+    channels: of("channel"),
+    devices: of("device"),
+    hours: of("hour"),
+  };
+}
