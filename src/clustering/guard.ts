@@ -6,48 +6,69 @@ export function defaultMinSize(n: number): number {
   return Math.max(10, Math.round(0.01 * n));
 }
 
-/** Two clusters whose centres are close compared with their spread: merging them loses little. */
+/** Two clusters that overlap along the line joining their centres: merging them loses little. */
 export interface MergeSuggestion {
   readonly clusters: readonly [number, number];
   /** Distance between the centres (preprocessed units). */
   readonly distance: number;
-  /** Root-mean-square distance of each cluster's customers to its centre. */
-  readonly spread: readonly [number, number];
-  /** distance / (spread₁ + spread₂): below the threshold the two overlap heavily. */
-  readonly ratio: number;
+  /**
+   * Distance between the centres over √(var₁ + var₂), the clusters' variances along the line joining them.
+   * Halving one Gaussian blob gives about 1.9; clusters that stand apart score well above 3.
+   */
+  readonly separation: number;
 }
 
-/** Default threshold on distance / (spread₁ + spread₂). */
-export const CLOSE_RATIO = 0.5;
+/** Default threshold on the separation: below it a merge is suggested. */
+export const MIN_SEPARATION = 2.5;
 
-/** Pairs of clusters to consider merging, closest first. */
+/**
+ * Pairs of clusters to consider merging, the least separated first. The spread is measured along the line
+ * between the two centres only: in many dimensions the overall spread is dominated by the other directions
+ * and would make every pair look close.
+ */
 export function closeCentroids(
   x: Matrix,
   labels: Int32Array,
   centers: Float64Array,
   k: number,
-  threshold = CLOSE_RATIO,
+  threshold = MIN_SEPARATION,
 ): MergeSuggestion[] {
   const { n, d, data } = x;
-  const sse = new Float64Array(k);
-  const sizes = new Float64Array(k);
-  for (let i = 0; i < n; i++) {
-    const a = labels[i] as number;
-    sse[a] = (sse[a] as number) + sqDist(data, i, centers, a, d);
-    sizes[a] = (sizes[a] as number) + 1;
-  }
-  const spread = Array.from(sse, (s, j) => Math.sqrt(s / Math.max(1, sizes[j] as number)));
   const out: MergeSuggestion[] = [];
+  const u = new Float64Array(d);
   for (let a = 0; a < k; a++) {
     for (let b = a + 1; b < k; b++) {
       const distance = Math.sqrt(sqDist(centers, a, centers, b, d));
-      const sum = (spread[a] as number) + (spread[b] as number);
-      const ratio = sum > 0 ? distance / sum : Number.POSITIVE_INFINITY;
-      if (ratio < threshold)
-        out.push({ clusters: [a, b], distance, spread: [spread[a] as number, spread[b] as number], ratio });
+      if (distance === 0) {
+        out.push({ clusters: [a, b], distance, separation: 0 });
+        continue;
+      }
+      for (let t = 0; t < d; t++)
+        u[t] = ((centers[b * d + t] as number) - (centers[a * d + t] as number)) / distance;
+      const sum = [0, 0];
+      const sumSq = [0, 0];
+      const count = [0, 0];
+      for (let i = 0; i < n; i++) {
+        const l = labels[i];
+        if (l !== a && l !== b) continue;
+        const w = l === a ? 0 : 1;
+        let p = 0;
+        for (let t = 0; t < d; t++) p += (data[i * d + t] as number) * (u[t] as number);
+        sum[w] = (sum[w] as number) + p;
+        sumSq[w] = (sumSq[w] as number) + p * p;
+        count[w] = (count[w] as number) + 1;
+      }
+      let variance = 0;
+      for (const w of [0, 1]) {
+        const c = Math.max(1, count[w] as number);
+        const m = (sum[w] as number) / c;
+        variance += Math.max(0, (sumSq[w] as number) / c - m * m);
+      }
+      const separation = variance > 0 ? distance / Math.sqrt(variance) : Number.POSITIVE_INFINITY;
+      if (separation < threshold) out.push({ clusters: [a, b], distance, separation });
     }
   }
-  return out.sort((p, q) => p.ratio - q.ratio);
+  return out.sort((p, q) => p.separation - q.separation);
 }
 
 /**

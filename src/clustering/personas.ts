@@ -281,7 +281,7 @@ function describe(
     share,
     suppressed: false,
     distinguishing: diffs.slice(0, top),
-    traits: traits.sort((a, b) => b.lift - a.lift).slice(0, 3),
+    traits: strongestPerTrait(traits, top),
     age,
     categories,
     channel: preferred(profiles.channels.get(key)),
@@ -301,6 +301,13 @@ function preferred(prefs: readonly Preference[] | undefined): Preference | null 
   if (!prefs || prefs.length === 0) return null;
   const big = prefs.filter((p) => p.share >= 0.15);
   return [...(big.length ? big : prefs)].sort((a, b) => b.lift - a.lift || b.share - a.share)[0] ?? null;
+}
+
+/** The most over-represented value of each trait, the strongest traits first. */
+function strongestPerTrait(lifts: readonly TraitLift[], top: number): TraitLift[] {
+  const best = new Map<string, TraitLift>();
+  for (const l of lifts) if ((best.get(l.feature)?.lift ?? 0) < l.lift) best.set(l.feature, l);
+  return [...best.values()].sort((a, b) => b.lift - a.lift || (a.feature < b.feature ? -1 : 1)).slice(0, top);
 }
 
 /** Trait values over-represented in the group: share ≥ 10% and lift ≥ 1.2. */

@@ -213,7 +213,7 @@ function formatClustering(
   for (const m of r.guard.merged)
     s += `merged cluster ${m.cluster} (${m.size} customers) into its neighbours\n`;
   for (const m of r.guard.mergeSuggestions)
-    s += `consider merging clusters ${m.clusters[0]} and ${m.clusters[1]}: centres ${num(m.distance, 2)} apart, spreads ${num(m.spread[0], 2)} and ${num(m.spread[1], 2)}\n`;
+    s += `consider merging clusters ${m.clusters[0]} and ${m.clusters[1]}: they overlap (centres ${num(m.separation, 2)} sd apart along the line between them)\n`;
   if (saved) {
     s += `saved as ${saved.name}: segments can use {"computed": "${saved.computed}", "eq": 0}`;
     s += saved.segments.length ? `; segments ${saved.segments.join(", ")}\n` : "\n";
