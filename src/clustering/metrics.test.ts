@@ -10,7 +10,9 @@ const centre = (pts: number[][]) =>
   (pts[0] as number[]).map((_, t) => pts.reduce((s, p) => s + (p[t] as number), 0) / pts.length);
 const groupsOf = (pts: number[][], lab: number[]) => {
   const g = new Map<number, number[][]>();
-  pts.forEach((p, i) => g.set(lab[i] as number, [...(g.get(lab[i] as number) ?? []), p]));
+  pts.forEach((p, i) => {
+    g.set(lab[i] as number, [...(g.get(lab[i] as number) ?? []), p]);
+  });
   return g;
 };
 
