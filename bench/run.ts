@@ -6,9 +6,11 @@
  *   npm run bench -- import       only the Online Retail import
  *   npm run bench -- generate     only the generator (TESSERA_BENCH_CUSTOMERS, default 1,000,000)
  *   npm run bench -- clv          clv fit on generated customers vs a per-customer likelihood (same variable)
+ *   npm run bench -- kmeans       k-means on 1M × 10 vs ml-kmeans and scikit-learn; k auto 2..10
  */
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { kmeansBenchmark } from "./kmeans-bench.js";
 import { type Measured, median, record, runCase } from "./measure.js";
 
 const here = import.meta.dirname;
@@ -112,3 +114,4 @@ function round(x: number): number {
 if (!only || only === "import") await importBenchmark();
 if (!only || only === "generate") await generateBenchmark();
 if (!only || only === "clv") await clvBenchmark();
+if (!only || only === "kmeans") await kmeansBenchmark(here, scratch);
