@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { Engine } from "../store/engine.js";
 import { kpis } from "./kpis.js";
-import { addEvents, storeWithOrders } from "./test-fixtures.js";
+import { rfm } from "./rfm.js";
+import { addEvents, type OrderRow, storeWithOrders } from "./test-fixtures.js";
 
 let engine: Engine | undefined;
 afterEach(() => engine?.close());
@@ -54,5 +55,36 @@ describe("KPIs", () => {
       revenue: null,
       suppressed: true,
     });
+  });
+
+  it("groups by saved segments (overlapping, current members only) and by computed values", async () => {
+    const rows: OrderRow[] = [];
+    for (let i = 0; i < 12; i++) rows.push([`c${i}`, "2024-02-01 10:00", 10 * (i + 1)]);
+    engine = await storeWithOrders(rows);
+    await engine.run(
+      "INSERT INTO segments (segment_id, name) VALUES ('big', 'Big spenders'), ('all', 'Everyone')",
+    );
+    for (let i = 0; i < 12; i++) {
+      await engine.run(
+        "INSERT INTO segment_membership (segment_id, customer_id, entered_at) VALUES ('all', $1, now())",
+        [`c${i}`],
+      );
+      if (i >= 2)
+        await engine.run(
+          `INSERT INTO segment_membership (segment_id, customer_id, entered_at, exited_at) VALUES ('big', $1, now(), ${i < 4 ? "now()" : "NULL"})`,
+          [`c${i}`],
+        );
+    }
+    const asOf = new Date("2024-03-01T00:00:00Z");
+    const bySegment = await kpis(engine, { asOf, by: { kind: "segment" }, minGroup: 1 });
+    expect(bySegment.by).toBe("segment");
+    expect(bySegment.groups.map((g) => [g.group, g.customers, g.revenue])).toEqual([
+      ["Everyone", 12, 780],
+      ["Big spenders", 8, 780 - 10 - 20 - 30 - 40],
+    ]);
+    await rfm(engine, { asOf });
+    const byComputed = await kpis(engine, { asOf, by: { kind: "computed", name: "rfm_m" }, minGroup: 1 });
+    expect(byComputed.groups.reduce((n, g) => n + (g.customers ?? 0), 0)).toBe(12);
+    expect(byComputed.by).toBe("computed:rfm_m");
   });
 });
