@@ -24,37 +24,58 @@ export function csvLine(values: readonly string[]): string {
   return `${line}\n`;
 }
 
-/** A text file written in large chunks through a WriteStream. */
+/**
+ * A text file written in large chunks through a WriteStream.
+ *
+ * Text is encoded straight into a preallocated Buffer, one row at a time. (Concatenating rows
+ * into one big string first builds a deep rope that V8 must flatten before encoding, which was
+ * half of the generator's run time.)
+ */
 export class BufferedWriter {
   private readonly stream: WriteStream;
-  private buffer = "";
+  private buffer: Buffer;
+  private offset = 0;
   private failure: Error | null = null;
-  /** Characters written so far (after the last flush). */
+  /** Bytes handed to the stream so far. */
   written = 0;
 
   constructor(
     readonly path: string,
     private readonly chunkBytes = 1 << 20,
   ) {
-    this.stream = createWriteStream(path, { encoding: "utf8", highWaterMark: 4 << 20 });
+    this.buffer = Buffer.allocUnsafe(chunkBytes);
+    this.stream = createWriteStream(path, { highWaterMark: 4 * chunkBytes });
     this.stream.on("error", (e) => {
       this.failure = e;
     });
   }
 
-  /** Appends text; flushes to the stream when the buffer is large. */
+  /** Appends text; hands a full chunk to the stream. */
   write(text: string): void {
-    this.buffer += text;
-    if (this.buffer.length >= this.chunkBytes) this.flush();
+    // A UTF-16 code unit never takes more than 3 bytes in UTF-8.
+    if (this.offset + text.length * 3 > this.buffer.length) {
+      this.flush();
+      if (text.length * 3 > this.buffer.length) {
+        this.push(Buffer.from(text, "utf8"));
+        return;
+      }
+    }
+    this.offset += this.buffer.write(text, this.offset, "utf8");
   }
 
-  /** Hands the buffer to the stream. */
+  /** Hands the buffered bytes to the stream. */
   flush(): void {
+    if (this.offset === 0) return;
+    const chunk = this.buffer.subarray(0, this.offset);
+    this.buffer = Buffer.allocUnsafe(this.chunkBytes);
+    this.offset = 0;
+    this.push(chunk);
+  }
+
+  private push(chunk: Buffer): void {
     if (this.failure !== null) throw this.failure;
-    if (this.buffer.length === 0) return;
-    this.written += this.buffer.length;
-    this.stream.write(this.buffer);
-    this.buffer = "";
+    this.written += chunk.length;
+    this.stream.write(chunk);
   }
 
   /** Resolves once the stream has room again (immediately when it has). */
@@ -82,5 +103,10 @@ export class BufferedWriter {
       this.stream.end((e?: Error | null) => (e ? reject(e) : resolve()));
     });
     if (this.failure !== null) throw this.failure;
+  }
+
+  /** Abandons the file (after a failure elsewhere): releases the descriptor without flushing. */
+  destroy(): void {
+    this.stream.destroy();
   }
 }

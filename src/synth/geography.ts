@@ -84,8 +84,34 @@ interface NamePool {
 
 const NAMES: Readonly<Record<string, NamePool>> = {
   en: {
-    female: ["Olivia", "Emma", "Amelia", "Sophia", "Isla", "Grace", "Chloe", "Emily", "Hannah", "Ava", "Lily", "Zoe"],
-    male: ["Oliver", "Jack", "Harry", "Noah", "Liam", "James", "Ethan", "Lucas", "Mason", "Henry", "Owen", "Leo"],
+    female: [
+      "Olivia",
+      "Emma",
+      "Amelia",
+      "Sophia",
+      "Isla",
+      "Grace",
+      "Chloe",
+      "Emily",
+      "Hannah",
+      "Ava",
+      "Lily",
+      "Zoe",
+    ],
+    male: [
+      "Oliver",
+      "Jack",
+      "Harry",
+      "Noah",
+      "Liam",
+      "James",
+      "Ethan",
+      "Lucas",
+      "Mason",
+      "Henry",
+      "Owen",
+      "Leo",
+    ],
     last: ["Smith", "Johnson", "Brown", "Taylor", "Wilson", "Davies", "Evans", "Thomas", "Walker", "Wright"],
   },
   de: {

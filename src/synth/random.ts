@@ -5,8 +5,9 @@
  * values drawn for a customer never depend on how many draws earlier customers made: chunking,
  * batching or changing one customer's activity cannot shift anybody else's data.
  */
-import type { RandomGenerator } from "pure-rand/types/RandomGenerator";
+
 import { xoroshiro128plusFromState } from "pure-rand/generator/xoroshiro128plus";
+import type { RandomGenerator } from "pure-rand/types/RandomGenerator";
 
 const TWO_POW_32 = 4294967296;
 const TWO_POW_52 = 4503599627370496;
@@ -32,7 +33,7 @@ export function hash32(...words: number[]): number {
 /** Seeds above 2^32 are folded into two words so that every bit of a safe integer counts. */
 function seedWords(seed: number): [number, number] {
   const s = Math.trunc(seed);
-  return [s % TWO_POW_32 | 0, Math.floor(s / TWO_POW_32) | 0];
+  return [(s % TWO_POW_32) | 0, Math.floor(s / TWO_POW_32) | 0];
 }
 
 /**
@@ -43,7 +44,7 @@ export function subStream(seed: number, index: number, stream: number): RandomGe
   const [lo, hi] = seedWords(seed);
   const state = [0, 1, 2, 3].map((k) => hash32(lo, hi, index, stream, k));
   // xoroshiro must not start from the all-zero state (it would stay there forever).
-  if (state.every((w) => w === 0)) state[0] = 1;
+  if (!state.some((w) => w !== 0)) state[0] = 1;
   return xoroshiro128plusFromState(state);
 }
 
@@ -250,7 +251,10 @@ export class Random {
       const k = Math.floor(((2 * a) / us + b) * u + mean + 0.43);
       if (us >= 0.07 && v <= vr) return k;
       if (k < 0 || (us < 0.013 && v > us)) continue;
-      if (Math.log(v) + Math.log(invAlpha) - Math.log(a / (us * us) + b) <= -mean + k * logLam - logGamma(k + 1))
+      if (
+        Math.log(v) + Math.log(invAlpha) - Math.log(a / (us * us) + b) <=
+        -mean + k * logLam - logGamma(k + 1)
+      )
         return k;
     }
   }

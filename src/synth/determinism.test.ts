@@ -1,0 +1,118 @@
+import { createHash } from "node:crypto";
+import { mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { generate } from "./generate.js";
+import { csv, FileReader } from "./test-helpers.js";
+
+let root: string;
+
+async function hashes(dir: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const name of (await readdir(dir)).sort()) {
+    out[name] = createHash("sha256")
+      .update(await readFile(join(dir, name)))
+      .digest("hex");
+  }
+  return out;
+}
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), "tessera-synth-det-"));
+});
+
+afterAll(async () => {
+  if (root) await rm(root, { recursive: true, force: true });
+});
+
+describe("determinism", () => {
+  it("gives byte-identical files for the same seed and different ones for another seed", async () => {
+    const opts = { customers: 3_000, dirt: 0.05, days: 200, endDate: "2026-01-31" };
+    const a = await generate({ ...opts, seed: 99, outDir: join(root, "a") });
+    const b = await generate({ ...opts, seed: 99, outDir: join(root, "b") });
+    const c = await generate({ ...opts, seed: 100, outDir: join(root, "c") });
+    const [ha, hb, hc] = await Promise.all(["a", "b", "c"].map((d) => hashes(join(root, d))));
+    expect(Object.keys(ha ?? {})).toHaveLength(8);
+    expect(hb).toEqual(ha);
+    expect(b.counts).toEqual(a.counts);
+    for (const name of Object.keys(ha ?? {})) expect(hc?.[name], name).not.toBe(ha?.[name]);
+    expect(c.counts).not.toEqual(a.counts);
+  });
+
+  it("keeps the same people when only the dirt rate changes", async () => {
+    await generate({ customers: 1_000, seed: 5, dirt: 0, outDir: join(root, "d0") });
+    await generate({ customers: 1_000, seed: 5, dirt: 0.1, outDir: join(root, "d1") });
+    const [h0, h1] = await Promise.all([hashes(join(root, "d0")), hashes(join(root, "d1"))]);
+    // Dirt only touches customers.csv (and the truth that records it).
+    for (const name of [
+      "events.parquet",
+      "orders.csv",
+      "order-lines.csv",
+      "consents.csv",
+      "survey-responses.csv",
+      "truth-customers.csv",
+    ]) {
+      expect(h1?.[name], name).toBe(h0?.[name]);
+    }
+    expect(h1?.["customers.csv"]).not.toBe(h0?.["customers.csv"]);
+  });
+});
+
+describe("clean data", () => {
+  it("with dirt 0 has no invalid, duplicate or missing values", async () => {
+    const dir = join(root, "clean");
+    await generate({ customers: 5_000, seed: 3, dirt: 0, outDir: dir });
+    const truth = JSON.parse(await readFile(join(dir, "truth.json"), "utf8")) as {
+      dirt: { items: unknown[]; counts: Record<string, number> };
+    };
+    expect(truth.dirt.items).toEqual([]);
+    expect(Object.values(truth.dirt.counts)).toEqual([0, 0, 0]);
+    const db = await FileReader.open();
+    try {
+      const [row] = await db.rows(`
+        SELECT count(*) AS n, count(DISTINCT lower(email)) AS emails, count(DISTINCT customer_id) AS ids,
+          count(*) FILTER (WHERE NOT regexp_full_match(email,
+            '^[a-z0-9_-]+(\\.[a-z0-9_-]+)*@[a-z0-9-]+(\\.[a-z0-9-]+)*\\.[a-z]{2,}$')) AS invalid,
+          count(*) FILTER (WHERE phone IS NULL OR age IS NULL OR gender IS NULL OR income IS NULL
+            OR education IS NULL OR occupation IS NULL OR country IS NULL OR region IS NULL OR city IS NULL
+            OR climate IS NULL OR first_name IS NULL OR last_name IS NULL OR signup_date IS NULL) AS missing
+        FROM ${csv(join(dir, "customers.csv"))}`);
+      expect(row).toEqual({ n: 5_000, emails: 5_000, ids: 5_000, invalid: 0, missing: 0 });
+    } finally {
+      db.close();
+    }
+  });
+});
+
+describe("options", () => {
+  it("rejects impossible options before writing anything", async () => {
+    const outDir = join(root, "bad");
+    await expect(generate({ customers: 0, seed: 1, outDir })).rejects.toThrow(/customers/);
+    await expect(generate({ customers: 10, seed: 1.5, outDir })).rejects.toThrow(/seed/);
+    await expect(generate({ customers: 10, seed: 1, outDir, dirt: 2 })).rejects.toThrow(/dirt/);
+    await expect(generate({ customers: 10, seed: 1, outDir, endDate: "2026-13-01" })).rejects.toThrow(
+      /ISO date/,
+    );
+    await expect(readdir(outDir)).rejects.toThrow();
+  });
+
+  it("fails with DuckDB's error, and leaves no temporary files, when events.parquet cannot be written", async () => {
+    const outDir = join(root, "unwritable");
+    await mkdir(join(outDir, "events.parquet"), { recursive: true });
+    await expect(generate({ customers: 500, seed: 1, outDir })).rejects.toThrow(/events\.parquet/);
+    expect((await readdir(outDir)).filter((n) => n.startsWith("."))).toEqual([]);
+  });
+
+  it("reports progress up to the total", async () => {
+    const seen: number[] = [];
+    await generate({
+      customers: 2_500,
+      seed: 1,
+      outDir: join(root, "progress"),
+      onProgress: (d) => seen.push(d),
+    });
+    expect(seen.at(-1)).toBe(2_500);
+    expect(seen).toEqual([...seen].sort((x, y) => x - y));
+  });
+});
