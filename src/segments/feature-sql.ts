@@ -8,6 +8,35 @@ import { type ResolvedWindow, windowStart } from "./window.js";
 
 const ts = (d: Date) => d.toISOString().replace("T", " ").replace("Z", "");
 
+/** An event feature's cheap tests on a row of `events e` (event name, type), its window apart. */
+export function eventScopeTests(b: Binder, f: Extract<Feature, { kind: "event" }>): string[] {
+  return [
+    ...(f.event !== "*" ? [`e.event = ${b.bind(f.event, "string")}`] : []),
+    ...(f.type ? [`e.type = ${b.bind(f.type, "string")}`] : []),
+  ];
+}
+
+/** An event feature's costly tests on a row of `events e`: hour, weekday and properties (JSON parsing). */
+export function eventDetailTests(
+  d: Dialect,
+  b: Binder,
+  f: Extract<Feature, { kind: "event" }>,
+  asOf: Date,
+): string[] {
+  const property = (p: PropertyCondition): string => {
+    if ("all" in p) return `(${p.all.map(property).join(" AND ")})`;
+    if ("any" in p) return `(${p.any.map(property).join(" OR ")})`;
+    if ("not" in p) return `(NOT ${property(p.not)})`;
+    const value = d.jsonTextAtPath("e.properties", b.bind(d.jsonKeyPath(p.property), "string"));
+    return comparisonSql({ d, binder: b, asOf }, value, p, "property");
+  };
+  return [
+    ...(f.hour ? [comparisonSql({ d, binder: b, asOf }, d.hourOf("e.ts"), f.hour, "integer")] : []),
+    ...(f.weekday ? [comparisonSql({ d, binder: b, asOf }, d.weekdayOf("e.ts"), f.weekday, "integer")] : []),
+    ...(f.where ? [property(f.where)] : []),
+  ];
+}
+
 /**
  * The query that builds the feature table: one row per customer, one column per feature, in one pass over each
  * raw table (events, orders, order lines, consents), plus the traits and computed values the predicates read.
@@ -35,16 +64,10 @@ export function featureTableSql(
     }
     return [`${column} > ${b.bind(ts(windowStart(w, asOf)), "timestamp")}`];
   };
-  const property = (p: PropertyCondition): string => {
-    if ("all" in p) return `(${p.all.map(property).join(" AND ")})`;
-    if ("any" in p) return `(${p.any.map(property).join(" OR ")})`;
-    if ("not" in p) return `(NOT ${property(p.not)})`;
-    const value = d.jsonTextAtPath("e.properties", b.bind(d.jsonKeyPath(p.property), "string"));
-    return comparisonSql({ d, binder: b, asOf }, value, p, "property");
-  };
   const filter = (conds: string[]) => (conds.length ? ` FILTER (WHERE ${conds.join(" AND ")})` : "");
 
   const events: string[] = [];
+  const eventFeatures: Extract<Feature, { kind: "event" }>[] = [];
   const orders: string[] = [];
   const lineSets = new Map<string, { categories: readonly string[] | undefined; index: number }>();
   const consents: string[] = [];
@@ -53,18 +76,18 @@ export function featureTableSql(
   for (const { feature: f, column } of features.features()) {
     const out = q(column);
     if (f.kind === "event") {
-      const conds = [
-        ...(f.event !== "*" ? [`e.event = ${b.bind(f.event, "string")}`] : []),
-        ...(f.type ? [`e.type = ${b.bind(f.type, "string")}`] : []),
-        ...inWindow(f.window, "e.ts"),
-        ...(f.hour ? [comparisonSql({ d, binder: b, asOf }, d.hourOf("e.ts"), f.hour, "integer")] : []),
-        ...(f.weekday
-          ? [comparisonSql({ d, binder: b, asOf }, d.weekdayOf("e.ts"), f.weekday, "integer")]
-          : []),
-        ...(f.where ? [property(f.where)] : []),
-      ];
+      const cheap = [...eventScopeTests(b, f), ...inWindow(f.window, "e.ts")];
+      const costly = eventDetailTests(d, b, f, asOf);
+      // Hour, weekday and property tests (JSON parsing) run only on the rows of the feature's event and window:
+      // CASE evaluates its THEN branch on the rows its WHEN selects, where AND would evaluate both on every row.
+      const conds =
+        cheap.length && costly.length
+          ? [`CASE WHEN ${cheap.join(" AND ")} THEN ${costly.join(" AND ")} ELSE false END`]
+          : [...cheap, ...costly];
       events.push(`count(*)${filter(conds)} AS ${out}`);
-      outer.push(`ev.${out}`);
+      eventFeatures.push(f);
+      // 0, not missing, for a customer with no counted row: the value must not depend on the pre-filter below.
+      outer.push(`coalesce(ev.${out}, 0) AS ${out}`);
     } else if (f.kind === "consent") {
       const match = [
         `k.purpose = ${b.bind(f.purpose, "string")}`,
@@ -110,9 +133,16 @@ export function featureTableSql(
   const joins: string[] = [];
   const scope = customerFilter ? ` AND customer_id IN (${customerFilter})` : "";
   if (events.length) {
+    // Only the rows some feature counts go into the aggregation (a customer left with none gets zero counts):
+    // each feature's cheap tests (name, type, window), unless one feature counts every event.
+    const scoped = (f: Extract<Feature, { kind: "event" }>) =>
+      f.event !== "*" || f.type !== undefined || f.window;
+    const relevant = eventFeatures.every(scoped)
+      ? ` AND (${eventFeatures.map((f) => `(${[...eventScopeTests(b, f), ...inWindow(f.window, "e.ts")].join(" AND ")})`).join(" OR ")})`
+      : "";
     joins.push(
       `LEFT JOIN (SELECT e.customer_id, ${events.join(", ")} FROM events e
-                   WHERE e.customer_id IS NOT NULL AND e.ts <= ${asOfParam()}${scope.replace("customer_id", "e.customer_id")}
+                   WHERE e.customer_id IS NOT NULL AND e.ts <= ${asOfParam()}${relevant}${scope.replace("customer_id", "e.customer_id")}
                    GROUP BY e.customer_id) ev ON ev.customer_id = c.customer_id`,
     );
   }

@@ -1,4 +1,5 @@
 import type { Engine, SqlValue } from "../store/engine.js";
+import { Binder } from "./binder.js";
 import {
   buildFeatures,
   type CompiledSegments,
@@ -8,8 +9,10 @@ import {
   evaluatePredicates,
   FEATURE_TABLE,
 } from "./evaluate.js";
+import { eventDetailTests, eventScopeTests } from "./feature-sql.js";
+import { featureKey } from "./features.js";
 import { loadSchemaContext } from "./schema-context.js";
-import { type ResolvedWindow, windowStart } from "./window.js";
+import { windowStart } from "./window.js";
 
 export interface RefreshedSegment {
   readonly id: string;
@@ -69,7 +72,8 @@ async function incrementalBase(engine: Engine, signature: string, asOf: Date): P
 
 /**
  * The customers whose features may differ between two as-of times: those marked dirty by imports and merges,
- * those with rows dated in (from, to], and those with rows that a relative window drops between the two.
+ * those with rows dated in (from, to], and those with rows that a relative window drops between the two. For
+ * event features only the rows the feature counts (its event, type, hour, weekday and properties) matter.
  */
 async function markCandidates(
   engine: Engine,
@@ -77,36 +81,42 @@ async function markCandidates(
   from: Date,
   to: Date,
 ): Promise<void> {
-  const b: SqlValue[] = [];
-  const p = (v: string) => {
-    b.push(v);
-    return `CAST($${b.length} AS TIMESTAMP)`;
-  };
-  const windows: Record<string, Set<string>> = {
-    events: new Set(),
-    orders: new Set(),
-    order_items: new Set(),
-    consents: new Set(),
+  const d = engine.dialect;
+  const b = new Binder(d);
+  const p = (v: Date) => b.bind(ts(v), "timestamp");
+  const tables = ["events", "orders", "order_items", "consents"] as const;
+  const bands: Record<(typeof tables)[number], Map<string, string>> = {
+    events: new Map(),
+    orders: new Map(),
+    order_items: new Map(),
+    consents: new Map(),
   };
   for (const { feature: f } of compiled.features.features()) {
     if (f.kind === "consent" || !f.window || f.window.kind !== "relative") continue;
+    const key = f.kind === "event" ? featureKey({ ...f, window: undefined }) : "";
+    const window = JSON.stringify(f.window);
     const table =
       f.kind === "event" ? "events" : f.of === "total" && !f.categories ? "orders" : "order_items";
-    windows[table]?.add(JSON.stringify(f.window));
+    if (bands[table].has(`${window}|${key}`)) continue;
+    const tests = f.kind === "event" ? [...eventScopeTests(b, f), ...eventDetailTests(d, b, f, from)] : [];
+    const band = [
+      `e.ts > ${p(windowStart(f.window, from))}`,
+      `e.ts <= ${p(windowStart(f.window, to))}`,
+      ...tests,
+    ];
+    bands[table].set(`${window}|${key}`, `(${band.join(" AND ")})`);
   }
   const parts = ["SELECT customer_id FROM segment_dirty"];
-  for (const [table, ws] of Object.entries(windows)) {
-    const ranges = [`(ts > ${p(ts(from))} AND ts <= ${p(ts(to))})`];
-    for (const w of ws) {
-      const rw = JSON.parse(w) as ResolvedWindow;
-      ranges.push(`(ts > ${p(ts(windowStart(rw, from)))} AND ts <= ${p(ts(windowStart(rw, to)))})`);
-    }
-    parts.push(`SELECT customer_id FROM ${table} WHERE customer_id IS NOT NULL AND (${ranges.join(" OR ")})`);
+  for (const table of tables) {
+    const ranges = [`(e.ts > ${p(from)} AND e.ts <= ${p(to)})`, ...bands[table].values()];
+    parts.push(
+      `SELECT e.customer_id FROM ${table} e WHERE e.customer_id IS NOT NULL AND (${ranges.join(" OR ")})`,
+    );
   }
   parts.push(
     `SELECT customer_id FROM customers WHERE customer_id NOT IN (SELECT customer_id FROM ${STORED_FEATURES})`,
   );
-  await engine.run(`CREATE OR REPLACE TEMP TABLE _seg_candidates AS ${parts.join(" UNION ")}`, b);
+  await engine.run(`CREATE OR REPLACE TEMP TABLE _seg_candidates AS ${parts.join(" UNION ")}`, b.values);
 }
 
 /**
@@ -230,33 +240,41 @@ async function recordStays(
     .join(" UNION ALL ");
   const inList = ids.map((id) => d.literal(id)).join(", ");
   await engine.run(`CREATE OR REPLACE TEMP TABLE _seg_members AS ${members}`);
+  // Who entered (a member without an open stay) and who left (an open stay without a member), in one join.
   await engine.run(
-    `CREATE OR REPLACE TEMP TABLE _seg_open AS SELECT segment_id, customer_id FROM segment_membership
-      WHERE exited_at IS NULL AND segment_id IN (${inList})`,
+    `CREATE OR REPLACE TEMP TABLE _seg_changes AS
+     SELECT coalesce(m.segment_id, o.segment_id) AS segment_id, coalesce(m.customer_id, o.customer_id) AS customer_id,
+            o.customer_id IS NULL AS entered
+       FROM _seg_members m
+       FULL JOIN (SELECT segment_id, customer_id FROM segment_membership
+                   WHERE exited_at IS NULL AND segment_id IN (${inList})) o
+         ON o.segment_id = m.segment_id AND o.customer_id = m.customer_id
+      WHERE m.customer_id IS NULL OR o.customer_id IS NULL`,
   );
   const stats = await engine.query(
-    `SELECT s.segment_id,
-            (SELECT count(*) FROM _seg_members m WHERE m.segment_id = s.segment_id) AS size,
-            (SELECT count(*) FROM _seg_members m WHERE m.segment_id = s.segment_id
-                AND NOT EXISTS (SELECT 1 FROM _seg_open o WHERE o.segment_id = m.segment_id AND o.customer_id = m.customer_id)) AS entered,
-            (SELECT count(*) FROM _seg_open o WHERE o.segment_id = s.segment_id
-                AND NOT EXISTS (SELECT 1 FROM _seg_members m WHERE m.segment_id = o.segment_id AND m.customer_id = o.customer_id)) AS exited
-       FROM (VALUES ${ids.map((id) => `(${d.literal(id)})`).join(", ")}) AS s(segment_id)`,
+    `SELECT s.segment_id, coalesce(z.size, 0) AS size, coalesce(c.entered, 0) AS entered,
+            coalesce(c.exited, 0) AS exited
+       FROM (VALUES ${ids.map((id) => `(${d.literal(id)})`).join(", ")}) AS s(segment_id)
+       LEFT JOIN (SELECT segment_id, count(*) AS size FROM _seg_members GROUP BY segment_id) z
+         ON z.segment_id = s.segment_id
+       LEFT JOIN (SELECT segment_id, count(*) FILTER (WHERE entered) AS entered,
+                         count(*) FILTER (WHERE NOT entered) AS exited
+                    FROM _seg_changes GROUP BY segment_id) c
+         ON c.segment_id = s.segment_id`,
   );
   await engine.run(
     `UPDATE segment_membership SET exited_at = CAST($1 AS TIMESTAMP)
-      WHERE exited_at IS NULL AND segment_id IN (${inList})
-        AND NOT EXISTS (SELECT 1 FROM _seg_members m WHERE m.segment_id = segment_membership.segment_id
-                           AND m.customer_id = segment_membership.customer_id)`,
+       FROM (SELECT segment_id, customer_id FROM _seg_changes WHERE NOT entered) c
+      WHERE segment_membership.exited_at IS NULL AND segment_membership.segment_id = c.segment_id
+        AND segment_membership.customer_id = c.customer_id`,
     [ts(asOf)],
   );
   await engine.run(
     `INSERT INTO segment_membership (segment_id, customer_id, entered_at, exited_at)
-     SELECT m.segment_id, m.customer_id, CAST($1 AS TIMESTAMP), NULL FROM _seg_members m
-      WHERE NOT EXISTS (SELECT 1 FROM _seg_open o WHERE o.segment_id = m.segment_id AND o.customer_id = m.customer_id)`,
+     SELECT segment_id, customer_id, CAST($1 AS TIMESTAMP), NULL FROM _seg_changes WHERE entered`,
     [ts(asOf)],
   );
-  await engine.run("DROP TABLE _seg_members; DROP TABLE _seg_open;");
+  await engine.run("DROP TABLE _seg_members; DROP TABLE _seg_changes;");
   const out = new Map<string, { size: number; entered: number; exited: number }>();
   for (const r of stats.rows<{ segment_id: string; size: number; entered: number; exited: number }>()) {
     out.set(r.segment_id, { size: Number(r.size), entered: Number(r.entered), exited: Number(r.exited) });
