@@ -23,7 +23,7 @@ export function fitKMeans(x: Matrix, k: number, opts: FitOptions): KMeansResult 
   return kmeans(x, {
     k,
     seed: opts.seed,
-    algorithm: algorithm === "lloyd" ? "lloyd" : "hamerly",
+    ...(algorithm === "auto" ? {} : { algorithm }),
     ...(opts.nInit ? { nInit: opts.nInit } : {}),
     ...(opts.maxIter ? { maxIter: opts.maxIter } : {}),
   });

@@ -91,7 +91,7 @@ describe("k-means", () => {
     expect(b.inertia).toBe(a.inertia);
   });
 
-  it("Hamerly's bounds give exactly the assignments of plain Lloyd (property)", () => {
+  it("Hamerly's and Elkan's bounds give exactly the assignments of plain Lloyd (property)", () => {
     const data = fc.record({
       d: fc.integer({ min: 1, max: 4 }),
       k: fc.integer({ min: 1, max: 6 }),
@@ -107,7 +107,7 @@ describe("k-means", () => {
           ints ? rng.int(7) : (rng.float() - 0.5) * 20,
         );
         const x = matrix(n, d, values);
-        const run = (algorithm: "lloyd" | "hamerly") => {
+        const run = (algorithm: "lloyd" | "hamerly" | "elkan") => {
           try {
             return kmeans(x, { k, seed, nInit: 2, algorithm, maxIter: 50 });
           } catch (e) {
@@ -116,21 +116,25 @@ describe("k-means", () => {
           }
         };
         const lloyd = run("lloyd");
-        const hamerly = run("hamerly");
-        if (typeof lloyd === "string") {
-          expect(hamerly).toBe(lloyd);
-          return;
+        for (const fast of [run("hamerly"), run("elkan")]) {
+          if (typeof lloyd === "string") {
+            expect(fast).toBe(lloyd);
+            continue;
+          }
+          if (typeof fast === "string") throw new Error(`accelerated run failed: ${fast}`);
+          expect(fast.labels).toEqual(lloyd.labels);
+          expect(fast.centers).toEqual(lloyd.centers);
+          expect(fast.iterations).toBe(lloyd.iterations);
         }
-        if (typeof hamerly === "string") throw new Error(`hamerly failed: ${hamerly}`);
-        expect(hamerly.labels).toEqual(lloyd.labels);
-        expect(hamerly.centers).toEqual(lloyd.centers);
-        expect(hamerly.iterations).toBe(lloyd.iterations);
+        if (typeof lloyd === "string") return;
         // From explicit (random, possibly poor) starting centres as well.
         const init = Float64Array.from({ length: k * d }, () => (rng.float() - 0.5) * 20);
         const a = kmeans(x, { k, seed, init, algorithm: "lloyd", maxIter: 50 });
-        const b = kmeans(x, { k, seed, init, algorithm: "hamerly", maxIter: 50 });
-        expect(b.labels).toEqual(a.labels);
-        expect(b.sizes).toEqual(a.sizes);
+        for (const algorithm of ["hamerly", "elkan"] as const) {
+          const b = kmeans(x, { k, seed, init, algorithm, maxIter: 50 });
+          expect(b.labels).toEqual(a.labels);
+          expect(b.sizes).toEqual(a.sizes);
+        }
       }),
       { numRuns: 200, seed: 42 },
     );
@@ -145,9 +149,11 @@ describe("k-means", () => {
       Float64Array.from({ length: 2 * n }, () => rng.float() * 10),
     );
     const a = kmeans(x, { k: 5, seed: 2, nInit: 1, algorithm: "lloyd", maxIter: 30 });
-    const b = kmeans(x, { k: 5, seed: 2, nInit: 1, algorithm: "hamerly", maxIter: 30 });
-    expect(b.labels).toEqual(a.labels);
-    expect(b.inertia).toBe(a.inertia);
+    for (const algorithm of ["hamerly", "elkan"] as const) {
+      const b = kmeans(x, { k: 5, seed: 2, nInit: 1, algorithm, maxIter: 30 });
+      expect(b.labels).toEqual(a.labels);
+      expect(b.inertia).toBe(a.inertia);
+    }
   });
 
   it("never leaves a cluster empty", () => {

@@ -1,10 +1,19 @@
 import { UserError } from "../errors.js";
+import {
+  assignElkan,
+  ELKAN_MAX_BOUNDS,
+  elkanFromScan,
+  elkanFromSeeding,
+  forgetElkan,
+  moveElkan,
+} from "./elkan.js";
+import { assignHamerly, boundsFromScan, boundsFromSeeding, forget, moveBounds } from "./hamerly.js";
 import { kmeansPlusPlus, type Seeding } from "./kmeans-init.js";
 import { type Matrix, meanVariance, sqDist } from "./matrix.js";
 import { Rng } from "./random.js";
 
-/** How Lloyd's iterations are run: plainly, or skipping distance computations with Hamerly's bounds. */
-export type KMeansAlgorithm = "hamerly" | "lloyd";
+/** How Lloyd's iterations are run: plainly, or skipping distance computations with Hamerly's or Elkan's bounds. */
+export type KMeansAlgorithm = "hamerly" | "elkan" | "lloyd";
 
 export interface KMeansOptions {
   readonly k: number;
@@ -32,6 +41,14 @@ export interface KMeansResult {
   readonly converged: boolean;
 }
 
+/**
+ * Hamerly's bounds for few features, Elkan's for many (when its n·k bounds fit): checking a bound costs about
+ * what a 10-feature distance does, so Elkan's per-centre bounds pay only when distances are dearer.
+ */
+export function defaultAlgorithm(n: number, d: number, k: number): KMeansAlgorithm {
+  return d >= 16 && n * k <= ELKAN_MAX_BOUNDS ? "elkan" : "hamerly";
+}
+
 /** Initialisations by default: more for small bases, where they are cheap and local optima common. */
 export function defaultInitialisations(n: number): number {
   return n <= 50_000 ? 10 : 3;
@@ -39,9 +56,10 @@ export function defaultInitialisations(n: number): number {
 
 /**
  * k-means: k-means++ initialisations, then Lloyd's iterations until no point changes cluster, the centres
- * move less than the tolerance, or maxIter. Hamerly's bounds (the default) skip most distance computations
- * and give exactly the assignments of plain Lloyd (same tie-breaking: the lowest cluster index). Deterministic
- * for a seed. An empty cluster takes the point farthest from its centre.
+ * move less than the tolerance, or maxIter. Hamerly's or Elkan's bounds (`defaultAlgorithm`) skip most
+ * distance computations and give exactly the assignments of plain Lloyd (same tie-breaking: the lowest cluster
+ * index). Deterministic for a seed. An empty cluster takes the point farthest
+ * from its centre.
  */
 export function kmeans(x: Matrix, opts: KMeansOptions): KMeansResult {
   const { k } = opts;
@@ -55,30 +73,66 @@ export function kmeans(x: Matrix, opts: KMeansOptions): KMeansResult {
     );
   const maxIter = opts.maxIter ?? 300;
   const tolAbs = (opts.tol ?? 1e-4) * meanVariance(x);
-  const hamerly = (opts.algorithm ?? "hamerly") === "hamerly";
+  const algorithm = opts.algorithm ?? defaultAlgorithm(x.n, x.d, k);
   const nInit = opts.init ? 1 : (opts.nInit ?? defaultInitialisations(x.n));
   let best: KMeansResult | undefined;
   for (let r = 0; r < nInit; r++) {
     const init = opts.init ? opts.init.slice() : kmeansPlusPlus(x, k, new Rng(opts.seed, r));
-    const run = lloyd(x, init, maxIter, tolAbs, hamerly);
+    const run = lloyd(x, init, maxIter, tolAbs, algorithm);
     if (!best || run.inertia < best.inertia) best = run;
   }
   return best as KMeansResult;
 }
 
-/** Margin on Hamerly's bounds, so that rounding never lets a bound skip a point Lloyd would move. */
-const EPS = 1e-10;
+/** What Hamerly's and Elkan's bounds offer the iterations. */
+interface Accelerator {
+  move(moves: Float64Array): void;
+  forget(i: number): void;
+  assign(centers: Float64Array, moved: (i: number, from: number, to: number) => void): number;
+}
+
+/** The bounds of an accelerated algorithm, from a seeding (no first scan) or from a full scan; null for Lloyd. */
+function accelerator(
+  algorithm: KMeansAlgorithm,
+  x: Matrix,
+  centers: Float64Array,
+  labels: Int32Array,
+  seeding: Seeding | null,
+  k: number,
+): Accelerator | null {
+  if (algorithm === "hamerly") {
+    const b = seeding ? boundsFromSeeding(seeding, k) : boundsFromScan(x, centers, labels);
+    return {
+      move: (m) => moveBounds(b, m),
+      forget: (i) => forget(b, i),
+      assign: (c, moved) => assignHamerly(x, c, labels, b, moved),
+    };
+  }
+  if (algorithm === "elkan") {
+    const b = seeding ? elkanFromSeeding(seeding, k) : elkanFromScan(x, centers, labels);
+    return {
+      move: (m) => moveElkan(b, m),
+      forget: (i) => forgetElkan(b, i),
+      assign: (c, moved) => assignElkan(x, c, labels, b, moved),
+    };
+  }
+  return null;
+}
+
+/** Every this many iterations the cluster sums are recomputed from scratch, so that rounding cannot drift. */
+const RESUM_EVERY = 16;
 
 /**
  * One run from given centres, or from a k-means++ seeding (which already holds the first assignment and, for
- * Hamerly, its bounds: no first full scan).
+ * Hamerly, its bounds: no first full scan). Cluster sums are kept up to date as points move rather than
+ * recomputed each iteration; both algorithms share that bookkeeping, so their centres stay bit-identical.
  */
 function lloyd(
   x: Matrix,
   init: Float64Array | Seeding,
   maxIter: number,
   tolAbs: number,
-  hamerly: boolean,
+  algorithm: KMeansAlgorithm,
 ): KMeansResult {
   const { n, d } = x;
   const seeding = init instanceof Float64Array ? null : init;
@@ -86,22 +140,21 @@ function lloyd(
   const k = centers.length / d;
   let next: Float64Array = new Float64Array(k * d);
   const labels = seeding ? seeding.nearest.slice() : new Int32Array(n).fill(-1);
+  const sums = new Float64Array(k * d);
   const sizes = new Int32Array(k);
   const moves = new Float64Array(k);
-  const bounds = hamerly
-    ? { upper: new Float64Array(n), lower: new Float64Array(n), half: new Float64Array(k) }
-    : null;
-  if (seeding && bounds) {
-    for (let i = 0; i < n; i++) {
-      bounds.upper[i] = Math.sqrt(seeding.closest[i] as number) * (1 + EPS);
-      bounds.lower[i] = Math.sqrt(seeding.second[i] as number) * (1 - EPS);
-    }
-  } else if (bounds) scanAll(x, centers, labels, bounds.upper, bounds.lower);
-  else if (!seeding) assignLloyd(x, centers, labels);
+  const bounds = accelerator(algorithm, x, centers, labels, seeding, k);
+  if (!seeding && !bounds) assignLloyd(x, centers, labels, null, null);
   let iterations = 0;
   let converged = false;
   while (iterations < maxIter) {
-    const relocated = updateCenters(x, labels, centers, next, sizes);
+    if (iterations % RESUM_EVERY === 0) resum(x, labels, sums, sizes);
+    const relocated = relocateEmpty(x, labels, centers, sums, sizes);
+    for (let j = 0; j < k; j++) {
+      const s = sizes[j] as number;
+      for (let t = 0; t < d; t++)
+        next[j * d + t] = s > 0 ? (sums[j * d + t] as number) / s : (centers[j * d + t] as number);
+    }
     let shift = 0;
     for (let j = 0; j < k; j++) {
       const m = Math.sqrt(sqDist(centers, j, next, j, d));
@@ -112,14 +165,11 @@ function lloyd(
     iterations++;
     let changed: number;
     if (bounds) {
-      moveBounds(labels, moves, bounds.upper, bounds.lower);
-      for (const i of relocated) {
-        bounds.upper[i] = Number.POSITIVE_INFINITY;
-        bounds.lower[i] = 0;
-      }
-      changed = assignHamerly(x, centers, labels, bounds.upper, bounds.lower, bounds.half);
+      bounds.move(moves);
+      for (const i of relocated) bounds.forget(i);
+      changed = bounds.assign(centers, (i, from, to) => transfer(x.data, i, d, from, to, sums, sizes));
     } else {
-      changed = assignLloyd(x, centers, labels);
+      changed = assignLloyd(x, centers, labels, sums, sizes);
     }
     if (changed === 0 || shift <= tolAbs) {
       converged = true;
@@ -136,8 +186,50 @@ function lloyd(
   return { k, d, centers, labels, sizes, inertia, iterations, converged };
 }
 
+/** Moves point i's vector from one cluster's sum to another's. */
+export function transfer(
+  data: Float64Array,
+  i: number,
+  d: number,
+  from: number,
+  to: number,
+  sums: Float64Array,
+  sizes: Int32Array,
+): void {
+  const p = i * d;
+  const o = from * d;
+  const q = to * d;
+  for (let t = 0; t < d; t++) {
+    const v = data[p + t] as number;
+    sums[o + t] = (sums[o + t] as number) - v;
+    sums[q + t] = (sums[q + t] as number) + v;
+  }
+  sizes[from] = (sizes[from] as number) - 1;
+  sizes[to] = (sizes[to] as number) + 1;
+}
+
+/** The cluster sums and sizes of a labelling, from scratch. */
+function resum(x: Matrix, labels: Int32Array, sums: Float64Array, sizes: Int32Array): void {
+  const { n, d, data } = x;
+  sums.fill(0);
+  sizes.fill(0);
+  for (let i = 0; i < n; i++) {
+    const a = labels[i] as number;
+    sizes[a] = (sizes[a] as number) + 1;
+    const o = a * d;
+    const p = i * d;
+    for (let t = 0; t < d; t++) sums[o + t] = (sums[o + t] as number) + (data[p + t] as number);
+  }
+}
+
 /** Nearest centre of every point (lowest index on ties); returns how many labels changed. */
-function assignLloyd(x: Matrix, centers: Float64Array, labels: Int32Array): number {
+function assignLloyd(
+  x: Matrix,
+  centers: Float64Array,
+  labels: Int32Array,
+  sums: Float64Array | null,
+  sizes: Int32Array | null,
+): number {
   const { n, d, data } = x;
   const k = centers.length / d;
   let changed = 0;
@@ -151,7 +243,9 @@ function assignLloyd(x: Matrix, centers: Float64Array, labels: Int32Array): numb
         best = j;
       }
     }
-    if (labels[i] !== best) {
+    const old = labels[i] as number;
+    if (old !== best) {
+      if (sums && sizes && old >= 0) transfer(data, i, d, old, best, sums, sizes);
       labels[i] = best;
       changed++;
     }
@@ -159,155 +253,38 @@ function assignLloyd(x: Matrix, centers: Float64Array, labels: Int32Array): numb
   return changed;
 }
 
-/** Full scan of point i: nearest and second-nearest centre; sets the label and both bounds. */
-function scanPoint(
-  data: Float64Array,
-  i: number,
-  centers: Float64Array,
-  d: number,
-  k: number,
-  labels: Int32Array,
-  upper: Float64Array,
-  lower: Float64Array,
-): boolean {
-  let best = 0;
-  let b1 = Number.POSITIVE_INFINITY;
-  let b2 = Number.POSITIVE_INFINITY;
-  for (let j = 0; j < k; j++) {
-    const v = sqDist(data, i, centers, j, d);
-    if (v < b1) {
-      b2 = b1;
-      b1 = v;
-      best = j;
-    } else if (v < b2) b2 = v;
-  }
-  upper[i] = Math.sqrt(b1) * (1 + EPS);
-  lower[i] = Math.sqrt(b2) * (1 - EPS);
-  if (labels[i] === best) return false;
-  labels[i] = best;
-  return true;
-}
-
-function scanAll(
-  x: Matrix,
-  centers: Float64Array,
-  labels: Int32Array,
-  upper: Float64Array,
-  lower: Float64Array,
-): void {
-  const k = centers.length / x.d;
-  for (let i = 0; i < x.n; i++) scanPoint(x.data, i, centers, x.d, k, labels, upper, lower);
-}
-
-/** After the centres moved: the upper bound grows by the own centre's move, the lower shrinks by the largest other. */
-function moveBounds(labels: Int32Array, moves: Float64Array, upper: Float64Array, lower: Float64Array): void {
-  let m1 = 0;
-  let m2 = 0;
-  let arg = -1;
-  for (let j = 0; j < moves.length; j++) {
-    const m = moves[j] as number;
-    if (m > m1) {
-      m2 = m1;
-      m1 = m;
-      arg = j;
-    } else if (m > m2) m2 = m;
-  }
-  for (let i = 0; i < labels.length; i++) {
-    const a = labels[i] as number;
-    upper[i] = (upper[i] as number) + (moves[a] as number) * (1 + EPS);
-    lower[i] = (lower[i] as number) - (a === arg ? m2 : m1) * (1 + EPS);
-  }
-}
-
 /**
- * Hamerly's assignment step: a point whose upper bound is below both its lower bound and half the distance
- * from its centre to the nearest other centre cannot change cluster; only the others are scanned.
+ * An empty cluster takes the point farthest from its centre (from a cluster with more than one point); its
+ * sums and sizes follow. Returns the relocated points.
  */
-function assignHamerly(
-  x: Matrix,
-  centers: Float64Array,
-  labels: Int32Array,
-  upper: Float64Array,
-  lower: Float64Array,
-  half: Float64Array,
-): number {
-  const { n, d, data } = x;
-  const k = centers.length / d;
-  for (let j = 0; j < k; j++) {
-    let m = Number.POSITIVE_INFINITY;
-    for (let j2 = 0; j2 < k; j2++) if (j2 !== j) m = Math.min(m, sqDist(centers, j, centers, j2, d));
-    half[j] = 0.5 * Math.sqrt(m) * (1 - EPS);
-  }
-  let changed = 0;
-  for (let i = 0; i < n; i++) {
-    const a = labels[i] as number;
-    const lo = lower[i] as number;
-    const h = half[a] as number;
-    const m = Math.max(lo, h);
-    if ((upper[i] as number) < m) continue;
-    const u = Math.sqrt(sqDist(data, i, centers, a, d)) * (1 + EPS);
-    upper[i] = u;
-    if (u < m) continue;
-    if (scanPoint(data, i, centers, d, k, labels, upper, lower)) changed++;
-  }
-  return changed;
-}
-
-/**
- * New centres: the means of their points. An empty cluster first takes the point farthest from its current
- * centre (from a cluster with more than one point). Returns the relocated points.
- */
-function updateCenters(
+function relocateEmpty(
   x: Matrix,
   labels: Int32Array,
   centers: Float64Array,
-  next: Float64Array,
+  sums: Float64Array,
   sizes: Int32Array,
 ): number[] {
   const { n, d, data } = x;
   const k = sizes.length;
-  sizes.fill(0);
-  for (let i = 0; i < n; i++) {
-    const a = labels[i] as number;
-    sizes[a] = (sizes[a] as number) + 1;
-  }
   const relocated: number[] = [];
-  if (sizes.includes(0)) {
-    const far = new Float64Array(n);
-    for (let i = 0; i < n; i++) far[i] = sqDist(data, i, centers, labels[i] as number, d);
-    for (let j = 0; j < k; j++) {
-      if (sizes[j] !== 0) continue;
-      let arg = -1;
-      let max = -1;
-      for (let i = 0; i < n; i++) {
-        if ((far[i] as number) > max && (sizes[labels[i] as number] as number) > 1) {
-          max = far[i] as number;
-          arg = i;
-        }
-      }
-      if (arg < 0) break;
-      const from = labels[arg] as number;
-      sizes[from] = (sizes[from] as number) - 1;
-      labels[arg] = j;
-      sizes[j] = 1;
-      far[arg] = -1;
-      relocated.push(arg);
-    }
-  }
-  next.fill(0);
-  for (let i = 0; i < n; i++) {
-    const o = (labels[i] as number) * d;
-    const p = i * d;
-    for (let t = 0; t < d; t++) next[o + t] = (next[o + t] as number) + (data[p + t] as number);
-  }
+  if (!sizes.includes(0)) return relocated;
+  const far = new Float64Array(n);
+  for (let i = 0; i < n; i++) far[i] = sqDist(data, i, centers, labels[i] as number, d);
   for (let j = 0; j < k; j++) {
-    const s = sizes[j] as number;
-    if (s === 0) {
-      // Nothing to relocate (all points coincide with their centres): keep the centre where it was.
-      next.set(centers.subarray(j * d, (j + 1) * d), j * d);
-      continue;
+    if (sizes[j] !== 0) continue;
+    let arg = -1;
+    let max = -1;
+    for (let i = 0; i < n; i++) {
+      if ((far[i] as number) > max && (sizes[labels[i] as number] as number) > 1) {
+        max = far[i] as number;
+        arg = i;
+      }
     }
-    for (let t = 0; t < d; t++) next[j * d + t] = (next[j * d + t] as number) / s;
+    if (arg < 0) break;
+    transfer(data, arg, d, labels[arg] as number, j, sums, sizes);
+    labels[arg] = j;
+    far[arg] = -1;
+    relocated.push(arg);
   }
   return relocated;
 }
@@ -318,7 +295,7 @@ export function assignNearest(
   centers: Float64Array,
 ): { labels: Int32Array; distances: Float64Array } {
   const labels = new Int32Array(x.n).fill(-1);
-  assignLloyd(x, centers, labels);
+  assignLloyd(x, centers, labels, null, null);
   const distances = new Float64Array(x.n);
   for (let i = 0; i < x.n; i++) distances[i] = sqDist(x.data, i, centers, labels[i] as number, x.d);
   return { labels, distances };

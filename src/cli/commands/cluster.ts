@@ -95,7 +95,7 @@ export function registerCluster(program: Command, cli: Cli): void {
         algorithm: choiceOption(
           opts.algorithm,
           "--algorithm",
-          ["auto", "hamerly", "lloyd", "minibatch"] as const,
+          ["auto", "hamerly", "elkan", "lloyd", "minibatch"] as const,
           "auto",
         ),
         ...(opts.minSize !== undefined
