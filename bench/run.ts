@@ -7,11 +7,13 @@
  *   npm run bench -- generate     only the generator (TESSERA_BENCH_CUSTOMERS, default 1,000,000)
  *   npm run bench -- clv          clv fit on generated customers vs a per-customer likelihood (same variable)
  *   npm run bench -- kmeans       k-means on 1M × 10 vs ml-kmeans and scikit-learn; k auto 2..10
+ *   npm run bench -- segments     segment refresh vs hand-written SQL on DuckDB and PostgreSQL 15 (segments/)
  */
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { kmeansBenchmark } from "./kmeans-bench.js";
 import { type Measured, median, record, runCase } from "./measure.js";
+import { segmentsBenchmark } from "./segments/benchmark.js";
 
 const here = import.meta.dirname;
 const only = process.argv[2];
@@ -115,3 +117,4 @@ if (!only || only === "import") await importBenchmark();
 if (!only || only === "generate") await generateBenchmark();
 if (!only || only === "clv") await clvBenchmark();
 if (!only || only === "kmeans") await kmeansBenchmark(here, scratch);
+if (!only || only === "segments") await segmentsBenchmark();
