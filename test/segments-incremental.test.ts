@@ -41,6 +41,10 @@ async function addBatch(engine: Engine, first: RefData, second: RefData): Promis
   // A trait changes too, as a customers import would do.
   await engine.run("UPDATE customers SET age = coalesce(age, 0) + 40 WHERE customer_id = 'c0'");
   touched.add("c0");
+  // A producer rewrites a computed value without marking anyone: the refresh must notice on its own.
+  await engine.run(
+    `UPDATE test_scores SET score = coalesce(score, 0) + 5 WHERE customer_id = 'c${first.customers.length - 1}'`,
+  );
   for (const c of touched) await engine.run("INSERT INTO segment_dirty VALUES ($1, now())", [c]);
 }
 

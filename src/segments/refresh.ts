@@ -1,5 +1,7 @@
+import { refreshValues } from "../analytics/refresh.js";
 import type { Engine, SqlValue } from "../store/engine.js";
 import { Binder } from "./binder.js";
+import type { Condition } from "./definition.js";
 import {
   buildFeatures,
   type CompiledSegments,
@@ -11,7 +13,7 @@ import {
 } from "./evaluate.js";
 import { eventDetailTests, eventScopeTests } from "./feature-sql.js";
 import { featureKey } from "./features.js";
-import { loadSchemaContext } from "./schema-context.js";
+import { loadSchemaContext, type SchemaContext } from "./schema-context.js";
 import { windowStart } from "./window.js";
 
 export interface RefreshedSegment {
@@ -54,7 +56,7 @@ async function count(engine: Engine, sql: string, params: SqlValue[] = []): Prom
 
 /**
  * Whether the stored feature table can be brought forward incrementally: it was built for the same features,
- * at or before this as-of time, and no computed value was rewritten since.
+ * at or before this as-of time.
  */
 async function incrementalBase(engine: Engine, signature: string, asOf: Date): Promise<Date | null> {
   const state = await engine.query("SELECT signature, as_of, built_at FROM segment_feature_state");
@@ -63,11 +65,7 @@ async function incrementalBase(engine: Engine, signature: string, asOf: Date): P
   const exists = await count(engine, "SELECT count(*) FROM information_schema.tables WHERE table_name = $1", [
     STORED_FEATURES,
   ]);
-  if (exists === 0) return null;
-  const newer = await count(engine, "SELECT count(*) FROM computed_registry WHERE updated_at > $1", [
-    row.built_at,
-  ]);
-  return newer > 0 ? null : row.as_of;
+  return exists === 0 ? null : row.as_of;
 }
 
 /**
@@ -78,6 +76,7 @@ async function incrementalBase(engine: Engine, signature: string, asOf: Date): P
 async function markCandidates(
   engine: Engine,
   compiled: CompiledSegments,
+  schema: SchemaContext,
   from: Date,
   to: Date,
 ): Promise<void> {
@@ -116,6 +115,16 @@ async function markCandidates(
   parts.push(
     `SELECT customer_id FROM customers WHERE customer_id NOT IN (SELECT customer_id FROM ${STORED_FEATURES})`,
   );
+  // Computed values are rewritten by their producers (RFM, CLV, clusters): whoever's value changed is a candidate.
+  const q = d.quoteIdent;
+  for (const [name, col] of compiled.features.computed) {
+    const src = schema.computed.get(name);
+    if (!src) continue;
+    parts.push(
+      `SELECT f.customer_id FROM ${STORED_FEATURES} f LEFT JOIN ${q(src.table)} v ON v.customer_id = f.customer_id
+        WHERE f.${q(col)} IS DISTINCT FROM v.${q(src.column)}`,
+    );
+  }
   await engine.run(`CREATE OR REPLACE TEMP TABLE _seg_candidates AS ${parts.join(" UNION ")}`, b.values);
 }
 
@@ -136,7 +145,12 @@ export async function refreshSegments(
   const started = performance.now();
   const startedAt = new Date();
   const asOf = opts.asOf ?? new Date();
-  const schema = await loadSchemaContext(engine);
+  let schema = await loadSchemaContext(engine);
+  // Values that segments compare (RFM, CLV) are computed again as of the same time first.
+  if ([...schema.segments.values()].some((d) => usesComputed(d.where))) {
+    await refreshValues(engine, asOf);
+    schema = await loadSchemaContext(engine);
+  }
   const defs = [...schema.segments.values()].sort((a, b) => a.id.localeCompare(b.id));
   const last = await lastRefresh(engine);
   const stored = last === null || asOf.getTime() >= last.getTime();
@@ -163,7 +177,7 @@ export async function refreshSegments(
       await buildFeatures(engine, compiled, schema, asOf, FEATURE_TABLE);
       recomputed = await count(engine, `SELECT count(*) FROM ${FEATURE_TABLE}`);
     } else if (base) {
-      await markCandidates(engine, compiled, base, asOf);
+      await markCandidates(engine, compiled, schema, base, asOf);
       await engine.run(
         `DELETE FROM ${STORED_FEATURES} WHERE customer_id IN (SELECT customer_id FROM _seg_candidates)
             OR customer_id NOT IN (SELECT customer_id FROM customers)`,
@@ -221,6 +235,13 @@ export async function refreshSegments(
     mode: base ? "incremental" : "full",
     recomputed: result.recomputed,
   };
+}
+
+function usesComputed(c: Condition): boolean {
+  if ("all" in c) return c.all.some(usesComputed);
+  if ("any" in c) return c.any.some(usesComputed);
+  if ("not" in c) return usesComputed(c.not);
+  return "computed" in c;
 }
 
 /** Closes the stays of customers who left and opens stays for those who entered, for all segments at once. */
