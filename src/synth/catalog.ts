@@ -22,6 +22,7 @@ export const CATEGORIES = [
   "gaming",
   "jewelry",
 ] as const;
+/** A product category. */
 export type Category = (typeof CATEGORIES)[number];
 
 /** SKUs per category. */

@@ -5,7 +5,8 @@
  * `chunkBytes` characters; `drain()` lets the producer pause when the stream's queue is full,
  * so memory stays bounded however large the file grows.
  */
-import { createWriteStream, type WriteStream } from "node:fs";
+import { createWriteStream } from "node:fs";
+import type { Writable } from "node:stream";
 
 const NEEDS_QUOTES = /[",\r\n]/;
 
@@ -32,19 +33,26 @@ export function csvLine(values: readonly string[]): string {
  * half of the generator's run time.)
  */
 export class BufferedWriter {
-  private readonly stream: WriteStream;
+  private readonly stream: Writable;
+  /** The file written to (or a description of the stream). */
+  readonly path: string;
   private buffer: Buffer;
   private offset = 0;
   private failure: Error | null = null;
   /** Bytes handed to the stream so far. */
   written = 0;
 
+  /** Writes to the file at `target`, or into an already open stream (a pipe). */
   constructor(
-    readonly path: string,
+    target: string | { readonly name: string; readonly stream: Writable },
     private readonly chunkBytes = 1 << 20,
   ) {
     this.buffer = Buffer.allocUnsafe(chunkBytes);
-    this.stream = createWriteStream(path, { highWaterMark: 4 * chunkBytes });
+    this.path = typeof target === "string" ? target : target.name;
+    this.stream =
+      typeof target === "string"
+        ? createWriteStream(target, { highWaterMark: 4 * chunkBytes })
+        : target.stream;
     this.stream.on("error", (e) => {
       this.failure = e;
     });

@@ -14,7 +14,9 @@ import { csvField } from "./csv-writer.js";
 import { customerId, type Profile } from "./population.js";
 import type { Random } from "./random.js";
 
+/** The kinds of dirt injected, as named in truth.json. */
 export const DIRT_KINDS = ["duplicate_email_case", "invalid_email", "missing_values"] as const;
+/** One kind of dirt. */
 export type DirtKind = (typeof DIRT_KINDS)[number];
 
 /** One injected defect, as recorded in truth.json. */

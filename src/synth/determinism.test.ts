@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { UserError } from "../errors.js";
 import { generate } from "./generate.js";
 import { csv, FileReader } from "./test-helpers.js";
 
@@ -94,7 +95,14 @@ describe("options", () => {
     await expect(generate({ customers: 10, seed: 1, outDir, endDate: "2026-13-01" })).rejects.toThrow(
       /ISO date/,
     );
+    await expect(generate({ customers: 10, seed: 1, outDir, days: 0 })).rejects.toBeInstanceOf(UserError);
     await expect(readdir(outDir)).rejects.toThrow();
+  });
+
+  it("handles short periods", async () => {
+    const r = await generate({ customers: 300, seed: 8, days: 1, outDir: join(root, "one-day") });
+    expect(r.counts.customers).toBeGreaterThanOrEqual(300);
+    expect(r.counts.orders).toBeGreaterThan(0);
   });
 
   it("fails with DuckDB's error, and leaves no temporary files, when events.parquet cannot be written", async () => {
@@ -102,6 +110,18 @@ describe("options", () => {
     await mkdir(join(outDir, "events.parquet"), { recursive: true });
     await expect(generate({ customers: 500, seed: 1, outDir })).rejects.toThrow(/events\.parquet/);
     expect((await readdir(outDir)).filter((n) => n.startsWith("."))).toEqual([]);
+  });
+
+  it("stops cleanly when the caller's progress callback throws", async () => {
+    const outDir = join(root, "interrupted");
+    const stop = (): never => {
+      throw new Error("stop here");
+    };
+    await expect(generate({ customers: 5_000, seed: 1, outDir, onProgress: stop })).rejects.toThrow(
+      "stop here",
+    );
+    const left = await readdir(outDir);
+    expect(left.filter((n) => n.startsWith(".") || n === "events.parquet")).toEqual([]);
   });
 
   it("reports progress up to the total", async () => {

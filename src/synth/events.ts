@@ -15,26 +15,38 @@ import type { Channel, Device } from "./personas.js";
 import { draw, type Profile } from "./population.js";
 import { hash32, type Random } from "./random.js";
 
-/** Writes event lines and counts them; message ids are unique per (customer, sequence). */
+/**
+ * Writes event lines and counts them; message ids are unique per (customer, sequence).
+ * A customer's lines are collected and written together: one encode call per customer is
+ * noticeably cheaper than one per line.
+ */
 export class EventSink {
   count = 0;
   private prefix = "";
   private seq = 0;
+  private pending = "";
 
   constructor(private readonly out: BufferedWriter) {}
 
-  /** Starts a customer's message-id namespace. */
+  /** Starts a customer's message-id namespace (and writes the previous customer's lines). */
   startCustomer(index: number): void {
+    this.flush();
     this.prefix = `m${index.toString(36)}-`;
     this.seq = 0;
   }
 
   /** Writes one event; `props` is the complete JSON object text. */
   emit(ts: number, type: string, event: string, userId: string, anonymousId: string, props: string): void {
-    this.out.write(
-      `${this.prefix}${(this.seq++).toString(36)}\t${ts}\t${type}\t${event}\t${userId}\t${anonymousId}\t${props}\n`,
-    );
+    this.pending += `${this.prefix}${(this.seq++).toString(36)}\t${ts}\t${type}\t${event}\t${userId}\t${anonymousId}\t${props}\n`;
     this.count++;
+    if (this.pending.length > 65_536) this.flush();
+  }
+
+  /** Hands collected lines to the writer. */
+  flush(): void {
+    if (this.pending.length === 0) return;
+    this.out.write(this.pending);
+    this.pending = "";
   }
 }
 

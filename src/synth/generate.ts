@@ -9,6 +9,7 @@
  */
 import { mkdir, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
+import { UserError } from "../errors.js";
 import { BufferedWriter } from "./csv-writer.js";
 import { CUSTOMER_COLUMNS, CustomerRows } from "./customer-rows.js";
 import { campaignCalendar } from "./email.js";
@@ -74,13 +75,18 @@ function validate(opts: GenerateOptions): { days: number; dirt: number; endDate:
   const days = opts.days ?? 365;
   const dirt = opts.dirt ?? 0.02;
   const endDate = opts.endDate ?? "2026-06-30";
+  const bad = (field: string, message: string): UserError => new UserError("bad-option", message, field);
   if (!Number.isSafeInteger(opts.customers) || opts.customers < 1) {
-    throw new RangeError(`customers must be a positive integer, got ${opts.customers}`);
+    throw bad("customers", `must be a positive integer, got ${opts.customers}`);
   }
-  if (!Number.isSafeInteger(opts.seed)) throw new RangeError(`seed must be a safe integer, got ${opts.seed}`);
-  if (!Number.isInteger(days) || days < 7) throw new RangeError(`days must be an integer ≥ 7, got ${days}`);
-  if (!(dirt >= 0 && dirt <= 0.5)) throw new RangeError(`dirt must be between 0 and 0.5, got ${dirt}`);
-  parseIsoDate(endDate);
+  if (!Number.isSafeInteger(opts.seed)) throw bad("seed", `must be a safe integer, got ${opts.seed}`);
+  if (!Number.isInteger(days) || days < 1) throw bad("days", `must be a positive integer, got ${days}`);
+  if (!(dirt >= 0 && dirt <= 0.5)) throw bad("dirt", `must be between 0 and 0.5, got ${dirt}`);
+  try {
+    parseIsoDate(endDate);
+  } catch (e) {
+    throw bad("endDate", (e as Error).message);
+  }
   return { days, dirt, endDate };
 }
 
@@ -128,7 +134,14 @@ export async function generate(opts: GenerateOptions): Promise<GenerateResult> {
     truth: open(FILE_NAMES.truthCustomers, TRUTH_CUSTOMER_COLUMNS),
   };
   const writers = Object.values(out);
-  const eventsOut = new BufferedWriter(conversion.inputPath);
+  let eventsOut: BufferedWriter;
+  try {
+    eventsOut = new BufferedWriter(await conversion.openInput());
+  } catch (e) {
+    for (const w of writers) w.destroy();
+    await conversion.abort().catch(() => {});
+    throw e;
+  }
 
   const state: RunState = {
     seed,
@@ -149,6 +162,7 @@ export async function generate(opts: GenerateOptions): Promise<GenerateResult> {
     for (let from = 0; from < customers; from += BATCH) {
       const to = Math.min(customers, from + BATCH);
       for (let i = from; i < to; i++) simulateCustomer(state, i);
+      state.sink.flush();
       for (const w of writers) await w.drain();
       // When DuckDB reads the events through a pipe, this is where generation waits for it.
       await eventsOut.drain();

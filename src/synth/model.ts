@@ -28,7 +28,9 @@ export const RETURN_RATE = 0.02;
 /** Probability that a customer's address hard-bounces at the first send. */
 export const HARD_BOUNCE_RATE = 0.01;
 
-/** Marketing e-mail campaigns: one a week, sent to a share of the subscribers. */
+/** Marketing e-mail campaigns: one every this many days… */
 export const CAMPAIGN_EVERY_DAYS = 7;
+/** …each sent to this share of the subscribers… */
 export const CAMPAIGN_SEND_SHARE = 0.5;
+/** …at this hour (UTC), spread over the following half hour. */
 export const CAMPAIGN_HOUR_UTC = 9;

@@ -8,14 +8,19 @@
  * Where the system has `mkfifo`, that text goes through a named pipe that DuckDB reads while
  * JavaScript is still generating: parsing and Parquet encoding run on the second core, nothing
  * but the pipe's buffer is held, and no multi-gigabyte temporary file is written. Otherwise it
- * goes to a temporary file converted at the end. Either way DuckDB runs with one thread: with
+ * goes to a temporary file converted at the end. The pipe is opened without blocking (once
+ * DuckDB has it open) and written through the event loop like a socket, so no thread of
+ * Node's pool ever waits on it. Either way DuckDB runs with one thread: with
  * more, row-group boundaries depend on thread timing and the file's bytes would differ from
  * run to run (the rows would not), which breaks "same seed, same bytes".
  */
 import { execFileSync } from "node:child_process";
 import { closeSync, constants, openSync } from "node:fs";
 import { rm } from "node:fs/promises";
+import { Socket } from "node:net";
 import { join } from "node:path";
+import type { Writable } from "node:stream";
+import { setTimeout as sleep } from "node:timers/promises";
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 
 /** Column names of events.parquet, in order. */
@@ -45,10 +50,10 @@ function copySql(input: string, parquetPath: string): string {
     ) TO ${lit(parquetPath)} (FORMAT parquet, COMPRESSION zstd)`;
 }
 
-/** Opens and closes the other end of a FIFO so that a peer blocked in open() gets going (and sees EOF/EPIPE). */
-function nudge(fifo: string, flags: number): void {
+/** Opens and closes the write end of a FIFO so that a reader blocked in open() gets going (and sees EOF). */
+function releaseReader(fifo: string): void {
   try {
-    closeSync(openSync(fifo, flags | constants.O_NONBLOCK));
+    closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK));
   } catch {
     // Nobody waiting on the other end: nothing to release.
   }
@@ -70,7 +75,6 @@ export class EventConversion {
   private failure: unknown = null;
   private running: Promise<void> | null = null;
   private closed = false;
-  private releaser: NodeJS.Timeout | null = null;
 
   private constructor(
     /** Where the generator writes its tab-separated events. */
@@ -82,10 +86,18 @@ export class EventConversion {
     private readonly conn: DuckDBConnection,
   ) {}
 
-  /** Prepares the input in `dir` (a FIFO when possible) and, when streaming, starts DuckDB on it. */
-  static async start(dir: string, tempName: string, parquetPath: string): Promise<EventConversion> {
+  /**
+   * Prepares the input in `dir` (a FIFO when possible, unless `pipe` is false) and, when
+   * streaming, starts DuckDB on it.
+   */
+  static async start(
+    dir: string,
+    tempName: string,
+    parquetPath: string,
+    pipe = true,
+  ): Promise<EventConversion> {
     const fifo = join(dir, `${tempName}.fifo`);
-    const streaming = makeFifo(fifo);
+    const streaming = pipe && makeFifo(fifo);
     const inputPath = streaming ? fifo : join(dir, `${tempName}.tsv`);
     const instance = await DuckDBInstance.create(":memory:", { threads: "1", memory_limit: "1GB" });
     const conversion = new EventConversion(
@@ -107,14 +119,28 @@ export class EventConversion {
       (e: unknown) => {
         this.settled = true;
         this.failure = e;
-        // The writer may be blocked opening the FIFO for want of a reader, or be about to: keep
-        // releasing it until we are closed (its writes then fail with EPIPE, which stops the run).
-        if (this.streaming) {
-          nudge(this.inputPath, constants.O_RDONLY);
-          this.releaser = setInterval(() => nudge(this.inputPath, constants.O_RDONLY), 20);
-        }
       },
     );
+  }
+
+  /**
+   * Where the generator writes: the temporary file's path, or, for a FIFO, a stream opened as
+   * soon as DuckDB has opened the other end (polling a non-blocking open; a blocking one would
+   * hang if DuckDB failed before opening it).
+   */
+  async openInput(): Promise<string | { name: string; stream: Writable }> {
+    if (!this.streaming) return this.inputPath;
+    for (;;) {
+      this.check();
+      try {
+        const fd = openSync(this.inputPath, constants.O_WRONLY | constants.O_NONBLOCK);
+        return { name: this.inputPath, stream: new Socket({ fd, readable: false, writable: true }) };
+      } catch (e) {
+        // ENXIO: nobody has the FIFO open for reading yet.
+        if ((e as NodeJS.ErrnoException).code !== "ENXIO") throw e;
+      }
+      await sleep(2);
+    }
   }
 
   /** DuckDB's error, once the conversion has failed. */
@@ -141,7 +167,7 @@ export class EventConversion {
 
   /** Gives up: stops DuckDB (it sees the end of its input), removes the input and any partial output. */
   async abort(): Promise<void> {
-    if (this.streaming && !this.settled) nudge(this.inputPath, constants.O_WRONLY);
+    if (this.streaming && !this.settled) releaseReader(this.inputPath);
     await this.close();
     await rm(this.inputPath, { force: true });
     await rm(this.parquetPath, { force: true }).catch(() => {});
@@ -151,7 +177,6 @@ export class EventConversion {
     if (this.closed) return;
     this.closed = true;
     await this.running;
-    if (this.releaser !== null) clearInterval(this.releaser);
     this.conn.closeSync();
     this.instance.closeSync();
   }

@@ -14,10 +14,14 @@
  */
 import { CATEGORIES, type Category } from "./catalog.js";
 
+/** Acquisition channels (the `channel` event property). */
 export const CHANNELS = ["email", "search", "social", "direct", "paid"] as const;
+/** One channel. */
 export type Channel = (typeof CHANNELS)[number];
 
+/** Device kinds (the `device` event property). */
 export const DEVICES = ["mobile", "desktop", "tablet"] as const;
+/** One device kind. */
 export type Device = (typeof DEVICES)[number];
 
 /** A peak of activity in the day (UTC hours). */

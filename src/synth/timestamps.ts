@@ -7,7 +7,9 @@
  * assembled from a table of two-digit strings.
  */
 
+/** Seconds in a day and in a week (the BG/NBD time unit). */
 export const SECONDS_PER_DAY = 86_400;
+/** Seconds in a week. */
 export const SECONDS_PER_WEEK = 604_800;
 
 const TWO_DIGITS: string[] = Array.from({ length: 100 }, (_, i) => (i < 10 ? `0${i}` : String(i)));
