@@ -226,6 +226,41 @@ describe("orders and order lines", () => {
   });
 });
 
+describe("repeated keys within one file", () => {
+  it("keep the first event of a message id and the first copy of a consent record", async () => {
+    const ev = writeFile(
+      dir,
+      "e.ndjson",
+      [
+        { message_id: "m1", event: "A", user_id: "u1", timestamp: "2024-01-01T00:00:00Z" },
+        { message_id: "m1", event: "B", user_id: "u1", timestamp: "2024-01-02T00:00:00Z" },
+        { message_id: "m2", event: "C", user_id: "u2", timestamp: "2024-01-03T00:00:00Z" },
+      ]
+        .map((r) => JSON.stringify(r))
+        .join("\n"),
+    );
+    expect(await importFile(engine, { kind: "events", path: ev })).toMatchObject({
+      read: 3,
+      accepted: 2,
+      alreadyPresent: 1,
+    });
+    expect((await engine.query("SELECT event FROM events ORDER BY message_id")).column("event")).toEqual([
+      "A",
+      "C",
+    ]);
+    const co = writeFile(
+      dir,
+      "k.csv",
+      "customer_id,purpose,status,timestamp\nu1,ads,granted,2024-01-01\nu1,ads,granted,2024-01-01\n",
+    );
+    expect(await importFile(engine, { kind: "consents", path: co })).toMatchObject({
+      read: 2,
+      accepted: 1,
+      alreadyPresent: 1,
+    });
+  });
+});
+
 describe("file formats", () => {
   const rows = [
     {

@@ -27,8 +27,11 @@ function identifiersOf(engine: Engine, kind: ImportKind, has: (f: string) => boo
       add(true, { kind: "anonymous_id", expr: "s.anonymous_id" });
       // alias(previousId → userId): the earlier id is the anonymous one.
       add(has("previous_id"), { kind: "anonymous_id", expr: "s.previous_id" });
-      // identify calls carry contact traits among their properties.
-      add(has("properties"), { kind: "email", expr: emailKey(d, d.jsonText("s.properties", "email")) });
+      // identify calls carry contact traits among their properties (only those: JSON is not read for the rest).
+      add(has("properties"), {
+        kind: "email",
+        expr: `CASE WHEN s.type = 'identify' THEN ${emailKey(d, d.jsonText("s.properties", "email"))} END`,
+      });
       break;
     case "customers":
       add(true, { kind: "user_id", expr: "s.customer_id" });

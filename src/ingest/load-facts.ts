@@ -31,9 +31,26 @@ async function insertFacts(engine: Engine, spec: FactSpec): Promise<LoadCounts> 
   const stored = spec.key.map((k) => `t.${q(k)} IS NOT DISTINCT FROM n.${q(k)}`).join(" AND ");
   const rows = `SELECT ${pos} AS _row, ${spec.columns.map(([c, e]) => `${e} AS ${q(c)}`).join(", ")}
                   FROM ${VALID_ROWS} s`;
-  const firsts = spec.uniqueInFile
-    ? rows
-    : `SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY ${spec.key.map(q).join(", ")} ORDER BY _row) AS _dup FROM (${rows})) WHERE _dup = 1`;
+  const keys = spec.key.map(q).join(", ");
+  const keyExprs = spec.key.map((k) => spec.columns.find(([c]) => c === k)?.[1] ?? k).join(", ");
+  // Keys of ids read the stage alone; keys holding the resolved customer need the identity join.
+  const keySource = keyExprs.includes("s._customer_id")
+    ? `${VALID_ROWS} s`
+    : `${STAGE_TABLE} s WHERE s._reject_field IS NULL`;
+  // Keeping the first of repeated keys needs a window over every row; most files repeat none, so look first.
+  const repeats = spec.uniqueInFile
+    ? 0
+    : Number(
+        (
+          await engine.query(
+            `SELECT count(*) AS n FROM (SELECT ${keyExprs} FROM ${keySource} GROUP BY ${keyExprs} HAVING count(*) > 1) g`,
+          )
+        ).column("n")[0],
+      );
+  const firsts =
+    repeats === 0
+      ? rows
+      : `SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY ${keys} ORDER BY _row) AS _dup FROM (${rows})) WHERE _dup = 1`;
   const before = await countRows(engine, spec.table);
   await engine.run(
     `INSERT INTO ${q(spec.table)} (${cols.join(", ")})
@@ -84,10 +101,10 @@ function contentId(engine: Engine, kind: ImportKind, plan: ColumnPlan, skip: str
 }
 
 export async function loadEvents(engine: Engine, plan: ColumnPlan): Promise<LoadCounts> {
-  const messageId = plan.fields.has("message_id")
-    ? "s.message_id"
-    : contentId(engine, "events", plan, "message_id");
+  const given = plan.fields.has("message_id");
+  const messageId = given ? "s.message_id" : contentId(engine, "events", plan, "message_id");
   const counts = await insertFacts(engine, {
+    uniqueInFile: !given, // derived ids carry their ordinal among identical rows
     table: "events",
     columns: [
       ["message_id", messageId],
@@ -106,8 +123,10 @@ export async function loadEvents(engine: Engine, plan: ColumnPlan): Promise<Load
 }
 
 export async function loadOrders(engine: Engine, plan: ColumnPlan): Promise<LoadCounts> {
-  const orderId = plan.fields.has("order_id") ? "s.order_id" : contentId(engine, "orders", plan, "order_id");
+  const given = plan.fields.has("order_id");
+  const orderId = given ? "s.order_id" : contentId(engine, "orders", plan, "order_id");
   const counts = await insertFacts(engine, {
+    uniqueInFile: !given,
     table: "orders",
     columns: [
       ["order_id", orderId],

@@ -23,13 +23,38 @@ interface Check {
   readonly reason: string; // SQL text expression
 }
 
-// Parsed values are read as p.<field>; the file's text as r.<column> inside, and as p."_raw_<column>" in the
-// verdict (carried through the inner select, never stored).
-const text = (d: Dialect, col: string) => `NULLIF(trim(r.${d.quoteIdent(col)}), '')`;
+/**
+ * The file's text, each column read once: the stage is built in three nested selects — the innermost reads the
+ * file and computes every trimmed text once (`_t<i>`, or `_a<i>` as written), the middle one parses fields from
+ * them, the outer one judges each row — because the engine would otherwise trim the same value for every check.
+ */
+class Texts {
+  private readonly cols = new Map<string, string>();
+  constructor(private readonly d: Dialect) {}
+  /** The trimmed text of a column, NULL when empty. */
+  trimmed(col: string): string {
+    return this.alias(`t:${col}`, `NULLIF(trim(r.${this.d.quoteIdent(col)}), '')`);
+  }
+  /** The text of a column as written, NULL when empty. */
+  asIs(col: string): string {
+    return this.alias(`a:${col}`, `NULLIF(r.${this.d.quoteIdent(col)}, '')`);
+  }
+  private alias(key: string, expr: string): string {
+    let a = this.cols.get(key);
+    if (!a) {
+      a = this.d.quoteIdent(`_t${this.cols.size}`);
+      this.cols.set(key, a);
+      this.exprs.push(`${expr} AS ${a}`);
+    }
+    return a;
+  }
+  readonly exprs: string[] = [];
+}
 
 /** Parses one canonical field; returns its SQL expression and the checks on it. */
 function parseField(
   d: Dialect,
+  texts: Texts,
   f: CanonicalField,
   col: string | undefined,
   format?: string,
@@ -39,10 +64,8 @@ function parseField(
     const dflt = f.type.kind === "enum" && f.type.default !== undefined ? d.literal(f.type.default) : "NULL";
     return [`${dflt}::${d.typeOf(typeOfField(f))}`, []];
   }
-  const raw = text(d, col);
+  const raw = texts.trimmed(col);
   const name = `p.${q(f.name)}`;
-  // Optional free text is kept as written (trimming every description costs more than it is worth).
-  const asIs = `NULLIF(r.${q(col)}, '')`;
   const checks: Check[] = [];
   if (f.required) {
     checks.push({
@@ -58,7 +81,8 @@ function parseField(
   });
   switch (f.type.kind) {
     case "string":
-      return [f.required ? raw : asIs, checks];
+      // Optional free text is kept as written (trimming every description costs more than it is worth).
+      return [f.required ? raw : texts.asIs(col), checks];
     case "email":
     case "phone":
       return [raw, checks];
@@ -149,23 +173,24 @@ export async function buildStage(
 ): Promise<{ accepted: number; rejected: number }> {
   const d = engine.dialect;
   const q = d.quoteIdent;
-  const select: string[] = [`${d.fileRowNumber()} AS _row`];
+  const texts = new Texts(d);
+  const select: string[] = [];
   const checks: Check[] = [];
   for (const f of CANONICAL[kind]) {
     const src = plan.fields.get(f.name);
-    const [expr, cs] = parseField(d, f, src?.column, src?.format);
+    const [expr, cs] = parseField(d, texts, f, src?.column, src?.format);
     select.push(`${expr} AS ${q(f.name)}`);
     checks.push(...cs);
   }
   checks.push(...rowChecks(kind, d));
   const typed = new Map(typedExtras.map((t) => [t.column, t]));
   for (const x of plan.extras) {
-    const raw = text(d, x.column);
+    const raw = texts.trimmed(x.column);
     const t = typed.get(x.column);
     const col = q(`x_${x.name}`);
     const name = `p.${col}`;
     if (t === undefined || t.type === "string") {
-      select.push(`${t === undefined ? `NULLIF(r.${q(x.column)}, '')` : raw} AS ${col}`);
+      select.push(`${t === undefined ? texts.asIs(x.column) : raw} AS ${col}`);
       continue;
     }
     select.push(`${parseTyped(d, raw, t.type)} AS ${col}`);
@@ -175,20 +200,11 @@ export async function buildStage(
       reason: `${d.literal(`not ${t.type === "integer" ? "an" : "a"} ${t.type} (trait ${t.name} is ${t.type}): `)} || ${raw}`,
     });
   }
-  // The verdict runs on the outer select, where the file's text is available as p."_raw_<column>".
-  const carried = new Map<string, string>();
-  const lift = (sql: string) =>
-    sql.replace(/NULLIF\(trim\(r\.("(?:[^"]|"")+")\), ''\)/g, (_m, ident: string) => {
-      if (!carried.has(ident)) carried.set(ident, q(`_raw_${carried.size}`));
-      return `p.${carried.get(ident)}`;
-    });
-  const lifted = checks.map((c) => ({ field: c.field, failed: lift(c.failed), reason: lift(c.reason) }));
-  for (const [ident, alias] of carried) select.push(`NULLIF(trim(r.${ident}), '') AS ${alias}`);
-  const field = lifted.length
-    ? `CASE ${lifted.map((c) => `WHEN ${c.failed} THEN ${d.literal(c.field)}`).join(" ")} END`
+  const field = checks.length
+    ? `CASE ${checks.map((c) => `WHEN ${c.failed} THEN ${d.literal(c.field)}`).join(" ")} END`
     : "NULL";
-  const reason = lifted.length
-    ? `CASE ${lifted.map((c) => `WHEN ${c.failed} THEN ${c.reason}`).join(" ")} END`
+  const reason = checks.length
+    ? `CASE ${checks.map((c) => `WHEN ${c.failed} THEN ${c.reason}`).join(" ")} END`
     : "NULL";
   const keep = ["_row", ...CANONICAL[kind].map((f) => f.name), ...plan.extras.map((x) => `x_${x.name}`)].map(
     (c) => `p.${q(c)}`,
@@ -196,7 +212,8 @@ export async function buildStage(
   await engine.run(
     `CREATE OR REPLACE TEMP TABLE ${STAGE_TABLE} AS
      SELECT ${keep.join(", ")}, ${field} AS _reject_field, ${reason} AS _reject_reason
-       FROM (SELECT ${select.join(", ")} FROM ${source.relation} r) p`,
+       FROM (SELECT t.*, ${select.join(", ")}
+               FROM (SELECT ${d.fileRowNumber()} AS _row, ${texts.exprs.join(", ") || "1 AS _none"} FROM ${source.relation} r) t) p`,
   );
   const r = await engine.query(
     `SELECT count(*) FILTER (WHERE _reject_field IS NULL) AS ok, count(*) FILTER (WHERE _reject_field IS NOT NULL) AS bad FROM ${STAGE_TABLE}`,

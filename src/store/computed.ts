@@ -24,7 +24,8 @@ const NAME = /^[a-z][a-z0-9_]*(\.[a-z0-9_-]+)?$/;
  */
 export async function registerComputed(engine: Engine, values: readonly ComputedValue[]): Promise<void> {
   for (const v of values) {
-    if (!NAME.test(v.name)) throw new UserError("bad-computed-name", `"${v.name}" is not a valid computed value name`);
+    if (!NAME.test(v.name))
+      throw new UserError("bad-computed-name", `"${v.name}" is not a valid computed value name`);
   }
   await engine.transaction(async () => {
     for (const v of values) {

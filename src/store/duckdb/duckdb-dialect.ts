@@ -64,7 +64,7 @@ export const duckdbDialect: Dialect = {
     format === undefined
       ? `CASE WHEN regexp_full_match(trim(${e}), '[0-9]{4}-[0-9]{2}-[0-9]{2}') THEN TRY_CAST(trim(${e}) AS DATE) END`
       : `TRY_STRPTIME(trim(${e}), ${lit(format)})::DATE`,
-  isJsonObject: (e) => `(json_valid(${e}) AND json_type(${e}::JSON) = 'OBJECT')`,
+  isJsonObject: (e) => `(json_type(TRY_CAST(${e} AS JSON)) = 'OBJECT')`,
   jsonObject: (pairs) =>
     pairs.length === 0 ? "NULL::JSON" : `json_object(${pairs.map(([k, v]) => `${lit(k)}, ${v}`).join(", ")})`,
   jsonKeyPath: (key) => `$."${key.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`,
