@@ -9,10 +9,11 @@ import {
   sizeGuard,
 } from "../../segments/analysis.js";
 import { readDefinitionFile } from "../../segments/read-definition.js";
-import { refreshSegments, segmentHistory, segmentMembers } from "../../segments/refresh.js";
+import { lastRefresh, refreshSegments, segmentHistory, segmentMembers } from "../../segments/refresh.js";
 import { listSegments, removeSegment, saveSegment, segmentVersions } from "../../segments/segment-store.js";
 import { parseCondition } from "../../segments/text/parse.js";
 import { printCondition } from "../../segments/text/print.js";
+import type { Engine } from "../../store/engine.js";
 import type { Cli } from "../context.js";
 import { dateOption, intOption } from "../parse.js";
 import { formatCount, table } from "../table.js";
@@ -38,7 +39,15 @@ function definitionFrom(
   };
 }
 
-const asOfOption = ["--as-of <time>", "evaluate as of this time (ISO 8601; default now)"] as const;
+const asOfOption = [
+  "--as-of <time>",
+  "evaluate as of this time (ISO 8601; default: the last refresh's, else now)",
+] as const;
+
+/** Looking at segments means looking at them as the last refresh saw them, unless a time is given. */
+async function defaultAsOf(engine: Engine, option: string | undefined): Promise<Date> {
+  return dateOption(option, "--as-of") ?? (await lastRefresh(engine)) ?? new Date();
+}
 
 export function registerSegment(program: Command, cli: Cli): void {
   const seg = program.command("segment").description("define, refresh and understand segments");
@@ -177,8 +186,8 @@ export function registerSegment(program: Command, cli: Cli): void {
     .option(...asOfOption)
     .action(async (file: string | undefined, opts, cmd: Command) => {
       const { def, where } = definitionFrom(file, opts);
-      const p = await cli.withStore(cmd, (e) =>
-        previewSegment(e, def, dateOption(opts.asOf, "--as-of") ?? new Date(), 10, where),
+      const p = await cli.withStore(cmd, async (e) =>
+        previewSegment(e, def, await defaultAsOf(e, opts.asOf), 10, where),
       );
       cli.print(
         cmd,
@@ -194,8 +203,8 @@ export function registerSegment(program: Command, cli: Cli): void {
     .option(...asOfOption)
     .action(async (file: string | undefined, opts, cmd: Command) => {
       const { def, where } = definitionFrom(file, opts);
-      const d = await cli.withStore(cmd, (e) =>
-        diffSegment(e, def, dateOption(opts.asOf, "--as-of") ?? new Date(), 10, where),
+      const d = await cli.withStore(cmd, async (e) =>
+        diffSegment(e, def, await defaultAsOf(e, opts.asOf), 10, where),
       );
       cli.print(
         cmd,
@@ -210,9 +219,7 @@ export function registerSegment(program: Command, cli: Cli): void {
     .description("the SQL of a segment and how many customers pass each condition, step by step")
     .option(...asOfOption)
     .action(async (id: string, opts, cmd: Command) => {
-      const x = await cli.withStore(cmd, (e) =>
-        explainSegment(e, id, dateOption(opts.asOf, "--as-of") ?? new Date()),
-      );
+      const x = await cli.withStore(cmd, async (e) => explainSegment(e, id, await defaultAsOf(e, opts.asOf)));
       cli.print(cmd, x, () => {
         const rows = x.steps.map((s) => [
           `${"  ".repeat(s.depth)}${s.condition}`,
@@ -254,7 +261,7 @@ export function registerSegment(program: Command, cli: Cli): void {
     .option("--prefix <p>", "id prefix of the exclusive segments", "mece-")
     .option(...asOfOption)
     .action(async (ids: string[], opts, cmd: Command) => {
-      const m = await cli.withStore(cmd, (e) =>
+      const m = await cli.withStore(cmd, async (e) =>
         meceSegments(e, ids, {
           exclusive: Boolean(opts.exclusive),
           prefix: opts.prefix,
