@@ -26,12 +26,20 @@ export async function kmeansBenchmark(here: string, scratch: string): Promise<vo
   const script = join(here, "cases", "kmeans.js");
   const ours = await runCase(script, ["tessera", ...args]);
   const ml = process.env.TESSERA_BENCH_SKIP_ML === "1" ? null : await runCase(script, ["ml-kmeans", ...args]);
-  let sk: { seconds: number; inertia: number; iterations: number; threads: number | null; version: string } | null = null;
+  let sk: {
+    seconds: number;
+    inertia: number;
+    iterations: number;
+    threads: number | null;
+    version: string;
+  } | null = null;
   const python = sklearnPython();
   if (python) {
     const file = `${scratch}-blobs.f64`;
     await runCase(script, ["write", ...args, file]);
-    const r = spawnSync(python, [join(here, "..", "..", "bench", "kmeans_sklearn.py"), file, ...args], { encoding: "utf8" });
+    const r = spawnSync(python, [join(here, "..", "..", "bench", "kmeans_sklearn.py"), file, ...args], {
+      encoding: "utf8",
+    });
     rmSync(file, { force: true });
     if (r.status !== 0) throw new Error(`scikit-learn run failed: ${r.stderr}`);
     sk = JSON.parse(r.stdout.trim().split("\n").at(-1) as string);
@@ -59,12 +67,14 @@ export async function kmeansBenchmark(here: string, scratch: string): Promise<vo
     inertiaVsSklearn: sk ? round((ours.inertia as number) / sk.inertia - 1) : null,
     kAutoSeconds: round(auto.seconds),
     kAutoBest: auto.best,
-    target: "≥ 10× ml-kmeans, ≤ scikit-learn's time, inertia within 1% of scikit-learn's; k auto 2..10 on 1M < 60 s",
+    target:
+      "≥ 10× ml-kmeans, ≤ scikit-learn's time, inertia within 1% of scikit-learn's; k auto 2..10 on 1M < 60 s",
     met:
       n < 1_000_000
         ? null
         : (!ml || ml.seconds / ours.seconds >= 10) &&
-          (!sk || (ours.seconds <= sk.seconds && Math.abs((ours.inertia as number) / sk.inertia - 1) <= 0.01)) &&
+          (!sk ||
+            (ours.seconds <= sk.seconds && Math.abs((ours.inertia as number) / sk.inertia - 1) <= 0.01)) &&
           auto.seconds < 60,
     tesseraPeakMiB: ours.peakMiB,
     loadAverage: (await import("node:os")).loadavg().map((x) => round(x)),

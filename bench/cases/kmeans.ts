@@ -1,8 +1,8 @@
 import { writeFileSync } from "node:fs";
 import { kmeans as mlKmeans } from "ml-kmeans";
 import { chooseK } from "../../src/clustering/choose-k.js";
-import { kmeans } from "../../src/clustering/kmeans.js";
 import { matrix } from "../../src/clustering/matrix.js";
+import { kmeansParallel } from "../../src/clustering/parallel.js";
 import { gaussianBlobs } from "../blobs.js";
 import { report } from "../measure.js";
 
@@ -30,7 +30,7 @@ if (variant === "write") {
   report({ seconds: 0 });
 } else if (variant === "tessera") {
   const t0 = performance.now();
-  const r = kmeans(matrix(N, D, data), {
+  const r = await kmeansParallel(matrix(N, D, data), {
     k: K,
     seed: Number(seed),
     nInit: Number(nInit),
@@ -39,7 +39,7 @@ if (variant === "write") {
   report({ seconds: (performance.now() - t0) / 1000, inertia: r.inertia, iterations: r.iterations });
 } else if (variant === "auto") {
   const t0 = performance.now();
-  const r = chooseK(matrix(N, D, data), { seed: Number(seed), kMin: 2, kMax: 10 });
+  const r = await chooseK(matrix(N, D, data), { seed: Number(seed), kMin: 2, kMax: 10 });
   report({ seconds: (performance.now() - t0) / 1000, best: r.best, scores: r.scores.length });
 } else {
   // ml-kmeans wants an array of arrays and has no restarts: run it nInit times, keep the lowest inertia.

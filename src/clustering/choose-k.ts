@@ -3,6 +3,7 @@ import { type KMeansAlgorithm, type KMeansResult, kmeans } from "./kmeans.js";
 import { type Matrix, rows } from "./matrix.js";
 import { adjustedRand, calinskiHarabasz, daviesBouldin, SILHOUETTE_SAMPLE, silhouette } from "./metrics.js";
 import { MINIBATCH_THRESHOLD, miniBatchKMeans } from "./minibatch.js";
+import { kmeansParallel } from "./parallel.js";
 import { Rng } from "./random.js";
 
 /** How the k-means of each candidate k is run. */
@@ -14,19 +15,34 @@ export interface FitOptions {
   readonly algorithm?: KMeansAlgorithm | "minibatch" | "auto";
 }
 
-/** Runs k-means with the chosen algorithm. */
-export function fitKMeans(x: Matrix, k: number, opts: FitOptions): KMeansResult {
+/** The k-means options of a fit. */
+function kmeansOptions(k: number, opts: FitOptions) {
   const algorithm = opts.algorithm ?? "auto";
-  if (algorithm === "minibatch" || (algorithm === "auto" && x.n > MINIBATCH_THRESHOLD)) {
-    return miniBatchKMeans(x, { k, seed: opts.seed, ...(opts.nInit ? { nInit: opts.nInit } : {}) });
-  }
-  return kmeans(x, {
+  return {
     k,
     seed: opts.seed,
-    ...(algorithm === "auto" ? {} : { algorithm }),
+    ...(algorithm === "auto" || algorithm === "minibatch" ? {} : { algorithm }),
     ...(opts.nInit ? { nInit: opts.nInit } : {}),
     ...(opts.maxIter ? { maxIter: opts.maxIter } : {}),
-  });
+  };
+}
+
+function miniBatch(x: Matrix, opts: FitOptions): boolean {
+  const algorithm = opts.algorithm ?? "auto";
+  return algorithm === "minibatch" || (algorithm === "auto" && x.n > MINIBATCH_THRESHOLD);
+}
+
+/** Runs k-means with the chosen algorithm, in this thread. */
+export function fitKMeans(x: Matrix, k: number, opts: FitOptions): KMeansResult {
+  if (miniBatch(x, opts))
+    return miniBatchKMeans(x, { k, seed: opts.seed, ...(opts.nInit ? { nInit: opts.nInit } : {}) });
+  return kmeans(x, kmeansOptions(k, opts));
+}
+
+/** Runs k-means with the chosen algorithm, initialisations in worker threads on large bases (the same result). */
+export async function fitKMeansParallel(x: Matrix, k: number, opts: FitOptions): Promise<KMeansResult> {
+  if (miniBatch(x, opts)) return fitKMeans(x, k, opts);
+  return kmeansParallel(x, kmeansOptions(k, opts));
 }
 
 export interface ChooseKOptions extends FitOptions {
@@ -62,7 +78,7 @@ export interface ChooseKResult {
  * Clusters for every k of [kMin, kMax] and scores each: silhouette (which picks k), Davies–Bouldin,
  * Calinski–Harabasz, and stability across seeds as the adjusted Rand index.
  */
-export function chooseK(x: Matrix, opts: ChooseKOptions): ChooseKResult {
+export async function chooseK(x: Matrix, opts: ChooseKOptions): Promise<ChooseKResult> {
   const kMin = opts.kMin ?? 2;
   const kMax = Math.min(opts.kMax ?? 10, x.n - 1);
   if (kMin < 2 || kMax < kMin) {
@@ -77,7 +93,7 @@ export function chooseK(x: Matrix, opts: ChooseKOptions): ChooseKResult {
   const scores: KScore[] = [];
   const results = new Map<number, KMeansResult>();
   for (let k = kMin; k <= kMax; k++) {
-    const r = fitKMeans(x, k, opts);
+    const r = await fitKMeansParallel(x, k, opts);
     results.set(k, r);
     const a = fitKMeans(stabilityData, k, { ...opts, nInit: 1, seed: opts.seed + 1_000 });
     const b = fitKMeans(stabilityData, k, { ...opts, nInit: 1, seed: opts.seed + 2_000 });

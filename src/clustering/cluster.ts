@@ -1,7 +1,7 @@
 import { UserError } from "../errors.js";
 import type { Engine } from "../store/engine.js";
 import { type Centroid, centroidsInOriginalUnits } from "./centroids.js";
-import { type ChooseKResult, chooseK, fitKMeans, type KScore } from "./choose-k.js";
+import { type ChooseKResult, chooseK, fitKMeans, fitKMeansParallel, type KScore } from "./choose-k.js";
 import { defaultFeatures, type FeatureSpec, resolveFeatures } from "./feature-spec.js";
 import { extractFeatures, type FeatureTable, featureSchema } from "./features.js";
 import { closeCentroids, defaultMinSize, type MergeSuggestion, mergeSmallClusters } from "./guard.js";
@@ -159,13 +159,13 @@ export async function runClustering(engine: Engine, opts: ClusterOptions): Promi
     };
     let chosen: ChooseKResult | undefined;
     if (opts.k === "auto") {
-      chosen = chooseK(x, { ...fit, kMin: opts.kMin ?? 2, kMax: opts.kMax ?? 10 });
+      chosen = await chooseK(x, { ...fit, kMin: opts.kMin ?? 2, kMax: opts.kMax ?? 10 });
       scores = [...chosen.scores];
     }
     k = chosen ? chosen.best : k0;
     const r = chosen
       ? (chosen.results.get(k) as NonNullable<ReturnType<typeof chosen.results.get>>)
-      : fitKMeans(x, k, fit);
+      : await fitKMeansParallel(x, k, fit);
     ({ labels, centers, inertia } = r);
   }
 

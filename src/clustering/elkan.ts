@@ -117,7 +117,6 @@ export function assignElkan(
     if (u < (half[a * k + a] as number)) continue;
     let da = -1;
     const row = i * k;
-    const p = i * d;
     for (let j = 0; j < k; j++) {
       if (j === a) continue;
       if (u < (lower[row + j] as number) - (drift[j] as number) - slack || u < (half[a * k + j] as number))
@@ -129,12 +128,7 @@ export function assignElkan(
         if (u < (lower[row + j] as number) - (drift[j] as number) - slack || u < (half[a * k + j] as number))
           continue;
       }
-      let v = 0;
-      const o = j * d;
-      for (let t = 0; t < d; t++) {
-        const z = (data[p + t] as number) - (centers[o + t] as number);
-        v += z * z;
-      }
+      const v = sqDist(data, i, centers, j, d);
       lower[row + j] = Math.sqrt(v) * (1 - EPS) + (drift[j] as number);
       if (v < da || (v === da && j < a)) {
         a = j;

@@ -96,7 +96,6 @@ function scan(
   da: number,
 ): number {
   const a = labels[i] as number;
-  const p = i * d;
   let best = a;
   let b1 = da < 0 ? sqDist(data, i, centers, a, d) : da;
   let s = -1;
@@ -111,13 +110,7 @@ function scan(
       const lb = 2 * h - u;
       v = lb * lb;
     } else {
-      // The distance written out: V8 does not inline sqDist into a function this large.
-      v = 0;
-      const o = j * d;
-      for (let t = 0; t < d; t++) {
-        const z = (data[p + t] as number) - (centers[o + t] as number);
-        v += z * z;
-      }
+      v = sqDist(data, i, centers, j, d);
       if (v < b1 || (v === b1 && j < best)) {
         b3 = b2;
         b2 = b1;

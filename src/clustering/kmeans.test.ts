@@ -213,7 +213,7 @@ describe("k-prototypes", () => {
 });
 
 describe("choosing k", () => {
-  it("picks the planted number of well separated clusters and reports every score", () => {
+  it("picks the planted number of well separated clusters and reports every score", async () => {
     const { x } = blobs(
       [
         [0, 0],
@@ -224,7 +224,7 @@ describe("choosing k", () => {
       2,
       6,
     );
-    const r = chooseK(x, { seed: 1, kMin: 2, kMax: 6 });
+    const r = await chooseK(x, { seed: 1, kMin: 2, kMax: 6 });
     expect(r.best).toBe(3);
     expect(r.scores.map((s) => s.k)).toEqual([2, 3, 4, 5, 6]);
     const three = r.scores.find((s) => s.k === 3);

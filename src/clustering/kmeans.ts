@@ -26,6 +26,8 @@ export interface KMeansOptions {
   readonly algorithm?: KMeansAlgorithm;
   /** Start from these centres (k×d) instead of k-means++ (then there is one initialisation). */
   readonly init?: Float64Array;
+  /** The first initialisation's stream (default 0): a worker running initialisation r alone passes r. */
+  readonly initOffset?: number;
 }
 
 export interface KMeansResult {
@@ -77,7 +79,9 @@ export function kmeans(x: Matrix, opts: KMeansOptions): KMeansResult {
   const nInit = opts.init ? 1 : (opts.nInit ?? defaultInitialisations(x.n));
   let best: KMeansResult | undefined;
   for (let r = 0; r < nInit; r++) {
-    const init = opts.init ? opts.init.slice() : kmeansPlusPlus(x, k, new Rng(opts.seed, r));
+    const init = opts.init
+      ? opts.init.slice()
+      : kmeansPlusPlus(x, k, new Rng(opts.seed, r + (opts.initOffset ?? 0)));
     const run = lloyd(x, init, maxIter, tolAbs, algorithm);
     if (!best || run.inertia < best.inertia) best = run;
   }
