@@ -170,12 +170,19 @@ export function featureTableSql(
     );
   }
   const computedCols: string[] = [];
-  [...features.computed].forEach(([name, col], i) => {
+  // One join per producer table, however many of its values the segments read.
+  const computedTables = new Map<string, string>();
+  for (const [name, col] of features.computed) {
     const src = schema.computed.get(name);
     if (!src) throw new Error(`computed value ${name} is not registered`);
-    joins.push(`LEFT JOIN ${q(src.table)} cv${i} ON cv${i}.customer_id = c.customer_id`);
-    computedCols.push(`cv${i}.${q(src.column)} AS ${q(col)}`);
-  });
+    let alias = computedTables.get(src.table);
+    if (!alias) {
+      alias = `cv${computedTables.size}`;
+      computedTables.set(src.table, alias);
+      joins.push(`LEFT JOIN ${q(src.table)} ${alias} ON ${alias}.customer_id = c.customer_id`);
+    }
+    computedCols.push(`${alias}.${q(src.column)} AS ${q(col)}`);
+  }
   const where = customerFilter ? ` WHERE c.customer_id IN (${customerFilter})` : "";
   const sql = `SELECT c.customer_id${[...traitCols, ...computedCols, ...outer].map((x) => `, ${x}`).join("")}
                  FROM customers c ${joins.join("\n")}${where}`;

@@ -1,4 +1,5 @@
 import { refreshValues } from "../analytics/refresh.js";
+import { listComputed } from "../store/computed.js";
 import type { Engine, SqlValue } from "../store/engine.js";
 import { Binder } from "./binder.js";
 import type { Condition } from "./definition.js";
@@ -149,7 +150,11 @@ export async function refreshSegments(
   // Values that segments compare (RFM, CLV) are computed again as of the same time first.
   if ([...schema.segments.values()].some((d) => usesComputed(d.where))) {
     await refreshValues(engine, asOf);
-    schema = await loadSchemaContext(engine);
+    // Only the computed values' registry can have changed (the rest is as loaded: no second scan of events).
+    const computed = new Map(schema.computed);
+    for (const c of await listComputed(engine))
+      computed.set(c.name, { type: c.type, table: c.table, column: c.column });
+    schema = { ...schema, computed };
   }
   const defs = [...schema.segments.values()].sort((a, b) => a.id.localeCompare(b.id));
   const last = await lastRefresh(engine);
@@ -191,7 +196,6 @@ export async function refreshSegments(
       await buildFeatures(engine, compiled, schema, asOf, STORED_FEATURES, { temporary: false });
       recomputed = await count(engine, `SELECT count(*) FROM ${STORED_FEATURES}`);
     }
-    await evaluatePredicates(engine, compiled, featureTable);
     const segments: RefreshedSegment[] = [];
     if (stored) {
       const changes = await recordStays(
@@ -199,6 +203,7 @@ export async function refreshSegments(
         compiled,
         defs.map((d) => d.id),
         asOf,
+        featureTable,
       );
       for (const def of defs) {
         const c = changes.get(def.id) ?? { size: 0, entered: 0, exited: 0 };
@@ -215,6 +220,7 @@ export async function refreshSegments(
         [ts(asOf), defs.length, (performance.now() - started) / 1000, base ? "incremental" : "full"],
       );
     } else {
+      await evaluatePredicates(engine, compiled, featureTable);
       for (const def of defs) {
         const size = await count(
           engine,
@@ -250,17 +256,19 @@ async function recordStays(
   compiled: CompiledSegments,
   ids: readonly string[],
   asOf: Date,
+  featureTable: string,
 ): Promise<Map<string, { size: number; entered: number; exited: number }>> {
   const d = engine.dialect;
   const q = d.quoteIdent;
+  // Each segment's members straight from the feature table: its predicate reads only the columns it needs.
   const members = ids
     .map(
       (id) =>
-        `SELECT ${d.literal(id)} AS segment_id, customer_id FROM ${EVAL_TABLE} WHERE ${q(compiled.columns.get(id) as string)}`,
+        `SELECT ${d.literal(id)} AS segment_id, f.customer_id FROM ${q(featureTable)} f WHERE ${compiled.predicates.get(id) as string}`,
     )
     .join(" UNION ALL ");
   const inList = ids.map((id) => d.literal(id)).join(", ");
-  await engine.run(`CREATE OR REPLACE TEMP TABLE _seg_members AS ${members}`);
+  await engine.run(`CREATE OR REPLACE TEMP TABLE _seg_members AS ${members}`, compiled.params as SqlValue[]);
   // Who entered (a member without an open stay) and who left (an open stay without a member), in one join.
   await engine.run(
     `CREATE OR REPLACE TEMP TABLE _seg_changes AS
