@@ -74,6 +74,27 @@ describe("Mall Customers: k-means on income and spending score, k = 5, unscaled"
     });
     // The computed value reads like any other: the biggest cluster is 0.
     expect(await count(engine, "SELECT count(*) FROM cluster_mall WHERE cluster = 0")).toBe(81);
+    // A new customer (high income, low score) joins the nearest stored centre at the next assignment.
+    const file = writeFile(
+      tempDir(),
+      "new.csv",
+      "customer_id,annual_income_k,spending_score_1_100\nnew-1,90,15\n",
+    );
+    await importFile(engine, { kind: "customers", path: file });
+    expect(await assignToClusters(engine, "mall")).toEqual({
+      name: "mall",
+      customers: 201,
+      changed: 0,
+      added: 1,
+    });
+    const high = r.clusters.find(
+      (c) =>
+        (c.centroid["trait:annual_income_k"] as number) > 80 &&
+        (c.centroid["trait:spending_score_1_100"] as number) < 30,
+    );
+    expect(await count(engine, "SELECT cluster FROM cluster_mall WHERE customer_id = 'new-1'")).toBe(
+      high?.id,
+    );
   });
 });
 
