@@ -1,8 +1,5 @@
-import { refreshValues } from "../analytics/refresh.js";
-import { listComputed } from "../store/computed.js";
 import type { Engine, SqlValue } from "../store/engine.js";
 import { Binder } from "./binder.js";
-import type { Condition } from "./definition.js";
 import {
   buildFeatures,
   type CompiledSegments,
@@ -146,16 +143,9 @@ export async function refreshSegments(
   const started = performance.now();
   const startedAt = new Date();
   const asOf = opts.asOf ?? new Date();
-  let schema = await loadSchemaContext(engine);
-  // Values that segments compare (RFM, CLV) are computed again as of the same time first.
-  if ([...schema.segments.values()].some((d) => usesComputed(d.where))) {
-    await refreshValues(engine, asOf);
-    // Only the computed values' registry can have changed (the rest is as loaded: no second scan of events).
-    const computed = new Map(schema.computed);
-    for (const c of await listComputed(engine))
-      computed.set(c.name, { type: c.type, table: c.table, column: c.column });
-    schema = { ...schema, computed };
-  }
+  // Values the segments compare (RFM, CLV, clusters) are brought to this as-of by the caller first:
+  // src/pipeline/refresh.ts.
+  const schema = await loadSchemaContext(engine);
   const defs = [...schema.segments.values()].sort((a, b) => a.id.localeCompare(b.id));
   const last = await lastRefresh(engine);
   const stored = last === null || asOf.getTime() >= last.getTime();
@@ -241,13 +231,6 @@ export async function refreshSegments(
     mode: base ? "incremental" : "full",
     recomputed: result.recomputed,
   };
-}
-
-function usesComputed(c: Condition): boolean {
-  if ("all" in c) return c.all.some(usesComputed);
-  if ("any" in c) return c.any.some(usesComputed);
-  if ("not" in c) return usesComputed(c.not);
-  return "computed" in c;
 }
 
 /** Closes the stays of customers who left and opens stays for those who entered, for all segments at once. */

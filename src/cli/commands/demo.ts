@@ -6,8 +6,8 @@ import { fitClv } from "../../analytics/clv.js";
 import { predictClv } from "../../analytics/clv-predict.js";
 import { rfm } from "../../analytics/rfm.js";
 import { importDirectory } from "../../ingest/import-directory.js";
+import { refreshAll } from "../../pipeline/refresh.js";
 import { audit } from "../../quality/audit.js";
-import { refreshSegments } from "../../segments/refresh.js";
 import { saveSegment } from "../../segments/segment-store.js";
 import { openStore } from "../../store/open-store.js";
 import { storeStats } from "../../store/stats.js";
@@ -110,7 +110,7 @@ export function registerDemo(program: Command, cli: Cli): void {
           });
           await predictClv(engine, { asOf });
           for (const def of DEMO_SEGMENTS) await saveSegment(engine, def, "demo");
-          const refreshed = await refreshSegments(engine, { asOf });
+          const refreshed = await refreshAll(engine, { asOf });
           const seconds = (performance.now() - started) / 1000;
           if (json) {
             cli.io.out(

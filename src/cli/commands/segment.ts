@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { UserError } from "../../errors.js";
+import { refreshAll } from "../../pipeline/refresh.js";
 import {
   diffSegment,
   explainSegment,
@@ -9,7 +10,7 @@ import {
   sizeGuard,
 } from "../../segments/analysis.js";
 import { readDefinitionFile } from "../../segments/read-definition.js";
-import { lastRefresh, refreshSegments, segmentHistory, segmentMembers } from "../../segments/refresh.js";
+import { lastRefresh, segmentHistory, segmentMembers } from "../../segments/refresh.js";
 import { listSegments, removeSegment, saveSegment, segmentVersions } from "../../segments/segment-store.js";
 import { parseCondition } from "../../segments/text/parse.js";
 import { printCondition } from "../../segments/text/print.js";
@@ -121,11 +122,17 @@ export function registerSegment(program: Command, cli: Cli): void {
 
   seg
     .command("refresh")
-    .description("evaluate every saved segment in one scan and record who entered and left")
-    .option(...asOfOption)
+    .description(
+      "bring values (RFM, CLV, clusters) and every saved segment to one as-of time; record who entered and left",
+    )
+    .option("--as-of <time>", "evaluate as of this time (ISO 8601; default now)")
+    .option("--full", "rebuild every customer's features (default: incremental when possible)")
     .action(async (opts, cmd: Command) => {
       const { result, warnings } = await cli.withStore(cmd, async (e) => {
-        const result = await refreshSegments(e, { asOf: dateOption(opts.asOf, "--as-of") });
+        const result = await refreshAll(e, {
+          asOf: dateOption(opts.asOf, "--as-of"),
+          ...(opts.full ? { mode: "full" as const } : {}),
+        });
         return { result, warnings: result.stored ? await sizeGuard(e) : [] };
       });
       cli.print(cmd, { ...result, warnings }, () => {

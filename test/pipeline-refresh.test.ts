@@ -1,0 +1,42 @@
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { rfm } from "../src/analytics/rfm.js";
+import { importFile } from "../src/ingest/import.js";
+import { refreshAll } from "../src/pipeline/refresh.js";
+import { segmentMembers } from "../src/segments/refresh.js";
+import { saveSegment } from "../src/segments/segment-store.js";
+import { openStore } from "../src/store/open-store.js";
+import { tempDir, writeFile } from "./helpers.js";
+
+describe("refreshAll", () => {
+  it("re-scores computed values as of the refresh time before evaluating segments that use them", async () => {
+    const dir = tempDir();
+    const engine = await openStore(join(dir, "p.duckdb"));
+    try {
+      const orders = writeFile(
+        dir,
+        "o.csv",
+        "order_id,customer_id,timestamp,total\no1,c1,2024-01-01,10\no2,c2,2024-03-01,10\no3,c3,2024-03-25,10\n",
+      );
+      await importFile(engine, { kind: "orders", path: orders });
+      await rfm(engine, { asOf: new Date("2024-03-31T00:00:00Z") });
+      await saveSegment(engine, {
+        id: "recent",
+        name: "Bought in the last 45 days",
+        where: { computed: "rfm_recency_days", lte: 45 },
+      });
+      const first = await refreshAll(engine, { asOf: new Date("2024-03-31T00:00:00Z") });
+      expect(first.values.rfm).toBe(3);
+      expect(await segmentMembers(engine, "recent")).toEqual(["c2", "c3"]);
+      // Three weeks later c2's last purchase is 51 days old: the RFM values move with the refresh.
+      const later = await refreshAll(engine, { asOf: new Date("2024-04-21T00:00:00Z") });
+      expect(later.mode).toBe("incremental");
+      expect(await segmentMembers(engine, "recent")).toEqual(["c3"]);
+      expect(later.segments).toEqual([
+        { id: "recent", name: "Bought in the last 45 days", size: 1, entered: 0, exited: 1 },
+      ]);
+    } finally {
+      engine.close();
+    }
+  });
+});
