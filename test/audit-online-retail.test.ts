@@ -10,17 +10,10 @@ import { type AuditReport, audit, type Finding } from "../src/quality/audit.js";
 import { formatAuditReport } from "../src/quality/format.js";
 import type { Engine } from "../src/store/engine.js";
 import { openStore } from "../src/store/open-store.js";
+import { ONLINE_RETAIL, ONLINE_RETAIL_MAP } from "./helpers.js";
 
-const FILE = resolve(import.meta.dirname, "../../shared/data/online-retail/online-retail-dataset.csv.gz");
-const MAP = [
-  "order_id=InvoiceNo",
-  "sku=StockCode",
-  "description=Description",
-  "quantity=Quantity",
-  "timestamp=InvoiceDate",
-  "unit_price=UnitPrice",
-  "customer_id=CustomerID",
-];
+const FILE = ONLINE_RETAIL;
+const MAP = ONLINE_RETAIL_MAP;
 /** The README's snapshot date: the day after the last invoice (2011-12-09 12:50). */
 const AS_OF = new Date("2011-12-10T00:00:00Z");
 

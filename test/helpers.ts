@@ -1,6 +1,9 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { expect } from "vitest";
+import { memoryIo } from "../src/cli/io.js";
+import { main } from "../src/cli/main.js";
 import type { Engine } from "../src/store/engine.js";
 
 /** A fresh temporary folder for one test's files. */
@@ -37,4 +40,24 @@ export async function snapshot(engine: Engine): Promise<string> {
 export async function count(engine: Engine, sql: string, params: unknown[] = []): Promise<number> {
   const r = await engine.query(sql, params as never);
   return Number(r.column(r.columns[0] as string)[0]);
+}
+
+/** UCI Online Retail, and the mapping of its columns to order lines (as the README shows). */
+export const ONLINE_RETAIL = join(SHARED_DATA, "online-retail", "online-retail-dataset.csv.gz");
+export const ONLINE_RETAIL_MAP = [
+  "order_id=InvoiceNo",
+  "sku=StockCode",
+  "description=Description",
+  "quantity=Quantity",
+  "timestamp=InvoiceDate",
+  "unit_price=UnitPrice",
+  "customer_id=CustomerID",
+];
+
+/** Runs the CLI as a user would, in-process, with --json, and returns the parsed output (failing on exit ≠ 0). */
+export async function tesseraJson(db: string, ...args: string[]): Promise<Record<string, unknown>> {
+  const io = memoryIo();
+  const code = await main([...args, "--db", db, "--json"], io);
+  expect(code, io.stderr()).toBe(0);
+  return JSON.parse(io.stdout());
 }

@@ -1,29 +1,12 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { memoryIo } from "../src/cli/io.js";
-import { main } from "../src/cli/main.js";
 import type { Engine } from "../src/store/engine.js";
 import { openStore } from "../src/store/open-store.js";
-import { count, SHARED_DATA, tempDir } from "./helpers.js";
+import { count, ONLINE_RETAIL, ONLINE_RETAIL_MAP, SHARED_DATA, tempDir, tesseraJson } from "./helpers.js";
 
-const RETAIL = join(SHARED_DATA, "online-retail", "online-retail-dataset.csv.gz");
-const RETAIL_MAP = [
-  "order_id=InvoiceNo",
-  "sku=StockCode",
-  "description=Description",
-  "quantity=Quantity",
-  "timestamp=InvoiceDate",
-  "unit_price=UnitPrice",
-  "customer_id=CustomerID",
-].flatMap((m) => ["--map", m]);
-
-/** Runs the CLI as a user would, in-process, and returns the parsed --json output. */
-async function tessera(db: string, ...args: string[]): Promise<Record<string, unknown>> {
-  const io = memoryIo();
-  const code = await main([...args, "--db", db, "--json"], io);
-  expect(code, io.stderr()).toBe(0);
-  return JSON.parse(io.stdout());
-}
+const RETAIL = ONLINE_RETAIL;
+const RETAIL_MAP = ONLINE_RETAIL_MAP.flatMap((m) => ["--map", m]);
+const tessera = tesseraJson;
 
 describe("Online Retail order lines (UCI), imported with the CLI", () => {
   let db: string;
