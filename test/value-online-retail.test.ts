@@ -5,8 +5,6 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rfmSegment } from "../src/analytics/rfm-segments.js";
-import { memoryIo } from "../src/cli/io.js";
-import { main } from "../src/cli/main.js";
 import type { Engine } from "../src/store/engine.js";
 import { openStore } from "../src/store/open-store.js";
 import { count, ONLINE_RETAIL, ONLINE_RETAIL_MAP, tempDir, tesseraJson } from "./helpers.js";
