@@ -1,5 +1,5 @@
-import { type AuditContext, aggregate, exampleIds, filled, finding, fmt, label, rowId } from "./context.js";
 import { EMAIL_PATTERN } from "../ingest/normalize.js";
+import { type AuditContext, aggregate, exampleIds, filled, finding, fmt, label, rowId } from "./context.js";
 import type { Finding } from "./types.js";
 
 /** What a phone number is once spaces, dashes, dots and parentheses are gone: optional +, 7–15 digits (E.164). */
