@@ -15,4 +15,6 @@ report({
   features: r.features,
   recomputed: r.recomputed,
   sizes: Object.fromEntries(r.segments.map((s) => [s.id, s.size])),
+  // Stays opened or closed by this refresh (none when it repeats one at the same time).
+  changes: r.segments.reduce((n, s) => n + s.entered + s.exited, 0),
 });
