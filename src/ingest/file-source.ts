@@ -56,26 +56,33 @@ export async function openFile(engine: Engine, path: string, opts: OpenOptions =
   try {
     if (opts.delimiter === "whitespace") return await openWhitespace(engine, path, opts.header);
     const spec: FileReadSpec = { path, format, delimiter: opts.delimiter, header: opts.header };
-    const relation = d.readFileAsText(spec);
-    const columns = (await engine.query(`SELECT * FROM ${relation} LIMIT 0`)).columns;
+    if (format !== "csv") {
+      const relation = d.readFileAsText(spec);
+      const columns = (await engine.query(`SELECT * FROM ${relation} LIMIT 0`)).columns;
+      return { path, relation, columns, format, headerLines: 0, close: async () => {} };
+    }
+    // Sniff once, then read with the layout found (the reader would otherwise sniff the file again).
+    const sniffed = (await engine.query(d.sniffCsv(spec))).rows<{
+      delimiter: string;
+      header: boolean;
+      skip: number;
+      columns: string;
+    }>()[0];
+    if (!sniffed) throw new UserError("unreadable-file", "holds no data", path);
+    const columns = JSON.parse(sniffed.columns) as string[];
     // The sniffer sees one column in blank-separated files (CDNOW): read those as whitespace-separated.
-    if (
-      format === "csv" &&
-      opts.delimiter === undefined &&
-      columns.length === 1 &&
-      (await isWhitespaceSeparated(engine, path))
-    ) {
+    if (opts.delimiter === undefined && columns.length === 1 && (await isWhitespaceSeparated(engine, path))) {
       return await openWhitespace(engine, path, opts.header);
     }
-    const sniffedHeader = opts.header ?? !columns.every((c) => /^column\d+$/.test(c));
-    return {
-      path,
-      relation,
+    const relation = d.readFileAsText({
+      ...spec,
+      delimiter: sniffed.delimiter,
+      header: sniffed.header,
+      skip: Number(sniffed.skip),
       columns,
-      format,
-      headerLines: format === "csv" && sniffedHeader ? 1 : 0,
-      close: async () => {},
-    };
+    });
+    const headerLines = (sniffed.header ? 1 : 0) + Number(sniffed.skip);
+    return { path, relation, columns, format, headerLines, close: async () => {} };
   } catch (e) {
     if (e instanceof UserError) throw e;
     const what = format === "csv" ? "delimited text (CSV)" : format.toUpperCase();

@@ -27,6 +27,17 @@ export interface FileReadSpec {
   readonly delimiter?: string;
   /** For CSV: whether the first line is a header (undefined: sniff). */
   readonly header?: boolean;
+  /** For CSV: the layout found by `sniffCsv` — lines to skip and the column names. Given, nothing is sniffed again. */
+  readonly skip?: number;
+  readonly columns?: readonly string[];
+}
+
+/** What the engine's CSV sniffer found in a file. */
+export interface CsvLayout {
+  readonly delimiter: string;
+  readonly header: boolean;
+  readonly skip: number;
+  readonly columns: readonly string[];
 }
 
 export interface Dialect {
@@ -37,6 +48,8 @@ export interface Dialect {
   typeOf(type: ColumnType): string;
   /** A relation (usable after FROM) reading a whole file with every column as text, in file order. */
   readFileAsText(spec: FileReadSpec): string;
+  /** A query returning one row (delimiter, header, skip, columns as a JSON array of names): the file's layout. */
+  sniffCsv(spec: FileReadSpec): string;
   /** A relation reading a text file as one column `line` (for whitespace-separated data). */
   readLines(path: string): string;
   /** Expression: parse text to a number, NULL when it is not one. */
