@@ -153,7 +153,10 @@ export async function loadOrderLines(engine: Engine, plan: ColumnPlan): Promise<
     table: "order_items",
     columns: [
       ["order_id", "s.order_id"],
-      ["line_no", `row_number() OVER (PARTITION BY s.order_id ORDER BY s._row)`],
+      // The line's place in its order, counted from the order's first row in the file: 1, 2, 3 … when an order's
+      // lines are together (as exports write them), and unique and repeatable however they are spread — without
+      // the sort a row_number() would need.
+      ["line_no", "s._row - min(s._row) OVER (PARTITION BY s.order_id) + 1"],
       ["customer_id", "s._customer_id"],
       ["source_customer_id", "s.customer_id"],
       ["ts", "s.timestamp"],
