@@ -52,9 +52,10 @@ async function insertFacts(engine: Engine, spec: FactSpec): Promise<LoadCounts> 
       ? rows
       : `SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY ${keys} ORDER BY _row) AS _dup FROM (${rows})) WHERE _dup = 1`;
   const before = await countRows(engine, spec.table);
+  // Into an empty table (a first import) nothing can be stored already: no need to look.
+  const unseen = before === 0 ? "" : ` WHERE NOT EXISTS (SELECT 1 FROM ${q(spec.table)} t WHERE ${stored})`;
   await engine.run(
-    `INSERT INTO ${q(spec.table)} (${cols.join(", ")})
-     SELECT ${cols.join(", ")} FROM (${firsts}) n WHERE NOT EXISTS (SELECT 1 FROM ${q(spec.table)} t WHERE ${stored})`,
+    `INSERT INTO ${q(spec.table)} (${cols.join(", ")}) SELECT ${cols.join(", ")} FROM (${firsts}) n${unseen}`,
   );
   const inserted = (await countRows(engine, spec.table)) - before;
   const valid = await engine.query(`SELECT count(*) AS n FROM ${STAGE_TABLE} WHERE _reject_field IS NULL`);
