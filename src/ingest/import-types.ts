@@ -26,7 +26,11 @@ export interface ImportOptions {
   readonly header?: boolean;
   /** Where rejected rows go (default `<file>.rejects.csv`). */
   readonly rejectsPath?: string;
+  /** Told each step as it starts (reading, identities, writing), for a progress line. */
+  readonly onStep?: (step: ImportStep) => void;
 }
+
+export type ImportStep = "reading and checking" | "linking identities" | "writing";
 
 export interface ImportSummary {
   readonly kind: ImportKind;

@@ -226,6 +226,15 @@ describe("orders and order lines", () => {
   });
 });
 
+describe("progress", () => {
+  it("reports each step as it starts", async () => {
+    const steps: string[] = [];
+    const path = writeFile(dir, "c.csv", "customer_id\nc1\n");
+    await importFile(engine, { kind: "customers", path, onStep: (s) => steps.push(s) });
+    expect(steps).toEqual(["reading and checking", "linking identities", "writing"]);
+  });
+});
+
 describe("repeated keys within one file", () => {
   it("keep the first event of a message id and the first copy of a consent record", async () => {
     const ev = writeFile(

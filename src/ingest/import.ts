@@ -106,6 +106,7 @@ export async function importFile(engine: Engine, opts: ImportOptions): Promise<I
   const category = parseCategory(opts.category ?? "custom");
   const notes: string[] = [];
   const summary = await engine.transaction(async () => {
+    opts.onStep?.("reading and checking");
     const source = await openFile(engine, opts.path, { delimiter: opts.delimiter, header: opts.header });
     const plan = planColumns(opts.kind, opts.path, source.columns, opts.map ?? []);
     const traits =
@@ -126,12 +127,14 @@ export async function importFile(engine: Engine, opts: ImportOptions): Promise<I
         );
       }
     }
+    opts.onStep?.("linking identities");
     const resolved = await resolveIdentities(
       engine,
       `${STAGE_TABLE}`,
       identifiersOf(engine, opts.kind, (f) => plan.fields.has(f)),
       `import ${opts.kind} ${basename(opts.path)}`,
     );
+    opts.onStep?.("writing");
     const counts = await load(engine, opts.kind, plan, traits.typed);
     // Segments re-evaluate these people at the next (incremental) refresh.
     await engine.run(

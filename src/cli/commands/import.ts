@@ -75,7 +75,10 @@ export function registerImport(program: Command, cli: Cli): void {
             delimiter: opts.delimiter,
             header,
             rejectsPath: opts.rejects,
+            onStep: (step) =>
+              cli.io.interactive && !cli.globals(cmd).json && cli.io.err(`\r\x1b[K${path}: ${step} …`),
           });
+          if (cli.io.interactive && !cli.globals(cmd).json) cli.io.err("\r\x1b[K");
           if (!cli.globals(cmd).json) cli.io.out(describeImport(s));
           out.push(s);
         }
