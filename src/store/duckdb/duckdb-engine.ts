@@ -4,6 +4,7 @@ import {
   type DuckDBResultReader,
   type DuckDBValue,
 } from "@duckdb/node-api";
+import { UserError } from "../../errors.js";
 import type { AppendColumn, ColumnResult, Engine, SqlValue } from "../engine.js";
 import { duckdbDialect } from "./duckdb-dialect.js";
 
@@ -70,6 +71,21 @@ export class DuckDBEngine implements Engine {
     const conn = await instance.connect();
     // Timestamps without an offset are UTC (DESIGN: import formats).
     await conn.run("SET TimeZone = 'UTC'");
+    // DuckDB fills a buffer pool up to its limit (80% of memory) before it spills to disk; on a shared machine a
+    // lower ceiling (e.g. TESSERA_MEMORY_LIMIT=8GB) makes large imports and refreshes spill sooner instead.
+    const limit = process.env.TESSERA_MEMORY_LIMIT;
+    if (limit) {
+      if (!/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(limit.trim())) {
+        conn.closeSync();
+        instance.closeSync();
+        throw new UserError(
+          "bad-memory-limit",
+          `expected a size such as 8GB, got "${limit}"`,
+          "TESSERA_MEMORY_LIMIT",
+        );
+      }
+      await conn.run(`SET memory_limit = '${limit.trim()}'`);
+    }
     return new DuckDBEngine(instance, conn);
   }
 
