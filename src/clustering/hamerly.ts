@@ -166,15 +166,18 @@ export function assignHamerly(
   for (let i = 0; i < n; i++) {
     const a = labels[i] as number;
     const s = second[i] as number;
-    const lo =
-      s < 0
-        ? (lower[i] as number) - maxDrift
-        : Math.min((lower[i] as number) - (drift[s] as number), (rest[i] as number) - maxDrift);
-    const m = Math.max(lo - slack, half[a * k + a] as number);
-    if ((upper[i] as number) + (drift[a] as number) + slack < m) continue;
+    // A point stays when its upper bound is below half the gap to its centre's nearest other centre (h), or
+    // below both lower bounds (second-nearest: l1; the rest: l2; with no second-nearest, the rest's bound is
+    // never below l1). The comparisons are combined without branches: which of them holds is unpredictable,
+    // and mispredicted branches cost this loop more than all its arithmetic.
+    const h = half[a * k + a] as number;
+    const l1 = (lower[i] as number) - (s < 0 ? maxDrift : (drift[s] as number)) - slack;
+    const l2 = (rest[i] as number) - maxDrift - slack;
+    const ua = (upper[i] as number) + (drift[a] as number) + slack;
+    if (+(ua < h) | (+(ua < l1) & +(ua < l2))) continue;
     const da = sqDist(data, i, centers, a, d);
     const u = Math.sqrt(da) * (1 + EPS);
-    if (u < m) {
+    if (u < h || (u < l1 && u < l2)) {
       upper[i] = u - (drift[a] as number);
       continue;
     }
