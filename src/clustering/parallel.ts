@@ -75,17 +75,19 @@ class Pool {
 }
 
 let pool: Pool | undefined;
-const sharedCopies = new WeakMap<Float64Array, SharedArrayBuffer>();
+const sharedCopies = new WeakMap<Float64Array, { buffer: SharedArrayBuffer; key: number }>();
+let nextKey = 0;
 
-/** The matrix's values in shared memory (copied once per matrix). */
-function shared(x: Matrix): SharedArrayBuffer {
-  let buffer = sharedCopies.get(x.data);
-  if (!buffer) {
-    buffer = new SharedArrayBuffer(x.data.byteLength);
+/** The matrix's values in shared memory (copied once per matrix), with a key the workers cache them by. */
+function shared(x: Matrix): { buffer: SharedArrayBuffer; key: number } {
+  let copy = sharedCopies.get(x.data);
+  if (!copy) {
+    const buffer = new SharedArrayBuffer(x.data.byteLength);
     new Float64Array(buffer).set(x.data);
-    sharedCopies.set(x.data, buffer);
+    copy = { buffer, key: nextKey++ };
+    sharedCopies.set(x.data, copy);
   }
-  return buffer;
+  return copy;
 }
 
 /**
@@ -99,7 +101,9 @@ export async function kmeansParallel(x: Matrix, opts: KMeansOptions): Promise<KM
   if (workers === 0 || x.n < opts.k) return kmeans(x, opts);
   pool ??= new Pool();
   const p = pool;
-  const buffer = shared(x);
+  // Start the threads first: they load their modules while the matrix is copied into shared memory.
+  for (let w = 0; w < workers; w++) p.worker(w);
+  const { buffer, key } = shared(x);
   const { init: _init, ...plain } = opts;
   const results: KMeansResult[] = new Array(nInit);
   let nextStream = 0;
@@ -108,10 +112,12 @@ export async function kmeansParallel(x: Matrix, opts: KMeansOptions): Promise<KM
     Array.from({ length: workers }, async (_, w) => {
       while (nextStream < nInit) {
         const stream = nextStream++;
-        results[stream] = await p.run(w, { buffer, n: x.n, d: x.d, opts: plain, stream });
+        results[stream] = await p.run(w, { buffer, key, n: x.n, d: x.d, opts: plain, stream });
       }
     }),
   );
+  // The workers' own copies of the matrix are dropped once its initialisations are done.
+  for (let w = 0; w < workers; w++) p.worker(w).postMessage({ release: key });
   let best = results[0] as KMeansResult;
   for (const r of results) if (r.inertia < best.inertia) best = r;
   return best;
