@@ -291,7 +291,7 @@ export async function meceSegments(
     where: { not: { any: ids.map((p) => ({ segment: p })) } },
   });
   for (const d of defs) await saveSegment(engine, d, `mece ${d.id}`);
-  const schema: SchemaContext = await loadSchemaContext(engine);
+  const schema: SchemaContext = await loadSchemaContext(engine, { events: false });
   const ev = await evaluateSegments(engine, defs, schema, opts.asOf ?? new Date());
   const exclusive = [];
   for (const [i, d] of defs.entries()) {

@@ -145,7 +145,7 @@ export async function refreshSegments(
   const asOf = opts.asOf ?? new Date();
   // Values the segments compare (RFM, CLV, clusters) are brought to this as-of by the caller first:
   // src/pipeline/refresh.ts.
-  const schema = await loadSchemaContext(engine);
+  const schema = await loadSchemaContext(engine, { events: false });
   const defs = [...schema.segments.values()].sort((a, b) => a.id.localeCompare(b.id));
   const last = await lastRefresh(engine);
   const stored = last === null || asOf.getTime() >= last.getTime();

@@ -23,13 +23,23 @@ export const BUILT_IN_TRAITS: ReadonlyMap<string, ValueType> = new Map([
   ["last_seen", "timestamp"],
 ]);
 
-export async function loadSchemaContext(engine: Engine): Promise<SchemaContext> {
+/**
+ * Loads what definitions may name. Event names take a scan of the events table: only validation needs them, so
+ * evaluation (`events: false`) skips it.
+ */
+export async function loadSchemaContext(
+  engine: Engine,
+  opts: { events?: boolean } = {},
+): Promise<SchemaContext> {
   const traits = new Map<string, ValueType>(BUILT_IN_TRAITS);
   for (const t of await listTraits(engine)) traits.set(t.name, t.type);
   const computed = new Map<string, { type: ValueType; table: string; column: string }>();
   for (const c of await listComputed(engine))
     computed.set(c.name, { type: c.type, table: c.table, column: c.column });
-  const ev = await engine.query("SELECT DISTINCT event FROM events WHERE event IS NOT NULL");
+  const ev =
+    opts.events === false
+      ? null
+      : await engine.query("SELECT DISTINCT event FROM events WHERE event IS NOT NULL");
   const segs = await engine.query(
     `SELECT v.segment_id, v.definition::VARCHAR AS definition FROM segment_versions v
        JOIN segments s ON s.segment_id = v.segment_id AND s.latest_version = v.version`,
@@ -38,5 +48,5 @@ export async function loadSchemaContext(engine: Engine): Promise<SchemaContext> 
   for (const r of segs.rows<{ segment_id: string; definition: string }>()) {
     segments.set(r.segment_id, JSON.parse(r.definition) as SegmentDefinition);
   }
-  return { traits, computed, events: new Set(ev.column("event") as string[]), segments };
+  return { traits, computed, events: new Set((ev?.column("event") ?? []) as string[]), segments };
 }
