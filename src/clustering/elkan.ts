@@ -1,8 +1,6 @@
+import { EPS, fillHalfCentreDistances } from "./bounds.js";
 import type { Seeding } from "./kmeans-init.js";
 import { type Matrix, sqDist } from "./matrix.js";
-
-/** Relative margin on the bounds, so that rounding never lets a bound skip a point Lloyd would move. */
-const EPS = 1e-10;
 
 /**
  * Elkan's bounds (2003): per point an upper bound on the distance to its centre and one lower bound per centre,
@@ -22,15 +20,19 @@ export interface ElkanBounds {
 /** Points × centres above which Elkan's n·k bounds take too much memory (Hamerly's are used instead). */
 export const ELKAN_MAX_BOUNDS = 20_000_000;
 
-/** Bounds from a k-means++ seeding: exact distance to the centre, its second-nearest bound for every other. */
-export function elkanFromSeeding(seeding: Seeding, k: number): ElkanBounds {
-  const n = seeding.nearest.length;
-  const b: ElkanBounds = {
+function emptyBounds(n: number, k: number): ElkanBounds {
+  return {
     upper: new Float64Array(n),
     lower: new Float64Array(n * k),
     drift: new Float64Array(k),
     half: new Float64Array(k * k),
   };
+}
+
+/** Bounds from a k-means++ seeding: exact distance to the centre, its second-nearest bound for every other. */
+export function elkanFromSeeding(seeding: Seeding, k: number): ElkanBounds {
+  const n = seeding.nearest.length;
+  const b = emptyBounds(n, k);
   for (let i = 0; i < n; i++) {
     b.upper[i] = Math.sqrt(seeding.closest[i] as number) * (1 + EPS);
     b.lower.fill(Math.sqrt(seeding.second[i] as number) * (1 - EPS), i * k, (i + 1) * k);
@@ -42,12 +44,7 @@ export function elkanFromSeeding(seeding: Seeding, k: number): ElkanBounds {
 export function elkanFromScan(x: Matrix, centers: Float64Array, labels: Int32Array): ElkanBounds {
   const { n, d, data } = x;
   const k = centers.length / d;
-  const b: ElkanBounds = {
-    upper: new Float64Array(n),
-    lower: new Float64Array(n * k),
-    drift: new Float64Array(k),
-    half: new Float64Array(k * k),
-  };
+  const b = emptyBounds(n, k);
   for (let i = 0; i < n; i++) {
     let best = 0;
     let b1 = Number.POSITIVE_INFINITY;
@@ -95,16 +92,7 @@ export function assignElkan(
   const { n, d, data } = x;
   const k = centers.length / d;
   const { half, drift, upper, lower } = b;
-  for (let a = 0; a < k; a++) {
-    let m = Number.POSITIVE_INFINITY;
-    for (let j = 0; j < k; j++) {
-      if (j === a) continue;
-      const h = 0.5 * Math.sqrt(sqDist(centers, a, centers, j, d)) * (1 - EPS);
-      half[a * k + j] = h;
-      if (h < m) m = h;
-    }
-    half[a * k + a] = m;
-  }
+  fillHalfCentreDistances(centers, k, d, half);
   let slack = 0;
   for (const v of drift) slack = Math.max(slack, v);
   // Rounding of the drift sums, absolutely: bounds near 0 get no relative margin.

@@ -1,8 +1,6 @@
+import { EPS, fillHalfCentreDistances } from "./bounds.js";
 import type { Seeding } from "./kmeans-init.js";
 import { type Matrix, sqDist } from "./matrix.js";
-
-/** Relative margin on the bounds, so that rounding never lets a bound skip a point Lloyd would move. */
-const EPS = 1e-10;
 
 /**
  * Hamerly's bounds (2010), with the second-nearest centre kept apart and updated lazily. Per point: an upper
@@ -149,16 +147,7 @@ export function assignHamerly(
   const { n, d, data } = x;
   const k = centers.length / d;
   const { half, drift, upper, lower, rest, second } = b;
-  for (let a = 0; a < k; a++) {
-    let m = Number.POSITIVE_INFINITY;
-    for (let j = 0; j < k; j++) {
-      if (j === a) continue;
-      const h = 0.5 * Math.sqrt(sqDist(centers, a, centers, j, d)) * (1 - EPS);
-      half[a * k + j] = h;
-      if (h < m) m = h;
-    }
-    half[a * k + a] = m;
-  }
+  fillHalfCentreDistances(centers, k, d, half);
   // Rounding of the drift sums, absolutely: bounds near 0 get no relative margin.
   const slack = 1e-12 * (b.maxDrift + 1);
   const maxDrift = b.maxDrift;
