@@ -2,26 +2,13 @@ import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Engine } from "../store/engine.js";
 import { importFile } from "./import.js";
-import type { ImportKind, ImportSummary } from "./import-types.js";
-
-/**
- * The order a folder of canonical files is imported in: profiles first (so their ids name the people), then
- * behaviour, then orders before their lines (lines then find their orders stored and derive none).
- */
-const ORDER: readonly ImportKind[] = [
-  "customers",
-  "events",
-  "orders",
-  "order-lines",
-  "consents",
-  "survey-responses",
-];
+import { IMPORT_KINDS, type ImportKind, type ImportSummary } from "./import-types.js";
 
 /** Files of a folder named after their kind (`orders.csv`, `events.parquet`, `order-lines.csv.gz`, …). */
 export function canonicalFiles(dir: string): { kind: ImportKind; path: string }[] {
   const names = existsSync(dir) ? readdirSync(dir) : [];
   const out: { kind: ImportKind; path: string }[] = [];
-  for (const kind of ORDER) {
+  for (const kind of IMPORT_KINDS) {
     const re = new RegExp(`^${kind}\\.(csv|tsv|json|ndjson|jsonl|parquet)(\\.gz)?$`);
     for (const n of names.filter((n) => re.test(n)).sort()) out.push({ kind, path: join(dir, n) });
   }

@@ -1,4 +1,8 @@
-/** The kinds of file Tessera imports (DESIGN.md, "Import formats"). */
+/**
+ * The kinds of file Tessera imports (DESIGN.md, "Import formats"), in the order a folder of them is imported:
+ * profiles first (so their ids name the people), then behaviour, then orders before their lines (lines then find
+ * their orders stored and derive none).
+ */
 export const IMPORT_KINDS = [
   "customers",
   "events",

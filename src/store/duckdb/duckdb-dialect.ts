@@ -14,6 +14,21 @@ function lit(value: string): string {
   return `'${value.replaceAll("'", "''")}'`;
 }
 
+/** The options every CSV read and sniff shares: text columns, ragged rows tolerated, the user's choices. */
+function csvOptions(spec: FileReadSpec): string[] {
+  // RFC 4180 quoting: the sniffer can mistake a backslash inside a quoted field for an escape character.
+  const opts = [
+    "all_varchar = true",
+    "null_padding = true",
+    "strict_mode = false",
+    "quote = '\"'",
+    "escape = '\"'",
+  ];
+  if (spec.delimiter !== undefined) opts.push(`delim = ${lit(spec.delimiter)}`);
+  if (spec.header !== undefined) opts.push(`header = ${spec.header}`);
+  return opts;
+}
+
 /** DuckDB's SQL: the only place that knows its functions and file readers. */
 export const duckdbDialect: Dialect = {
   name: "duckdb",
@@ -24,16 +39,7 @@ export const duckdbDialect: Dialect = {
     const path = lit(spec.path);
     switch (spec.format) {
       case "csv": {
-        // RFC 4180 quoting: the sniffer can mistake a backslash inside a quoted field for an escape character.
-        const opts = [
-          "all_varchar = true",
-          "null_padding = true",
-          "strict_mode = false",
-          "quote = '\"'",
-          "escape = '\"'",
-        ];
-        if (spec.delimiter !== undefined) opts.push(`delim = ${lit(spec.delimiter)}`);
-        if (spec.header !== undefined) opts.push(`header = ${spec.header}`);
+        const opts = csvOptions(spec);
         if (spec.columns !== undefined) {
           // A sniffed layout: reading with it skips the second sniff (about 40% of a plain read).
           opts.push("auto_detect = false", `skip = ${Math.floor(spec.skip ?? 0)}`);
@@ -52,15 +58,7 @@ export const duckdbDialect: Dialect = {
     }
   },
   sniffCsv: (spec) => {
-    const opts = [
-      "all_varchar = true",
-      "null_padding = true",
-      "strict_mode = false",
-      "quote = '\"'",
-      "escape = '\"'",
-    ];
-    if (spec.delimiter !== undefined) opts.push(`delim = ${lit(spec.delimiter)}`);
-    if (spec.header !== undefined) opts.push(`header = ${spec.header}`);
+    const opts = csvOptions(spec);
     return `SELECT Delimiter AS delimiter, HasHeader AS header, SkipRows AS skip,
                    to_json(list_transform(Columns, c -> c.name))::VARCHAR AS columns
               FROM sniff_csv(${lit(spec.path)}, ${opts.join(", ")})`;
