@@ -68,7 +68,8 @@ export function featureTableSql(
 
   const events: string[] = [];
   const eventFeatures: Extract<Feature, { kind: "event" }>[] = [];
-  const orders: string[] = [];
+  const ordersByTotal: string[] = [];
+  const ordersByLines: string[] = [];
   const lineSets = new Map<string, { categories: readonly string[] | undefined; index: number }>();
   const consents: string[] = [];
   const outer: string[] = [];
@@ -102,7 +103,9 @@ export function featureTableSql(
         `CASE WHEN ${g} IS NULL THEN false WHEN ${dn} IS NULL THEN true ELSE ${g} > ${dn} END AS ${out}`,
       );
     } else if (f.of === "total" && !f.categories) {
-      orders.push(`${orderAggregate(f, "o.total", "o.ts")}${filter(inWindow(f.window, "o.ts"))} AS ${out}`);
+      ordersByTotal.push(
+        `${orderAggregate(f, "o.total", "o.ts")}${filter(inWindow(f.window, "o.ts"))} AS ${out}`,
+      );
       outer.push(`od.${out}`);
     } else {
       // Category or quantity: aggregated per order from its positive lines first, then per customer.
@@ -120,18 +123,19 @@ export function featureTableSql(
       }
       const measure = f.of === "quantity" ? `lo.u${set.index}` : `lo.a${set.index}`;
       const conds = [`lo.a${set.index} IS NOT NULL`, ...inWindow(f.window, "lo.ts")];
-      orders.push(`__LINES__${orderAggregate(f, measure, "lo.ts")}${filter(conds)} AS ${out}`);
+      ordersByLines.push(`${orderAggregate(f, measure, "lo.ts")}${filter(conds)} AS ${out}`);
       outer.push(`ol.${out}`);
     }
   }
-  const ordersByTotal = orders.filter((o) => !o.startsWith("__LINES__"));
-  const ordersByLines = orders
-    .filter((o) => o.startsWith("__LINES__"))
-    .map((o) => o.slice("__LINES__".length));
 
   const traitCols = [...features.traits].map(([name, col]) => `c.${q(name)} AS ${q(col)}`);
   const joins: string[] = [];
-  const scope = customerFilter ? ` AND customer_id IN (${customerFilter})` : "";
+  const scope = (alias: string) => (customerFilter ? ` AND ${alias}.customer_id IN (${customerFilter})` : "");
+  /** One grouped pass over a raw table: its customers' aggregates, joined to every customer. */
+  const perCustomer = (table: string, alias: string, as: string, aggregates: readonly string[], where = "") =>
+    `LEFT JOIN (SELECT ${alias}.customer_id, ${aggregates.join(", ")} FROM ${table} ${alias}
+                 WHERE ${alias}.customer_id IS NOT NULL AND ${alias}.ts <= ${asOfParam()}${where}${scope(alias)}
+                 GROUP BY ${alias}.customer_id) ${as} ON ${as}.customer_id = c.customer_id`;
   if (events.length) {
     // Only the rows some feature counts go into the aggregation (a customer left with none gets zero counts):
     // each feature's cheap tests (name, type, window), unless one feature counts every event.
@@ -140,35 +144,19 @@ export function featureTableSql(
     const relevant = eventFeatures.every(scoped)
       ? ` AND (${eventFeatures.map((f) => `(${[...eventScopeTests(b, f), ...inWindow(f.window, "e.ts")].join(" AND ")})`).join(" OR ")})`
       : "";
-    joins.push(
-      `LEFT JOIN (SELECT e.customer_id, ${events.join(", ")} FROM events e
-                   WHERE e.customer_id IS NOT NULL AND e.ts <= ${asOfParam()}${relevant}${scope.replace("customer_id", "e.customer_id")}
-                   GROUP BY e.customer_id) ev ON ev.customer_id = c.customer_id`,
-    );
+    joins.push(perCustomer("events", "e", "ev", events, relevant));
   }
-  if (ordersByTotal.length) {
-    joins.push(
-      `LEFT JOIN (SELECT o.customer_id, ${ordersByTotal.join(", ")} FROM orders o
-                   WHERE o.customer_id IS NOT NULL AND o.ts <= ${asOfParam()}${scope.replace("customer_id", "o.customer_id")}
-                   GROUP BY o.customer_id) od ON od.customer_id = c.customer_id`,
-    );
-  }
+  if (ordersByTotal.length) joins.push(perCustomer("orders", "o", "od", ordersByTotal));
   if (ordersByLines.length) {
     joins.push(
       `LEFT JOIN (SELECT lo.customer_id, ${ordersByLines.join(", ")} FROM (
                     SELECT i.customer_id, i.order_id, min(i.ts) AS ts, ${lineCols.join(", ")} FROM order_items i
-                     WHERE i.customer_id IS NOT NULL AND i.ts <= ${asOfParam()}${scope.replace("customer_id", "i.customer_id")}
+                     WHERE i.customer_id IS NOT NULL AND i.ts <= ${asOfParam()}${scope("i")}
                      GROUP BY i.customer_id, i.order_id) lo
                    GROUP BY lo.customer_id) ol ON ol.customer_id = c.customer_id`,
     );
   }
-  if (consents.length) {
-    joins.push(
-      `LEFT JOIN (SELECT k.customer_id, ${consents.join(", ")} FROM consents k
-                   WHERE k.customer_id IS NOT NULL AND k.ts <= ${asOfParam()}${scope.replace("customer_id", "k.customer_id")}
-                   GROUP BY k.customer_id) co ON co.customer_id = c.customer_id`,
-    );
-  }
+  if (consents.length) joins.push(perCustomer("consents", "k", "co", consents));
   const computedCols: string[] = [];
   // One join per producer table, however many of its values the segments read.
   const computedTables = new Map<string, string>();
