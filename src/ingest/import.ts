@@ -135,7 +135,7 @@ export async function importFile(engine: Engine, opts: ImportOptions): Promise<I
       `import ${opts.kind} ${basename(opts.path)}`,
     );
     opts.onStep?.("writing");
-    const counts = await load(engine, opts.kind, plan, traits.typed);
+    const counts = await load(engine, opts.kind, plan, traits.typed, accepted);
     // Segments re-evaluate these people at the next (incremental) refresh.
     await engine.run(
       `INSERT INTO segment_dirty (customer_id, marked_at) SELECT DISTINCT _customer_id, now() FROM ${VALID_ROWS} WHERE _customer_id IS NOT NULL`,
@@ -181,19 +181,20 @@ function load(
   kind: ImportKind,
   plan: ReturnType<typeof planColumns>,
   traits: Parameters<typeof loadCustomers>[1],
+  valid: number,
 ): Promise<LoadCounts> {
   switch (kind) {
     case "customers":
-      return loadCustomers(engine, traits);
+      return loadCustomers(engine, traits, valid);
     case "events":
-      return loadEvents(engine, plan);
+      return loadEvents(engine, plan, valid);
     case "orders":
-      return loadOrders(engine, plan);
+      return loadOrders(engine, plan, valid);
     case "order-lines":
-      return loadOrderLines(engine, plan);
+      return loadOrderLines(engine, plan, valid);
     case "consents":
-      return loadConsents(engine);
+      return loadConsents(engine, valid);
     case "survey-responses":
-      return loadSurveyResponses(engine);
+      return loadSurveyResponses(engine, valid);
   }
 }

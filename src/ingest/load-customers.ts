@@ -11,7 +11,11 @@ const CONTACT = ["email", "phone", "first_name", "last_name"] as const;
  * cell keeps what is there). When several rows describe one person (the same id twice, or ids merged by a
  * shared email), the later row wins field by field. Rows that would change nothing count as already present.
  */
-export async function loadCustomers(engine: Engine, traits: readonly TypedExtra[]): Promise<LoadCounts> {
+export async function loadCustomers(
+  engine: Engine,
+  traits: readonly TypedExtra[],
+  valid: number,
+): Promise<LoadCounts> {
   const d = engine.dialect;
   const q = d.quoteIdent;
   const pos = "s._row";
@@ -44,7 +48,6 @@ export async function loadCustomers(engine: Engine, traits: readonly TypedExtra[
        FROM _import_profiles p WHERE customers.customer_id = p.customer_id;
      DROP TABLE _import_profiles;`,
   );
-  const valid = await engine.query(`SELECT count(*) AS n FROM ${STAGE_TABLE} WHERE _reject_field IS NULL`);
   const alreadyPresent = Number(present.column("n")[0]);
-  return { inserted: Number(valid.column("n")[0]) - alreadyPresent, alreadyPresent };
+  return { inserted: valid - alreadyPresent, alreadyPresent };
 }

@@ -22,8 +22,8 @@ async function countRows(engine: Engine, table: string): Promise<number> {
   return Number(r.column("n")[0]);
 }
 
-/** Inserts the facts of the valid staged rows that are not stored yet; returns the counts. */
-async function insertFacts(engine: Engine, spec: FactSpec): Promise<LoadCounts> {
+/** Inserts the facts of the `valid` staged rows that are not stored yet; returns the counts. */
+async function insertFacts(engine: Engine, spec: FactSpec, valid: number): Promise<LoadCounts> {
   const d = engine.dialect;
   const q = d.quoteIdent;
   const pos = "s._row";
@@ -58,8 +58,7 @@ async function insertFacts(engine: Engine, spec: FactSpec): Promise<LoadCounts> 
     `INSERT INTO ${q(spec.table)} (${cols.join(", ")}) SELECT ${cols.join(", ")} FROM (${firsts}) n${unseen}`,
   );
   const inserted = (await countRows(engine, spec.table)) - before;
-  const valid = await engine.query(`SELECT count(*) AS n FROM ${STAGE_TABLE} WHERE _reject_field IS NULL`);
-  return { inserted, alreadyPresent: Number(valid.column("n")[0]) - inserted };
+  return { inserted, alreadyPresent: valid - inserted };
 }
 
 /** Widens each customer's first_seen / last_seen to the activity in the file (idempotent). */
@@ -101,46 +100,54 @@ function contentId(engine: Engine, kind: ImportKind, plan: ColumnPlan, skip: str
   return `${content} || '-' || row_number() OVER (PARTITION BY ${content} ORDER BY s._row)`;
 }
 
-export async function loadEvents(engine: Engine, plan: ColumnPlan): Promise<LoadCounts> {
+export async function loadEvents(engine: Engine, plan: ColumnPlan, valid: number): Promise<LoadCounts> {
   const given = plan.fields.has("message_id");
   const messageId = given ? "s.message_id" : contentId(engine, "events", plan, "message_id");
-  const counts = await insertFacts(engine, {
-    uniqueInFile: !given, // derived ids carry their ordinal among identical rows
-    table: "events",
-    columns: [
-      ["message_id", messageId],
-      ["customer_id", "s._customer_id"],
-      ["user_id", "coalesce(s.user_id, s.customer_id)"],
-      ["anonymous_id", "s.anonymous_id"],
-      ["type", "s.type"],
-      ["event", "s.event"],
-      ["ts", "s.timestamp"],
-      ["properties", propertiesOf(engine, plan, "s.properties")],
-    ],
-    key: ["message_id"],
-  });
+  const counts = await insertFacts(
+    engine,
+    {
+      uniqueInFile: !given, // derived ids carry their ordinal among identical rows
+      table: "events",
+      columns: [
+        ["message_id", messageId],
+        ["customer_id", "s._customer_id"],
+        ["user_id", "coalesce(s.user_id, s.customer_id)"],
+        ["anonymous_id", "s.anonymous_id"],
+        ["type", "s.type"],
+        ["event", "s.event"],
+        ["ts", "s.timestamp"],
+        ["properties", propertiesOf(engine, plan, "s.properties")],
+      ],
+      key: ["message_id"],
+    },
+    valid,
+  );
   await updateSeen(engine);
   return counts;
 }
 
-export async function loadOrders(engine: Engine, plan: ColumnPlan): Promise<LoadCounts> {
+export async function loadOrders(engine: Engine, plan: ColumnPlan, valid: number): Promise<LoadCounts> {
   const given = plan.fields.has("order_id");
   const orderId = given ? "s.order_id" : contentId(engine, "orders", plan, "order_id");
-  const counts = await insertFacts(engine, {
-    uniqueInFile: !given,
-    table: "orders",
-    columns: [
-      ["order_id", orderId],
-      ["customer_id", "s._customer_id"],
-      ["source_customer_id", "s.customer_id"],
-      ["ts", "s.timestamp"],
-      ["total", "s.total"],
-      ["returned", "0"],
-      ["currency", "s.currency"],
-      ["properties", propertiesOf(engine, plan, null)],
-    ],
-    key: ["order_id"],
-  });
+  const counts = await insertFacts(
+    engine,
+    {
+      uniqueInFile: !given,
+      table: "orders",
+      columns: [
+        ["order_id", orderId],
+        ["customer_id", "s._customer_id"],
+        ["source_customer_id", "s.customer_id"],
+        ["ts", "s.timestamp"],
+        ["total", "s.total"],
+        ["returned", "0"],
+        ["currency", "s.currency"],
+        ["properties", propertiesOf(engine, plan, null)],
+      ],
+      key: ["order_id"],
+    },
+    valid,
+  );
   await updateSeen(engine);
   return counts;
 }
@@ -149,29 +156,33 @@ export async function loadOrders(engine: Engine, plan: ColumnPlan): Promise<Load
  * Order lines, numbered within their order in file order; each order not stored yet is derived from its
  * lines: total = the positive-quantity lines (revenue), returned = the negative-quantity lines (returns).
  */
-export async function loadOrderLines(engine: Engine, plan: ColumnPlan): Promise<LoadCounts> {
-  const counts = await insertFacts(engine, {
-    table: "order_items",
-    columns: [
-      ["order_id", "s.order_id"],
-      // The line's place in its order, counted from the order's first row in the file: 1, 2, 3 … when an order's
-      // lines are together (as exports write them), and unique and repeatable however they are spread — without
-      // the sort a row_number() would need.
-      ["line_no", "s._row - min(s._row) OVER (PARTITION BY s.order_id) + 1"],
-      ["customer_id", "s._customer_id"],
-      ["source_customer_id", "s.customer_id"],
-      ["ts", "s.timestamp"],
-      ["sku", "s.sku"],
-      ["category", "s.category"],
-      ["description", "s.description"],
-      ["quantity", "s.quantity"],
-      ["unit_price", "s.unit_price"],
-      ["currency", "s.currency"],
-      ["properties", propertiesOf(engine, plan, null)],
-    ],
-    key: ["order_id", "line_no"],
-    uniqueInFile: true,
-  });
+export async function loadOrderLines(engine: Engine, plan: ColumnPlan, valid: number): Promise<LoadCounts> {
+  const counts = await insertFacts(
+    engine,
+    {
+      table: "order_items",
+      columns: [
+        ["order_id", "s.order_id"],
+        // The line's place in its order, counted from the order's first row in the file: 1, 2, 3 … when an order's
+        // lines are together (as exports write them), and unique and repeatable however they are spread — without
+        // the sort a row_number() would need.
+        ["line_no", "s._row - min(s._row) OVER (PARTITION BY s.order_id) + 1"],
+        ["customer_id", "s._customer_id"],
+        ["source_customer_id", "s.customer_id"],
+        ["ts", "s.timestamp"],
+        ["sku", "s.sku"],
+        ["category", "s.category"],
+        ["description", "s.description"],
+        ["quantity", "s.quantity"],
+        ["unit_price", "s.unit_price"],
+        ["currency", "s.currency"],
+        ["properties", propertiesOf(engine, plan, null)],
+      ],
+      key: ["order_id", "line_no"],
+      uniqueInFile: true,
+    },
+    valid,
+  );
   const amount = "s.quantity * s.unit_price";
   // An order takes the extra columns of its first line (built once per order, not once per line).
   const d = engine.dialect;
@@ -199,33 +210,41 @@ export async function loadOrderLines(engine: Engine, plan: ColumnPlan): Promise<
   return counts;
 }
 
-export async function loadConsents(engine: Engine): Promise<LoadCounts> {
-  return insertFacts(engine, {
-    table: "consents",
-    columns: [
-      ["customer_id", "s._customer_id"],
-      ["source_customer_id", "s.customer_id"],
-      ["purpose", "lower(s.purpose)"],
-      ["channel", "lower(s.channel)"],
-      ["status", "s.status"],
-      ["source", "s.source"],
-      ["ts", "s.timestamp"],
-    ],
-    key: ["customer_id", "purpose", "channel", "status", "source", "ts"],
-  });
+export async function loadConsents(engine: Engine, valid: number): Promise<LoadCounts> {
+  return insertFacts(
+    engine,
+    {
+      table: "consents",
+      columns: [
+        ["customer_id", "s._customer_id"],
+        ["source_customer_id", "s.customer_id"],
+        ["purpose", "lower(s.purpose)"],
+        ["channel", "lower(s.channel)"],
+        ["status", "s.status"],
+        ["source", "s.source"],
+        ["ts", "s.timestamp"],
+      ],
+      key: ["customer_id", "purpose", "channel", "status", "source", "ts"],
+    },
+    valid,
+  );
 }
 
-export async function loadSurveyResponses(engine: Engine): Promise<LoadCounts> {
-  return insertFacts(engine, {
-    table: "survey_responses",
-    columns: [
-      ["customer_id", "s._customer_id"],
-      ["source_customer_id", "s.customer_id"],
-      ["survey", "s.survey"],
-      ["question", "s.question"],
-      ["answer", "s.answer"],
-      ["ts", "s.timestamp"],
-    ],
-    key: ["customer_id", "survey", "question", "answer", "ts"],
-  });
+export async function loadSurveyResponses(engine: Engine, valid: number): Promise<LoadCounts> {
+  return insertFacts(
+    engine,
+    {
+      table: "survey_responses",
+      columns: [
+        ["customer_id", "s._customer_id"],
+        ["source_customer_id", "s.customer_id"],
+        ["survey", "s.survey"],
+        ["question", "s.question"],
+        ["answer", "s.answer"],
+        ["ts", "s.timestamp"],
+      ],
+      key: ["customer_id", "survey", "question", "answer", "ts"],
+    },
+    valid,
+  );
 }
