@@ -2,7 +2,6 @@ import type { Engine } from "../store/engine.js";
 import { VALID_ROWS } from "./identity.js";
 import type { LoadCounts } from "./load-counts.js";
 import type { TypedExtra } from "./validate.js";
-import { STAGE_TABLE } from "./validate.js";
 
 const CONTACT = ["email", "phone", "first_name", "last_name"] as const;
 
