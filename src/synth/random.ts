@@ -6,6 +6,8 @@
  * batching or changing one customer's activity cannot shift anybody else's data.
  */
 
+import gammainc from "@stdlib/math-base-special-gammainc";
+import gammaln from "@stdlib/math-base-special-gammaln";
 import { xoroshiro128plusFromState } from "pure-rand/generator/xoroshiro128plus";
 import type { RandomGenerator } from "pure-rand/types/RandomGenerator";
 
@@ -48,56 +50,12 @@ export function subStream(seed: number, index: number, stream: number): RandomGe
   return xoroshiro128plusFromState(state);
 }
 
-/** Lanczos approximation of ln Γ(x) for x > 0 (relative error ~1e-15). */
-export function logGamma(x: number): number {
-  const g = 7;
-  const c = [
-    0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
-    12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
-  ];
-  if (x < 0.5) return Math.log(Math.PI / Math.abs(Math.sin(Math.PI * x))) - logGamma(1 - x);
-  const y = x - 1;
-  let a = c[0] as number;
-  const t = y + g + 0.5;
-  for (let i = 1; i < g + 2; i++) a += (c[i] as number) / (y + i);
-  return 0.5 * Math.log(2 * Math.PI) + (y + 0.5) * Math.log(t) - t + Math.log(a);
-}
+/** ln Γ(x) (@stdlib's port of the Cephes/Boost routine). */
+export const logGamma: (x: number) => number = gammaln;
 
-/**
- * Regularised lower incomplete gamma P(shape, x): the CDF of Gamma(shape, rate 1) at x.
- * Series below shape+1, Lentz continued fraction above (Numerical Recipes' gammp).
- */
+/** Regularised lower incomplete gamma P(shape, x): the CDF of Gamma(shape, rate 1) at x (@stdlib). */
 export function gammaCdf(shape: number, x: number): number {
-  if (x <= 0) return 0;
-  const lnPre = shape * Math.log(x) - x - logGamma(shape);
-  if (x < shape + 1) {
-    let sum = 1 / shape;
-    let term = sum;
-    for (let n = 1; n < 500; n++) {
-      term *= x / (shape + n);
-      sum += term;
-      if (Math.abs(term) < Math.abs(sum) * 1e-15) break;
-    }
-    return Math.min(1, sum * Math.exp(lnPre));
-  }
-  const tiny = 1e-300;
-  let b = x + 1 - shape;
-  let c = 1 / tiny;
-  let d = 1 / b;
-  let h = d;
-  for (let i = 1; i < 500; i++) {
-    const an = -i * (i - shape);
-    b += 2;
-    d = an * d + b;
-    if (Math.abs(d) < tiny) d = tiny;
-    c = b + an / c;
-    if (Math.abs(c) < tiny) c = tiny;
-    d = 1 / d;
-    const delta = d * c;
-    h *= delta;
-    if (Math.abs(delta - 1) < 1e-15) break;
-  }
-  return Math.max(0, 1 - Math.exp(lnPre) * h);
+  return x <= 0 ? 0 : gammainc(x, shape);
 }
 
 /** Density of Beta(a, b) at u in (0, 1); used to tilt persona choice by value quantiles. */
