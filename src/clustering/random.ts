@@ -1,19 +1,9 @@
 import { xoroshiro128plusFromState } from "pure-rand/generator/xoroshiro128plus";
 import type { RandomGenerator } from "pure-rand/types/RandomGenerator";
+import { fmix32, seedWords } from "../util/seed-mixing.js";
 
 const TWO_POW_26 = 67108864;
-const TWO_POW_32 = 4294967296;
 const TWO_POW_53 = 9007199254740992;
-
-/** Murmur3's finaliser: neighbouring seeds and streams give unrelated states. */
-function mix(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h | 0;
-}
 
 /**
  * A seeded generator (pure-rand's xoroshiro128+). Every random choice of the clustering code draws from one of
@@ -24,11 +14,9 @@ export class Rng {
 
   /** `seed`: any safe integer; `stream`: separates independent uses of one seed (initialisation r, a sample…). */
   constructor(seed: number, stream = 0) {
-    const s = Math.trunc(seed);
-    const lo = (s % TWO_POW_32) | 0;
-    const hi = Math.floor(s / TWO_POW_32) | 0;
+    const [lo, hi] = seedWords(seed);
     const state = [0, 1, 2, 3].map((k) =>
-      mix(mix(lo ^ mix(hi + k * 0x9e3779b9)) + mix(stream * 0x6b43a9b5 + k)),
+      fmix32(fmix32(lo ^ fmix32(hi + k * 0x9e3779b9)) + fmix32(stream * 0x6b43a9b5 + k)),
     );
     // xoroshiro must not start from the all-zero state.
     if (!state.some((w) => w !== 0)) state[0] = 1;

@@ -10,32 +10,17 @@ import gammainc from "@stdlib/math-base-special-gammainc";
 import gammaln from "@stdlib/math-base-special-gammaln";
 import { xoroshiro128plusFromState } from "pure-rand/generator/xoroshiro128plus";
 import type { RandomGenerator } from "pure-rand/types/RandomGenerator";
+import { fmix32, seedWords } from "../util/seed-mixing.js";
 
 const TWO_POW_32 = 4294967296;
 const TWO_POW_52 = 4503599627370496;
 const TWO_POW_53 = 9007199254740992;
-
-/** Murmur3's 32-bit finaliser: full avalanche, so neighbouring inputs give unrelated outputs. */
-function fmix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h | 0;
-}
 
 /** Mixes any number of 32-bit words into one (order-sensitive). */
 export function hash32(...words: number[]): number {
   let h = 0x9e3779b9;
   for (const w of words) h = fmix32(h ^ fmix32(Math.imul(w | 0, 0xcc9e2d51) + 0x6b43a9b5));
   return h;
-}
-
-/** Seeds above 2^32 are folded into two words so that every bit of a safe integer counts. */
-function seedWords(seed: number): [number, number] {
-  const s = Math.trunc(seed);
-  return [(s % TWO_POW_32) | 0, Math.floor(s / TWO_POW_32) | 0];
 }
 
 /**
