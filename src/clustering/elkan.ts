@@ -1,78 +1,66 @@
-import { EPS, fillHalfCentreDistances } from "./bounds.js";
-import type { Seeding } from "./kmeans-init.js";
-import { type Matrix, sqDist } from "./matrix.js";
+import { EPS } from "./bounds.js";
+import { type KMeansState, Param, transfer } from "./kmeans-state.js";
+import { sqDist } from "./matrix.js";
 
 /**
- * Elkan's bounds (2003): per point an upper bound on the distance to its centre and one lower bound per centre,
- * so a point near a boundary computes distances only to the centres that may really be nearer. Stored relative
- * to each centre's cumulative drift (Σ of its moves) so that moving the centres costs O(k), not O(n·k):
- * current upper = upper + drift[own], current lower[j] = lower[j] − drift[j]. Memory: n·k numbers.
+ * Elkan's bounds (2003): per point an upper bound on the distance to its centre and one lower bound per centre
+ * (`lower`, n×k), so a point near a boundary computes distances only to the centres that may really be nearer.
+ * Stored relative to each centre's cumulative drift (Σ of its moves) so that moving the centres costs O(k), not
+ * O(n·k): current upper = upper + drift[own], current lower[j] = lower[j] − drift[j]. Memory: n·k numbers.
+ *
+ * The functions below work on rows lo…hi of a fit's state (one chunk); the main thread moves the drifts and
+ * fills the table of half centre distances between passes.
  */
-export interface ElkanBounds {
-  readonly upper: Float64Array;
-  /** n×k, row-major. */
-  readonly lower: Float64Array;
-  readonly drift: Float64Array;
-  /** half[a·k + j]: half the distance between centres a and j; half[a·k + a]: the smallest of a's. */
-  readonly half: Float64Array;
-}
 
 /** Points × centres above which Elkan's n·k bounds take too much memory (Hamerly's are used instead). */
 export const ELKAN_MAX_BOUNDS = 20_000_000;
 
-function emptyBounds(n: number, k: number): ElkanBounds {
-  return {
-    upper: new Float64Array(n),
-    lower: new Float64Array(n * k),
-    drift: new Float64Array(k),
-    half: new Float64Array(k * k),
-  };
-}
-
-/** Bounds from a k-means++ seeding: exact distance to the centre, its second-nearest bound for every other. */
-export function elkanFromSeeding(seeding: Seeding, k: number): ElkanBounds {
-  const n = seeding.nearest.length;
-  const b = emptyBounds(n, k);
-  for (let i = 0; i < n; i++) {
-    b.upper[i] = Math.sqrt(seeding.closest[i] as number) * (1 + EPS);
-    b.lower.fill(Math.sqrt(seeding.second[i] as number) * (1 - EPS), i * k, (i + 1) * k);
+/** Bounds from a k-means++ seeding, `upper` in place: exact distance to the centre, its second-nearest bound for every other. */
+export function elkanFromSeeding(s: KMeansState, lo: number, hi: number): void {
+  const { k, upper, lower, farther } = s;
+  for (let i = lo; i < hi; i++) {
+    // `upper` still holds the seeding's squared distance (the same array as `closest`).
+    upper[i] = Math.sqrt(upper[i] as number) * (1 + EPS);
+    lower.fill(Math.sqrt(farther[i] as number) * (1 - EPS), i * k, (i + 1) * k);
   }
-  return b;
 }
 
-/** Bounds (and labels) from every distance. */
-export function elkanFromScan(x: Matrix, centers: Float64Array, labels: Int32Array): ElkanBounds {
-  const { n, d, data } = x;
-  const k = centers.length / d;
-  const b = emptyBounds(n, k);
-  for (let i = 0; i < n; i++) {
+/** Bounds and labels from every distance. */
+export function elkanScan(s: KMeansState, lo: number, hi: number): void {
+  const { d, k, data, centers, labels, upper, lower } = s;
+  for (let i = lo; i < hi; i++) {
     let best = 0;
     let b1 = Number.POSITIVE_INFINITY;
     for (let j = 0; j < k; j++) {
       const v = sqDist(data, i, centers, j, d);
-      b.lower[i * k + j] = Math.sqrt(v) * (1 - EPS);
+      lower[i * k + j] = Math.sqrt(v) * (1 - EPS);
       if (v < b1) {
         b1 = v;
         best = j;
       }
     }
     labels[i] = best;
-    b.upper[i] = Math.sqrt(b1) * (1 + EPS);
+    upper[i] = Math.sqrt(b1) * (1 + EPS);
   }
-  return b;
 }
 
 /** A point whose bounds can no longer be trusted (it was moved to an empty cluster). */
-export function forgetElkan(b: ElkanBounds, i: number): void {
-  const k = b.drift.length;
-  b.upper[i] = Number.POSITIVE_INFINITY;
-  b.lower.fill(Number.NEGATIVE_INFINITY, i * k, (i + 1) * k);
+export function forgetElkan(s: KMeansState, i: number): void {
+  const k = s.k;
+  s.upper[i] = Number.POSITIVE_INFINITY;
+  s.lower.fill(Number.NEGATIVE_INFINITY, i * k, (i + 1) * k);
 }
 
 /** After the centres moved by `moves`. */
-export function moveElkan(b: ElkanBounds, moves: Float64Array): void {
-  for (let j = 0; j < moves.length; j++)
-    b.drift[j] = (b.drift[j] as number) + (moves[j] as number) * (1 + EPS);
+export function moveElkan(s: KMeansState, moves: Float64Array): void {
+  let max = 0;
+  for (let j = 0; j < moves.length; j++) {
+    const v = (s.drift[j] as number) + (moves[j] as number) * (1 + EPS);
+    s.drift[j] = v;
+    max = Math.max(max, v);
+  }
+  // Rounding of the drift sums, absolutely: bounds near 0 get no relative margin.
+  s.params[Param.slack] = 1e-12 * (max + 1);
 }
 
 /**
@@ -80,25 +68,19 @@ export function moveElkan(b: ElkanBounds, moves: Float64Array): void {
  * to the nearest other centre; otherwise each other centre is skipped when the point's lower bound for it, or
  * half the distance between the two centres, exceeds the upper bound. The upper bound is made exact before the
  * first distance to another centre. Ties go to the lowest index, as in Lloyd's assignment. Points that change
- * cluster are passed to `moved`. Returns how many changed.
+ * cluster move between the chunk's cluster sums. Works on rows lo…hi; returns how many changed.
  */
-export function assignElkan(
-  x: Matrix,
-  centers: Float64Array,
-  labels: Int32Array,
-  b: ElkanBounds,
-  moved: (i: number, from: number, to: number) => void,
+export function elkanAssign(
+  s: KMeansState,
+  lo: number,
+  hi: number,
+  sums: Float64Array,
+  sizes: Int32Array,
 ): number {
-  const { n, d, data } = x;
-  const k = centers.length / d;
-  const { half, drift, upper, lower } = b;
-  fillHalfCentreDistances(centers, k, d, half);
-  let slack = 0;
-  for (const v of drift) slack = Math.max(slack, v);
-  // Rounding of the drift sums, absolutely: bounds near 0 get no relative margin.
-  slack = 1e-12 * (slack + 1);
+  const { d, k, data, centers, labels, half, drift, upper, lower } = s;
+  const slack = s.params[Param.slack] as number;
   let changed = 0;
-  for (let i = 0; i < n; i++) {
+  for (let i = lo; i < hi; i++) {
     const from = labels[i] as number;
     let a = from;
     let u = (upper[i] as number) + (drift[a] as number) + slack;
@@ -127,7 +109,7 @@ export function assignElkan(
     upper[i] = u - (drift[a] as number);
     if (a !== from) {
       labels[i] = a;
-      moved(i, from, a);
+      transfer(data, i, d, from, a, sums, sizes);
       changed++;
     }
   }

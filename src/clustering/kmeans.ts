@@ -1,16 +1,23 @@
 import { UserError } from "../errors.js";
+import { fillHalfCentreDistances } from "./bounds.js";
+import { ELKAN_MAX_BOUNDS, forgetElkan, moveElkan } from "./elkan.js";
+import { forget, moveBounds } from "./hamerly.js";
+import { type Seeding, seedCentres, TRIAL_SAMPLE } from "./kmeans-init.js";
 import {
-  assignElkan,
-  ELKAN_MAX_BOUNDS,
-  elkanFromScan,
-  elkanFromSeeding,
-  forgetElkan,
-  moveElkan,
-} from "./elkan.js";
-import { assignHamerly, boundsFromScan, boundsFromSeeding, forget, moveBounds } from "./hamerly.js";
-import { kmeansPlusPlus, type Seeding } from "./kmeans-init.js";
+  CHUNK_ROWS,
+  chunkCount,
+  chunkSizesOf,
+  chunkSumsOf,
+  createState,
+  type KMeansState,
+  Param,
+  Phase,
+  transfer,
+} from "./kmeans-state.js";
+import { lloydAssign, runTask } from "./kmeans-tasks.js";
 import { type Matrix, meanVariance, sqDist } from "./matrix.js";
 import { Rng } from "./random.js";
+import { Team } from "./team.js";
 
 /** How Lloyd's iterations are run: plainly, or skipping distance computations with Hamerly's or Elkan's bounds. */
 export type KMeansAlgorithm = "hamerly" | "elkan" | "lloyd";
@@ -57,6 +64,16 @@ export function defaultInitialisations(n: number): number {
 }
 
 /**
+ * Worker threads for a fit (`parallel.ts`): the fit's state is allocated in shared memory, and `open` hands it
+ * to the workers and returns the team that runs its passes with them.
+ */
+export interface Threads {
+  /** The matrix's values in shared memory. */
+  readonly data: Float64Array;
+  open(state: KMeansState): Team;
+}
+
+/**
  * k-means: k-means++ initialisations, then Lloyd's iterations until no point changes cluster, the centres
  * move less than the tolerance, or maxIter. Hamerly's or Elkan's bounds (`defaultAlgorithm`) skip most
  * distance computations and give exactly the assignments of plain Lloyd (same tie-breaking: the lowest cluster
@@ -64,6 +81,14 @@ export function defaultInitialisations(n: number): number {
  * from its centre.
  */
 export function kmeans(x: Matrix, opts: KMeansOptions): KMeansResult {
+  return kmeansWith(x, opts, null);
+}
+
+/**
+ * `kmeans` with its passes over the points on the main thread and, given `threads`, worker threads: the same
+ * result either way (see `kmeans-state.ts`).
+ */
+export function kmeansWith(x: Matrix, opts: KMeansOptions, threads: Threads | null): KMeansResult {
   const { k } = opts;
   if (!Number.isInteger(k) || k < 1)
     throw new UserError("bad-k", `k must be a whole number ≥ 1, got ${k}`, "--k");
@@ -77,87 +102,63 @@ export function kmeans(x: Matrix, opts: KMeansOptions): KMeansResult {
   const tolAbs = (opts.tol ?? 1e-4) * meanVariance(x);
   const algorithm = opts.algorithm ?? defaultAlgorithm(x.n, x.d, k);
   const nInit = opts.init ? 1 : (opts.nInit ?? defaultInitialisations(x.n));
-  let best: KMeansResult | undefined;
-  for (let r = 0; r < nInit; r++) {
-    const init = opts.init
-      ? opts.init.slice()
-      : kmeansPlusPlus(x, k, new Rng(opts.seed, r + (opts.initOffset ?? 0)));
-    const run = lloyd(x, init, maxIter, tolAbs, algorithm);
-    if (!best || run.inertia < best.inertia) best = run;
+  const sampleRows = !opts.init && x.n > TRIAL_SAMPLE ? TRIAL_SAMPLE : 0;
+  const s = createState(threads?.data ?? x.data, x.n, x.d, k, algorithm, sampleRows, threads !== null);
+  const team = threads ? threads.open(s) : new Team((phase, task) => runTask(s, phase, task));
+  try {
+    let best: KMeansResult | undefined;
+    for (let r = 0; r < nInit; r++) {
+      if (opts.init) s.centers.set(opts.init);
+      else seedCentres(s, team, new Rng(opts.seed, r + (opts.initOffset ?? 0)));
+      const run = lloyd(s, team, maxIter, tolAbs, !opts.init);
+      // The state is reused by the next initialisation: the best run so far keeps copies.
+      if (!best || run.inertia < best.inertia)
+        best = { ...run, centers: run.centers.slice(), labels: run.labels.slice() };
+    }
+    return best as KMeansResult;
+  } finally {
+    team.close();
   }
-  return best as KMeansResult;
 }
 
-/** What Hamerly's and Elkan's bounds offer the iterations. */
-interface Accelerator {
-  move(moves: Float64Array): void;
-  forget(i: number): void;
-  assign(centers: Float64Array, moved: (i: number, from: number, to: number) => void): number;
-}
-
-/** The bounds of an accelerated algorithm, from a seeding (no first scan) or from a full scan; null for Lloyd. */
-function accelerator(
-  algorithm: KMeansAlgorithm,
-  x: Matrix,
-  centers: Float64Array,
-  labels: Int32Array,
-  seeding: Seeding | null,
-  k: number,
-): Accelerator | null {
-  if (algorithm === "hamerly") {
-    const b = seeding ? boundsFromSeeding(seeding, k) : boundsFromScan(x, centers, labels);
-    return {
-      move: (m) => moveBounds(b, m),
-      forget: (i) => forget(b, i),
-      assign: (c, moved) => assignHamerly(x, c, labels, b, moved),
-    };
-  }
-  if (algorithm === "elkan") {
-    const b = seeding ? elkanFromSeeding(seeding, k) : elkanFromScan(x, centers, labels);
-    return {
-      move: (m) => moveElkan(b, m),
-      forget: (i) => forgetElkan(b, i),
-      assign: (c, moved) => assignElkan(x, c, labels, b, moved),
-    };
-  }
-  return null;
+/** Centres chosen by k-means++ on one thread, with the first assignment and its bounds. */
+export function kmeansPlusPlus(x: Matrix, k: number, rng: Rng): Seeding {
+  const s = createState(x.data, x.n, x.d, k, "lloyd", x.n > TRIAL_SAMPLE ? TRIAL_SAMPLE : 0, false);
+  seedCentres(s, new Team((phase, task) => runTask(s, phase, task)), rng);
+  return { centers: s.centers, nearest: s.labels, closest: s.closest, second: s.farther };
 }
 
 /** Every this many iterations the cluster sums are recomputed from scratch, so that rounding cannot drift. */
 const RESUM_EVERY = 16;
 
 /**
- * One run from given centres, or from a k-means++ seeding (which already holds the first assignment and, for
- * Hamerly, its bounds: no first full scan). Cluster sums are kept up to date as points move rather than
- * recomputed each iteration; both algorithms share that bookkeeping, so their centres stay bit-identical.
+ * One run from the centres in the state: seeded (the seeding already holds the first assignment and its
+ * bounds: no first full scan) or given. Cluster sums are kept per chunk and up to date as points move rather
+ * than recomputed each iteration; the centres are the chunk sums combined in chunk order. All three algorithms
+ * share that bookkeeping, so their centres stay bit-identical. The result's arrays are the state's own.
  */
-function lloyd(
-  x: Matrix,
-  init: Float64Array | Seeding,
-  maxIter: number,
-  tolAbs: number,
-  algorithm: KMeansAlgorithm,
-): KMeansResult {
-  const { n, d } = x;
-  const seeding = init instanceof Float64Array ? null : init;
-  let centers: Float64Array = seeding ? seeding.centers : (init as Float64Array);
-  const k = centers.length / d;
-  let next: Float64Array = new Float64Array(k * d);
-  const labels = seeding ? seeding.nearest.slice() : new Int32Array(n).fill(-1);
+function lloyd(s: KMeansState, team: Team, maxIter: number, tolAbs: number, seeded: boolean): KMeansResult {
+  const { n, d, k, algorithm, centers } = s;
+  const chunks = chunkCount(n);
+  s.drift.fill(0);
+  s.half.fill(0);
+  s.params[Param.maxDrift] = 0;
+  s.params[Param.slack] = 1e-12;
+  team.pass(seeded ? Phase.startSeeded : Phase.startScan, chunks);
+  const next = new Float64Array(k * d);
   const sums = new Float64Array(k * d);
   const sizes = new Int32Array(k);
   const moves = new Float64Array(k);
-  const bounds = accelerator(algorithm, x, centers, labels, seeding, k);
-  if (!seeding && !bounds) assignLloyd(x, centers, labels, null, null);
   let iterations = 0;
   let converged = false;
   while (iterations < maxIter) {
-    if (iterations % RESUM_EVERY === 0) resum(x, labels, sums, sizes);
-    const relocated = relocateEmpty(x, labels, centers, sums, sizes);
+    if (iterations > 0 && iterations % RESUM_EVERY === 0) team.pass(Phase.resum, chunks);
+    combineSums(s, sums, sizes);
+    const relocated = relocateEmpty(s, sums, sizes);
     for (let j = 0; j < k; j++) {
-      const s = sizes[j] as number;
+      const m = sizes[j] as number;
       for (let t = 0; t < d; t++)
-        next[j * d + t] = s > 0 ? (sums[j * d + t] as number) / s : (centers[j * d + t] as number);
+        next[j * d + t] = m > 0 ? (sums[j * d + t] as number) / m : (centers[j * d + t] as number);
     }
     let shift = 0;
     for (let j = 0; j < k; j++) {
@@ -165,111 +166,55 @@ function lloyd(
       moves[j] = m;
       shift += m * m;
     }
-    [centers, next] = [next, centers];
+    centers.set(next);
     iterations++;
-    let changed: number;
-    if (bounds) {
-      bounds.move(moves);
-      for (const i of relocated) bounds.forget(i);
-      changed = bounds.assign(centers, (i, from, to) => transfer(x.data, i, d, from, to, sums, sizes));
-    } else {
-      changed = assignLloyd(x, centers, labels, sums, sizes);
+    if (algorithm === "hamerly") {
+      moveBounds(s, moves);
+      for (const i of relocated) forget(s, i);
+    } else if (algorithm === "elkan") {
+      moveElkan(s, moves);
+      for (const i of relocated) forgetElkan(s, i);
     }
+    if (algorithm !== "lloyd") fillHalfCentreDistances(centers, k, d, s.half);
+    team.pass(Phase.assign, chunks);
+    let changed = 0;
+    for (let c = 0; c < chunks; c++) changed += s.partial[c] as number;
     if (changed === 0 || shift <= tolAbs) {
       converged = true;
       break;
     }
   }
+  team.pass(Phase.final, chunks);
   sizes.fill(0);
   let inertia = 0;
-  for (let i = 0; i < n; i++) {
-    const a = labels[i] as number;
-    sizes[a] = (sizes[a] as number) + 1;
-    inertia += sqDist(x.data, i, centers, a, d);
+  for (let c = 0; c < chunks; c++) {
+    const part = chunkSizesOf(s, c);
+    for (let j = 0; j < k; j++) sizes[j] = (sizes[j] as number) + (part[j] as number);
+    inertia += s.partial[c] as number;
   }
-  return { k, d, centers, labels, sizes, inertia, iterations, converged };
+  return { k, d, centers, labels: s.labels, sizes, inertia, iterations, converged };
 }
 
-/** Moves point i's vector from one cluster's sum to another's. */
-export function transfer(
-  data: Float64Array,
-  i: number,
-  d: number,
-  from: number,
-  to: number,
-  sums: Float64Array,
-  sizes: Int32Array,
-): void {
-  const p = i * d;
-  const o = from * d;
-  const q = to * d;
-  for (let t = 0; t < d; t++) {
-    const v = data[p + t] as number;
-    sums[o + t] = (sums[o + t] as number) - v;
-    sums[q + t] = (sums[q + t] as number) + v;
-  }
-  sizes[from] = (sizes[from] as number) - 1;
-  sizes[to] = (sizes[to] as number) + 1;
-}
-
-/** The cluster sums and sizes of a labelling, from scratch. */
-function resum(x: Matrix, labels: Int32Array, sums: Float64Array, sizes: Int32Array): void {
-  const { n, d, data } = x;
+/** The cluster sums and sizes: the chunks' own, added in chunk order. */
+function combineSums(s: KMeansState, sums: Float64Array, sizes: Int32Array): void {
+  const { k, d } = s;
   sums.fill(0);
   sizes.fill(0);
-  for (let i = 0; i < n; i++) {
-    const a = labels[i] as number;
-    sizes[a] = (sizes[a] as number) + 1;
-    const o = a * d;
-    const p = i * d;
-    for (let t = 0; t < d; t++) sums[o + t] = (sums[o + t] as number) + (data[p + t] as number);
+  const chunks = chunkCount(s.n);
+  for (let c = 0; c < chunks; c++) {
+    const part = chunkSumsOf(s, c);
+    for (let j = 0; j < k * d; j++) sums[j] = (sums[j] as number) + (part[j] as number);
+    const count = chunkSizesOf(s, c);
+    for (let j = 0; j < k; j++) sizes[j] = (sizes[j] as number) + (count[j] as number);
   }
-}
-
-/** Nearest centre of every point (lowest index on ties); returns how many labels changed. */
-function assignLloyd(
-  x: Matrix,
-  centers: Float64Array,
-  labels: Int32Array,
-  sums: Float64Array | null,
-  sizes: Int32Array | null,
-): number {
-  const { n, d, data } = x;
-  const k = centers.length / d;
-  let changed = 0;
-  for (let i = 0; i < n; i++) {
-    let best = 0;
-    let bestD = Number.POSITIVE_INFINITY;
-    for (let j = 0; j < k; j++) {
-      const v = sqDist(data, i, centers, j, d);
-      if (v < bestD) {
-        bestD = v;
-        best = j;
-      }
-    }
-    const old = labels[i] as number;
-    if (old !== best) {
-      if (sums && sizes && old >= 0) transfer(data, i, d, old, best, sums, sizes);
-      labels[i] = best;
-      changed++;
-    }
-  }
-  return changed;
 }
 
 /**
- * An empty cluster takes the point farthest from its centre (from a cluster with more than one point); its
- * sums and sizes follow. Returns the relocated points.
+ * An empty cluster takes the point farthest from its centre (from a cluster with more than one point); the
+ * sums of its chunk follow, and the combined sums and sizes are recomputed. Returns the relocated points.
  */
-function relocateEmpty(
-  x: Matrix,
-  labels: Int32Array,
-  centers: Float64Array,
-  sums: Float64Array,
-  sizes: Int32Array,
-): number[] {
-  const { n, d, data } = x;
-  const k = sizes.length;
+function relocateEmpty(s: KMeansState, sums: Float64Array, sizes: Int32Array): number[] {
+  const { n, d, k, data, labels, centers } = s;
   const relocated: number[] = [];
   if (!sizes.includes(0)) return relocated;
   const far = new Float64Array(n);
@@ -285,11 +230,16 @@ function relocateEmpty(
       }
     }
     if (arg < 0) break;
-    transfer(data, arg, d, labels[arg] as number, j, sums, sizes);
+    const from = labels[arg] as number;
+    const c = Math.floor(arg / CHUNK_ROWS);
+    transfer(data, arg, d, from, j, chunkSumsOf(s, c), chunkSizesOf(s, c));
+    sizes[from] = (sizes[from] as number) - 1;
+    sizes[j] = (sizes[j] as number) + 1;
     labels[arg] = j;
     far[arg] = -1;
     relocated.push(arg);
   }
+  if (relocated.length > 0) combineSums(s, sums, sizes);
   return relocated;
 }
 
@@ -299,7 +249,7 @@ export function assignNearest(
   centers: Float64Array,
 ): { labels: Int32Array; distances: Float64Array } {
   const labels = new Int32Array(x.n).fill(-1);
-  assignLloyd(x, centers, labels, null, null);
+  lloydAssign({ d: x.d, k: centers.length / x.d, data: x.data, centers, labels }, 0, x.n, null, null);
   const distances = new Float64Array(x.n);
   for (let i = 0; i < x.n; i++) distances[i] = sqDist(x.data, i, centers, labels[i] as number, x.d);
   return { labels, distances };

@@ -1,6 +1,5 @@
 import { UserError } from "../errors.js";
-import { assignNearest, type KMeansResult } from "./kmeans.js";
-import { kmeansPlusPlus } from "./kmeans-init.js";
+import { assignNearest, type KMeansResult, kmeansPlusPlus } from "./kmeans.js";
 import { type Matrix, rows, sqDist } from "./matrix.js";
 import { Rng } from "./random.js";
 

@@ -1,124 +1,128 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
-import { fileURLToPath } from "node:url";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
-import { UserError } from "../errors.js";
-import { defaultInitialisations, type KMeansOptions, type KMeansResult, kmeans } from "./kmeans.js";
+import { type KMeansOptions, type KMeansResult, kmeans, kmeansWith } from "./kmeans.js";
+import { runTask } from "./kmeans-tasks.js";
 import type { Matrix } from "./matrix.js";
+import { controlBlock, Team } from "./team.js";
 
-/** Below this many points the initialisations run one after the other: threads would cost more than they save. */
+/** Below this many points k-means runs on the main thread alone: threads would cost more than they save. */
 export const PARALLEL_MIN_POINTS = 200_000;
 
-const WORKER = new URL("./kmeans-worker.js", import.meta.url);
+const COMPILED = new URL("./kmeans-worker.js", import.meta.url);
+const SOURCE = new URL("./kmeans-worker.ts", import.meta.url);
 
 /**
- * How many worker threads k-means may use: one per initialisation, at most one per core (`TESSERA_THREADS`
- * overrides; 1 disables). None when running from the TypeScript sources (tests), where no compiled worker exists.
+ * The worker's script: the compiled one, or, running from the TypeScript sources (the tests), a bootstrap that
+ * registers tsx in the worker and imports the source (`--import tsx` in a worker's execArgv does not reach its
+ * entry module on Node 20). Null when neither is available.
  */
-export function workerCount(nInit: number, n: number): number {
-  if (n < PARALLEL_MIN_POINTS || nInit < 2 || !existsSync(fileURLToPath(WORKER))) return 0;
+function workerScript(): URL | null {
+  if (existsSync(fileURLToPath(COMPILED))) return COMPILED;
+  if (!import.meta.url.endsWith(".ts") || !existsSync(fileURLToPath(SOURCE))) return null;
+  try {
+    const pkg = createRequire(import.meta.url).resolve("tsx/package.json");
+    const exports = JSON.parse(readFileSync(pkg, "utf8")).exports["./esm/api"].import.default as string;
+    const api = pathToFileURL(join(dirname(pkg), exports)).href;
+    const code = `import { register } from ${JSON.stringify(api)}; register(); await import(${JSON.stringify(SOURCE.href)});`;
+    return new URL(`data:text/javascript,${encodeURIComponent(code)}`);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * How many threads k-means uses on n points, the main thread included: one per core (`TESSERA_THREADS`
+ * overrides; 1 disables). One when running from the TypeScript sources, unless a caller asks for more.
+ */
+export function threadCount(n: number): number {
+  if (n < PARALLEL_MIN_POINTS || !existsSync(fileURLToPath(COMPILED))) return 1;
   const env = Number(process.env.TESSERA_THREADS);
-  const cores = Number.isInteger(env) && env > 0 ? env : availableParallelism();
-  return cores > 1 ? Math.min(nInit, cores) : 0;
+  return Number.isInteger(env) && env > 0 ? env : availableParallelism();
 }
 
-interface Pending {
-  resolve(r: KMeansResult): void;
-  reject(e: Error): void;
-}
-
-/** Worker threads kept for the life of the process; referenced only while they work, so never keeping it alive. */
+/**
+ * Worker threads kept for the life of the process, started as first needed. Between fits they wait for a
+ * message and are unreferenced, so they never keep the process alive.
+ */
 class Pool {
   private readonly workers: Worker[] = [];
-  private readonly pending = new Map<number, Pending>();
-  private next = 0;
+  private readonly ready = new Map<Worker, Promise<void>>();
 
-  worker(i: number): Worker {
-    let w = this.workers[i];
-    if (!w) {
-      w = new Worker(WORKER);
-      w.on(
-        "message",
-        (m: {
-          id: number;
-          result?: KMeansResult;
-          error?: { message: string; code?: string; where?: string };
-        }) => {
-          const p = this.pending.get(m.id);
-          this.pending.delete(m.id);
-          // Idle workers must not keep the process alive; busy ones must (their answer is awaited).
-          if (this.pending.size === 0) for (const x of this.workers) x.unref();
-          if (!p) return;
-          if (m.error)
-            p.reject(
-              m.error.code
-                ? new UserError(m.error.code, m.error.message.replace(/^[^:]*: /, ""), m.error.where)
-                : new Error(m.error.message),
-            );
-          else p.resolve(m.result as KMeansResult);
-        },
+  constructor(private readonly script: URL) {}
+
+  /** `count` started workers. */
+  async get(count: number): Promise<Worker[]> {
+    while (this.workers.length < count) {
+      const w = new Worker(this.script);
+      this.workers.push(w);
+      this.ready.set(
+        w,
+        new Promise<void>((resolve, reject) => {
+          w.once("message", () => resolve());
+          w.once("error", reject);
+          w.once("exit", (code) => reject(new Error(`a k-means worker thread exited (code ${code})`)));
+        }),
       );
-      this.workers[i] = w;
+      w.on("exit", () => {
+        this.workers.splice(this.workers.indexOf(w), 1);
+        this.ready.delete(w);
+      });
     }
-    return w;
-  }
-
-  run(i: number, task: Omit<Parameters<Worker["postMessage"]>[0], "id">): Promise<KMeansResult> {
-    const id = this.next++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      const w = this.worker(i);
-      w.ref();
-      w.postMessage({ ...task, id });
-    });
+    const workers = this.workers.slice(0, count);
+    // Referenced while they load their modules: an unreferenced start could let the process end first.
+    for (const w of workers) w.ref();
+    try {
+      await Promise.all(workers.map((w) => this.ready.get(w)));
+    } finally {
+      for (const w of workers) w.unref();
+    }
+    return workers;
   }
 }
 
 let pool: Pool | undefined;
-const sharedCopies = new WeakMap<Float64Array, { buffer: SharedArrayBuffer; key: number }>();
-let nextKey = 0;
+const sharedCopies = new WeakMap<Float64Array, Float64Array>();
 
-/** The matrix's values in shared memory (copied once per matrix), with a key the workers cache them by. */
-function shared(x: Matrix): { buffer: SharedArrayBuffer; key: number } {
+/** The matrix's values in shared memory (copied once per matrix). */
+function shared(x: Matrix): Float64Array {
   let copy = sharedCopies.get(x.data);
   if (!copy) {
-    const buffer = new SharedArrayBuffer(x.data.byteLength);
-    new Float64Array(buffer).set(x.data);
-    copy = { buffer, key: nextKey++ };
+    copy = new Float64Array(new SharedArrayBuffer(x.data.byteLength));
+    copy.set(x.data);
     sharedCopies.set(x.data, copy);
   }
   return copy;
 }
 
 /**
- * k-means with its initialisations spread over worker threads on large bases: the same result as `kmeans`
- * (each initialisation is computed exactly as it would be in sequence; the lowest inertia wins, the first on a
- * tie), just sooner on a multi-core machine.
+ * k-means with every pass over the points shared by the main thread and worker threads on large bases
+ * (`threads` in all; default `threadCount`): exactly the result of `kmeans`, sooner on a multi-core machine.
+ * Each initialisation runs on all threads in turn (rows split, not initialisations): the threads stay busy
+ * whatever the number of initialisations, and the workers never need a copy of the matrix of their own.
  */
-export async function kmeansParallel(x: Matrix, opts: KMeansOptions): Promise<KMeansResult> {
-  const nInit = opts.init ? 1 : (opts.nInit ?? defaultInitialisations(x.n));
-  const workers = workerCount(nInit, x.n);
-  if (workers === 0 || x.n < opts.k) return kmeans(x, opts);
-  pool ??= new Pool();
-  const p = pool;
-  // Start the threads first: they load their modules while the matrix is copied into shared memory.
-  for (let w = 0; w < workers; w++) p.worker(w);
-  const { buffer, key } = shared(x);
-  const { init: _init, ...plain } = opts;
-  const results: KMeansResult[] = new Array(nInit);
-  let nextStream = 0;
-  // Each worker takes the next initialisation as soon as it is free.
-  await Promise.all(
-    Array.from({ length: workers }, async (_, w) => {
-      while (nextStream < nInit) {
-        const stream = nextStream++;
-        results[stream] = await p.run(w, { buffer, key, n: x.n, d: x.d, opts: plain, stream });
-      }
-    }),
-  );
-  // The workers' own copies of the matrix are dropped once its initialisations are done.
-  for (let w = 0; w < workers; w++) p.worker(w).postMessage({ release: key });
-  let best = results[0] as KMeansResult;
-  for (const r of results) if (r.inertia < best.inertia) best = r;
-  return best;
+export async function kmeansParallel(
+  x: Matrix,
+  opts: KMeansOptions,
+  threads?: number,
+): Promise<KMeansResult> {
+  const workers = (threads ?? threadCount(x.n)) - 1;
+  const script = workers > 0 ? workerScript() : null;
+  if (!script || x.n < opts.k) return kmeans(x, opts);
+  pool ??= new Pool(script);
+  // The threads start (loading their modules) while the matrix is copied into shared memory.
+  const starting = pool.get(workers);
+  const data = shared(x);
+  const team = await starting;
+  return kmeansWith(x, opts, {
+    data,
+    open(state) {
+      const control = controlBlock();
+      for (const w of team) w.postMessage({ state, control });
+      return new Team((phase, task) => runTask(state, phase, task), control);
+    },
+  });
 }
