@@ -95,6 +95,17 @@ export const leaf: fc.Arbitrary<Condition> = fc.oneof(
     .map((c) => c as Condition),
 );
 
+/**
+ * Event counts over a window and nothing else: random event leaves with hour, weekday and property tests rarely
+ * match a row, and the incremental test needs counts that windows actually move.
+ */
+export const windowedEvent: fc.Arbitrary<Condition> = fc
+  .record(
+    { event: fc.constantFrom(...EVENTS, "*"), within: window, count: cmpNum(0, 3) },
+    { requiredKeys: ["event", "within"] },
+  )
+  .map((c) => c as Condition);
+
 export const condition: fc.Arbitrary<Condition> = fc.letrec((tie) => ({
   node: fc.oneof(
     { depthSize: "small", withCrossShrink: true },

@@ -4,7 +4,7 @@ import type { SegmentDefinition } from "../src/segments/definition.js";
 import { refreshSegments } from "../src/segments/refresh.js";
 import type { Engine } from "../src/store/engine.js";
 import { openStore } from "../src/store/open-store.js";
-import { condition } from "./segments-arbitraries.js";
+import { condition, windowedEvent } from "./segments-arbitraries.js";
 import { AS_OF, arbData, load } from "./segments-data.js";
 import type { RefData } from "./segments-reference.js";
 
@@ -30,22 +30,33 @@ async function addBatch(engine: Engine, first: RefData, second: RefData): Promis
   // New facts touch only two customers, so the others' features must move forward with time alone.
   const n = Math.min(first.customers.length, 2);
   const remap = (c: string) => `c${Number(c.slice(1)) % n}`;
+  // c0's new facts are mostly late (dated before the first refresh: its history is read again); c1's all
+  // arrive after it, up to 46 days on (brought forward by adding them, some beyond the second refresh).
+  const move = <T extends { customer: string; ts: number }>(x: T): T => {
+    const customer = remap(x.customer);
+    const ts = customer === "c1" ? AS_OF + 60_000 + (Math.abs(x.ts - AS_OF) % (46 * DAY)) : x.ts;
+    return { ...x, customer, ts };
+  };
   const batch: RefData = {
     ...second,
-    events: second.events.map((e) => ({ ...e, customer: remap(e.customer) })),
-    lines: second.lines.map((l) => ({ ...l, customer: remap(l.customer) })),
-    consents: second.consents.map((k) => ({ ...k, customer: remap(k.customer) })),
+    events: second.events.map(move),
+    lines: second.lines.map(move),
+    consents: second.consents.map(move),
   };
   await load(engine, batch, { customers: false, prefix: "b2-" });
-  const touched = new Set([...batch.events, ...batch.lines, ...batch.consents].map((x) => x.customer));
-  // A trait changes too, as a customers import would do.
+  // Marked as the importers mark them: the earliest time each one's new facts touch.
+  const since = new Map<string, number>();
+  for (const x of [...batch.events, ...batch.lines, ...batch.consents])
+    since.set(x.customer, Math.min(since.get(x.customer) ?? x.ts, x.ts));
+  for (const [c, t] of since)
+    await engine.run("INSERT INTO segment_dirty VALUES ($1, now(), $2)", [c, new Date(t)]);
+  // A trait changes too, as a customers import would do (a profile change: no time).
   await engine.run("UPDATE customers SET age = coalesce(age, 0) + 40 WHERE customer_id = 'c0'");
-  touched.add("c0");
+  await engine.run("INSERT INTO segment_dirty VALUES ('c0', now(), NULL)");
   // A producer rewrites a computed value without marking anyone: the refresh must notice on its own.
   await engine.run(
     `UPDATE test_scores SET score = coalesce(score, 0) + 5 WHERE customer_id = 'c${first.customers.length - 1}'`,
   );
-  for (const c of touched) await engine.run("INSERT INTO segment_dirty VALUES ($1, now())", [c]);
 }
 
 describe("incremental segment refresh", () => {
@@ -54,7 +65,7 @@ describe("incremental segment refresh", () => {
       fc.asyncProperty(
         arbData,
         arbData,
-        fc.array(condition, { minLength: 1, maxLength: 3 }),
+        fc.array(fc.oneof(condition, windowedEvent), { minLength: 1, maxLength: 3 }),
         fc.integer({ min: 0, max: 45 }),
         async (first, second, conditions, days) => {
           const defs: SegmentDefinition[] = conditions.map((where, i) => ({
@@ -89,6 +100,47 @@ describe("incremental segment refresh", () => {
       ),
       { numRuns: Number(process.env.TESSERA_PROPERTY_RUNS ?? 60), seed: 4242 },
     );
+  });
+
+  it("moves windowed counts forward: rows leave the window, new rows enter, late rows are read again", async () => {
+    const e = await openStore(":memory:");
+    const at = (days: number) => new Date(AS_OF + days * DAY);
+    const event = async (id: string, customer: string, days: number) =>
+      e.run(
+        "INSERT INTO events (message_id, customer_id, type, event, ts, properties) VALUES ($1, $2, 'track', 'Viewed', $3, '{}')",
+        [id, customer, at(days)],
+      );
+    try {
+      for (const c of ["c1", "c2", "c3"]) await e.run("INSERT INTO customers (customer_id) VALUES ($1)", [c]);
+      await event("m1", "c1", -20); // in (−30d, 0], gone from (−15d, +15d]
+      await event("m2", "c2", -40);
+      await event("m3", "c3", -25);
+      await saveRaw(e, [
+        { id: "viewed", name: "viewed", where: { event: "Viewed", within: "30d" } },
+        { id: "twice", name: "twice", where: { event: "Viewed", within: "30d", count: { gte: 2 } } },
+      ]);
+      await refreshSegments(e, { asOf: at(0) });
+      await event("m4", "c2", 1); // new, after the last refresh
+      await e.run("INSERT INTO segment_dirty VALUES ('c2', now(), $1)", [at(1)]);
+      await event("m5", "c3", -2); // late: dated before the last refresh
+      await event("m6", "c3", 3);
+      await e.run("INSERT INTO segment_dirty VALUES ('c3', now(), $1)", [at(-2)]);
+      const inc = await refreshSegments(e, { asOf: at(15) });
+      expect(inc.mode).toBe("incremental");
+      const counts = await e.query(`SELECT customer_id, f0 FROM segment_features ORDER BY 1`);
+      expect(counts.rows()).toEqual([
+        { customer_id: "c1", f0: 0 },
+        { customer_id: "c2", f0: 1 },
+        { customer_id: "c3", f0: 2 },
+      ]);
+      expect(await members(e)).toEqual(["twice:c3", "viewed:c2", "viewed:c3"]);
+      expect(inc.segments.map((s) => [s.id, s.size, s.entered, s.exited])).toEqual([
+        ["twice", 1, 1, 0],
+        ["viewed", 2, 1, 1],
+      ]);
+    } finally {
+      e.close();
+    }
   });
 
   it("falls back to a full refresh when the definitions change", async () => {

@@ -20,7 +20,8 @@ import { pgServer, stopServer } from "./postgres.js";
  * seed, and so are the CSV export and the loaded PostgreSQL cluster (TESSERA_BENCH_PG_RELOAD=1 loads it again;
  * TESSERA_BENCH_SKIP_PG=1 leaves PostgreSQL out).
  */
-const CACHE_VERSION = "v1";
+// v2: events stored in time order within each import (src/ingest/load-facts.ts).
+const CACHE_VERSION = "v2";
 const GiB = 1024;
 
 function round(x: number): number {

@@ -98,6 +98,11 @@ describe("identity resolution", () => {
       "SELECT merged_id, into_id FROM identity_merges ORDER BY merged_at, merged_id",
     );
     expect(merges.rows()).toEqual([{ merged_id: "anon:a-laptop", into_id: "u-ann" }]);
+    // Both sides of the merge are dirty from the beginning of time: their whole history moved.
+    const dirty = await engine.query(
+      "SELECT DISTINCT customer_id FROM segment_dirty WHERE since = CAST('-infinity' AS TIMESTAMP) ORDER BY 1",
+    );
+    expect(dirty.column("customer_id")).toEqual(["anon:a-laptop", "u-ann"]);
     // first_seen / last_seen span the whole story.
     const seen = await engine.query(
       "SELECT first_seen::VARCHAR AS f, last_seen::VARCHAR AS l FROM customers",

@@ -187,7 +187,7 @@ async function applyMerges(engine: Engine, reason: string): Promise<void> {
      DELETE FROM customers WHERE customer_id IN (SELECT cid FROM _id_group);
      INSERT INTO customers (customer_id, ${columns.map(q).join(", ")})
        SELECT customer_id, ${columns.map(q).join(", ")} FROM _id_combined;
-     INSERT INTO segment_dirty (customer_id, marked_at) SELECT cid, now() FROM _id_group;
+     INSERT INTO segment_dirty (customer_id, marked_at, since) SELECT cid, now(), CAST('-infinity' AS TIMESTAMP) FROM _id_group;
      INSERT INTO identity_merges (merged_id, into_id, reason, merged_at)
        SELECT merged_id, into_id, ${d.literal(reason)}, now() FROM _id_merge;
      DROP TABLE _id_group; DROP TABLE _id_combined;`,

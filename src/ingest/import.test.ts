@@ -226,6 +226,31 @@ describe("orders and order lines", () => {
   });
 });
 
+describe("marks for the next segment refresh", () => {
+  it("mark each customer with the earliest time of their new facts, and a profile change with none", async () => {
+    const ev = writeFile(
+      dir,
+      "e.csv",
+      "user_id,event,timestamp\nu1,A,2024-01-05T10:00:00Z\nu1,B,2024-01-02T08:00:00Z\nu2,A,2024-01-03T00:00:00Z\n",
+    );
+    await importFile(engine, { kind: "events", path: ev });
+    await importFile(engine, {
+      kind: "customers",
+      path: writeFile(dir, "c.csv", "customer_id,country\nu2,DE\n"),
+    });
+    const marks = await engine.query(
+      "SELECT customer_id, since::VARCHAR AS since FROM segment_dirty ORDER BY customer_id, since NULLS LAST",
+    );
+    expect(marks.rows()).toEqual([
+      { customer_id: "u1", since: "2024-01-02 08:00:00" },
+      { customer_id: "u2", since: "2024-01-03 00:00:00" },
+      { customer_id: "u2", since: null },
+    ]);
+    // Events are stored in time order within an import (time-window scans then skip row groups).
+    expect((await engine.query("SELECT event FROM events")).column("event")).toEqual(["B", "A", "A"]);
+  });
+});
+
 describe("progress", () => {
   it("reports each step as it starts", async () => {
     const steps: string[] = [];

@@ -137,8 +137,12 @@ export async function importFile(engine: Engine, opts: ImportOptions): Promise<I
     opts.onStep?.("writing");
     const counts = await load(engine, opts.kind, plan, traits.typed, accepted);
     // Segments re-evaluate these people at the next (incremental) refresh.
+    // `since`: the earliest time the new facts touch (a refresh adds what lies after its last as-of and re-reads
+    // the history of the others); NULL when only a profile changed.
+    const since = plan.fields.has("timestamp") ? "min(timestamp)" : "CAST(NULL AS TIMESTAMP)";
     await engine.run(
-      `INSERT INTO segment_dirty (customer_id, marked_at) SELECT DISTINCT _customer_id, now() FROM ${VALID_ROWS} WHERE _customer_id IS NOT NULL`,
+      `INSERT INTO segment_dirty (customer_id, marked_at, since)
+         SELECT _customer_id, now(), ${since} FROM ${VALID_ROWS} WHERE _customer_id IS NOT NULL GROUP BY _customer_id`,
     );
     if (!plan.fields.has("message_id") && opts.kind === "events")
       notes.push("message_id derived from each row's content (the file has none)");

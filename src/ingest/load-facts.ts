@@ -15,6 +15,11 @@ interface FactSpec {
   readonly key: readonly string[];
   /** The key cannot repeat within one file (it includes a per-file ordinal), so no need to look. */
   readonly uniqueInFile?: boolean;
+  /**
+   * A column to store the new rows in order of. Events go in time order: DuckDB keeps min/max per row group, so
+   * a scan of a time range (a segment refresh's window bands) then reads only the row groups of that range.
+   */
+  readonly orderBy?: string;
 }
 
 async function countRows(engine: Engine, table: string): Promise<number> {
@@ -55,7 +60,7 @@ async function insertFacts(engine: Engine, spec: FactSpec, valid: number): Promi
   // Into an empty table (a first import) nothing can be stored already: no need to look.
   const unseen = before === 0 ? "" : ` WHERE NOT EXISTS (SELECT 1 FROM ${q(spec.table)} t WHERE ${stored})`;
   await engine.run(
-    `INSERT INTO ${q(spec.table)} (${cols.join(", ")}) SELECT ${cols.join(", ")} FROM (${firsts}) n${unseen}`,
+    `INSERT INTO ${q(spec.table)} (${cols.join(", ")}) SELECT ${cols.join(", ")} FROM (${firsts}) n${unseen}${spec.orderBy ? ` ORDER BY n.${q(spec.orderBy)}` : ""}`,
   );
   const inserted = (await countRows(engine, spec.table)) - before;
   return { inserted, alreadyPresent: valid - inserted };
@@ -119,6 +124,7 @@ export async function loadEvents(engine: Engine, plan: ColumnPlan, valid: number
         ["properties", propertiesOf(engine, plan, "s.properties")],
       ],
       key: ["message_id"],
+      orderBy: "ts",
     },
     valid,
   );

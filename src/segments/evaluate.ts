@@ -20,6 +20,8 @@ export interface CompiledSegments {
   readonly columns: ReadonlyMap<string, string>;
   /** Identifies the feature table's shape: an incremental refresh needs the stored one to match. */
   readonly signature: string;
+  /** Segments whose predicate compares with the as-of time itself (beyond the features' windows). */
+  readonly asOfDependent: ReadonlySet<string>;
 }
 
 export interface Evaluation {
@@ -60,19 +62,35 @@ export function compileSegments(
   const segments = withReferences(targets, schema);
   const features = new FeatureSet();
   const binder = new Binder(d);
-  const ctx = { d, features, binder, asOf, schema, segments, alias: "f" };
   const predicates = new Map<string, string>();
   const columns = new Map<string, string>();
+  const asOfDependent = new Set<string>();
   targets.forEach((t, i) => {
+    // A predicate that reads the time itself (a relative date, days since an order) can change with no new
+    // data: an incremental refresh evaluates such a segment for everyone. The getter tells which do.
+    let readsTime = false;
+    const ctx = {
+      d,
+      features,
+      binder,
+      get asOf() {
+        readsTime = true;
+        return asOf;
+      },
+      schema,
+      segments,
+      alias: "f",
+    };
     predicates.set(t.id, predicateSql(ctx, t.where));
     columns.set(t.id, `s${i}`);
+    if (readsTime) asOfDependent.add(t.id);
   });
   const signature = JSON.stringify({
     features: features.features().map((f) => [f.column, f.feature] as [string, Feature]),
     traits: [...features.traits],
     computed: [...features.computed],
   });
-  return { features, predicates, params: binder.values, columns, signature };
+  return { features, predicates, params: binder.values, columns, signature, asOfDependent };
 }
 
 /** Builds (or, with `candidates`, rebuilds the rows of) a feature table for the compiled segments. */
@@ -82,9 +100,12 @@ export async function buildFeatures(
   schema: SchemaContext,
   asOf: Date,
   table: string,
-  opts: { temporary?: boolean; candidates?: string } = {},
+  opts: { temporary?: boolean; candidates?: string; eventValues?: string } = {},
 ): Promise<string> {
-  const ft = featureTableSql(engine.dialect, compiled.features, schema, asOf, opts.candidates);
+  const ft = featureTableSql(engine.dialect, compiled.features, schema, asOf, {
+    customerFilter: opts.candidates,
+    eventValues: opts.eventValues,
+  });
   const q = engine.dialect.quoteIdent;
   if (opts.candidates) await engine.run(`INSERT INTO ${q(table)} ${ft.sql}`, ft.params);
   else

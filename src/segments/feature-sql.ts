@@ -38,6 +38,50 @@ export function eventDetailTests(
 }
 
 /**
+ * Whether a row of `events e` counts for an event feature: its cheap tests (name, type, window or `extra` time
+ * bounds) and, on the rows those select, its costly ones (hour, weekday, JSON properties). CASE evaluates its
+ * THEN branch only on the rows its WHEN selects, where AND would evaluate both sides on every row.
+ */
+export function eventRowCondition(
+  d: Dialect,
+  b: Binder,
+  f: Extract<Feature, { kind: "event" }>,
+  asOf: Date,
+  timeTests: readonly string[],
+): string {
+  const cheap = [...eventScopeTests(b, f), ...timeTests];
+  const costly = eventDetailTests(d, b, f, asOf);
+  if (cheap.length && costly.length)
+    return `CASE WHEN ${cheap.join(" AND ")} THEN ${costly.join(" AND ")} ELSE false END`;
+  const all = [...cheap, ...costly];
+  return all.length ? all.join(" AND ") : "true";
+}
+
+/** A window's tests on a time column at an as-of time (none without a window). */
+export function windowTests(b: Binder, w: ResolvedWindow | undefined, column: string, asOf: Date): string[] {
+  if (!w) return [];
+  if (w.kind === "absolute") {
+    const end = new Date(`${w.to}T00:00:00Z`);
+    end.setUTCDate(end.getUTCDate() + 1);
+    return [
+      `${column} >= ${b.bind(`${w.from} 00:00:00`, "timestamp")}`,
+      `${column} < ${b.bind(ts(end), "timestamp")}`,
+    ];
+  }
+  return [`${column} > ${b.bind(ts(windowStart(w, asOf)), "timestamp")}`];
+}
+
+export interface FeatureTableOptions {
+  /** SQL selecting the customer ids to build rows for (all customers without it). */
+  readonly customerFilter?: string;
+  /**
+   * A table holding the event features (customer_id and one column per event feature) to read instead of
+   * scanning events: an incremental refresh brings the stored counts forward itself (src/segments/incremental.ts).
+   */
+  readonly eventValues?: string;
+}
+
+/**
  * The query that builds the feature table: one row per customer, one column per feature, in one pass over each
  * raw table (events, orders, order lines, consents), plus the traits and computed values the predicates read.
  * Every customer is a row, with or without activity.
@@ -47,23 +91,13 @@ export function featureTableSql(
   features: FeatureSet,
   schema: SchemaContext,
   asOf: Date,
-  customerFilter?: string,
+  opts: FeatureTableOptions = {},
 ): { sql: string; params: Binder["values"] } {
+  const { customerFilter, eventValues } = opts;
   const b = new Binder(d);
   const q = d.quoteIdent;
   const asOfParam = () => b.bind(ts(asOf), "timestamp");
-  const inWindow = (w: ResolvedWindow | undefined, column: string): string[] => {
-    if (!w) return [];
-    if (w.kind === "absolute") {
-      const end = new Date(`${w.to}T00:00:00Z`);
-      end.setUTCDate(end.getUTCDate() + 1);
-      return [
-        `${column} >= ${b.bind(`${w.from} 00:00:00`, "timestamp")}`,
-        `${column} < ${b.bind(ts(end), "timestamp")}`,
-      ];
-    }
-    return [`${column} > ${b.bind(ts(windowStart(w, asOf)), "timestamp")}`];
-  };
+  const inWindow = (w: ResolvedWindow | undefined, column: string) => windowTests(b, w, column, asOf);
   const filter = (conds: string[]) => (conds.length ? ` FILTER (WHERE ${conds.join(" AND ")})` : "");
 
   const events: string[] = [];
@@ -77,15 +111,11 @@ export function featureTableSql(
   for (const { feature: f, column } of features.features()) {
     const out = q(column);
     if (f.kind === "event") {
-      const cheap = [...eventScopeTests(b, f), ...inWindow(f.window, "e.ts")];
-      const costly = eventDetailTests(d, b, f, asOf);
-      // Hour, weekday and property tests (JSON parsing) run only on the rows of the feature's event and window:
-      // CASE evaluates its THEN branch on the rows its WHEN selects, where AND would evaluate both on every row.
-      const conds =
-        cheap.length && costly.length
-          ? [`CASE WHEN ${cheap.join(" AND ")} THEN ${costly.join(" AND ")} ELSE false END`]
-          : [...cheap, ...costly];
-      events.push(`count(*)${filter(conds)} AS ${out}`);
+      // (Read from `eventValues` instead, nothing is bound for the scan: a statement must use what it binds.)
+      if (!eventValues) {
+        const cond = eventRowCondition(d, b, f, asOf, inWindow(f.window, "e.ts"));
+        events.push(`count(*)${cond === "true" ? "" : filter([cond])} AS ${out}`);
+      }
       eventFeatures.push(f);
       // 0, not missing, for a customer with no counted row: the value must not depend on the pre-filter below.
       outer.push(`coalesce(ev.${out}, 0) AS ${out}`);
@@ -136,7 +166,9 @@ export function featureTableSql(
     `LEFT JOIN (SELECT ${alias}.customer_id, ${aggregates.join(", ")} FROM ${table} ${alias}
                  WHERE ${alias}.customer_id IS NOT NULL AND ${alias}.ts <= ${asOfParam()}${where}${scope(alias)}
                  GROUP BY ${alias}.customer_id) ${as} ON ${as}.customer_id = c.customer_id`;
-  if (events.length) {
+  if (eventFeatures.length && eventValues) {
+    joins.push(`LEFT JOIN ${q(eventValues)} ev ON ev.customer_id = c.customer_id`);
+  } else if (events.length) {
     // Only the rows some feature counts go into the aggregation (a customer left with none gets zero counts):
     // each feature's cheap tests (name, type, window), unless one feature counts every event.
     const scoped = (f: Extract<Feature, { kind: "event" }>) =>

@@ -1,5 +1,4 @@
 import type { Engine, SqlValue } from "../store/engine.js";
-import { Binder } from "./binder.js";
 import {
   buildFeatures,
   type CompiledSegments,
@@ -9,10 +8,8 @@ import {
   evaluatePredicates,
   FEATURE_TABLE,
 } from "./evaluate.js";
-import { eventDetailTests, eventScopeTests } from "./feature-sql.js";
-import { featureKey } from "./features.js";
-import { loadSchemaContext, type SchemaContext } from "./schema-context.js";
-import { windowStart } from "./window.js";
+import { CANDIDATES, dropIncremental, EVENT_VALUES, prepareIncremental } from "./incremental.js";
+import { loadSchemaContext } from "./schema-context.js";
 
 export interface RefreshedSegment {
   readonly id: string;
@@ -67,66 +64,6 @@ async function incrementalBase(engine: Engine, signature: string, asOf: Date): P
 }
 
 /**
- * The customers whose features may differ between two as-of times: those marked dirty by imports and merges,
- * those with rows dated in (from, to], and those with rows that a relative window drops between the two. For
- * event features only the rows the feature counts (its event, type, hour, weekday and properties) matter.
- */
-async function markCandidates(
-  engine: Engine,
-  compiled: CompiledSegments,
-  schema: SchemaContext,
-  from: Date,
-  to: Date,
-): Promise<void> {
-  const d = engine.dialect;
-  const b = new Binder(d);
-  const p = (v: Date) => b.bind(ts(v), "timestamp");
-  const tables = ["events", "orders", "order_items", "consents"] as const;
-  const bands: Record<(typeof tables)[number], Map<string, string>> = {
-    events: new Map(),
-    orders: new Map(),
-    order_items: new Map(),
-    consents: new Map(),
-  };
-  for (const { feature: f } of compiled.features.features()) {
-    if (f.kind === "consent" || !f.window || f.window.kind !== "relative") continue;
-    const key = f.kind === "event" ? featureKey({ ...f, window: undefined }) : "";
-    const window = JSON.stringify(f.window);
-    const table =
-      f.kind === "event" ? "events" : f.of === "total" && !f.categories ? "orders" : "order_items";
-    if (bands[table].has(`${window}|${key}`)) continue;
-    const tests = f.kind === "event" ? [...eventScopeTests(b, f), ...eventDetailTests(d, b, f, from)] : [];
-    const band = [
-      `e.ts > ${p(windowStart(f.window, from))}`,
-      `e.ts <= ${p(windowStart(f.window, to))}`,
-      ...tests,
-    ];
-    bands[table].set(`${window}|${key}`, `(${band.join(" AND ")})`);
-  }
-  const parts = ["SELECT customer_id FROM segment_dirty"];
-  for (const table of tables) {
-    const ranges = [`(e.ts > ${p(from)} AND e.ts <= ${p(to)})`, ...bands[table].values()];
-    parts.push(
-      `SELECT e.customer_id FROM ${table} e WHERE e.customer_id IS NOT NULL AND (${ranges.join(" OR ")})`,
-    );
-  }
-  parts.push(
-    `SELECT customer_id FROM customers WHERE customer_id NOT IN (SELECT customer_id FROM ${STORED_FEATURES})`,
-  );
-  // Computed values are rewritten by their producers (RFM, CLV, clusters): whoever's value changed is a candidate.
-  const q = d.quoteIdent;
-  for (const [name, col] of compiled.features.computed) {
-    const src = schema.computed.get(name);
-    if (!src) continue;
-    parts.push(
-      `SELECT f.customer_id FROM ${STORED_FEATURES} f LEFT JOIN ${q(src.table)} v ON v.customer_id = f.customer_id
-        WHERE f.${q(col)} IS DISTINCT FROM v.${q(src.column)}`,
-    );
-  }
-  await engine.run(`CREATE OR REPLACE TEMP TABLE _seg_candidates AS ${parts.join(" UNION ")}`, b.values);
-}
-
-/**
  * Evaluates every saved segment (latest versions) as of a time and records membership as stays: a customer who
  * enters opens a stay (entered_at = as of), one who leaves closes it. Referenced segments are inlined, so the
  * order of evaluation does not matter.
@@ -164,6 +101,7 @@ export async function refreshSegments(
   const base =
     stored && opts.mode !== "full" ? await incrementalBase(engine, compiled.signature, asOf) : null;
   const q = engine.dialect.quoteIdent;
+  let incremental = false;
   const result = await engine.transaction(async () => {
     let recomputed: number;
     let featureTable = STORED_FEATURES;
@@ -171,17 +109,17 @@ export async function refreshSegments(
       featureTable = FEATURE_TABLE;
       await buildFeatures(engine, compiled, schema, asOf, FEATURE_TABLE);
       recomputed = await count(engine, `SELECT count(*) FROM ${FEATURE_TABLE}`);
-    } else if (base) {
-      await markCandidates(engine, compiled, schema, base, asOf);
+    } else if (base && (await prepareIncremental(engine, compiled, schema, STORED_FEATURES, base, asOf))) {
+      incremental = true;
       await engine.run(
-        `DELETE FROM ${STORED_FEATURES} WHERE customer_id IN (SELECT customer_id FROM _seg_candidates)
+        `DELETE FROM ${STORED_FEATURES} WHERE customer_id IN (SELECT customer_id FROM ${CANDIDATES})
             OR customer_id NOT IN (SELECT customer_id FROM customers)`,
       );
       await buildFeatures(engine, compiled, schema, asOf, STORED_FEATURES, {
-        candidates: "SELECT customer_id FROM _seg_candidates",
+        candidates: `SELECT customer_id FROM ${CANDIDATES}`,
+        eventValues: EVENT_VALUES,
       });
-      recomputed = await count(engine, "SELECT count(*) FROM _seg_candidates");
-      await engine.run("DROP TABLE _seg_candidates");
+      recomputed = await count(engine, `SELECT count(*) FROM ${CANDIDATES}`);
     } else {
       await buildFeatures(engine, compiled, schema, asOf, STORED_FEATURES, { temporary: false });
       recomputed = await count(engine, `SELECT count(*) FROM ${STORED_FEATURES}`);
@@ -194,6 +132,7 @@ export async function refreshSegments(
         defs.map((d) => d.id),
         asOf,
         featureTable,
+        incremental ? `SELECT customer_id FROM ${CANDIDATES}` : undefined,
       );
       for (const def of defs) {
         const c = changes.get(def.id) ?? { size: 0, entered: 0, exited: 0 };
@@ -207,7 +146,7 @@ export async function refreshSegments(
       ]);
       await engine.run(
         "INSERT INTO segment_refreshes (as_of, refreshed_at, segments, seconds, mode) VALUES (CAST($1 AS TIMESTAMP), now(), $2, $3, $4)",
-        [ts(asOf), defs.length, (performance.now() - started) / 1000, base ? "incremental" : "full"],
+        [ts(asOf), defs.length, (performance.now() - started) / 1000, incremental ? "incremental" : "full"],
       );
     } else {
       await evaluatePredicates(engine, compiled, featureTable);
@@ -222,35 +161,48 @@ export async function refreshSegments(
     return { segments, recomputed };
   });
   await dropEvaluation(engine);
+  await dropIncremental(engine);
   return {
     asOf: asOf.toISOString(),
     segments: result.segments,
     seconds: (performance.now() - started) / 1000,
     stored,
     features: compiled.features.features().length,
-    mode: base ? "incremental" : "full",
+    mode: incremental ? "incremental" : "full",
     recomputed: result.recomputed,
   };
 }
 
-/** Closes the stays of customers who left and opens stays for those who entered, for all segments at once. */
+/**
+ * Closes the stays of customers who left and opens stays for those who entered, for all segments at once. With
+ * `candidates` (an incremental refresh) only those customers can have changed, except in segments whose
+ * predicate reads the time itself, which are evaluated for everyone.
+ */
 async function recordStays(
   engine: Engine,
   compiled: CompiledSegments,
   ids: readonly string[],
   asOf: Date,
   featureTable: string,
+  candidates?: string,
 ): Promise<Map<string, { size: number; entered: number; exited: number }>> {
   const d = engine.dialect;
   const q = d.quoteIdent;
+  const everyone = (id: string) => !candidates || compiled.asOfDependent.has(id);
   // Each segment's members straight from the feature table: its predicate reads only the columns it needs.
   const members = ids
     .map(
       (id) =>
-        `SELECT ${d.literal(id)} AS segment_id, f.customer_id FROM ${q(featureTable)} f WHERE ${compiled.predicates.get(id) as string}`,
+        `SELECT ${d.literal(id)} AS segment_id, f.customer_id FROM ${q(featureTable)} f
+          WHERE ${everyone(id) ? "" : `f.customer_id IN (${candidates}) AND `}${compiled.predicates.get(id) as string}`,
     )
     .join(" UNION ALL ");
-  const inList = ids.map((id) => d.literal(id)).join(", ");
+  const inList = (xs: readonly string[]) => xs.map((id) => d.literal(id)).join(", ");
+  const open = `exited_at IS NULL AND segment_id IN (${inList(ids)})`;
+  const allOf = ids.filter(everyone);
+  const scope = candidates
+    ? ` AND (customer_id IN (${candidates})${allOf.length ? ` OR segment_id IN (${inList(allOf)})` : ""})`
+    : "";
   await engine.run(`CREATE OR REPLACE TEMP TABLE _seg_members AS ${members}`, compiled.params as SqlValue[]);
   // Who entered (a member without an open stay) and who left (an open stay without a member), in one join.
   await engine.run(
@@ -258,21 +210,13 @@ async function recordStays(
      SELECT coalesce(m.segment_id, o.segment_id) AS segment_id, coalesce(m.customer_id, o.customer_id) AS customer_id,
             o.customer_id IS NULL AS entered
        FROM _seg_members m
-       FULL JOIN (SELECT segment_id, customer_id FROM segment_membership
-                   WHERE exited_at IS NULL AND segment_id IN (${inList})) o
+       FULL JOIN (SELECT segment_id, customer_id FROM segment_membership WHERE ${open}${scope}) o
          ON o.segment_id = m.segment_id AND o.customer_id = m.customer_id
       WHERE m.customer_id IS NULL OR o.customer_id IS NULL`,
   );
-  const stats = await engine.query(
-    `SELECT s.segment_id, coalesce(z.size, 0) AS size, coalesce(c.entered, 0) AS entered,
-            coalesce(c.exited, 0) AS exited
-       FROM (VALUES ${ids.map((id) => `(${d.literal(id)})`).join(", ")}) AS s(segment_id)
-       LEFT JOIN (SELECT segment_id, count(*) AS size FROM _seg_members GROUP BY segment_id) z
-         ON z.segment_id = s.segment_id
-       LEFT JOIN (SELECT segment_id, count(*) FILTER (WHERE entered) AS entered,
-                         count(*) FILTER (WHERE NOT entered) AS exited
-                    FROM _seg_changes GROUP BY segment_id) c
-         ON c.segment_id = s.segment_id`,
+  const changes = await engine.query(
+    `SELECT segment_id, count(*) FILTER (WHERE entered) AS entered, count(*) FILTER (WHERE NOT entered) AS exited
+       FROM _seg_changes GROUP BY segment_id`,
   );
   await engine.run(
     `UPDATE segment_membership SET exited_at = CAST($1 AS TIMESTAMP)
@@ -287,9 +231,19 @@ async function recordStays(
     [ts(asOf)],
   );
   await engine.run("DROP TABLE _seg_members; DROP TABLE _seg_changes;");
+  // Sizes from the stays now open: an incremental refresh evaluated only some customers.
+  const sizes = await engine.query(
+    `SELECT segment_id, count(*) AS size FROM segment_membership WHERE ${open} GROUP BY segment_id`,
+  );
   const out = new Map<string, { size: number; entered: number; exited: number }>();
-  for (const r of stats.rows<{ segment_id: string; size: number; entered: number; exited: number }>()) {
-    out.set(r.segment_id, { size: Number(r.size), entered: Number(r.entered), exited: Number(r.exited) });
+  for (const id of ids) out.set(id, { size: 0, entered: 0, exited: 0 });
+  for (const r of sizes.rows<{ segment_id: string; size: number }>()) {
+    (out.get(r.segment_id) as { size: number }).size = Number(r.size);
+  }
+  for (const r of changes.rows<{ segment_id: string; entered: number; exited: number }>()) {
+    const o = out.get(r.segment_id) as { entered: number; exited: number };
+    o.entered = Number(r.entered);
+    o.exited = Number(r.exited);
   }
   return out;
 }

@@ -10,6 +10,8 @@ interface Migration {
   readonly version: number;
   readonly name: string;
   readonly tables: readonly TableDef[];
+  /** Columns added to tables of earlier migrations. */
+  readonly addColumns?: readonly { readonly table: string; readonly column: readonly [string, ColumnType] }[];
 }
 
 /**
@@ -290,6 +292,17 @@ export const MIGRATIONS: readonly Migration[] = [
       },
     ],
   },
+  {
+    version: 6,
+    name: "incremental segment refresh: how far back a dirty customer's facts changed",
+    tables: [],
+    addColumns: [
+      // The earliest timestamp among the facts that made the customer dirty; -infinity after an identity merge
+      // (the whole history moved); NULL when only the profile changed. A refresh counts new facts after its last
+      // as-of time by adding them, and re-reads the whole history of customers whose change reaches further back.
+      { table: "segment_dirty", column: ["since", "timestamp"] },
+    ],
+  },
 ];
 
 /** Brings a database to the newest schema version; each migration runs in its own transaction. */
@@ -306,6 +319,11 @@ export async function migrate(engine: Engine): Promise<number> {
       for (const t of m.tables) {
         const cols = t.columns.map(([c, ty]) => `${d.quoteIdent(c)} ${d.typeOf(ty)}`).join(", ");
         await engine.run(`CREATE TABLE ${d.quoteIdent(t.name)} (${cols})`);
+      }
+      for (const { table, column } of m.addColumns ?? []) {
+        await engine.run(
+          `ALTER TABLE ${d.quoteIdent(table)} ADD COLUMN ${d.quoteIdent(column[0])} ${d.typeOf(column[1])}`,
+        );
       }
       await engine.run("INSERT INTO schema_migrations VALUES ($1, $2, now())", [m.version, m.name]);
     });

@@ -109,16 +109,17 @@ export class DuckDBEngine implements Engine {
   async transaction<T>(work: () => Promise<T>): Promise<T> {
     // Nested calls join the outer transaction: the outermost one decides.
     if (this.depth > 0) return work();
-    await this.conn.run("BEGIN TRANSACTION");
+    await this.run("BEGIN TRANSACTION");
     this.depth++;
     try {
       const result = await work();
       this.depth--;
-      await this.conn.run("COMMIT");
+      // Through run(): under TESSERA_PROFILE a commit's cost (writing what the transaction changed) shows too.
+      await this.run("COMMIT");
       return result;
     } catch (e) {
       this.depth--;
-      await this.conn.run("ROLLBACK");
+      await this.run("ROLLBACK");
       throw e;
     }
   }
