@@ -36,24 +36,22 @@ export const TRIAL_SAMPLE = 100_000;
  * Throws a UserError when the data hold fewer than k distinct points (no k-th centre can be found).
  */
 export function seedCentres(s: KMeansState, team: Team, rng: Rng): void {
-  const { n, d, k, data, centers, closest } = s;
+  const { n, d, k, data, centers } = s;
   const chunks = chunkCount(n);
   const first = rng.int(n);
   centers.set(data.subarray(first * d, (first + 1) * d), 0);
   // offsets[c]: the potential of the chunks before c (each chunk's own sum starts from 0).
   const offsets = new Float64Array(chunks + 1);
   team.start(Phase.seedFirst, chunks);
-  // The trial sample is drawn and copied while the other threads compute the first distances.
-  const sampled = s.sample.length > 0 ? rng.sample(n, s.sampleClosest.length).sort() : null;
-  if (sampled) gather(data, d, sampled, s.sample);
+  // The trial sample is drawn while the other threads compute the first distances, then copied (with its
+  // distances to the first centre) by all threads: copying 100k scattered rows took the main thread 10–40 ms.
+  const sampled = s.sample.length > 0;
+  if (sampled) s.sampleRows.set(rng.sample(n, s.sampleRows.length).sort());
   team.finish();
   let potential = combine(s.partial, chunks, offsets);
-  if (sampled) {
-    for (let r = 0; r < sampled.length; r++) s.sampleClosest[r] = closest[sampled[r] as number] as number;
-    s.sampleNearest.fill(0);
-  }
+  const sampleChunks = chunkCount(sampled ? s.sampleRows.length : n);
+  if (sampled) team.pass(Phase.seedSample, sampleChunks);
   const trials = trialCount(k);
-  const sampleChunks = chunkCount(sampled ? sampled.length : n);
   const { quarter, candidates, toNew, apart } = s;
   for (let c = 1; c < k; c++) {
     if (!(potential > 0)) throw tooFewDistinct(k, c);
@@ -97,12 +95,20 @@ function combine(partial: Float64Array, chunks: number, offsets: Float64Array): 
   return potential;
 }
 
-/** Rows `idx` of row-major data into `out` (a plain loop: a subarray per row would allocate). */
-function gather(data: Float64Array, d: number, idx: Int32Array, out: Float64Array): void {
-  let o = 0;
-  for (let r = 0; r < idx.length; r++) {
-    const p = (idx[r] as number) * d;
-    for (let t = 0; t < d; t++) out[o++] = data[p + t] as number;
+/**
+ * Chunk q of the trial sample: its rows copied into contiguous memory (scattered reads in every trial would
+ * cost more than the distances), their distances to the first centre (the very values of `closest`: same rows,
+ * same centre), nearest centre 0.
+ */
+export function gatherSampleChunk(s: KMeansState, q: number): void {
+  const { d, data, centers, sample, sampleRows, sampleClosest, sampleNearest } = s;
+  const hi = Math.min(sampleRows.length, (q + 1) * CHUNK_ROWS);
+  for (let r = q * CHUNK_ROWS; r < hi; r++) {
+    const p = (sampleRows[r] as number) * d;
+    // A plain loop: a subarray per row would allocate.
+    for (let t = 0; t < d; t++) sample[r * d + t] = data[p + t] as number;
+    sampleClosest[r] = sqDist(sample, r, centers, 0, d);
+    sampleNearest[r] = 0;
   }
 }
 

@@ -23,6 +23,8 @@ export function chunkCount(rows: number): number {
 export const Phase = {
   /** k-means++: distances to the first centre. */
   seedFirst: 1,
+  /** k-means++: the trial sample's rows copied, and their distances to the first centre. */
+  seedSample: 9,
   /** k-means++: the potential of every candidate centre, per sample chunk. */
   seedTrials: 2,
   /** k-means++: the chosen centre enters every point's nearest/second-nearest bookkeeping. */
@@ -79,7 +81,9 @@ export interface KMeansState {
   readonly rest: Float64Array;
   /** Hamerly: the second-nearest centre (−1: bound for all the others). */
   readonly second: Int32Array;
-  /** k-means++ above TRIAL_SAMPLE points: the sample the trials are compared on (rows × d), else empty. */
+  /** k-means++ above TRIAL_SAMPLE points: the rows of the sample the trials are compared on (sorted), else empty. */
+  readonly sampleRows: Int32Array;
+  /** Their values (sample rows × d). */
   readonly sample: Float64Array;
   readonly sampleClosest: Float64Array;
   readonly sampleNearest: Int32Array;
@@ -146,6 +150,7 @@ export function createState(
     lower: hamerly ? farther : f64(algorithm === "elkan" ? n * k : 0),
     rest: f64(hamerly ? n : 0),
     second: i32(hamerly ? n : 0),
+    sampleRows: i32(sampleRows),
     sample: f64(sampleRows * d),
     sampleClosest: f64(sampleRows),
     sampleNearest: i32(sampleRows),

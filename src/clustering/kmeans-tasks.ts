@@ -1,7 +1,13 @@
 /** The tasks of a k-means fit: one chunk of one pass each, run alike by the main thread and the workers. */
 import { elkanAssign, elkanFromSeeding, elkanScan } from "./elkan.js";
 import { hamerlyAssign, hamerlyFromSeeding, hamerlyScan } from "./hamerly.js";
-import { seedAddChunk, seedFirstChunk, seedSampleChunk, trialChunk } from "./kmeans-init.js";
+import {
+  gatherSampleChunk,
+  seedAddChunk,
+  seedFirstChunk,
+  seedSampleChunk,
+  trialChunk,
+} from "./kmeans-init.js";
 import {
   CHUNK_ROWS,
   chunkCount,
@@ -23,6 +29,9 @@ export function runTask(s: KMeansState, phase: number, task: number): void {
     // end of every later chunk (~0.3 ms each, 400 times a fit).
     case Phase.seedFirst:
       s.partial[task] = seedFirstChunk(s, lo, hi);
+      return;
+    case Phase.seedSample:
+      gatherSampleChunk(s, task);
       return;
     case Phase.seedTrials:
       s.partial[task] = trialChunk(s, task);
