@@ -11,4 +11,5 @@ import { serve } from "./team.js";
 parentPort?.on("message", (m: { state: KMeansState; control: SharedArrayBuffer }) => {
   serve(m.control, (phase, task) => runTask(m.state, phase, task));
 });
-parentPort?.postMessage("ready");
+// Loaded: only `startWorkers` listens.
+parentPort?.postMessage("loaded");
