@@ -4,7 +4,7 @@ import type { SegmentDefinition } from "../src/segments/definition.js";
 import { refreshSegments } from "../src/segments/refresh.js";
 import type { Engine } from "../src/store/engine.js";
 import { openStore } from "../src/store/open-store.js";
-import { condition, windowedEvent } from "./segments-arbitraries.js";
+import { condition } from "./segments-arbitraries.js";
 import { AS_OF, arbData, load } from "./segments-data.js";
 import type { RefData } from "./segments-reference.js";
 
@@ -65,7 +65,7 @@ describe("incremental segment refresh", () => {
       fc.asyncProperty(
         arbData,
         arbData,
-        fc.array(fc.oneof(condition, windowedEvent), { minLength: 1, maxLength: 3 }),
+        fc.array(condition, { minLength: 1, maxLength: 3 }),
         fc.integer({ min: 0, max: 45 }),
         async (first, second, conditions, days) => {
           const defs: SegmentDefinition[] = conditions.map((where, i) => ({

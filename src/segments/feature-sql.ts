@@ -1,75 +1,11 @@
 import type { Dialect } from "../store/engine.js";
 import { Binder } from "./binder.js";
-import type { PropertyCondition } from "./definition.js";
+import { type EventFeature, eventBandsSql } from "./event-bands.js";
 import type { Feature, FeatureSet } from "./features.js";
-import { comparisonSql } from "./predicate.js";
 import type { SchemaContext } from "./schema-context.js";
-import { type ResolvedWindow, windowStart } from "./window.js";
+import { type ResolvedWindow, windowTests } from "./window.js";
 
 const ts = (d: Date) => d.toISOString().replace("T", " ").replace("Z", "");
-
-/** An event feature's cheap tests on a row of `events e` (event name, type), its window apart. */
-export function eventScopeTests(b: Binder, f: Extract<Feature, { kind: "event" }>): string[] {
-  return [
-    ...(f.event !== "*" ? [`e.event = ${b.bind(f.event, "string")}`] : []),
-    ...(f.type ? [`e.type = ${b.bind(f.type, "string")}`] : []),
-  ];
-}
-
-/** An event feature's costly tests on a row of `events e`: hour, weekday and properties (JSON parsing). */
-export function eventDetailTests(
-  d: Dialect,
-  b: Binder,
-  f: Extract<Feature, { kind: "event" }>,
-  asOf: Date,
-): string[] {
-  const property = (p: PropertyCondition): string => {
-    if ("all" in p) return `(${p.all.map(property).join(" AND ")})`;
-    if ("any" in p) return `(${p.any.map(property).join(" OR ")})`;
-    if ("not" in p) return `(NOT ${property(p.not)})`;
-    const value = d.jsonTextAtPath("e.properties", b.bind(d.jsonKeyPath(p.property), "string"));
-    return comparisonSql({ d, binder: b, asOf }, value, p, "property");
-  };
-  return [
-    ...(f.hour ? [comparisonSql({ d, binder: b, asOf }, d.hourOf("e.ts"), f.hour, "integer")] : []),
-    ...(f.weekday ? [comparisonSql({ d, binder: b, asOf }, d.weekdayOf("e.ts"), f.weekday, "integer")] : []),
-    ...(f.where ? [property(f.where)] : []),
-  ];
-}
-
-/**
- * Whether a row of `events e` counts for an event feature: its cheap tests (name, type, window or `extra` time
- * bounds) and, on the rows those select, its costly ones (hour, weekday, JSON properties). CASE evaluates its
- * THEN branch only on the rows its WHEN selects, where AND would evaluate both sides on every row.
- */
-export function eventRowCondition(
-  d: Dialect,
-  b: Binder,
-  f: Extract<Feature, { kind: "event" }>,
-  asOf: Date,
-  timeTests: readonly string[],
-): string {
-  const cheap = [...eventScopeTests(b, f), ...timeTests];
-  const costly = eventDetailTests(d, b, f, asOf);
-  if (cheap.length && costly.length)
-    return `CASE WHEN ${cheap.join(" AND ")} THEN ${costly.join(" AND ")} ELSE false END`;
-  const all = [...cheap, ...costly];
-  return all.length ? all.join(" AND ") : "true";
-}
-
-/** A window's tests on a time column at an as-of time (none without a window). */
-export function windowTests(b: Binder, w: ResolvedWindow | undefined, column: string, asOf: Date): string[] {
-  if (!w) return [];
-  if (w.kind === "absolute") {
-    const end = new Date(`${w.to}T00:00:00Z`);
-    end.setUTCDate(end.getUTCDate() + 1);
-    return [
-      `${column} >= ${b.bind(`${w.from} 00:00:00`, "timestamp")}`,
-      `${column} < ${b.bind(ts(end), "timestamp")}`,
-    ];
-  }
-  return [`${column} > ${b.bind(ts(windowStart(w, asOf)), "timestamp")}`];
-}
 
 export interface FeatureTableOptions {
   /** SQL selecting the customer ids to build rows for (all customers without it). */
@@ -100,8 +36,7 @@ export function featureTableSql(
   const inWindow = (w: ResolvedWindow | undefined, column: string) => windowTests(b, w, column, asOf);
   const filter = (conds: string[]) => (conds.length ? ` FILTER (WHERE ${conds.join(" AND ")})` : "");
 
-  const events: string[] = [];
-  const eventFeatures: Extract<Feature, { kind: "event" }>[] = [];
+  const eventFeatures: { feature: EventFeature; column: string }[] = [];
   const ordersByTotal: string[] = [];
   const ordersByLines: string[] = [];
   const lineSets = new Map<string, { categories: readonly string[] | undefined; index: number }>();
@@ -111,12 +46,7 @@ export function featureTableSql(
   for (const { feature: f, column } of features.features()) {
     const out = q(column);
     if (f.kind === "event") {
-      // (Read from `eventValues` instead, nothing is bound for the scan: a statement must use what it binds.)
-      if (!eventValues) {
-        const cond = eventRowCondition(d, b, f, asOf, inWindow(f.window, "e.ts"));
-        events.push(`count(*)${cond === "true" ? "" : filter([cond])} AS ${out}`);
-      }
-      eventFeatures.push(f);
+      eventFeatures.push({ feature: f, column });
       // 0, not missing, for a customer with no counted row: the value must not depend on the pre-filter below.
       outer.push(`coalesce(ev.${out}, 0) AS ${out}`);
     } else if (f.kind === "consent") {
@@ -168,15 +98,10 @@ export function featureTableSql(
                  GROUP BY ${alias}.customer_id) ${as} ON ${as}.customer_id = c.customer_id`;
   if (eventFeatures.length && eventValues) {
     joins.push(`LEFT JOIN ${q(eventValues)} ev ON ev.customer_id = c.customer_id`);
-  } else if (events.length) {
-    // Only the rows some feature counts go into the aggregation (a customer left with none gets zero counts):
-    // each feature's cheap tests (name, type, window), unless one feature counts every event.
-    const scoped = (f: Extract<Feature, { kind: "event" }>) =>
-      f.event !== "*" || f.type !== undefined || f.window;
-    const relevant = eventFeatures.every(scoped)
-      ? ` AND (${eventFeatures.map((f) => `(${[...eventScopeTests(b, f), ...inWindow(f.window, "e.ts")].join(" AND ")})`).join(" OR ")})`
-      : "";
-    joins.push(perCustomer("events", "e", "ev", events, relevant));
+  } else if (eventFeatures.length) {
+    // Each feature counts the rows of its own window; a customer with none gets zero counts (coalesce above).
+    const sql = eventBandsSql(d, b, eventFeatures, null, asOf, customerFilter);
+    if (sql) joins.push(`LEFT JOIN (${sql}) ev ON ev.customer_id = c.customer_id`);
   }
   if (ordersByTotal.length) joins.push(perCustomer("orders", "o", "od", ordersByTotal));
   if (ordersByLines.length) {
@@ -203,9 +128,12 @@ export function featureTableSql(
     }
     computedCols.push(`${alias}.${q(src.column)} AS ${q(col)}`);
   }
-  const where = customerFilter ? ` WHERE c.customer_id IN (${customerFilter})` : "";
+  // The filter goes on the customers before the joins: the optimizer does not push it below the LEFT JOINs.
+  const customers = customerFilter
+    ? `(SELECT * FROM customers WHERE customer_id IN (${customerFilter}))`
+    : "customers";
   const sql = `SELECT c.customer_id${[...traitCols, ...computedCols, ...outer].map((x) => `, ${x}`).join("")}
-                 FROM customers c ${joins.join("\n")}${where}`;
+                 FROM ${customers} c ${joins.join("\n")}`;
   return { sql, params: b.values };
 }
 

@@ -1,8 +1,8 @@
 import type { Engine } from "../store/engine.js";
 import { Binder } from "./binder.js";
 import type { CompiledSegments } from "./evaluate.js";
-import { eventRowCondition, featureTableSql, windowTests } from "./feature-sql.js";
-import type { Feature } from "./features.js";
+import { type EventFeature, eventBandsSql, eventDetailTests } from "./event-bands.js";
+import { featureTableSql } from "./feature-sql.js";
 import type { SchemaContext } from "./schema-context.js";
 import { windowStart } from "./window.js";
 
@@ -29,8 +29,6 @@ const RESCAN = "_seg_rescan";
 
 const ts = (d: Date) => d.toISOString().replace("T", " ").replace("Z", "");
 
-type EventFeature = Extract<Feature, { kind: "event" }>;
-
 function eventFeatures(compiled: CompiledSegments): { feature: EventFeature; column: string }[] {
   return compiled.features
     .features()
@@ -44,72 +42,10 @@ function eventFeatures(compiled: CompiledSegments): { feature: EventFeature; col
 function rowTestReadsTime(engine: Engine, f: EventFeature, at: Date): boolean {
   const bound = (t: Date) => {
     const b = new Binder(engine.dialect);
-    eventRowCondition(engine.dialect, b, f, t, []);
+    eventDetailTests(engine.dialect, b, f, t);
     return JSON.stringify(b.values);
   };
   return bound(at) !== bound(new Date(at.getTime() + 86_400_000));
-}
-
-/**
- * The per-customer change of every event feature between `from` and `to`, in one query: a UNION ALL of one scan
- * per distinct time band (each a plain range on ts the engine pushes into the scan), grouped by customer.
- */
-function eventDeltaSql(
-  engine: Engine,
-  features: readonly { feature: EventFeature; column: string }[],
-  from: Date,
-  to: Date,
-): { sql: string; params: Binder["values"] } | null {
-  const d = engine.dialect;
-  const q = d.quoteIdent;
-  const b = new Binder(d);
-  const bands = new Map<string, { lo: Date; hi: Date; terms: Map<string, { sign: 1 | -1; cond: string }> }>();
-  // Conditions are bound only for the bands that are not empty: a statement must use every value it binds.
-  const term = (lo: Date, hi: Date, column: string, sign: 1 | -1, cond: () => string) => {
-    if (lo.getTime() >= hi.getTime()) return;
-    const key = `${lo.toISOString()}|${hi.toISOString()}`;
-    let band = bands.get(key);
-    if (!band) {
-      band = { lo, hi, terms: new Map() };
-      bands.set(key, band);
-    }
-    band.terms.set(column, { sign, cond: cond() });
-  };
-  for (const { feature: f, column } of features) {
-    const w = f.window;
-    if (!w || w.kind === "absolute") {
-      // A fixed window (or none) only gains the rows that arrive in it.
-      term(from, to, column, 1, () => eventRowCondition(d, b, f, to, windowTests(b, w, "e.ts", to)));
-      continue;
-    }
-    // The window was (startFrom, from] and is (startTo, to]: add (max(from, startTo), to], drop what fell out.
-    const startFrom = windowStart(w, from);
-    const startTo = windowStart(w, to);
-    let bound: string | undefined;
-    const cond = () => {
-      bound ??= eventRowCondition(d, b, f, to, []);
-      return bound;
-    };
-    term(new Date(Math.max(from.getTime(), startTo.getTime())), to, column, 1, cond);
-    term(startFrom, new Date(Math.min(startTo.getTime(), from.getTime())), column, -1, cond);
-  }
-  if (bands.size === 0) return null;
-  const columns = features.map((f) => f.column);
-  const scans = [...bands.values()].map((band) => {
-    const cols = columns.map((c) => {
-      const t = band.terms.get(c);
-      return t ? `CASE WHEN ${t.cond} THEN ${t.sign} ELSE 0 END AS ${q(c)}` : `0 AS ${q(c)}`;
-    });
-    const any = [...band.terms.values()].map((t) => `(${t.cond})`).join(" OR ");
-    return `SELECT e.customer_id, ${cols.join(", ")} FROM events e
-             WHERE e.customer_id IS NOT NULL AND e.ts > ${b.bind(ts(band.lo), "timestamp")}
-               AND e.ts <= ${b.bind(ts(band.hi), "timestamp")} AND (${any})`;
-  });
-  const sums = columns.map((c) => `sum(${q(c)}) AS ${q(c)}`).join(", ");
-  return {
-    sql: `SELECT customer_id, ${sums} FROM (${scans.join(" UNION ALL ")}) x GROUP BY customer_id`,
-    params: b.values,
-  };
 }
 
 /**
@@ -183,12 +119,13 @@ export async function prepareIncremental(
   if (events.some((e) => rowTestReadsTime(engine, e.feature, to))) return false;
 
   const cols = events.map((e) => q(e.column));
-  const delta = eventDeltaSql(engine, events, from, to);
+  const db = new Binder(d);
+  const delta = eventBandsSql(d, db, events, from, to);
   await engine.run(
     delta
-      ? `CREATE OR REPLACE TEMP TABLE ${DELTA} AS ${delta.sql}`
+      ? `CREATE OR REPLACE TEMP TABLE ${DELTA} AS ${delta}`
       : `CREATE OR REPLACE TEMP TABLE ${DELTA} AS SELECT customer_id${cols.map((c) => `, 0 AS ${c}`).join("")} FROM customers WHERE false`,
-    delta?.params,
+    db.values,
   );
 
   const b = new Binder(d);

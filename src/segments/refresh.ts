@@ -189,12 +189,18 @@ async function recordStays(
   const d = engine.dialect;
   const q = d.quoteIdent;
   const everyone = (id: string) => !candidates || compiled.asOfDependent.has(id);
+  // The candidates' rows, taken once for all the segments evaluated only for them.
+  if (candidates) {
+    await engine.run(
+      `CREATE OR REPLACE TEMP TABLE _seg_candidate_features AS SELECT * FROM ${q(featureTable)} WHERE customer_id IN (${candidates})`,
+    );
+  }
   // Each segment's members straight from the feature table: its predicate reads only the columns it needs.
   const members = ids
     .map(
       (id) =>
-        `SELECT ${d.literal(id)} AS segment_id, f.customer_id FROM ${q(featureTable)} f
-          WHERE ${everyone(id) ? "" : `f.customer_id IN (${candidates}) AND `}${compiled.predicates.get(id) as string}`,
+        `SELECT ${d.literal(id)} AS segment_id, f.customer_id
+           FROM ${everyone(id) ? q(featureTable) : "_seg_candidate_features"} f WHERE ${compiled.predicates.get(id) as string}`,
     )
     .join(" UNION ALL ");
   const inList = (xs: readonly string[]) => xs.map((id) => d.literal(id)).join(", ");
@@ -230,7 +236,9 @@ async function recordStays(
      SELECT segment_id, customer_id, CAST($1 AS TIMESTAMP), NULL FROM _seg_changes WHERE entered`,
     [ts(asOf)],
   );
-  await engine.run("DROP TABLE _seg_members; DROP TABLE _seg_changes;");
+  await engine.run(
+    "DROP TABLE _seg_members; DROP TABLE _seg_changes; DROP TABLE IF EXISTS _seg_candidate_features;",
+  );
   // Sizes from the stays now open: an incremental refresh evaluated only some customers.
   const sizes = await engine.query(
     `SELECT segment_id, count(*) AS size FROM segment_membership WHERE ${open} GROUP BY segment_id`,

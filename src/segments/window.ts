@@ -1,4 +1,7 @@
+import type { Binder } from "./binder.js";
 import type { Window } from "./definition.js";
+
+const ts = (d: Date) => d.toISOString().replace("T", " ").replace("Z", "");
 
 export type Unit = "d" | "w" | "m" | "y";
 
@@ -72,4 +75,18 @@ export function addMonthsClamped(t: Date, months: number): Date {
       t.getUTCMilliseconds(),
     ),
   );
+}
+
+/** A window's tests on a time column at an as-of time (none without a window). */
+export function windowTests(b: Binder, w: ResolvedWindow | undefined, column: string, asOf: Date): string[] {
+  if (!w) return [];
+  if (w.kind === "absolute") {
+    const end = new Date(`${w.to}T00:00:00Z`);
+    end.setUTCDate(end.getUTCDate() + 1);
+    return [
+      `${column} >= ${b.bind(`${w.from} 00:00:00`, "timestamp")}`,
+      `${column} < ${b.bind(ts(end), "timestamp")}`,
+    ];
+  }
+  return [`${column} > ${b.bind(ts(windowStart(w, asOf)), "timestamp")}`];
 }

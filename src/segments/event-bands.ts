@@ -1,0 +1,155 @@
+import type { Dialect } from "../store/engine.js";
+import type { Binder } from "./binder.js";
+import type { PropertyCondition } from "./definition.js";
+import type { Feature } from "./features.js";
+import { comparisonSql } from "./predicate.js";
+import { windowStart, windowTests } from "./window.js";
+
+export type EventFeature = Extract<Feature, { kind: "event" }>;
+
+const ts = (d: Date) => d.toISOString().replace("T", " ").replace("Z", "");
+
+/** An event feature's cheap tests on a row of `events e` (event name, type), its window apart. */
+export function eventScopeTests(b: Binder, f: EventFeature): string[] {
+  return [
+    ...(f.event !== "*" ? [`e.event = ${b.bind(f.event, "string")}`] : []),
+    ...(f.type ? [`e.type = ${b.bind(f.type, "string")}`] : []),
+  ];
+}
+
+/** An event feature's costly tests on a row of `events e`: hour, weekday and properties (JSON parsing). */
+export function eventDetailTests(d: Dialect, b: Binder, f: EventFeature, asOf: Date): string[] {
+  const property = (p: PropertyCondition): string => {
+    if ("all" in p) return `(${p.all.map(property).join(" AND ")})`;
+    if ("any" in p) return `(${p.any.map(property).join(" OR ")})`;
+    if ("not" in p) return `(NOT ${property(p.not)})`;
+    const value = d.jsonTextAtPath("e.properties", b.bind(d.jsonKeyPath(p.property), "string"));
+    return comparisonSql({ d, binder: b, asOf }, value, p, "property");
+  };
+  return [
+    ...(f.hour ? [comparisonSql({ d, binder: b, asOf }, d.hourOf("e.ts"), f.hour, "integer")] : []),
+    ...(f.weekday ? [comparisonSql({ d, binder: b, asOf }, d.weekdayOf("e.ts"), f.weekday, "integer")] : []),
+    ...(f.where ? [property(f.where)] : []),
+  ];
+}
+
+interface Term {
+  readonly sign: 1 | -1;
+  /** Tests the engine can push into the scan (event name, type, absolute window bounds). */
+  readonly cheap: readonly string[];
+  /** Hour, weekday and JSON property tests, evaluated on the rows the cheap ones keep. */
+  readonly costly: readonly string[];
+}
+
+interface Band {
+  /** Exclusive lower bound on ts; null: from the beginning. */
+  readonly lo: Date | null;
+  /** Inclusive upper bound on ts. */
+  readonly hi: Date;
+  readonly terms: Map<string, Term>;
+}
+
+function condition(t: Term): string {
+  if (t.cheap.length && t.costly.length)
+    // CASE evaluates its THEN branch only on the rows its WHEN selects, where AND would evaluate both everywhere.
+    return `CASE WHEN ${t.cheap.join(" AND ")} THEN ${t.costly.join(" AND ")} ELSE false END`;
+  const all = [...t.cheap, ...t.costly];
+  return all.length ? all.join(" AND ") : "true";
+}
+
+/**
+ * Event features (counts) as sums over time bands, one query: for each distinct band of time a scan of `events`
+ * restricted to it, emitting per row +1 or −1 for each feature the row counts in that band, then one grouping by
+ * customer. Each scan's time range (and, where the band holds one feature or all its features name events, the
+ * event names) is a plain conjunct the engine pushes into the scan; events are stored in time order, so a band
+ * reads only its own row groups.
+ *
+ * With `from` null the sums are the features' values at `to` (each feature's band is its window). With a `from`,
+ * they are the change between the two times: a count at `to` is the count at `from`, plus the rows in
+ * (max(from, window start at to), to], minus those in (window start at from, min(window start at to, from)].
+ * Returns null when no band is left (nothing can have changed).
+ */
+export function eventBandsSql(
+  d: Dialect,
+  b: Binder,
+  features: readonly { feature: EventFeature; column: string }[],
+  from: Date | null,
+  to: Date,
+  customerFilter?: string,
+): string | null {
+  const q = d.quoteIdent;
+  const bands = new Map<string, Band>();
+  // Tests are bound only for the bands that are not empty: a statement must use every value it binds.
+  const add = (lo: Date | null, hi: Date, column: string, sign: 1 | -1, term: () => Omit<Term, "sign">) => {
+    if (lo && lo.getTime() >= hi.getTime()) return;
+    const key = `${lo?.toISOString() ?? "-"}|${hi.toISOString()}`;
+    let band = bands.get(key);
+    if (!band) {
+      band = { lo, hi, terms: new Map() };
+      bands.set(key, band);
+    }
+    band.terms.set(column, { sign, ...term() });
+  };
+  for (const { feature: f, column } of features) {
+    const w = f.window;
+    let tests: Omit<Term, "sign"> | undefined;
+    const term =
+      (extra: () => string[] = () => []) =>
+      () => {
+        tests ??= { cheap: [...eventScopeTests(b, f), ...extra()], costly: eventDetailTests(d, b, f, to) };
+        return tests;
+      };
+    if (!w || w.kind === "absolute") {
+      // A fixed window (or none) only gains the rows that arrive in it.
+      add(
+        from,
+        to,
+        column,
+        1,
+        term(() => windowTests(b, w, "e.ts", to)),
+      );
+      continue;
+    }
+    const startTo = windowStart(w, to);
+    if (!from) {
+      add(startTo, to, column, 1, term());
+      continue;
+    }
+    const startFrom = windowStart(w, from);
+    add(new Date(Math.max(from.getTime(), startTo.getTime())), to, column, 1, term());
+    add(startFrom, new Date(Math.min(startTo.getTime(), from.getTime())), column, -1, term());
+  }
+  if (bands.size === 0) return null;
+
+  const columns = features.map((f) => f.column);
+  const scope = customerFilter ? ` AND e.customer_id IN (${customerFilter})` : "";
+  const scans = [...bands.values()].map((band) => {
+    const terms = [...band.terms.values()];
+    const single = terms.length === 1 ? (terms[0] as Term) : null;
+    const where = [
+      "e.customer_id IS NOT NULL",
+      ...(band.lo ? [`e.ts > ${b.bind(ts(band.lo), "timestamp")}`] : []),
+      `e.ts <= ${b.bind(ts(band.hi), "timestamp")}`,
+    ];
+    if (single) where.push(...single.cheap, ...single.costly);
+    else {
+      // A superset the scan can filter on before the per-term tests: the event names, when every term has one.
+      const named = [...band.terms.keys()].map((c) => features.find((f) => f.column === c)?.feature.event);
+      if (named.every((n) => n !== undefined && n !== "*")) {
+        const names = [...new Set(named as string[])];
+        where.push(`e.event IN (${names.map((n) => b.bind(n, "string")).join(", ")})`);
+      }
+      where.push(`(${terms.map((t) => `(${condition(t)})`).join(" OR ")})`);
+    }
+    // A row that does not count is NULL, not 0: values are count(c) (an integer count, cheaper to aggregate than
+    // sum), deltas sum(c) over +1 and −1.
+    const cols = columns.map((c) => {
+      const t = band.terms.get(c);
+      if (!t) return `CAST(NULL AS INTEGER) AS ${q(c)}`;
+      return single ? `${t.sign} AS ${q(c)}` : `CASE WHEN ${condition(t)} THEN ${t.sign} END AS ${q(c)}`;
+    });
+    return `SELECT e.customer_id, ${cols.join(", ")} FROM events e WHERE ${where.join(" AND ")}${scope}`;
+  });
+  const sums = columns.map((c) => `${from ? "sum" : "count"}(${q(c)}) AS ${q(c)}`).join(", ");
+  return `SELECT customer_id, ${sums} FROM (${scans.join("\nUNION ALL ")}) x GROUP BY customer_id`;
+}
