@@ -5,8 +5,8 @@ import { report } from "../measure.js";
 /**
  * argv: database (refreshed in full as of the given time), as-of (ISO), scenario ("day" | "span"). Adds 1% more
  * events the way an import would: the latest 1% of the stream (a few days of traffic) replayed after the as-of
- * time with new message ids, the customers they touch marked dirty and their last_seen moved as the importer
- * does. Then times the refresh that follows, which must take the incremental path:
+ * time with new message ids, the customers they touch marked dirty (since their earliest new event) and their
+ * last_seen moved as the importer does. Then times the refresh that follows, which must take the incremental path:
  *   "day"  the replay is compressed into the day after as-of and the refresh runs a day later (a daily refresh
  *          after a busy day);
  *   "span" the replay keeps its pace (shifted by its own span) and the refresh runs that span later.
@@ -35,11 +35,11 @@ await engine.transaction(async () => {
        FROM events WHERE ts > CAST($1 AS TIMESTAMP) AND ts <= CAST($2 AS TIMESTAMP)`,
     [ts(cut), ts(asOf), gapSeconds / spanSeconds],
   );
-  const fresh = `SELECT customer_id, max(ts) AS hi FROM events
+  const fresh = `SELECT customer_id, min(ts) AS lo, max(ts) AS hi FROM events
                   WHERE ts > CAST($1 AS TIMESTAMP) AND ts <= CAST($2 AS TIMESTAMP) AND customer_id IS NOT NULL
                   GROUP BY customer_id`;
   await engine.run(
-    `INSERT INTO segment_dirty (customer_id, marked_at) SELECT customer_id, now() FROM (${fresh})`,
+    `INSERT INTO segment_dirty (customer_id, marked_at, since) SELECT customer_id, now(), lo FROM (${fresh})`,
     [ts(asOf), ts(later)],
   );
   await engine.run(

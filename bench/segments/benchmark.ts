@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, rmSync } from "node:fs";
+import { closeSync, copyFileSync, fsyncSync, mkdirSync, openSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Measured, median, record, runCase } from "../measure.js";
@@ -23,6 +23,16 @@ import { pgServer, stopServer } from "./postgres.js";
 // v2: events stored in time order within each import (src/ingest/load-facts.ts).
 const CACHE_VERSION = "v2";
 const GiB = 1024;
+
+/** Flushes a file to disk (what a fresh copy still holds in dirty pages would slow the next case down). */
+function settle(path: string): void {
+  const fd = openSync(path, "r+");
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
 
 function round(x: number): number {
   return Math.round(x * 1000) / 1000;
@@ -61,6 +71,7 @@ export async function segmentsBenchmark(): Promise<void> {
   const runs = Number(process.env.TESSERA_BENCH_RUNS ?? 3);
   try {
     copyFileSync(join(cache, "tessera.duckdb"), setupDb);
+    settle(setupDb);
     const setup = await runCase(script("setup"), [setupDb, asOf.toISOString()]);
     console.error(
       `  RFM scored and ${SEGMENTS.length} segments saved (${setup.computed} computed values registered)`,
@@ -74,6 +85,8 @@ export async function segmentsBenchmark(): Promise<void> {
       plainRuns.push(p);
       console.error(`  (b) hand-written queries on DuckDB: ${p.seconds.toFixed(2)} s, peak ${p.peakMiB} MiB`);
       copyFileSync(setupDb, db);
+      // The copy's pages must reach the disk before the timing starts, or writing them back competes with (a).
+      settle(db);
       const o = await runCase(script("ours"), [db, asOf.toISOString()]);
       oursRuns.push(o);
       console.error(`  (a) our full refresh: ${o.seconds.toFixed(2)} s, peak ${o.peakMiB} MiB`);

@@ -8,12 +8,16 @@ import { UserError } from "../../errors.js";
 import type { AppendColumn, ColumnResult, Engine, SqlValue } from "../engine.js";
 import { duckdbDialect } from "./duckdb-dialect.js";
 
-/** `TESSERA_PROFILE=1` prints every statement that takes over 10 ms to stderr: where to look when slow. */
+/**
+ * `TESSERA_PROFILE=1` prints every statement that takes over 10 ms (or `TESSERA_PROFILE_MS`) to stderr: where to
+ * look when slow.
+ */
 const PROFILE = process.env.TESSERA_PROFILE === "1";
 
 function profile(sql: string, t0: number): void {
   const ms = performance.now() - t0;
-  if (ms > 10) process.stderr.write(`[sql ${ms.toFixed(0)} ms] ${sql.replace(/\s+/g, " ").slice(0, 160)}\n`);
+  if (ms > Number(process.env.TESSERA_PROFILE_MS ?? 10))
+    process.stderr.write(`[sql ${ms.toFixed(0)} ms] ${sql.replace(/\s+/g, " ").slice(0, 160)}\n`);
 }
 
 function toJs(value: unknown): unknown {
