@@ -12,6 +12,8 @@ interface Migration {
   readonly tables: readonly TableDef[];
   /** Columns added to tables of earlier migrations. */
   readonly addColumns?: readonly { readonly table: string; readonly column: readonly [string, ColumnType] }[];
+  /** Tables rewritten in the order of a column (the storage layout a later version relies on for speed). */
+  readonly reorder?: readonly { readonly table: string; readonly by: string }[];
 }
 
 /**
@@ -302,6 +304,9 @@ export const MIGRATIONS: readonly Migration[] = [
       // as-of time by adding them, and re-reads the whole history of customers whose change reaches further back.
       { table: "segment_dirty", column: ["since", "timestamp"] },
     ],
+    // Imports now store events in time order, and the segment refresh scans one time range per window: events
+    // imported before are put in that order once.
+    reorder: [{ table: "events", by: "ts" }],
   },
 ];
 
@@ -319,6 +324,11 @@ export async function migrate(engine: Engine): Promise<number> {
       for (const t of m.tables) {
         const cols = t.columns.map(([c, ty]) => `${d.quoteIdent(c)} ${d.typeOf(ty)}`).join(", ");
         await engine.run(`CREATE TABLE ${d.quoteIdent(t.name)} (${cols})`);
+      }
+      for (const { table, by } of m.reorder ?? []) {
+        await engine.run(
+          `CREATE OR REPLACE TABLE ${d.quoteIdent(table)} AS SELECT * FROM ${d.quoteIdent(table)} ORDER BY ${d.quoteIdent(by)}`,
+        );
       }
       for (const { table, column } of m.addColumns ?? []) {
         await engine.run(
