@@ -13,7 +13,7 @@ describe("migrations", () => {
         ["m1", "03"],
         ["m2", "01"],
         ["m3", "02"],
-      ])
+      ] as const)
         await engine.run(
           `INSERT INTO events (message_id, customer_id, type, event, ts) VALUES ($1, 'c1', 'track', 'A', '2024-01-${day}')`,
           [id],
