@@ -61,8 +61,18 @@ export const windowedEvent: fc.Arbitrary<Condition> = fc
   )
   .map((c) => c as Condition);
 
+/** The same for orders: a count or a sum over a window, often one whose start falls on an edge timestamp. */
+export const windowedOrders: fc.Arbitrary<Condition> = fc
+  .record({
+    orders: fc.constantFrom("count", "sum"),
+    within: fc.oneof(fc.constantFrom("7d", "30d", "1m"), window),
+    cmp: cmpNum(0, 120),
+  })
+  .map(({ cmp, ...o }) => ({ ...o, ...cmp }) as Condition);
+
 export const leaf: fc.Arbitrary<Condition> = fc.oneof(
   { arbitrary: windowedEvent, weight: 3 },
+  { arbitrary: windowedOrders, weight: 2 },
   cmpText(COUNTRIES).map((c) => ({ trait: "country", ...c }) as Condition),
   cmpNum(18, 80).map((c) => ({ trait: "age", ...c }) as Condition),
   fc

@@ -93,26 +93,21 @@ export function compileSegments(
   return { features, predicates, params: binder.values, columns, signature, asOfDependent };
 }
 
-/** Builds (or, with `candidates`, rebuilds the rows of) a feature table for the compiled segments. */
+/** Builds a feature table for the compiled segments (temporary unless said otherwise). */
 export async function buildFeatures(
   engine: Engine,
   compiled: CompiledSegments,
   schema: SchemaContext,
   asOf: Date,
   table: string,
-  opts: { temporary?: boolean; candidates?: string; eventValues?: string } = {},
+  opts: { temporary?: boolean } = {},
 ): Promise<string> {
-  const ft = featureTableSql(engine.dialect, compiled.features, schema, asOf, {
-    customerFilter: opts.candidates,
-    eventValues: opts.eventValues,
-  });
+  const ft = featureTableSql(engine.dialect, compiled.features, schema, asOf);
   const q = engine.dialect.quoteIdent;
-  if (opts.candidates) await engine.run(`INSERT INTO ${q(table)} ${ft.sql}`, ft.params);
-  else
-    await engine.run(
-      `CREATE OR REPLACE ${opts.temporary === false ? "" : "TEMP "}TABLE ${q(table)} AS ${ft.sql}`,
-      ft.params,
-    );
+  await engine.run(
+    `CREATE OR REPLACE ${opts.temporary === false ? "" : "TEMP "}TABLE ${q(table)} AS ${ft.sql}`,
+    ft.params,
+  );
   return ft.sql;
 }
 

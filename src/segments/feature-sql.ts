@@ -15,6 +15,15 @@ export interface FeatureTableOptions {
    * scanning events: an incremental refresh brings the stored counts forward itself (src/segments/incremental.ts).
    */
   readonly eventValues?: string;
+  /**
+   * A stored feature table to take the order, order-line and consent features from, except for the customers of
+   * `recompute` (SQL selecting distinct customer ids, per source table), whose values are computed anew: an
+   * incremental refresh recomputes only what new rows, leaving windows or late data can have changed.
+   */
+  readonly stored?: {
+    readonly table: string;
+    readonly recompute: Readonly<Record<"orders" | "order_items" | "consents", string>>;
+  };
 }
 
 /**
@@ -29,7 +38,13 @@ export function featureTableSql(
   asOf: Date,
   opts: FeatureTableOptions = {},
 ): { sql: string; params: Binder["values"] } {
-  const { customerFilter, eventValues } = opts;
+  const { customerFilter, eventValues, stored } = opts;
+  /** A source table's feature as computed, or (with `stored`) as stored for the customers not recomputed. */
+  const kept = (table: keyof NonNullable<typeof stored>["recompute"], expr: string, out: string) =>
+    stored
+      ? `CASE WHEN rc_${table}.customer_id IS NOT NULL THEN ${expr} ELSE s.${out} END AS ${out}`
+      : `${expr} AS ${out}`;
+  const used = new Set<"orders" | "order_items" | "consents">();
   const b = new Binder(d);
   const q = d.quoteIdent;
   const asOfParam = () => b.bind(ts(asOf), "timestamp");
@@ -60,13 +75,19 @@ export function featureTableSql(
       const g = `co.${q(`${column}_g`)}`;
       const dn = `co.${q(`${column}_d`)}`;
       outer.push(
-        `CASE WHEN ${g} IS NULL THEN false WHEN ${dn} IS NULL THEN true ELSE ${g} > ${dn} END AS ${out}`,
+        kept(
+          "consents",
+          `CASE WHEN ${g} IS NULL THEN false WHEN ${dn} IS NULL THEN true ELSE ${g} > ${dn} END`,
+          out,
+        ),
       );
+      used.add("consents");
     } else if (f.of === "total" && !f.categories) {
       ordersByTotal.push(
         `${orderAggregate(f, "o.total", "o.ts")}${filter(inWindow(f.window, "o.ts"))} AS ${out}`,
       );
-      outer.push(`od.${out}`);
+      outer.push(kept("orders", `od.${out}`, out));
+      used.add("orders");
     } else {
       // Category or quantity: aggregated per order from its positive lines first, then per customer.
       const key = JSON.stringify(f.categories ?? null);
@@ -84,17 +105,26 @@ export function featureTableSql(
       const measure = f.of === "quantity" ? `lo.u${set.index}` : `lo.a${set.index}`;
       const conds = [`lo.a${set.index} IS NOT NULL`, ...inWindow(f.window, "lo.ts")];
       ordersByLines.push(`${orderAggregate(f, measure, "lo.ts")}${filter(conds)} AS ${out}`);
-      outer.push(`ol.${out}`);
+      outer.push(kept("order_items", `ol.${out}`, out));
+      used.add("order_items");
     }
   }
 
   const traitCols = [...features.traits].map(([name, col]) => `c.${q(name)} AS ${q(col)}`);
   const joins: string[] = [];
-  const scope = (alias: string) => (customerFilter ? ` AND ${alias}.customer_id IN (${customerFilter})` : "");
+  const scope = (alias: string, table: "orders" | "order_items" | "consents") => {
+    const only = stored ? stored.recompute[table] : customerFilter;
+    return only ? ` AND ${alias}.customer_id IN (${only})` : "";
+  };
   /** One grouped pass over a raw table: its customers' aggregates, joined to every customer. */
-  const perCustomer = (table: string, alias: string, as: string, aggregates: readonly string[], where = "") =>
+  const perCustomer = (
+    table: "orders" | "consents",
+    alias: string,
+    as: string,
+    aggregates: readonly string[],
+  ) =>
     `LEFT JOIN (SELECT ${alias}.customer_id, ${aggregates.join(", ")} FROM ${table} ${alias}
-                 WHERE ${alias}.customer_id IS NOT NULL AND ${alias}.ts <= ${asOfParam()}${where}${scope(alias)}
+                 WHERE ${alias}.customer_id IS NOT NULL AND ${alias}.ts <= ${asOfParam()}${scope(alias, table)}
                  GROUP BY ${alias}.customer_id) ${as} ON ${as}.customer_id = c.customer_id`;
   if (eventFeatures.length && eventValues) {
     joins.push(`LEFT JOIN ${q(eventValues)} ev ON ev.customer_id = c.customer_id`);
@@ -108,7 +138,7 @@ export function featureTableSql(
     joins.push(
       `LEFT JOIN (SELECT lo.customer_id, ${ordersByLines.join(", ")} FROM (
                     SELECT i.customer_id, i.order_id, min(i.ts) AS ts, ${lineCols.join(", ")} FROM order_items i
-                     WHERE i.customer_id IS NOT NULL AND i.ts <= ${asOfParam()}${scope("i")}
+                     WHERE i.customer_id IS NOT NULL AND i.ts <= ${asOfParam()}${scope("i", "order_items")}
                      GROUP BY i.customer_id, i.order_id) lo
                    GROUP BY lo.customer_id) ol ON ol.customer_id = c.customer_id`,
     );
@@ -127,6 +157,11 @@ export function featureTableSql(
       joins.push(`LEFT JOIN ${q(src.table)} ${alias} ON ${alias}.customer_id = c.customer_id`);
     }
     computedCols.push(`${alias}.${q(src.column)} AS ${q(col)}`);
+  }
+  if (stored) {
+    joins.push(`LEFT JOIN ${q(stored.table)} s ON s.customer_id = c.customer_id`);
+    for (const t of used)
+      joins.push(`LEFT JOIN (${stored.recompute[t]}) rc_${t} ON rc_${t}.customer_id = c.customer_id`);
   }
   // The filter goes on the customers before the joins: the optimizer does not push it below the LEFT JOINs.
   const customers = customerFilter

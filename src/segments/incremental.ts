@@ -4,7 +4,7 @@ import type { CompiledSegments } from "./evaluate.js";
 import { type EventFeature, eventBandsSql, eventDetailTests } from "./event-bands.js";
 import { featureTableSql } from "./feature-sql.js";
 import type { SchemaContext } from "./schema-context.js";
-import { windowStart } from "./window.js";
+import { type ResolvedWindow, windowStart } from "./window.js";
 
 /**
  * Bringing a stored feature table from one as-of time to a later one without reading all events again.
@@ -26,6 +26,8 @@ export const CANDIDATES = "_seg_candidates";
 export const EVENT_VALUES = "_seg_event_values";
 const DELTA = "_seg_event_delta";
 const RESCAN = "_seg_rescan";
+const NEW = "_seg_new";
+const REBUILT = "_seg_rebuilt";
 
 const ts = (d: Date) => d.toISOString().replace("T", " ").replace("Z", "");
 
@@ -48,75 +50,70 @@ function rowTestReadsTime(engine: Engine, f: EventFeature, at: Date): boolean {
   return bound(at) !== bound(new Date(at.getTime() + 86_400_000));
 }
 
+type Source = "orders" | "order_items" | "consents";
+const SOURCES: readonly Source[] = ["orders", "order_items", "consents"];
+const recomputeTable = (t: Source) => `_seg_recompute_${t}`;
+
 /**
- * The customers whose features may differ between `from` and `to` apart from their event counts (which the
- * delta covers): those marked dirty by imports and merges, those with order, order-line or consent rows dated in
- * (from, to], those with order rows a relative window drops between the two, customers without a stored row,
- * and those whose computed values changed. Plus everyone the event delta touches.
+ * Per source table, the customers whose features from it may differ between `from` and `to`: rows dated in
+ * (from, to], rows a relative window drops between the two (orders and lines), plus the rescanned and the new.
  */
-function candidateParts(
-  engine: Engine,
+function recomputeSql(
+  d: Engine["dialect"],
   compiled: CompiledSegments,
-  schema: SchemaContext,
-  storedTable: string,
-  b: Binder,
   from: Date,
   to: Date,
-): string[] {
-  const d = engine.dialect;
-  const q = d.quoteIdent;
-  const p = (v: Date) => b.bind(ts(v), "timestamp");
-  const bands = { orders: new Map<string, string>(), order_items: new Map<string, string>() };
+): Record<Source, { sql: string; params: Binder["values"] }> {
+  const windows: Record<Source, Map<string, ResolvedWindow>> = {
+    orders: new Map(),
+    order_items: new Map(),
+    consents: new Map(),
+  };
   for (const { feature: f } of compiled.features.features()) {
     if (f.kind !== "orders" || !f.window || f.window.kind !== "relative") continue;
-    const table = f.of === "total" && !f.categories ? "orders" : "order_items";
-    const key = JSON.stringify(f.window);
-    if (bands[table].has(key)) continue;
-    bands[table].set(
-      key,
-      `(e.ts > ${p(windowStart(f.window, from))} AND e.ts <= ${p(windowStart(f.window, to))})`,
+    windows[f.of === "total" && !f.categories ? "orders" : "order_items"].set(
+      JSON.stringify(f.window),
+      f.window,
     );
   }
-  const parts = [`SELECT customer_id FROM segment_dirty`, `SELECT customer_id FROM ${DELTA}`];
-  for (const table of ["orders", "order_items", "consents"] as const) {
-    const windowBands = table === "consents" ? [] : [...bands[table].values()];
-    const ranges = [`(e.ts > ${p(from)} AND e.ts <= ${p(to)})`, ...windowBands];
-    parts.push(
-      `SELECT e.customer_id FROM ${table} e WHERE e.customer_id IS NOT NULL AND (${ranges.join(" OR ")})`,
-    );
+  const out = {} as Record<Source, { sql: string; params: Binder["values"] }>;
+  for (const table of SOURCES) {
+    const b = new Binder(d);
+    const p = (v: Date) => b.bind(ts(v), "timestamp");
+    const ranges = [
+      `(e.ts > ${p(from)} AND e.ts <= ${p(to)})`,
+      ...[...windows[table].values()].map(
+        (w) => `(e.ts > ${p(windowStart(w, from))} AND e.ts <= ${p(windowStart(w, to))})`,
+      ),
+    ];
+    out[table] = {
+      sql: `SELECT e.customer_id FROM ${table} e WHERE e.customer_id IS NOT NULL AND (${ranges.join(" OR ")})
+            UNION SELECT customer_id FROM ${RESCAN} UNION SELECT customer_id FROM ${NEW}`,
+      params: b.values,
+    };
   }
-  parts.push(
-    `SELECT customer_id FROM customers WHERE customer_id NOT IN (SELECT customer_id FROM ${q(storedTable)})`,
-  );
-  // Computed values are rewritten by their producers (RFM, CLV, clusters): whoever's value changed is a candidate.
-  for (const [name, col] of compiled.features.computed) {
-    const src = schema.computed.get(name);
-    if (!src) continue;
-    parts.push(
-      `SELECT f.customer_id FROM ${q(storedTable)} f LEFT JOIN ${q(src.table)} v ON v.customer_id = f.customer_id
-        WHERE f.${q(col)} IS DISTINCT FROM v.${q(src.column)}`,
-    );
-  }
-  return parts;
+  return out;
 }
 
 /**
- * Prepares an incremental refresh from the stored feature table built at `from` to `to`: the candidates and
- * their event features at `to` (see the module comment). Returns false when the definitions do not allow it
- * (an event property compared with a relative date: the row tests themselves move), leaving nothing behind.
+ * Brings the stored feature table from `from` to `to` in place (see the module comment) and leaves the
+ * candidates, whose rows were rebuilt, in CANDIDATES. Returns their number, or null when the definitions do not
+ * allow it (an event property compared with a relative date: the row tests themselves move), having changed
+ * nothing.
  */
-export async function prepareIncremental(
+export async function refreshFeaturesIncrementally(
   engine: Engine,
   compiled: CompiledSegments,
   schema: SchemaContext,
   storedTable: string,
   from: Date,
   to: Date,
-): Promise<boolean> {
+): Promise<number | null> {
   const d = engine.dialect;
   const q = d.quoteIdent;
+  const stored = q(storedTable);
   const events = eventFeatures(compiled);
-  if (events.some((e) => rowTestReadsTime(engine, e.feature, to))) return false;
+  if (events.some((e) => rowTestReadsTime(engine, e.feature, to))) return null;
 
   const cols = events.map((e) => q(e.column));
   const db = new Binder(d);
@@ -127,28 +124,45 @@ export async function prepareIncremental(
       : `CREATE OR REPLACE TEMP TABLE ${DELTA} AS SELECT customer_id${cols.map((c) => `, 0 AS ${c}`).join("")} FROM customers WHERE false`,
     db.values,
   );
-
-  const b = new Binder(d);
   await engine.run(
-    `CREATE OR REPLACE TEMP TABLE ${CANDIDATES} AS ${candidateParts(engine, compiled, schema, storedTable, b, from, to).join(" UNION ")}`,
-    b.values,
+    `CREATE OR REPLACE TEMP TABLE ${NEW} AS
+       SELECT customer_id FROM customers WHERE customer_id NOT IN (SELECT customer_id FROM ${stored})`,
   );
   // Whose events must be read again: facts that reach back to or before `from` (late rows; -infinity after a
-  // merge), and anyone without a stored row who is not dirty (nothing says where their history starts).
+  // merge), and anyone new who is not dirty (nothing says where their history starts).
   await engine.run(
     `CREATE OR REPLACE TEMP TABLE ${RESCAN} AS
-       SELECT DISTINCT customer_id FROM segment_dirty WHERE since <= CAST($1 AS TIMESTAMP)
+       SELECT customer_id FROM segment_dirty WHERE since <= CAST($1 AS TIMESTAMP)
        UNION
-       SELECT c.customer_id FROM ${CANDIDATES} c
-        WHERE c.customer_id NOT IN (SELECT customer_id FROM ${q(storedTable)})
-          AND c.customer_id NOT IN (SELECT customer_id FROM segment_dirty)`,
+       SELECT customer_id FROM ${NEW} WHERE customer_id NOT IN (SELECT customer_id FROM segment_dirty)`,
     [ts(from)],
   );
+  const recompute = recomputeSql(d, compiled, from, to);
+  for (const t of SOURCES)
+    await engine.run(
+      `CREATE OR REPLACE TEMP TABLE ${recomputeTable(t)} AS ${recompute[t].sql}`,
+      recompute[t].params,
+    );
+  const parts = [
+    "SELECT customer_id FROM segment_dirty",
+    `SELECT customer_id FROM ${DELTA}`,
+    ...SOURCES.map((t) => `SELECT customer_id FROM ${recomputeTable(t)}`),
+  ];
+  // Computed values are rewritten by their producers (RFM, CLV, clusters): whoever's value changed is a candidate.
+  for (const [name, col] of compiled.features.computed) {
+    const src = schema.computed.get(name);
+    if (!src) continue;
+    parts.push(
+      `SELECT f.customer_id FROM ${stored} f LEFT JOIN ${q(src.table)} v ON v.customer_id = f.customer_id
+        WHERE f.${q(col)} IS DISTINCT FROM v.${q(src.column)}`,
+    );
+  }
+  await engine.run(`CREATE OR REPLACE TEMP TABLE ${CANDIDATES} AS ${parts.join(" UNION ")}`);
 
   const carried = cols.map((c) => `coalesce(s.${c}, 0) + coalesce(x.${c}, 0) AS ${c}`);
   const forward = `SELECT c.customer_id${carried.map((x) => `, ${x}`).join("")}
                      FROM ${CANDIDATES} c
-                     LEFT JOIN ${q(storedTable)} s ON s.customer_id = c.customer_id
+                     LEFT JOIN ${stored} s ON s.customer_id = c.customer_id
                      LEFT JOIN ${DELTA} x ON x.customer_id = c.customer_id
                     WHERE c.customer_id NOT IN (SELECT customer_id FROM ${RESCAN})`;
   const rescanCount = await engine.query(`SELECT count(*) AS n FROM ${RESCAN}`);
@@ -165,11 +179,31 @@ export async function prepareIncremental(
       full.params,
     );
   }
-  return true;
+
+  // The candidates' new rows, built while the stored ones can still be read, then swapped in.
+  const rows = featureTableSql(d, compiled.features, schema, to, {
+    customerFilter: `SELECT customer_id FROM ${CANDIDATES}`,
+    eventValues: EVENT_VALUES,
+    stored: {
+      table: storedTable,
+      recompute: {
+        orders: `SELECT customer_id FROM ${recomputeTable("orders")}`,
+        order_items: `SELECT customer_id FROM ${recomputeTable("order_items")}`,
+        consents: `SELECT customer_id FROM ${recomputeTable("consents")}`,
+      },
+    },
+  });
+  await engine.run(`CREATE OR REPLACE TEMP TABLE ${REBUILT} AS ${rows.sql}`, rows.params);
+  await engine.run(
+    `DELETE FROM ${stored} WHERE customer_id IN (SELECT customer_id FROM ${CANDIDATES})
+        OR customer_id NOT IN (SELECT customer_id FROM customers);
+     INSERT INTO ${stored} SELECT * FROM ${REBUILT};`,
+  );
+  const n = await engine.query(`SELECT count(*) AS n FROM ${CANDIDATES}`);
+  return Number(n.column("n")[0]);
 }
 
 export async function dropIncremental(engine: Engine): Promise<void> {
-  await engine.run(
-    `DROP TABLE IF EXISTS ${DELTA}; DROP TABLE IF EXISTS ${RESCAN}; DROP TABLE IF EXISTS ${EVENT_VALUES}; DROP TABLE IF EXISTS ${CANDIDATES};`,
-  );
+  const tables = [DELTA, NEW, RESCAN, EVENT_VALUES, REBUILT, CANDIDATES, ...SOURCES.map(recomputeTable)];
+  await engine.run(tables.map((t) => `DROP TABLE IF EXISTS ${t};`).join(" "));
 }

@@ -8,7 +8,7 @@ import {
   evaluatePredicates,
   FEATURE_TABLE,
 } from "./evaluate.js";
-import { CANDIDATES, dropIncremental, EVENT_VALUES, prepareIncremental } from "./incremental.js";
+import { CANDIDATES, dropIncremental, refreshFeaturesIncrementally } from "./incremental.js";
 import { loadSchemaContext } from "./schema-context.js";
 
 export interface RefreshedSegment {
@@ -109,20 +109,16 @@ export async function refreshSegments(
       featureTable = FEATURE_TABLE;
       await buildFeatures(engine, compiled, schema, asOf, FEATURE_TABLE);
       recomputed = await count(engine, `SELECT count(*) FROM ${FEATURE_TABLE}`);
-    } else if (base && (await prepareIncremental(engine, compiled, schema, STORED_FEATURES, base, asOf))) {
-      incremental = true;
-      await engine.run(
-        `DELETE FROM ${STORED_FEATURES} WHERE customer_id IN (SELECT customer_id FROM ${CANDIDATES})
-            OR customer_id NOT IN (SELECT customer_id FROM customers)`,
-      );
-      await buildFeatures(engine, compiled, schema, asOf, STORED_FEATURES, {
-        candidates: `SELECT customer_id FROM ${CANDIDATES}`,
-        eventValues: EVENT_VALUES,
-      });
-      recomputed = await count(engine, `SELECT count(*) FROM ${CANDIDATES}`);
     } else {
-      await buildFeatures(engine, compiled, schema, asOf, STORED_FEATURES, { temporary: false });
-      recomputed = await count(engine, `SELECT count(*) FROM ${STORED_FEATURES}`);
+      const brought = base
+        ? await refreshFeaturesIncrementally(engine, compiled, schema, STORED_FEATURES, base, asOf)
+        : null;
+      incremental = brought !== null;
+      if (brought !== null) recomputed = brought;
+      else {
+        await buildFeatures(engine, compiled, schema, asOf, STORED_FEATURES, { temporary: false });
+        recomputed = await count(engine, `SELECT count(*) FROM ${STORED_FEATURES}`);
+      }
     }
     const segments: RefreshedSegment[] = [];
     if (stored) {
