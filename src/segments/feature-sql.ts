@@ -112,6 +112,9 @@ export function featureTableSql(
 
   const traitCols = [...features.traits].map(([name, col]) => `c.${q(name)} AS ${q(col)}`);
   const joins: string[] = [];
+  /** A per-customer table, restricted to the customers built (so a join hashes only their rows). */
+  const only = (table: string) =>
+    customerFilter ? `(SELECT * FROM ${table} WHERE customer_id IN (${customerFilter}))` : table;
   const scope = (alias: string, table: "orders" | "order_items" | "consents") => {
     const only = stored ? stored.recompute[table] : customerFilter;
     return only ? ` AND ${alias}.customer_id IN (${only})` : "";
@@ -154,12 +157,12 @@ export function featureTableSql(
     if (!alias) {
       alias = `cv${computedTables.size}`;
       computedTables.set(src.table, alias);
-      joins.push(`LEFT JOIN ${q(src.table)} ${alias} ON ${alias}.customer_id = c.customer_id`);
+      joins.push(`LEFT JOIN ${only(q(src.table))} ${alias} ON ${alias}.customer_id = c.customer_id`);
     }
     computedCols.push(`${alias}.${q(src.column)} AS ${q(col)}`);
   }
   if (stored) {
-    joins.push(`LEFT JOIN ${q(stored.table)} s ON s.customer_id = c.customer_id`);
+    joins.push(`LEFT JOIN ${only(q(stored.table))} s ON s.customer_id = c.customer_id`);
     for (const t of used)
       joins.push(`LEFT JOIN (${stored.recompute[t]}) rc_${t} ON rc_${t}.customer_id = c.customer_id`);
   }

@@ -18,8 +18,8 @@ import { type ResolvedWindow, windowStart } from "./window.js";
  * Everything else a candidate's row holds (traits, computed values, orders, order lines, consents) is rebuilt
  * from the source tables, which are small next to the events.
  *
- * Temp tables left for the caller: `_seg_candidates` (whose rows to rebuild) and `_seg_event_values` (their
- * event features at `to`); `dropIncremental` removes them.
+ * Temp tables left for the caller: CANDIDATES (whose rows were rebuilt) and CANDIDATE_ROWS (those rows, as now
+ * stored); `dropIncremental` removes them and the intermediate ones.
  */
 
 export const CANDIDATES = "_seg_candidates";
@@ -27,7 +27,8 @@ export const EVENT_VALUES = "_seg_event_values";
 const DELTA = "_seg_event_delta";
 const RESCAN = "_seg_rescan";
 const NEW = "_seg_new";
-const REBUILT = "_seg_rebuilt";
+/** The candidates' rebuilt feature rows (also what the stays are evaluated on). */
+export const CANDIDATE_ROWS = "_seg_rebuilt";
 
 const ts = (d: Date) => d.toISOString().replace("T", " ").replace("Z", "");
 
@@ -193,17 +194,25 @@ export async function refreshFeaturesIncrementally(
       },
     },
   });
-  await engine.run(`CREATE OR REPLACE TEMP TABLE ${REBUILT} AS ${rows.sql}`, rows.params);
+  await engine.run(`CREATE OR REPLACE TEMP TABLE ${CANDIDATE_ROWS} AS ${rows.sql}`, rows.params);
   await engine.run(
     `DELETE FROM ${stored} WHERE customer_id IN (SELECT customer_id FROM ${CANDIDATES})
         OR customer_id NOT IN (SELECT customer_id FROM customers);
-     INSERT INTO ${stored} SELECT * FROM ${REBUILT};`,
+     INSERT INTO ${stored} SELECT * FROM ${CANDIDATE_ROWS};`,
   );
   const n = await engine.query(`SELECT count(*) AS n FROM ${CANDIDATES}`);
   return Number(n.column("n")[0]);
 }
 
 export async function dropIncremental(engine: Engine): Promise<void> {
-  const tables = [DELTA, NEW, RESCAN, EVENT_VALUES, REBUILT, CANDIDATES, ...SOURCES.map(recomputeTable)];
+  const tables = [
+    DELTA,
+    NEW,
+    RESCAN,
+    EVENT_VALUES,
+    CANDIDATE_ROWS,
+    CANDIDATES,
+    ...SOURCES.map(recomputeTable),
+  ];
   await engine.run(tables.map((t) => `DROP TABLE IF EXISTS ${t};`).join(" "));
 }

@@ -8,7 +8,7 @@ import {
   evaluatePredicates,
   FEATURE_TABLE,
 } from "./evaluate.js";
-import { CANDIDATES, dropIncremental, refreshFeaturesIncrementally } from "./incremental.js";
+import { CANDIDATE_ROWS, CANDIDATES, dropIncremental, refreshFeaturesIncrementally } from "./incremental.js";
 import { loadSchemaContext } from "./schema-context.js";
 
 export interface RefreshedSegment {
@@ -128,7 +128,7 @@ export async function refreshSegments(
         defs.map((d) => d.id),
         asOf,
         featureTable,
-        incremental ? `SELECT customer_id FROM ${CANDIDATES}` : undefined,
+        incremental ? { ids: `SELECT customer_id FROM ${CANDIDATES}`, rows: CANDIDATE_ROWS } : undefined,
       );
       for (const def of defs) {
         const c = changes.get(def.id) ?? { size: 0, entered: 0, exited: 0 };
@@ -180,30 +180,25 @@ async function recordStays(
   ids: readonly string[],
   asOf: Date,
   featureTable: string,
-  candidates?: string,
+  candidates?: { readonly ids: string; readonly rows: string },
 ): Promise<Map<string, { size: number; entered: number; exited: number }>> {
   const d = engine.dialect;
   const q = d.quoteIdent;
   const everyone = (id: string) => !candidates || compiled.asOfDependent.has(id);
-  // The candidates' rows, taken once for all the segments evaluated only for them.
-  if (candidates) {
-    await engine.run(
-      `CREATE OR REPLACE TEMP TABLE _seg_candidate_features AS SELECT * FROM ${q(featureTable)} WHERE customer_id IN (${candidates})`,
-    );
-  }
-  // Each segment's members straight from the feature table: its predicate reads only the columns it needs.
+  // Each segment's members straight from the feature table (the candidates' rows alone where that suffices): its
+  // predicate reads only the columns it needs.
   const members = ids
     .map(
       (id) =>
         `SELECT ${d.literal(id)} AS segment_id, f.customer_id
-           FROM ${everyone(id) ? q(featureTable) : "_seg_candidate_features"} f WHERE ${compiled.predicates.get(id) as string}`,
+           FROM ${everyone(id) ? q(featureTable) : (candidates?.rows as string)} f WHERE ${compiled.predicates.get(id) as string}`,
     )
     .join(" UNION ALL ");
   const inList = (xs: readonly string[]) => xs.map((id) => d.literal(id)).join(", ");
   const open = `exited_at IS NULL AND segment_id IN (${inList(ids)})`;
   const allOf = ids.filter(everyone);
   const scope = candidates
-    ? ` AND (customer_id IN (${candidates})${allOf.length ? ` OR segment_id IN (${inList(allOf)})` : ""})`
+    ? ` AND (customer_id IN (${candidates.ids})${allOf.length ? ` OR segment_id IN (${inList(allOf)})` : ""})`
     : "";
   await engine.run(`CREATE OR REPLACE TEMP TABLE _seg_members AS ${members}`, compiled.params as SqlValue[]);
   // Who entered (a member without an open stay) and who left (an open stay without a member), in one join.
@@ -232,9 +227,7 @@ async function recordStays(
      SELECT segment_id, customer_id, CAST($1 AS TIMESTAMP), NULL FROM _seg_changes WHERE entered`,
     [ts(asOf)],
   );
-  await engine.run(
-    "DROP TABLE _seg_members; DROP TABLE _seg_changes; DROP TABLE IF EXISTS _seg_candidate_features;",
-  );
+  await engine.run("DROP TABLE _seg_members; DROP TABLE _seg_changes;");
   // Sizes from the stays now open: an incremental refresh evaluated only some customers.
   const sizes = await engine.query(
     `SELECT segment_id, count(*) AS size FROM segment_membership WHERE ${open} GROUP BY segment_id`,
