@@ -1,9 +1,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { importFile } from "../src/ingest/import.js";
 import type { SegmentDefinition } from "../src/segments/definition.js";
 import { refreshSegments } from "../src/segments/refresh.js";
 import type { Engine } from "../src/store/engine.js";
 import { openStore } from "../src/store/open-store.js";
+import { tempDir, writeFile } from "./helpers.js";
 import { condition } from "./segments-arbitraries.js";
 import { AS_OF, arbData, load } from "./segments-data.js";
 import type { RefData } from "./segments-reference.js";
@@ -140,6 +142,48 @@ describe("incremental segment refresh", () => {
       ]);
     } finally {
       e.close();
+    }
+  });
+
+  it("after imports that link identities, equals a full refresh (the merged history is read again)", async () => {
+    const dir = tempDir();
+    const file = (name: string, rows: object[]) =>
+      writeFile(dir, name, rows.map((r) => JSON.stringify(r)).join("\n"));
+    const at = (days: number) => new Date(AS_OF + days * DAY).toISOString();
+    const visits = file("visits.ndjson", [
+      { event: "Viewed", anonymous_id: "a1", timestamp: at(-20) },
+      { event: "Viewed", anonymous_id: "a1", timestamp: at(-3) },
+      { event: "Viewed", user_id: "u1", timestamp: at(-40) },
+      { event: "Viewed", user_id: "u2", timestamp: at(-2) },
+    ]);
+    // After the first refresh: the visitor signs in (a1 is u1), and u2 comes back.
+    const later = file("later.ndjson", [
+      { type: "identify", anonymous_id: "a1", user_id: "u1", timestamp: at(1) },
+      { event: "Viewed", user_id: "u2", timestamp: at(2) },
+    ]);
+    const defs: SegmentDefinition[] = [
+      { id: "twice", name: "twice", where: { event: "Viewed", within: "30d", count: { gte: 2 } } },
+      { id: "once", name: "once", where: { event: "Viewed", within: "30d", count: { eq: 1 } } },
+    ];
+    const a = await openStore(":memory:");
+    const b = await openStore(":memory:");
+    try {
+      await importFile(a, { kind: "events", path: visits });
+      await saveRaw(a, defs);
+      await refreshSegments(a, { asOf: new Date(AS_OF) });
+      expect(await members(a)).toEqual(["once:u2", "twice:anon:a1"]);
+      await importFile(a, { kind: "events", path: later });
+      const inc = await refreshSegments(a, { asOf: new Date(AS_OF + 5 * DAY) });
+      expect(inc.mode).toBe("incremental");
+
+      for (const f of [visits, later]) await importFile(b, { kind: "events", path: f });
+      await saveRaw(b, defs);
+      await refreshSegments(b, { asOf: new Date(AS_OF + 5 * DAY), mode: "full" });
+      expect(await members(a)).toEqual(await members(b));
+      expect(await members(a)).toEqual(["twice:u1", "twice:u2"]);
+    } finally {
+      a.close();
+      b.close();
     }
   });
 
