@@ -15,15 +15,16 @@ import { type ResolvedWindow, windowStart } from "./window.js";
  * groups. Customers whose new facts reach back before `from` (late data) or whose history moved (identity
  * merges) cannot be brought forward that way: their events are read again in full (`_seg_rescan`).
  *
- * Everything else a candidate's row holds (traits, computed values, orders, order lines, consents) is rebuilt
- * from the source tables, which are small next to the events.
+ * The rest of a candidate's row is read again: traits and computed values always; order, order-line and consent
+ * features only for the customers with rows in that table dated in the interval or leaving one of its windows
+ * (plus the rescanned and the new), the others keep their stored values.
  *
  * Temp tables left for the caller: CANDIDATES (whose rows were rebuilt) and CANDIDATE_ROWS (those rows, as now
  * stored); `dropIncremental` removes them and the intermediate ones.
  */
 
 export const CANDIDATES = "_seg_candidates";
-export const EVENT_VALUES = "_seg_event_values";
+const EVENT_VALUES = "_seg_event_values";
 const DELTA = "_seg_event_delta";
 const RESCAN = "_seg_rescan";
 const NEW = "_seg_new";
@@ -166,20 +167,14 @@ export async function refreshFeaturesIncrementally(
                      LEFT JOIN ${stored} s ON s.customer_id = c.customer_id
                      LEFT JOIN ${DELTA} x ON x.customer_id = c.customer_id
                     WHERE c.customer_id NOT IN (SELECT customer_id FROM ${RESCAN})`;
-  const rescanCount = await engine.query(`SELECT count(*) AS n FROM ${RESCAN}`);
-  if (events.length === 0 || Number(rescanCount.column("n")[0]) === 0) {
-    await engine.run(`CREATE OR REPLACE TEMP TABLE ${EVENT_VALUES} AS ${forward}`);
-  } else {
-    // The rescanned customers' event features, read the ordinary way (restricted to them).
-    const full = featureTableSql(d, compiled.features, schema, to, {
-      customerFilter: `SELECT customer_id FROM ${RESCAN}`,
-    });
-    await engine.run(
-      `CREATE OR REPLACE TEMP TABLE ${EVENT_VALUES} AS ${forward}
-       UNION ALL SELECT customer_id${cols.map((c) => `, ${c}`).join("")} FROM (${full.sql}) r`,
-      full.params,
-    );
-  }
+  // The rescanned customers' event counts, read the ordinary way (restricted to them).
+  const rb = new Binder(d);
+  const rescanned = eventBandsSql(d, rb, events, null, to, `SELECT customer_id FROM ${RESCAN}`);
+  const fresh = rescanned
+    ? `UNION ALL SELECT r.customer_id${cols.map((c) => `, coalesce(y.${c}, 0) AS ${c}`).join("")}
+         FROM ${RESCAN} r LEFT JOIN (${rescanned}) y ON y.customer_id = r.customer_id`
+    : "";
+  await engine.run(`CREATE OR REPLACE TEMP TABLE ${EVENT_VALUES} AS ${forward} ${fresh}`, rb.values);
 
   // The candidates' new rows, built while the stored ones can still be read, then swapped in.
   const rows = featureTableSql(d, compiled.features, schema, to, {
