@@ -7,6 +7,9 @@ import { type ResolvedWindow, windowTests } from "./window.js";
 
 const ts = (d: Date) => d.toISOString().replace("T", " ").replace("Z", "");
 
+/** The source tables besides events that features are aggregated from. */
+export type SourceTable = "orders" | "order_items" | "consents";
+
 export interface FeatureTableOptions {
   /** SQL selecting the customer ids to build rows for (all customers without it). */
   readonly customerFilter?: string;
@@ -22,7 +25,7 @@ export interface FeatureTableOptions {
    */
   readonly stored?: {
     readonly table: string;
-    readonly recompute: Readonly<Record<"orders" | "order_items" | "consents", string>>;
+    readonly recompute: Readonly<Record<SourceTable, string>>;
   };
 }
 
@@ -40,11 +43,11 @@ export function featureTableSql(
 ): { sql: string; params: Binder["values"] } {
   const { customerFilter, eventValues, stored } = opts;
   /** A source table's feature as computed, or (with `stored`) as stored for the customers not recomputed. */
-  const kept = (table: keyof NonNullable<typeof stored>["recompute"], expr: string, out: string) =>
+  const kept = (table: SourceTable, expr: string, out: string) =>
     stored
       ? `CASE WHEN rc_${table}.customer_id IS NOT NULL THEN ${expr} ELSE s.${out} END AS ${out}`
       : `${expr} AS ${out}`;
-  const used = new Set<"orders" | "order_items" | "consents">();
+  const used = new Set<SourceTable>();
   const b = new Binder(d);
   const q = d.quoteIdent;
   const asOfParam = () => b.bind(ts(asOf), "timestamp");
@@ -62,7 +65,7 @@ export function featureTableSql(
     const out = q(column);
     if (f.kind === "event") {
       eventFeatures.push({ feature: f, column });
-      // 0, not missing, for a customer with no counted row: the value must not depend on the pre-filter below.
+      // 0, not missing, for a customer with no counted row (the bands emit only the rows that count).
       outer.push(`coalesce(ev.${out}, 0) AS ${out}`);
     } else if (f.kind === "consent") {
       const match = [
@@ -115,13 +118,13 @@ export function featureTableSql(
   /** A per-customer table, restricted to the customers built (so a join hashes only their rows). */
   const only = (table: string) =>
     customerFilter ? `(SELECT * FROM ${table} WHERE customer_id IN (${customerFilter}))` : table;
-  const scope = (alias: string, table: "orders" | "order_items" | "consents") => {
-    const only = stored ? stored.recompute[table] : customerFilter;
-    return only ? ` AND ${alias}.customer_id IN (${only})` : "";
+  const scope = (alias: string, table: SourceTable) => {
+    const ids = stored ? stored.recompute[table] : customerFilter;
+    return ids ? ` AND ${alias}.customer_id IN (${ids})` : "";
   };
   /** One grouped pass over a raw table: its customers' aggregates, joined to every customer. */
   const perCustomer = (
-    table: "orders" | "consents",
+    table: Exclude<SourceTable, "order_items">,
     alias: string,
     as: string,
     aggregates: readonly string[],

@@ -2,7 +2,7 @@ import type { Engine } from "../store/engine.js";
 import { Binder } from "./binder.js";
 import type { CompiledSegments } from "./evaluate.js";
 import { type EventFeature, eventBandsSql, eventDetailTests } from "./event-bands.js";
-import { featureTableSql } from "./feature-sql.js";
+import { featureTableSql, type SourceTable } from "./feature-sql.js";
 import type { SchemaContext } from "./schema-context.js";
 import { type ResolvedWindow, windowStart } from "./window.js";
 
@@ -52,9 +52,8 @@ function rowTestReadsTime(engine: Engine, f: EventFeature, at: Date): boolean {
   return bound(at) !== bound(new Date(at.getTime() + 86_400_000));
 }
 
-type Source = "orders" | "order_items" | "consents";
-const SOURCES: readonly Source[] = ["orders", "order_items", "consents"];
-const recomputeTable = (t: Source) => `_seg_recompute_${t}`;
+const SOURCES: readonly SourceTable[] = ["orders", "order_items", "consents"];
+const recomputeTable = (t: SourceTable) => `_seg_recompute_${t}`;
 
 /**
  * Per source table, the customers whose features from it may differ between `from` and `to`: rows dated in
@@ -65,8 +64,8 @@ function recomputeSql(
   compiled: CompiledSegments,
   from: Date,
   to: Date,
-): Record<Source, { sql: string; params: Binder["values"] }> {
-  const windows: Record<Source, Map<string, ResolvedWindow>> = {
+): Record<SourceTable, { sql: string; params: Binder["values"] }> {
+  const windows: Record<SourceTable, Map<string, ResolvedWindow>> = {
     orders: new Map(),
     order_items: new Map(),
     consents: new Map(),
@@ -78,7 +77,7 @@ function recomputeSql(
       f.window,
     );
   }
-  const out = {} as Record<Source, { sql: string; params: Binder["values"] }>;
+  const out = {} as Record<SourceTable, { sql: string; params: Binder["values"] }>;
   for (const table of SOURCES) {
     const b = new Binder(d);
     const p = (v: Date) => b.bind(ts(v), "timestamp");
