@@ -62,6 +62,7 @@ report({
   seconds,
   mode: inc.mode,
   recomputed: inc.recomputed,
+  phases: inc.phases,
   addedEvents: after - before,
   addedShare: (after - before) / before,
   touchedCustomers: touched,

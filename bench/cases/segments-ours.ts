@@ -14,6 +14,7 @@ report({
   mode: r.mode,
   features: r.features,
   recomputed: r.recomputed,
+  phases: r.phases,
   sizes: Object.fromEntries(r.segments.map((s) => [s.id, s.size])),
   // Stays opened or closed by this refresh (none when it repeats one at the same time).
   changes: r.segments.reduce((n, s) => n + s.entered + s.exited, 0),

@@ -164,6 +164,9 @@ export async function segmentsBenchmark(): Promise<void> {
       postgresSqlSeconds: c === null ? null : round(c),
       oursOverDuckdbSql: round(a / b),
       postgresOverOurs: c === null ? null : round(c / a),
+      // Where the time goes in the median full run and in the incremental one: features, segments (stays), commit.
+      oursPhases: oursRuns.find((r) => r.seconds === a)?.phases ?? null,
+      incrementalPhases: inc.phases,
       incrementalSeconds: round(inc.seconds),
       incrementalShareOfFull: round(incShare),
       incrementalMode: inc.mode,

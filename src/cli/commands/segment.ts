@@ -140,7 +140,10 @@ export function registerSegment(program: Command, cli: Cli): void {
           ["id", "name", "size", "entered", "left"],
           result.segments.map((x) => [x.id, x.name, x.size, x.entered, x.exited]),
         );
-        s += `as of ${result.asOf}: ${result.segments.length} segments, ${result.features} features, ${result.seconds.toFixed(2)} s${result.stored ? "" : " (backtest before the last refresh: history not changed)"}\n`;
+        const how = result.stored
+          ? `${result.mode}, ${result.recomputed.toLocaleString("en-US")} customers' features rebuilt`
+          : "backtest before the last refresh: history not changed";
+        s += `as of ${result.asOf}: ${result.segments.length} segments, ${result.features} features, ${result.seconds.toFixed(2)} s (${how})\n`;
         for (const w of warnings) s += `warning: ${w.message}\n`;
         return s;
       });
