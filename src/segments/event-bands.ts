@@ -58,16 +58,18 @@ function condition(t: Term): string {
 }
 
 /**
- * Event features (counts) as sums over time bands, one query: for each distinct band of time a scan of `events`
- * restricted to it, emitting per row +1 or −1 for each feature the row counts in that band, then one grouping by
- * customer. Each scan's time range (and, where the band holds one feature or all its features name events, the
- * event names) is a plain conjunct the engine pushes into the scan; events are stored in time order, so a band
- * reads only its own row groups.
+ * Event features (counts) as sums over time, one query and one pass: each feature counts the rows of a time
+ * interval (its window), time is cut at every interval's ends, and each slice is one scan of `events` restricted
+ * to it, emitting per row +1 or −1 (or NULL) for each feature whose interval covers the slice; one grouping by
+ * customer adds them up. Every row is read at most once (DESIGN.md principle 2: one scan, many segments), and each
+ * slice's time range (and, where its features all name events, the event names) is a plain conjunct the engine
+ * pushes into the scan: events are stored in time order, so a slice reads only its own row groups and rows older
+ * than the longest window are not read at all.
  *
- * With `from` null the sums are the features' values at `to` (each feature's band is its window). With a `from`,
- * they are the change between the two times: a count at `to` is the count at `from`, plus the rows in
+ * With `from` null the sums are the features' values at `to` (each feature's interval is its window). With a
+ * `from`, they are the change between the two times: a count at `to` is the count at `from`, plus the rows in
  * (max(from, window start at to), to], minus those in (window start at from, min(window start at to, from)].
- * Returns null when no band is left (nothing can have changed).
+ * Returns null when no interval is left (nothing can have changed).
  */
 export function eventBandsSql(
   d: Dialect,
@@ -78,20 +80,19 @@ export function eventBandsSql(
   customerFilter?: string,
 ): string | null {
   const q = d.quoteIdent;
-  const bands = new Map<string, Band>();
-  // Tests are bound only for the bands that are not empty: a statement must use every value it binds.
+  const intervals: {
+    lo: Date | null;
+    hi: Date;
+    column: string;
+    sign: 1 | -1;
+    term: () => Omit<Term, "sign">;
+  }[] = [];
   const add = (lo: Date | null, hi: Date, column: string, sign: 1 | -1, term: () => Omit<Term, "sign">) => {
-    if (lo && lo.getTime() >= hi.getTime()) return;
-    const key = `${lo?.toISOString() ?? "-"}|${hi.toISOString()}`;
-    let band = bands.get(key);
-    if (!band) {
-      band = { lo, hi, terms: new Map() };
-      bands.set(key, band);
-    }
-    band.terms.set(column, { sign, ...term() });
+    if (!lo || lo.getTime() < hi.getTime()) intervals.push({ lo, hi, column, sign, term });
   };
   for (const { feature: f, column } of features) {
     const w = f.window;
+    // Tests are bound once, when a slice first uses them: a statement must use every value it binds.
     let tests: Omit<Term, "sign"> | undefined;
     const term =
       (extra: () => string[] = () => []) =>
@@ -119,11 +120,31 @@ export function eventBandsSql(
     add(new Date(Math.max(from.getTime(), startTo.getTime())), to, column, 1, term());
     add(startFrom, new Date(Math.min(startTo.getTime(), from.getTime())), column, -1, term());
   }
-  if (bands.size === 0) return null;
+  if (intervals.length === 0) return null;
+
+  // The slices: (−∞, first point] when some interval is unbounded below, then between consecutive points.
+  const points = [...new Set(intervals.flatMap((i) => [i.lo?.getTime(), i.hi.getTime()]))]
+    .filter((t): t is number => t !== undefined)
+    .sort((x, y) => x - y);
+  const cuts: { lo: number | null; hi: number }[] = [];
+  if (intervals.some((i) => i.lo === null)) cuts.push({ lo: null, hi: points[0] as number });
+  for (let k = 0; k + 1 < points.length; k++)
+    cuts.push({ lo: points[k] as number, hi: points[k + 1] as number });
+  const bands: Band[] = [];
+  for (const cut of cuts) {
+    const terms = new Map<string, Term>();
+    for (const i of intervals) {
+      const covers =
+        (i.lo === null || (cut.lo !== null && i.lo.getTime() <= cut.lo)) && i.hi.getTime() >= cut.hi;
+      if (covers) terms.set(i.column, { sign: i.sign, ...i.term() });
+    }
+    if (terms.size)
+      bands.push({ lo: cut.lo === null ? null : new Date(cut.lo), hi: new Date(cut.hi), terms });
+  }
 
   const columns = features.map((f) => f.column);
   const scope = customerFilter ? ` AND e.customer_id IN (${customerFilter})` : "";
-  const scans = [...bands.values()].map((band) => {
+  const scans = bands.map((band) => {
     const terms = [...band.terms.values()];
     const single = terms.length === 1 ? (terms[0] as Term) : null;
     const where = [
