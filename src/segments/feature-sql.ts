@@ -1,6 +1,6 @@
 import type { Dialect } from "../store/engine.js";
 import { Binder } from "./binder.js";
-import { type EventFeature, eventBandsSql } from "./event-bands.js";
+import { type EventFeature, eventSlicesSql } from "./event-slices.js";
 import type { Feature, FeatureSet } from "./features.js";
 import type { SchemaContext } from "./schema-context.js";
 import { type ResolvedWindow, windowTests } from "./window.js";
@@ -136,7 +136,7 @@ export function featureTableSql(
     joins.push(`LEFT JOIN ${q(eventValues)} ev ON ev.customer_id = c.customer_id`);
   } else if (eventFeatures.length) {
     // Each feature counts the rows of its own window; a customer with none gets zero counts (coalesce above).
-    const sql = eventBandsSql(d, b, eventFeatures, null, asOf, customerFilter);
+    const sql = eventSlicesSql(d, b, eventFeatures, null, asOf, customerFilter);
     if (sql) joins.push(`LEFT JOIN (${sql}) ev ON ev.customer_id = c.customer_id`);
   }
   if (ordersByTotal.length) joins.push(perCustomer("orders", "o", "od", ordersByTotal));

@@ -1,7 +1,7 @@
 import type { Engine } from "../store/engine.js";
 import { Binder } from "./binder.js";
 import type { CompiledSegments } from "./evaluate.js";
-import { type EventFeature, eventBandsSql, eventDetailTests } from "./event-bands.js";
+import { type EventFeature, eventDetailTests, eventSlicesSql } from "./event-slices.js";
 import { featureTableSql, type SourceTable } from "./feature-sql.js";
 import type { SchemaContext } from "./schema-context.js";
 import { type ResolvedWindow, windowStart } from "./window.js";
@@ -11,7 +11,7 @@ import { type ResolvedWindow, windowStart } from "./window.js";
  *
  * Event features are counts, so they move by deltas: a count at `to` is the count at `from`, plus the rows
  * dated in (from, to] it counts, minus the rows its relative window has left behind. Both sets lie in narrow
- * time bands, and events are stored in time order (src/ingest/load-facts.ts), so each band reads a few row
+ * time slices, and events are stored in time order (src/ingest/load-facts.ts), so each slice reads a few row
  * groups. Customers whose new facts reach back before `from` (late data) or whose history moved (identity
  * merges) cannot be brought forward that way: their events are read again in full (`_seg_rescan`).
  *
@@ -118,7 +118,7 @@ export async function refreshFeaturesIncrementally(
 
   const cols = events.map((e) => q(e.column));
   const db = new Binder(d);
-  const delta = eventBandsSql(d, db, events, from, to);
+  const delta = eventSlicesSql(d, db, events, from, to);
   await engine.run(
     delta
       ? `CREATE OR REPLACE TEMP TABLE ${DELTA} AS ${delta}`
@@ -168,7 +168,7 @@ export async function refreshFeaturesIncrementally(
                     WHERE c.customer_id NOT IN (SELECT customer_id FROM ${RESCAN})`;
   // The rescanned customers' event counts, read the ordinary way (restricted to them).
   const rb = new Binder(d);
-  const rescanned = eventBandsSql(d, rb, events, null, to, `SELECT customer_id FROM ${RESCAN}`);
+  const rescanned = eventSlicesSql(d, rb, events, null, to, `SELECT customer_id FROM ${RESCAN}`);
   const fresh = rescanned
     ? `UNION ALL SELECT r.customer_id${cols.map((c) => `, coalesce(y.${c}, 0) AS ${c}`).join("")}
          FROM ${RESCAN} r LEFT JOIN (${rescanned}) y ON y.customer_id = r.customer_id`

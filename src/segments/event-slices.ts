@@ -41,7 +41,7 @@ interface Term {
   readonly costly: readonly string[];
 }
 
-interface Band {
+interface Slice {
   /** Exclusive lower bound on ts; null: from the beginning. */
   readonly lo: Date | null;
   /** Inclusive upper bound on ts. */
@@ -71,7 +71,7 @@ function condition(t: Term): string {
  * (max(from, window start at to), to], minus those in (window start at from, min(window start at to, from)].
  * Returns null when no interval is left (nothing can have changed).
  */
-export function eventBandsSql(
+export function eventSlicesSql(
   d: Dialect,
   b: Binder,
   features: readonly { feature: EventFeature; column: string }[],
@@ -130,7 +130,7 @@ export function eventBandsSql(
   if (intervals.some((i) => i.lo === null)) cuts.push({ lo: null, hi: points[0] as number });
   for (let k = 0; k + 1 < points.length; k++)
     cuts.push({ lo: points[k] as number, hi: points[k + 1] as number });
-  const bands: Band[] = [];
+  const slices: Slice[] = [];
   for (const cut of cuts) {
     const terms = new Map<string, Term>();
     for (const i of intervals) {
@@ -139,23 +139,23 @@ export function eventBandsSql(
       if (covers) terms.set(i.column, { sign: i.sign, ...i.term() });
     }
     if (terms.size)
-      bands.push({ lo: cut.lo === null ? null : new Date(cut.lo), hi: new Date(cut.hi), terms });
+      slices.push({ lo: cut.lo === null ? null : new Date(cut.lo), hi: new Date(cut.hi), terms });
   }
 
   const columns = features.map((f) => f.column);
   const scope = customerFilter ? ` AND e.customer_id IN (${customerFilter})` : "";
-  const scans = bands.map((band) => {
-    const terms = [...band.terms.values()];
+  const scans = slices.map((slice) => {
+    const terms = [...slice.terms.values()];
     const single = terms.length === 1 ? (terms[0] as Term) : null;
     const where = [
       "e.customer_id IS NOT NULL",
-      ...(band.lo ? [`e.ts > ${b.bind(ts(band.lo), "timestamp")}`] : []),
-      `e.ts <= ${b.bind(ts(band.hi), "timestamp")}`,
+      ...(slice.lo ? [`e.ts > ${b.bind(ts(slice.lo), "timestamp")}`] : []),
+      `e.ts <= ${b.bind(ts(slice.hi), "timestamp")}`,
     ];
     if (single) where.push(...single.cheap, ...single.costly);
     else {
       // A superset the scan can filter on before the per-term tests: the event names, when every term has one.
-      const named = [...band.terms.keys()].map((c) => features.find((f) => f.column === c)?.feature.event);
+      const named = [...slice.terms.keys()].map((c) => features.find((f) => f.column === c)?.feature.event);
       if (named.every((n) => n !== undefined && n !== "*")) {
         const names = [...new Set(named as string[])];
         where.push(`e.event IN (${names.map((n) => b.bind(n, "string")).join(", ")})`);
@@ -165,7 +165,7 @@ export function eventBandsSql(
     // A row that does not count is NULL, not 0: values are count(c) (an integer count, cheaper to aggregate than
     // sum), deltas sum(c) over +1 and −1.
     const cols = columns.map((c) => {
-      const t = band.terms.get(c);
+      const t = slice.terms.get(c);
       if (!t) return `CAST(NULL AS INTEGER) AS ${q(c)}`;
       return single ? `${t.sign} AS ${q(c)}` : `CASE WHEN ${condition(t)} THEN ${t.sign} END AS ${q(c)}`;
     });
