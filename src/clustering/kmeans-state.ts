@@ -6,6 +6,7 @@
  * so neither does any result, down to the last bit.
  */
 import type { KMeansAlgorithm } from "./kmeans.js";
+import type { Arena } from "./wasm-memory.js";
 
 /**
  * Rows per task. Fixed (never derived from the thread count), because the per-chunk sums are part of the
@@ -53,9 +54,13 @@ export const Param = {
 
 /**
  * Everything a task reads or writes. Plain arrays in one thread; SharedArrayBuffers when worker threads share
- * the work (the object is posted to them once per fit). Arrays of length 0 are unused by the algorithm.
+ * the work (the object is posted to them once per fit); or views of one shared WebAssembly memory, when the
+ * kernels run as WebAssembly (`wasm-kernels.ts`), for any number of threads. Arrays of length 0 are unused by
+ * the algorithm.
  */
 export interface KMeansState {
+  /** The memory every array lives in (their byte offsets are the kernels' addresses), or null: JS kernels. */
+  readonly memory: WebAssembly.Memory | null;
   readonly n: number;
   readonly d: number;
   readonly k: number;
@@ -115,8 +120,9 @@ export function trialCount(k: number): number {
 }
 
 /**
- * A fit's state for n×d data, k centres and an algorithm, its arrays in shared memory when `shared`;
- * `sampleRows` is the k-means++ trial sample's size (0: the trials use every point).
+ * A fit's state for n×d data, k centres and an algorithm, its arrays in plain memory, in SharedArrayBuffers, or
+ * in a WebAssembly memory (then `data` must be the arena's); `sampleRows` is the k-means++ trial sample's size
+ * (0: the trials use every point).
  */
 export function createState(
   data: Float64Array,
@@ -125,12 +131,20 @@ export function createState(
   k: number,
   algorithm: KMeansAlgorithm,
   sampleRows: number,
-  shared: boolean,
+  place: "local" | "shared" | Arena,
 ): KMeansState {
   const f64 = (length: number) =>
-    shared ? new Float64Array(new SharedArrayBuffer(length * 8)) : new Float64Array(length);
+    typeof place === "object"
+      ? place.f64(length)
+      : place === "shared"
+        ? new Float64Array(new SharedArrayBuffer(length * 8))
+        : new Float64Array(length);
   const i32 = (length: number) =>
-    shared ? new Int32Array(new SharedArrayBuffer(length * 4)) : new Int32Array(length);
+    typeof place === "object"
+      ? place.i32(length)
+      : place === "shared"
+        ? new Int32Array(new SharedArrayBuffer(length * 4))
+        : new Int32Array(length);
   const chunks = chunkCount(n);
   const sampleChunks = chunkCount(sampleRows || n);
   const trials = trialCount(k);
@@ -138,6 +152,7 @@ export function createState(
   const farther = f64(n);
   const hamerly = algorithm === "hamerly";
   return {
+    memory: typeof place === "object" ? place.memory : null,
     n,
     d,
     k,

@@ -14,32 +14,78 @@ import {
   chunkSizesOf,
   chunkSumsOf,
   type KMeansState,
+  Param,
   Phase,
   transfer,
 } from "./kmeans-state.js";
 import { sqDist } from "./matrix.js";
+import { type Kernels, kernelsFor } from "./wasm-kernels.js";
 
-/** Runs task `task` of a pass: the one entry point of the main thread and the workers alike. */
+/** The WebAssembly kernels of the last memory seen by this thread (a worker gets a new Memory object per fit). */
+let lastMemory: WebAssembly.Memory | null = null;
+let lastKernels: Kernels | null = null;
+
+function kernelsOf(s: KMeansState): Kernels | null {
+  const memory = s.memory;
+  if (!memory) return null;
+  if (memory !== lastMemory) {
+    lastKernels = kernelsFor(memory);
+    lastMemory = memory;
+  }
+  return lastKernels;
+}
+
+/**
+ * Runs task `task` of a pass: the one entry point of the main thread and the workers alike. The hot kernels run
+ * as WebAssembly when the state lives in a WebAssembly memory, as JS otherwise; both give the same bits.
+ */
 export function runTask(s: KMeansState, phase: number, task: number): void {
   const lo = task * CHUNK_ROWS;
   const hi = Math.min(s.n, lo + CHUNK_ROWS);
+  const w = kernelsOf(s);
   switch (phase) {
     // The kernels return their number and it is stored here: a store after a kernel's loop would have no type
     // feedback when V8 optimises the loop during its first call, and that cached loop code deoptimised at the
     // end of every later chunk (~0.3 ms each, 400 times a fit).
     case Phase.seedFirst:
-      s.partial[task] = seedFirstChunk(s, lo, hi);
+      s.partial[task] = w
+        ? w.seedFirst(
+            lo,
+            hi,
+            s.d,
+            s.data.byteOffset,
+            s.centers.byteOffset,
+            s.closest.byteOffset,
+            s.farther.byteOffset,
+            s.labels.byteOffset,
+          )
+        : seedFirstChunk(s, lo, hi);
       return;
     case Phase.seedSample:
       gatherSampleChunk(s, task);
       return;
     case Phase.seedTrials:
-      s.partial[task] = trialChunk(s, task);
+      s.partial[task] = w ? wasmTrial(s, w, task) : trialChunk(s, task);
       return;
     case Phase.seedAdd: {
       const chunks = chunkCount(s.n);
-      if (task < chunks) s.partial[task] = seedAddChunk(s, lo, hi);
-      else seedSampleChunk(s, task - chunks);
+      if (task >= chunks) seedSampleChunk(s, task - chunks);
+      else
+        s.partial[task] = w
+          ? w.seedAdd(
+              lo,
+              hi,
+              s.d,
+              s.params[Param.centre] as number,
+              s.data.byteOffset,
+              s.centers.byteOffset,
+              s.closest.byteOffset,
+              s.farther.byteOffset,
+              s.labels.byteOffset,
+              s.toNew.byteOffset,
+              s.apart.byteOffset,
+            )
+          : seedAddChunk(s, lo, hi);
       return;
     }
     case Phase.startSeeded:
@@ -61,7 +107,27 @@ export function runTask(s: KMeansState, phase: number, task: number): void {
       const sizes = chunkSizesOf(s, task);
       s.partial[task] =
         s.algorithm === "hamerly"
-          ? hamerlyAssign(s, lo, hi, sums, sizes)
+          ? w
+            ? w.hamerlyAssign(
+                lo,
+                hi,
+                s.d,
+                s.k,
+                s.data.byteOffset,
+                s.centers.byteOffset,
+                s.labels.byteOffset,
+                s.half.byteOffset,
+                s.drift.byteOffset,
+                s.upper.byteOffset,
+                s.lower.byteOffset,
+                s.rest.byteOffset,
+                s.second.byteOffset,
+                sums.byteOffset,
+                sizes.byteOffset,
+                s.params[Param.maxDrift] as number,
+                s.params[Param.slack] as number,
+              )
+            : hamerlyAssign(s, lo, hi, sums, sizes)
           : s.algorithm === "elkan"
             ? elkanAssign(s, lo, hi, sums, sizes)
             : lloydAssign(s, lo, hi, sums, sizes);
@@ -73,6 +139,25 @@ export function runTask(s: KMeansState, phase: number, task: number): void {
     default:
       throw new Error(`unknown k-means pass ${phase}`);
   }
+}
+
+/** `trialChunk` (`kmeans-init.ts`) as WebAssembly: trial t on chunk q of the rows the trials are compared on. */
+function wasmTrial(s: KMeansState, w: Kernels, task: number): number {
+  const sampled = s.sample.length > 0;
+  const rows = sampled ? s.sampleClosest.length : s.n;
+  const chunks = chunkCount(rows);
+  const t = Math.floor(task / chunks);
+  const q = task - t * chunks;
+  return w.trial(
+    q * CHUNK_ROWS,
+    Math.min(rows, (q + 1) * CHUNK_ROWS),
+    s.d,
+    (sampled ? s.sample : s.data).byteOffset,
+    (sampled ? s.sampleClosest : s.closest).byteOffset,
+    (sampled ? s.sampleNearest : s.labels).byteOffset,
+    s.quarter.byteOffset + t * s.k * 8,
+    s.data.byteOffset + (s.candidates[t] as number) * s.d * 8,
+  );
 }
 
 /** Chunk c's cluster sums and sizes from scratch, in row order. */

@@ -18,6 +18,7 @@ import { lloydAssign, runTask } from "./kmeans-tasks.js";
 import { type Matrix, meanVariance, sqDist } from "./matrix.js";
 import { Rng } from "./random.js";
 import { Team } from "./team.js";
+import { arenaFor } from "./wasm-memory.js";
 
 /** How Lloyd's iterations are run: plainly, or skipping distance computations with Hamerly's or Elkan's bounds. */
 export type KMeansAlgorithm = "hamerly" | "elkan" | "lloyd";
@@ -68,8 +69,8 @@ export function defaultInitialisations(n: number): number {
  * to the workers and returns the team that runs its passes with them.
  */
 export interface Threads {
-  /** The matrix's values in shared memory. */
-  readonly data: Float64Array;
+  /** The matrix's values in shared memory (asked for only when the fit is not in a WebAssembly memory). */
+  sharedData(): Float64Array;
   open(state: KMeansState): Team;
 }
 
@@ -103,7 +104,13 @@ export function kmeansWith(x: Matrix, opts: KMeansOptions, threads: Threads | nu
   const algorithm = opts.algorithm ?? defaultAlgorithm(x.n, x.d, k);
   const nInit = opts.init ? 1 : (opts.nInit ?? defaultInitialisations(x.n));
   const sampleRows = !opts.init && x.n > TRIAL_SAMPLE ? TRIAL_SAMPLE : 0;
-  const s = createState(threads?.data ?? x.data, x.n, x.d, k, algorithm, sampleRows, threads !== null);
+  // In a WebAssembly memory (shared, whatever the thread count) when the WebAssembly kernels can run.
+  const arena = arenaFor(x);
+  const s = arena
+    ? createState(arena.data, x.n, x.d, k, algorithm, sampleRows, arena)
+    : threads
+      ? createState(threads.sharedData(), x.n, x.d, k, algorithm, sampleRows, "shared")
+      : createState(x.data, x.n, x.d, k, algorithm, sampleRows, "local");
   const team = threads ? threads.open(s) : new Team((phase, task) => runTask(s, phase, task));
   try {
     let best: KMeansResult | undefined;
@@ -123,7 +130,7 @@ export function kmeansWith(x: Matrix, opts: KMeansOptions, threads: Threads | nu
 
 /** Centres chosen by k-means++ on one thread, with the first assignment and its bounds. */
 export function kmeansPlusPlus(x: Matrix, k: number, rng: Rng): Seeding {
-  const s = createState(x.data, x.n, x.d, k, "lloyd", x.n > TRIAL_SAMPLE ? TRIAL_SAMPLE : 0, false);
+  const s = createState(x.data, x.n, x.d, k, "lloyd", x.n > TRIAL_SAMPLE ? TRIAL_SAMPLE : 0, "local");
   seedCentres(s, new Team((phase, task) => runTask(s, phase, task)), rng);
   return { centers: s.centers, nearest: s.labels, closest: s.closest, second: s.farther };
 }

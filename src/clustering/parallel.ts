@@ -128,9 +128,8 @@ export async function kmeansParallel(
   pool ??= new Pool(script);
   // The threads start (loading their modules) while the matrix is copied into shared memory.
   const team = pool.get(workers);
-  const data = shared(x);
   return kmeansWith(x, opts, {
-    data,
+    sharedData: () => shared(x),
     open(state) {
       const control = controlBlock();
       for (const w of team) w.postMessage({ state, control });
