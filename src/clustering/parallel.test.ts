@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { type KMeansAlgorithm, type KMeansResult, kmeans } from "./kmeans.js";
 import { CHUNK_ROWS } from "./kmeans-state.js";
 import { matrix } from "./matrix.js";
-import { kmeansParallel, startWorkers } from "./parallel.js";
+import { kmeansParallel } from "./parallel.js";
 import { Rng } from "./random.js";
 
 /** The bytes of a result's numbers: equal bytes are equal bits (−0 and NaN included). */
