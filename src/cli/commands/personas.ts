@@ -61,7 +61,9 @@ function formatPersonas(r: PersonaReport): string {
     ].filter((x) => x !== "");
     if (prefs.length) s += `   prefers ${prefs.join(", ")}\n`;
     const v = p.value;
-    s += `   value per customer: revenue ${num(v.revenuePerCustomer)}, orders ${num(v.ordersPerCustomer)}, average order ${num(v.averageOrderValue)}${v.clv !== null ? `, CLV ${num(v.clv)}` : ""}\n`;
+    // Without orders there is no average order: say so rather than print nothing after its name.
+    const avg = v.averageOrderValue !== null ? num(v.averageOrderValue) : "none (no orders)";
+    s += `   value per customer: revenue ${num(v.revenuePerCustomer)}, orders ${num(v.ordersPerCustomer)}, average order ${avg}${v.clv !== null ? `, CLV ${num(v.clv)}` : ""}\n`;
   }
   return s;
 }
