@@ -103,6 +103,10 @@ describe("tessera segment", () => {
       'segment("eu") and segment("buyers") and count(event "Product Viewed", 30d, device = "mobile") >= 2',
     );
     expect(added.version).toBe(1);
+    // Not evaluated yet: no size, rather than 0.
+    const before = await json("segment", "list");
+    expect(before.segments.map((s: { size: number | null }) => s.size)).toEqual([null, null, null]);
+    expect((await run("segment", "list")).stdout).toContain("not evaluated yet");
 
     const refreshed = await json("segment", "refresh", "--as-of", "2024-03-31T00:00:00Z");
     expect(refreshed.segments.map((s: { id: string; size: number }) => [s.id, s.size])).toEqual([
@@ -111,6 +115,13 @@ describe("tessera segment", () => {
       ["eu-mobile-buyers", 1], // c1: two mobile views in the window
     ]);
     expect(typeof refreshed.seconds).toBe("number");
+    expect(refreshed.mode).toBe("full");
+    const after = await json("segment", "list");
+    expect(after.segments.map((s: { id: string; size: number | null }) => [s.id, s.size])).toEqual([
+      ["buyers", 2],
+      ["eu", 3],
+      ["eu-mobile-buyers", 1],
+    ]);
     expect(await json("segment", "members", "buyers")).toEqual({ id: "buyers", customers: ["c1", "c3"] });
   });
 

@@ -85,16 +85,23 @@ export function registerSegment(program: Command, cli: Cli): void {
         const size = new Map(
           sizes.rows<{ segment_id: string; n: number }>().map((r) => [r.segment_id, Number(r.n)]),
         );
-        return list.map((s) => ({ ...s, size: size.get(s.id) ?? 0 }));
+        const last = await e.query("SELECT max(refreshed_at) AS t FROM segment_refreshes");
+        const refreshed = last.column("t")[0];
+        // A version saved after the last refresh has not been evaluated: its size is unknown, not 0.
+        const evaluated = (s: { updatedAt: Date }) =>
+          refreshed instanceof Date && s.updatedAt.getTime() <= refreshed.getTime();
+        return list.map((s) => ({ ...s, size: evaluated(s) ? (size.get(s.id) ?? 0) : null }));
       });
-      cli.print(cmd, { segments: rows }, () =>
-        rows.length === 0
-          ? "No segments yet: tessera segment add <file>\n"
-          : table(
-              ["id", "name", "version", "size"],
-              rows.map((s) => [s.id, s.name, s.latestVersion, s.size]),
-            ),
-      );
+      cli.print(cmd, { segments: rows }, () => {
+        if (rows.length === 0) return "No segments yet: tessera segment add <file>\n";
+        let out = table(
+          ["id", "name", "version", "size"],
+          rows.map((s) => [s.id, s.name, s.latestVersion, s.size ?? "–"]),
+        );
+        if (rows.some((s) => s.size === null))
+          out += "–: saved since the last refresh, not evaluated yet (tessera segment refresh)\n";
+        return out;
+      });
     });
 
   seg
