@@ -4,7 +4,7 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import pg from "pg";
 import { report } from "../measure.js";
 import { SEGMENTS } from "../segments/definitions.js";
-import { initCluster, pgServer, startServer, stopServer } from "../segments/postgres.js";
+import { initCluster, type PgServer, pgServer, startServer, stopServer } from "../segments/postgres.js";
 import { countQuery } from "../segments/queries.js";
 
 /**
@@ -77,6 +77,18 @@ async function exportCsv(): Promise<{ schema: Schema; seconds: number; cached: b
   return { schema, seconds: (performance.now() - t0) / 1000, cached: false };
 }
 
+/** A client of the benchmark's server, connected over its Unix socket. */
+async function connect(server: PgServer): Promise<pg.Client> {
+  const client = new pg.Client({
+    host: server.socketDir,
+    port: server.port,
+    user: "postgres",
+    database: "postgres",
+  });
+  await client.connect();
+  return client;
+}
+
 const server = pgServer(pgRoot);
 const loadedFile = join(pgRoot, "loaded.json");
 const stop = () => stopServer(server);
@@ -102,13 +114,7 @@ try {
     exported = how;
     initCluster(server);
     startServer(server);
-    const client = new pg.Client({
-      host: server.socketDir,
-      port: server.port,
-      user: "postgres",
-      database: "postgres",
-    });
-    await client.connect();
+    const client = await connect(server);
     const rows: Record<string, number> = {};
     const t0 = performance.now();
     for (const t of TABLES) {
@@ -138,13 +144,7 @@ try {
     // The cluster holds the data now; the export (about 10 GB at 1M customers) is quick to make again.
     rmSync(csvDir, { recursive: true, force: true });
   }
-  const client = new pg.Client({
-    host: server.socketDir,
-    port: server.port,
-    user: "postgres",
-    database: "postgres",
-  });
-  await client.connect();
+  const client = await connect(server);
   await client.query("SET statement_timeout = '30min'");
   const sizes: Record<string, number> = {};
   const perQuery: Record<string, number> = {};
