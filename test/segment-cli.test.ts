@@ -157,6 +157,12 @@ describe("tessera segment", () => {
     // A backtest before the last refresh reports sizes and leaves the history alone.
     const back = await json("segment", "refresh", "--as-of", "2024-04-01T00:00:00Z");
     expect(back.stored).toBe(false);
+    // As of 2024-04-01 c2's order of 2023-06-01 is within the year; c1's mobile views (Mar 25, 26) within 30 days.
+    expect(back.segments.map((x: { id: string; size: number }) => [x.id, x.size])).toEqual([
+      ["buyers", 3],
+      ["eu", 3],
+      ["eu-mobile-buyers", 1],
+    ]);
     expect((await json("segment", "history", "buyers")).history).toHaveLength(2);
   });
 

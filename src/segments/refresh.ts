@@ -154,13 +154,15 @@ export async function refreshSegments(
       );
     } else {
       await evaluatePredicates(engine, compiled, featureTable);
-      for (const def of defs) {
-        const size = await count(
-          engine,
-          `SELECT count(*) FROM ${EVAL_TABLE} WHERE ${q(compiled.columns.get(def.id) as string)}`,
-        );
+      // Every segment's size in one scan of the evaluation.
+      const col = (id: string) => q(compiled.columns.get(id) as string);
+      const sizes = await engine.query(
+        `SELECT ${defs.map((def, i) => `count(*) FILTER (WHERE ${col(def.id)}) AS n${i}`).join(", ")} FROM ${EVAL_TABLE}`,
+      );
+      defs.forEach((def, i) => {
+        const size = Number(sizes.column(`n${i}`)[0]);
         segments.push({ id: def.id, name: def.name, size, entered: 0, exited: 0 });
-      }
+      });
     }
     clock.body = performance.now();
     return { segments, recomputed };
