@@ -1,7 +1,7 @@
 import type { Engine } from "../store/engine.js";
 import { Binder } from "./binder.js";
 import type { Condition, SegmentDefinition } from "./definition.js";
-import { featureTableSql } from "./feature-sql.js";
+import { featureRowsSql, featureTableSql } from "./feature-sql.js";
 import { type Feature, FeatureSet } from "./features.js";
 import { predicateSql } from "./predicate.js";
 import type { SchemaContext } from "./schema-context.js";
@@ -86,6 +86,8 @@ export function compileSegments(
     if (readsTime) asOfDependent.add(t.id);
   });
   const signature = JSON.stringify({
+    // The stored table's layout: 2 since traits are read from customers instead of being stored.
+    layout: 2,
     features: features.features().map((f) => [f.column, f.feature] as [string, Feature]),
     traits: [...features.traits],
     computed: [...features.computed],
@@ -122,7 +124,7 @@ export async function evaluatePredicates(
     ([id, sql]) => `${sql} AS ${q(compiled.columns.get(id) as string)}`,
   );
   await engine.run(
-    `CREATE OR REPLACE TEMP TABLE ${EVAL_TABLE} AS SELECT f.customer_id${cols.map((c) => `, ${c}`).join("")} FROM ${q(featureTable)} f`,
+    `CREATE OR REPLACE TEMP TABLE ${EVAL_TABLE} AS SELECT f.customer_id${cols.map((c) => `, ${c}`).join("")} FROM ${featureRowsSql(engine.dialect, compiled.features, featureTable)} f`,
     compiled.params as never,
   );
 }

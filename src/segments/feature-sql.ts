@@ -31,8 +31,10 @@ export interface FeatureTableOptions {
 
 /**
  * The query that builds the feature table: one row per customer, one column per feature, in one pass over each
- * raw table (events, orders, order lines, consents), plus the traits and computed values the predicates read.
- * Every customer is a row, with or without activity.
+ * raw table (events, orders, order lines, consents), plus the computed values the predicates read (kept so that
+ * an incremental refresh can tell whose value a producer changed). Every customer is a row, with or without
+ * activity. Traits are not copied in: the predicates read them from `customers` (`featureRowsSql`), since
+ * writing a million rows of e-mail addresses and phone numbers into a stored table costs more than the join.
  */
 export function featureTableSql(
   d: Dialect,
@@ -113,7 +115,6 @@ export function featureTableSql(
     }
   }
 
-  const traitCols = [...features.traits].map(([name, col]) => `c.${q(name)} AS ${q(col)}`);
   const joins: string[] = [];
   /** A per-customer table, restricted to the customers built (so a join hashes only their rows). */
   const only = (table: string) =>
@@ -173,9 +174,20 @@ export function featureTableSql(
   const customers = customerFilter
     ? `(SELECT * FROM customers WHERE customer_id IN (${customerFilter}))`
     : "customers";
-  const sql = `SELECT c.customer_id${[...traitCols, ...computedCols, ...outer].map((x) => `, ${x}`).join("")}
+  const sql = `SELECT c.customer_id${[...computedCols, ...outer].map((x) => `, ${x}`).join("")}
                  FROM ${customers} c ${joins.join("\n")}`;
   return { sql, params: b.values };
+}
+
+/**
+ * What the predicates read (alias it `f`): the rows of a feature table with the traits they compare, joined from
+ * `customers` by id. Just the table when no predicate reads a trait.
+ */
+export function featureRowsSql(d: Dialect, features: FeatureSet, table: string): string {
+  const q = d.quoteIdent;
+  if (features.traits.size === 0) return q(table);
+  const traits = [...features.traits].map(([name, col]) => `, c.${q(name)} AS ${q(col)}`).join("");
+  return `(SELECT r.*${traits} FROM ${q(table)} r JOIN customers c ON c.customer_id = r.customer_id)`;
 }
 
 function orderAggregate(f: Extract<Feature, { kind: "orders" }>, measure: string, time: string): string {

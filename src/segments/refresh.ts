@@ -8,6 +8,7 @@ import {
   evaluatePredicates,
   FEATURE_TABLE,
 } from "./evaluate.js";
+import { featureRowsSql } from "./feature-sql.js";
 import { CANDIDATE_ROWS, CANDIDATES, dropIncremental, refreshFeaturesIncrementally } from "./incremental.js";
 import { loadSchemaContext } from "./schema-context.js";
 
@@ -200,17 +201,25 @@ async function recordStays(
   candidates?: { readonly ids: string; readonly rows: string },
 ): Promise<Map<string, { size: number; entered: number; exited: number }>> {
   const d = engine.dialect;
-  const q = d.quoteIdent;
   const everyone = (id: string) => !candidates || compiled.asOfDependent.has(id);
-  // Each segment's members straight from the feature table (the candidates' rows alone where that suffices): its
-  // predicate reads only the columns it needs.
-  const members = ids
-    .map(
-      (id) =>
-        `SELECT ${d.literal(id)} AS segment_id, f.customer_id
-           FROM ${everyone(id) ? q(featureTable) : (candidates?.rows as string)} f WHERE ${compiled.predicates.get(id) as string}`,
-    )
-    .join(" UNION ALL ");
+  // Each segment's members, all segments in one scan of the feature rows (the candidates' rows alone where that
+  // suffices): a row yields the ids of the segments whose predicate it passes.
+  const scan = (segs: readonly string[], table: string) =>
+    `SELECT f.customer_id, ${d.unnestPresent(
+      segs.map((id) => `CASE WHEN ${compiled.predicates.get(id) as string} THEN ${d.literal(id)} END`),
+    )} AS segment_id FROM ${featureRowsSql(d, compiled.features, table)} f`;
+  const scans = [
+    ...(ids.some(everyone) ? [scan(ids.filter(everyone), featureTable)] : []),
+    ...(candidates && !ids.every(everyone)
+      ? [
+          scan(
+            ids.filter((id) => !everyone(id)),
+            candidates.rows,
+          ),
+        ]
+      : []),
+  ];
+  const members = scans.join(" UNION ALL ");
   const inList = (xs: readonly string[]) => xs.map((id) => d.literal(id)).join(", ");
   const open = `exited_at IS NULL AND segment_id IN (${inList(ids)})`;
   const allOf = ids.filter(everyone);

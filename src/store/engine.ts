@@ -98,6 +98,11 @@ export interface Dialect {
   hourOf(expr: string): string;
   /** Expression: day of the week of a timestamp, 0 = Monday … 6 = Sunday (UTC). */
   weekdayOf(expr: string): string;
+  /**
+   * Set-returning expression in a SELECT list: one output row per item that is not NULL (each row of the FROM
+   * repeated; a row whose items are all NULL yields none).
+   */
+  unnestPresent(items: readonly string[]): string;
   /** Expression: whole days from timestamp `from` to timestamp `to` (rounded down). */
   daysBetween(from: string, to: string): string;
   /** Expression: a bound parameter `$n` cast to a neutral type. */

@@ -105,6 +105,7 @@ export const duckdbDialect: Dialect = {
   fileRowNumber: () => "row_number() OVER ()",
   hourOf: (e) => `hour(${e})`,
   weekdayOf: (e) => `(isodow(${e}) - 1)`,
+  unnestPresent: (items) => `unnest(list_filter([${items.join(", ")}], x -> x IS NOT NULL))`,
   daysBetween: (from, to) => `floor((epoch(${to}) - epoch(${from})) / 86400)`,
   param: (n, type) => `CAST($${n} AS ${TYPES[type]})`,
   toText: (e) => `CAST(${e} AS VARCHAR)`,
