@@ -8,9 +8,14 @@ export interface CaseResult {
   readonly [key: string]: unknown;
 }
 
-/** One measured run: the case's own figures plus the peak resident memory of its process. */
+/**
+ * One measured run: the case's own figures plus the peak resident memory of its process and the pages it touched
+ * for the first time (minor page faults): on a virtual machine whose host backs guest memory lazily, those cost
+ * far more than the work done in them (see `freshMemorySecondsPerGiB`).
+ */
 export interface Measured extends CaseResult {
   readonly peakMiB: number;
+  readonly minorFaults: number;
 }
 
 /**
@@ -34,8 +39,25 @@ export function runCase(script: string, args: readonly string[]): Promise<Measur
 
 /** Called at the end of a case: reports its figures and its process's peak memory to the parent. */
 export function report(result: CaseResult): void {
-  const peakMiB = process.resourceUsage().maxRSS / 1024;
-  process.send?.({ ...result, peakMiB: Math.round(peakMiB) });
+  const usage = process.resourceUsage();
+  process.send?.({ ...result, peakMiB: Math.round(usage.maxRSS / 1024), minorFaults: usage.minorPageFault });
+}
+
+/**
+ * What this machine charges for memory a process touches for the first time, in seconds per GiB: 256 MiB freshly
+ * mapped and written once, then written again (the second pass is the cost of the writes alone). On a machine
+ * where this is large, a case's time follows its peak memory as much as its work: report it beside the ratios.
+ */
+export function freshMemorySecondsPerGiB(): number {
+  const bytes = 256 * 1024 * 1024;
+  const buf = Buffer.allocUnsafeSlow(bytes);
+  const t0 = performance.now();
+  buf.fill(1);
+  const first = performance.now() - t0;
+  const t1 = performance.now();
+  buf.fill(2);
+  const again = performance.now() - t1;
+  return Math.round(((first - again) / 1000) * 4 * 1000) / 1000;
 }
 
 export function median(xs: readonly number[]): number {

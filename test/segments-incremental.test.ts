@@ -203,4 +203,41 @@ describe("incremental segment refresh", () => {
       e.close();
     }
   });
+
+  it("applies a new version or a new segment over the same features to everyone, not just the changed", async () => {
+    const e = await openStore(":memory:");
+    try {
+      for (const c of ["c1", "c2"]) await e.run("INSERT INTO customers (customer_id) VALUES ($1)", [c]);
+      for (const [c, days] of [
+        ["c1", -3],
+        ["c2", -5],
+        ["c2", -4],
+      ] as const) {
+        await e.run(
+          "INSERT INTO events (message_id, customer_id, type, event, ts, properties) VALUES ($1, $2, 'track', 'Viewed', $3, '{}')",
+          [`m${c}${days}`, c, new Date(AS_OF + days * DAY)],
+        );
+      }
+      const viewed = (n: number) => ({ event: "Viewed", within: "30d", count: { gte: n } });
+      await saveRaw(e, [{ id: "a", name: "a", where: viewed(1) }]);
+      await refreshSegments(e, { asOf: new Date(AS_OF) });
+      expect(await members(e)).toEqual(["a:c1", "a:c2"]);
+      // The same count, another threshold: the stored features still serve, the stays must follow the new one.
+      await e.run("INSERT INTO segment_versions VALUES ('a', 2, $1, now())", [
+        JSON.stringify({ id: "a", name: "a", where: viewed(2) }),
+      ]);
+      await e.run("UPDATE segments SET latest_version = 2");
+      // And a new segment over the same count: everyone is evaluated for it too.
+      await saveRaw(e, [{ id: "b", name: "b", where: viewed(1) }]);
+      const inc = await refreshSegments(e, { asOf: new Date(AS_OF + DAY) });
+      expect(inc.mode).toBe("incremental");
+      expect(await members(e)).toEqual(["a:c2", "b:c1", "b:c2"]);
+      expect(inc.segments.map((s) => [s.id, s.size, s.entered, s.exited])).toEqual([
+        ["a", 1, 0, 1],
+        ["b", 2, 2, 0],
+      ]);
+    } finally {
+      e.close();
+    }
+  });
 });

@@ -1,7 +1,7 @@
 import { closeSync, copyFileSync, fsyncSync, mkdirSync, openSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Measured, median, record, runCase } from "../measure.js";
+import { freshMemorySecondsPerGiB, type Measured, median, record, runCase } from "../measure.js";
 import { SEGMENTS } from "./definitions.js";
 import { pgServer, stopServer } from "./postgres.js";
 
@@ -69,6 +69,8 @@ export async function segmentsBenchmark(): Promise<void> {
   const db = join(scratch, "tessera.duckdb");
   const pgRoot = join(cache, "postgres");
   const runs = Number(process.env.TESSERA_BENCH_RUNS ?? 3);
+  const freshMemory = freshMemorySecondsPerGiB();
+  console.error(`  this machine: ${freshMemory} s per GiB of memory touched for the first time`);
   try {
     copyFileSync(join(cache, "tessera.duckdb"), setupDb);
     settle(setupDb);
@@ -83,13 +85,17 @@ export async function segmentsBenchmark(): Promise<void> {
     for (let i = 0; i < runs; i++) {
       const p = await runCase(script("plain"), [setupDb, asOf.toISOString()]);
       plainRuns.push(p);
-      console.error(`  (b) hand-written queries on DuckDB: ${p.seconds.toFixed(2)} s, peak ${p.peakMiB} MiB`);
+      console.error(
+        `  (b) hand-written queries on DuckDB: ${p.seconds.toFixed(2)} s, peak ${p.peakMiB} MiB, ${p.minorFaults} page faults`,
+      );
       copyFileSync(setupDb, db);
       // The copy's pages must reach the disk before the timing starts, or writing them back competes with (a).
       settle(db);
       const o = await runCase(script("ours"), [db, asOf.toISOString()]);
       oursRuns.push(o);
-      console.error(`  (a) our full refresh: ${o.seconds.toFixed(2)} s, peak ${o.peakMiB} MiB`);
+      console.error(
+        `  (a) our full refresh: ${o.seconds.toFixed(2)} s, peak ${o.peakMiB} MiB, ${o.minorFaults} page faults`,
+      );
     }
     const plain = plainRuns[0] as Measured;
     const ours = oursRuns[0] as Measured;
@@ -181,6 +187,10 @@ export async function segmentsBenchmark(): Promise<void> {
       oursPeakMiB,
       incrementalPeakMiB: inc.peakMiB,
       duckdbSqlPeakMiB: Math.max(...plainRuns.map((r) => r.peakMiB)),
+      // Pages first touched (medians), and what this machine charges for them: both cases pay it.
+      oursMinorFaults: median(oursRuns.map((r) => r.minorFaults)),
+      duckdbSqlMinorFaults: median(plainRuns.map((r) => r.minorFaults)),
+      freshMemorySecondsPerGiB: freshMemory,
       sizes: ourSizes,
       duckdbSqlPerQuery: plain.perQuery,
       postgresPerQuery: postgres?.perQuery ?? null,

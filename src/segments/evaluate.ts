@@ -22,6 +22,12 @@ export interface CompiledSegments {
   readonly signature: string;
   /** Segments whose predicate compares with the as-of time itself (beyond the features' windows). */
   readonly asOfDependent: ReadonlySet<string>;
+  /**
+   * Segment id → what its predicate is made of (its definition and those it references): when a stored refresh
+   * evaluated another one, an incremental refresh must evaluate the segment for everyone, not just the customers
+   * with new data.
+   */
+  readonly fingerprints: ReadonlyMap<string, string>;
 }
 
 export interface Evaluation {
@@ -65,6 +71,7 @@ export function compileSegments(
   const predicates = new Map<string, string>();
   const columns = new Map<string, string>();
   const asOfDependent = new Set<string>();
+  const fingerprints = new Map<string, string>();
   targets.forEach((t, i) => {
     // A predicate that reads the time itself (a relative date, days since an order) can change with no new
     // data: an incremental refresh evaluates such a segment for everyone. The getter tells which do.
@@ -84,6 +91,7 @@ export function compileSegments(
     predicates.set(t.id, predicateSql(ctx, t.where));
     columns.set(t.id, `s${i}`);
     if (readsTime) asOfDependent.add(t.id);
+    fingerprints.set(t.id, JSON.stringify(closureOf(t.id, segments)));
   });
   const signature = JSON.stringify({
     // The stored table's layout: 2 since traits are read from customers instead of being stored.
@@ -92,7 +100,20 @@ export function compileSegments(
     traits: [...features.traits],
     computed: [...features.computed],
   });
-  return { features, predicates, params: binder.values, columns, signature, asOfDependent };
+  return { features, predicates, params: binder.values, columns, signature, asOfDependent, fingerprints };
+}
+
+/** A segment's definition and every one it reaches through references, as [id, where] pairs in id order. */
+function closureOf(id: string, segments: ReadonlyMap<string, Condition>): [string, Condition][] {
+  const seen = new Set<string>();
+  const queue = [id];
+  while (queue.length) {
+    const next = queue.pop() as string;
+    if (seen.has(next)) continue;
+    seen.add(next);
+    queue.push(...refsOf(segments.get(next) as Condition));
+  }
+  return [...seen].sort().map((x) => [x, segments.get(x) as Condition]);
 }
 
 /** Builds a feature table for the compiled segments (temporary unless said otherwise). */

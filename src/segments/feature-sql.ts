@@ -14,10 +14,13 @@ export interface FeatureTableOptions {
   /** SQL selecting the customer ids to build rows for (all customers without it). */
   readonly customerFilter?: string;
   /**
-   * A table holding the event features (customer_id and one column per event feature) to read instead of
+   * A subquery yielding the event features (customer_id and one column per event feature) to read instead of
    * scanning events: an incremental refresh brings the stored counts forward itself (src/segments/incremental.ts).
+   * Its parameters are those already in `binder`.
    */
   readonly eventValues?: string;
+  /** The binder to go on numbering parameters from (one whose values a subquery above already uses). */
+  readonly binder?: Binder;
   /**
    * A stored feature table to take the order, order-line and consent features from, except for the customers of
    * `recompute` (SQL selecting distinct customer ids, per source table), whose values are computed anew: an
@@ -50,7 +53,7 @@ export function featureTableSql(
       ? `CASE WHEN rc_${table}.customer_id IS NOT NULL THEN ${expr} ELSE s.${out} END AS ${out}`
       : `${expr} AS ${out}`;
   const used = new Set<SourceTable>();
-  const b = new Binder(d);
+  const b = opts.binder ?? new Binder(d);
   const q = d.quoteIdent;
   const asOfParam = () => b.bind(ts(asOf), "timestamp");
   const inWindow = (w: ResolvedWindow | undefined, column: string) => windowTests(b, w, column, asOf);
@@ -134,7 +137,7 @@ export function featureTableSql(
                  WHERE ${alias}.customer_id IS NOT NULL AND ${alias}.ts <= ${asOfParam()}${scope(alias, table)}
                  GROUP BY ${alias}.customer_id) ${as} ON ${as}.customer_id = c.customer_id`;
   if (eventFeatures.length && eventValues) {
-    joins.push(`LEFT JOIN ${q(eventValues)} ev ON ev.customer_id = c.customer_id`);
+    joins.push(`LEFT JOIN (${eventValues}) ev ON ev.customer_id = c.customer_id`);
   } else if (eventFeatures.length) {
     // Each feature counts the rows of its own window; a customer with none gets zero counts (coalesce above).
     const sql = eventSlicesSql(d, b, eventFeatures, null, asOf, customerFilter);

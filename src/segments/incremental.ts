@@ -24,7 +24,6 @@ import { type ResolvedWindow, windowStart } from "./window.js";
  */
 
 export const CANDIDATES = "_seg_candidates";
-const EVENT_VALUES = "_seg_event_values";
 const DELTA = "_seg_event_delta";
 const RESCAN = "_seg_rescan";
 const NEW = "_seg_new";
@@ -173,12 +172,12 @@ export async function refreshFeaturesIncrementally(
     ? `UNION ALL SELECT r.customer_id${cols.map((c) => `, coalesce(y.${c}, 0) AS ${c}`).join("")}
          FROM ${RESCAN} r LEFT JOIN (${rescanned}) y ON y.customer_id = r.customer_id`
     : "";
-  await engine.run(`CREATE OR REPLACE TEMP TABLE ${EVENT_VALUES} AS ${forward} ${fresh}`, rb.values);
-
   // The candidates' new rows, built while the stored ones can still be read, then swapped in.
   const rows = featureTableSql(d, compiled.features, schema, to, {
     customerFilter: `SELECT customer_id FROM ${CANDIDATES}`,
-    eventValues: EVENT_VALUES,
+    // Read in place rather than stored first: one table of the candidates fewer to write.
+    eventValues: `${forward} ${fresh}`,
+    binder: rb,
     stored: {
       table: storedTable,
       recompute: {
@@ -199,14 +198,6 @@ export async function refreshFeaturesIncrementally(
 }
 
 export async function dropIncremental(engine: Engine): Promise<void> {
-  const tables = [
-    DELTA,
-    NEW,
-    RESCAN,
-    EVENT_VALUES,
-    CANDIDATE_ROWS,
-    CANDIDATES,
-    ...SOURCES.map(recomputeTable),
-  ];
+  const tables = [DELTA, NEW, RESCAN, CANDIDATE_ROWS, CANDIDATES, ...SOURCES.map(recomputeTable)];
   await engine.run(tables.map((t) => `DROP TABLE IF EXISTS ${t};`).join(" "));
 }

@@ -56,17 +56,43 @@ async function count(engine: Engine, sql: string, params: SqlValue[] = []): Prom
 }
 
 /**
- * Whether the stored feature table can be brought forward incrementally: it was built for the same features,
- * at or before this as-of time.
+ * What a stored refresh was computed from: the feature table's shape, and each segment's fingerprint (its
+ * predicate's makings). Kept as one JSON text in `segment_feature_state.signature`.
  */
-async function incrementalBase(engine: Engine, signature: string, asOf: Date): Promise<Date | null> {
+function refreshState(compiled: CompiledSegments): string {
+  return JSON.stringify({
+    features: compiled.signature,
+    segments: Object.fromEntries(compiled.fingerprints),
+  });
+}
+
+/**
+ * Whether the stored feature table can be brought forward incrementally: it was built for the same features,
+ * at or before this as-of time. Also says which segments were evaluated from another definition then (or not at
+ * all): those must be evaluated for everyone.
+ */
+async function incrementalBase(
+  engine: Engine,
+  compiled: CompiledSegments,
+  asOf: Date,
+): Promise<{ asOf: Date; changed: Set<string> } | null> {
   const state = await engine.query("SELECT signature, as_of, built_at FROM segment_feature_state");
   const row = state.rows<{ signature: string; as_of: Date; built_at: Date }>()[0];
-  if (!row || row.signature !== signature || row.as_of.getTime() > asOf.getTime()) return null;
+  if (!row || row.as_of.getTime() > asOf.getTime()) return null;
+  let stored: { features?: unknown; segments?: Record<string, string> };
+  try {
+    stored = JSON.parse(row.signature);
+  } catch {
+    return null; // written by an older version: rebuild
+  }
+  if (stored.features !== compiled.signature || typeof stored.segments !== "object") return null;
   const exists = await count(engine, "SELECT count(*) FROM information_schema.tables WHERE table_name = $1", [
     STORED_FEATURES,
   ]);
-  return exists === 0 ? null : row.as_of;
+  if (exists === 0) return null;
+  const was = stored.segments;
+  const changed = new Set([...compiled.fingerprints].filter(([id, f]) => was[id] !== f).map(([id]) => id));
+  return { asOf: row.as_of, changed };
 }
 
 /**
@@ -105,8 +131,7 @@ export async function refreshSegments(
     };
   }
   const compiled = compileSegments(engine, defs, schema, asOf);
-  const base =
-    stored && opts.mode !== "full" ? await incrementalBase(engine, compiled.signature, asOf) : null;
+  const base = stored && opts.mode !== "full" ? await incrementalBase(engine, compiled, asOf) : null;
   const q = engine.dialect.quoteIdent;
   let incremental = false;
   const clock = { start: performance.now(), features: 0, body: 0 };
@@ -119,7 +144,7 @@ export async function refreshSegments(
       recomputed = await count(engine, `SELECT count(*) FROM ${FEATURE_TABLE}`);
     } else {
       const brought = base
-        ? await refreshFeaturesIncrementally(engine, compiled, schema, STORED_FEATURES, base, asOf)
+        ? await refreshFeaturesIncrementally(engine, compiled, schema, STORED_FEATURES, base.asOf, asOf)
         : null;
       incremental = brought !== null;
       if (brought !== null) recomputed = brought;
@@ -137,7 +162,9 @@ export async function refreshSegments(
         defs.map((d) => d.id),
         asOf,
         featureTable,
-        incremental ? { ids: `SELECT customer_id FROM ${CANDIDATES}`, rows: CANDIDATE_ROWS } : undefined,
+        incremental && base
+          ? { ids: `SELECT customer_id FROM ${CANDIDATES}`, rows: CANDIDATE_ROWS, changed: base.changed }
+          : undefined,
       );
       for (const def of defs) {
         const c = changes.get(def.id) ?? { size: 0, entered: 0, exited: 0 };
@@ -146,7 +173,7 @@ export async function refreshSegments(
       await engine.run("DELETE FROM segment_dirty WHERE marked_at <= $1", [startedAt]);
       await engine.run("DELETE FROM segment_feature_state");
       await engine.run("INSERT INTO segment_feature_state VALUES ($1, CAST($2 AS TIMESTAMP), now())", [
-        compiled.signature,
+        refreshState(compiled),
         ts(asOf),
       ]);
       await engine.run(
@@ -190,7 +217,8 @@ export async function refreshSegments(
 /**
  * Closes the stays of customers who left and opens stays for those who entered, for all segments at once. With
  * `candidates` (an incremental refresh) only those customers can have changed, except in segments whose
- * predicate reads the time itself, which are evaluated for everyone.
+ * predicate reads the time itself or was evaluated from another definition last time (`changed`), which are
+ * evaluated for everyone.
  */
 async function recordStays(
   engine: Engine,
@@ -198,10 +226,11 @@ async function recordStays(
   ids: readonly string[],
   asOf: Date,
   featureTable: string,
-  candidates?: { readonly ids: string; readonly rows: string },
+  candidates?: { readonly ids: string; readonly rows: string; readonly changed: ReadonlySet<string> },
 ): Promise<Map<string, { size: number; entered: number; exited: number }>> {
   const d = engine.dialect;
-  const everyone = (id: string) => !candidates || compiled.asOfDependent.has(id);
+  const everyone = (id: string) =>
+    !candidates || compiled.asOfDependent.has(id) || candidates.changed.has(id);
   // Each segment's members, all segments in one scan of the feature rows (the candidates' rows alone where that
   // suffices): a row yields the ids of the segments whose predicate it passes.
   const scan = (segs: readonly string[], table: string) =>

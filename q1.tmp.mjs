@@ -1,0 +1,12 @@
+import { DuckDBInstance } from "@duckdb/node-api";
+const [db, sql, pre] = process.argv.slice(2);
+const inst = await DuckDBInstance.create(db);
+const c = await inst.connect();
+if (pre) await c.run(pre);
+const t0 = performance.now();
+await c.runAndReadAll(sql);
+console.log(((performance.now() - t0) / 1000).toFixed(3));
+const t1 = performance.now();
+await c.runAndReadAll(sql);
+console.log(((performance.now() - t1) / 1000).toFixed(3));
+console.log(process.resourceUsage().minorPageFault, "minor faults", process.resourceUsage().maxRSS/1024, "MiB");
