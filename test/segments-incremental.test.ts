@@ -240,4 +240,38 @@ describe("incremental segment refresh", () => {
       e.close();
     }
   });
+
+  it("moves members in and out by time alone, with no new data (days since an order, a relative date)", async () => {
+    const e = await openStore(":memory:");
+    const at = (days: number) => new Date(AS_OF + days * DAY);
+    try {
+      // c1 ordered 29 days before the first refresh, c2 10 days before; c1 was first seen 25 days before, c2 40.
+      for (const [c, ordered, seen] of [
+        ["c1", -29, -25],
+        ["c2", -10, -40],
+      ] as const) {
+        await e.run("INSERT INTO customers (customer_id, first_seen) VALUES ($1, $2)", [c, at(seen)]);
+        await e.run("INSERT INTO orders (order_id, customer_id, ts, total) VALUES ($1, $2, $3, 10)", [
+          `o-${c}`,
+          c,
+          at(ordered),
+        ]);
+      }
+      await saveRaw(e, [
+        { id: "lapsed", name: "lapsed", where: { orders: "days_since_last", gte: 30 } },
+        { id: "fresh", name: "fresh", where: { trait: "first_seen", gt: { ago: "30d" } } },
+      ]);
+      await refreshSegments(e, { asOf: at(0) });
+      expect(await members(e)).toEqual(["fresh:c1"]);
+      // Two days on, nothing new: c1 has gone 31 days without an order, and was first seen 27 days ago.
+      const inc = await refreshSegments(e, { asOf: at(2) });
+      expect(inc.mode).toBe("incremental");
+      expect(await members(e)).toEqual(["fresh:c1", "lapsed:c1"]);
+      // Seven days on: c1 was first seen 32 days ago.
+      await refreshSegments(e, { asOf: at(7) });
+      expect(await members(e)).toEqual(["lapsed:c1"]);
+    } finally {
+      e.close();
+    }
+  });
 });

@@ -1,4 +1,4 @@
-import type { Engine } from "../store/engine.js";
+import type { Engine, SqlValue } from "../store/engine.js";
 import { Binder } from "./binder.js";
 import type { Condition, SegmentDefinition } from "./definition.js";
 import { featureRowsSql, featureTableSql } from "./feature-sql.js";
@@ -15,7 +15,7 @@ export const FEATURE_TABLE = "_seg_features";
 export interface CompiledSegments {
   readonly features: FeatureSet;
   readonly predicates: ReadonlyMap<string, string>;
-  readonly params: readonly unknown[];
+  readonly params: readonly SqlValue[];
   /** Segment id → its boolean column in EVAL_TABLE. */
   readonly columns: ReadonlyMap<string, string>;
   /** Identifies the feature table's shape: an incremental refresh needs the stored one to match. */

@@ -184,13 +184,16 @@ export function featureTableSql(
 
 /**
  * What the predicates read (alias it `f`): the rows of a feature table with the traits they compare, joined from
- * `customers` by id. Just the table when no predicate reads a trait.
+ * `customers` by id; only the customers `only` selects (SQL selecting ids), when given. Just the table when no
+ * predicate reads a trait.
  */
-export function featureRowsSql(d: Dialect, features: FeatureSet, table: string): string {
+export function featureRowsSql(d: Dialect, features: FeatureSet, table: string, only?: string): string {
   const q = d.quoteIdent;
-  if (features.traits.size === 0) return q(table);
+  // The filter on both sides of the join: the optimizer does not carry it over to `customers` by itself.
+  const rows = (t: string) => (only ? `(SELECT * FROM ${t} WHERE customer_id IN (${only}))` : t);
+  if (features.traits.size === 0) return rows(q(table));
   const traits = [...features.traits].map(([name, col]) => `, c.${q(name)} AS ${q(col)}`).join("");
-  return `(SELECT r.*${traits} FROM ${q(table)} r JOIN customers c ON c.customer_id = r.customer_id)`;
+  return `(SELECT r.*${traits} FROM ${rows(q(table))} r JOIN ${rows("customers")} c ON c.customer_id = r.customer_id)`;
 }
 
 function orderAggregate(f: Extract<Feature, { kind: "orders" }>, measure: string, time: string): string {

@@ -19,16 +19,16 @@ import { type ResolvedWindow, windowStart } from "./window.js";
  * features only for the customers with rows in that table dated in the interval or leaving one of its windows
  * (plus the rescanned and the new), the others keep their stored values.
  *
- * Temp tables left for the caller: CANDIDATES (whose rows were rebuilt) and CANDIDATE_ROWS (those rows, as now
- * stored); `dropIncremental` removes them and the intermediate ones.
+ * Temp table left for the caller: CANDIDATES (whose rows were rebuilt); `dropIncremental` removes it and the
+ * intermediate ones.
  */
 
 export const CANDIDATES = "_seg_candidates";
 const DELTA = "_seg_event_delta";
 const RESCAN = "_seg_rescan";
 const NEW = "_seg_new";
-/** The candidates' rebuilt feature rows (also what the stays are evaluated on). */
-export const CANDIDATE_ROWS = "_seg_rebuilt";
+/** The candidates' rebuilt feature rows, swapped into the stored table. */
+const CANDIDATE_ROWS = "_seg_rebuilt";
 
 const ts = (d: Date) => d.toISOString().replace("T", " ").replace("Z", "");
 

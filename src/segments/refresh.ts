@@ -9,7 +9,7 @@ import {
   FEATURE_TABLE,
 } from "./evaluate.js";
 import { featureRowsSql } from "./feature-sql.js";
-import { CANDIDATE_ROWS, CANDIDATES, dropIncremental, refreshFeaturesIncrementally } from "./incremental.js";
+import { CANDIDATES, dropIncremental, refreshFeaturesIncrementally } from "./incremental.js";
 import { loadSchemaContext } from "./schema-context.js";
 
 export interface RefreshedSegment {
@@ -163,7 +163,10 @@ export async function refreshSegments(
         asOf,
         featureTable,
         incremental && base
-          ? { ids: `SELECT customer_id FROM ${CANDIDATES}`, rows: CANDIDATE_ROWS, changed: base.changed }
+          ? {
+              ids: `SELECT customer_id FROM ${CANDIDATES}`,
+              changed: base.changed,
+            }
           : undefined,
       );
       for (const def of defs) {
@@ -226,24 +229,24 @@ async function recordStays(
   ids: readonly string[],
   asOf: Date,
   featureTable: string,
-  candidates?: { readonly ids: string; readonly rows: string; readonly changed: ReadonlySet<string> },
+  candidates?: { readonly ids: string; readonly changed: ReadonlySet<string> },
 ): Promise<Map<string, { size: number; entered: number; exited: number }>> {
   const d = engine.dialect;
   const everyone = (id: string) =>
     !candidates || compiled.asOfDependent.has(id) || candidates.changed.has(id);
   // Each segment's members, all segments in one scan of the feature rows (the candidates' rows alone where that
   // suffices): a row yields the ids of the segments whose predicate it passes.
-  const scan = (segs: readonly string[], table: string) =>
+  const scan = (segs: readonly string[], only?: string) =>
     `SELECT f.customer_id, ${d.unnestPresent(
       segs.map((id) => `CASE WHEN ${compiled.predicates.get(id) as string} THEN ${d.literal(id)} END`),
-    )} AS segment_id FROM ${featureRowsSql(d, compiled.features, table)} f`;
+    )} AS segment_id FROM ${featureRowsSql(d, compiled.features, featureTable, only)} f`;
   const scans = [
-    ...(ids.some(everyone) ? [scan(ids.filter(everyone), featureTable)] : []),
+    ...(ids.some(everyone) ? [scan(ids.filter(everyone))] : []),
     ...(candidates && !ids.every(everyone)
       ? [
           scan(
             ids.filter((id) => !everyone(id)),
-            candidates.rows,
+            candidates.ids,
           ),
         ]
       : []),
