@@ -258,34 +258,50 @@ async function recordStays(
   const scope = candidates
     ? ` AND (customer_id IN (${candidates.ids})${allOf.length ? ` OR segment_id IN (${inList(allOf)})` : ""})`
     : "";
-  await engine.run(`CREATE OR REPLACE TEMP TABLE _seg_members AS ${members}`, compiled.params as SqlValue[]);
-  // Who entered (a member without an open stay) and who left (an open stay without a member), in one join.
-  await engine.run(
-    `CREATE OR REPLACE TEMP TABLE _seg_changes AS
-     SELECT coalesce(m.segment_id, o.segment_id) AS segment_id, coalesce(m.customer_id, o.customer_id) AS customer_id,
-            o.customer_id IS NULL AS entered
-       FROM _seg_members m
-       FULL JOIN (SELECT segment_id, customer_id FROM segment_membership WHERE ${open}${scope}) o
-         ON o.segment_id = m.segment_id AND o.customer_id = m.customer_id
-      WHERE m.customer_id IS NULL OR o.customer_id IS NULL`,
+  const open0 = await count(
+    engine,
+    `SELECT count(*) FROM (SELECT 1 FROM segment_membership WHERE ${open}${scope} LIMIT 1) x`,
   );
-  const changes = await engine.query(
-    `SELECT segment_id, count(*) FILTER (WHERE entered) AS entered, count(*) FILTER (WHERE NOT entered) AS exited
-       FROM _seg_changes GROUP BY segment_id`,
-  );
-  await engine.run(
-    `UPDATE segment_membership SET exited_at = CAST($1 AS TIMESTAMP)
-       FROM (SELECT segment_id, customer_id FROM _seg_changes WHERE NOT entered) c
-      WHERE segment_membership.exited_at IS NULL AND segment_membership.segment_id = c.segment_id
-        AND segment_membership.customer_id = c.customer_id`,
-    [ts(asOf)],
-  );
-  await engine.run(
-    `INSERT INTO segment_membership (segment_id, customer_id, entered_at, exited_at)
-     SELECT segment_id, customer_id, CAST($1 AS TIMESTAMP), NULL FROM _seg_changes WHERE entered`,
-    [ts(asOf)],
-  );
-  await engine.run("DROP TABLE _seg_members; DROP TABLE _seg_changes;");
+  let changes: { segment_id: string; entered: number; exited: number }[] | null = null;
+  if (open0 === 0) {
+    // Nothing open to match (a first refresh, or only new segments): every member enters, straight into the stays.
+    await engine.run(
+      `INSERT INTO segment_membership (segment_id, customer_id, entered_at, exited_at)
+       SELECT segment_id, customer_id, ${d.param(compiled.params.length + 1, "timestamp")}, NULL FROM (${members}) m`,
+      [...compiled.params, ts(asOf)],
+    );
+  } else {
+    // Who entered (a member without an open stay) and who left (an open stay without a member), in one join.
+    await engine.run(
+      `CREATE OR REPLACE TEMP TABLE _seg_changes AS
+       SELECT coalesce(m.segment_id, o.segment_id) AS segment_id, coalesce(m.customer_id, o.customer_id) AS customer_id,
+              o.customer_id IS NULL AS entered
+         FROM (${members}) m
+         FULL JOIN (SELECT segment_id, customer_id FROM segment_membership WHERE ${open}${scope}) o
+           ON o.segment_id = m.segment_id AND o.customer_id = m.customer_id
+        WHERE m.customer_id IS NULL OR o.customer_id IS NULL`,
+      compiled.params,
+    );
+    changes = (
+      await engine.query(
+        `SELECT segment_id, count(*) FILTER (WHERE entered) AS entered, count(*) FILTER (WHERE NOT entered) AS exited
+           FROM _seg_changes GROUP BY segment_id`,
+      )
+    ).rows();
+    await engine.run(
+      `UPDATE segment_membership SET exited_at = CAST($1 AS TIMESTAMP)
+         FROM (SELECT segment_id, customer_id FROM _seg_changes WHERE NOT entered) c
+        WHERE segment_membership.exited_at IS NULL AND segment_membership.segment_id = c.segment_id
+          AND segment_membership.customer_id = c.customer_id`,
+      [ts(asOf)],
+    );
+    await engine.run(
+      `INSERT INTO segment_membership (segment_id, customer_id, entered_at, exited_at)
+       SELECT segment_id, customer_id, CAST($1 AS TIMESTAMP), NULL FROM _seg_changes WHERE entered`,
+      [ts(asOf)],
+    );
+    await engine.run("DROP TABLE _seg_changes");
+  }
   // Sizes from the stays now open: an incremental refresh evaluated only some customers.
   const sizes = await engine.query(
     `SELECT segment_id, count(*) AS size FROM segment_membership WHERE ${open} GROUP BY segment_id`,
@@ -295,7 +311,8 @@ async function recordStays(
   for (const r of sizes.rows<{ segment_id: string; size: number }>()) {
     (out.get(r.segment_id) as { size: number }).size = Number(r.size);
   }
-  for (const r of changes.rows<{ segment_id: string; entered: number; exited: number }>()) {
+  if (changes === null) for (const o of out.values()) o.entered = o.size;
+  for (const r of changes ?? []) {
     const o = out.get(r.segment_id) as { entered: number; exited: number };
     o.entered = Number(r.entered);
     o.exited = Number(r.exited);
