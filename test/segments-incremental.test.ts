@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { importFile } from "../src/ingest/import.js";
 import type { SegmentDefinition } from "../src/segments/definition.js";
-import { refreshSegments } from "../src/segments/refresh.js";
+import { type RefreshResult, refreshSegments } from "../src/segments/refresh.js";
 import type { Engine } from "../src/store/engine.js";
 import { openStore } from "../src/store/open-store.js";
 import { tempDir, writeFile } from "./helpers.js";
@@ -19,6 +19,9 @@ async function saveRaw(engine: Engine, defs: SegmentDefinition[]): Promise<void>
     await engine.run("INSERT INTO segment_versions VALUES ($1, 1, $2, now())", [d.id, JSON.stringify(d)]);
   }
 }
+
+/** Each segment's [id, size, entered, exited] after a refresh. */
+const tally = (r: RefreshResult) => r.segments.map((s) => [s.id, s.size, s.entered, s.exited]);
 
 async function members(engine: Engine): Promise<string[]> {
   const r = await engine.query(
@@ -142,7 +145,7 @@ describe("incremental segment refresh", () => {
         { customer_id: "c3", f0: 2 },
       ]);
       expect(await members(e)).toEqual(["twice:c3", "viewed:c2", "viewed:c3"]);
-      expect(inc.segments.map((s) => [s.id, s.size, s.entered, s.exited])).toEqual([
+      expect(tally(inc)).toEqual([
         ["twice", 1, 1, 0],
         ["viewed", 2, 1, 1],
       ]);
@@ -238,7 +241,7 @@ describe("incremental segment refresh", () => {
       const inc = await refreshSegments(e, { asOf: new Date(AS_OF + DAY) });
       expect(inc.mode).toBe("incremental");
       expect(await members(e)).toEqual(["a:c2", "b:c1", "b:c2"]);
-      expect(inc.segments.map((s) => [s.id, s.size, s.entered, s.exited])).toEqual([
+      expect(tally(inc)).toEqual([
         ["a", 1, 0, 1],
         ["b", 2, 2, 0],
       ]);
