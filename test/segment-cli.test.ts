@@ -219,6 +219,10 @@ describe("tessera segment", () => {
       ['count(event "Product Viewed", 30d, device = "mobile") >= 2', 1, 1],
     ]);
     expect(x.featureSql).toContain("FROM customers c");
+    // eu compares a trait: the members' query shows where it comes from.
+    expect(x.predicateSql).toMatch(
+      /^SELECT f\.customer_id FROM \(SELECT r\.\*, c\."country" AS "t\d+" .*JOIN customers c/,
+    );
   });
 
   it("computes overlap and MECE coverage, and makes exclusive segments", async () => {

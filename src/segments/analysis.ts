@@ -157,7 +157,7 @@ export async function explainSegment(engine: Engine, id: string, asOf: Date): Pr
     customers: await customerCount(engine),
     size,
     featureSql: ev.featureSql,
-    predicateSql: ev.predicates.get(def.id) as string,
+    predicateSql: `SELECT f.customer_id FROM ${ev.rowsSql} f WHERE ${ev.predicates.get(def.id) as string}`,
     steps,
   };
 }

@@ -34,6 +34,8 @@ export interface Evaluation {
   readonly columns: ReadonlyMap<string, string>;
   /** The SQL that built the feature table and the predicates (for `segment explain`). */
   readonly featureSql: string;
+  /** What the predicates read (alias `f`): the feature table's rows with the traits they compare. */
+  readonly rowsSql: string;
   readonly predicates: ReadonlyMap<string, string>;
   readonly featureCount: number;
 }
@@ -166,6 +168,7 @@ export async function evaluateSegments(
   return {
     columns: compiled.columns,
     featureSql,
+    rowsSql: featureRowsSql(engine.dialect, compiled.features, FEATURE_TABLE),
     predicates: compiled.predicates,
     featureCount: compiled.features.features().length,
   };

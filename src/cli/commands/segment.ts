@@ -243,7 +243,7 @@ export function registerSegment(program: Command, cli: Cli): void {
           s.passing,
           s.cumulative ?? null,
         ]);
-        return `${table(["condition", "passing alone", "with earlier (all)"], rows)}\n${x.id}: ${formatCount(x.size)} of ${formatCount(x.customers)} customers\n\nFeature table:\n${x.featureSql}\n\nPredicate:\n${x.predicateSql}\n`;
+        return `${table(["condition", "passing alone", "with earlier (all)"], rows)}\n${x.id}: ${formatCount(x.size)} of ${formatCount(x.customers)} customers\n\nFeature table:\n${x.featureSql}\n\nMembers (f: the feature table's rows with the traits they compare):\n${x.predicateSql}\n`;
       });
     });
 
