@@ -108,4 +108,29 @@ describe("tessera command line", () => {
     expect(bad.status).toBe(1);
     expect(bad.stderr).toContain("/no/such.csv: no such file");
   });
+
+  it("stops quietly when the reader closes the pipe early (| head)", () => {
+    const bin = join(import.meta.dirname, "..", "bin", "tessera.js");
+    const dir = tempDir();
+    const db = join(dir, "pipe.duckdb");
+    const ids = Array.from({ length: 20_000 }, (_, i) => `customer-${i}`);
+    const csv = writeFile(dir, "customers.csv", `customer_id\n${ids.join("\n")}\n`);
+    const tessera = (...args: string[]) => {
+      const r = spawnSync(process.execPath, [bin, ...args, "--db", db], { encoding: "utf8" });
+      expect(r.status, r.stderr).toBe(0);
+    };
+    tessera("import", "customers", csv);
+    tessera("segment", "add", "--id", "all", "--name", "all", "--where", "orders.count() >= 0");
+    tessera("segment", "refresh");
+    // Far more than a pipe holds (~300 KB of ids), and the reader takes 20 bytes.
+    const r = spawnSync(
+      "sh",
+      ["-c", `"${process.execPath}" "${bin}" segment members all --json --db "${db}" | head -c 20`],
+      {
+        encoding: "utf8",
+      },
+    );
+    expect(r.stdout).toBe('{\n  "id": "all",\n  "customers": ['.slice(0, 20));
+    expect(r.stderr).toBe("");
+  });
 });
