@@ -40,23 +40,39 @@ export interface Evaluation {
   readonly featureCount: number;
 }
 
+/**
+ * Every definition reachable from `start` through segment references, `lookup` giving each referenced one (the
+ * definitions in `start` win over what it gives).
+ */
+function reachable(
+  start: Iterable<readonly [string, Condition]>,
+  lookup: (id: string) => Condition,
+): Map<string, Condition> {
+  const all = new Map<string, Condition>(start);
+  const queue = [...all.values()].flatMap(refsOf);
+  while (queue.length) {
+    const id = queue.pop() as string;
+    if (all.has(id)) continue;
+    const where = lookup(id);
+    all.set(id, where);
+    queue.push(...refsOf(where));
+  }
+  return all;
+}
+
 /** Every definition reachable from `targets` through segment references (targets win over saved ones). */
 export function withReferences(
   targets: readonly SegmentDefinition[],
   schema: SchemaContext,
 ): Map<string, Condition> {
-  const all = new Map<string, Condition>();
-  for (const t of targets) all.set(t.id, t.where);
-  const queue = targets.flatMap((t) => refsOf(t.where));
-  while (queue.length) {
-    const id = queue.pop() as string;
-    if (all.has(id)) continue;
-    const saved = schema.segments.get(id);
-    if (!saved) throw new Error(`segment ${id} is not saved`);
-    all.set(id, saved.where);
-    queue.push(...refsOf(saved.where));
-  }
-  return all;
+  return reachable(
+    targets.map((t) => [t.id, t.where] as const),
+    (id) => {
+      const saved = schema.segments.get(id);
+      if (!saved) throw new Error(`segment ${id} is not saved`);
+      return saved.where;
+    },
+  );
 }
 
 /** Compiles segments to predicates over one shared feature set (referenced segments are inlined). */
@@ -107,15 +123,8 @@ export function compileSegments(
 
 /** A segment's definition and every one it reaches through references, as [id, where] pairs in id order. */
 function closureOf(id: string, segments: ReadonlyMap<string, Condition>): [string, Condition][] {
-  const seen = new Set<string>();
-  const queue = [id];
-  while (queue.length) {
-    const next = queue.pop() as string;
-    if (seen.has(next)) continue;
-    seen.add(next);
-    queue.push(...refsOf(segments.get(next) as Condition));
-  }
-  return [...seen].sort().map((x) => [x, segments.get(x) as Condition]);
+  const all = reachable([[id, segments.get(id) as Condition]], (x) => segments.get(x) as Condition);
+  return [...all].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
 /** Builds a feature table for the compiled segments (temporary unless said otherwise). */
