@@ -23,9 +23,8 @@ export interface CompiledSegments {
   /** Segments whose predicate compares with the as-of time itself (beyond the features' windows). */
   readonly asOfDependent: ReadonlySet<string>;
   /**
-   * Segment id → what its predicate is made of (its definition and those it references): when a stored refresh
-   * evaluated another one, an incremental refresh must evaluate the segment for everyone, not just the customers
-   * with new data.
+   * Segment id → its predicate as compiled, with its values: when a stored refresh evaluated another one, an
+   * incremental refresh must evaluate the segment for everyone, not just the customers with new data.
    */
   readonly fingerprints: ReadonlyMap<string, string>;
 }
@@ -40,39 +39,23 @@ export interface Evaluation {
   readonly featureCount: number;
 }
 
-/**
- * Every definition reachable from `start` through segment references, `lookup` giving each referenced one (the
- * definitions in `start` win over what it gives).
- */
-function reachable(
-  start: Iterable<readonly [string, Condition]>,
-  lookup: (id: string) => Condition,
-): Map<string, Condition> {
-  const all = new Map<string, Condition>(start);
-  const queue = [...all.values()].flatMap(refsOf);
-  while (queue.length) {
-    const id = queue.pop() as string;
-    if (all.has(id)) continue;
-    const where = lookup(id);
-    all.set(id, where);
-    queue.push(...refsOf(where));
-  }
-  return all;
-}
-
 /** Every definition reachable from `targets` through segment references (targets win over saved ones). */
 export function withReferences(
   targets: readonly SegmentDefinition[],
   schema: SchemaContext,
 ): Map<string, Condition> {
-  return reachable(
-    targets.map((t) => [t.id, t.where] as const),
-    (id) => {
-      const saved = schema.segments.get(id);
-      if (!saved) throw new Error(`segment ${id} is not saved`);
-      return saved.where;
-    },
-  );
+  const all = new Map<string, Condition>();
+  for (const t of targets) all.set(t.id, t.where);
+  const queue = targets.flatMap((t) => refsOf(t.where));
+  while (queue.length) {
+    const id = queue.pop() as string;
+    if (all.has(id)) continue;
+    const saved = schema.segments.get(id);
+    if (!saved) throw new Error(`segment ${id} is not saved`);
+    all.set(id, saved.where);
+    queue.push(...refsOf(saved.where));
+  }
+  return all;
 }
 
 /** Compiles segments to predicates over one shared feature set (referenced segments are inlined). */
@@ -94,10 +77,10 @@ export function compileSegments(
     // A predicate that reads the time itself (a relative date, days since an order) can change with no new
     // data: an incremental refresh evaluates such a segment for everyone. The getter tells which do.
     let readsTime = false;
-    const ctx = {
+    const ctx = (into: Binder) => ({
       d,
       features,
-      binder,
+      binder: into,
       get asOf() {
         readsTime = true;
         return asOf;
@@ -105,11 +88,14 @@ export function compileSegments(
       schema,
       segments,
       alias: "f",
-    };
-    predicates.set(t.id, predicateSql(ctx, t.where));
+    });
+    predicates.set(t.id, predicateSql(ctx(binder), t.where));
     columns.set(t.id, `s${i}`);
     if (readsTime) asOfDependent.add(t.id);
-    fingerprints.set(t.id, JSON.stringify(closureOf(t.id, segments)));
+    // The predicate compiled on its own (its placeholders numbered from 1, whatever the other segments bind) with
+    // its values: a new definition, a referenced one's, or a new compiler all show here.
+    const own = new Binder(d);
+    fingerprints.set(t.id, JSON.stringify([predicateSql(ctx(own), t.where), own.values]));
   });
   const signature = JSON.stringify({
     // The stored table's layout: 2 since traits are read from customers instead of being stored.
@@ -119,12 +105,6 @@ export function compileSegments(
     computed: [...features.computed],
   });
   return { features, predicates, params: binder.values, columns, signature, asOfDependent, fingerprints };
-}
-
-/** A segment's definition and every one it reaches through references, as [id, where] pairs in id order. */
-function closureOf(id: string, segments: ReadonlyMap<string, Condition>): [string, Condition][] {
-  const all = reachable([[id, segments.get(id) as Condition]], (x) => segments.get(x) as Condition);
-  return [...all].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
 /** Builds a feature table for the compiled segments (temporary unless said otherwise). */
