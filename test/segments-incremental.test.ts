@@ -213,7 +213,7 @@ describe("incremental segment refresh", () => {
     }
   });
 
-  it("applies a new version or a new segment over the same features to everyone, not just the changed", async () => {
+  it("applies a new version, its references, or a new segment over the same features to everyone", async () => {
     const e = await openStore(":memory:");
     try {
       for (const c of ["c1", "c2"]) await e.run("INSERT INTO customers (customer_id) VALUES ($1)", [c]);
@@ -228,22 +228,26 @@ describe("incremental segment refresh", () => {
         );
       }
       const viewed = (n: number) => ({ event: "Viewed", within: "30d", count: { gte: n } });
-      await saveRaw(e, [{ id: "a", name: "a", where: viewed(1) }]);
+      await saveRaw(e, [
+        { id: "a", name: "a", where: viewed(1) },
+        { id: "r", name: "r", where: { segment: "a" } }, // unchanged itself, but reads a
+      ]);
       await refreshSegments(e, { asOf: new Date(AS_OF) });
-      expect(await members(e)).toEqual(["a:c1", "a:c2"]);
+      expect(await members(e)).toEqual(["a:c1", "a:c2", "r:c1", "r:c2"]);
       // The same count, another threshold: the stored features still serve, the stays must follow the new one.
       await e.run("INSERT INTO segment_versions VALUES ('a', 2, $1, now())", [
         JSON.stringify({ id: "a", name: "a", where: viewed(2) }),
       ]);
-      await e.run("UPDATE segments SET latest_version = 2");
+      await e.run("UPDATE segments SET latest_version = 2 WHERE segment_id = 'a'");
       // And a new segment over the same count: everyone is evaluated for it too.
       await saveRaw(e, [{ id: "b", name: "b", where: viewed(1) }]);
       const inc = await refreshSegments(e, { asOf: new Date(AS_OF + DAY) });
       expect(inc.mode).toBe("incremental");
-      expect(await members(e)).toEqual(["a:c2", "b:c1", "b:c2"]);
+      expect(await members(e)).toEqual(["a:c2", "b:c1", "b:c2", "r:c2"]);
       expect(tally(inc)).toEqual([
         ["a", 1, 0, 1],
         ["b", 2, 2, 0],
+        ["r", 1, 0, 1],
       ]);
     } finally {
       e.close();
