@@ -287,4 +287,29 @@ describe("incremental segment refresh", () => {
       e.close();
     }
   });
+
+  it("counts as entered only those who entered, when the candidates had no open stay", async () => {
+    const e = await openStore(":memory:");
+    const at = (days: number) => new Date(AS_OF + days * DAY);
+    const event = async (id: string, customer: string, days: number) =>
+      e.run(
+        "INSERT INTO events (message_id, customer_id, type, event, ts, properties) VALUES ($1, $2, 'track', 'Viewed', $3, '{}')",
+        [id, customer, at(days)],
+      );
+    try {
+      for (const c of ["c1", "c2"]) await e.run("INSERT INTO customers (customer_id) VALUES ($1)", [c]);
+      await event("m1", "c1", -3);
+      await saveRaw(e, [{ id: "viewed", name: "viewed", where: { event: "Viewed", within: "30d" } }]);
+      await refreshSegments(e, { asOf: at(0) });
+      // c2 views something: the only candidate, with no open stay; c1 stays where it was.
+      await event("m2", "c2", 1);
+      await e.run("INSERT INTO segment_dirty VALUES ('c2', now(), $1)", [at(1)]);
+      const inc = await refreshSegments(e, { asOf: at(2) });
+      expect(inc.mode).toBe("incremental");
+      expect(await members(e)).toEqual(["viewed:c1", "viewed:c2"]);
+      expect(tally(inc)).toEqual([["viewed", 2, 1, 0]]);
+    } finally {
+      e.close();
+    }
+  });
 });

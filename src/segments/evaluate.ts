@@ -98,8 +98,6 @@ export function compileSegments(
     fingerprints.set(t.id, JSON.stringify([predicateSql(ctx(own), t.where), own.values]));
   });
   const signature = JSON.stringify({
-    // The stored table's layout: 2 since traits are read from customers instead of being stored.
-    layout: 2,
     features: features.features().map((f) => [f.column, f.feature] as [string, Feature]),
     traits: [...features.traits],
     computed: [...features.computed],

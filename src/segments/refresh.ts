@@ -85,7 +85,8 @@ async function incrementalBase(
   } catch {
     return null; // written by an older version: rebuild
   }
-  if (stored.features !== compiled.signature || typeof stored.segments !== "object") return null;
+  if (stored.features !== compiled.signature || !stored.segments || typeof stored.segments !== "object")
+    return null;
   const exists = await count(engine, "SELECT count(*) FROM information_schema.tables WHERE table_name = $1", [
     STORED_FEATURES,
   ]);
@@ -163,10 +164,7 @@ export async function refreshSegments(
         asOf,
         featureTable,
         incremental && base
-          ? {
-              ids: `SELECT customer_id FROM ${CANDIDATES}`,
-              changed: base.changed,
-            }
+          ? { ids: `SELECT customer_id FROM ${CANDIDATES}`, changed: base.changed }
           : undefined,
       );
       for (const def of defs) {
@@ -240,37 +238,34 @@ async function recordStays(
     `SELECT f.customer_id, ${d.unnestPresent(
       segs.map((id) => `CASE WHEN ${compiled.predicates.get(id) as string} THEN ${d.literal(id)} END`),
     )} AS segment_id FROM ${featureRowsSql(d, compiled.features, featureTable, only)} f`;
-  const scans = [
-    ...(ids.some(everyone) ? [scan(ids.filter(everyone))] : []),
-    ...(candidates && !ids.every(everyone)
-      ? [
-          scan(
-            ids.filter((id) => !everyone(id)),
-            candidates.ids,
-          ),
-        ]
-      : []),
-  ];
-  const members = scans.join(" UNION ALL ");
+  const forAll = ids.filter(everyone);
+  const forCandidates = ids.filter((id) => !everyone(id));
+  const members = [
+    ...(forAll.length ? [scan(forAll)] : []),
+    ...(candidates && forCandidates.length ? [scan(forCandidates, candidates.ids)] : []),
+  ].join(" UNION ALL ");
   const inList = (xs: readonly string[]) => xs.map((id) => d.literal(id)).join(", ");
   const open = `exited_at IS NULL AND segment_id IN (${inList(ids)})`;
-  const allOf = ids.filter(everyone);
   const scope = candidates
-    ? ` AND (customer_id IN (${candidates.ids})${allOf.length ? ` OR segment_id IN (${inList(allOf)})` : ""})`
+    ? ` AND (customer_id IN (${candidates.ids})${forAll.length ? ` OR segment_id IN (${inList(forAll)})` : ""})`
     : "";
-  const open0 = await count(
-    engine,
-    `SELECT count(*) FROM (SELECT 1 FROM segment_membership WHERE ${open}${scope} LIMIT 1) x`,
-  );
-  let changes: { segment_id: string; entered: number; exited: number }[] | null = null;
-  if (open0 === 0) {
-    // Nothing open to match (a first refresh, or only new segments): every member enters, straight into the stays.
-    await engine.run(
+  /** Opens a stay for every (segment_id, customer_id) row of `source`. */
+  const enter = (source: string, params: readonly SqlValue[]) =>
+    engine.run(
       `INSERT INTO segment_membership (segment_id, customer_id, entered_at, exited_at)
-       SELECT segment_id, customer_id, ${d.param(compiled.params.length + 1, "timestamp")}, NULL FROM (${members}) m`,
-      [...compiled.params, ts(asOf)],
+       SELECT segment_id, customer_id, ${d.param(params.length + 1, "timestamp")}, NULL FROM ${source}`,
+      [...params, ts(asOf)],
     );
-  } else {
+  // With no stay of these segments open at all (a first refresh, only new segments), every member enters: no
+  // matching, and each segment's size is what entered.
+  const nothingOpen =
+    (await count(
+      engine,
+      `SELECT count(*) FROM (SELECT 1 FROM segment_membership WHERE ${open} LIMIT 1) x`,
+    )) === 0;
+  let changes: { segment_id: string; entered: number; exited: number }[] | null = null;
+  if (nothingOpen) await enter(`(${members}) m`, compiled.params);
+  else {
     // Who entered (a member without an open stay) and who left (an open stay without a member), in one join.
     await engine.run(
       `CREATE OR REPLACE TEMP TABLE _seg_changes AS
@@ -295,11 +290,7 @@ async function recordStays(
           AND segment_membership.customer_id = c.customer_id`,
       [ts(asOf)],
     );
-    await engine.run(
-      `INSERT INTO segment_membership (segment_id, customer_id, entered_at, exited_at)
-       SELECT segment_id, customer_id, CAST($1 AS TIMESTAMP), NULL FROM _seg_changes WHERE entered`,
-      [ts(asOf)],
-    );
+    await enter("_seg_changes WHERE entered", []);
     await engine.run("DROP TABLE _seg_changes");
   }
   // Sizes from the stays now open: an incremental refresh evaluated only some customers.
