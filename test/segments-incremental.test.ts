@@ -23,6 +23,14 @@ async function saveRaw(engine: Engine, defs: SegmentDefinition[]): Promise<void>
 /** Each segment's [id, size, entered, exited] after a refresh. */
 const tally = (r: RefreshResult) => r.segments.map((s) => [s.id, s.size, s.entered, s.exited]);
 
+/** A "Viewed" track event of `customer`, `days` days from AS_OF. */
+function viewedEvent(e: Engine, id: string, customer: string, days: number): Promise<void> {
+  return e.run(
+    "INSERT INTO events (message_id, customer_id, type, event, ts, properties) VALUES ($1, $2, 'track', 'Viewed', $3, '{}')",
+    [id, customer, new Date(AS_OF + days * DAY)],
+  );
+}
+
 async function members(engine: Engine): Promise<string[]> {
   const r = await engine.query(
     "SELECT segment_id || ':' || customer_id AS m FROM segment_membership WHERE exited_at IS NULL ORDER BY 1",
@@ -116,11 +124,7 @@ describe("incremental segment refresh", () => {
   it("moves windowed counts forward: rows leave the window, new rows enter, late rows are read again", async () => {
     const e = await openStore(":memory:");
     const at = (days: number) => new Date(AS_OF + days * DAY);
-    const event = async (id: string, customer: string, days: number) =>
-      e.run(
-        "INSERT INTO events (message_id, customer_id, type, event, ts, properties) VALUES ($1, $2, 'track', 'Viewed', $3, '{}')",
-        [id, customer, at(days)],
-      );
+    const event = (id: string, customer: string, days: number) => viewedEvent(e, id, customer, days);
     try {
       for (const c of ["c1", "c2", "c3"]) await e.run("INSERT INTO customers (customer_id) VALUES ($1)", [c]);
       await event("m1", "c1", -20); // in (−30d, 0], gone from (−15d, +15d]
@@ -222,10 +226,7 @@ describe("incremental segment refresh", () => {
         ["c2", -5],
         ["c2", -4],
       ] as const) {
-        await e.run(
-          "INSERT INTO events (message_id, customer_id, type, event, ts, properties) VALUES ($1, $2, 'track', 'Viewed', $3, '{}')",
-          [`m${c}${days}`, c, new Date(AS_OF + days * DAY)],
-        );
+        await viewedEvent(e, `m${c}${days}`, c, days);
       }
       const viewed = (n: number) => ({ event: "Viewed", within: "30d", count: { gte: n } });
       await saveRaw(e, [
@@ -291,11 +292,7 @@ describe("incremental segment refresh", () => {
   it("counts as entered only those who entered, when the candidates had no open stay", async () => {
     const e = await openStore(":memory:");
     const at = (days: number) => new Date(AS_OF + days * DAY);
-    const event = async (id: string, customer: string, days: number) =>
-      e.run(
-        "INSERT INTO events (message_id, customer_id, type, event, ts, properties) VALUES ($1, $2, 'track', 'Viewed', $3, '{}')",
-        [id, customer, at(days)],
-      );
+    const event = (id: string, customer: string, days: number) => viewedEvent(e, id, customer, days);
     try {
       for (const c of ["c1", "c2"]) await e.run("INSERT INTO customers (customer_id) VALUES ($1)", [c]);
       await event("m1", "c1", -3);
