@@ -3,7 +3,7 @@ import { Binder } from "./binder.js";
 import type { Condition, SegmentDefinition } from "./definition.js";
 import { featureRowsSql, featureTableSql } from "./feature-sql.js";
 import { type Feature, FeatureSet } from "./features.js";
-import { predicateSql } from "./predicate.js";
+import { predicateSql, type TimeLeaf } from "./predicate.js";
 import type { SchemaContext } from "./schema-context.js";
 import { refsOf } from "./validate.js";
 
@@ -20,8 +20,12 @@ export interface CompiledSegments {
   readonly columns: ReadonlyMap<string, string>;
   /** Identifies the feature table's shape: an incremental refresh needs the stored one to match. */
   readonly signature: string;
-  /** Segments whose predicate compares with the as-of time itself (beyond the features' windows). */
-  readonly asOfDependent: ReadonlySet<string>;
+  /**
+   * Segments whose predicate compares with the as-of time itself (beyond the features' windows), each with the
+   * leaves that do so, compiled alone at any time; `null` when the predicate reads the time elsewhere too (then
+   * only evaluating it for everyone is safe).
+   */
+  readonly timeLeaves: ReadonlyMap<string, readonly TimeLeaf[] | null>;
   /**
    * Segment id → its predicate as compiled, with its values: when a stored refresh evaluated another one, an
    * incremental refresh must evaluate the segment for everyone, not just the customers with new data.
@@ -58,6 +62,9 @@ export function withReferences(
   return all;
 }
 
+/** The as-of time segments are fingerprinted at. */
+const FINGERPRINT_TIME = new Date(0);
+
 /** Compiles segments to predicates over one shared feature set (referenced segments are inlined). */
 export function compileSegments(
   engine: Engine,
@@ -71,38 +78,57 @@ export function compileSegments(
   const binder = new Binder(d);
   const predicates = new Map<string, string>();
   const columns = new Map<string, string>();
-  const asOfDependent = new Set<string>();
+  const timeLeaves = new Map<string, readonly TimeLeaf[] | null>();
   const fingerprints = new Map<string, string>();
   targets.forEach((t, i) => {
     // A predicate that reads the time itself (a relative date, days since an order) can change with no new
-    // data: an incremental refresh evaluates such a segment for everyone. The getter tells which do.
-    let readsTime = false;
-    const ctx = (into: Binder) => ({
+    // data: an incremental refresh looks for whom its time leaves changed. The getter counts every read of the
+    // time, the leaves report the reads they cover: a read no leaf covers makes the segment one to evaluate for
+    // everyone.
+    let reads = 0;
+    let covered = 0;
+    const leaves: TimeLeaf[] = [];
+    const ctx = (into: Binder, onTimeLeaf?: (leaf: TimeLeaf, n: number) => void, at?: Date) => ({
       d,
       features,
       binder: into,
       get asOf() {
-        readsTime = true;
+        if (at) return at;
+        reads++;
         return asOf;
       },
       schema,
       segments,
       alias: "f",
+      ...(onTimeLeaf ? { onTimeLeaf } : {}),
     });
-    predicates.set(t.id, predicateSql(ctx(binder), t.where));
+    predicates.set(
+      t.id,
+      predicateSql(
+        ctx(binder, (leaf, n) => {
+          leaves.push(leaf);
+          covered += n;
+        }),
+        t.where,
+      ),
+    );
     columns.set(t.id, `s${i}`);
-    if (readsTime) asOfDependent.add(t.id);
+    if (reads > 0) timeLeaves.set(t.id, reads === covered ? leaves : null);
     // The predicate compiled on its own (its placeholders numbered from 1, whatever the other segments bind) with
-    // its values: a new definition, a referenced one's, or a new compiler all show here.
+    // its values: a new definition, a referenced one's, or a new compiler all show here. At a fixed time, so that
+    // moving the as-of time alone does not count as a change (the time leaves see to that).
     const own = new Binder(d);
-    fingerprints.set(t.id, JSON.stringify([predicateSql(ctx(own), t.where), own.values]));
+    fingerprints.set(
+      t.id,
+      JSON.stringify([predicateSql(ctx(own, undefined, FINGERPRINT_TIME), t.where), own.values]),
+    );
   });
   const signature = JSON.stringify({
     features: features.features().map((f) => [f.column, f.feature] as [string, Feature]),
     traits: [...features.traits],
     computed: [...features.computed],
   });
-  return { features, predicates, params: binder.values, columns, signature, asOfDependent, fingerprints };
+  return { features, predicates, params: binder.values, columns, signature, timeLeaves, fingerprints };
 }
 
 /** Builds a feature table for the compiled segments (temporary unless said otherwise). */

@@ -2,7 +2,8 @@ import type { Engine } from "../store/engine.js";
 import { Binder } from "./binder.js";
 import type { CompiledSegments } from "./evaluate.js";
 import { type EventFeature, eventDetailTests, eventSlicesSql } from "./event-slices.js";
-import { featureTableSql, type SourceTable } from "./feature-sql.js";
+import { featureRowsSql, featureTableSql, type SourceTable } from "./feature-sql.js";
+import type { TimeLeaf } from "./predicate.js";
 import type { SchemaContext } from "./schema-context.js";
 import { type ResolvedWindow, windowStart } from "./window.js";
 
@@ -19,11 +20,15 @@ import { type ResolvedWindow, windowStart } from "./window.js";
  * features only for the customers with rows in that table dated in the interval or leaving one of its windows
  * (plus the rescanned and the new), the others keep their stored values.
  *
- * Temp table left for the caller: CANDIDATES (whose rows were rebuilt); `dropIncremental` removes it and the
- * intermediate ones.
+ * Temp tables left for the caller: CANDIDATES (whose rows were rebuilt) and CROSSERS (whose time leaves
+ * changed); `dropIncremental` removes them and the intermediate ones.
  */
 
 export const CANDIDATES = "_seg_candidates";
+/** Customers for whom a leaf that reads the time itself has another value at `to` than at `from`. */
+const CROSSERS = "_seg_time_crossers";
+/** Whom an incremental refresh evaluates the segments for (but the new or changed ones: for everyone). */
+export const REEVALUATE = `SELECT customer_id FROM ${CANDIDATES} UNION SELECT customer_id FROM ${CROSSERS}`;
 const DELTA = "_seg_event_delta";
 const RESCAN = "_seg_rescan";
 const NEW = "_seg_new";
@@ -193,11 +198,44 @@ export async function refreshFeaturesIncrementally(
         OR customer_id NOT IN (SELECT customer_id FROM customers);
      INSERT INTO ${stored} SELECT * FROM ${CANDIDATE_ROWS};`,
   );
+  await findTimeCrossers(engine, compiled, storedTable, from, to);
   const n = await engine.query(`SELECT count(*) AS n FROM ${CANDIDATES}`);
   return Number(n.column("n")[0]);
 }
 
+/**
+ * CROSSERS: the customers for whom some leaf that reads the time (a relative date, days since an order) is true
+ * at one of `from` and `to` and false at the other. A customer with no new data (not a candidate) keeps the
+ * feature row the last refresh evaluated, so only a changed time leaf can move them into or out of a segment:
+ * each distinct leaf is compiled at both times and compared on every row, a few columns in one scan, instead of
+ * evaluating every such segment for everyone.
+ */
+async function findTimeCrossers(
+  engine: Engine,
+  compiled: CompiledSegments,
+  storedTable: string,
+  from: Date,
+  to: Date,
+): Promise<void> {
+  const d = engine.dialect;
+  const leaves = new Map<string, TimeLeaf>();
+  for (const ls of compiled.timeLeaves.values()) {
+    for (const leaf of ls ?? []) {
+      const alone = new Binder(d);
+      leaves.set(JSON.stringify([leaf(to, alone), alone.values]), leaf);
+    }
+  }
+  const b = new Binder(d);
+  const changed = [...leaves.values()].map((leaf) => `(${leaf(from, b)}) IS DISTINCT FROM (${leaf(to, b)})`);
+  await engine.run(
+    `CREATE OR REPLACE TEMP TABLE ${CROSSERS} AS
+       SELECT f.customer_id FROM ${featureRowsSql(d, compiled.features, storedTable)} f
+        WHERE ${changed.length ? changed.join(" OR ") : "false"}`,
+    b.values,
+  );
+}
+
 export async function dropIncremental(engine: Engine): Promise<void> {
-  const tables = [DELTA, NEW, RESCAN, CANDIDATE_ROWS, CANDIDATES, ...SOURCES.map(recomputeTable)];
+  const tables = [DELTA, NEW, RESCAN, CANDIDATE_ROWS, CANDIDATES, CROSSERS, ...SOURCES.map(recomputeTable)];
   await engine.run(tables.map((t) => `DROP TABLE IF EXISTS ${t};`).join(" "));
 }

@@ -17,7 +17,16 @@ export interface PredicateContext {
   readonly segments: ReadonlyMap<string, Condition>;
   /** The alias of the feature table in the predicate's FROM. */
   readonly alias: string;
+  /**
+   * Told of every leaf that compares with the as-of time itself (a relative date, days since an order), with a
+   * way to compile that leaf alone at another time, and how many times it read the as-of time: an incremental
+   * refresh finds the customers whose leaf changed between two times instead of evaluating the segment for all.
+   */
+  readonly onTimeLeaf?: (leaf: TimeLeaf, reads: number) => void;
 }
+
+/** A leaf that reads the as-of time, compiled alone at a given time (its values bound by `binder`). */
+export type TimeLeaf = (at: Date, binder: Binder) => string;
 
 const ts = (d: Date) => d.toISOString().replace("T", " ").replace("Z", "");
 
@@ -114,6 +123,27 @@ export function comparisonSql(
   return `coalesce(${sql}, false)`;
 }
 
+/**
+ * A leaf compiled by `compile`; when compiling it reads the as-of time, the context's `onTimeLeaf` hears of it
+ * (the leaf is compiled again at other times from the same closure, so what it reads stays in one place).
+ */
+function leafSql(
+  p: PredicateContext,
+  compile: (q: Pick<PredicateContext, "d" | "binder" | "asOf">) => string,
+): string {
+  let reads = 0;
+  const sql = compile({
+    d: p.d,
+    binder: p.binder,
+    get asOf() {
+      reads++;
+      return p.asOf;
+    },
+  });
+  if (reads > 0) p.onTimeLeaf?.((at, binder) => compile({ d: p.d, binder, asOf: at }), reads);
+  return sql;
+}
+
 /** Compiles a condition to a boolean SQL expression over the feature table, collecting features on the way. */
 export function predicateSql(p: PredicateContext, c: Condition): string {
   const d = p.d;
@@ -128,11 +158,13 @@ export function predicateSql(p: PredicateContext, c: Condition): string {
   }
   if ("trait" in c) {
     const type = p.schema.traits.get(c.trait) ?? "string";
-    return comparisonSql(p, col(p.features.trait(c.trait)), c, type);
+    const value = col(p.features.trait(c.trait));
+    return leafSql(p, (q) => comparisonSql(q, value, c, type));
   }
   if ("computed" in c) {
     const type = p.schema.computed.get(c.computed)?.type ?? "number";
-    return comparisonSql(p, col(p.features.computedValue(c.computed)), c, type);
+    const value = col(p.features.computedValue(c.computed));
+    return leafSql(p, (q) => comparisonSql(q, value, c, type));
   }
   if ("consent" in c) {
     const column = p.features.add({
@@ -168,10 +200,12 @@ function ordersPredicate(p: PredicateContext, c: OrdersLeaf, col: (n: string) =>
     ...(categories ? { categories } : {}),
   });
   // With no matching orders, count and sum are 0; the others are missing (DESIGN.md semantics).
-  let value: string;
-  if (c.orders === "count" || c.orders === "sum") value = `coalesce(${col(column)}, 0)`;
-  else if (c.orders === "days_since_last" || c.orders === "days_since_first") {
-    value = p.d.daysBetween(col(column), p.binder.bind(ts(p.asOf), "timestamp"));
-  } else value = col(column);
-  return comparisonSql(p, value, c, "number");
+  return leafSql(p, (q) => {
+    let value: string;
+    if (c.orders === "count" || c.orders === "sum") value = `coalesce(${col(column)}, 0)`;
+    else if (c.orders === "days_since_last" || c.orders === "days_since_first") {
+      value = q.d.daysBetween(col(column), q.binder.bind(ts(q.asOf), "timestamp"));
+    } else value = col(column);
+    return comparisonSql(q, value, c, "number");
+  });
 }

@@ -9,7 +9,7 @@ import {
   FEATURE_TABLE,
 } from "./evaluate.js";
 import { featureRowsSql } from "./feature-sql.js";
-import { CANDIDATES, dropIncremental, refreshFeaturesIncrementally } from "./incremental.js";
+import { dropIncremental, REEVALUATE, refreshFeaturesIncrementally } from "./incremental.js";
 import { loadSchemaContext } from "./schema-context.js";
 
 export interface RefreshedSegment {
@@ -163,9 +163,7 @@ export async function refreshSegments(
         defs.map((d) => d.id),
         asOf,
         featureTable,
-        incremental && base
-          ? { ids: `SELECT customer_id FROM ${CANDIDATES}`, changed: base.changed }
-          : undefined,
+        incremental && base ? { ids: REEVALUATE, changed: base.changed } : undefined,
       );
       for (const def of defs) {
         const c = changes.get(def.id) ?? { size: 0, entered: 0, exited: 0 };
@@ -217,9 +215,9 @@ export async function refreshSegments(
 
 /**
  * Closes the stays of customers who left and opens stays for those who entered, for all segments at once. With
- * `candidates` (an incremental refresh) only those customers can have changed, except in segments whose
- * predicate reads the time itself or was evaluated from another definition last time (`changed`), which are
- * evaluated for everyone.
+ * `candidates` (an incremental refresh: the customers with new data and those whose time leaves changed) only
+ * those customers can have changed, except in segments evaluated from another definition last time (`changed`)
+ * and those that read the time other than through a leaf the compiler reports, which are evaluated for everyone.
  */
 async function recordStays(
   engine: Engine,
@@ -231,7 +229,7 @@ async function recordStays(
 ): Promise<Map<string, { size: number; entered: number; exited: number }>> {
   const d = engine.dialect;
   const everyone = (id: string) =>
-    !candidates || compiled.asOfDependent.has(id) || candidates.changed.has(id);
+    !candidates || candidates.changed.has(id) || compiled.timeLeaves.get(id) === null;
   // Each segment's members, all segments in one scan of the feature rows (the candidates' rows alone where that
   // suffices): a row yields the ids of the segments whose predicate it passes.
   const scan = (segs: readonly string[], only?: string) =>
