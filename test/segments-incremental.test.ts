@@ -38,6 +38,15 @@ async function members(engine: Engine): Promise<string[]> {
   return r.column("m") as string[];
 }
 
+/** Every stay, open or closed, in a stable order. */
+async function stays(engine: Engine): Promise<string[]> {
+  const r = await engine.query(
+    `SELECT segment_id || ':' || customer_id || ':' || CAST(entered_at AS VARCHAR) || ':' || coalesce(CAST(exited_at AS VARCHAR), 'open') AS s
+       FROM segment_membership ORDER BY 1`,
+  );
+  return r.column("s") as string[];
+}
+
 /** Facts of a second batch for the customers of the first, as the importers would mark them. */
 async function addBatch(engine: Engine, first: RefData, second: RefData): Promise<void> {
   // New facts touch only two customers, so the others' features must move forward with time alone.
@@ -98,19 +107,26 @@ describe("incremental segment refresh", () => {
             const inc = await refreshSegments(a, { asOf: later });
             expect(inc.mode).toBe("incremental");
 
+            // The same history refreshed in full each time: same members, features, stays and counts.
             await load(b, first);
             await saveRaw(b, defs);
+            await refreshSegments(b, { asOf: new Date(AS_OF), mode: "full" });
             await addBatch(b, first, second);
-            expect((await refreshSegments(b, { asOf: later, mode: "full" })).mode).toBe("full");
+            const full = await refreshSegments(b, { asOf: later, mode: "full" });
+            expect(full.mode).toBe("full");
             expect(await members(a)).toEqual(await members(b));
             const features = async (e: Engine) =>
               JSON.stringify((await e.query("SELECT * FROM segment_features ORDER BY customer_id")).rows());
             expect(await features(a)).toEqual(await features(b));
+            expect(await stays(a)).toEqual(await stays(b));
+            expect(tally(inc)).toEqual(tally(full));
             // Then time alone moves on, with no new data: members cross days-since and relative-date thresholds.
             const after = new Date(later.getTime() + quiet * DAY);
-            expect((await refreshSegments(a, { asOf: after })).mode).toBe("incremental");
-            await refreshSegments(b, { asOf: after, mode: "full" });
-            expect(await members(a)).toEqual(await members(b));
+            const quietInc = await refreshSegments(a, { asOf: after });
+            expect(quietInc.mode).toBe("incremental");
+            const quietFull = await refreshSegments(b, { asOf: after, mode: "full" });
+            expect(await stays(a)).toEqual(await stays(b));
+            expect(tally(quietInc)).toEqual(tally(quietFull));
           } finally {
             a.close();
             b.close();
