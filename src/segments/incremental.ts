@@ -2,7 +2,7 @@ import type { Engine } from "../store/engine.js";
 import { Binder } from "./binder.js";
 import type { CompiledSegments } from "./evaluate.js";
 import { type EventFeature, eventDetailTests, eventSlicesSql } from "./event-slices.js";
-import { featureRowsSql, featureTableSql, type SourceTable } from "./feature-sql.js";
+import { featureTableSql, type SourceTable } from "./feature-sql.js";
 import type { TimeLeaf } from "./predicate.js";
 import type { SchemaContext } from "./schema-context.js";
 import { type ResolvedWindow, windowStart } from "./window.js";
@@ -27,6 +27,8 @@ import { type ResolvedWindow, windowStart } from "./window.js";
 export const CANDIDATES = "_seg_candidates";
 /** Customers for whom a leaf that reads the time itself has another value at `to` than at `from`. */
 const CROSSERS = "_seg_time_crossers";
+/** Customers flagged by one scan: new, with a changed computed value, or a time crosser. */
+const SCAN = "_seg_scan";
 /** Whom an incremental refresh evaluates the segments for (but the new or changed ones: for everyone). */
 export const REEVALUATE = `SELECT customer_id FROM ${CANDIDATES} UNION SELECT customer_id FROM ${CROSSERS}`;
 const DELTA = "_seg_event_delta";
@@ -129,9 +131,10 @@ export async function refreshFeaturesIncrementally(
       : `CREATE OR REPLACE TEMP TABLE ${DELTA} AS SELECT customer_id${cols.map((c) => `, 0 AS ${c}`).join("")} FROM customers WHERE false`,
     db.values,
   );
+  await scanCustomers(engine, compiled, schema, storedTable, from, to);
   await engine.run(
-    `CREATE OR REPLACE TEMP TABLE ${NEW} AS
-       SELECT customer_id FROM customers WHERE customer_id NOT IN (SELECT customer_id FROM ${stored})`,
+    `CREATE OR REPLACE TEMP TABLE ${NEW} AS SELECT customer_id FROM ${SCAN} WHERE is_new;
+     CREATE OR REPLACE TEMP TABLE ${CROSSERS} AS SELECT customer_id FROM ${SCAN} WHERE crossed;`,
   );
   // Whose events must be read again: facts that reach back to or before `from` (late rows; -infinity after a
   // merge), and anyone new who is not dirty (nothing says where their history starts).
@@ -152,16 +155,8 @@ export async function refreshFeaturesIncrementally(
     "SELECT customer_id FROM segment_dirty",
     `SELECT customer_id FROM ${DELTA}`,
     ...SOURCES.map((t) => `SELECT customer_id FROM ${recomputeTable(t)}`),
+    `SELECT customer_id FROM ${SCAN} WHERE computed_changed`,
   ];
-  // Computed values are rewritten by their producers (RFM, CLV, clusters): whoever's value changed is a candidate.
-  for (const [name, col] of compiled.features.computed) {
-    const src = schema.computed.get(name);
-    if (!src) continue;
-    parts.push(
-      `SELECT f.customer_id FROM ${stored} f LEFT JOIN ${q(src.table)} v ON v.customer_id = f.customer_id
-        WHERE f.${q(col)} IS DISTINCT FROM v.${q(src.column)}`,
-    );
-  }
   await engine.run(`CREATE OR REPLACE TEMP TABLE ${CANDIDATES} AS ${parts.join(" UNION ")}`);
 
   const carried = cols.map((c) => `coalesce(s.${c}, 0) + coalesce(x.${c}, 0) AS ${c}`);
@@ -198,26 +193,32 @@ export async function refreshFeaturesIncrementally(
         OR customer_id NOT IN (SELECT customer_id FROM customers);
      INSERT INTO ${stored} SELECT * FROM ${CANDIDATE_ROWS};`,
   );
-  await findTimeCrossers(engine, compiled, storedTable, from, to);
   const n = await engine.query(`SELECT count(*) AS n FROM ${CANDIDATES}`);
   return Number(n.column("n")[0]);
 }
 
 /**
- * CROSSERS: the customers for whom some leaf that reads the time (a relative date, days since an order) is true
- * at one of `from` and `to` and false at the other. A customer with no new data (not a candidate) keeps the
- * feature row the last refresh evaluated, so only a changed time leaf can move them into or out of a segment:
- * each distinct leaf is compiled at both times and compared on every row, a few columns in one scan, instead of
- * evaluating every such segment for everyone.
+ * One scan of the customers with their stored rows and the sources of the computed values they compare, into
+ * SCAN, flagging each customer who is:
+ * - new: no stored row;
+ * - computed_changed: a computed value differs from the stored one (producers such as RFM, CLV and clustering
+ *   rewrite their tables without saying whom they changed);
+ * - crossed: some leaf that reads the time (a relative date, days since an order) is true at one of `from` and
+ *   `to` and false at the other. A customer who is not a candidate keeps the row the last refresh evaluated, so
+ *   only a changed time leaf can move them into or out of a segment: each distinct leaf is compiled at both times
+ *   and compared here, instead of evaluating every such segment for everyone.
+ * Only flagged customers are kept.
  */
-async function findTimeCrossers(
+async function scanCustomers(
   engine: Engine,
   compiled: CompiledSegments,
+  schema: SchemaContext,
   storedTable: string,
   from: Date,
   to: Date,
 ): Promise<void> {
   const d = engine.dialect;
+  const q = d.quoteIdent;
   const leaves = new Map<string, TimeLeaf>();
   for (const ls of compiled.timeLeaves.values()) {
     for (const leaf of ls ?? []) {
@@ -226,16 +227,51 @@ async function findTimeCrossers(
     }
   }
   const b = new Binder(d);
-  const changed = [...leaves.values()].map((leaf) => `(${leaf(from, b)}) IS DISTINCT FROM (${leaf(to, b)})`);
+  const crossed = [...leaves.values()].map((leaf) => `(${leaf(from, b)}) IS DISTINCT FROM (${leaf(to, b)})`);
+  // The computed values' tables, each joined once; `_v<i>` is the value now beside the stored column.
+  const tables = new Map<string, string>();
+  const values: string[] = [];
+  const changed: string[] = [];
+  for (const [name, col] of compiled.features.computed) {
+    const src = schema.computed.get(name);
+    if (!src) continue;
+    if (!tables.has(src.table)) tables.set(src.table, `v${tables.size}`);
+    const value = `_v${values.length}`;
+    values.push(`, ${tables.get(src.table)}.${q(src.column)} AS ${value}`);
+    changed.push(`f.${q(col)} IS DISTINCT FROM f.${value}`);
+  }
+  const joins = [...tables]
+    .map(([table, alias]) => ` LEFT JOIN ${q(table)} ${alias} ON ${alias}.customer_id = c.customer_id`)
+    .join("");
+  const traits = [...compiled.features.traits].map(([name, col]) => `, c.${q(name)} AS ${q(col)}`).join("");
+  const flags = {
+    is_new: "f._stored IS NULL",
+    computed_changed: changed.length ? `f._stored IS NOT NULL AND (${changed.join(" OR ")})` : "false",
+    crossed: crossed.length ? `(${crossed.join(" OR ")})` : "false",
+  };
   await engine.run(
-    `CREATE OR REPLACE TEMP TABLE ${CROSSERS} AS
-       SELECT f.customer_id FROM ${featureRowsSql(d, compiled.features, storedTable)} f
-        WHERE ${changed.length ? changed.join(" OR ") : "false"}`,
+    `CREATE OR REPLACE TEMP TABLE ${SCAN} AS
+       SELECT * FROM (
+         SELECT f._id AS customer_id${Object.entries(flags)
+           .map(([flag, sql]) => `, coalesce(${sql}, false) AS ${flag}`)
+           .join("")}
+           FROM (SELECT s.*, s.customer_id AS _stored, c.customer_id AS _id${traits}${values.join("")}
+                   FROM customers c LEFT JOIN ${q(storedTable)} s ON s.customer_id = c.customer_id${joins}) f
+       ) x WHERE is_new OR computed_changed OR crossed`,
     b.values,
   );
 }
 
 export async function dropIncremental(engine: Engine): Promise<void> {
-  const tables = [DELTA, NEW, RESCAN, CANDIDATE_ROWS, CANDIDATES, CROSSERS, ...SOURCES.map(recomputeTable)];
+  const tables = [
+    DELTA,
+    NEW,
+    RESCAN,
+    CANDIDATE_ROWS,
+    CANDIDATES,
+    CROSSERS,
+    SCAN,
+    ...SOURCES.map(recomputeTable),
+  ];
   await engine.run(tables.map((t) => `DROP TABLE IF EXISTS ${t};`).join(" "));
 }
