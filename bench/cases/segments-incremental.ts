@@ -1,6 +1,6 @@
 import { refreshSegments } from "../../src/segments/refresh.js";
 import { openStore } from "../../src/store/open-store.js";
-import { report } from "../measure.js";
+import { report, startTimer } from "../measure.js";
 
 /**
  * argv: database (refreshed in full as of the given time), as-of (ISO), scenario ("day" | "span"). Adds 1% more
@@ -57,13 +57,13 @@ const touched = Number(
   (await engine.query("SELECT count(DISTINCT customer_id) AS n FROM segment_dirty")).column("n")[0],
 );
 
-const t0 = performance.now();
+const stop = startTimer();
 const inc = await refreshSegments(engine, { asOf: later });
-const seconds = (performance.now() - t0) / 1000;
+const timed = stop();
 
 engine.close();
 report({
-  seconds,
+  ...timed,
   mode: inc.mode,
   recomputed: inc.recomputed,
   phases: inc.phases,

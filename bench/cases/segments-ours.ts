@@ -1,16 +1,16 @@
 import { refreshSegments } from "../../src/segments/refresh.js";
 import { openStore } from "../../src/store/open-store.js";
-import { report } from "../measure.js";
+import { report, startTimer } from "../measure.js";
 
 /** argv: database (with the benchmark's segments saved), as-of (ISO). Times one full refresh of every segment. */
 const [db, asOfText] = process.argv.slice(2) as [string, string];
 const engine = await openStore(db);
-const t0 = performance.now();
+const stop = startTimer();
 const r = await refreshSegments(engine, { asOf: new Date(asOfText), mode: "full" });
-const seconds = (performance.now() - t0) / 1000;
+const timed = stop();
 engine.close();
 report({
-  seconds,
+  ...timed,
   mode: r.mode,
   features: r.features,
   recomputed: r.recomputed,

@@ -1,5 +1,5 @@
 import { DuckDBInstance } from "@duckdb/node-api";
-import { report } from "../measure.js";
+import { report, startTimer } from "../measure.js";
 import { SEGMENTS } from "../segments/definitions.js";
 import { countQuery } from "../segments/queries.js";
 
@@ -13,14 +13,14 @@ const instance = await DuckDBInstance.create(db);
 const conn = await instance.connect();
 const sizes: Record<string, number> = {};
 const perQuery: Record<string, number> = {};
-const t0 = performance.now();
+const stop = startTimer();
 for (const { id } of SEGMENTS) {
   const q0 = performance.now();
   const r = await conn.runAndReadAll(countQuery(id, asOf));
   perQuery[id] = Math.round(performance.now() - q0) / 1000;
   sizes[id] = Number(r.getRows()[0]?.[0]);
 }
-const seconds = (performance.now() - t0) / 1000;
+const timed = stop();
 conn.closeSync();
 instance.closeSync();
-report({ seconds, sizes, perQuery });
+report({ ...timed, sizes, perQuery });
