@@ -164,6 +164,9 @@ describe("tessera segment", () => {
       ["eu-mobile-buyers", 1],
     ]);
     expect((await json("segment", "history", "buyers")).history).toHaveLength(2);
+    // A refresh repeated at the same time (here in full) is one point of the history, not two.
+    await json("segment", "refresh", "--as-of", "2024-06-30T00:00:00Z", "--full");
+    expect((await json("segment", "history", "buyers")).history).toHaveLength(2);
   });
 
   it("previews, diffs and explains", async () => {

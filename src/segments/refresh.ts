@@ -327,7 +327,10 @@ export interface HistoryPoint {
   readonly exitedIds?: string[];
 }
 
-/** Size over time and who entered or left at each stored refresh since the segment was created. */
+/**
+ * Size over time and who entered or left at each stored refresh since the segment was created (one point per
+ * as-of time: a refresh repeated at the same time changes nothing).
+ */
 export async function segmentHistory(engine: Engine, id: string, withIds = 0): Promise<HistoryPoint[]> {
   const r = await engine.query(
     `SELECT r.as_of,
@@ -335,8 +338,8 @@ export async function segmentHistory(engine: Engine, id: string, withIds = 0): P
                 AND (m.exited_at IS NULL OR m.exited_at > r.as_of)) AS size,
             (SELECT count(*) FROM segment_membership m WHERE m.segment_id = $1 AND m.entered_at = r.as_of) AS entered,
             (SELECT count(*) FROM segment_membership m WHERE m.segment_id = $1 AND m.exited_at = r.as_of) AS exited
-       FROM segment_refreshes r, segments s
-      WHERE s.segment_id = $1 AND r.refreshed_at >= s.created_at
+       FROM (SELECT DISTINCT r.as_of FROM segment_refreshes r, segments s
+              WHERE s.segment_id = $1 AND r.refreshed_at >= s.created_at) r
       ORDER BY r.as_of`,
     [id],
   );
