@@ -3,8 +3,8 @@ import { describe, expect, it } from "vitest";
 import { rfm } from "../src/analytics/rfm.js";
 import { importFile } from "../src/ingest/import.js";
 import { refreshAll } from "../src/pipeline/refresh.js";
-import { segmentMembers } from "../src/segments/refresh.js";
 import { saveSegment } from "../src/segments/segment-store.js";
+import { segmentMembers } from "../src/segments/stays.js";
 import { openStore } from "../src/store/open-store.js";
 import { tempDir, writeFile } from "./helpers.js";
 

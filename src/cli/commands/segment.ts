@@ -10,8 +10,9 @@ import {
   sizeGuard,
 } from "../../segments/analysis.js";
 import { readDefinitionFile } from "../../segments/read-definition.js";
-import { lastRefresh, segmentHistory, segmentMembers } from "../../segments/refresh.js";
+import { lastRefresh } from "../../segments/refresh.js";
 import { listSegments, removeSegment, saveSegment, segmentVersions } from "../../segments/segment-store.js";
+import { segmentHistory, segmentMembers } from "../../segments/stays.js";
 import { parseCondition } from "../../segments/text/parse.js";
 import { printCondition } from "../../segments/text/print.js";
 import type { Engine } from "../../store/engine.js";
