@@ -244,6 +244,23 @@ describe("tessera segment", () => {
       { id: "mece-eu", from: "eu", size: 2 }, // c2, c4 (c1 went to buyers)
       { id: "mece-other", from: "(rest)", size: 1 }, // c5
     ]);
+    // With no ids: every saved segment but the exclusive ones just saved (buyers, eu, eu-mobile-buyers).
+    const all = await json("segment", "mece");
+    expect(all).toMatchObject({
+      ids: ["buyers", "eu", "eu-mobile-buyers"],
+      customers: 5,
+      covered: 4,
+      overlapping: 1,
+    });
+    // Without --as-of, the exclusive segments are evaluated as of the last refresh, like the memberships.
+    const again = await json("segment", "mece", "buyers", "eu", "--exclusive");
+    expect(again.exclusive).toEqual(m.exclusive);
+    // An exclusive assignment needs a priority order: no ids is an error, and nothing is saved.
+    const before = (await json("segment", "list")).segments.length;
+    const r = await run("segment", "mece", "--exclusive");
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain("mece --exclusive: name the segments in priority order");
+    expect((await json("segment", "list")).segments.length).toBe(before);
   });
 
   it("refuses bad definitions with the path and reason, and saves nothing", async () => {

@@ -3,7 +3,7 @@ import type { Engine } from "../store/engine.js";
 import type { Condition, SegmentDefinition } from "./definition.js";
 import { dropEvaluation, EVAL_TABLE, evaluateSegments } from "./evaluate.js";
 import { loadSchemaContext, type SchemaContext } from "./schema-context.js";
-import { latestDefinition, requireSegment, saveSegment } from "./segment-store.js";
+import { latestDefinition, listSegments, requireSegment, saveSegment } from "./segment-store.js";
 import { describeCondition } from "./text/print.js";
 import { validateSegment } from "./validate.js";
 
@@ -249,16 +249,28 @@ export interface Mece {
 }
 
 /**
- * Coverage and overlap of a set of segments (current memberships). With `exclusive`, each customer goes to the
- * first matching segment in the given order: saved as segments `<prefix><id>` (and `<prefix>other` for the
- * rest), so the set becomes mutually exclusive and collectively exhaustive at every refresh.
+ * Coverage and overlap of a set of segments (current memberships); with no ids, of every saved segment but the
+ * `<prefix>…` ones an earlier exclusive run saved (they re-divide the others). With `exclusive`, each customer
+ * goes to the first matching segment in the given order: saved as segments `<prefix><id>` (and `<prefix>other`
+ * for the rest), so the set becomes mutually exclusive and collectively exhaustive at every refresh. That order
+ * is a priority, so it must be given: no ids with `exclusive` is an error.
  */
 export async function meceSegments(
   engine: Engine,
-  ids: readonly string[],
+  given: readonly string[],
   opts: { exclusive?: boolean; prefix?: string; asOf?: Date } = {},
 ): Promise<Mece> {
-  if (ids.length === 0) throw new UserError("no-segments", "name at least one segment", "mece");
+  const prefix = opts.prefix ?? "mece-";
+  if (given.length === 0 && opts.exclusive)
+    throw new UserError(
+      "no-segments",
+      "name the segments in priority order: each customer goes to the first one that matches",
+      "mece --exclusive",
+    );
+  const ids = given.length
+    ? given
+    : (await listSegments(engine)).map((s) => s.id).filter((id) => !id.startsWith(prefix));
+  if (ids.length === 0) throw new UserError("no-segments", "no saved segments to look at", "mece");
   for (const id of ids) await requireSegment(engine, id);
   const list = ids.map((i) => engine.dialect.literal(i)).join(", ");
   const r = await engine.query(
@@ -276,7 +288,6 @@ export async function meceSegments(
     overlapping: Number(r.column("overlapping")[0]),
   };
   if (!opts.exclusive) return base;
-  const prefix = opts.prefix ?? "mece-";
   const defs: SegmentDefinition[] = ids.map((id, i) => ({
     id: `${prefix}${id}`,
     name: `${id} (exclusive, priority ${i + 1})`,

@@ -268,9 +268,9 @@ export function registerSegment(program: Command, cli: Cli): void {
     });
 
   seg
-    .command("mece <ids...>")
+    .command("mece [ids...]")
     .description(
-      "coverage and overlap of segments; --exclusive assigns each customer to the first matching one",
+      "coverage and overlap of segments (default: every saved one but earlier exclusive results); --exclusive assigns each customer to the first matching one, in the order given",
     )
     .option(
       "--exclusive",
@@ -283,7 +283,7 @@ export function registerSegment(program: Command, cli: Cli): void {
         meceSegments(e, ids, {
           exclusive: Boolean(opts.exclusive),
           prefix: opts.prefix,
-          asOf: dateOption(opts.asOf, "--as-of"),
+          asOf: await defaultAsOf(e, opts.asOf),
         }),
       );
       cli.print(cmd, m, () => {
