@@ -229,7 +229,31 @@ describe("tessera segment", () => {
   });
 
   it("computes overlap and MECE coverage, and makes exclusive segments", async () => {
-    await json("segment", "refresh", "--as-of", "2024-07-01T00:00:00Z");
+    const first = await json("segment", "refresh", "--as-of", "2024-07-01T00:00:00Z");
+    // Five customers: every segment is under 100 people (the default guard).
+    expect(first.warnings.filter((w: { kind: string }) => w.kind === "too-small")).toHaveLength(3);
+    // The guard's thresholds are options: eu (3 of 5) and buyers (2 of 5) pass 1 person and 30%; the empty
+    // eu-mobile-buyers does not. eu and buyers share c1 of {c1, c2, c3, c4}: Jaccard 0.25.
+    const guarded = await json(
+      "segment",
+      "refresh",
+      "--as-of",
+      "2024-07-01T00:00:00Z",
+      "--min-size",
+      "1",
+      "--min-share",
+      "30",
+      "--near-copy",
+      "0.25",
+    );
+    expect(guarded.warnings.map((w: { kind: string; segments: string[] }) => [w.kind, w.segments])).toEqual([
+      ["near-copy", ["buyers", "eu"]],
+      ["too-small", ["eu-mobile-buyers"]],
+    ]);
+    expect(guarded.warnings[1].message).toContain("under 1 people or 30% of customers");
+    const bad = await run("segment", "refresh", "--near-copy", "2");
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('--near-copy: expected a number from 0 to 1, got "2"');
     const o = await json("segment", "overlap", "eu", "buyers");
     // eu = {c1, c2, c4}; buyers (1y as of Jul 1) = {c1, c3}: both = {c1}
     expect(o.counts).toEqual([

@@ -220,7 +220,7 @@ export async function sizeGuard(
       warnings.push({
         kind: "too-small",
         segments: [id],
-        message: `${id} has ${size} customers (${((100 * size) / Math.max(customers, 1)).toFixed(2)}% of ${customers}): under ${minSize} people or ${(minShare * 100).toFixed(0)}% of customers`,
+        message: `${id} has ${size} customers (${((100 * size) / Math.max(customers, 1)).toFixed(2)}% of ${customers}): under ${minSize} people or ${Number((minShare * 100).toFixed(4))}% of customers`,
       });
     }
     for (let j = i + 1; j < o.ids.length; j++) {

@@ -17,7 +17,7 @@ import { parseCondition } from "../../segments/text/parse.js";
 import { printCondition } from "../../segments/text/print.js";
 import type { Engine } from "../../store/engine.js";
 import type { Cli } from "../context.js";
-import { dateOption, intOption } from "../parse.js";
+import { dateOption, intOption, numberOption } from "../parse.js";
 import { formatCount, table } from "../table.js";
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
@@ -135,13 +135,22 @@ export function registerSegment(program: Command, cli: Cli): void {
     )
     .option("--as-of <time>", "evaluate as of this time (ISO 8601; default now)")
     .option("--full", "rebuild every customer's features (default: incremental when possible)")
+    .option("--min-size <n>", "warn about segments with fewer people than this", "100")
+    .option("--min-share <percent>", "warn about segments under this share of customers", "1")
+    .option("--near-copy <jaccard>", "warn about pairs of segments at least this similar", "0.9")
     .action(async (opts, cmd: Command) => {
+      // Options are checked before anything runs: a typo must not cost a refresh.
+      const guard = {
+        minSize: intOption(opts.minSize, "--min-size", 0) as number,
+        minShare: (numberOption(opts.minShare, "--min-share", 0, 100) as number) / 100,
+        maxJaccard: numberOption(opts.nearCopy, "--near-copy", 0, 1) as number,
+      };
       const { result, warnings } = await cli.withStore(cmd, async (e) => {
         const result = await refreshAll(e, {
           asOf: dateOption(opts.asOf, "--as-of"),
           ...(opts.full ? { mode: "full" as const } : {}),
         });
-        return { result, warnings: result.stored ? await sizeGuard(e) : [] };
+        return { result, warnings: result.stored ? await sizeGuard(e, guard) : [] };
       });
       cli.print(cmd, { ...result, warnings }, () => {
         let s = table(
