@@ -1,3 +1,5 @@
+import { parseDuration } from "../window.js";
+
 /** Tokens of the text form, each with its position (1-based line and column) for error messages. */
 export type TokenKind = "ident" | "string" | "number" | "duration" | "punct" | "end";
 
@@ -62,11 +64,19 @@ export function tokenize(src: string, startLine = 1): Token[] {
       i += dur[0].length;
       continue;
     }
-    const num = /^-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?(?![A-Za-z_])/.exec(src.slice(i));
+    // A number is a whole token: digits or a dot right after it would make the engine backtrack into a shorter
+    // number ("30x" read as 3 then a stray "0").
+    const num = /^-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?(?![A-Za-z0-9_.])/.exec(src.slice(i));
     if (num && (ch !== "-" || /[0-9]/.test(src[i + 1] ?? ""))) {
       out.push({ kind: "number", text: num[0], value: Number(num[0]), ...pos });
       i += num[0].length;
       continue;
+    }
+    // Digits run into letters: a window written wrong ("30x", "1.5d"), said as such.
+    const word = /^[0-9][0-9.]*[A-Za-z_][A-Za-z0-9_]*/.exec(src.slice(i));
+    if (word) {
+      const why = parseDuration(word[0]);
+      throw new TextError(typeof why === "string" ? why : `unexpected "${word[0]}"`, pos.line, pos.column);
     }
     const id = /^[A-Za-z_][A-Za-z0-9_]*/.exec(src.slice(i));
     if (id) {

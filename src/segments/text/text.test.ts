@@ -100,6 +100,11 @@ describe("text form", () => {
     ['count(event "X") >= 1 extra', 'line 1, column 23: expected "and", "or" or the end'],
     ['country = "DE', "line 1, column 11: a string is not closed"],
     ["country = 3 $", 'line 1, column 13: unexpected character "$"'],
+    [
+      'age >= 30 and\n  count(event "Viewed", 30x) >= 2',
+      'line 2, column 25: "30x" is not a duration: expected <n>d, <n>w, <n>m or <n>y',
+    ],
+    ["orders.count(1.5d) >= 1", 'line 1, column 14: "1.5d" is not a duration'],
   ])("says where %j goes wrong", (text, message) => {
     const e = (() => {
       try {
