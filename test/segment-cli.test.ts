@@ -279,6 +279,17 @@ describe("tessera segment", () => {
     // Without --as-of, the exclusive segments are evaluated as of the last refresh, like the memberships.
     const again = await json("segment", "mece", "buyers", "eu", "--exclusive");
     expect(again.exclusive).toEqual(m.exclusive);
+    // The exclusive segments are saved, not yet refreshed: a look at current memberships leaves them out and
+    // says so, and refuses them when named.
+    const ov = await json("segment", "overlap");
+    expect(ov.ids).toEqual(["buyers", "eu", "eu-mobile-buyers"]);
+    expect(ov.notEvaluated).toEqual(["mece-buyers", "mece-eu", "mece-other"]);
+    const named = await run("segment", "overlap", "eu", "mece-eu");
+    expect(named.code).toBe(1);
+    expect(named.stderr).toContain("overlap: mece-eu: saved since the last refresh, not evaluated yet");
+    expect(
+      (await json("segment", "list")).segments.find((x: { id: string }) => x.id === "mece-eu").size,
+    ).toBe(null);
     // An exclusive assignment needs a priority order: no ids is an error, and nothing is saved.
     const before = (await json("segment", "list")).segments.length;
     const r = await run("segment", "mece", "--exclusive");

@@ -3,7 +3,13 @@ import type { Engine } from "../store/engine.js";
 import type { Condition, SegmentDefinition } from "./definition.js";
 import { dropEvaluation, EVAL_TABLE, evaluateSegments } from "./evaluate.js";
 import { loadSchemaContext, type SchemaContext } from "./schema-context.js";
-import { latestDefinition, listSegments, requireSegment, saveSegment } from "./segment-store.js";
+import {
+  latestDefinition,
+  listSegments,
+  notEvaluated,
+  requireSegment,
+  saveSegment,
+} from "./segment-store.js";
 import { describeCondition } from "./text/print.js";
 import { validateSegment } from "./validate.js";
 
@@ -162,8 +168,37 @@ export async function explainSegment(engine: Engine, id: string, asOf: Date): Pr
   };
 }
 
+/**
+ * The segments a look at current memberships covers: those named (each must exist and have been evaluated by a
+ * refresh since its latest version was saved), or, with none named, every evaluated one that `keep` keeps; the
+ * others are returned apart, so that a report can say it left them out.
+ */
+async function evaluatedSegments(
+  engine: Engine,
+  named: readonly string[],
+  what: string,
+  keep: (id: string) => boolean = () => true,
+): Promise<{ ids: string[]; notEvaluated: string[] }> {
+  const stale = await notEvaluated(engine);
+  if (named.length) {
+    for (const id of named) await requireSegment(engine, id);
+    const unknown = named.filter((id) => stale.has(id));
+    if (unknown.length)
+      throw new UserError(
+        "not-evaluated",
+        `${unknown.join(", ")}: saved since the last refresh, not evaluated yet (run tessera segment refresh first)`,
+        what,
+      );
+    return { ids: [...named], notEvaluated: [] };
+  }
+  const all = (await listSegments(engine)).map((s) => s.id).filter(keep);
+  return { ids: all.filter((id) => !stale.has(id)), notEvaluated: all.filter((id) => stale.has(id)) };
+}
+
 export interface Overlap {
   readonly ids: string[];
+  /** Segments left out (none named): saved since the last refresh, so their members are not known yet. */
+  readonly notEvaluated: string[];
   readonly sizes: number[];
   /** counts[i][j]: customers in both i and j (the diagonal is each size). */
   readonly counts: number[][];
@@ -172,10 +207,7 @@ export interface Overlap {
 
 /** Pairwise overlap of current memberships (the latest refresh). */
 export async function segmentOverlap(engine: Engine, ids?: readonly string[]): Promise<Overlap> {
-  const all = ids?.length
-    ? [...ids]
-    : ((await engine.query("SELECT segment_id FROM segments ORDER BY 1")).column("segment_id") as string[]);
-  for (const id of all) await requireSegment(engine, id);
+  const { ids: all, notEvaluated } = await evaluatedSegments(engine, ids ?? [], "overlap");
   const r = await engine.query(
     `SELECT a.segment_id AS a, b.segment_id AS b, count(*) AS n
        FROM segment_membership a JOIN segment_membership b ON a.customer_id = b.customer_id
@@ -194,7 +226,7 @@ export async function segmentOverlap(engine: Engine, ids?: readonly string[]): P
       return union === 0 ? 0 : inter / union;
     }),
   );
-  return { ids: all, sizes, counts, jaccard };
+  return { ids: all, notEvaluated, sizes, counts, jaccard };
 }
 
 export interface GuardWarning {
@@ -239,6 +271,8 @@ export async function sizeGuard(
 
 export interface Mece {
   readonly ids: string[];
+  /** Segments left out (none named): saved since the last refresh, so their members are not known yet. */
+  readonly notEvaluated: string[];
   readonly customers: number;
   /** Share of customers in at least one of the segments. */
   readonly coverage: number;
@@ -267,11 +301,20 @@ export async function meceSegments(
       "name the segments in priority order: each customer goes to the first one that matches",
       "mece --exclusive",
     );
-  const ids = given.length
-    ? given
-    : (await listSegments(engine)).map((s) => s.id).filter((id) => !id.startsWith(prefix));
-  if (ids.length === 0) throw new UserError("no-segments", "no saved segments to look at", "mece");
-  for (const id of ids) await requireSegment(engine, id);
+  const { ids, notEvaluated } = await evaluatedSegments(
+    engine,
+    given,
+    "mece",
+    (id) => !id.startsWith(prefix),
+  );
+  if (ids.length === 0)
+    throw new UserError(
+      "no-segments",
+      notEvaluated.length
+        ? `no segment has been evaluated yet (${notEvaluated.join(", ")}): run tessera segment refresh first`
+        : "no saved segments to look at",
+      "mece",
+    );
   const list = ids.map((i) => engine.dialect.literal(i)).join(", ");
   const r = await engine.query(
     `SELECT count(*) AS covered, count(*) FILTER (WHERE n > 1) AS overlapping FROM (
@@ -282,6 +325,7 @@ export async function meceSegments(
   const covered = Number(r.column("covered")[0]);
   const base = {
     ids: [...ids],
+    notEvaluated,
     customers,
     covered,
     coverage: customers ? covered / customers : 0,

@@ -58,6 +58,18 @@ export async function saveSegment(
   });
 }
 
+/**
+ * Segments whose latest version was saved after the last stored refresh: their stays, if any, belong to an earlier
+ * version, so their membership is not known until the next refresh.
+ */
+export async function notEvaluated(engine: Engine): Promise<Set<string>> {
+  const r = await engine.query(
+    `SELECT segment_id FROM segments s
+      WHERE NOT EXISTS (SELECT 1 FROM segment_refreshes r WHERE r.refreshed_at >= s.updated_at)`,
+  );
+  return new Set(r.column("segment_id") as string[]);
+}
+
 export async function listSegments(engine: Engine): Promise<SavedSegment[]> {
   const r = await engine.query(
     "SELECT segment_id, name, description, latest_version, updated_at FROM segments ORDER BY segment_id",

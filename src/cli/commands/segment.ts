@@ -11,7 +11,13 @@ import {
 } from "../../segments/analysis.js";
 import { readDefinitionFile } from "../../segments/read-definition.js";
 import { lastRefresh } from "../../segments/refresh.js";
-import { listSegments, removeSegment, saveSegment, segmentVersions } from "../../segments/segment-store.js";
+import {
+  listSegments,
+  notEvaluated,
+  removeSegment,
+  saveSegment,
+  segmentVersions,
+} from "../../segments/segment-store.js";
 import { segmentHistory, segmentMembers } from "../../segments/stays.js";
 import { parseCondition } from "../../segments/text/parse.js";
 import { printCondition } from "../../segments/text/print.js";
@@ -21,6 +27,10 @@ import { dateOption, intOption, numberOption } from "../parse.js";
 import { formatCount, table } from "../table.js";
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+
+/** The line that says which segments a report over current memberships left out, if any. */
+const leftOut = (ids: readonly string[]) =>
+  ids.length ? `left out, saved since the last refresh and not evaluated yet: ${ids.join(", ")}\n` : "";
 
 /** The definition a command works on: a file, or --id/--name/--where in the text form. */
 function definitionFrom(
@@ -86,12 +96,9 @@ export function registerSegment(program: Command, cli: Cli): void {
         const size = new Map(
           sizes.rows<{ segment_id: string; n: number }>().map((r) => [r.segment_id, Number(r.n)]),
         );
-        const last = await e.query("SELECT max(refreshed_at) AS t FROM segment_refreshes");
-        const refreshed = last.column("t")[0];
         // A version saved after the last refresh has not been evaluated: its size is unknown, not 0.
-        const evaluated = (s: { updatedAt: Date }) =>
-          refreshed instanceof Date && s.updatedAt.getTime() <= refreshed.getTime();
-        return list.map((s) => ({ ...s, size: evaluated(s) ? (size.get(s.id) ?? 0) : null }));
+        const stale = await notEvaluated(e);
+        return list.map((s) => ({ ...s, size: stale.has(s.id) ? null : (size.get(s.id) ?? 0) }));
       });
       cli.print(cmd, { segments: rows }, () => {
         if (rows.length === 0) return "No segments yet: tessera segment add <file>\n";
@@ -272,7 +279,7 @@ export function registerSegment(program: Command, cli: Cli): void {
           )}\n${table(
             ["Jaccard", ...o.ids],
             o.ids.map((id, i) => [id, ...(o.jaccard[i] ?? []).map((j) => j.toFixed(3))]),
-          )}`,
+          )}${leftOut(o.notEvaluated)}`,
       );
     });
 
@@ -296,7 +303,7 @@ export function registerSegment(program: Command, cli: Cli): void {
         }),
       );
       cli.print(cmd, m, () => {
-        let s = `coverage: ${formatCount(m.covered)} of ${formatCount(m.customers)} customers (${pct(m.coverage)}) are in at least one; ${formatCount(m.overlapping)} are in two or more\n`;
+        let s = `coverage: ${formatCount(m.covered)} of ${formatCount(m.customers)} customers (${pct(m.coverage)}) are in at least one; ${formatCount(m.overlapping)} are in two or more\n${leftOut(m.notEvaluated)}`;
         if (m.exclusive)
           s += table(
             ["exclusive segment", "from", "size"],
