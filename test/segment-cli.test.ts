@@ -133,6 +133,12 @@ describe("tessera segment", () => {
     );
     expect((await json("segment", "add", join(dir, "buyers2.seg"))).version).toBe(2);
     expect((await json("segment", "add", join(dir, "buyers2.seg"))).changed).toBe(false);
+    // Version 2 is not evaluated yet: its members are not known, and the stays are version 1's.
+    const early = await run("segment", "members", "buyers");
+    expect(early.code).toBe(1);
+    expect(early.stderr).toContain(
+      "segment members: buyers: saved since the last refresh, not evaluated yet",
+    );
     const shown = await json("segment", "show", "buyers");
     expect(shown.versions.map((v: { version: number }) => v.version)).toEqual([2, 1]);
     // By 2024-06-30, c2's order (2023-06-01) is over a year old and c1, c3 still bought within the year.

@@ -7,6 +7,7 @@ import {
   latestDefinition,
   listSegments,
   notEvaluated,
+  requireEvaluated,
   requireSegment,
   saveSegment,
 } from "./segment-store.js";
@@ -179,18 +180,12 @@ async function evaluatedSegments(
   what: string,
   keep: (id: string) => boolean = () => true,
 ): Promise<{ ids: string[]; notEvaluated: string[] }> {
-  const stale = await notEvaluated(engine);
   if (named.length) {
     for (const id of named) await requireSegment(engine, id);
-    const unknown = named.filter((id) => stale.has(id));
-    if (unknown.length)
-      throw new UserError(
-        "not-evaluated",
-        `${unknown.join(", ")}: saved since the last refresh, not evaluated yet (run tessera segment refresh first)`,
-        what,
-      );
+    await requireEvaluated(engine, named, what);
     return { ids: [...named], notEvaluated: [] };
   }
+  const stale = await notEvaluated(engine);
   const all = (await listSegments(engine)).map((s) => s.id).filter(keep);
   return { ids: all.filter((id) => !stale.has(id)), notEvaluated: all.filter((id) => stale.has(id)) };
 }

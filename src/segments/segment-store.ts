@@ -70,6 +70,18 @@ export async function notEvaluated(engine: Engine): Promise<Set<string>> {
   return new Set(r.column("segment_id") as string[]);
 }
 
+/** Refuses segments whose latest version no refresh has evaluated yet: their members are not known. */
+export async function requireEvaluated(engine: Engine, ids: readonly string[], what: string): Promise<void> {
+  const stale = await notEvaluated(engine);
+  const unknown = ids.filter((id) => stale.has(id));
+  if (unknown.length)
+    throw new UserError(
+      "not-evaluated",
+      `${unknown.join(", ")}: saved since the last refresh, not evaluated yet (run tessera segment refresh first)`,
+      what,
+    );
+}
+
 export async function listSegments(engine: Engine): Promise<SavedSegment[]> {
   const r = await engine.query(
     "SELECT segment_id, name, description, latest_version, updated_at FROM segments ORDER BY segment_id",

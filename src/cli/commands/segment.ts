@@ -15,6 +15,7 @@ import {
   listSegments,
   notEvaluated,
   removeSegment,
+  requireEvaluated,
   saveSegment,
   segmentVersions,
 } from "../../segments/segment-store.js";
@@ -180,6 +181,7 @@ export function registerSegment(program: Command, cli: Cli): void {
     .action(async (id: string, opts, cmd: Command) => {
       const customers = await cli.withStore(cmd, async (e) => {
         await segmentVersions(e, id);
+        await requireEvaluated(e, [id], "segment members");
         return segmentMembers(e, id, intOption(opts.limit, "--limit", 1));
       });
       cli.print(cmd, { id, customers }, () => `${customers.join("\n")}${customers.length ? "\n" : ""}`);
