@@ -153,6 +153,18 @@ describe("tessera cluster and personas (the command line)", () => {
     expect(personas[1]?.distinguishing[0]?.feature).toBe("trait:spending_score_1_100");
   });
 
+  it("describes a segment's members once a refresh has evaluated it", async () => {
+    const early = await tessera(db, "personas", "--segment", "cluster-mall-1");
+    expect(early.code).toBe(1);
+    expect(early.err).toContain("--segment: cluster-mall-1: saved since the last refresh, not evaluated yet");
+    const r = await tessera(db, "segment", "refresh");
+    expect(r.code, r.err).toBe(0);
+    const { code, out, err } = await tessera(db, "personas", "--segment", "cluster-mall-1");
+    expect(code, err).toBe(0);
+    // The segment is cluster 1 of the saved clustering: the same 39 customers.
+    expect((out.personas as { size: number }[]).map((p) => p.size)).toEqual([39]);
+  });
+
   it("gives clear errors, never NaN: too few customers, a constant or empty feature, unknown names", async () => {
     const small = join(tempDir(), "small.duckdb");
     const dir = tempDir();

@@ -1,6 +1,6 @@
 import { DEFAULT_MIN_GROUP, isSuppressed } from "../analytics/privacy.js";
 import { UserError } from "../errors.js";
-import { requireSegment } from "../segments/segment-store.js";
+import { requireEvaluated, requireSegment } from "../segments/segment-store.js";
 import type { Engine, SqlValue } from "../store/engine.js";
 import { circularHour } from "./centroids.js";
 import { defaultFeatures, resolveFeatures } from "./feature-spec.js";
@@ -99,13 +99,8 @@ async function loadGroups(
   }
   if ("segment" in source) {
     await requireSegment(engine, source.segment);
-    const refreshed = await engine.query("SELECT count(*) AS n FROM segment_refreshes");
-    if (Number(refreshed.column("n")[0]) === 0)
-      throw new UserError(
-        "segment-not-refreshed",
-        `segment "${source.segment}" has no members yet: refresh the segments first`,
-        "--segment",
-      );
+    // Its members are those of the last refresh, which must have seen its latest version.
+    await requireEvaluated(engine, [source.segment], "--segment");
     await engine.run(
       `CREATE OR REPLACE TEMP TABLE ${q(GROUPS)} AS SELECT customer_id, segment_id AS grp FROM segment_membership
         WHERE segment_id = $1 AND exited_at IS NULL`,
