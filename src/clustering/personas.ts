@@ -1,5 +1,4 @@
 import { DEFAULT_MIN_GROUP, isSuppressed } from "../analytics/privacy.js";
-import { UserError } from "../errors.js";
 import { requireEvaluated, requireSegment } from "../segments/segment-store.js";
 import type { Engine, SqlValue } from "../store/engine.js";
 import { circularHour } from "./centroids.js";
