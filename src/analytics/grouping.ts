@@ -7,9 +7,11 @@
  *   rfm_segment      the named RFM segment as of the report's date (scored afresh, into a temporary table)
  *   trait:<name>     a registered, non-personal trait's value ("(none)" when missing)
  *   computed:<name>  a registered computed value (e.g. a cluster)
- *   segment          each saved segment's current members (segment_membership rows not exited)
+ *   segment          each saved segment's current members (segment_membership rows not exited), for the
+ *                    segments the last refresh evaluated
  */
 import { UserError } from "../errors.js";
+import { evaluatedSql } from "../segments/segment-store.js";
 import { listComputed } from "../store/computed.js";
 import type { Engine } from "../store/engine.js";
 import { listTraits } from "../store/trait-registry.js";
@@ -55,7 +57,11 @@ export async function groupingRelation(
       await scoreRfm(engine, { asOf }, "_grouping_rfm", true);
       return { sql: "SELECT customer_id, rfm_segment AS grp FROM _grouping_rfm", label: "rfm_segment" };
     case "segment": {
-      const r = await engine.query("SELECT count(*) AS n FROM segment_membership WHERE exited_at IS NULL");
+      // Current members of the segments the last refresh evaluated: one saved since (new, or a new version) has
+      // the stays of an older version, or none.
+      const members = `FROM segment_membership m JOIN segments s ON s.segment_id = m.segment_id
+                        WHERE m.exited_at IS NULL AND ${evaluatedSql("s")}`;
+      const r = await engine.query(`SELECT count(*) AS n ${members}`);
       if (Number(r.column("n")[0]) === 0)
         throw new UserError(
           "no-segments",
@@ -63,9 +69,7 @@ export async function groupingRelation(
           option,
         );
       return {
-        sql: `SELECT m.customer_id, coalesce(s.name, m.segment_id) AS grp
-                FROM segment_membership m LEFT JOIN segments s ON s.segment_id = m.segment_id
-               WHERE m.exited_at IS NULL`,
+        sql: `SELECT m.customer_id, coalesce(s.name, s.segment_id) AS grp ${members}`,
         label: "segment",
       };
     }

@@ -61,12 +61,17 @@ describe("KPIs", () => {
     const rows: OrderRow[] = [];
     for (let i = 0; i < 12; i++) rows.push([`c${i}`, "2024-02-01 10:00", 10 * (i + 1)]);
     engine = await storeWithOrders(rows);
+    // Saved, then refreshed; 'late' got a new version after the refresh: its stays are the old version's.
     await engine.run(
-      "INSERT INTO segments (segment_id, name) VALUES ('big', 'Big spenders'), ('all', 'Everyone')",
+      `INSERT INTO segments (segment_id, name, updated_at) VALUES ('big', 'Big spenders', '2024-03-01'),
+         ('all', 'Everyone', '2024-03-01'), ('late', 'Changed since', '2024-03-03')`,
+    );
+    await engine.run(
+      "INSERT INTO segment_refreshes (as_of, refreshed_at, segments, seconds, mode) VALUES ('2024-03-01', '2024-03-02', 3, 1, 'full')",
     );
     for (let i = 0; i < 12; i++) {
       await engine.run(
-        "INSERT INTO segment_membership (segment_id, customer_id, entered_at) VALUES ('all', $1, now())",
+        "INSERT INTO segment_membership (segment_id, customer_id, entered_at) VALUES ('all', $1, now()), ('late', $1, now())",
         [`c${i}`],
       );
       if (i >= 2)

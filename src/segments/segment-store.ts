@@ -58,15 +58,16 @@ export async function saveSegment(
   });
 }
 
+/** SQL that holds for a row `alias` of `segments` when a stored refresh has evaluated its latest version. */
+export const evaluatedSql = (alias: string) =>
+  `EXISTS (SELECT 1 FROM segment_refreshes r WHERE r.refreshed_at >= ${alias}.updated_at)`;
+
 /**
  * Segments whose latest version was saved after the last stored refresh: their stays, if any, belong to an earlier
  * version, so their membership is not known until the next refresh.
  */
 export async function notEvaluated(engine: Engine): Promise<Set<string>> {
-  const r = await engine.query(
-    `SELECT segment_id FROM segments s
-      WHERE NOT EXISTS (SELECT 1 FROM segment_refreshes r WHERE r.refreshed_at >= s.updated_at)`,
-  );
+  const r = await engine.query(`SELECT segment_id FROM segments s WHERE NOT ${evaluatedSql("s")}`);
   return new Set(r.column("segment_id") as string[]);
 }
 
