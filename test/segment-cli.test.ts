@@ -189,6 +189,16 @@ describe("tessera segment", () => {
       "2024-06-30",
     );
     expect(p).toMatchObject({ id: "old", size: 2, customers: 5, sample: ["c2", "c4"] });
+    // The same from a JSON file that starts with a byte-order mark, as some editors write them.
+    writeFile(
+      dir,
+      "bom.json",
+      `\uFEFF${JSON.stringify({ id: "old", name: "Older", where: { trait: "age", gte: 40 } })}`,
+    );
+    expect(await json("segment", "preview", join(dir, "bom.json"), "--as-of", "2024-06-30")).toMatchObject({
+      size: 2,
+      sample: ["c2", "c4"],
+    });
     const d = await json(
       "segment",
       "diff",

@@ -10,7 +10,8 @@ import { SegmentError } from "./validate.js";
 export function readDefinitionFile(path: string): unknown {
   let text: string;
   try {
-    text = readFileSync(path, "utf8");
+    // Without the byte-order mark some editors put first: JSON.parse refuses it.
+    text = readFileSync(path, "utf8").replace(/^\uFEFF/, "");
   } catch {
     throw new UserError("file-not-found", "no such file (or it cannot be read)", path);
   }

@@ -32,7 +32,8 @@ export function parseSegmentText(text: string): {
   description?: string;
   where: Condition;
 } {
-  const lines = text.split("\n");
+  // Files written on Windows end their lines with \r\n: a line is what lies between the breaks either way.
+  const lines = text.split(/\r?\n/);
   const header: Record<string, string> = {};
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i] as string;

@@ -129,4 +129,19 @@ describe("text form", () => {
     });
     expect(() => parseSegmentText("id: x\nwhere: age >")).toThrow("line 2, column 13");
   });
+
+  it("reads Windows line endings as line breaks, positions included", () => {
+    const s = parseSegmentText('id: w\r\nname: Windows\r\nwhere: age >= 30 and\r\n  country = "DE"\r\n');
+    expect(s).toEqual({
+      id: "w",
+      name: "Windows",
+      where: {
+        all: [
+          { trait: "age", gte: 30 },
+          { trait: "country", eq: "DE" },
+        ],
+      },
+    });
+    expect(() => parseSegmentText("id: x\r\nwhere: age >")).toThrow("line 2, column 13");
+  });
 });
