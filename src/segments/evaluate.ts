@@ -22,10 +22,9 @@ export interface CompiledSegments {
   readonly signature: string;
   /**
    * Segments whose predicate compares with the as-of time itself (beyond the features' windows), each with the
-   * leaves that do so, compiled alone at any time; `null` when the predicate reads the time elsewhere too (then
-   * only evaluating it for everyone is safe).
+   * leaves that do so, compiled alone at any time.
    */
-  readonly timeLeaves: ReadonlyMap<string, readonly TimeLeaf[] | null>;
+  readonly timeLeaves: ReadonlyMap<string, readonly TimeLeaf[]>;
   /**
    * Segment id → its predicate as compiled, with its values: when a stored refresh evaluated another one, an
    * incremental refresh must evaluate the segment for everyone, not just the customers with new data.
@@ -78,25 +77,17 @@ export function compileSegments(
   const binder = new Binder(d);
   const predicates = new Map<string, string>();
   const columns = new Map<string, string>();
-  const timeLeaves = new Map<string, readonly TimeLeaf[] | null>();
+  const timeLeaves = new Map<string, readonly TimeLeaf[]>();
   const fingerprints = new Map<string, string>();
   targets.forEach((t, i) => {
     // A predicate that reads the time itself (a relative date, days since an order) can change with no new
-    // data: an incremental refresh looks for whom its time leaves changed. The getter counts every read of the
-    // time, the leaves report the reads they cover: a read no leaf covers makes the segment one to evaluate for
-    // everyone.
-    let reads = 0;
-    let covered = 0;
+    // data: its leaves that do report themselves, and an incremental refresh looks for whom they changed.
     const leaves: TimeLeaf[] = [];
-    const ctx = (into: Binder, onTimeLeaf?: (leaf: TimeLeaf, n: number) => void, at?: Date) => ({
+    const ctx = (into: Binder, at: Date, onTimeLeaf?: (leaf: TimeLeaf) => void) => ({
       d,
       features,
       binder: into,
-      get asOf() {
-        if (at) return at;
-        reads++;
-        return asOf;
-      },
+      asOf: at,
       schema,
       segments,
       alias: "f",
@@ -105,23 +96,17 @@ export function compileSegments(
     predicates.set(
       t.id,
       predicateSql(
-        ctx(binder, (leaf, n) => {
-          leaves.push(leaf);
-          covered += n;
-        }),
+        ctx(binder, asOf, (leaf) => leaves.push(leaf)),
         t.where,
       ),
     );
     columns.set(t.id, `s${i}`);
-    if (reads > 0) timeLeaves.set(t.id, reads === covered ? leaves : null);
+    if (leaves.length) timeLeaves.set(t.id, leaves);
     // The predicate compiled on its own (its placeholders numbered from 1, whatever the other segments bind) with
     // its values: a new definition, a referenced one's, or a new compiler all show here. At a fixed time, so that
     // moving the as-of time alone does not count as a change (the time leaves see to that).
     const own = new Binder(d);
-    fingerprints.set(
-      t.id,
-      JSON.stringify([predicateSql(ctx(own, undefined, FINGERPRINT_TIME), t.where), own.values]),
-    );
+    fingerprints.set(t.id, JSON.stringify([predicateSql(ctx(own, FINGERPRINT_TIME), t.where), own.values]));
   });
   const signature = JSON.stringify({
     features: features.features().map((f) => [f.column, f.feature] as [string, Feature]),

@@ -154,20 +154,9 @@ export function featureTableSql(
     );
   }
   if (consents.length) joins.push(perCustomer("consents", "k", "co", consents));
-  const computedCols: string[] = [];
-  // One join per producer table, however many of its values the segments read.
-  const computedTables = new Map<string, string>();
-  for (const [name, col] of features.computed) {
-    const src = schema.computed.get(name);
-    if (!src) throw new Error(`computed value ${name} is not registered`);
-    let alias = computedTables.get(src.table);
-    if (!alias) {
-      alias = `cv${computedTables.size}`;
-      computedTables.set(src.table, alias);
-      joins.push(`LEFT JOIN ${only(q(src.table))} ${alias} ON ${alias}.customer_id = c.customer_id`);
-    }
-    computedCols.push(`${alias}.${q(src.column)} AS ${q(col)}`);
-  }
+  const computed = computedValuesSql(d, features, schema, only);
+  joins.push(...computed.joins);
+  const computedCols = [...computed.values].map(([col, value]) => `${value} AS ${q(col)}`);
   if (stored) {
     joins.push(`LEFT JOIN ${only(q(stored.table))} s ON s.customer_id = c.customer_id`);
     for (const t of used)
@@ -183,6 +172,42 @@ export function featureTableSql(
 }
 
 /**
+ * The computed values the predicates read, from their producers' tables joined to customers `c` (one join per
+ * table, however many of its values are read; `table` may restrict a table's rows): the joins, and for each
+ * feature column the expression of its value.
+ */
+export function computedValuesSql(
+  d: Dialect,
+  features: FeatureSet,
+  schema: SchemaContext,
+  table: (quoted: string) => string = (t) => t,
+): { joins: string[]; values: Map<string, string> } {
+  const q = d.quoteIdent;
+  const aliases = new Map<string, string>();
+  const joins: string[] = [];
+  const values = new Map<string, string>();
+  for (const [name, col] of features.computed) {
+    const src = schema.computed.get(name);
+    if (!src) throw new Error(`computed value ${name} is not registered`);
+    let alias = aliases.get(src.table);
+    if (!alias) {
+      alias = `cv${aliases.size}`;
+      aliases.set(src.table, alias);
+      joins.push(`LEFT JOIN ${table(q(src.table))} ${alias} ON ${alias}.customer_id = c.customer_id`);
+    }
+    values.set(col, `${alias}.${q(src.column)}`);
+  }
+  return { joins, values };
+}
+
+/** The trait columns the predicates read, from the customers row `alias`, each under its feature column name. */
+export function traitColumnsSql(d: Dialect, features: FeatureSet, alias: string): string {
+  return [...features.traits]
+    .map(([name, col]) => `, ${alias}.${d.quoteIdent(name)} AS ${d.quoteIdent(col)}`)
+    .join("");
+}
+
+/**
  * What the predicates read (alias it `f`): the rows of a feature table with the traits they compare, joined from
  * `customers` by id; only the customers `only` selects (SQL selecting ids), when given. Just the table when no
  * predicate reads a trait.
@@ -192,8 +217,7 @@ export function featureRowsSql(d: Dialect, features: FeatureSet, table: string, 
   // The filter on both sides of the join: the optimizer does not carry it over to `customers` by itself.
   const rows = (t: string) => (only ? `(SELECT * FROM ${t} WHERE customer_id IN (${only}))` : t);
   if (features.traits.size === 0) return rows(q(table));
-  const traits = [...features.traits].map(([name, col]) => `, c.${q(name)} AS ${q(col)}`).join("");
-  return `(SELECT r.*${traits} FROM ${rows(q(table))} r JOIN ${rows("customers")} c ON c.customer_id = r.customer_id)`;
+  return `(SELECT r.*${traitColumnsSql(d, features, "c")} FROM ${rows(q(table))} r JOIN ${rows("customers")} c ON c.customer_id = r.customer_id)`;
 }
 
 function orderAggregate(f: Extract<Feature, { kind: "orders" }>, measure: string, time: string): string {

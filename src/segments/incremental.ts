@@ -2,7 +2,7 @@ import type { Engine } from "../store/engine.js";
 import { Binder } from "./binder.js";
 import type { CompiledSegments } from "./evaluate.js";
 import { type EventFeature, eventDetailTests, eventSlicesSql } from "./event-slices.js";
-import { featureTableSql, type SourceTable } from "./feature-sql.js";
+import { computedValuesSql, featureTableSql, type SourceTable, traitColumnsSql } from "./feature-sql.js";
 import type { TimeLeaf } from "./predicate.js";
 import type { SchemaContext } from "./schema-context.js";
 import { type ResolvedWindow, windowStart } from "./window.js";
@@ -20,20 +20,19 @@ import { type ResolvedWindow, windowStart } from "./window.js";
  * features only for the customers with rows in that table dated in the interval or leaving one of its windows
  * (plus the rescanned and the new), the others keep their stored values.
  *
- * Temp tables left for the caller: CANDIDATES (whose rows were rebuilt) and CROSSERS (whose time leaves
- * changed); `dropIncremental` removes them and the intermediate ones.
+ * Temp tables left for the caller: CANDIDATES (whose rows were rebuilt) and SCAN (among others, the customers
+ * whose time leaves changed); `dropIncremental` removes them and the intermediate ones.
  */
 
 export const CANDIDATES = "_seg_candidates";
-/** Customers for whom a leaf that reads the time itself has another value at `to` than at `from`. */
-const CROSSERS = "_seg_time_crossers";
-/** Customers flagged by one scan: new, with a changed computed value, or a time crosser. */
+/** Customers flagged by one scan (`scanCustomers`): new, with a changed computed value, or a time crosser. */
 const SCAN = "_seg_scan";
+/** Customers without a stored row. */
+const NEW = `SELECT customer_id FROM ${SCAN} WHERE is_new`;
 /** Whom an incremental refresh evaluates the segments for (but the new or changed ones: for everyone). */
-export const REEVALUATE = `SELECT customer_id FROM ${CANDIDATES} UNION SELECT customer_id FROM ${CROSSERS}`;
+export const REEVALUATE = `SELECT customer_id FROM ${CANDIDATES} UNION SELECT customer_id FROM ${SCAN} WHERE crossed`;
 const DELTA = "_seg_event_delta";
 const RESCAN = "_seg_rescan";
-const NEW = "_seg_new";
 /** The candidates' rebuilt feature rows, swapped into the stored table. */
 const CANDIDATE_ROWS = "_seg_rebuilt";
 
@@ -95,7 +94,7 @@ function recomputeSql(
     ];
     out[table] = {
       sql: `SELECT e.customer_id FROM ${table} e WHERE e.customer_id IS NOT NULL AND (${ranges.join(" OR ")})
-            UNION SELECT customer_id FROM ${RESCAN} UNION SELECT customer_id FROM ${NEW}`,
+            UNION SELECT customer_id FROM ${RESCAN} UNION ${NEW}`,
       params: b.values,
     };
   }
@@ -132,17 +131,13 @@ export async function refreshFeaturesIncrementally(
     db.values,
   );
   await scanCustomers(engine, compiled, schema, storedTable, from, to);
-  await engine.run(
-    `CREATE OR REPLACE TEMP TABLE ${NEW} AS SELECT customer_id FROM ${SCAN} WHERE is_new;
-     CREATE OR REPLACE TEMP TABLE ${CROSSERS} AS SELECT customer_id FROM ${SCAN} WHERE crossed;`,
-  );
   // Whose events must be read again: facts that reach back to or before `from` (late rows; -infinity after a
   // merge), and anyone new who is not dirty (nothing says where their history starts).
   await engine.run(
     `CREATE OR REPLACE TEMP TABLE ${RESCAN} AS
        SELECT customer_id FROM segment_dirty WHERE since <= CAST($1 AS TIMESTAMP)
        UNION
-       SELECT customer_id FROM ${NEW} WHERE customer_id NOT IN (SELECT customer_id FROM segment_dirty)`,
+       SELECT customer_id FROM (${NEW}) WHERE customer_id NOT IN (SELECT customer_id FROM segment_dirty)`,
     [ts(from)],
   );
   const recompute = recomputeSql(d, compiled, from, to);
@@ -221,29 +216,17 @@ async function scanCustomers(
   const q = d.quoteIdent;
   const leaves = new Map<string, TimeLeaf>();
   for (const ls of compiled.timeLeaves.values()) {
-    for (const leaf of ls ?? []) {
+    for (const leaf of ls) {
       const alone = new Binder(d);
       leaves.set(JSON.stringify([leaf(to, alone), alone.values]), leaf);
     }
   }
   const b = new Binder(d);
   const crossed = [...leaves.values()].map((leaf) => `(${leaf(from, b)}) IS DISTINCT FROM (${leaf(to, b)})`);
-  // The computed values' tables, each joined once; `_v<i>` is the value now beside the stored column.
-  const tables = new Map<string, string>();
-  const values: string[] = [];
-  const changed: string[] = [];
-  for (const [name, col] of compiled.features.computed) {
-    const src = schema.computed.get(name);
-    if (!src) continue;
-    if (!tables.has(src.table)) tables.set(src.table, `v${tables.size}`);
-    const value = `_v${values.length}`;
-    values.push(`, ${tables.get(src.table)}.${q(src.column)} AS ${value}`);
-    changed.push(`f.${q(col)} IS DISTINCT FROM f.${value}`);
-  }
-  const joins = [...tables]
-    .map(([table, alias]) => ` LEFT JOIN ${q(table)} ${alias} ON ${alias}.customer_id = c.customer_id`)
-    .join("");
-  const traits = [...compiled.features.traits].map(([name, col]) => `, c.${q(name)} AS ${q(col)}`).join("");
+  // Each computed value now (`_v<i>`) beside the stored one.
+  const computed = computedValuesSql(d, compiled.features, schema);
+  const values = [...computed.values].map(([, value], i) => `, ${value} AS _v${i}`).join("");
+  const changed = [...computed.values.keys()].map((col, i) => `f.${q(col)} IS DISTINCT FROM f._v${i}`);
   const flags = {
     is_new: "f._stored IS NULL",
     computed_changed: changed.length ? `f._stored IS NOT NULL AND (${changed.join(" OR ")})` : "false",
@@ -255,23 +238,15 @@ async function scanCustomers(
          SELECT f._id AS customer_id${Object.entries(flags)
            .map(([flag, sql]) => `, coalesce(${sql}, false) AS ${flag}`)
            .join("")}
-           FROM (SELECT s.*, s.customer_id AS _stored, c.customer_id AS _id${traits}${values.join("")}
-                   FROM customers c LEFT JOIN ${q(storedTable)} s ON s.customer_id = c.customer_id${joins}) f
+           FROM (SELECT s.*, s.customer_id AS _stored, c.customer_id AS _id${traitColumnsSql(d, compiled.features, "c")}${values}
+                   FROM customers c LEFT JOIN ${q(storedTable)} s ON s.customer_id = c.customer_id
+                   ${computed.joins.join(" ")}) f
        ) x WHERE is_new OR computed_changed OR crossed`,
     b.values,
   );
 }
 
 export async function dropIncremental(engine: Engine): Promise<void> {
-  const tables = [
-    DELTA,
-    NEW,
-    RESCAN,
-    CANDIDATE_ROWS,
-    CANDIDATES,
-    CROSSERS,
-    SCAN,
-    ...SOURCES.map(recomputeTable),
-  ];
+  const tables = [DELTA, SCAN, RESCAN, CANDIDATE_ROWS, CANDIDATES, ...SOURCES.map(recomputeTable)];
   await engine.run(tables.map((t) => `DROP TABLE IF EXISTS ${t};`).join(" "));
 }

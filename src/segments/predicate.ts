@@ -11,6 +11,10 @@ export interface PredicateContext {
   readonly d: Dialect;
   readonly features: FeatureSet;
   readonly binder: Binder;
+  /**
+   * Read only by the leaves `leafSql` compiles: a leaf that reads the time must tell `onTimeLeaf`, or an
+   * incremental refresh would not see whom the passing of time moves into or out of its segment.
+   */
   readonly asOf: Date;
   readonly schema: SchemaContext;
   /** Definitions of referenced segments (inlined: a reference is the referenced segment's predicate). */
@@ -19,10 +23,10 @@ export interface PredicateContext {
   readonly alias: string;
   /**
    * Told of every leaf that compares with the as-of time itself (a relative date, days since an order), with a
-   * way to compile that leaf alone at another time, and how many times it read the as-of time: an incremental
-   * refresh finds the customers whose leaf changed between two times instead of evaluating the segment for all.
+   * way to compile that leaf alone at another time: an incremental refresh finds the customers whose leaf changed
+   * between two times instead of evaluating the segment for all.
    */
-  readonly onTimeLeaf?: (leaf: TimeLeaf, reads: number) => void;
+  readonly onTimeLeaf?: (leaf: TimeLeaf) => void;
 }
 
 /** A leaf that reads the as-of time, compiled alone at a given time (its values bound by `binder`). */
@@ -131,16 +135,16 @@ function leafSql(
   p: PredicateContext,
   compile: (q: Pick<PredicateContext, "d" | "binder" | "asOf">) => string,
 ): string {
-  let reads = 0;
+  let readsTime = false;
   const sql = compile({
     d: p.d,
     binder: p.binder,
     get asOf() {
-      reads++;
+      readsTime = true;
       return p.asOf;
     },
   });
-  if (reads > 0) p.onTimeLeaf?.((at, binder) => compile({ d: p.d, binder, asOf: at }), reads);
+  if (readsTime) p.onTimeLeaf?.((at, binder) => compile({ d: p.d, binder, asOf: at }));
   return sql;
 }
 

@@ -13,8 +13,8 @@ const ts = (d: Date) => d.toISOString().replace("T", " ").replace("Z", "");
 /**
  * Closes the stays of customers who left and opens stays for those who entered, for all segments at once. With
  * `candidates` (an incremental refresh: the customers with new data and those whose time leaves changed) only
- * those customers can have changed, except in segments evaluated from another definition last time (`changed`)
- * and those that read the time other than through a leaf the compiler reports, which are evaluated for everyone.
+ * those customers can have changed, except in segments evaluated from another definition last time (`changed`),
+ * which are evaluated for everyone.
  */
 export async function recordStays(
   engine: Engine,
@@ -25,8 +25,7 @@ export async function recordStays(
   candidates?: { readonly ids: string; readonly changed: ReadonlySet<string> },
 ): Promise<Map<string, { size: number; entered: number; exited: number }>> {
   const d = engine.dialect;
-  const everyone = (id: string) =>
-    !candidates || candidates.changed.has(id) || compiled.timeLeaves.get(id) === null;
+  const everyone = (id: string) => !candidates || candidates.changed.has(id);
   // Each segment's members, all segments in one scan of the feature rows (the candidates' rows alone where that
   // suffices): a row yields the ids of the segments whose predicate it passes.
   const scan = (segs: readonly string[], only?: string) =>
