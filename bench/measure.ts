@@ -1,5 +1,5 @@
 import { fork } from "node:child_process";
-import { appendFileSync, mkdirSync } from "node:fs";
+import { appendFileSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
 /** What one benchmark case reports from its own process. */
@@ -92,4 +92,18 @@ export function record(name: string, line: object): string {
   const file = join(dir, `${name}.jsonl`);
   appendFileSync(file, `${JSON.stringify({ at: new Date().toISOString(), ...line })}\n`);
   return file;
+}
+
+/**
+ * The kernel's transparent huge page mode ("always", "madvise" or "never"; null where there is none): with
+ * "always", memory is faulted in 2 MiB at a time, and on the benchmark machines the cost of fresh memory drops
+ * about tenfold (4.0 to 0.4–0.6 s per GiB measured on 2026-12-04), so every case's time depends on it.
+ */
+export function transparentHugePages(): string | null {
+  try {
+    const text = readFileSync("/sys/kernel/mm/transparent_hugepage/enabled", "utf8");
+    return /\[(\w+)\]/.exec(text)?.[1] ?? null;
+  } catch {
+    return null;
+  }
 }

@@ -1,7 +1,14 @@
 import { closeSync, copyFileSync, fsyncSync, mkdirSync, openSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freshMemorySecondsPerGiB, type Measured, median, record, runCase } from "../measure.js";
+import {
+  freshMemorySecondsPerGiB,
+  type Measured,
+  median,
+  record,
+  runCase,
+  transparentHugePages,
+} from "../measure.js";
 import { SEGMENTS } from "./definitions.js";
 import { pgServer, stopServer } from "./postgres.js";
 
@@ -10,11 +17,13 @@ import { pgServer, stopServer } from "./postgres.js";
  * TESSERA_BENCH_CUSTOMERS customers (default 1,000,000; seed TESSERA_BENCH_SEED, default 7), with the 20
  * definitions of definitions.ts, side by side:
  *   (a) our full refresh of all 20 (refreshSegments, mode "full");
+ *   (a0) our evaluation alone: the same features and members in temporary tables, nothing stored (a backtest),
+ *        beside (b), which stores nothing either: what the refresh's persisting costs shows as (a) − (a0);
  *   (b) one hand-written SQL query per segment (queries.ts) on the same DuckDB file, one after another;
  *   (c) the same queries on PostgreSQL 15, loaded with the same data (COPY of CSV exported from DuckDB);
  *   and an incremental refresh after 1% more events (TESSERA_BENCH_INC_SCENARIO: "day", the default, replays them
  *   within the day after as-of and refreshes a day later; "span" keeps their pace, see cases/segments-incremental).
- * (a) and (b) run TESSERA_BENCH_RUNS times (default 3), alternating, and their medians are compared; so does the
+ * (a), (a0) and (b) run TESSERA_BENCH_RUNS times (default 3), alternating, and their medians are compared; so does the
  * incremental refresh (each run on a fresh copy of the last full refresh's file); (c) runs once. Every case runs
  * in its own process (peak memory is its own), and reports the CPU seconds of its measured part beside the wall
  * clock. Counts must match between (a), (b) and (c), and the last incremental refresh must equal a full one, or
@@ -84,6 +93,7 @@ export async function segmentsBenchmark(): Promise<void> {
     // (b) and (a) alternate, so that neither gets a quieter machine; medians are reported.
     const plainRuns: Measured[] = [];
     const oursRuns: Measured[] = [];
+    const evalRuns: Measured[] = [];
     for (let i = 0; i < runs; i++) {
       const p = await runCase(script("plain"), [setupDb, asOf.toISOString()]);
       plainRuns.push(p);
@@ -97,6 +107,12 @@ export async function segmentsBenchmark(): Promise<void> {
       oursRuns.push(o);
       console.error(
         `  (a) our full refresh: ${o.seconds.toFixed(2)} s, peak ${o.peakMiB} MiB, ${o.minorFaults} page faults`,
+      );
+      // Temporary tables only: the set-up file is left as it was.
+      const e = await runCase(script("evaluate"), [setupDb, asOf.toISOString()]);
+      evalRuns.push(e);
+      console.error(
+        `  (a0) our evaluation, nothing stored: ${e.seconds.toFixed(2)} s, peak ${e.peakMiB} MiB, ${e.minorFaults} page faults`,
       );
     }
     const plain = plainRuns[0] as Measured;
@@ -155,11 +171,13 @@ export async function segmentsBenchmark(): Promise<void> {
     if (check.changes !== 0)
       mismatches.push(`a full refresh after the incremental one changed ${check.changes} stays`);
 
-    for (const r of [...plainRuns.slice(1), ...oursRuns.slice(1)]) {
+    for (const r of [...plainRuns.slice(1), ...oursRuns.slice(1), ...evalRuns]) {
       for (const { id } of SEGMENTS) {
         const other = (r.sizes as Record<string, number>)[id];
         if (other !== (ours.sizes as Record<string, number>)[id])
-          mismatches.push(`${id}: differs between runs`);
+          mismatches.push(
+            `${id}: ${other} in one run, ${(ours.sizes as Record<string, number>)[id]} in the first full refresh`,
+          );
       }
     }
     const a = median(oursRuns.map((r) => r.seconds));
@@ -171,7 +189,8 @@ export async function segmentsBenchmark(): Promise<void> {
       user: round(median(xs.map((r) => r.cpuUserSeconds as number))),
       system: round(median(xs.map((r) => r.cpuSystemSeconds as number))),
     });
-    const [oursCpu, plainCpu, incCpu] = [cpu(oursRuns), cpu(plainRuns), cpu(incRuns)];
+    const [oursCpu, plainCpu, incCpu, evalCpu] = [cpu(oursRuns), cpu(plainRuns), cpu(incRuns), cpu(evalRuns)];
+    const a0 = median(evalRuns.map((r) => r.seconds));
     const oursPeakMiB = Math.max(...oursRuns.map((r) => r.peakMiB));
     const peakMiB = Math.max(oursPeakMiB, ...incRuns.map((r) => r.peakMiB));
     const line = {
@@ -189,13 +208,17 @@ export async function segmentsBenchmark(): Promise<void> {
       duckdbSqlRuns: plainRuns.map((r) => round(r.seconds)),
       postgresSqlSeconds: c === null ? null : round(c),
       oursOverDuckdbSql: round(a / b),
+      evaluateOnlySeconds: round(a0),
+      evaluateOnlyRuns: evalRuns.map((r) => round(r.seconds)),
+      evaluateOnlyOverDuckdbSql: round(a0 / b),
+      evaluateOnlyOverDuckdbSqlCpuUser: round(evalCpu.user / plainCpu.user),
       postgresOverOurs: c === null ? null : round(c / a),
       // Where the time goes in the median full run and in the incremental one: features, segments (stays), commit.
       oursPhases: oursRuns.find((r) => r.seconds === a)?.phases ?? null,
       incrementalPhases: inc.phases,
       incrementalSeconds: round(incSeconds),
       incrementalRuns: incRuns.map((r) => round(r.seconds)),
-      cpuSeconds: { ours: oursCpu, duckdbSql: plainCpu, incremental: incCpu },
+      cpuSeconds: { ours: oursCpu, duckdbSql: plainCpu, incremental: incCpu, evaluateOnly: evalCpu },
       oursOverDuckdbSqlCpuUser: round(oursCpu.user / plainCpu.user),
       incrementalShareOfFullCpuUser: round(incCpu.user / oursCpu.user),
       incrementalShareOfFull: round(incShare),
@@ -211,10 +234,12 @@ export async function segmentsBenchmark(): Promise<void> {
       oursPeakMiB,
       incrementalPeakMiB: Math.max(...incRuns.map((r) => r.peakMiB)),
       duckdbSqlPeakMiB: Math.max(...plainRuns.map((r) => r.peakMiB)),
+      evaluateOnlyPeakMiB: Math.max(...evalRuns.map((r) => r.peakMiB)),
       // Pages first touched (medians), and what this machine charges for them: both cases pay it.
       oursMinorFaults: median(oursRuns.map((r) => r.minorFaults)),
       duckdbSqlMinorFaults: median(plainRuns.map((r) => r.minorFaults)),
       freshMemorySecondsPerGiB: freshMemory,
+      transparentHugePages: transparentHugePages(),
       sizes: ourSizes,
       // Each query's median over the runs.
       duckdbSqlPerQuery: Object.fromEntries(

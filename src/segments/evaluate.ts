@@ -151,6 +151,25 @@ export async function evaluatePredicates(
 }
 
 /**
+ * Evaluates every compiled segment over a feature table into EVAL_TABLE and counts each one's members, all in
+ * one scan of the evaluation; nothing is recorded (a backtest).
+ */
+export async function evaluatedSizes(
+  engine: Engine,
+  compiled: CompiledSegments,
+  ids: readonly string[],
+  featureTable: string,
+): Promise<Map<string, number>> {
+  await evaluatePredicates(engine, compiled, featureTable);
+  const q = engine.dialect.quoteIdent;
+  const col = (id: string) => q(compiled.columns.get(id) as string);
+  const sizes = await engine.query(
+    `SELECT ${ids.map((id, i) => `count(*) FILTER (WHERE ${col(id)}) AS n${i}`).join(", ")} FROM ${EVAL_TABLE}`,
+  );
+  return new Map(ids.map((id, i) => [id, Number(sizes.column(`n${i}`)[0])]));
+}
+
+/**
  * Evaluates segments as of a time: builds the feature table (one pass over each raw table for every feature
  * any of them needs) and then every segment as a predicate over it, into EVAL_TABLE.
  */

@@ -4,8 +4,7 @@ import {
   type CompiledSegments,
   compileSegments,
   dropEvaluation,
-  EVAL_TABLE,
-  evaluatePredicates,
+  evaluatedSizes,
   FEATURE_TABLE,
 } from "./evaluate.js";
 import { dropIncremental, REEVALUATE, refreshFeaturesIncrementally } from "./incremental.js";
@@ -133,7 +132,6 @@ export async function refreshSegments(
   }
   const compiled = compileSegments(engine, defs, schema, asOf);
   const base = stored && opts.mode !== "full" ? await incrementalBase(engine, compiled, asOf) : null;
-  const q = engine.dialect.quoteIdent;
   let incremental = false;
   const clock = { start: performance.now(), features: 0, body: 0 };
   const result = await engine.transaction(async () => {
@@ -180,16 +178,14 @@ export async function refreshSegments(
         [ts(asOf), defs.length, (performance.now() - started) / 1000, incremental ? "incremental" : "full"],
       );
     } else {
-      await evaluatePredicates(engine, compiled, featureTable);
-      // Every segment's size in one scan of the evaluation.
-      const col = (id: string) => q(compiled.columns.get(id) as string);
-      const sizes = await engine.query(
-        `SELECT ${defs.map((def, i) => `count(*) FILTER (WHERE ${col(def.id)}) AS n${i}`).join(", ")} FROM ${EVAL_TABLE}`,
+      const sizes = await evaluatedSizes(
+        engine,
+        compiled,
+        defs.map((def) => def.id),
+        featureTable,
       );
-      defs.forEach((def, i) => {
-        const size = Number(sizes.column(`n${i}`)[0]);
-        segments.push({ id: def.id, name: def.name, size, entered: 0, exited: 0 });
-      });
+      for (const def of defs)
+        segments.push({ id: def.id, name: def.name, size: sizes.get(def.id) ?? 0, entered: 0, exited: 0 });
     }
     clock.body = performance.now();
     return { segments, recomputed };
