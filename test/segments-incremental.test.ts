@@ -271,6 +271,31 @@ describe("incremental segment refresh", () => {
     }
   });
 
+  it("forgets a customer removed without a mark, as an erasure would remove them", async () => {
+    const e = await openStore(":memory:");
+    try {
+      for (const c of ["c1", "c2"]) {
+        await e.run("INSERT INTO customers (customer_id) VALUES ($1)", [c]);
+        await viewedEvent(e, `m${c}`, c, -3);
+      }
+      const viewed = { event: "Viewed", within: "30d", count: { gte: 1 } };
+      await saveRaw(e, [{ id: "a", name: "a", where: viewed }]);
+      await refreshSegments(e, { asOf: new Date(AS_OF) });
+      expect(await members(e)).toEqual(["a:c1", "a:c2"]);
+      // c2 and everything about them go, nothing marked; a new segment is then evaluated for every stored row.
+      for (const t of ["events", "segment_membership", "customers"])
+        await e.run(`DELETE FROM ${t} WHERE customer_id = 'c2'`);
+      await saveRaw(e, [{ id: "b", name: "b", where: viewed }]);
+      const inc = await refreshSegments(e, { asOf: new Date(AS_OF + DAY) });
+      expect(inc.mode).toBe("incremental");
+      expect(await members(e)).toEqual(["a:c1", "b:c1"]);
+      const left = await e.query("SELECT count(*) AS n FROM segment_features WHERE customer_id = 'c2'");
+      expect(Number(left.column("n")[0])).toBe(0);
+    } finally {
+      e.close();
+    }
+  });
+
   it("moves members in and out by time alone, with no new data (days since an order, a relative date)", async () => {
     const e = await openStore(":memory:");
     const at = (days: number) => new Date(AS_OF + days * DAY);

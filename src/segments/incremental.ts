@@ -185,7 +185,7 @@ export async function refreshFeaturesIncrementally(
   await engine.run(`CREATE OR REPLACE TEMP TABLE ${CANDIDATE_ROWS} AS ${rows.sql}`, rows.params);
   await engine.run(
     `DELETE FROM ${stored} WHERE customer_id IN (SELECT customer_id FROM ${CANDIDATES})
-        OR customer_id NOT IN (SELECT customer_id FROM customers);
+        OR customer_id IN (SELECT customer_id FROM ${SCAN} WHERE gone);
      INSERT INTO ${stored} SELECT * FROM ${CANDIDATE_ROWS};`,
   );
   const n = await engine.query(`SELECT count(*) AS n FROM ${CANDIDATES}`);
@@ -196,6 +196,7 @@ export async function refreshFeaturesIncrementally(
  * One scan of the customers with their stored rows and the sources of the computed values they compare, into
  * SCAN, flagging each customer who is:
  * - new: no stored row;
+ * - gone: a stored row, but no longer a customer (merged into another, erased): the row is removed;
  * - computed_changed: a computed value differs from the stored one (producers such as RFM, CLV and clustering
  *   rewrite their tables without saying whom they changed);
  * - crossed: some leaf that reads the time (a relative date, days since an order) is true at one of `from` and
@@ -227,21 +228,25 @@ async function scanCustomers(
   const computed = computedValuesSql(d, compiled.features, schema);
   const values = [...computed.values].map(([, value], i) => `, ${value} AS _v${i}`).join("");
   const changed = [...computed.values.keys()].map((col, i) => `f.${q(col)} IS DISTINCT FROM f._v${i}`);
+  // A row flags one of these at most: who is gone has no traits or computed values to compare.
   const flags = {
     is_new: "f._stored IS NULL",
-    computed_changed: changed.length ? `f._stored IS NOT NULL AND (${changed.join(" OR ")})` : "false",
-    crossed: crossed.length ? `(${crossed.join(" OR ")})` : "false",
+    gone: "f._id IS NULL",
+    computed_changed: changed.length
+      ? `f._id IS NOT NULL AND f._stored IS NOT NULL AND (${changed.join(" OR ")})`
+      : "false",
+    crossed: crossed.length ? `f._id IS NOT NULL AND (${crossed.join(" OR ")})` : "false",
   };
   await engine.run(
     `CREATE OR REPLACE TEMP TABLE ${SCAN} AS
        SELECT * FROM (
-         SELECT f._id AS customer_id${Object.entries(flags)
+         SELECT coalesce(f._id, f._stored) AS customer_id${Object.entries(flags)
            .map(([flag, sql]) => `, coalesce(${sql}, false) AS ${flag}`)
            .join("")}
            FROM (SELECT s.*, s.customer_id AS _stored, c.customer_id AS _id${traitColumnsSql(d, compiled.features, "c")}${values}
-                   FROM customers c LEFT JOIN ${q(storedTable)} s ON s.customer_id = c.customer_id
+                   FROM customers c FULL JOIN ${q(storedTable)} s ON s.customer_id = c.customer_id
                    ${computed.joins.join(" ")}) f
-       ) x WHERE is_new OR computed_changed OR crossed`,
+       ) x WHERE is_new OR gone OR computed_changed OR crossed`,
     b.values,
   );
 }
