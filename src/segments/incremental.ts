@@ -25,7 +25,7 @@ import { type ResolvedWindow, windowStart } from "./window.js";
  */
 
 export const CANDIDATES = "_seg_candidates";
-/** Customers flagged by one scan (`scanCustomers`): new, with a changed computed value, or a time crosser. */
+/** Customers flagged by one scan (`scanCustomers`): new, gone, with a changed computed value, or a time crosser. */
 const SCAN = "_seg_scan";
 /** Customers without a stored row. */
 const NEW = `SELECT customer_id FROM ${SCAN} WHERE is_new`;
@@ -228,7 +228,7 @@ async function scanCustomers(
   const computed = computedValuesSql(d, compiled.features, schema);
   const values = [...computed.values].map(([, value], i) => `, ${value} AS _v${i}`).join("");
   const changed = [...computed.values.keys()].map((col, i) => `f.${q(col)} IS DISTINCT FROM f._v${i}`);
-  // A row flags one of these at most: who is gone has no traits or computed values to compare.
+  // Who is gone has no traits or computed values to compare: they are flagged gone and nothing else.
   const flags = {
     is_new: "f._stored IS NULL",
     gone: "f._id IS NULL",
