@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { memoryIo } from "../src/cli/io.js";
 import { main } from "../src/cli/main.js";
 import { runClustering } from "../src/clustering/cluster.js";
-import { assignToClusters, saveClustering } from "../src/clustering/store.js";
+import { assignToClusters, saveClustering } from "../src/clustering/saved-clusterings.js";
 import { importFile } from "../src/ingest/import.js";
 import type { Engine } from "../src/store/engine.js";
 import { openStore } from "../src/store/open-store.js";

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runClustering } from "../src/clustering/cluster.js";
 import { adjustedRand } from "../src/clustering/metrics.js";
 import { personas } from "../src/clustering/personas.js";
-import { saveClustering } from "../src/clustering/store.js";
+import { saveClustering } from "../src/clustering/saved-clusterings.js";
 import { importDirectory } from "../src/ingest/import-directory.js";
 import type { Engine } from "../src/store/engine.js";
 import { openStore } from "../src/store/open-store.js";

@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { rfm } from "../src/analytics/rfm.js";
 import { importFile } from "../src/ingest/import.js";
-import { refreshAll } from "../src/pipeline/refresh.js";
+import { refreshAll } from "../src/operations/refresh-pipeline.js";
 import { saveSegment } from "../src/segments/segment-store.js";
 import { segmentMembers } from "../src/segments/stays.js";
 import { openStore } from "../src/store/open-store.js";

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { importFile } from "../src/ingest/import.js";
 import type { SegmentDefinition } from "../src/segments/definition.js";
-import { type RefreshResult, refreshSegments } from "../src/segments/refresh.js";
+import { type RefreshResult, refreshSegments } from "../src/segments/segment-refresh.js";
 import type { Engine } from "../src/store/engine.js";
 import { openStore } from "../src/store/open-store.js";
 import { tempDir, writeFile } from "./helpers.js";

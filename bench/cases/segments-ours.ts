@@ -1,4 +1,4 @@
-import { refreshSegments } from "../../src/segments/refresh.js";
+import { refreshSegments } from "../../src/segments/segment-refresh.js";
 import { openStore } from "../../src/store/open-store.js";
 import { report, startTimer } from "../measure.js";
 

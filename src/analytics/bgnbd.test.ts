@@ -7,7 +7,7 @@ import {
   pAlive,
   probabilityOfPurchases,
 } from "./bgnbd-predict.js";
-import { type PurchaseTuples, perCustomer } from "./tuples.js";
+import { type PurchaseTuples, perCustomer } from "./purchase-tuples.js";
 
 /** The paper's rounded parameters (BTYD's examples and lifetimes' tests use them). */
 const PUBLISHED = { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 };

@@ -11,8 +11,8 @@
  */
 import { UserError } from "../errors.js";
 import { minimizeBfgs, minimizeNelderMead } from "./optimize.js";
+import { type Indexed, indexValues, type PurchaseTuples, totalCount } from "./purchase-tuples.js";
 import { betaln, digamma, gammaln, logAddExp } from "./special.js";
-import { type Indexed, indexValues, type PurchaseTuples, totalCount } from "./tuples.js";
 
 /** BG/NBD parameters: λ ~ Gamma(shape r, rate α), p ~ Beta(a, b). */
 export interface BgNbdParams {

@@ -4,10 +4,10 @@
  * frequency, the classic BG/NBD check (Fader, Hardie & Lee 2005, figure 4).
  */
 import { UserError } from "../errors.js";
+import { DEFAULT_MIN_GROUP, suppress } from "../privacy/small-groups.js";
 import type { Engine } from "../store/engine.js";
 import { conditionalExpectedPurchases } from "./bgnbd-predict.js";
 import { type ClvFit, fitOnSummary, resolveCalibrationEnd } from "./clv.js";
-import { DEFAULT_MIN_GROUP, suppress } from "./privacy.js";
 import {
   buildSummary,
   dayOf,

@@ -10,9 +10,9 @@
  * - Gini = 2 Σ i·xᵢ / (n S) − (n + 1) / n (0: everyone spends the same; (n−1)/n: one customer spends all).
  */
 import { UserError } from "../errors.js";
+import { DEFAULT_MIN_GROUP, suppress } from "../privacy/small-groups.js";
 import type { Engine } from "../store/engine.js";
 import { type GroupBy, groupingRelation } from "./grouping.js";
-import { DEFAULT_MIN_GROUP, suppress } from "./privacy.js";
 import { defaultAsOf } from "./rfm.js";
 import { PURCHASE_SQL } from "./summaries.js";
 

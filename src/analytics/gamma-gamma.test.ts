@@ -6,7 +6,7 @@ import {
   gammaGammaGradient,
   gammaGammaLogLikelihood,
 } from "./gamma-gamma.js";
-import type { SpendTuples } from "./tuples.js";
+import type { SpendTuples } from "./purchase-tuples.js";
 
 function spend(x: number[], mean: number[]): SpendTuples {
   return {

@@ -8,8 +8,8 @@
  */
 import { UserError } from "../errors.js";
 import { minimizeBfgs, minimizeNelderMead } from "./optimize.js";
+import { indexValues, type SpendTuples, totalCount } from "./purchase-tuples.js";
 import { digamma, gammaln } from "./special.js";
-import { indexValues, type SpendTuples, totalCount } from "./tuples.js";
 
 export interface GammaGammaParams {
   readonly p: number;

@@ -9,10 +9,11 @@
  *   the group has no events).
  * One statement: per-customer aggregates of orders and events are joined to the grouping and summed.
  */
+
+import { DEFAULT_MIN_GROUP, suppress } from "../privacy/small-groups.js";
 import type { Engine } from "../store/engine.js";
 import { CLV_TABLE } from "./clv-predict.js";
 import { type GroupBy, groupingRelation } from "./grouping.js";
-import { DEFAULT_MIN_GROUP, suppress } from "./privacy.js";
 import { defaultAsOf } from "./rfm.js";
 import { daySql, PURCHASE_SQL } from "./summaries.js";
 

@@ -10,9 +10,9 @@
  * recency ≤ t1 days scores 5.
  */
 import { UserError } from "../errors.js";
+import { DEFAULT_MIN_GROUP, suppress } from "../privacy/small-groups.js";
 import { registerComputed } from "../store/computed.js";
 import type { Engine, SqlValue } from "../store/engine.js";
-import { DEFAULT_MIN_GROUP, suppress } from "./privacy.js";
 import { RFM_SEGMENT_NAMES, rfmSegmentSql } from "./rfm-segments.js";
 import { saveSettings } from "./settings.js";
 import { daySql, PURCHASE_SQL, purchaseSpan, SECONDS_PER_DAY } from "./summaries.js";

@@ -5,7 +5,7 @@
  */
 import { UserError } from "../errors.js";
 import type { Engine } from "../store/engine.js";
-import type { PurchaseTuples, SpendTuples } from "./tuples.js";
+import type { PurchaseTuples, SpendTuples } from "./purchase-tuples.js";
 
 export const SECONDS_PER_DAY = 86_400;
 

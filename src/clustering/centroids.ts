@@ -1,4 +1,4 @@
-import type { FeatureTable } from "./features.js";
+import type { FeatureTable } from "./feature-matrix.js";
 
 /** A centroid in the features' own units: numbers, shares, an hour of day, or a category's most frequent level. */
 export type Centroid = Record<string, number | string | null>;

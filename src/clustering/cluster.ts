@@ -2,9 +2,14 @@ import { UserError } from "../errors.js";
 import type { Engine } from "../store/engine.js";
 import { type Centroid, centroidsInOriginalUnits } from "./centroids.js";
 import { type ChooseKResult, chooseK, fitKMeans, fitKMeansParallel, type KScore } from "./choose-k.js";
+import {
+  closeCentroids,
+  defaultMinSize,
+  type MergeSuggestion,
+  mergeSmallClusters,
+} from "./cluster-size-guard.js";
+import { extractFeatures, type FeatureTable, featureSchema } from "./feature-matrix.js";
 import { defaultFeatures, type FeatureSpec, resolveFeatures } from "./feature-spec.js";
-import { extractFeatures, type FeatureTable, featureSchema } from "./features.js";
-import { closeCentroids, defaultMinSize, type MergeSuggestion, mergeSmallClusters } from "./guard.js";
 import type { KMeansAlgorithm } from "./kmeans.js";
 import { kprototypes } from "./kprototypes.js";
 import { type Matrix, rows } from "./matrix.js";

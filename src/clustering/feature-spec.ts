@@ -1,6 +1,6 @@
+import { didYouMean } from "../common/did-you-mean.js";
+import { parseDuration, type Unit } from "../common/duration.js";
 import { UserError } from "../errors.js";
-import { didYouMean } from "../segments/did-you-mean.js";
-import { parseDuration, type Unit } from "../segments/window.js";
 import type { ComputedValue } from "../store/computed.js";
 import type { Trait } from "../store/trait-registry.js";
 

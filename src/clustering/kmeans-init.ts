@@ -2,7 +2,7 @@ import { UserError } from "../errors.js";
 import { CHUNK_ROWS, chunkCount, type KMeansState, Param, Phase, trialCount } from "./kmeans-state.js";
 import { sqDist } from "./matrix.js";
 import type { Rng } from "./random.js";
-import type { Team } from "./team.js";
+import type { Team } from "./worker-pool.js";
 
 /** Centres chosen by k-means++, with every point's nearest centre (the first assignment) and its bounds. */
 export interface Seeding {

@@ -6,7 +6,7 @@
 import { parentPort } from "node:worker_threads";
 import type { KMeansState } from "./kmeans-state.js";
 import { runTask } from "./kmeans-tasks.js";
-import { serve } from "./team.js";
+import { serve } from "./worker-pool.js";
 
 parentPort?.on("message", (m: { state: KMeansState; control: SharedArrayBuffer }) => {
   serve(m.control, (phase, task) => runTask(m.state, phase, task));

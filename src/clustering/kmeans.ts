@@ -17,8 +17,8 @@ import {
 import { lloydAssign, runTask } from "./kmeans-tasks.js";
 import { type Matrix, meanVariance, sqDist } from "./matrix.js";
 import { Rng } from "./random.js";
-import { Team } from "./team.js";
 import { arenaFor } from "./wasm-memory.js";
+import { Team } from "./worker-pool.js";
 
 /** How Lloyd's iterations are run: plainly, or skipping distance computations with Hamerly's or Elkan's bounds. */
 export type KMeansAlgorithm = "hamerly" | "elkan" | "lloyd";

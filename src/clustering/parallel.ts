@@ -7,7 +7,7 @@ import { Worker } from "node:worker_threads";
 import { type KMeansOptions, type KMeansResult, kmeans, kmeansWith } from "./kmeans.js";
 import { runTask } from "./kmeans-tasks.js";
 import type { Matrix } from "./matrix.js";
-import { controlBlock, Team } from "./team.js";
+import { controlBlock, Team } from "./worker-pool.js";
 
 /** Below this many points k-means runs on the main thread alone: threads would cost more than they save. */
 export const PARALLEL_MIN_POINTS = 200_000;

@@ -1,13 +1,13 @@
-import { DEFAULT_MIN_GROUP, isSuppressed } from "../analytics/privacy.js";
+import { DEFAULT_MIN_GROUP, isSuppressed } from "../privacy/small-groups.js";
 import { requireEvaluated, requireSegment } from "../segments/segment-store.js";
 import type { Engine, SqlValue } from "../store/engine.js";
 import { circularHour } from "./centroids.js";
+import { extractFeatures, type FeatureTable, featureSchema } from "./feature-matrix.js";
 import { defaultFeatures, resolveFeatures } from "./feature-spec.js";
-import { extractFeatures, type FeatureTable, featureSchema } from "./features.js";
 import { daypart, humanize, personaName } from "./persona-name.js";
 import { groupProfiles, type Preference } from "./persona-sql.js";
 import { quantile } from "./preprocess.js";
-import { assignmentView, loadClustering } from "./store.js";
+import { assignmentView, loadClustering } from "./saved-clusterings.js";
 
 /**
  * Where the groups come from: a saved clustering, a saved segment (its current members), or any SQL relation

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import type { FeatureColumn, FeatureTable } from "./feature-matrix.js";
 import type { Role } from "./feature-spec.js";
-import type { FeatureColumn, FeatureTable } from "./features.js";
 import { applyPreprocessing, fitPreprocessing, type PreprocessOptions } from "./preprocess.js";
 
 const col = (name: string, values: number[], role: Role = "value", levels?: string[]): FeatureColumn => ({

@@ -1,5 +1,5 @@
 import { UserError } from "../errors.js";
-import type { FeatureColumn, FeatureTable } from "./features.js";
+import type { FeatureColumn, FeatureTable } from "./feature-matrix.js";
 import type { CategoricalMatrix } from "./kprototypes.js";
 import type { Matrix } from "./matrix.js";
 

@@ -1,6 +1,6 @@
 import { xoroshiro128plusFromState } from "pure-rand/generator/xoroshiro128plus";
 import type { RandomGenerator } from "pure-rand/types/RandomGenerator";
-import { fmix32, seedWords } from "../util/seed-mixing.js";
+import { fmix32, seedWords } from "../common/seed-mixing.js";
 
 const TWO_POW_26 = 67108864;
 const TWO_POW_53 = 9007199254740992;

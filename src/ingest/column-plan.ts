@@ -1,6 +1,6 @@
 import { UserError } from "../errors.js";
+import { CANONICAL, DERIVED_WHEN_ABSENT, normalizeHeader } from "./canonical-fields.js";
 import type { ImportKind } from "./import-types.js";
-import { CANONICAL, DERIVED_WHEN_ABSENT, normalizeHeader } from "./kinds.js";
 
 /** Where a field's value comes from: a file column, and for timestamps an optional strftime format. */
 export interface FieldSource {

@@ -1,5 +1,6 @@
 import { accessSync, constants } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
+import { EMAIL_PATTERN } from "../common/contact-formats.js";
 import { UserError } from "../errors.js";
 import type { Engine } from "../store/engine.js";
 import { parseCategory } from "../store/trait-registry.js";
@@ -10,7 +11,7 @@ import type { ImportKind, ImportOptions, ImportSummary } from "./import-types.js
 import type { LoadCounts } from "./load-counts.js";
 import { loadCustomers } from "./load-customers.js";
 import { loadConsents, loadEvents, loadOrderLines, loadOrders, loadSurveyResponses } from "./load-facts.js";
-import { EMAIL_PATTERN, emailKey, phoneKey } from "./normalize.js";
+import { emailKey, phoneKey } from "./normalize.js";
 import { prepareTraits } from "./traits.js";
 import { buildStage, STAGE_TABLE } from "./validate.js";
 

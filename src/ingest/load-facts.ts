@@ -1,8 +1,8 @@
 import type { Engine } from "../store/engine.js";
+import { CANONICAL } from "./canonical-fields.js";
 import type { ColumnPlan } from "./column-plan.js";
 import { VALID_ROWS } from "./identity.js";
 import type { ImportKind } from "./import-types.js";
-import { CANONICAL } from "./kinds.js";
 import type { LoadCounts } from "./load-counts.js";
 import { STAGE_TABLE } from "./validate.js";
 

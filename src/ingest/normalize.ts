@@ -1,12 +1,5 @@
 import type { Dialect } from "../store/engine.js";
 
-/**
- * A plausible email address: one @, a non-empty local part, a domain of dot-separated non-empty labels (so at
- * least one dot), no blanks. Deliberately loose: it catches typing and export accidents, not every RFC 5322
- * corner. The importer's "kept and flagged" note and the audit use this one pattern.
- */
-export const EMAIL_PATTERN = "[^@\\s]+@[^@\\s.]+(\\.[^@\\s.]+)+";
-
 /** SQL: an email address as an identifier (trimmed, lower-cased). */
 export function emailKey(_d: Dialect, expr: string): string {
   return `lower(trim(${expr}))`;

@@ -1,8 +1,8 @@
 import type { ColumnType, Dialect, Engine } from "../store/engine.js";
+import { CANONICAL, type CanonicalField } from "./canonical-fields.js";
 import type { ColumnPlan } from "./column-plan.js";
 import type { FileSource } from "./file-source.js";
 import type { ImportKind } from "./import-types.js";
-import { CANONICAL, type CanonicalField } from "./kinds.js";
 
 /**
  * The typed staging table: one typed column per canonical field, `x_<name>` per extra column, and the verdict

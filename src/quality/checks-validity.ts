@@ -1,4 +1,4 @@
-import { EMAIL_PATTERN } from "../ingest/normalize.js";
+import { EMAIL_PATTERN } from "../common/contact-formats.js";
 import { type AuditContext, aggregate, exampleIds, filled, finding, fmt, label, rowId } from "./context.js";
 import type { Finding } from "./types.js";
 

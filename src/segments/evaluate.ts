@@ -2,7 +2,7 @@ import type { Engine, SqlValue } from "../store/engine.js";
 import { Binder } from "./binder.js";
 import type { Condition, SegmentDefinition } from "./definition.js";
 import { featureRowsSql, featureTableSql } from "./feature-sql.js";
-import { type Feature, FeatureSet } from "./features.js";
+import { type Feature, FeatureSet } from "./leaf-features.js";
 import { predicateSql, type TimeLeaf } from "./predicate.js";
 import type { SchemaContext } from "./schema-context.js";
 import { refsOf } from "./validate.js";
@@ -193,4 +193,25 @@ export async function evaluateSegments(
 
 export async function dropEvaluation(engine: Engine): Promise<void> {
   await engine.run(`DROP TABLE IF EXISTS ${EVAL_TABLE}; DROP TABLE IF EXISTS ${FEATURE_TABLE};`);
+}
+
+/** Customers of the evaluation for whom a segment (or condition) column holds. */
+export async function countWhere(engine: Engine, col: string): Promise<number> {
+  const r = await engine.query(
+    `SELECT count(*) AS n FROM ${EVAL_TABLE} WHERE ${engine.dialect.quoteIdent(col)}`,
+  );
+  return Number(r.column("n")[0]);
+}
+
+/** The first `limit` customer ids of the evaluation (in id order) that meet a condition on its columns. */
+export async function idsWhere(engine: Engine, cond: string, limit: number): Promise<string[]> {
+  const r = await engine.query(
+    `SELECT customer_id FROM ${EVAL_TABLE} WHERE ${cond} ORDER BY customer_id LIMIT ${Math.floor(limit)}`,
+  );
+  return r.column("customer_id") as string[];
+}
+
+/** Every customer: the base a size is a share of. */
+export async function customerCount(engine: Engine): Promise<number> {
+  return Number((await engine.query("SELECT count(*) AS n FROM customers")).column("n")[0]);
 }

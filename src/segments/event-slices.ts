@@ -1,7 +1,7 @@
 import type { Dialect } from "../store/engine.js";
 import type { Binder } from "./binder.js";
 import type { PropertyCondition } from "./definition.js";
-import type { Feature } from "./features.js";
+import type { Feature } from "./leaf-features.js";
 import { comparisonSql } from "./predicate.js";
 import { windowStart, windowTests } from "./window.js";
 

@@ -1,7 +1,7 @@
 import type { Dialect } from "../store/engine.js";
 import { Binder } from "./binder.js";
 import { type EventFeature, eventSlicesSql } from "./event-slices.js";
-import type { Feature, FeatureSet } from "./features.js";
+import type { Feature, FeatureSet } from "./leaf-features.js";
 import type { SchemaContext } from "./schema-context.js";
 import { type ResolvedWindow, windowTests } from "./window.js";
 

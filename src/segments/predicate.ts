@@ -1,10 +1,11 @@
+import { durationBefore, parseDuration } from "../common/duration.js";
 import type { Dialect } from "../store/engine.js";
 import type { Binder } from "./binder.js";
 import type { Comparison, Condition, OrdersLeaf, Scalar } from "./definition.js";
-import type { FeatureSet } from "./features.js";
+import type { FeatureSet } from "./leaf-features.js";
 import type { SchemaContext, ValueType } from "./schema-context.js";
 import { opOf } from "./validate.js";
-import { parseDuration, parseWindow, type ResolvedWindow, windowStart } from "./window.js";
+import { parseWindow, type ResolvedWindow } from "./window.js";
 
 /** What a compiled predicate needs: the features collected so far, the binder, the time and the definitions. */
 export interface PredicateContext {
@@ -57,7 +58,7 @@ export function comparisonSql(
     if (typeof v === "object") {
       const dur = parseDuration(v.ago);
       if (typeof dur === "string") throw new Error(dur);
-      const at = windowStart({ kind: "relative", ...dur }, p.asOf);
+      const at = durationBefore(dur, p.asOf);
       return type === "date"
         ? p.binder.bind(at.toISOString().slice(0, 10), "date")
         : p.binder.bind(ts(at), "timestamp");

@@ -1,7 +1,7 @@
+import { didYouMean } from "../common/did-you-mean.js";
 import { UserError } from "../errors.js";
 import type { Engine } from "../store/engine.js";
 import type { SegmentDefinition } from "./definition.js";
-import { didYouMean } from "./did-you-mean.js";
 import { loadSchemaContext } from "./schema-context.js";
 import { refsOf, validateSegment } from "./validate.js";
 

@@ -1,4 +1,6 @@
 import type { z } from "zod";
+import { didYouMean } from "../common/did-you-mean.js";
+import { parseDuration } from "../common/duration.js";
 import { UserError } from "../errors.js";
 import {
   COMPARISON_OPS,
@@ -9,9 +11,8 @@ import {
   type SegmentDefinition,
   SegmentSchema,
 } from "./definition.js";
-import { didYouMean } from "./did-you-mean.js";
 import type { SchemaContext, ValueType } from "./schema-context.js";
-import { parseDuration, parseWindow } from "./window.js";
+import { parseWindow } from "./window.js";
 
 /** One problem in a definition, with its path inside the document (e.g. `where.all[1].orders`). */
 export interface SegmentIssue {

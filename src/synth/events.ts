@@ -11,7 +11,7 @@
 import { CATALOG, CATEGORIES, formatCents, type Product, SKUS_PER_CATEGORY } from "./catalog.js";
 import type { BufferedWriter } from "./csv-writer.js";
 import { CURRENCY } from "./model.js";
-import type { Channel, Device } from "./personas.js";
+import type { Channel, Device } from "./planted-personas.js";
 import { draw, type Profile } from "./population.js";
 import { hash32, type Random } from "./random.js";
 

@@ -15,7 +15,7 @@ import { CUSTOMER_COLUMNS, CustomerRows } from "./customer-rows.js";
 import { campaignCalendar } from "./email.js";
 import { EventSink } from "./events.js";
 import { EventConversion } from "./parquet.js";
-import { PERSONAS } from "./personas.js";
+import { PERSONAS } from "./planted-personas.js";
 import { type RunState, simulateCustomer, TRUTH_CUSTOMER_COLUMNS } from "./simulate.js";
 import { parseIsoDate, SECONDS_PER_DAY, TimestampFormatter } from "./timestamps.js";
 import { buildTruth, writeTruth } from "./truth.js";

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generate } from "./generate.js";
-import { PERSONAS } from "./personas.js";
+import { PERSONAS } from "./planted-personas.js";
 import { csv, FileReader } from "./test-helpers.js";
 
 const CUSTOMERS = 20_000;

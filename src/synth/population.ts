@@ -20,7 +20,7 @@ import {
   PERSONAS,
   type PersonaDefinition,
   type Weights,
-} from "./personas.js";
+} from "./planted-personas.js";
 import { betaPdf, gammaCdf, type Random } from "./random.js";
 
 /** Weights compiled to parallel arrays for fast sampling. */

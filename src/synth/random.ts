@@ -10,7 +10,7 @@ import gammainc from "@stdlib/math-base-special-gammainc";
 import gammaln from "@stdlib/math-base-special-gammaln";
 import { xoroshiro128plusFromState } from "pure-rand/generator/xoroshiro128plus";
 import type { RandomGenerator } from "pure-rand/types/RandomGenerator";
-import { fmix32, seedWords } from "../util/seed-mixing.js";
+import { fmix32, seedWords } from "../common/seed-mixing.js";
 
 const TWO_POW_32 = 4294967296;
 const TWO_POW_52 = 4503599627370496;

@@ -8,7 +8,7 @@ import { writeFile } from "node:fs/promises";
 import { DIRT_KINDS, type DirtItem } from "./customer-rows.js";
 import { BUYER_SHARE, CURRENCY, HARD_BOUNCE_RATE, RETURN_RATE, TRUE_PARAMETERS } from "./model.js";
 import type { ReturnRecord } from "./orders.js";
-import { PERSONAS } from "./personas.js";
+import { PERSONAS } from "./planted-personas.js";
 import { TRUTH_CUSTOMER_COLUMNS } from "./simulate.js";
 import { SURVEYS } from "./surveys.js";
 

@@ -9,7 +9,7 @@ import {
   listClusterings,
   removeClustering,
   saveClustering,
-} from "../../clustering/store.js";
+} from "../../clustering/saved-clusterings.js";
 import { UserError } from "../../errors.js";
 import type { Cli } from "../context.js";
 import { dateOption, intOption } from "../parse.js";

@@ -6,7 +6,7 @@ import { fitClv } from "../../analytics/clv.js";
 import { predictClv } from "../../analytics/clv-predict.js";
 import { rfm } from "../../analytics/rfm.js";
 import { importDirectory } from "../../ingest/import-directory.js";
-import { refreshAll } from "../../pipeline/refresh.js";
+import { refreshAll } from "../../operations/refresh-pipeline.js";
 import { audit } from "../../quality/audit.js";
 import { saveSegment } from "../../segments/segment-store.js";
 import { openStore } from "../../store/open-store.js";

@@ -1,16 +1,9 @@
 import type { Command } from "commander";
 import { UserError } from "../../errors.js";
-import { refreshAll } from "../../pipeline/refresh.js";
-import {
-  diffSegment,
-  explainSegment,
-  meceSegments,
-  previewSegment,
-  segmentOverlap,
-  sizeGuard,
-} from "../../segments/analysis.js";
+import { refreshAll } from "../../operations/refresh-pipeline.js";
+import { meceSegments, segmentOverlap, sizeGuard } from "../../segments/membership-reports.js";
 import { readDefinitionFile } from "../../segments/read-definition.js";
-import { lastRefresh } from "../../segments/refresh.js";
+import { lastRefresh } from "../../segments/segment-refresh.js";
 import {
   listSegments,
   notEvaluated,
@@ -22,6 +15,7 @@ import {
 import { segmentHistory, segmentMembers } from "../../segments/stays.js";
 import { parseCondition } from "../../segments/text/parse.js";
 import { printCondition } from "../../segments/text/print.js";
+import { diffSegment, explainSegment, previewSegment } from "../../segments/what-if.js";
 import type { Engine } from "../../store/engine.js";
 import type { Cli } from "../context.js";
 import { dateOption, intOption, numberOption } from "../parse.js";

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
-import { DEFAULT_MIN_GROUP } from "../../analytics/privacy.js";
 import { UserError } from "../../errors.js";
+import { DEFAULT_MIN_GROUP } from "../../privacy/small-groups.js";
 import { intOption } from "../parse.js";
 
 /** `--min-group k`: groups smaller than k people are suppressed (DESIGN principle 5). */

@@ -1,4 +1,4 @@
-import { parseDuration } from "../window.js";
+import { parseDuration } from "../../common/duration.js";
 
 /** Tokens of the text form, each with its position (1-based line and column) for error messages. */
 export type TokenKind = "ident" | "string" | "number" | "duration" | "punct" | "end";

@@ -1,6 +1,6 @@
-import { refreshValues, type ValuesRefresh } from "../analytics/refresh.js";
-import { assignAllClusterings } from "../clustering/store.js";
-import { type RefreshResult, refreshSegments } from "../segments/refresh.js";
+import { refreshValues, type ValuesRefresh } from "../analytics/value-refresh.js";
+import { assignAllClusterings } from "../clustering/saved-clusterings.js";
+import { type RefreshResult, refreshSegments } from "../segments/segment-refresh.js";
 import type { Engine } from "../store/engine.js";
 
 export interface PipelineRefresh extends RefreshResult {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { closeCentroids, defaultMinSize, mergeSmallClusters } from "./guard.js";
+import { closeCentroids, defaultMinSize, mergeSmallClusters } from "./cluster-size-guard.js";
 import { kmeans } from "./kmeans.js";
 import { matrix } from "./matrix.js";
 

@@ -1,11 +1,11 @@
+import { didYouMean } from "../common/did-you-mean.js";
 import { UserError } from "../errors.js";
-import { didYouMean } from "../segments/did-you-mean.js";
 import { registerComputed } from "../store/computed.js";
 import type { Engine } from "../store/engine.js";
 import type { Centroid } from "./centroids.js";
 import type { ClusteringResult } from "./cluster.js";
+import { extractFeatures, type FeatureTable, featureSchema } from "./feature-matrix.js";
 import { resolveFeatures } from "./feature-spec.js";
-import { extractFeatures, type FeatureTable, featureSchema } from "./features.js";
 import { assignNearest } from "./kmeans.js";
 import { assignPrototypes } from "./kprototypes.js";
 import { applyPreprocessing, type Preprocessing } from "./preprocess.js";

@@ -1,173 +1,20 @@
 import { UserError } from "../errors.js";
 import type { Engine } from "../store/engine.js";
-import type { Condition, SegmentDefinition } from "./definition.js";
-import { dropEvaluation, EVAL_TABLE, evaluateSegments } from "./evaluate.js";
+import type { SegmentDefinition } from "./definition.js";
+import { countWhere, customerCount, dropEvaluation, evaluateSegments } from "./evaluate.js";
 import { loadSchemaContext, type SchemaContext } from "./schema-context.js";
 import {
-  latestDefinition,
   listSegments,
   notEvaluated,
   requireEvaluated,
   requireSegment,
   saveSegment,
 } from "./segment-store.js";
-import { describeCondition } from "./text/print.js";
-import { validateSegment } from "./validate.js";
 
-async function countWhere(engine: Engine, col: string): Promise<number> {
-  const r = await engine.query(
-    `SELECT count(*) AS n FROM ${EVAL_TABLE} WHERE ${engine.dialect.quoteIdent(col)}`,
-  );
-  return Number(r.column("n")[0]);
-}
-
-async function idsWhere(engine: Engine, cond: string, limit: number): Promise<string[]> {
-  const r = await engine.query(
-    `SELECT customer_id FROM ${EVAL_TABLE} WHERE ${cond} ORDER BY customer_id LIMIT ${Math.floor(limit)}`,
-  );
-  return r.column("customer_id") as string[];
-}
-
-async function customerCount(engine: Engine): Promise<number> {
-  return Number((await engine.query("SELECT count(*) AS n FROM customers")).column("n")[0]);
-}
-
-export interface Preview {
-  readonly id: string;
-  readonly size: number;
-  readonly customers: number;
-  readonly share: number;
-  readonly sample: string[];
-}
-
-/** Evaluates a definition as of a time without saving anything. */
-export async function previewSegment(
-  engine: Engine,
-  input: unknown,
-  asOf: Date,
-  sample = 10,
-  where?: string,
-): Promise<Preview> {
-  const schema = await loadSchemaContext(engine);
-  const def = validateSegment(input, schema, where);
-  const ev = await evaluateSegments(engine, [def], schema, asOf);
-  const col = ev.columns.get(def.id) as string;
-  const size = await countWhere(engine, col);
-  const ids = await idsWhere(engine, engine.dialect.quoteIdent(col), sample);
-  await dropEvaluation(engine);
-  const customers = await customerCount(engine);
-  return { id: def.id, size, customers, share: customers ? size / customers : 0, sample: ids };
-}
-
-export interface Diff {
-  readonly id: string;
-  readonly currentSize: number;
-  readonly newSize: number;
-  readonly entering: number;
-  readonly leaving: number;
-  readonly enteringSample: string[];
-  readonly leavingSample: string[];
-}
-
-/** Who would enter and who would leave if the saved segment took this definition (both evaluated now). */
-export async function diffSegment(
-  engine: Engine,
-  input: unknown,
-  asOf: Date,
-  sample = 10,
-  where?: string,
-): Promise<Diff> {
-  const schema = await loadSchemaContext(engine);
-  const def = validateSegment(input, schema, where);
-  await requireSegment(engine, def.id);
-  const current = await latestDefinition(engine, def.id);
-  const ev = await evaluateSegments(engine, [def, { ...current, id: "__current__" }], schema, asOf);
-  const q = engine.dialect.quoteIdent;
-  const now = q(ev.columns.get(def.id) as string);
-  const before = q(ev.columns.get("__current__") as string);
-  const entering = `${now} AND NOT ${before}`;
-  const leaving = `${before} AND NOT ${now}`;
-  const n = async (cond: string) =>
-    Number((await engine.query(`SELECT count(*) AS n FROM ${EVAL_TABLE} WHERE ${cond}`)).column("n")[0]);
-  const result = {
-    id: def.id,
-    currentSize: await n(before),
-    newSize: await n(now),
-    entering: await n(entering),
-    leaving: await n(leaving),
-    enteringSample: await idsWhere(engine, entering, sample),
-    leavingSample: await idsWhere(engine, leaving, sample),
-  };
-  await dropEvaluation(engine);
-  return result;
-}
-
-export interface ExplainStep {
-  readonly path: string;
-  readonly depth: number;
-  readonly condition: string;
-  /** Customers for whom this condition holds on its own. */
-  readonly passing: number;
-  /** Inside an "all": customers passing this and every earlier sibling (the funnel). */
-  readonly cumulative?: number;
-}
-
-export interface Explanation {
-  readonly id: string;
-  readonly customers: number;
-  readonly size: number;
-  readonly featureSql: string;
-  readonly predicateSql: string;
-  readonly steps: ExplainStep[];
-}
-
-/** The SQL of a saved segment and how many customers pass each condition, step by step. */
-export async function explainSegment(engine: Engine, id: string, asOf: Date): Promise<Explanation> {
-  await requireSegment(engine, id);
-  const schema = await loadSchemaContext(engine);
-  const def = await latestDefinition(engine, id);
-  const nodes: { path: string; depth: number; where: Condition; cumulativeOf?: Condition }[] = [];
-  const walk = (c: Condition, path: string, depth: number) => {
-    nodes.push({ path, depth, where: c });
-    const kids = "all" in c ? c.all : "any" in c ? c.any : "not" in c ? [c.not] : [];
-    const key = "all" in c ? "all" : "any" in c ? "any" : "not";
-    kids.forEach((k, i) => {
-      walk(k, key === "not" ? `${path}.not` : `${path}.${key}[${i}]`, depth + 1);
-      if ("all" in c && i > 0) {
-        const last = nodes.findLast((n) => n.path === `${path}.all[${i}]`);
-        if (last) last.cumulativeOf = { all: c.all.slice(0, i + 1) };
-      }
-    });
-  };
-  walk(def.where, "where", 0);
-  const targets: SegmentDefinition[] = [{ ...def }];
-  nodes.forEach((n, i) => {
-    targets.push({ id: `__n${i}`, name: n.path, where: n.where });
-    if (n.cumulativeOf) targets.push({ id: `__c${i}`, name: n.path, where: n.cumulativeOf });
-  });
-  const ev = await evaluateSegments(engine, targets, schema, asOf);
-  const steps: ExplainStep[] = [];
-  for (const [i, n] of nodes.entries()) {
-    const cum = ev.columns.get(`__c${i}`);
-    steps.push({
-      path: n.path,
-      depth: n.depth,
-      condition: describeCondition(n.where),
-      passing: await countWhere(engine, ev.columns.get(`__n${i}`) as string),
-      ...(cum ? { cumulative: await countWhere(engine, cum) } : {}),
-    });
-  }
-  const size = await countWhere(engine, ev.columns.get(def.id) as string);
-  await dropEvaluation(engine);
-  return {
-    id,
-    customers: await customerCount(engine),
-    size,
-    featureSql: ev.featureSql,
-    predicateSql: `SELECT f.customer_id FROM ${ev.rowsSql} f WHERE ${ev.predicates.get(def.id) as string}`,
-    steps,
-  };
-}
+/**
+ * Membership reports over the stays the last refresh recorded: pairwise overlap, the size guard (too small, near
+ * copies), and MECE coverage with its exclusive re-cut.
+ */
 
 /**
  * The segments a look at current memberships covers: those named (each must exist and have been evaluated by a

@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Engine } from "../store/engine.js";
 import { openStore } from "../store/open-store.js";
 import { registerTrait } from "../store/trait-registry.js";
+import { extractFeatures, type FeatureTable, featureSchema } from "./feature-matrix.js";
 import { resolveFeatures } from "./feature-spec.js";
-import { extractFeatures, type FeatureTable, featureSchema } from "./features.js";
 
 const AS_OF = new Date("2026-07-01T00:00:00Z");
 

@@ -1,4 +1,4 @@
-import { windowStart } from "../segments/window.js";
+import { durationBefore } from "../common/duration.js";
 import { listComputed } from "../store/computed.js";
 import type { ColumnType, Engine, SqlValue } from "../store/engine.js";
 import { listTraits } from "../store/trait-registry.js";
@@ -112,9 +112,7 @@ export async function extractFeatures(
   const asOf = () => p.bind(ts(opts.asOf), "timestamp");
   const asOfEpoch = opts.asOf.getTime() / 1000;
   const since = (w: Duration | undefined, column: string) =>
-    w
-      ? ` AND ${column} > ${p.bind(ts(windowStart({ kind: "relative", ...w }, opts.asOf)), "timestamp")}`
-      : "";
+    w ? ` AND ${column} > ${p.bind(ts(durationBefore(w, opts.asOf)), "timestamp")}` : "";
   const outputs: Output[] = [];
   const orderAggs: string[] = [];
   const lineAggs: string[] = [];

@@ -2,9 +2,9 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { Engine } from "../store/engine.js";
 import { fitClv } from "./clv.js";
 import { predictClv } from "./clv-predict.js";
-import { refreshValues } from "./refresh.js";
 import { RFM_TABLE, rfm } from "./rfm.js";
 import { type OrderRow, storeWithOrders } from "./test-fixtures.js";
+import { refreshValues } from "./value-refresh.js";
 
 let engine: Engine | undefined;
 afterEach(() => engine?.close());
