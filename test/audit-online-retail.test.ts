@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { importFile } from "../src/ingest/import.js";
 import { type AuditReport, audit, type Finding } from "../src/quality/audit.js";
 import { formatAuditReport } from "../src/quality/format.js";
-import type { Engine } from "../src/store/engine.js";
-import { openStore } from "../src/store/open-store.js";
+import { openSession } from "../src/store/open-store.js";
+import type { Session } from "../src/store/store.js";
 import { ONLINE_RETAIL, ONLINE_RETAIL_MAP } from "./helpers.js";
 
 const FILE = ONLINE_RETAIL;
@@ -17,7 +17,7 @@ const MAP = ONLINE_RETAIL_MAP;
 /** The README's snapshot date: the day after the last invoice (2011-12-09 12:50). */
 const AS_OF = new Date("2011-12-10T00:00:00Z");
 
-let engine: Engine;
+let engine: Session;
 let report: AuditReport;
 
 function find(check: string, table?: string): Finding {
@@ -27,7 +27,7 @@ function find(check: string, table?: string): Finding {
 }
 
 beforeAll(async () => {
-  engine = await openStore(":memory:");
+  engine = await openSession(":memory:");
   const summary = await importFile(engine, {
     kind: "order-lines",
     path: FILE,

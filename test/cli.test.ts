@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { memoryIo } from "../src/cli/io.js";
 import { main } from "../src/cli/main.js";
-import { openStore } from "../src/store/open-store.js";
+import { openSession } from "../src/store/open-store.js";
 import { snapshot, tempDir, writeFile } from "./helpers.js";
 
 async function run(...args: string[]) {
@@ -14,7 +14,7 @@ async function run(...args: string[]) {
 }
 
 async function dbSnapshot(db: string): Promise<string> {
-  const engine = await openStore(db);
+  const engine = await openSession(db);
   try {
     return await snapshot(engine);
   } finally {

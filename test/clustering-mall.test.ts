@@ -5,8 +5,8 @@ import { main } from "../src/cli/main.js";
 import { runClustering } from "../src/clustering/cluster.js";
 import { assignToClusters, saveClustering } from "../src/clustering/saved-clusterings.js";
 import { importFile } from "../src/ingest/import.js";
-import type { Engine } from "../src/store/engine.js";
-import { openStore } from "../src/store/open-store.js";
+import { openSession } from "../src/store/open-store.js";
+import type { Session } from "../src/store/store.js";
 import { count, SHARED_DATA, tempDir, writeFile } from "./helpers.js";
 
 const MALL = join(SHARED_DATA, "mall-customers", "Mall_Customers.csv");
@@ -31,9 +31,9 @@ async function tessera(
 }
 
 describe("Mall Customers: k-means on income and spending score, k = 5, unscaled", () => {
-  let engine: Engine;
+  let engine: Session;
   beforeAll(async () => {
-    engine = await openStore(":memory:");
+    engine = await openSession(":memory:");
     await importFile(engine, { kind: "customers", path: MALL });
   });
   afterAll(() => engine?.close());

@@ -6,8 +6,8 @@ import { adjustedRand } from "../src/clustering/metrics.js";
 import { personas } from "../src/clustering/personas.js";
 import { saveClustering } from "../src/clustering/saved-clusterings.js";
 import { importDirectory } from "../src/ingest/import-directory.js";
-import type { Engine } from "../src/store/engine.js";
-import { openStore } from "../src/store/open-store.js";
+import { openSession } from "../src/store/open-store.js";
+import type { Session } from "../src/store/store.js";
 import { generate } from "../src/synth/generate.js";
 import { tempDir } from "./helpers.js";
 
@@ -15,13 +15,13 @@ import { tempDir } from "./helpers.js";
 const AS_OF = new Date("2026-07-01T00:00:00Z");
 
 describe("planted personas of a generated base (10,000 customers, 2% dirt)", () => {
-  let engine: Engine;
+  let engine: Session;
   let truth: Map<string, number>;
   let names: string[];
   beforeAll(async () => {
     const dir = tempDir();
     await generate({ customers: 10_000, seed: 2024, outDir: dir });
-    engine = await openStore(":memory:");
+    engine = await openSession(":memory:");
     await importDirectory(engine, dir);
     const rows = readFileSync(join(dir, "truth-customers.csv"), "utf8").trim().split("\n").slice(1);
     truth = new Map(rows.map((l) => [l.split(",")[0] as string, Number(l.split(",")[1])]));

@@ -8,8 +8,8 @@ import { conditionalExpectedPurchases } from "../src/analytics/bgnbd-predict.js"
 import { buildSummary, dayOf, SUMMARY_TABLE } from "../src/analytics/summaries.js";
 import { memoryIo } from "../src/cli/io.js";
 import { main } from "../src/cli/main.js";
-import type { Engine } from "../src/store/engine.js";
-import { openStore } from "../src/store/open-store.js";
+import { openSession } from "../src/store/open-store.js";
+import type { Session } from "../src/store/store.js";
 import { count, SHARED_DATA, tempDir } from "./helpers.js";
 
 const CDNOW = join(SHARED_DATA, "cdnow");
@@ -32,7 +32,7 @@ function within(actual: unknown, expected: number, share = 0.005): void {
 
 describe("CDNOW sample: BG/NBD and Gamma-Gamma as published", () => {
   let db: string;
-  let engine: Engine;
+  let engine: Session;
   let fit: Record<string, Record<string, number> | number>;
   beforeAll(async () => {
     db = join(tempDir(), "cdnow.duckdb");
@@ -52,7 +52,7 @@ describe("CDNOW sample: BG/NBD and Gamma-Gamma as published", () => {
       "--unit",
       "week",
     )) as typeof fit;
-    engine = await openStore(db);
+    engine = await openSession(db);
     await buildSummary(engine, dayOf(new Date("1997-09-30T00:00:00Z")));
   });
   afterAll(() => engine?.close());

@@ -12,22 +12,22 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ClvFit, fitClv } from "../src/analytics/clv.js";
 import { importFile } from "../src/ingest/import.js";
-import type { Engine } from "../src/store/engine.js";
-import { openStore } from "../src/store/open-store.js";
+import { openSession } from "../src/store/open-store.js";
+import type { Session } from "../src/store/store.js";
 import { generate } from "../src/synth/generate.js";
 import { tempDir } from "./helpers.js";
 
 const CUSTOMERS = 200_000;
 
 describe(`BG/NBD and Gamma-Gamma recover the generator's parameters (${CUSTOMERS.toLocaleString("en-US")} customers)`, () => {
-  let engine: Engine;
+  let engine: Session;
   let fit: ClvFit;
   let truth: { bgnbd: Record<string, number>; gammaGamma: Record<string, number>; cohort: { size: number } };
   beforeAll(async () => {
     const dir = tempDir("tessera-clv-synth-");
     await generate({ customers: CUSTOMERS, seed: 20240601, outDir: dir, dirt: 0 });
     truth = JSON.parse(readFileSync(join(dir, "truth.json"), "utf8"));
-    engine = await openStore(":memory:");
+    engine = await openSession(":memory:");
     await importFile(engine, { kind: "orders", path: join(dir, "orders.csv") });
     fit = await fitClv(engine, { unit: "week" });
   }, 300_000);

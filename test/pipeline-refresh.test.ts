@@ -5,13 +5,13 @@ import { importFile } from "../src/ingest/import.js";
 import { refreshAll } from "../src/operations/refresh-pipeline.js";
 import { saveSegment } from "../src/segments/segment-store.js";
 import { segmentMembers } from "../src/segments/stays.js";
-import { openStore } from "../src/store/open-store.js";
+import { openSession } from "../src/store/open-store.js";
 import { tempDir, writeFile } from "./helpers.js";
 
 describe("refreshAll", () => {
   it("re-scores computed values as of the refresh time before evaluating segments that use them", async () => {
     const dir = tempDir();
-    const engine = await openStore(join(dir, "p.duckdb"));
+    const engine = await openSession(join(dir, "p.duckdb"));
     try {
       const orders = writeFile(
         dir,

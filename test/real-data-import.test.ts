@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Engine } from "../src/store/engine.js";
-import { openStore } from "../src/store/open-store.js";
+import { openSession } from "../src/store/open-store.js";
+import type { Session } from "../src/store/store.js";
 import { count, ONLINE_RETAIL, ONLINE_RETAIL_MAP, SHARED_DATA, tempDir, tesseraJson } from "./helpers.js";
 
 const RETAIL = ONLINE_RETAIL;
@@ -10,12 +10,12 @@ const tessera = tesseraJson;
 
 describe("Online Retail order lines (UCI), imported with the CLI", () => {
   let db: string;
-  let engine: Engine;
+  let engine: Session;
   let first: Record<string, unknown>;
   beforeAll(async () => {
     db = join(tempDir(), "retail.duckdb");
     first = await tessera(db, "import", "order-lines", RETAIL, ...RETAIL_MAP);
-    engine = await openStore(db);
+    engine = await openSession(db);
   });
   afterAll(() => engine?.close());
 
@@ -67,7 +67,7 @@ describe("Online Retail order lines (UCI), imported with the CLI", () => {
       consents: 0,
       surveyResponses: 0,
     });
-    engine = await openStore(db);
+    engine = await openSession(db);
   });
 });
 
@@ -82,7 +82,7 @@ describe("CDNOW transactions (whitespace separated, YYYYMMDD dates)", () => {
       ...["customer_id=column1", "timestamp=column2:%Y%m%d", "total=column4"].flatMap((m) => ["--map", m]),
     );
     expect(s).toMatchObject({ read: 6_919, accepted: 6_919, rejected: 0, customersCreated: 2_357 });
-    const engine = await openStore(db);
+    const engine = await openSession(db);
     try {
       // Column totals from the data set's README.
       expect(await count(engine, "SELECT sum(total) FROM orders")).toBeCloseTo(244_091.94, 2);
@@ -105,7 +105,7 @@ describe("CDNOW transactions (whitespace separated, YYYYMMDD dates)", () => {
       ...["timestamp=date:%Y%m%d", "total=dollar_value"].flatMap((m) => ["--map", m]),
     );
     expect(s).toMatchObject({ read: 69_659, accepted: 69_659, customersCreated: 23_570 });
-    const engine = await openStore(db);
+    const engine = await openSession(db);
     try {
       expect(await count(engine, "SELECT sum(total) FROM orders")).toBeCloseTo(2_500_315.63, 2);
       expect(await count(engine, "SELECT sum((properties->>'number_of_cds')::INT) FROM orders")).toBe(
@@ -135,7 +135,7 @@ describe("Mall Customers", () => {
       { name: "annual_income_k", type: "integer" },
       { name: "spending_score_1_100", type: "integer" },
     ]);
-    const engine = await openStore(db);
+    const engine = await openSession(db);
     try {
       // Column statistics from the data set's README.
       expect(await count(engine, "SELECT count(*) FROM customers WHERE genre = 'Male'")).toBe(88);

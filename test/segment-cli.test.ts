@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { memoryIo } from "../src/cli/io.js";
 import { main } from "../src/cli/main.js";
-import { openStore } from "../src/store/open-store.js";
+import { openSession } from "../src/store/open-store.js";
 import { snapshot, tempDir, writeFile } from "./helpers.js";
 
 let dir: string;
@@ -315,7 +315,7 @@ describe("tessera segment", () => {
   });
 
   it("refuses bad definitions with the path and reason, and saves nothing", async () => {
-    const engine = await openStore(db);
+    const engine = await openSession(db);
     const before = await snapshot(engine);
     engine.close();
     const cases: [string, string][] = [
@@ -371,7 +371,7 @@ describe("tessera segment", () => {
       `${"not ".repeat(20)}age > 1`,
     );
     expect(deep.stderr).toContain("nested 21 levels deep; the limit is 16");
-    const engine2 = await openStore(db);
+    const engine2 = await openSession(db);
     expect(await snapshot(engine2)).toBe(before);
     engine2.close();
   });

@@ -4,7 +4,7 @@ import { importFile } from "../src/ingest/import.js";
 import type { SegmentDefinition } from "../src/segments/definition.js";
 import { type RefreshResult, refreshSegments } from "../src/segments/segment-refresh.js";
 import type { Engine } from "../src/store/engine.js";
-import { openStore } from "../src/store/open-store.js";
+import { openSession } from "../src/store/open-store.js";
 import { tempDir, writeFile } from "./helpers.js";
 import { condition } from "./segments-arbitraries.js";
 import { AS_OF, arbData, load } from "./segments-data.js";
@@ -97,8 +97,8 @@ describe("incremental segment refresh", () => {
             where: i === 2 ? { all: [where, { segment: "s0" }] } : where,
           }));
           const later = new Date(AS_OF + days * DAY);
-          const a = await openStore(":memory:");
-          const b = await openStore(":memory:");
+          const a = await openSession(":memory:");
+          const b = await openSession(":memory:");
           try {
             await load(a, first);
             await saveRaw(a, defs);
@@ -138,7 +138,7 @@ describe("incremental segment refresh", () => {
   });
 
   it("moves windowed counts forward: rows leave the window, new rows enter, late rows are read again", async () => {
-    const e = await openStore(":memory:");
+    const e = await openSession(":memory:");
     const at = (days: number) => new Date(AS_OF + days * DAY);
     const event = (id: string, customer: string, days: number) => viewedEvent(e, id, customer, days);
     try {
@@ -194,8 +194,8 @@ describe("incremental segment refresh", () => {
       { id: "twice", name: "twice", where: { event: "Viewed", within: "30d", count: { gte: 2 } } },
       { id: "once", name: "once", where: { event: "Viewed", within: "30d", count: { eq: 1 } } },
     ];
-    const a = await openStore(":memory:");
-    const b = await openStore(":memory:");
+    const a = await openSession(":memory:");
+    const b = await openSession(":memory:");
     try {
       await importFile(a, { kind: "events", path: visits });
       await saveRaw(a, defs);
@@ -217,7 +217,7 @@ describe("incremental segment refresh", () => {
   });
 
   it("falls back to a full refresh when the definitions change", async () => {
-    const e = await openStore(":memory:");
+    const e = await openSession(":memory:");
     try {
       await e.run("INSERT INTO customers (customer_id) VALUES ('c1')");
       await saveRaw(e, [{ id: "a", name: "a", where: { orders: "count", gte: 0 } }]);
@@ -234,7 +234,7 @@ describe("incremental segment refresh", () => {
   });
 
   it("applies a new version, its references, or a new segment over the same features to everyone", async () => {
-    const e = await openStore(":memory:");
+    const e = await openSession(":memory:");
     try {
       for (const c of ["c1", "c2"]) await e.run("INSERT INTO customers (customer_id) VALUES ($1)", [c]);
       for (const [c, days] of [
@@ -272,7 +272,7 @@ describe("incremental segment refresh", () => {
   });
 
   it("forgets a customer removed without a mark, as an erasure would remove them", async () => {
-    const e = await openStore(":memory:");
+    const e = await openSession(":memory:");
     try {
       for (const c of ["c1", "c2"]) {
         await e.run("INSERT INTO customers (customer_id) VALUES ($1)", [c]);
@@ -297,7 +297,7 @@ describe("incremental segment refresh", () => {
   });
 
   it("moves members in and out by time alone, with no new data (days since an order, a relative date)", async () => {
-    const e = await openStore(":memory:");
+    const e = await openSession(":memory:");
     const at = (days: number) => new Date(AS_OF + days * DAY);
     try {
       // c1 ordered 29 days before the first refresh, c2 10 days before; c1 was first seen 25 days before, c2 40.
@@ -331,7 +331,7 @@ describe("incremental segment refresh", () => {
   });
 
   it("counts as entered only those who entered, when the candidates had no open stay", async () => {
-    const e = await openStore(":memory:");
+    const e = await openSession(":memory:");
     const at = (days: number) => new Date(AS_OF + days * DAY);
     const event = (id: string, customer: string, days: number) => viewedEvent(e, id, customer, days);
     try {

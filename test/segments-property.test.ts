@@ -4,7 +4,7 @@ import type { Condition, SegmentDefinition } from "../src/segments/definition.js
 import { EVAL_TABLE, evaluateSegments } from "../src/segments/evaluate.js";
 import { loadSchemaContext } from "../src/segments/schema-context.js";
 import { validateSegment } from "../src/segments/validate.js";
-import { openStore } from "../src/store/open-store.js";
+import { openSession } from "../src/store/open-store.js";
 import { condition, EVENTS } from "./segments-arbitraries.js";
 import { AS_OF, arbData, load } from "./segments-data.js";
 import { referenceEvaluate } from "./segments-reference.js";
@@ -16,7 +16,7 @@ describe("segment compiler against the reference evaluator", () => {
         arbData,
         fc.array(condition, { minLength: 1, maxLength: 3 }),
         async (data, conditions) => {
-          const engine = await openStore(":memory:");
+          const engine = await openSession(":memory:");
           try {
             await load(engine, data);
             const schema = await loadSchemaContext(engine);

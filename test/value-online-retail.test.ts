@@ -5,8 +5,8 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rfmSegment } from "../src/analytics/rfm-segments.js";
-import type { Engine } from "../src/store/engine.js";
-import { openStore } from "../src/store/open-store.js";
+import { openSession } from "../src/store/open-store.js";
+import type { Session } from "../src/store/store.js";
 import { count, ONLINE_RETAIL, ONLINE_RETAIL_MAP, tempDir, tesseraJson } from "./helpers.js";
 
 const RETAIL = ONLINE_RETAIL;
@@ -27,7 +27,7 @@ const RAW_RFM = `
 
 describe("Online Retail: RFM and Pareto against plain SQL", () => {
   let db: string;
-  let engine: Engine;
+  let engine: Session;
   let report: Record<string, unknown>;
   let pareto: Record<string, unknown>;
   beforeAll(async () => {
@@ -35,7 +35,7 @@ describe("Online Retail: RFM and Pareto against plain SQL", () => {
     await tessera(db, "import", "order-lines", RETAIL, ...MAP);
     report = await tessera(db, "rfm", "--as-of", "2011-12-10");
     pareto = await tessera(db, "pareto", "--as-of", "2011-12-10");
-    engine = await openStore(db);
+    engine = await openSession(db);
     await engine.run(RAW_RFM);
   }, 120_000);
   afterAll(() => engine?.close());

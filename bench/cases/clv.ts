@@ -16,7 +16,7 @@ import { memoryIo } from "../../src/cli/io.js";
 import { main } from "../../src/cli/main.js";
 import { importFile } from "../../src/ingest/import.js";
 import type { Engine } from "../../src/store/engine.js";
-import { openStore } from "../../src/store/open-store.js";
+import { openSession } from "../../src/store/open-store.js";
 import { generate } from "../../src/synth/generate.js";
 import { report } from "../measure.js";
 
@@ -30,7 +30,7 @@ if (mode === "prepare") {
     generateSeconds = g.seconds;
   }
   rmSync(db, { force: true });
-  const engine = await openStore(db);
+  const engine = await openSession(db);
   const t0 = performance.now();
   const s = await importFile(engine, { kind: "orders", path: join(dir, "orders.csv") });
   const importSeconds = (performance.now() - t0) / 1000;
@@ -46,7 +46,7 @@ if (mode === "prepare") {
   if (code !== 0) throw new Error(io.stderr());
   const fit = JSON.parse(io.stdout());
   // Again in-process, to read the summary and fit times apart.
-  const engine = await openStore(db);
+  const engine = await openSession(db);
   const again = await fitClv(engine, { unit: "week" });
   engine.close();
   report({
@@ -61,7 +61,7 @@ if (mode === "prepare") {
   });
 } else if (mode === "baseline") {
   const [db] = args as [string];
-  const engine = await openStore(db);
+  const engine = await openSession(db);
   const t0 = performance.now();
   const data = await perCustomerData(engine);
   const summarySeconds = (performance.now() - t0) / 1000;

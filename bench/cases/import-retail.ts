@@ -1,7 +1,7 @@
 import { rmSync } from "node:fs";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { importFile } from "../../src/ingest/import.js";
-import { openStore } from "../../src/store/open-store.js";
+import { openSession } from "../../src/store/open-store.js";
 import { report } from "../measure.js";
 
 /** argv: variant ("tessera" | "plain"), csv path, database path. */
@@ -20,7 +20,7 @@ if (variant === "plain") {
   instance.closeSync();
   report({ seconds });
 } else {
-  const engine = await openStore(db);
+  const engine = await openSession(db);
   const t0 = performance.now();
   const s = await importFile(engine, {
     kind: "order-lines",

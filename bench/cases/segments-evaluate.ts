@@ -5,7 +5,7 @@ import {
   FEATURE_TABLE,
 } from "../../src/segments/evaluate.js";
 import { loadSchemaContext } from "../../src/segments/schema-context.js";
-import { openStore } from "../../src/store/open-store.js";
+import { openSession } from "../../src/store/open-store.js";
 import { report, startTimer } from "../measure.js";
 
 /**
@@ -16,7 +16,7 @@ import { report, startTimer } from "../measure.js";
  */
 const [db, asOfText] = process.argv.slice(2) as [string, string];
 const asOf = new Date(asOfText);
-const engine = await openStore(db);
+const engine = await openSession(db);
 const stop = startTimer();
 const schema = await loadSchemaContext(engine, { events: false });
 const ids = [...schema.segments.keys()];

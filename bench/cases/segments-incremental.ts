@@ -1,5 +1,5 @@
 import { refreshSegments } from "../../src/segments/segment-refresh.js";
-import { openStore } from "../../src/store/open-store.js";
+import { openSession } from "../../src/store/open-store.js";
 import { report, startTimer } from "../measure.js";
 
 /**
@@ -15,7 +15,7 @@ import { report, startTimer } from "../measure.js";
 const [db, asOfText, scenario = "day"] = process.argv.slice(2) as [string, string, string?];
 const asOf = new Date(asOfText);
 const ts = (d: Date) => d.toISOString().replace("T", " ").replace("Z", "");
-const engine = await openStore(db);
+const engine = await openSession(db);
 const before = Number((await engine.query("SELECT count(*) AS n FROM events")).column("n")[0]);
 const cut = (
   await engine.query("SELECT quantile_disc(ts, 0.99) AS t FROM events WHERE ts <= CAST($1 AS TIMESTAMP)", [

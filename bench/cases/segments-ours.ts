@@ -1,10 +1,10 @@
 import { refreshSegments } from "../../src/segments/segment-refresh.js";
-import { openStore } from "../../src/store/open-store.js";
+import { openSession } from "../../src/store/open-store.js";
 import { report, startTimer } from "../measure.js";
 
 /** argv: database (with the benchmark's segments saved), as-of (ISO). Times one full refresh of every segment. */
 const [db, asOfText] = process.argv.slice(2) as [string, string];
-const engine = await openStore(db);
+const engine = await openSession(db);
 const stop = startTimer();
 const r = await refreshSegments(engine, { asOf: new Date(asOfText), mode: "full" });
 const timed = stop();

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { join } from "node:path";
 import { importFile } from "../../src/ingest/import.js";
 import { canonicalFiles } from "../../src/ingest/import-directory.js";
-import { openStore } from "../../src/store/open-store.js";
+import { openSession } from "../../src/store/open-store.js";
 import { generate } from "../../src/synth/generate.js";
 import { report } from "../measure.js";
 
@@ -39,7 +39,7 @@ if (existsSync(ready)) {
   rmSync(building, { force: true });
   rmSync(`${building}.wal`, { force: true });
   rmSync(`${building}.tmp`, { recursive: true, force: true });
-  const engine = await openStore(building);
+  const engine = await openSession(building);
   // Bulk loading: row order inside a table does not matter, and the machine is shared.
   await engine.run("SET preserve_insertion_order = false; SET memory_limit = '10GB'");
   const t1 = performance.now();

@@ -1,6 +1,6 @@
 import { rfm } from "../../src/analytics/rfm.js";
 import { saveSegment } from "../../src/segments/segment-store.js";
-import { openStore } from "../../src/store/open-store.js";
+import { openSession } from "../../src/store/open-store.js";
 import { report } from "../measure.js";
 import { SEGMENTS } from "../segments/definitions.js";
 
@@ -9,7 +9,7 @@ import { SEGMENTS } from "../segments/definitions.js";
  * and saves the benchmark's segment definitions.
  */
 const [db, asOfText] = process.argv.slice(2) as [string, string];
-const engine = await openStore(db);
+const engine = await openSession(db);
 const t0 = performance.now();
 await rfm(engine, { asOf: new Date(asOfText) });
 for (const def of SEGMENTS) await saveSegment(engine, def);

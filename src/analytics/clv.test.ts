@@ -1,13 +1,13 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { listComputed } from "../store/computed.js";
-import type { Engine } from "../store/engine.js";
+import type { Session } from "../store/store.js";
 import { expectedPurchases } from "./bgnbd-predict.js";
 import { fitClv } from "./clv.js";
 import { CLV_TABLE, DAYS_PER_MONTH, discountedPurchases, predictClv } from "./clv-predict.js";
 import { expectedAverageSpend } from "./gamma-gamma.js";
 import { type OrderRow, storeWithOrders } from "./test-fixtures.js";
 
-let engine: Engine | undefined;
+let engine: Session | undefined;
 afterEach(() => engine?.close());
 
 describe("CLV discounting", () => {

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
-import type { Engine } from "../store/engine.js";
+import type { Session } from "../store/store.js";
 import { concentration } from "./concentration.js";
 import { type OrderRow, storeWithOrders } from "./test-fixtures.js";
 
-let engine: Engine | undefined;
+let engine: Session | undefined;
 afterEach(() => engine?.close());
 
 const AS_OF = new Date("2024-03-01T00:00:00Z");

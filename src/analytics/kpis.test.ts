@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from "vitest";
-import type { Engine } from "../store/engine.js";
+import type { Session } from "../store/store.js";
 import { kpis } from "./kpis.js";
 import { rfm } from "./rfm.js";
 import { addEvents, type OrderRow, storeWithOrders } from "./test-fixtures.js";
 
-let engine: Engine | undefined;
+let engine: Session | undefined;
 afterEach(() => engine?.close());
 
 describe("KPIs", () => {

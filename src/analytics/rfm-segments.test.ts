@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Engine } from "../store/engine.js";
-import { openStore } from "../store/open-store.js";
+import { openSession } from "../store/open-store.js";
+import type { Session } from "../store/store.js";
 import { RFM_SEGMENT_NAMES, RFM_SEGMENTS, rfmSegment, rfmSegmentSql } from "./rfm-segments.js";
 
 describe("named RFM segments from R and FM = (F + M) / 2", () => {
@@ -36,9 +36,9 @@ describe("named RFM segments from R and FM = (F + M) / 2", () => {
   });
 
   describe("the SQL CASE", () => {
-    let engine: Engine;
+    let engine: Session;
     beforeAll(async () => {
-      engine = await openStore(":memory:");
+      engine = await openSession(":memory:");
     });
     afterAll(() => engine.close());
 

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { listComputed } from "../store/computed.js";
-import type { Engine } from "../store/engine.js";
+import type { Session } from "../store/store.js";
 import { RFM_TABLE, rfm } from "./rfm.js";
 import { type OrderRow, storeWithOrders } from "./test-fixtures.js";
 
-let engine: Engine | undefined;
+let engine: Session | undefined;
 afterEach(() => engine?.close());
 
 const AS_OF = new Date("2024-03-01T00:00:00Z");
@@ -23,7 +23,7 @@ function tenCustomers(): OrderRow[] {
 }
 
 async function scores(): Promise<Record<string, [number, number, number, string]>> {
-  const r = await (engine as Engine).query(
+  const r = await (engine as Session).query(
     `SELECT customer_id, r_score, f_score, m_score, rfm_segment FROM ${RFM_TABLE} ORDER BY customer_id`,
   );
   return Object.fromEntries(

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
-import type { Engine } from "../store/engine.js";
+import type { Session } from "../store/store.js";
 import { buildSummary, dayOf, parseUnit, purchaseTuples, SUMMARY_TABLE, spendTuples } from "./summaries.js";
 import { storeWithOrders } from "./test-fixtures.js";
 
-let engine: Engine | undefined;
+let engine: Session | undefined;
 afterEach(() => engine?.close());
 
 describe("calibration summary (x, t_x, T, z̄, holdout) in SQL", () => {

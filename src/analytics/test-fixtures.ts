@@ -1,6 +1,7 @@
 /** Set-up for the analytics unit tests: an in-memory store and hand-made orders, customers and events. */
 import type { Engine } from "../store/engine.js";
-import { openStore } from "../store/open-store.js";
+import { openSession } from "../store/open-store.js";
+import type { Session } from "../store/store.js";
 
 /** A hand-made order: customer, ISO timestamp, total (returned defaults to 0). */
 export type OrderRow = readonly [customer: string | null, ts: string, total: number, returned?: number];
@@ -9,8 +10,8 @@ export type OrderRow = readonly [customer: string | null, ts: string, total: num
 export async function storeWithOrders(
   orders: readonly OrderRow[],
   extraCustomers: readonly string[] = [],
-): Promise<Engine> {
-  const engine = await openStore(":memory:");
+): Promise<Session> {
+  const engine = await openSession(":memory:");
   const ids = [
     ...new Set([...orders.map((o) => o[0]).filter((c): c is string => c !== null), ...extraCustomers]),
   ];

@@ -1,12 +1,12 @@
 import { afterEach, describe, expect, it } from "vitest";
-import type { Engine } from "../store/engine.js";
+import type { Session } from "../store/store.js";
 import { fitClv } from "./clv.js";
 import { predictClv } from "./clv-predict.js";
 import { RFM_TABLE, rfm } from "./rfm.js";
 import { type OrderRow, storeWithOrders } from "./test-fixtures.js";
 import { refreshValues } from "./value-refresh.js";
 
-let engine: Engine | undefined;
+let engine: Session | undefined;
 afterEach(() => engine?.close());
 
 function orders(): OrderRow[] {

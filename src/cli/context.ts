@@ -1,6 +1,8 @@
 import type { Command } from "commander";
+import type { z } from "zod";
+import { type Emit, type Operation, runOperation } from "../operations/operation.js";
 import type { Engine } from "../store/engine.js";
-import { openStore, resolveDbPath } from "../store/open-store.js";
+import { openSession, openStore, resolveDbPath } from "../store/open-store.js";
 import type { Io } from "./io.js";
 
 /** What every command gets: where to write, and the global options. */
@@ -8,7 +10,17 @@ export interface Cli {
   readonly io: Io;
   /** The global options of the command being run. */
   globals(cmd: Command): { db: string; json: boolean };
-  /** Opens the database named by --db / $TESSERA_DB, runs `work`, and always closes it. */
+  /**
+   * Runs an operation on the database named by --db / $TESSERA_DB (opened for it and always closed; a
+   * standalone operation opens none) and returns its result.
+   */
+  run<S extends z.ZodType, R, E>(
+    cmd: Command,
+    op: Operation<S, R, E>,
+    input: z.input<S>,
+    emit?: Emit<E>,
+  ): Promise<R>;
+  /** @deprecated being replaced by `run`: opens the database, runs `work`, and always closes it. */
   withStore<T>(cmd: Command, work: (engine: Engine) => Promise<T>): Promise<T>;
   /** Prints one JSON document (with --json) or the text for people. */
   print(cmd: Command, json: unknown, text: () => string): void;
@@ -22,8 +34,17 @@ export function makeCli(io: Io): Cli {
   return {
     io,
     globals,
+    async run(cmd, op, input, emit) {
+      if (op.access === "none") return runOperation(null, op, input, emit);
+      const store = await openStore(globals(cmd).db);
+      try {
+        return await runOperation(store, op, input, emit);
+      } finally {
+        await store.close();
+      }
+    },
     async withStore(cmd, work) {
-      const engine = await openStore(globals(cmd).db);
+      const engine = await openSession(globals(cmd).db);
       try {
         return await work(engine);
       } finally {

@@ -1,3 +1,4 @@
+import { parseIsoTime } from "../common/iso-time.js";
 import { UserError } from "../errors.js";
 
 /** Parses a whole number option, naming the option when it is not one. */
@@ -26,11 +27,7 @@ export function numberOption(
 /** Parses an ISO 8601 date or timestamp option (UTC unless it carries an offset). */
 export function dateOption(value: string | undefined, option: string): Date | undefined {
   if (value === undefined) return undefined;
-  const iso = /^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value;
-  const d = new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(iso) ? iso : `${iso}Z`);
-  // Date.parse rolls impossible days over (2024-02-30 → March 1): the date part must survive the round trip.
-  const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(value);
-  if (Number.isNaN(d.getTime()) || (dateOnly && d.toISOString().slice(0, 10) !== value))
-    throw new UserError("bad-option", `not an ISO 8601 date: "${value}"`, option);
+  const d = parseIsoTime(value);
+  if (d === null) throw new UserError("bad-option", `not an ISO 8601 date: "${value}"`, option);
   return d;
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Engine } from "../store/engine.js";
-import { openStore } from "../store/open-store.js";
+import { openSession } from "../store/open-store.js";
+import type { Session } from "../store/store.js";
 import { registerTrait } from "../store/trait-registry.js";
 import { extractFeatures, type FeatureTable, featureSchema } from "./feature-matrix.js";
 import { resolveFeatures } from "./feature-spec.js";
@@ -8,8 +8,8 @@ import { resolveFeatures } from "./feature-spec.js";
 const AS_OF = new Date("2026-07-01T00:00:00Z");
 
 /** c1 and c2 are identified customers; anon:x is a visitor known only by an anonymous id. */
-async function fixture(): Promise<Engine> {
-  const e = await openStore(":memory:");
+async function fixture(): Promise<Session> {
+  const e = await openSession(":memory:");
   await registerTrait(e, {
     name: "age",
     type: "integer",
@@ -69,7 +69,7 @@ const value = (t: FeatureTable, column: string, id: string) => {
 };
 
 describe("feature extraction (one query on DuckDB)", () => {
-  let e: Engine;
+  let e: Session;
   beforeAll(async () => {
     e = await fixture();
   });

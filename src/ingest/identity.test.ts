@@ -1,13 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { count, tempDir, writeFile } from "../../test/helpers.js";
-import type { Engine } from "../store/engine.js";
-import { openStore } from "../store/open-store.js";
+import { openSession } from "../store/open-store.js";
+import type { Session } from "../store/store.js";
 import { importFile } from "./import.js";
 
-let engine: Engine;
+let engine: Session;
 let dir: string;
 beforeEach(async () => {
-  engine = await openStore(":memory:");
+  engine = await openSession(":memory:");
   dir = tempDir();
 });
 afterEach(() => engine.close());

@@ -3,16 +3,16 @@ import { gzipSync } from "node:zlib";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { count, snapshot, tempDir, writeFile } from "../../test/helpers.js";
 import { isUserError, type UserError } from "../errors.js";
-import type { Engine } from "../store/engine.js";
-import { openStore } from "../store/open-store.js";
+import { openSession } from "../store/open-store.js";
+import type { Session } from "../store/store.js";
 import { listTraits } from "../store/trait-registry.js";
 import { importFile } from "./import.js";
 
-let engine: Engine;
+let engine: Session;
 let dir: string;
 
 beforeEach(async () => {
-  engine = await openStore(":memory:");
+  engine = await openSession(":memory:");
   dir = tempDir();
 });
 afterEach(() => engine.close());

@@ -1,18 +1,18 @@
 /** Shared set-up for the audit tests: a fresh in-memory store per test and plain INSERTs of hand-made rows. */
 import { afterEach, beforeEach } from "vitest";
-import type { Engine } from "../store/engine.js";
-import { openStore } from "../store/open-store.js";
+import { openSession } from "../store/open-store.js";
+import type { Session } from "../store/store.js";
 import type { AuditReport, Finding } from "./types.js";
 
 export const AS_OF = new Date("2024-06-01T00:00:00Z");
 
 /** The store of the running test (set by `useFreshStore`). */
-export const db = { engine: undefined as unknown as Engine };
+export const db = { engine: undefined as unknown as Session };
 
 /** Gives every test of the calling file its own empty in-memory DuckDB store. */
 export function useFreshStore(): void {
   beforeEach(async () => {
-    db.engine = await openStore(":memory:");
+    db.engine = await openSession(":memory:");
   });
   afterEach(() => db.engine.close());
 }

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { Engine } from "../store/engine.js";
-import { openStore } from "../store/open-store.js";
+import { openSession } from "../store/open-store.js";
+import type { Session } from "../store/store.js";
 import { registerTrait } from "../store/trait-registry.js";
 import { EVAL_TABLE, evaluateSegments } from "./evaluate.js";
 import { loadSchemaContext } from "./schema-context.js";
@@ -8,9 +8,9 @@ import { validateSegment } from "./validate.js";
 
 const EVIL = ["'); DROP TABLE customers; --", 'we"ird \\ name', "ünïcødé ✓", "x".repeat(2000)];
 
-let engine: Engine;
+let engine: Session;
 beforeEach(async () => {
-  engine = await openStore(":memory:");
+  engine = await openSession(":memory:");
 });
 afterEach(() => engine.close());
 

@@ -124,6 +124,10 @@ export interface AppendColumn {
   readonly values: ArrayLike<unknown>;
 }
 
+/**
+ * What domain code may ask of the engine within one session (see `store.ts`): statements and queries with bound
+ * values, a transaction, bulk appends to temporary tables. Temporary tables belong to the session.
+ */
 export interface Engine {
   readonly dialect: Dialect;
   /** Runs a statement (or several separated by `;` when there are no params). */
@@ -136,5 +140,4 @@ export interface Engine {
   appendTemp(table: string, columns: readonly AppendColumn[]): Promise<void>;
   /** The names of the columns of a table. */
   tableColumns(table: string): Promise<string[]>;
-  close(): void;
 }

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { MIGRATIONS, migrate } from "./migrations.js";
-import { openStore } from "./open-store.js";
+import { openSession } from "./open-store.js";
 
 describe("migrations", () => {
   it("bring a version-5 database forward: events put in time order, the dirty marks gain `since`", async () => {
-    const engine = await openStore(":memory:");
+    const engine = await openSession(":memory:");
     try {
       // Back to version 5 as it was: no `since`, events in arrival order.
       await engine.run("DELETE FROM schema_migrations WHERE version >= 6");

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
-import { DuckDBEngine } from "./duckdb/duckdb-engine.js";
-import type { Engine } from "./engine.js";
+import { DuckDBStore } from "./duckdb/duckdb-store.js";
 import { migrate } from "./migrations.js";
+import type { Session, Store } from "./store.js";
 
 /** The database used when neither `--db` nor `$TESSERA_DB` names one. */
 export const DEFAULT_DB = "./tessera.duckdb";
@@ -10,16 +10,28 @@ export function resolveDbPath(flag?: string): string {
   return flag ?? process.env.TESSERA_DB ?? DEFAULT_DB;
 }
 
-/** Opens (creating if needed) a Tessera database and brings its schema up to date. */
-export async function openStore(path: string): Promise<Engine> {
-  const engine = await DuckDBEngine.open(path);
+/** Opens (creating if needed) a Tessera database for many callers and brings its schema up to date. */
+export async function openStore(path: string): Promise<Store> {
+  const store = await DuckDBStore.open(path);
   try {
-    await migrate(engine);
+    await store.write(migrate);
   } catch (e) {
-    engine.close();
+    await store.close();
     throw e;
   }
-  return engine;
+  return store;
+}
+
+/**
+ * Opens a database for a single caller (a script, a test, a benchmark case): one session that owns its store,
+ * so closing the session closes the database.
+ */
+export async function openSession(path: string): Promise<Session> {
+  const store = await openStore(path);
+  const session = await store.session();
+  // A closed store takes no new sessions and closes the database when its last one closes: this one.
+  void store.close();
+  return session;
 }
 
 export function storeExists(path: string): boolean {

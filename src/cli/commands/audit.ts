@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { audit } from "../../quality/audit.js";
+import { auditOperation } from "../../operations/quality-operations.js";
 import { formatAuditReport } from "../../quality/format.js";
 import type { Cli } from "../context.js";
 import { dateOption, intOption } from "../parse.js";
@@ -14,13 +14,11 @@ export function registerAudit(program: Command, cli: Cli): void {
     .option("--stale-days <n>", "no activity for this many days makes a contact stale", "365")
     .option("--examples <n>", "example ids per finding", "5")
     .action(async (opts, cmd: Command) => {
-      const report = await cli.withStore(cmd, (engine) =>
-        audit(engine, {
-          asOf: dateOption(opts.asOf, "--as-of"),
-          staleDays: intOption(opts.staleDays, "--stale-days", 1),
-          examples: intOption(opts.examples, "--examples", 0),
-        }),
-      );
+      const report = await cli.run(cmd, auditOperation, {
+        asOf: dateOption(opts.asOf, "--as-of"),
+        staleDays: intOption(opts.staleDays, "--stale-days", 1),
+        examples: intOption(opts.examples, "--examples", 0),
+      });
       cli.print(cmd, report, () => formatAuditReport(report));
     });
 }

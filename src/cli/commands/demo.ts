@@ -9,7 +9,7 @@ import { importDirectory } from "../../ingest/import-directory.js";
 import { refreshAll } from "../../operations/refresh-pipeline.js";
 import { audit } from "../../quality/audit.js";
 import { saveSegment } from "../../segments/segment-store.js";
-import { openStore } from "../../store/open-store.js";
+import { openSession } from "../../store/open-store.js";
 import { storeStats } from "../../store/stats.js";
 import { generate } from "../../synth/generate.js";
 import type { Cli } from "../context.js";
@@ -92,7 +92,7 @@ export function registerDemo(program: Command, cli: Cli): void {
         });
         bar.done();
         say(`Importing into ${db} …\n`);
-        const engine = await openStore(db);
+        const engine = await openSession(db);
         try {
           const imports = await importDirectory(engine, dir, (s) =>
             say(

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { UserError } from "../../errors.js";
 import { importDirectory } from "../../ingest/import-directory.js";
-import { openStore } from "../../store/open-store.js";
+import { openSession } from "../../store/open-store.js";
 import { generate } from "../../synth/generate.js";
 import type { Cli } from "../context.js";
 import { intOption, numberOption } from "../parse.js";
@@ -44,7 +44,7 @@ export function registerGenerate(program: Command, cli: Cli): void {
       if (opts.into) {
         if (typeof opts.into !== "string" || opts.into === "")
           throw new UserError("bad-option", "expected a database file", "--into");
-        const engine = await openStore(opts.into);
+        const engine = await openSession(opts.into);
         try {
           imports = await importDirectory(engine, opts.out, (s) => {
             if (!json) cli.io.out(describeImport(s));

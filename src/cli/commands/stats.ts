@@ -1,6 +1,5 @@
 import type { Command } from "commander";
-import { storeStats } from "../../store/stats.js";
-import { listTraits } from "../../store/trait-registry.js";
+import { statsOperation, traitsOperation } from "../../operations/store-operations.js";
 import type { Cli } from "../context.js";
 import { table } from "../table.js";
 
@@ -9,7 +8,7 @@ export function registerStats(program: Command, cli: Cli): void {
     .command("stats")
     .description("count what the database holds")
     .action(async (_opts, cmd: Command) => {
-      const stats = await cli.withStore(cmd, storeStats);
+      const stats = await cli.run(cmd, statsOperation, {});
       cli.print(cmd, stats, () => table(["table", "rows"], Object.entries(stats)));
     });
 
@@ -17,8 +16,9 @@ export function registerStats(program: Command, cli: Cli): void {
     .command("traits")
     .description("list the trait registry: every known customer trait with its type, category and pii flag")
     .action(async (_opts, cmd: Command) => {
-      const traits = await cli.withStore(cmd, listTraits);
-      cli.print(cmd, { traits }, () =>
+      const result = await cli.run(cmd, traitsOperation, {});
+      const { traits } = result;
+      cli.print(cmd, result, () =>
         traits.length === 0
           ? "No traits yet: import a customers file.\n"
           : table(

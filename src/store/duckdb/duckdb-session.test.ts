@@ -1,26 +1,26 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { isUserError } from "../../errors.js";
-import { DuckDBEngine } from "./duckdb-engine.js";
+import { DuckDBStore } from "./duckdb-store.js";
 
 afterEach(() => {
   delete process.env.TESSERA_MEMORY_LIMIT;
 });
 
-describe("DuckDBEngine", () => {
+describe("DuckDBStore", () => {
   it("takes a memory ceiling from TESSERA_MEMORY_LIMIT", async () => {
     process.env.TESSERA_MEMORY_LIMIT = "512MB";
-    const e = await DuckDBEngine.open(":memory:");
+    const store = await DuckDBStore.open(":memory:");
     try {
-      const r = await e.query("SELECT current_setting('memory_limit') AS m");
+      const r = await store.read((e) => e.query("SELECT current_setting('memory_limit') AS m"));
       expect(String(r.column("m")[0])).toMatch(/^48[0-9](\.\d+)? MiB$|^512(\.\d+)? ?MB$/);
     } finally {
-      e.close();
+      await store.close();
     }
   });
 
   it("names the variable when its value is not a size", async () => {
     process.env.TESSERA_MEMORY_LIMIT = "lots; DROP TABLE x";
-    const err = await DuckDBEngine.open(":memory:").then(
+    const err = await DuckDBStore.open(":memory:").then(
       () => null,
       (x: unknown) => x,
     );
@@ -31,7 +31,8 @@ describe("DuckDBEngine", () => {
   });
 
   it("rolls a failed transaction back", async () => {
-    const e = await DuckDBEngine.open(":memory:");
+    const store = await DuckDBStore.open(":memory:");
+    const e = await store.session();
     try {
       await e.run("CREATE TABLE t (x INTEGER)");
       await expect(
@@ -43,6 +44,7 @@ describe("DuckDBEngine", () => {
       expect((await e.query("SELECT count(*) AS n FROM t")).column("n")[0]).toBe(0);
     } finally {
       e.close();
+      await store.close();
     }
   });
 });

@@ -1,11 +1,6 @@
-import {
-  type DuckDBConnection,
-  DuckDBInstance,
-  type DuckDBResultReader,
-  type DuckDBValue,
-} from "@duckdb/node-api";
-import { UserError } from "../../errors.js";
-import type { AppendColumn, ColumnResult, Engine, SqlValue } from "../engine.js";
+import type { DuckDBConnection, DuckDBInstance, DuckDBResultReader, DuckDBValue } from "@duckdb/node-api";
+import type { AppendColumn, ColumnResult, SqlValue } from "../engine.js";
+import type { Session } from "../store.js";
 import { duckdbDialect } from "./duckdb-dialect.js";
 
 /**
@@ -67,37 +62,25 @@ class DuckDBColumnResult implements ColumnResult {
   }
 }
 
-/** The embedded default engine: one DuckDB file (or `:memory:`). */
-export class DuckDBEngine implements Engine {
+/**
+ * One session on a DuckDB database: a connection of its own, so its own transaction and temporary tables
+ * (DuckDB keeps temporary tables per connection). Created by `DuckDBStore`.
+ */
+export class DuckDBSession implements Session {
   readonly dialect = duckdbDialect;
   private depth = 0;
 
-  private constructor(
-    private readonly instance: DuckDBInstance,
+  constructor(
     private readonly conn: DuckDBConnection,
+    private readonly onClose: () => void,
   ) {}
 
-  static async open(path: string): Promise<DuckDBEngine> {
-    const instance = await DuckDBInstance.create(path);
+  /** Opens a connection with the session settings every statement relies on. */
+  static async connect(instance: DuckDBInstance, onClose: () => void): Promise<DuckDBSession> {
     const conn = await instance.connect();
-    // Timestamps without an offset are UTC (DESIGN: import formats).
+    // Timestamps without an offset are UTC (DESIGN: import formats); the time zone is a per-connection setting.
     await conn.run("SET TimeZone = 'UTC'");
-    // DuckDB fills a buffer pool up to its limit (80% of memory) before it spills to disk; on a shared machine a
-    // lower ceiling (e.g. TESSERA_MEMORY_LIMIT=8GB) makes large imports and refreshes spill sooner instead.
-    const limit = process.env.TESSERA_MEMORY_LIMIT;
-    if (limit) {
-      if (!/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(limit.trim())) {
-        conn.closeSync();
-        instance.closeSync();
-        throw new UserError(
-          "bad-memory-limit",
-          `expected a size such as 8GB, got "${limit}"`,
-          "TESSERA_MEMORY_LIMIT",
-        );
-      }
-      await conn.run(`SET memory_limit = '${limit.trim()}'`);
-    }
-    return new DuckDBEngine(instance, conn);
+    return new DuckDBSession(conn, onClose);
   }
 
   async run(sql: string, params?: readonly SqlValue[]): Promise<void> {
@@ -118,7 +101,8 @@ export class DuckDBEngine implements Engine {
   }
 
   async transaction<T>(work: () => Promise<T>): Promise<T> {
-    // Nested calls join the outer transaction: the outermost one decides.
+    // A session is one caller's: a nested call is part of the same piece of work, so it joins the outer
+    // transaction and the outermost one decides. Concurrent callers each have a session of their own.
     if (this.depth > 0) return work();
     await this.run("BEGIN TRANSACTION");
     this.depth++;
@@ -187,6 +171,6 @@ export class DuckDBEngine implements Engine {
 
   close(): void {
     this.conn.closeSync();
-    this.instance.closeSync();
+    this.onClose();
   }
 }

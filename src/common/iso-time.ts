@@ -1,0 +1,12 @@
+/**
+ * ISO 8601 dates and times as users write them: a date alone is its midnight UTC, a time without an offset is
+ * UTC. Returns null for anything else, including impossible days (Date.parse would roll 2024-02-30 over to
+ * March 1).
+ */
+export function parseIsoTime(value: string): Date | null {
+  const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(value);
+  const iso = dateOnly ? `${value}T00:00:00Z` : value;
+  const d = new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(iso) ? iso : `${iso}Z`);
+  if (Number.isNaN(d.getTime()) || (dateOnly && d.toISOString().slice(0, 10) !== value)) return null;
+  return d;
+}

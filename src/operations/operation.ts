@@ -1,0 +1,78 @@
+import type { z } from "zod";
+import { UserError } from "../errors.js";
+import type { Engine } from "../store/engine.js";
+import type { Store } from "../store/store.js";
+
+/** Tells the caller how a long operation is going (a front door draws it; nothing depends on it). */
+export type Emit<E> = (event: E) => void;
+
+interface OperationBase<S extends z.ZodType, E> {
+  /** Dotted name, as the API will route it: `segment.refresh`, `clv.fit`. */
+  readonly name: string;
+  /** One line: what it does (help texts, the API's documentation). */
+  readonly summary: string;
+  /** The input, validated before anything runs; the same schema is the API's request body. */
+  readonly input: S;
+  /** Only for the type of `emit`: events the operation reports as it goes. */
+  readonly events?: E;
+}
+
+/**
+ * An operation that works on an open store, in a session of its own: `read` ones run concurrently with
+ * everything else in one transaction (a consistent snapshot); `write` ones run one at a time, in the order asked.
+ */
+export interface StoreOperation<S extends z.ZodType, R, E = never> extends OperationBase<S, E> {
+  readonly access: "read" | "write";
+  run(session: Engine, input: z.output<S>, emit: Emit<E>): Promise<R>;
+}
+
+/** An operation that needs no open store, or opens its own (generating files, the demo's fresh database). */
+export interface StandaloneOperation<S extends z.ZodType, R, E = never> extends OperationBase<S, E> {
+  readonly access: "none";
+  run(input: z.output<S>, emit: Emit<E>): Promise<R>;
+}
+
+export type Operation<S extends z.ZodType, R, E = never> =
+  | StoreOperation<S, R, E>
+  | StandaloneOperation<S, R, E>;
+
+/** Any operation, for registries that list them. */
+// biome-ignore lint/suspicious/noExplicitAny: a registry holds operations of every input, result and event type.
+export type AnyOperation = Operation<z.ZodType, any, any>;
+
+/** Declares an operation; the identity function, there for the types. */
+export function defineOperation<S extends z.ZodType, R, E = never>(
+  op: Operation<S, R, E>,
+): Operation<S, R, E> {
+  return op;
+}
+
+/**
+ * Validates an input against an operation's schema. A bad input is the caller's error: it names the operation,
+ * the field (its path in the input) and the reason.
+ */
+export function parseInput<S extends z.ZodType>(op: { name: string; input: S }, input: unknown): z.output<S> {
+  const parsed = op.input.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const path = issue?.path.length ? issue.path.map(String).join(".") : "input";
+  throw new UserError("bad-input", issue?.message ?? "invalid input", `${op.name}: ${path}`);
+}
+
+/**
+ * Runs an operation: validates its input, then runs it in a session of the store as its access says (a
+ * standalone operation is given no store). The one way every front door calls the domain.
+ */
+export async function runOperation<S extends z.ZodType, R, E>(
+  store: Store | null,
+  op: Operation<S, R, E>,
+  input: z.input<S>,
+  emit: Emit<E> = () => {},
+): Promise<R> {
+  const parsed = parseInput(op, input);
+  if (op.access === "none") return op.run(parsed, emit);
+  if (!store) throw new Error(`operation ${op.name} needs an open store`);
+  return op.access === "write"
+    ? store.write((s) => op.run(s, parsed, emit))
+    : store.read((s) => op.run(s, parsed, emit));
+}

@@ -1,0 +1,24 @@
+import { z } from "zod";
+import { parseIsoTime } from "../common/iso-time.js";
+
+/**
+ * Building blocks of the operations' input schemas, so that every operation reads a time, a count or a share
+ * the same way, from the CLI (already typed) and from JSON (text).
+ */
+
+/** A moment: a Date, or ISO 8601 text (a date alone is its midnight UTC; no offset means UTC). */
+export const isoTime = z.union([z.date(), z.string()]).transform((v, ctx) => {
+  if (v instanceof Date) return v;
+  const d = parseIsoTime(v);
+  if (d === null) {
+    ctx.addIssue({ code: "custom", message: `not an ISO 8601 date: "${v}"` });
+    return z.NEVER;
+  }
+  return d;
+});
+
+/** A whole number of at least `min`. */
+export const wholeNumber = (min = 0) => z.number().int().min(min);
+
+/** Groups smaller than this many people are suppressed (DESIGN.md principle 5). */
+export const minGroup = wholeNumber(1);
