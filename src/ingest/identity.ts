@@ -1,4 +1,4 @@
-import { CUSTOMER_REF_TABLES } from "../store/customer-tables.js";
+import { mergeCustomerRows } from "../store/data-model.js";
 import type { Engine } from "../store/engine.js";
 import { connectedComponents } from "./union-find.js";
 
@@ -157,11 +157,7 @@ async function countCustomers(engine: Engine): Promise<number> {
 async function applyMerges(engine: Engine, reason: string): Promise<void> {
   const d = engine.dialect;
   const q = d.quoteIdent;
-  for (const table of CUSTOMER_REF_TABLES) {
-    await engine.run(
-      `UPDATE ${q(table)} SET customer_id = m.into_id FROM _id_merge m WHERE ${q(table)}.customer_id = m.merged_id`,
-    );
-  }
+  await mergeCustomerRows(engine, "_id_merge");
   const columns = (await engine.tableColumns("customers")).filter((c) => c !== "customer_id");
   const combine = (c: string): string => {
     switch (c) {

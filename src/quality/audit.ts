@@ -4,6 +4,7 @@
  * back. The checks live in `checks-*.ts`, one family per file; this file resolves options and assembles the report.
  */
 import { UserError } from "../errors.js";
+import { STATS_TABLES } from "../store/data-model.js";
 import type { Engine } from "../store/engine.js";
 import { completeness } from "./checks-completeness.js";
 import { customerChecks } from "./checks-customers.js";
@@ -19,16 +20,11 @@ export { findingCost, qualityScore, SCORE_RULE, SEVERITY_WEIGHTS } from "./score
 export type { AuditOptions, AuditReport, CompletenessRow, Finding, Severity } from "./types.js";
 
 const DAY_MS = 86_400_000;
-/** The tables whose sizes the report gives; they are also the denominators of most findings. */
-const COUNTED_TABLES = [
-  "customers",
-  "identities",
-  "events",
-  "orders",
-  "order_items",
-  "consents",
-  "survey_responses",
-] as const;
+/**
+ * The tables whose sizes the report gives, the ones `tessera stats` counts (data-model.ts); they are also the
+ * denominators of most findings.
+ */
+const COUNTED_TABLES = STATS_TABLES.map((t) => t.table);
 
 function resolveOptions(opts: AuditOptions): { asOf: Date; staleDays: number; examples: number } {
   const asOf = opts.asOf ?? new Date();

@@ -1,7 +1,9 @@
+import { tablesWhere } from "../store/data-model.js";
 import { type AuditContext, aggregate, exampleIds, finding, fmt, label, rowId } from "./context.js";
 import type { Finding } from "./types.js";
 
-const FACT_TABLES = ["orders", "order_items", "consents", "survey_responses"] as const;
+/** The records that should name someone a customers file described (data-model.ts: `profileExpected`). */
+const FACT_TABLES = tablesWhere((t) => t.profileExpected === true);
 
 /**
  * Records that name a customer who has no profile: no customers row at all, or a row that no customers file

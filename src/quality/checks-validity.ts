@@ -1,4 +1,5 @@
 import { EMAIL_PATTERN } from "../common/contact-formats.js";
+import { DATA_MODEL, type DescribedTable } from "../store/data-model.js";
 import { type AuditContext, aggregate, exampleIds, filled, finding, fmt, label, rowId } from "./context.js";
 import type { Finding } from "./types.js";
 
@@ -38,20 +39,28 @@ async function contactSyntax(ctx: AuditContext, field: "email" | "phone"): Promi
   });
 }
 
-/** Tables with a timestamp column `ts` that the future check covers. */
-const TIMED_TABLES = ["events", "orders", "order_items", "consents", "survey_responses"] as const;
+type DatedTable = DescribedTable & { readonly time: string };
+
+/**
+ * The future check covers the imported records (what stats counts) that say when they happened: facts and
+ * ledgers with a time column (data-model.ts).
+ */
+const TIMED_TABLES = DATA_MODEL.filter(
+  (t): t is DatedTable => t.stats !== null && (t.role === "fact" || t.role === "ledger") && t.time !== null,
+);
 
 /** Rows stamped later than asOf: clock or time-zone errors that would distort recency and windows. */
-async function futureTimestamps(ctx: AuditContext, table: (typeof TIMED_TABLES)[number]): Promise<Finding> {
+async function futureTimestamps(ctx: AuditContext, { name: table, time }: DatedTable): Promise<Finding> {
   const t = ctx.d.quoteIdent(table);
-  const row = await aggregate(ctx, `SELECT count(*) AS n FROM ${t} WHERE ts > $1`, [ctx.asOf]);
+  const ts = ctx.d.quoteIdent(time);
+  const row = await aggregate(ctx, `SELECT count(*) AS n FROM ${t} WHERE ${ts} > $1`, [ctx.asOf]);
   const id = rowId(ctx.d, table);
-  const examples = await exampleIds(ctx, `SELECT ${id} AS id FROM ${t} WHERE ts > $1`, [ctx.asOf]);
+  const examples = await exampleIds(ctx, `SELECT ${id} AS id FROM ${t} WHERE ${ts} > $1`, [ctx.asOf]);
   return finding({
     check: "future-timestamps",
     title: `${label(table)} dated in the future`,
     table,
-    field: "ts",
+    field: time,
     severity: "medium",
     count: row.n ?? 0,
     total: ctx.totals[table] ?? 0,

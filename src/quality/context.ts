@@ -1,3 +1,4 @@
+import { describeTable } from "../store/data-model.js";
 import type { Dialect, Engine, SqlValue } from "../store/engine.js";
 import type { Finding, Severity } from "./types.js";
 
@@ -14,32 +15,21 @@ export interface AuditContext {
   readonly totals: Readonly<Record<string, number>>;
 }
 
-/** The expression that names one row of a table in examples. */
+/**
+ * The expression that names one row of a table in examples: its key (data-model.ts), several columns joined by
+ * '#'. Records without a key of their own (consents, survey answers) are named by their customer.
+ */
 export function rowId(d: Dialect, table: string): string {
-  switch (table) {
-    case "events":
-      return "message_id";
-    case "orders":
-      return "order_id";
-    case "order_items":
-      return `order_id || '#' || ${d.toText("line_no")}`;
-    default:
-      // Customers, and the ledgers (consents, survey answers), which have no row id: the customer is the pointer.
-      return "customer_id";
-  }
+  const t = describeTable(table);
+  const key = t?.key ?? [];
+  if (key.length === 0) return t?.customer?.column ?? "customer_id";
+  // The first key column is a text id; the others (line numbers, versions) are cast.
+  return key.map((c, i) => (i === 0 ? c : d.toText(c))).join(" || '#' || ");
 }
 
-/** What people call a table's rows. */
+/** What people call a table's rows (data-model.ts). */
 export function label(table: string): string {
-  const labels: Record<string, string> = {
-    customers: "Customers",
-    events: "Events",
-    orders: "Orders",
-    order_items: "Order lines",
-    consents: "Consent records",
-    survey_responses: "Survey answers",
-  };
-  return labels[table] ?? table;
+  return describeTable(table)?.label ?? table;
 }
 
 /** A number read back from an aggregate: NULL (e.g. the sum of no rows) is 0, BIGINT/HUGEINT become numbers. */

@@ -310,12 +310,36 @@ export const MIGRATIONS: readonly Migration[] = [
   },
 ];
 
+/** Which migrations a database has had: created by `migrate` itself, before any migration. */
+const SCHEMA_MIGRATIONS: TableDef = {
+  name: "schema_migrations",
+  columns: [
+    ["version", "integer"],
+    ["name", "string"],
+    ["applied_at", "timestamp"],
+  ],
+};
+
+/**
+ * Every table the migrations create (schema_migrations included) with its columns once all have run, in the
+ * order they are created. The data model (data-model.ts) describes each of them; a test checks the two agree.
+ */
+export function migratedTables(): Map<string, (readonly [string, ColumnType])[]> {
+  const out = new Map<string, (readonly [string, ColumnType])[]>([
+    [SCHEMA_MIGRATIONS.name, [...SCHEMA_MIGRATIONS.columns]],
+  ]);
+  for (const m of MIGRATIONS) {
+    for (const t of m.tables) out.set(t.name, [...t.columns]);
+    for (const { table, column } of m.addColumns ?? []) out.get(table)?.push(column);
+  }
+  return out;
+}
+
 /** Brings a database to the newest schema version; each migration runs in its own transaction. */
 export async function migrate(engine: Engine): Promise<number> {
   const d = engine.dialect;
-  await engine.run(
-    `CREATE TABLE IF NOT EXISTS schema_migrations (version ${d.typeOf("integer")}, name ${d.typeOf("string")}, applied_at ${d.typeOf("timestamp")})`,
-  );
+  const ledger = SCHEMA_MIGRATIONS.columns.map(([c, ty]) => `${c} ${d.typeOf(ty)}`).join(", ");
+  await engine.run(`CREATE TABLE IF NOT EXISTS ${SCHEMA_MIGRATIONS.name} (${ledger})`);
   const done = await engine.query("SELECT coalesce(max(version), 0) AS v FROM schema_migrations");
   const current = Number(done.column("v")[0]);
   for (const m of MIGRATIONS) {

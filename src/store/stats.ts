@@ -1,31 +1,19 @@
+import { STATS_TABLES, type StatsKey } from "./data-model.js";
 import type { Engine } from "./engine.js";
 
-/** Row counts of the main tables (the `tessera stats --json` contract). */
-export interface StoreStats {
-  customers: number;
-  identities: number;
-  events: number;
-  orders: number;
-  orderItems: number;
-  consents: number;
-  surveyResponses: number;
-}
+/**
+ * Row counts of the main tables: the `tessera stats --json` contract, {customers, identities, events, orders,
+ * orderItems, consents, surveyResponses} in that order. Which tables, under which keys, data-model.ts says.
+ */
+export type StoreStats = { [K in StatsKey]: number };
 
+/** Counts every table the data model gives a stats key, in one query; keys in the model's order. */
 export async function storeStats(engine: Engine): Promise<StoreStats> {
+  const q = engine.dialect.quoteIdent;
   const r = await engine.query(
-    `SELECT (SELECT count(*) FROM customers) AS customers, (SELECT count(*) FROM identities) AS identities,
-            (SELECT count(*) FROM events) AS events, (SELECT count(*) FROM orders) AS orders,
-            (SELECT count(*) FROM order_items) AS order_items, (SELECT count(*) FROM consents) AS consents,
-            (SELECT count(*) FROM survey_responses) AS survey_responses`,
+    `SELECT ${STATS_TABLES.map(({ table, key }) => `(SELECT count(*) FROM ${q(table)}) AS ${q(key)}`).join(", ")}`,
   );
-  const n = (c: string) => Number(r.column(c)[0]);
-  return {
-    customers: n("customers"),
-    identities: n("identities"),
-    events: n("events"),
-    orders: n("orders"),
-    orderItems: n("order_items"),
-    consents: n("consents"),
-    surveyResponses: n("survey_responses"),
-  };
+  const out = {} as StoreStats;
+  for (const { key } of STATS_TABLES) out[key] = Number(r.column(key)[0]);
+  return out;
 }

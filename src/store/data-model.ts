@@ -1,0 +1,454 @@
+import type { Engine } from "./engine.js";
+
+/**
+ * The data model, written once: every table the engine holds, what it is for, whether (and by which column) it
+ * refers to a person, which column dates its rows, what people call them, and whether `tessera stats` counts
+ * them. Migrations create most tables (`migrations.ts`; a test checks that the two agree); a few are created at
+ * runtime by their producers (the stored feature table, computed values, settings) and are found in the
+ * database when present. Identity merges, erasure, stats and the audit take their table lists from here.
+ */
+
+/**
+ * What a table is for:
+ * - profile: the unified person (`customers`);
+ * - identity: identifiers linked to a person;
+ * - fact: what people did, as imported (events, orders, lines, survey answers);
+ * - ledger: append-only records of changes (consents, the merge log, the audit log);
+ * - registry: definitions and saved models (traits, computed values, segments, clusterings);
+ * - derived: values computed per person from the rest (features, stays, scores, cluster assignments);
+ * - bookkeeping: state the platform keeps for itself (migrations, imports, refresh state).
+ */
+export type TableRole = "profile" | "identity" | "fact" | "ledger" | "registry" | "derived" | "bookkeeping";
+
+/**
+ * What an identity merge does with the rows of a customer merged into another (src/ingest/identity.ts):
+ * - combine: the profile rows of the group become one (done by the merge itself);
+ * - rewrite: the rows move to the surviving customer;
+ * - drop: the rows are deleted: a value computed for one person, which the next refresh computes again for the
+ *   survivor (the merge marks everyone it touched dirty in `segment_dirty`);
+ * - keep: left as they are (the merge log names both ids on purpose).
+ */
+export type MergeRule = "combine" | "rewrite" | "drop" | "keep";
+
+/** How a table refers to a person. */
+export interface CustomerReference {
+  /** The column holding the unified customer id. */
+  readonly column: string;
+  readonly onMerge: MergeRule;
+  /**
+   * Other columns holding a customer id (the id as the source file gave it, the merged-away end of a merge):
+   * not rewritten by merges, but erasure must clear rows by them too.
+   */
+  readonly otherColumns?: readonly string[];
+}
+
+/** One table of the data model. */
+export interface TableSpec {
+  readonly role: TableRole;
+  /** What people call its rows ("Order lines"). */
+  readonly label: string;
+  /** How it refers to a person; null when it holds no customer id. */
+  readonly customer: CustomerReference | null;
+  /** The column dating each row (when what it records happened); null when rows are not dated. */
+  readonly time: string | null;
+  /** The columns that name one row (what examples show); empty when a row has no name of its own. */
+  readonly key: readonly string[];
+  /**
+   * Its key in the `tessera stats` document (stats.ts), when stats counts it; null when it does not. The
+   * document's keys and their order are those of the model: changing them changes the command line's contract.
+   */
+  readonly stats: string | null;
+  /**
+   * Whether its records should name someone a customers file described (a buyer, a consenting person, a
+   * respondent): the audit reports those that do not. Events are exempt: anonymous visitors are normal.
+   */
+  readonly profileExpected?: boolean;
+  /** "migration": created by `migrate`; "runtime": created by its producer, so it may be absent. */
+  readonly created: "migration" | "runtime";
+  /** For runtime tables, who creates them. */
+  readonly createdBy?: string;
+}
+
+const COMBINE = { column: "customer_id", onMerge: "combine" } as const;
+const REWRITE = { column: "customer_id", onMerge: "rewrite" } as const;
+/** Facts and ledgers loaded from files also keep the customer id the file gave. */
+const REWRITE_FROM_FILE = { ...REWRITE, otherColumns: ["source_customer_id"] } as const;
+const DROP = { column: "customer_id", onMerge: "drop" } as const;
+
+/** The tables, in the order of the `tessera stats` document for those it counts. */
+const TABLES = {
+  customers: {
+    role: "profile",
+    label: "Customers",
+    customer: COMBINE,
+    time: null,
+    key: ["customer_id"],
+    stats: "customers",
+    created: "migration",
+  },
+  identities: {
+    role: "identity",
+    label: "Identities",
+    customer: REWRITE,
+    time: "created_at",
+    key: ["kind", "value"],
+    stats: "identities",
+    created: "migration",
+  },
+  identity_merges: {
+    role: "ledger",
+    label: "Identity merges",
+    customer: { column: "into_id", onMerge: "keep", otherColumns: ["merged_id"] },
+    time: "merged_at",
+    key: [],
+    stats: null,
+    created: "migration",
+  },
+  events: {
+    role: "fact",
+    label: "Events",
+    customer: REWRITE,
+    time: "ts",
+    key: ["message_id"],
+    stats: "events",
+    created: "migration",
+  },
+  orders: {
+    role: "fact",
+    label: "Orders",
+    customer: REWRITE_FROM_FILE,
+    time: "ts",
+    key: ["order_id"],
+    stats: "orders",
+    profileExpected: true,
+    created: "migration",
+  },
+  order_items: {
+    role: "fact",
+    label: "Order lines",
+    customer: REWRITE_FROM_FILE,
+    time: "ts",
+    key: ["order_id", "line_no"],
+    stats: "orderItems",
+    profileExpected: true,
+    created: "migration",
+  },
+  consents: {
+    role: "ledger",
+    label: "Consent records",
+    customer: REWRITE_FROM_FILE,
+    time: "ts",
+    key: [],
+    stats: "consents",
+    profileExpected: true,
+    created: "migration",
+  },
+  survey_responses: {
+    role: "fact",
+    label: "Survey answers",
+    customer: REWRITE_FROM_FILE,
+    time: "ts",
+    key: [],
+    stats: "surveyResponses",
+    profileExpected: true,
+    created: "migration",
+  },
+  trait_registry: {
+    role: "registry",
+    label: "Registered traits",
+    customer: null,
+    time: "created_at",
+    key: ["name"],
+    stats: null,
+    created: "migration",
+  },
+  import_log: {
+    role: "bookkeeping",
+    label: "Imports",
+    customer: null,
+    time: "imported_at",
+    key: [],
+    stats: null,
+    created: "migration",
+  },
+  audit_log: {
+    role: "ledger",
+    label: "Audit log entries",
+    customer: null,
+    time: "at",
+    key: [],
+    stats: null,
+    created: "migration",
+  },
+  computed_registry: {
+    role: "registry",
+    label: "Computed values",
+    customer: null,
+    time: "updated_at",
+    key: ["name"],
+    stats: null,
+    created: "migration",
+  },
+  segments: {
+    role: "registry",
+    label: "Segments",
+    customer: null,
+    time: "created_at",
+    key: ["segment_id"],
+    stats: null,
+    created: "migration",
+  },
+  segment_versions: {
+    role: "registry",
+    label: "Segment versions",
+    customer: null,
+    time: "created_at",
+    key: ["segment_id", "version"],
+    stats: null,
+    created: "migration",
+  },
+  segment_membership: {
+    role: "derived",
+    label: "Segment stays",
+    // A stay is history: the merged person's stays become the survivor's.
+    customer: REWRITE,
+    time: "entered_at",
+    key: [],
+    stats: null,
+    created: "migration",
+  },
+  segment_refreshes: {
+    role: "bookkeeping",
+    label: "Segment refreshes",
+    customer: null,
+    time: "refreshed_at",
+    key: [],
+    stats: null,
+    created: "migration",
+  },
+  segment_dirty: {
+    role: "bookkeeping",
+    label: "Customers to refresh",
+    // What changed for the merged person changed for the survivor (who the merge marks as well).
+    customer: REWRITE,
+    time: "marked_at",
+    key: [],
+    stats: null,
+    created: "migration",
+  },
+  segment_feature_state: {
+    role: "bookkeeping",
+    label: "Feature table state",
+    customer: null,
+    time: "built_at",
+    key: [],
+    stats: null,
+    created: "migration",
+  },
+  clusterings: {
+    role: "registry",
+    label: "Saved clusterings",
+    customer: null,
+    time: "created_at",
+    key: ["name"],
+    stats: null,
+    created: "migration",
+  },
+  clustering_centroids: {
+    role: "registry",
+    label: "Cluster centres",
+    customer: null,
+    time: null,
+    key: ["clustering", "cluster", "column_name"],
+    stats: null,
+    created: "migration",
+  },
+  cluster_assignments: {
+    role: "derived",
+    label: "Cluster assignments",
+    // Rewritten: the view cluster_<name> keeps one row per customer (the nearer centre) until the next assignment.
+    customer: REWRITE,
+    time: null,
+    key: ["clustering", "customer_id"],
+    stats: null,
+    created: "migration",
+  },
+  schema_migrations: {
+    role: "bookkeeping",
+    label: "Schema migrations",
+    customer: null,
+    time: "applied_at",
+    key: ["version"],
+    stats: null,
+    created: "migration",
+  },
+  segment_features: {
+    role: "derived",
+    label: "Stored segment features",
+    customer: DROP,
+    time: null,
+    key: ["customer_id"],
+    stats: null,
+    created: "runtime",
+    createdBy: "the segment refresh (STORED_FEATURES, src/segments/segment-refresh.ts)",
+  },
+  customer_rfm: {
+    role: "derived",
+    label: "RFM scores",
+    customer: DROP,
+    time: null,
+    key: ["customer_id"],
+    stats: null,
+    created: "runtime",
+    createdBy: "tessera rfm (RFM_TABLE, src/analytics/rfm.ts)",
+  },
+  customer_clv: {
+    role: "derived",
+    label: "Lifetime value predictions",
+    customer: DROP,
+    time: null,
+    key: ["customer_id"],
+    stats: null,
+    created: "runtime",
+    createdBy: "tessera clv predict (CLV_TABLE, src/analytics/clv-predict.ts)",
+  },
+  clv_model: {
+    role: "registry",
+    label: "Fitted CLV model",
+    customer: null,
+    time: "fitted_at",
+    key: [],
+    stats: null,
+    created: "runtime",
+    createdBy: "tessera clv fit (src/analytics/clv.ts)",
+  },
+  value_settings: {
+    role: "bookkeeping",
+    label: "Value producer settings",
+    customer: null,
+    time: "updated_at",
+    key: ["producer"],
+    stats: null,
+    created: "runtime",
+    createdBy: "tessera rfm and clv predict (src/analytics/settings.ts)",
+  },
+} as const satisfies Record<string, TableSpec>;
+
+export type TableName = keyof typeof TABLES;
+
+/** The keys of the `tessera stats` document. */
+export type StatsKey = NonNullable<(typeof TABLES)[TableName]["stats"]>;
+
+/** A table of the model with its name. */
+export interface DescribedTable extends TableSpec {
+  readonly name: TableName;
+}
+
+/** Every table of the data model, in the model's order. */
+export const DATA_MODEL: readonly DescribedTable[] = Object.entries(TABLES).map(
+  ([name, spec]): DescribedTable => ({ name: name as TableName, ...spec }),
+);
+
+const BY_NAME = new Map<string, DescribedTable>(DATA_MODEL.map((t) => [t.name, t]));
+
+/** The description of a table, or undefined when the model does not describe it. */
+export function describeTable(name: string): DescribedTable | undefined {
+  return BY_NAME.get(name);
+}
+
+/** The names of the tables that pass `test`, in the model's order. */
+export function tablesWhere(test: (t: DescribedTable) => boolean): TableName[] {
+  return DATA_MODEL.filter(test).map((t) => t.name);
+}
+
+/**
+ * Every described table that refers to a person, other than the profile (`customers`) itself: derived and
+ * runtime ones included. Which of them a database holds, and the computed-value tables producers registered,
+ * `customerTables` says.
+ */
+export const CUSTOMER_REF_TABLES: readonly TableName[] = tablesWhere(
+  (t) => t.customer !== null && t.role !== "profile",
+);
+
+/** The tables `tessera stats` counts, with their keys, in the document's order. */
+export const STATS_TABLES: readonly { readonly table: TableName; readonly key: StatsKey }[] =
+  DATA_MODEL.flatMap((t) => (t.stats === null ? [] : [{ table: t.name, key: t.stats as StatsKey }]));
+
+/** A table present in the database that refers to a person. */
+export interface CustomerTable {
+  readonly table: string;
+  readonly role: TableRole;
+  readonly column: string;
+  readonly otherColumns: readonly string[];
+  readonly onMerge: MergeRule;
+}
+
+/** The names of the database's own tables (not views, not temporary tables). */
+export async function presentTables(engine: Engine): Promise<Set<string>> {
+  const r = await engine.query(
+    "SELECT DISTINCT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE'",
+  );
+  return new Set(r.column("table_name") as string[]);
+}
+
+/** The tables computed values live in (computed.ts: one row per customer, keyed by customer_id). */
+async function computedValueTables(engine: Engine): Promise<string[]> {
+  const r = await engine.query("SELECT DISTINCT table_name FROM computed_registry ORDER BY table_name");
+  return r.column("table_name") as string[];
+}
+
+/**
+ * Every table this database holds that refers to a person, other than `customers` itself: the described ones
+ * that are present (runtime ones such as `segment_features` only once created), then any table a producer
+ * registered computed values in that the model does not describe (one row per customer: dropped on a merge).
+ * Views (a clustering's `cluster_<name>`) are not tables: they read `cluster_assignments`. Identity merges and
+ * erasure go through this list.
+ */
+export async function customerTables(engine: Engine): Promise<CustomerTable[]> {
+  const present = await presentTables(engine);
+  const out: CustomerTable[] = [];
+  for (const t of DATA_MODEL) {
+    if (t.customer === null || t.role === "profile" || !present.has(t.name)) continue;
+    out.push({
+      table: t.name,
+      role: t.role,
+      column: t.customer.column,
+      otherColumns: t.customer.otherColumns ?? [],
+      onMerge: t.customer.onMerge,
+    });
+  }
+  for (const table of await computedValueTables(engine)) {
+    if (BY_NAME.has(table) || !present.has(table)) continue;
+    out.push({ table, role: "derived", column: "customer_id", otherColumns: [], onMerge: "drop" });
+  }
+  return out;
+}
+
+/**
+ * The database's tables that the model does not describe and no producer registered: a table added without a
+ * description here (erasure could not vouch for it). Empty when the model is complete.
+ */
+export async function tablesOutsideModel(engine: Engine): Promise<string[]> {
+  const registered = new Set(await computedValueTables(engine));
+  return [...(await presentTables(engine))].filter((t) => !BY_NAME.has(t) && !registered.has(t)).sort();
+}
+
+/**
+ * Applies identity merges to every customer-referencing table present, by each table's merge rule: `merges`
+ * names a table of (merged_id, into_id). Rows of a merged-away id are moved to its survivor (rewrite) or deleted
+ * (drop: computed per person; the caller marks the group dirty so the next refresh computes the survivor's
+ * again); the merge log is kept. The profile rows are the caller's to combine.
+ */
+export async function mergeCustomerRows(engine: Engine, merges: string): Promise<void> {
+  const q = engine.dialect.quoteIdent;
+  const m = q(merges);
+  for (const { table, column, onMerge } of await customerTables(engine)) {
+    const t = q(table);
+    const c = q(column);
+    if (onMerge === "rewrite") {
+      await engine.run(`UPDATE ${t} SET ${c} = m.into_id FROM ${m} m WHERE ${t}.${c} = m.merged_id`);
+    } else if (onMerge === "drop") {
+      await engine.run(`DELETE FROM ${t} WHERE ${c} IN (SELECT merged_id FROM ${m})`);
+    }
+  }
+}
