@@ -7,11 +7,11 @@
  *   rfm_segment      the named RFM segment as of the report's date (scored afresh, into a temporary table)
  *   trait:<name>     a registered, non-personal trait's value ("(none)" when missing)
  *   computed:<name>  a registered computed value (e.g. a cluster)
- *   segment          each saved segment's current members (segment_membership rows not exited), for the
- *                    segments the last refresh evaluated
+ *   segment          each saved segment's current members, for the segments the last refresh evaluated
+ *                    (`currentMembershipSql` of src/segments), grouped by the segment's name
  */
 import { UserError } from "../errors.js";
-import { evaluatedSql } from "../segments/segment-store.js";
+import { currentMembershipSql } from "../segments/segment-store.js";
 import { listComputed } from "../store/computed.js";
 import type { Engine } from "../store/engine.js";
 import { listTraits } from "../store/trait-registry.js";
@@ -57,21 +57,17 @@ export async function groupingRelation(
       await scoreRfm(engine, { asOf }, "_grouping_rfm", true);
       return { sql: "SELECT customer_id, rfm_segment AS grp FROM _grouping_rfm", label: "rfm_segment" };
     case "segment": {
-      // Current members of the segments the last refresh evaluated: one saved since (new, or a new version) has
-      // the stays of an older version, or none.
-      const members = `FROM segment_membership m JOIN segments s ON s.segment_id = m.segment_id
-                        WHERE m.exited_at IS NULL AND ${evaluatedSql("s")}`;
-      const r = await engine.query(`SELECT count(*) AS n ${members}`);
-      if (Number(r.column("n")[0]) === 0)
+      // Current members of the segments the last refresh evaluated (one saved since has the stays of an older
+      // version, or none): the segments module says which those are.
+      const members = currentMembershipSql();
+      const r = await engine.query(`SELECT EXISTS (SELECT 1 FROM (${members}) m) AS any_member`);
+      if (r.column("any_member")[0] !== true)
         throw new UserError(
           "no-segments",
           "no saved segment has members yet: save and refresh segments first",
           option,
         );
-      return {
-        sql: `SELECT m.customer_id, coalesce(s.name, s.segment_id) AS grp ${members}`,
-        label: "segment",
-      };
+      return { sql: `SELECT customer_id, segment_name AS grp FROM (${members}) m`, label: "segment" };
     }
     case "trait": {
       const traits = await listTraits(engine);

@@ -198,3 +198,45 @@ export const SegmentSchema = z.strictObject({
   where: ConditionSchema,
 });
 export type SegmentDefinition = z.infer<typeof SegmentSchema>;
+
+/**
+ * JSON text with every object's keys in one order (code-unit order, not the locale's), arrays kept in theirs:
+ * equal values get equal texts whatever order their keys were written in.
+ */
+export function sortedKeysJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) =>
+    v !== null && typeof v === "object" && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
+}
+
+/** An event leaf's count when none is given (DESIGN.md: "count" defaults to {"gte": 1}). */
+const DEFAULT_EVENT_COUNT = sortedKeysJson({ gte: 1 });
+
+/** A condition with the defaults the language gives left out, so a default spelled out reads as one left out. */
+function withoutDefaults(c: Condition): Condition {
+  if ("all" in c) return { all: c.all.map(withoutDefaults) };
+  if ("any" in c) return { any: c.any.map(withoutDefaults) };
+  if ("not" in c) return { not: withoutDefaults(c.not) };
+  if ("event" in c && c.count !== undefined && sortedKeysJson(c.count) === DEFAULT_EVENT_COUNT) {
+    const { count: _, ...rest } = c;
+    return rest;
+  }
+  if ("orders" in c && c.of === "total") {
+    const { of: _, ...rest } = c;
+    return rest;
+  }
+  return c;
+}
+
+/**
+ * The canonical form of a definition, as text: keys in one order, and the language's defaults (an event's
+ * `"count": {"gte": 1}`, an orders leaf's `"of": "total"`) left out whether spelled out or not. Two documents
+ * that differ only in those ways have the same canonical form: saving one after the other is no new version.
+ * The order of `all`/`any` items and of `in` lists is kept: it is how the definition reads (explain's funnel
+ * follows `all`), so a change of it is a change.
+ */
+export function canonicalDefinition(def: SegmentDefinition): string {
+  return sortedKeysJson({ ...def, where: withoutDefaults(def.where) });
+}

@@ -5,7 +5,7 @@ import { featureRowsSql, featureTableSql } from "./feature-sql.js";
 import { type Feature, FeatureSet } from "./leaf-features.js";
 import { predicateSql, type TimeLeaf } from "./predicate.js";
 import type { SchemaContext } from "./schema-context.js";
-import { refsOf } from "./validate.js";
+import { refsOf, savedDefinition } from "./validate.js";
 
 /** The table of evaluated memberships: `customer_id` and one boolean column per evaluated segment. */
 export const EVAL_TABLE = "_seg_eval";
@@ -42,7 +42,11 @@ export interface Evaluation {
   readonly featureCount: number;
 }
 
-/** Every definition reachable from `targets` through segment references (targets win over saved ones). */
+/**
+ * Every definition reachable from `targets` through segment references (targets win over saved ones). A saved one
+ * taken in is checked again against the schema (`savedDefinition`): a refusal that names it, not a failure in the
+ * engine, when something it names has gone since it was saved.
+ */
 export function withReferences(
   targets: readonly SegmentDefinition[],
   schema: SchemaContext,
@@ -53,8 +57,7 @@ export function withReferences(
   while (queue.length) {
     const id = queue.pop() as string;
     if (all.has(id)) continue;
-    const saved = schema.segments.get(id);
-    if (!saved) throw new Error(`segment ${id} is not saved`);
+    const saved = savedDefinition(schema, id);
     all.set(id, saved.where);
     queue.push(...refsOf(saved.where));
   }

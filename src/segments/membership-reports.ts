@@ -77,14 +77,20 @@ export interface GuardWarning {
   readonly message: string;
 }
 
+/**
+ * The size guard's thresholds when none are given (README, "Segments"): under 100 people or 1% of customers is
+ * too small to act on; a Jaccard index of 0.9 or more makes two segments near-copies.
+ */
+export const GUARD_DEFAULTS = { minSize: 100, minShare: 0.01, maxJaccard: 0.9 } as const;
+
 /** Warns about segments under a minimum size and about near-copies (Jaccard ≥ the threshold). */
 export async function sizeGuard(
   engine: Engine,
   opts: { minSize?: number; minShare?: number; maxJaccard?: number } = {},
 ): Promise<GuardWarning[]> {
-  const minSize = opts.minSize ?? 100;
-  const minShare = opts.minShare ?? 0.01;
-  const maxJaccard = opts.maxJaccard ?? 0.9;
+  const minSize = opts.minSize ?? GUARD_DEFAULTS.minSize;
+  const minShare = opts.minShare ?? GUARD_DEFAULTS.minShare;
+  const maxJaccard = opts.maxJaccard ?? GUARD_DEFAULTS.maxJaccard;
   const customers = await customerCount(engine);
   const o = await segmentOverlap(engine);
   const warnings: GuardWarning[] = [];
@@ -124,6 +130,9 @@ export interface Mece {
   readonly exclusive?: { id: string; from: string; size: number }[];
 }
 
+/** The id prefix of the segments an exclusive MECE run saves, when none is given. */
+export const MECE_PREFIX = "mece-";
+
 /**
  * Coverage and overlap of a set of segments (current memberships); with no ids, of every saved segment but the
  * `<prefix>…` ones an earlier exclusive run saved (they re-divide the others). With `exclusive`, each customer
@@ -136,7 +145,7 @@ export async function meceSegments(
   given: readonly string[],
   opts: { exclusive?: boolean; prefix?: string; asOf?: Date } = {},
 ): Promise<Mece> {
-  const prefix = opts.prefix ?? "mece-";
+  const prefix = opts.prefix ?? MECE_PREFIX;
   if (given.length === 0 && opts.exclusive)
     throw new UserError(
       "no-segments",

@@ -1,6 +1,7 @@
 import { listComputed } from "../store/computed.js";
 import type { Engine } from "../store/engine.js";
 import { listTraits } from "../store/trait-registry.js";
+import { Binder } from "./binder.js";
 import type { SegmentDefinition } from "./definition.js";
 
 export type ValueType = "string" | "integer" | "number" | "boolean" | "date" | "timestamp";
@@ -9,7 +10,15 @@ export type ValueType = "string" | "integer" | "number" | "boolean" | "date" | "
 export interface SchemaContext {
   readonly traits: ReadonlyMap<string, ValueType>;
   readonly computed: ReadonlyMap<string, { type: ValueType; table: string; column: string }>;
+  /**
+   * Known event names, as many as were asked for (`loadSchemaContext`'s `events`): every one, none, or those of
+   * the names asked about that occur (every one when some do not, for suggestions).
+   */
   readonly events: ReadonlySet<string>;
+  /**
+   * Saved segments (latest versions) as stored, checked when they were saved: what they name may have gone since
+   * (`validateSaved` checks them again before they are evaluated).
+   */
   readonly segments: ReadonlyMap<string, SegmentDefinition>;
 }
 
@@ -24,22 +33,29 @@ export const BUILT_IN_TRAITS: ReadonlyMap<string, ValueType> = new Map([
 ]);
 
 /**
- * Loads what definitions may name. Event names take a scan of the events table: only validation needs them, so
- * evaluation (`events: false`) skips it.
+ * Loads what definitions may name. Event names, by `events`:
+ * - a list of names (what validating a definition needs: `validateWithDatabase`): which of them occur, each by an
+ *   existence check that stops at its first row, so no scan of every event; when one does not occur, every known
+ *   name instead (one scan of the names), so that the refusal can suggest the nearest;
+ * - `false` (evaluation, which never looks at them): none;
+ * - `true`, the default: every known name, a scan of every event's name (tools and tests that want the list).
  */
 export async function loadSchemaContext(
   engine: Engine,
-  opts: { events?: boolean } = {},
+  opts: { events?: boolean | Iterable<string> } = {},
 ): Promise<SchemaContext> {
   const traits = new Map<string, ValueType>(BUILT_IN_TRAITS);
   for (const t of await listTraits(engine)) traits.set(t.name, t.type);
   const computed = new Map<string, { type: ValueType; table: string; column: string }>();
   for (const c of await listComputed(engine))
     computed.set(c.name, { type: c.type, table: c.table, column: c.column });
-  const ev =
-    opts.events === false
-      ? null
-      : await engine.query("SELECT DISTINCT event FROM events WHERE event IS NOT NULL");
+  const asked = opts.events ?? true;
+  const events =
+    asked === false
+      ? new Set<string>()
+      : asked === true
+        ? await allEventNames(engine)
+        : await eventNames(engine, asked);
   const segs = await engine.query(
     `SELECT v.segment_id, v.definition::VARCHAR AS definition FROM segment_versions v
        JOIN segments s ON s.segment_id = v.segment_id AND s.latest_version = v.version`,
@@ -48,5 +64,28 @@ export async function loadSchemaContext(
   for (const r of segs.rows<{ segment_id: string; definition: string }>()) {
     segments.set(r.segment_id, JSON.parse(r.definition) as SegmentDefinition);
   }
-  return { traits, computed, events: new Set((ev?.column("event") ?? []) as string[]), segments };
+  return { traits, computed, events, segments };
+}
+
+/** Every event name that occurs: one scan of the events' names. */
+async function allEventNames(engine: Engine): Promise<Set<string>> {
+  const r = await engine.query("SELECT DISTINCT event FROM events WHERE event IS NOT NULL");
+  return new Set(r.column("event") as string[]);
+}
+
+/**
+ * Which of `names` occur in events, all in one query of one `EXISTS` per name: each stops at the name's first row,
+ * so a known name costs a few row groups, whatever the number of events. Only an unknown name is looked for in
+ * every row; then every known name is returned (`allEventNames`) for the suggestion.
+ */
+async function eventNames(engine: Engine, names: Iterable<string>): Promise<Set<string>> {
+  const wanted = [...new Set(names)];
+  if (wanted.length === 0) return new Set();
+  const b = new Binder(engine.dialect);
+  const checks = wanted.map(
+    (name, i) => `EXISTS (SELECT 1 FROM events WHERE event = ${b.bind(name, "string")}) AS e${i}`,
+  );
+  const r = await engine.query(`SELECT ${checks.join(", ")}`, b.values);
+  const found = wanted.filter((_, i) => r.column(`e${i}`)[0] === true);
+  return found.length === wanted.length ? new Set(found) : allEventNames(engine);
 }

@@ -10,6 +10,7 @@ import {
 import { dropIncremental, REEVALUATE, refreshFeaturesIncrementally } from "./incremental.js";
 import { loadSchemaContext } from "./schema-context.js";
 import { recordStays } from "./stays.js";
+import { validateSaved } from "./validate.js";
 
 export interface RefreshedSegment {
   readonly id: string;
@@ -103,7 +104,8 @@ async function incrementalBase(
  * A full refresh builds the feature table in one pass over each raw table. An incremental one (the default
  * when possible) rebuilds features only for the customers something happened to since the last refresh, then
  * evaluates every predicate over the stored table: the result equals a full refresh. A refresh before the latest
- * stored one is a backtest: its sizes are reported, the history is left alone.
+ * stored one is a backtest: its sizes are reported, the history is left alone. Saved definitions that no longer
+ * fit the database (something they name has gone) are refused, all named, with nothing written.
  */
 export async function refreshSegments(
   engine: Engine,
@@ -113,9 +115,11 @@ export async function refreshSegments(
   const startedAt = new Date();
   const asOf = opts.asOf ?? new Date();
   // Values the segments compare (RFM, CLV, clusters) are brought to this as-of by the caller first:
-  // src/pipeline/refresh.ts.
+  // src/operations/refresh-pipeline.ts.
   const schema = await loadSchemaContext(engine, { events: false });
-  const defs = [...schema.segments.values()].sort((a, b) => a.id.localeCompare(b.id));
+  // Checked again before anything is written: a trait dropped or a computed value removed since a definition was
+  // saved is a refusal naming the segment (SavedSegmentError), not a failure inside the engine.
+  const defs = validateSaved(schema.segments.values(), schema).sort((a, b) => a.id.localeCompare(b.id));
   const last = await lastRefresh(engine);
   const stored = last === null || asOf.getTime() >= last.getTime();
   if (defs.length === 0) {

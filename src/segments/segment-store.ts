@@ -1,9 +1,9 @@
 import { didYouMean } from "../common/did-you-mean.js";
 import { UserError } from "../errors.js";
 import type { Engine } from "../store/engine.js";
-import type { SegmentDefinition } from "./definition.js";
+import { canonicalDefinition, type SegmentDefinition } from "./definition.js";
 import { loadSchemaContext } from "./schema-context.js";
-import { refsOf, validateSegment } from "./validate.js";
+import { refsOf, validateWithDatabase } from "./validate.js";
 
 export interface SavedSegment {
   readonly id: string;
@@ -21,21 +21,21 @@ export interface SegmentVersion {
 
 /**
  * Saves a definition as the segment's next version (validated against the database first). Saving the same
- * definition again changes nothing.
+ * definition again changes nothing: "the same" is the canonical form (`canonicalDefinition`), so neither the order
+ * of keys nor a default spelled out makes a new version. A version is stored as written, defaults included.
  */
 export async function saveSegment(
   engine: Engine,
   input: unknown,
   where?: string,
 ): Promise<{ id: string; version: number; changed: boolean }> {
-  const schema = await loadSchemaContext(engine);
-  const def = validateSegment(input, schema, where);
+  const { def, schema } = await validateWithDatabase(engine, input, where);
   return engine.transaction(async () => {
     const current = await engine.query("SELECT latest_version FROM segments WHERE segment_id = $1", [def.id]);
     const latest = current.rowCount ? Number(current.column("latest_version")[0]) : 0;
     if (latest > 0) {
       const prev = schema.segments.get(def.id);
-      if (prev && JSON.stringify(prev) === JSON.stringify(def))
+      if (prev && canonicalDefinition(prev) === canonicalDefinition(def))
         return { id: def.id, version: latest, changed: false };
     }
     const version = latest + 1;
@@ -59,8 +59,21 @@ export async function saveSegment(
 }
 
 /** SQL that holds for a row `alias` of `segments` when a stored refresh has evaluated its latest version. */
-export const evaluatedSql = (alias: string) =>
+const evaluatedSql = (alias: string) =>
   `EXISTS (SELECT 1 FROM segment_refreshes r WHERE r.refreshed_at >= ${alias}.updated_at)`;
+
+/**
+ * SQL of a relation (customer_id, segment_id, segment_name): the current members of every segment whose latest
+ * version a stored refresh has evaluated, one row per customer and segment they are in (segments overlap: a
+ * customer may be in several rows); segment_name is the segment's name (its id should it have none). Segments
+ * saved since the last refresh are left out: their open stays, if any, are an earlier version's, so their members
+ * are not known (`notEvaluated` lists them). It binds no parameters: use it as a subquery (`FROM (…) m`).
+ */
+export function currentMembershipSql(): string {
+  return `SELECT m.customer_id, m.segment_id, coalesce(s.name, s.segment_id) AS segment_name
+            FROM segment_membership m JOIN segments s ON s.segment_id = m.segment_id
+           WHERE m.exited_at IS NULL AND ${evaluatedSql("s")}`;
+}
 
 /**
  * Segments whose latest version was saved after the last stored refresh: their stays, if any, belong to an earlier
@@ -110,10 +123,6 @@ export async function segmentVersions(engine: Engine, id: string): Promise<Segme
   }));
 }
 
-export async function latestDefinition(engine: Engine, id: string): Promise<SegmentDefinition> {
-  return (await segmentVersions(engine, id))[0]?.definition as SegmentDefinition;
-}
-
 export async function requireSegment(engine: Engine, id: string): Promise<void> {
   const all = await listSegments(engine);
   if (!all.some((s) => s.id === id)) {
@@ -131,7 +140,7 @@ export async function requireSegment(engine: Engine, id: string): Promise<void> 
 /** Removes a segment, its versions and its membership history; refused while other segments refer to it. */
 export async function removeSegment(engine: Engine, id: string): Promise<void> {
   await requireSegment(engine, id);
-  const schema = await loadSchemaContext(engine);
+  const schema = await loadSchemaContext(engine, { events: false });
   const users = [...schema.segments]
     .filter(([other, d]) => other !== id && refsOf(d.where).includes(id))
     .map(([o]) => o);

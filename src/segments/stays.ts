@@ -87,14 +87,9 @@ export async function recordStays(
     await engine.run("DROP TABLE _seg_changes");
   }
   // Sizes from the stays now open: an incremental refresh evaluated only some customers.
-  const sizes = await engine.query(
-    `SELECT segment_id, count(*) AS size FROM segment_membership WHERE ${open} GROUP BY segment_id`,
-  );
+  const sizes = await currentSizes(engine, ids);
   const out = new Map<string, { size: number; entered: number; exited: number }>();
-  for (const id of ids) out.set(id, { size: 0, entered: 0, exited: 0 });
-  for (const r of sizes.rows<{ segment_id: string; size: number }>()) {
-    (out.get(r.segment_id) as { size: number }).size = Number(r.size);
-  }
+  for (const id of ids) out.set(id, { size: sizes.get(id) ?? 0, entered: 0, exited: 0 });
   if (changes === null) for (const o of out.values()) o.entered = o.size;
   for (const r of changes ?? []) {
     const o = out.get(r.segment_id) as { entered: number; exited: number };
@@ -102,6 +97,19 @@ export async function recordStays(
     o.exited = Number(r.exited);
   }
   return out;
+}
+
+/**
+ * Each segment's current size (of those in `ids`, or of all): its open stays, as the last stored refresh left them.
+ * A segment with no open stay is absent (size 0, or never evaluated: the caller tells those apart).
+ */
+export async function currentSizes(engine: Engine, ids?: readonly string[]): Promise<Map<string, number>> {
+  if (ids?.length === 0) return new Map();
+  const only = ids ? ` AND segment_id IN (${ids.map((id) => engine.dialect.literal(id)).join(", ")})` : "";
+  const r = await engine.query(
+    `SELECT segment_id, count(*) AS n FROM segment_membership WHERE exited_at IS NULL${only} GROUP BY segment_id`,
+  );
+  return new Map(r.rows<{ segment_id: string; n: number }>().map((x) => [x.segment_id, Number(x.n)]));
 }
 
 /** The customers currently in a segment (open stays), by id. */

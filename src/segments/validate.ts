@@ -2,6 +2,7 @@ import type { z } from "zod";
 import { didYouMean } from "../common/did-you-mean.js";
 import { parseDuration } from "../common/duration.js";
 import { UserError } from "../errors.js";
+import type { Engine } from "../store/engine.js";
 import {
   COMPARISON_OPS,
   type Comparison,
@@ -11,7 +12,7 @@ import {
   type SegmentDefinition,
   SegmentSchema,
 } from "./definition.js";
-import type { SchemaContext, ValueType } from "./schema-context.js";
+import { loadSchemaContext, type SchemaContext, type ValueType } from "./schema-context.js";
 import { parseWindow } from "./window.js";
 
 /** One problem in a definition, with its path inside the document (e.g. `where.all[1].orders`). */
@@ -38,17 +39,104 @@ export function formatPath(path: readonly PropertyKey[]): string {
     .join("");
 }
 
+/**
+ * Saved definitions that no longer fit the database: something they name went, or changed type, after they were
+ * saved (a trait dropped, a clustering removed with its computed value). Names every such segment with its issues.
+ */
+export class SavedSegmentError extends UserError {
+  constructor(
+    readonly segments: readonly { readonly id: string; readonly issues: readonly SegmentIssue[] }[],
+  ) {
+    const one = segments.length === 1;
+    const issues = segments.flatMap(({ id, issues }) =>
+      issues.map((i) => `${one ? "" : `${id}: `}${i.path || "(document)"}: ${i.message}`),
+    );
+    super(
+      "invalid-saved-segment",
+      `${issues.join("; ")}; ${
+        one
+          ? "the saved definition no longer fits the data: save a new version of it, or remove it"
+          : "the saved definitions no longer fit the data: save new versions of them, or remove them"
+      }`,
+      `${one ? "segment" : "segments"} ${segments.map((x) => x.id).join(", ")}`,
+    );
+  }
+}
+
 /** Parses and checks a definition against what the database knows; throws SegmentError listing every issue. */
 export function validateSegment(input: unknown, ctx: SchemaContext, where?: string): SegmentDefinition {
-  const parsed = SegmentSchema.safeParse(input);
-  if (!parsed.success) throw new SegmentError(zodIssues(parsed.error), where);
-  const def = parsed.data;
   const issues: SegmentIssue[] = [];
-  const check = new Checker(ctx, issues);
-  check.size(def.where, ["where"]);
-  if (issues.length === 0) check.condition(def.where, ["where"]);
-  check.cycles(def);
-  if (issues.length > 0) throw new SegmentError(issues, where);
+  const def = check(input, ctx, issues, { events: true });
+  if (def === null || issues.length > 0) throw new SegmentError(issues, where);
+  return def;
+}
+
+/**
+ * Validates a definition against the database as it is now (`validateSegment`), loading what it may name: the
+ * traits, computed values and saved segments, and of the event names only those it uses, each looked up on its
+ * own (no scan of every event). Returns the definition and the context, which evaluating it needs.
+ */
+export async function validateWithDatabase(
+  engine: Engine,
+  input: unknown,
+  where?: string,
+): Promise<{ def: SegmentDefinition; schema: SchemaContext }> {
+  const parsed = SegmentSchema.safeParse(input);
+  // A document that does not parse is refused before any name is looked at, and one naming more events than a
+  // definition may have conditions is refused for its size: neither is worth a lookup.
+  const events = parsed.success ? eventNamesOf(parsed.data.where) : [];
+  const schema = await loadSchemaContext(engine, { events: events.length <= LIMITS.nodes ? events : [] });
+  return { def: validateSegment(input, schema, where), schema };
+}
+
+/**
+ * Checks saved definitions again, against the database as it is now, before they are evaluated: what they name
+ * may have gone since they were saved (a dropped trait, a removed computed value), and compiling them then would
+ * fail inside the engine. Every check of `validateSegment` but the event names': an event that no longer occurs is
+ * counted as none, which is no error, and looking names up would cost a refresh a query per name. Returns the
+ * definitions as parsed; throws SavedSegmentError naming every one that no longer fits.
+ */
+export function validateSaved(saved: Iterable<SegmentDefinition>, ctx: SchemaContext): SegmentDefinition[] {
+  const out: SegmentDefinition[] = [];
+  const broken: { id: string; issues: SegmentIssue[] }[] = [];
+  for (const s of saved) {
+    const issues: SegmentIssue[] = [];
+    const def = check(s, ctx, issues, { events: false });
+    if (def === null || issues.length > 0) broken.push({ id: def?.id ?? String(s.id), issues });
+    else out.push(def);
+  }
+  if (broken.length > 0) throw new SavedSegmentError(broken);
+  return out;
+}
+
+/** A saved segment's definition (its latest version), checked again by `validateSaved`. */
+export function savedDefinition(ctx: SchemaContext, id: string): SegmentDefinition {
+  const saved = ctx.segments.get(id);
+  // Callers name saved segments only: an id from the user is checked first (requireSegment), with a suggestion.
+  if (saved === undefined) throw new Error(`segment ${id} is not saved`);
+  return validateSaved([saved], ctx)[0] as SegmentDefinition;
+}
+
+/**
+ * Parses a definition and checks it against `ctx`, adding every problem to `issues`; null when it does not parse.
+ * Event names are checked only with `events`.
+ */
+function check(
+  input: unknown,
+  ctx: SchemaContext,
+  issues: SegmentIssue[],
+  opts: { events: boolean },
+): SegmentDefinition | null {
+  const parsed = SegmentSchema.safeParse(input);
+  if (!parsed.success) {
+    issues.push(...zodIssues(parsed.error));
+    return null;
+  }
+  const def = parsed.data;
+  const checker = new Checker(ctx, issues, opts.events);
+  checker.size(def.where, ["where"]);
+  if (issues.length === 0) checker.condition(def.where, ["where"]);
+  checker.cycles(def);
   return def;
 }
 
@@ -65,6 +153,8 @@ class Checker {
   constructor(
     private readonly ctx: SchemaContext,
     private readonly issues: SegmentIssue[],
+    /** Whether event names are checked against `ctx.events`. */
+    private readonly events: boolean,
   ) {}
 
   private add(path: Path, message: string): void {
@@ -110,7 +200,7 @@ class Checker {
         );
       } else this.comparison(c, v.type, path, `computed ${c.computed}`);
     } else if ("event" in c) {
-      if (c.event !== "*" && !this.ctx.events.has(c.event)) {
+      if (this.events && c.event !== "*" && !this.ctx.events.has(c.event)) {
         this.add([...path, "event"], `unknown event "${c.event}"${didYouMean(c.event, this.ctx.events)}`);
       }
       if (c.within !== undefined) this.window(c.within, [...path, "within"]);
@@ -255,11 +345,20 @@ function values(c: Comparison): Scalar[] {
   return Array.isArray(v) ? (v as Scalar[]) : [v as Scalar];
 }
 
+/** The leaves of a condition (all but `all`, `any` and `not`), in document order. */
+function leavesOf(c: Condition): Condition[] {
+  if ("all" in c) return c.all.flatMap(leavesOf);
+  if ("any" in c) return c.any.flatMap(leavesOf);
+  if ("not" in c) return leavesOf(c.not);
+  return [c];
+}
+
 /** The segment ids a condition refers to. */
 export function refsOf(c: Condition): string[] {
-  if ("all" in c) return c.all.flatMap(refsOf);
-  if ("any" in c) return c.any.flatMap(refsOf);
-  if ("not" in c) return refsOf(c.not);
-  if ("segment" in c) return [c.segment];
-  return [];
+  return leavesOf(c).flatMap((l) => ("segment" in l ? [l.segment] : []));
+}
+
+/** The event names a condition uses (not the wildcard `*`), each once. */
+export function eventNamesOf(c: Condition): string[] {
+  return [...new Set(leavesOf(c).flatMap((l) => ("event" in l && l.event !== "*" ? [l.event] : [])))];
 }

@@ -9,13 +9,15 @@ import {
   idsWhere,
 } from "./evaluate.js";
 import { loadSchemaContext } from "./schema-context.js";
-import { latestDefinition, requireSegment } from "./segment-store.js";
+import { requireSegment } from "./segment-store.js";
 import { describeCondition } from "./text/print.js";
-import { validateSegment } from "./validate.js";
+import { savedDefinition, validateWithDatabase } from "./validate.js";
 
 /**
  * What-if tools: a definition evaluated as of a time without touching the membership history — its size
- * (preview), who would enter and leave (diff), and how many pass each condition (explain).
+ * (preview), who would enter and leave (diff), and how many pass each condition (explain). A definition given is
+ * validated against the database; a saved one read to be evaluated (diff's current version, explain's, any
+ * referenced) is checked again (`savedDefinition`), since what it names may have gone since it was saved.
  */
 
 export interface Preview {
@@ -34,8 +36,7 @@ export async function previewSegment(
   sample = 10,
   where?: string,
 ): Promise<Preview> {
-  const schema = await loadSchemaContext(engine);
-  const def = validateSegment(input, schema, where);
+  const { def, schema } = await validateWithDatabase(engine, input, where);
   const ev = await evaluateSegments(engine, [def], schema, asOf);
   const col = ev.columns.get(def.id) as string;
   const size = await countWhere(engine, col);
@@ -63,10 +64,9 @@ export async function diffSegment(
   sample = 10,
   where?: string,
 ): Promise<Diff> {
-  const schema = await loadSchemaContext(engine);
-  const def = validateSegment(input, schema, where);
+  const { def, schema } = await validateWithDatabase(engine, input, where);
   await requireSegment(engine, def.id);
-  const current = await latestDefinition(engine, def.id);
+  const current = savedDefinition(schema, def.id);
   const ev = await evaluateSegments(engine, [def, { ...current, id: "__current__" }], schema, asOf);
   const q = engine.dialect.quoteIdent;
   const now = q(ev.columns.get(def.id) as string);
@@ -110,8 +110,8 @@ export interface Explanation {
 /** The SQL of a saved segment and how many customers pass each condition, step by step. */
 export async function explainSegment(engine: Engine, id: string, asOf: Date): Promise<Explanation> {
   await requireSegment(engine, id);
-  const schema = await loadSchemaContext(engine);
-  const def = await latestDefinition(engine, id);
+  const schema = await loadSchemaContext(engine, { events: false });
+  const def = savedDefinition(schema, id);
   const nodes: { path: string; depth: number; where: Condition; cumulativeOf?: Condition }[] = [];
   const walk = (c: Condition, path: string, depth: number) => {
     nodes.push({ path, depth, where: c });
