@@ -1,8 +1,9 @@
 import { UserError } from "../errors.js";
 import { CANONICAL, DERIVED_WHEN_ABSENT, normalizeHeader } from "./canonical-fields.js";
+import type { ImportSource } from "./import-source.js";
 import type { ImportKind } from "./import-types.js";
 
-/** Where a field's value comes from: a file column, and for timestamps an optional strftime format. */
+/** Where a field's value comes from: a source column, and for timestamps an optional strftime format. */
 export interface FieldSource {
   readonly column: string;
   readonly format?: string;
@@ -11,7 +12,7 @@ export interface FieldSource {
 export interface ColumnPlan {
   /** Canonical field name → its source column. */
   readonly fields: ReadonlyMap<string, FieldSource>;
-  /** Non-canonical columns: the file column and the trait or property name it becomes. */
+  /** Non-canonical columns: the source column and the trait or property name it becomes. */
   readonly extras: readonly { readonly column: string; readonly name: string }[];
 }
 
@@ -41,26 +42,26 @@ export function toIdentifier(header: string): string {
 }
 
 /**
- * Decides, for a staged file, which column feeds each canonical field (explicit `--map` first, then a header
+ * Decides, for a source, which column feeds each canonical field (explicit `--map` first, then a header
  * that matches the field's name ignoring case and punctuation) and what the other columns become.
  */
 export function planColumns(
   kind: ImportKind,
-  file: string,
-  columns: readonly string[],
+  source: Pick<ImportSource, "label" | "noun" | "columns">,
   maps: readonly string[],
 ): ColumnPlan {
+  const { label: where, noun, columns } = source;
   const canonical = CANONICAL[kind];
   const fields = new Map<string, FieldSource>();
-  const renamed = new Map<string, string>(); // file column → extra name given by --map
+  const renamed = new Map<string, string>(); // source column → extra name given by --map
   const used = new Set<string>();
   for (const spec of maps) {
     const m = parseMapping(spec);
     if (!columns.includes(m.source)) {
       throw new UserError(
         "unknown-column",
-        `--map ${spec}: the file has no column "${m.source}" (columns: ${columns.join(", ")})`,
-        file,
+        `--map ${spec}: the ${noun} has no column "${m.source}" (columns: ${columns.join(", ")})`,
+        where,
       );
     }
     if (canonical.some((f) => f.name === m.target)) {
@@ -73,7 +74,7 @@ export function planColumns(
         throw new UserError(
           "bad-mapping",
           `--map ${spec}: a format applies only to a canonical timestamp column`,
-          file,
+          where,
         );
       }
       renamed.set(m.source, toIdentifier(m.target));
@@ -94,7 +95,7 @@ export function planColumns(
       throw new UserError(
         "bad-mapping",
         `--map ${name}=${src.column}:${src.format}: ${name} is not a timestamp`,
-        file,
+        where,
       );
     }
   }
@@ -105,15 +106,15 @@ export function planColumns(
     const names = missing.map((f) => f.name).join(", ");
     throw new UserError(
       "missing-column",
-      `a ${kind} file needs the column(s) ${names}; the file has ${columns.join(", ")}. Map one with --map ${missing[0]?.name}=<column>`,
-      file,
+      `a ${kind} ${noun} needs the column(s) ${names}; the ${noun} has ${columns.join(", ")}. Map one with --map ${missing[0]?.name}=<column>`,
+      where,
     );
   }
   if (kind === "events" && !["customer_id", "user_id", "anonymous_id"].some((n) => fields.has(n))) {
     throw new UserError(
       "missing-column",
-      `an events file needs customer_id, user_id or anonymous_id; the file has ${columns.join(", ")}`,
-      file,
+      `an events ${noun} needs customer_id, user_id or anonymous_id; the ${noun} has ${columns.join(", ")}`,
+      where,
     );
   }
   const extras = columns
@@ -126,7 +127,7 @@ export function planColumns(
       throw new UserError(
         "duplicate-column",
         `columns "${other}" and "${e.column}" would both become "${e.name}"; rename one with --map`,
-        file,
+        where,
       );
     }
     seen.set(e.name, e.column);

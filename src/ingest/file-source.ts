@@ -1,6 +1,8 @@
 import { accessSync, constants, statSync } from "node:fs";
+import { basename, resolve } from "node:path";
 import { UserError } from "../errors.js";
 import type { Engine, FileReadSpec } from "../store/engine.js";
+import type { ImportSource } from "./import-source.js";
 
 export type FileFormat = FileReadSpec["format"];
 
@@ -17,15 +19,23 @@ export function detectFormat(path: string): FileFormat {
  * column names. Reading it again gives the same rows in the same order (the engine's readers keep the
  * insertion order), so row numbers are the positions of rows in a table created from it.
  */
-export interface FileSource {
+export interface FileSource extends ImportSource {
   readonly path: string;
-  readonly relation: string;
-  readonly columns: readonly string[];
   readonly format: FileFormat | "whitespace";
   /** The number of lines before the first data row (1 with a header), to turn row numbers into lines. */
   readonly headerLines: number;
-  /** Drops anything opening the file created. */
-  close(): Promise<void>;
+}
+
+/** How a file is named in messages, the import log and the merge log. */
+function fileNames(path: string) {
+  return {
+    path,
+    label: path,
+    noun: "file",
+    logName: resolve(path),
+    shortName: basename(path),
+    empty: false,
+  } as const;
 }
 
 export interface OpenOptions {
@@ -59,7 +69,7 @@ export async function openFile(engine: Engine, path: string, opts: OpenOptions =
     if (format !== "csv") {
       const relation = d.readFileAsText(spec);
       const columns = (await engine.query(`SELECT * FROM ${relation} LIMIT 0`)).columns;
-      return { path, relation, columns, format, headerLines: 0, close: async () => {} };
+      return { ...fileNames(path), relation, columns, format, headerLines: 0, close: async () => {} };
     }
     // Sniff once, then read with the layout found (the reader would otherwise sniff the file again).
     const sniffed = (await engine.query(d.sniffCsv(spec))).rows<{
@@ -82,7 +92,7 @@ export async function openFile(engine: Engine, path: string, opts: OpenOptions =
       columns,
     });
     const headerLines = (sniffed.header ? 1 : 0) + Number(sniffed.skip);
-    return { path, relation, columns, format, headerLines, close: async () => {} };
+    return { ...fileNames(path), relation, columns, format, headerLines, close: async () => {} };
   } catch (e) {
     if (e instanceof UserError) throw e;
     const what = format === "csv" ? "delimited text (CSV)" : format.toUpperCase();
@@ -131,7 +141,7 @@ async function openWhitespace(
      DROP TABLE _import_lines;`,
   );
   return {
-    path,
+    ...fileNames(path),
     relation: "_import_fields",
     columns,
     format: "whitespace",

@@ -9,7 +9,7 @@ import {
   type TraitType,
 } from "../store/trait-registry.js";
 import type { ColumnPlan } from "./column-plan.js";
-import type { FileSource } from "./file-source.js";
+import type { ImportSource } from "./import-source.js";
 import type { TypedExtra } from "./validate.js";
 
 /** Candidate types, narrowest first: a column takes the first one that parses every non-empty value. */
@@ -21,7 +21,7 @@ const INFERENCE_ORDER: readonly TraitType[] = ["integer", "number", "boolean", "
  */
 export async function prepareTraits(
   engine: Engine,
-  source: FileSource,
+  source: ImportSource,
   plan: ColumnPlan,
   category: TraitCategory,
   pii: readonly string[],
@@ -33,7 +33,7 @@ export async function prepareTraits(
       throw new UserError(
         "reserved-column",
         `column "${x.column}" would become the trait "${x.name}", which is a built-in field; rename it with --map <trait>=${x.column}`,
-        source.path,
+        source.label,
       );
     }
   }

@@ -1,12 +1,12 @@
 import type { ColumnType, Dialect, Engine } from "../store/engine.js";
 import { CANONICAL, type CanonicalField } from "./canonical-fields.js";
 import type { ColumnPlan } from "./column-plan.js";
-import type { FileSource } from "./file-source.js";
+import type { ImportSource } from "./import-source.js";
 import type { ImportKind } from "./import-types.js";
 
 /**
  * The typed staging table: one typed column per canonical field, `x_<name>` per extra column, and the verdict
- * (`_reject_field`, `_reject_reason`), and `_row`, the 1-based data row number in the file.
+ * (`_reject_field`, `_reject_reason`), and `_row`, the 1-based data row number in the source.
  */
 export const STAGE_TABLE = "_import_stage";
 
@@ -24,8 +24,8 @@ interface Check {
 }
 
 /**
- * The file's text, each column read once: the stage is built in three nested selects — the innermost reads the
- * file and computes every trimmed text once (`_t<i>`, or `_a<i>` as written), the middle one parses fields from
+ * The source's text, each column read once: the stage is built in three nested selects — the innermost reads the
+ * source and computes every trimmed text once (`_t<i>`, or `_a<i>` as written), the middle one parses fields from
  * them, the outer one judges each row — because the engine would otherwise trim the same value for every check.
  */
 class Texts {
@@ -161,13 +161,13 @@ function rowChecks(kind: ImportKind, d: Dialect): Check[] {
 }
 
 /**
- * Builds STAGE_TABLE in one pass over the file: every field parsed in SQL, and for each row the first failing
+ * Builds STAGE_TABLE in one pass over the source: every field parsed in SQL, and for each row the first failing
  * check as `_reject_field` / `_reject_reason` (NULL when the row is good).
  */
 export async function buildStage(
   engine: Engine,
   kind: ImportKind,
-  source: FileSource,
+  source: ImportSource,
   plan: ColumnPlan,
   typedExtras: readonly TypedExtra[] = [],
 ): Promise<{ accepted: number; rejected: number }> {

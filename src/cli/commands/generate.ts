@@ -1,8 +1,6 @@
 import type { Command } from "commander";
 import { UserError } from "../../errors.js";
-import { importDirectory } from "../../ingest/import-directory.js";
-import { openSession } from "../../store/open-store.js";
-import { generate } from "../../synth/generate.js";
+import { type GenerateEvent, generateOperation } from "../../operations/synth-operations.js";
 import type { Cli } from "../context.js";
 import { intOption, numberOption } from "../parse.js";
 import { progressBar } from "../progress.js";
@@ -23,36 +21,41 @@ export function registerGenerate(program: Command, cli: Cli): void {
     .option("--into <db>", "also import the files into this database")
     .action(async (opts, cmd: Command) => {
       const { json } = cli.globals(cmd);
-      const customers = intOption(opts.customers, "--customers", 1) as number;
+      if (opts.into !== undefined && (typeof opts.into !== "string" || opts.into === ""))
+        throw new UserError("bad-option", "expected a database file", "--into");
       const bar = progressBar(json ? { ...cli.io, interactive: false } : cli.io, "generating");
-      const result = await generate({
-        customers,
-        seed: intOption(opts.seed, "--seed", 0) as number,
-        days: intOption(opts.days, "--days", 1),
-        dirt: numberOption(opts.dirt, "--dirt", 0, 0.5),
-        outDir: opts.out,
-        onProgress: (done: number, total: number) => bar.update(done, total),
-      });
-      bar.done();
-      if (!json) {
-        const c = result.counts;
-        cli.io.out(
-          `wrote ${opts.out}: ${formatCount(c.customers)} customers, ${formatCount(c.events)} events, ${formatCount(c.orders)} orders (${formatCount(c.orderLines)} lines), ${formatCount(c.consents)} consents, ${formatCount(c.surveyResponses)} survey answers in ${result.seconds.toFixed(1)} s\n`,
-        );
-      }
-      let imports: unknown[] = [];
-      if (opts.into) {
-        if (typeof opts.into !== "string" || opts.into === "")
-          throw new UserError("bad-option", "expected a database file", "--into");
-        const engine = await openSession(opts.into);
-        try {
-          imports = await importDirectory(engine, opts.out, (s) => {
-            if (!json) cli.io.out(describeImport(s));
-          });
-        } finally {
-          engine.close();
+      const show = (e: GenerateEvent): void => {
+        switch (e.type) {
+          case "progress":
+            bar.update(e.done, e.total);
+            return;
+          case "generated": {
+            bar.done();
+            if (json) return;
+            const c = e.result.counts;
+            cli.io.out(
+              `wrote ${opts.out}: ${formatCount(c.customers)} customers, ${formatCount(c.events)} events, ${formatCount(c.orders)} orders (${formatCount(c.orderLines)} lines), ${formatCount(c.consents)} consents, ${formatCount(c.surveyResponses)} survey answers in ${e.result.seconds.toFixed(1)} s\n`,
+            );
+            return;
+          }
+          case "imported":
+            if (!json) cli.io.out(describeImport(e.summary));
+            return;
         }
-      }
-      if (json) cli.io.out(`${JSON.stringify({ ...result, imports }, null, 2)}\n`);
+      };
+      const result = await cli.run(
+        cmd,
+        generateOperation,
+        {
+          customers: intOption(opts.customers, "--customers", 1) as number,
+          seed: intOption(opts.seed, "--seed", 0) as number,
+          days: intOption(opts.days, "--days", 1),
+          dirt: numberOption(opts.dirt, "--dirt", 0, 0.5),
+          out: opts.out,
+          into: opts.into,
+        },
+        show,
+      );
+      if (json) cli.io.out(`${JSON.stringify(result, null, 2)}\n`);
     });
 }

@@ -1,7 +1,6 @@
 import type { Command } from "commander";
-import { UserError } from "../../errors.js";
-import { importFile } from "../../ingest/import.js";
-import { IMPORT_KINDS, type ImportKind, type ImportSummary } from "../../ingest/import-types.js";
+import { IMPORT_KINDS, type ImportSummary } from "../../ingest/import-types.js";
+import { type ImportEvent, importOperation } from "../../operations/ingest-operations.js";
 import type { Cli } from "../context.js";
 import { formatCount } from "../table.js";
 
@@ -9,6 +8,7 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
+/** The text of one import's summary, for people. */
 export function describeImport(s: ImportSummary): string {
   const lines = [
     `${s.file} (${s.kind}): ${formatCount(s.read)} rows read, ${formatCount(s.accepted)} accepted, ${formatCount(s.rejected)} rejected, ${formatCount(s.alreadyPresent)} already present (${s.seconds.toFixed(1)} s)`,
@@ -50,43 +50,38 @@ export function registerImport(program: Command, cli: Cli): void {
     .option("--no-header", "the file has no header line (columns are column0, column1, …)")
     .option("--rejects <file>", "where rejected rows go (default <file>.rejects.csv)")
     .action(async (kind: string, files: string[], opts, cmd: Command) => {
-      if (!(IMPORT_KINDS as readonly string[]).includes(kind)) {
-        throw new UserError(
-          "bad-kind",
-          `unknown kind "${kind}" (expected one of ${IMPORT_KINDS.join(", ")})`,
-          "import",
-        );
-      }
-      const header = cmd.getOptionValueSource("header") === "cli" ? (opts.header as boolean) : undefined;
-      const summaries = await cli.withStore(cmd, async (engine) => {
-        const out: ImportSummary[] = [];
-        for (const path of files) {
-          const s = await importFile(engine, {
-            kind: kind as ImportKind,
-            path,
-            map: opts.map,
-            category: opts.category,
-            pii: opts.pii
-              ? String(opts.pii)
-                  .split(",")
-                  .map((p) => p.trim())
-              : [],
-            strict: Boolean(opts.strict),
-            delimiter: opts.delimiter,
-            header,
-            rejectsPath: opts.rejects,
-            onStep: (step) =>
-              cli.io.interactive && !cli.globals(cmd).json && cli.io.err(`\r\x1b[K${path}: ${step} …`),
-          });
-          if (cli.io.interactive && !cli.globals(cmd).json) cli.io.err("\r\x1b[K");
-          if (!cli.globals(cmd).json) cli.io.out(describeImport(s));
-          out.push(s);
+      const { json } = cli.globals(cmd);
+      // Progress on the terminal only; each file's lines as soon as it is in (a later file may still fail).
+      const progress = cli.io.interactive && !json;
+      const show = (e: ImportEvent): void => {
+        if (e.type === "step") {
+          if (progress) cli.io.err(`\r\x1b[K${e.file}: ${e.step} …`);
+          return;
         }
-        return out;
-      });
-      if (cli.globals(cmd).json)
-        cli.io.out(
-          `${JSON.stringify(summaries.length === 1 ? summaries[0] : { imports: summaries }, null, 2)}\n`,
-        );
+        if (progress) cli.io.err("\r\x1b[K");
+        if (!json) cli.io.out(describeImport(e.summary));
+      };
+      const result = await cli.run(
+        cmd,
+        importOperation,
+        {
+          kind,
+          files,
+          map: opts.map,
+          category: opts.category,
+          pii: opts.pii
+            ? String(opts.pii)
+                .split(",")
+                .map((p) => p.trim())
+            : [],
+          strict: Boolean(opts.strict),
+          delimiter: opts.delimiter,
+          // Detected unless given: --header / --no-header only when typed.
+          header: cmd.getOptionValueSource("header") === "cli" ? (opts.header as boolean) : undefined,
+          rejects: opts.rejects,
+        },
+        show,
+      );
+      if (json) cli.io.out(`${JSON.stringify(result, null, 2)}\n`);
     });
 }

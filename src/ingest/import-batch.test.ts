@@ -1,0 +1,419 @@
+import { readFileSync } from "node:fs";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { snapshot, tempDir, writeFile } from "../../test/helpers.js";
+import { isUserError, type UserError } from "../errors.js";
+import type { Engine } from "../store/engine.js";
+import { openSession } from "../store/open-store.js";
+import type { Session } from "../store/store.js";
+import { importFile } from "./import.js";
+import { importRows } from "./import-rows.js";
+import type { ImportKind, InputRow, RejectedRow, RowsImportResult } from "./import-types.js";
+
+let fileDb: Session;
+let batchDb: Session;
+let dir: string;
+
+beforeEach(async () => {
+  fileDb = await openSession(":memory:");
+  batchDb = await openSession(":memory:");
+  dir = tempDir();
+});
+afterEach(() => {
+  fileDb.close();
+  batchDb.close();
+});
+
+/** A CSV cell: its text, and whether it was quoted (an unquoted empty cell is NULL, a quoted one ""). */
+interface Cell {
+  readonly text: string;
+  readonly quoted: boolean;
+}
+
+/** RFC 4180 CSV (quotes, doubled quotes, commas inside quotes): header and rows of cells. */
+function parseCsv(text: string): { header: string[]; rows: Cell[][] } {
+  const records: Cell[][] = [];
+  let record: Cell[] = [];
+  let cell = "";
+  let quoted = false;
+  let inQuotes = false;
+  const endCell = () => {
+    record.push({ text: cell, quoted });
+    cell = "";
+    quoted = false;
+  };
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (inQuotes) {
+      if (ch === '"' && text[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (ch === '"') inQuotes = false;
+      else cell += ch;
+    } else if (ch === '"') {
+      inQuotes = true;
+      quoted = true;
+    } else if (ch === ",") endCell();
+    else if (ch === "\n") {
+      endCell();
+      records.push(record);
+      record = [];
+    } else cell += ch;
+  }
+  if (cell !== "" || record.length > 0) {
+    endCell();
+    records.push(record);
+  }
+  const [header = [], ...rows] = records;
+  return { header: header.map((c) => c.text), rows };
+}
+
+/** The CSV's data rows as row objects, as a program would hold them (`objects`: columns given as objects). */
+function rowsOf(csv: string, objects: readonly string[] = []): InputRow[] {
+  const { header, rows } = parseCsv(csv);
+  return rows.map((cells) =>
+    Object.fromEntries(
+      header.map((h, i) => {
+        const text = cells[i]?.text ?? "";
+        return [h, objects.includes(h) && text !== "" ? JSON.parse(text) : text];
+      }),
+    ),
+  );
+}
+
+/** A reject file read back as rejected rows (an empty unquoted cell is a missing value). */
+function rejectFile(path: string): RejectedRow[] {
+  const { header, rows } = parseCsv(readFileSync(path, "utf8"));
+  const columns = header.slice(3);
+  return rows.map((cells) => ({
+    row: Number(cells[0]?.text),
+    field: cells[1]?.text ?? "",
+    reason: cells[2]?.text ?? "",
+    values: Object.fromEntries(
+      columns.map((c, i) => {
+        const cell = cells[i + 3];
+        return [c, cell === undefined || (cell.text === "" && !cell.quoted) ? null : cell.text];
+      }),
+    ),
+  }));
+}
+
+/** Columns that hold the moment something ran (or the file's path), which two imports never share. */
+const NOT_DATA = new Set([
+  "created_at",
+  "updated_at",
+  "profile_at",
+  "imported_at",
+  "marked_at",
+  "merged_at",
+  "applied_at",
+]);
+
+/** Every table's rows, without the wall-clock columns, and the import log without the file's name. */
+async function data(engine: Engine): Promise<Record<string, unknown[]>> {
+  const tables = await engine.query(
+    "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' AND table_catalog = current_database() ORDER BY 1",
+  );
+  const out: Record<string, unknown[]> = {};
+  for (const t of tables.column("table_name") as string[]) {
+    const cols = (await engine.tableColumns(t)).filter(
+      (c) => !NOT_DATA.has(c) && !(t === "import_log" && c === "file"),
+    );
+    if (cols.length === 0) continue;
+    const list = cols.map((c) => `CAST("${c}" AS VARCHAR) AS "${c}"`).join(", ");
+    out[t] = (await engine.query(`SELECT ${list} FROM "${t}" ORDER BY ALL`)).rows();
+  }
+  return out;
+}
+
+/** Imports the CSV as a file into one database and as a batch of the same rows into the other. */
+async function importBoth(
+  kind: ImportKind,
+  name: string,
+  csv: string,
+  opts: { objects?: string[]; map?: string[] } = {},
+): Promise<{ file: RejectedRow[]; batch: RowsImportResult }> {
+  const path = writeFile(dir, name, csv);
+  const fromFile = await importFile(fileDb, { kind, path, map: opts.map });
+  const batch = await importRows(batchDb, {
+    kind,
+    rows: rowsOf(csv, opts.objects),
+    source: name,
+    map: opts.map,
+  });
+  const { seconds: _a, file: _b, rejectsFile, ...counts } = fromFile;
+  const { seconds: _c, file, rejects, rejectsFile: none, ...batchCounts } = batch;
+  expect(batchCounts).toEqual(counts);
+  expect([file, none]).toEqual([name, null]);
+  return { file: rejectsFile ? rejectFile(rejectsFile) : [], batch };
+}
+
+async function userError(work: Promise<unknown>): Promise<UserError> {
+  const e = await work.then(
+    () => null,
+    (err: unknown) => err,
+  );
+  expect(isUserError(e), `expected a UserError, got ${String(e)}`).toBe(true);
+  return e as UserError;
+}
+
+const CUSTOMERS_BEFORE = "customer_id,age\nc0,30\n";
+const CUSTOMERS =
+  "customer_id,email,age,city\n" +
+  "c1,ann@example.com,34,Paris\n" +
+  "c2,ANN@example.com ,41,\n" + // the same person as c1, by email
+  "c3,bob@example.com,forty,Lyon\n" + // not an integer: age is a registered integer trait
+  ",nobody@example.com,50,Nice\n" + // no id
+  "c4,,,Rome\n";
+
+const EVENTS =
+  "message_id,timestamp,type,event,user_id,anonymous_id,properties,plan\n" +
+  'm1,2024-01-01T10:00:00Z,track,Product Viewed,,a1,"{""sku"":""X"",""n"":2}",free\n' +
+  'm2,2024-01-02T10:00:00Z,identify,,u1,a1,"{""email"":""ann@example.com""}",pro\n' +
+  'm3,yesterday,track,Product Viewed,u1,,"{""sku"":""Y""}",\n' + // not a timestamp
+  'm4,2024-01-03T10:00:00Z,track,Signed Up,,,"{""a"":[1,2]}",pro\n' + // nobody
+  "m5,2024-01-04T10:00:00+02:00,page,Home,u2,,,\n";
+
+const ORDERS =
+  "order_id,customer_id,email,timestamp,total,currency\n" +
+  "o1,u1,,2024-02-01,10.50,EUR\n" +
+  "o2,c4,,2024-02-02,abc,EUR\n" + // not a number
+  "o3,,guest@example.com,2024-02-03 12:00:00,7,\n" +
+  "o4,c2,,,8,EUR\n" + // no timestamp
+  "o5,,,2024-02-05,3,USD\n"; // a guest with nothing to know them by
+
+describe("a batch of rows and a file of the same rows", () => {
+  it("give the same database and the same rejects: customers, events, orders in turn", async () => {
+    await importBoth("customers", "before.csv", CUSTOMERS_BEFORE);
+    const customers = await importBoth("customers", "customers.csv", CUSTOMERS);
+    expect(customers.batch.rejects).toEqual(customers.file);
+    expect(customers.batch.rejects).toEqual([
+      {
+        row: 3,
+        field: "age",
+        reason: "not an integer (trait age is integer): forty",
+        values: { customer_id: "c3", email: "bob@example.com", age: "forty", city: "Lyon" },
+      },
+      {
+        row: 4,
+        field: "customer_id",
+        reason: "missing required value",
+        values: { customer_id: null, email: "nobody@example.com", age: "50", city: "Nice" },
+      },
+    ]);
+    expect(customers.batch).toMatchObject({ read: 5, accepted: 3, rejected: 2, customersCreated: 2 });
+
+    // `properties` arrives in the batch as objects, in the file as JSON text.
+    const events = await importBoth("events", "events.csv", EVENTS, { objects: ["properties"] });
+    expect(events.batch.rejects).toEqual(events.file);
+    expect(events.batch.rejects.map((r) => [r.row, r.field])).toEqual([
+      [3, "timestamp"],
+      [4, "customer_id"],
+    ]);
+    expect(events.batch.rejects[1]?.values.properties).toBe('{"a":[1,2]}');
+
+    const orders = await importBoth("orders", "orders.csv", ORDERS);
+    expect(orders.batch.rejects).toEqual(orders.file);
+    expect(orders.batch.rejects.map((r) => [r.row, r.field, r.reason])).toEqual([
+      [2, "total", "not a number: abc"],
+      [4, "timestamp", "missing required value"],
+    ]);
+
+    expect(await data(batchDb)).toEqual(await data(fileDb));
+    // The comparison saw what matters: the merge, the events' properties, the guest orders.
+    const stored = await data(batchDb);
+    // c1 and c2 arrived together (one customer, no merge); u1 identified with c1's email is c1; o3's guest is
+    // known by email only.
+    expect(stored.identity_merges ?? []).toHaveLength(0);
+    expect(stored.customers?.map((c) => (c as { customer_id: string }).customer_id)).toEqual([
+      "c0",
+      "c1",
+      "c4",
+      "email:guest@example.com",
+      "u2",
+    ]);
+    const viewed = await batchDb.query(
+      "SELECT properties->>'sku' AS sku, properties->>'plan' AS plan FROM events WHERE message_id = 'm1'",
+    );
+    expect(viewed.rows()).toEqual([{ sku: "X", plan: "free" }]);
+    expect(stored.import_log).toHaveLength(4);
+  });
+
+  it("store hostile names and values verbatim, alike", async () => {
+    const csv =
+      'customer_id,"x""); DROP TABLE customers; --",constructor,__proto__\n' +
+      'c1,"quote "" and \\ backslash",ünïcødé ✓,p\n' +
+      "c2,'); DROP TABLE customers; --,,\n";
+    const both = await importBoth("customers", "evil.csv", csv);
+    expect(both.batch.newTraits.map((t) => t.name)).toEqual([
+      "x_drop_table_customers",
+      "constructor",
+      "proto",
+    ]);
+    expect(await data(batchDb)).toEqual(await data(fileDb));
+  });
+
+  it("link a later batch to customers already stored, merging them as a file would", async () => {
+    await importBoth("customers", "a.csv", "customer_id,email\nk1,kim@example.com\nk2,\n");
+    const merged = await importBoth("customers", "b.csv", "customer_id,email\nk2,KIM@example.com\n");
+    expect(merged.batch.customersMerged).toBe(1);
+    expect(await data(batchDb)).toEqual(await data(fileDb));
+  });
+});
+
+describe("a batch", () => {
+  const rows = rowsOf(ORDERS);
+
+  it("read from a stream (an async generator) gives the same as the array", async () => {
+    async function* stream(): AsyncGenerator<InputRow> {
+      for (const row of rows) {
+        await new Promise((r) => setImmediate(r));
+        yield row;
+      }
+    }
+    const fromArray = await importRows(fileDb, { kind: "orders", rows, source: "orders" });
+    const fromStream = await importRows(batchDb, { kind: "orders", rows: stream(), source: "orders" });
+    expect({ ...fromStream, seconds: 0 }).toEqual({ ...fromArray, seconds: 0 });
+    expect(await data(batchDb)).toEqual(await data(fileDb));
+  });
+
+  it("takes values of any JSON type (and Dates) as the text a file would hold", async () => {
+    const typed = [
+      {
+        customer_id: 17850,
+        vip: true,
+        joined: new Date("2024-01-05T10:00:00Z"),
+        tags: ["a", "b"],
+        score: 1.5,
+        note: null,
+      },
+      { customer_id: "x2", vip: false, joined: undefined, tags: { k: 1 }, score: 2, note: "" },
+    ];
+    const asText = [
+      {
+        customer_id: "17850",
+        vip: "true",
+        joined: "2024-01-05T10:00:00.000Z",
+        tags: '["a","b"]',
+        score: "1.5",
+        note: "",
+      },
+      { customer_id: "x2", vip: "false", joined: "", tags: '{"k":1}', score: "2", note: "" },
+    ];
+    const a = await importRows(fileDb, { kind: "customers", rows: typed, source: "typed" });
+    const b = await importRows(batchDb, { kind: "customers", rows: asText, source: "typed" });
+    expect({ ...a, seconds: 0 }).toEqual({ ...b, seconds: 0 });
+    expect(a.newTraits).toEqual([
+      { name: "vip", type: "boolean" },
+      { name: "joined", type: "timestamp" },
+      { name: "tags", type: "string" },
+      { name: "score", type: "number" },
+      { name: "note", type: "string" },
+    ]);
+    expect(await data(batchDb)).toEqual(await data(fileDb));
+  });
+
+  it("with strict and a bad row leaves the database exactly as it was, naming source, row and field", async () => {
+    await importRows(batchDb, { kind: "orders", rows: rowsOf(ORDERS).slice(0, 1), source: "first" });
+    const before = await snapshot(batchDb);
+    const e = await userError(
+      importRows(batchDb, { kind: "orders", rows, source: "api upload", strict: true }),
+    );
+    expect(e.code).toBe("rows-rejected");
+    expect(e.message).toBe(
+      "api upload: 2 of 5 rows rejected (first: row 2, field total: not a number: abc); nothing was imported (strict)",
+    );
+    expect(await snapshot(batchDb)).toBe(before);
+  });
+
+  it("that is empty imports nothing and changes nothing", async () => {
+    const before = await snapshot(batchDb);
+    const r = await importRows(batchDb, { kind: "events", rows: [], source: "tracker" });
+    expect({ ...r, seconds: 0 }).toEqual({
+      kind: "events",
+      file: "tracker",
+      read: 0,
+      accepted: 0,
+      rejected: 0,
+      alreadyPresent: 0,
+      rejectsFile: null,
+      newTraits: [],
+      customersCreated: 0,
+      customersMerged: 0,
+      notes: [],
+      seconds: 0,
+      rejects: [],
+    });
+    expect(await snapshot(batchDb)).toBe(before);
+  });
+
+  it("numbers rows across pages, and takes a column first seen on a later page", async () => {
+    const n = 60_001;
+    const many: InputRow[] = Array.from({ length: n }, (_, i) =>
+      i === 54_999 ? { customer_id: "" } : { customer_id: `c${i + 1}` },
+    );
+    many[n - 1] = { customer_id: "last", city: "Oslo" };
+    const r = await importRows(batchDb, { kind: "customers", rows: many, source: "big" });
+    expect(r).toMatchObject({ read: n, accepted: n - 1, rejected: 1 });
+    expect(r.rejects).toEqual([
+      {
+        row: 55_000,
+        field: "customer_id",
+        reason: "missing required value",
+        values: { customer_id: null, city: null },
+      },
+    ]);
+    const city = await batchDb.query("SELECT customer_id, city FROM customers WHERE city IS NOT NULL");
+    expect(city.rows()).toEqual([{ customer_id: "last", city: "Oslo" }]);
+  });
+
+  it("says which row and field hold what cannot be a value, and writes nothing", async () => {
+    const before = await snapshot(batchDb);
+    const cases: [InputRow[], string, string][] = [
+      [
+        [{ customer_id: "a" }, 42 as unknown as InputRow],
+        "bad-row",
+        "b: row 2: expected an object of column values, got a number",
+      ],
+      [
+        [{ customer_id: "a" }, { customer_id: "b", f: () => 1 }],
+        "bad-value",
+        "b: row 2, field f: a function is not a value",
+      ],
+      [[{ customer_id: "a", at: new Date(Number.NaN) }], "bad-value", "b: row 1, field at: an invalid date"],
+      [
+        [
+          { customer_id: "a", City: "x" },
+          { customer_id: "b", city: "y" },
+        ],
+        "duplicate-column",
+        'b: row 2: columns "City" and "city" differ only in case',
+      ],
+      [[{}, {}], "no-values", "b: none of its 2 rows holds a value"],
+      [
+        [{ email: "a@b.c" }],
+        "missing-column",
+        "b: a customers batch needs the column(s) customer_id; the batch has email",
+      ],
+    ];
+    for (const [rows, code, message] of cases) {
+      const e = await userError(importRows(batchDb, { kind: "customers", rows, source: "b" }));
+      expect([e.code, e.message]).toEqual([code, expect.stringContaining(message)]);
+    }
+    expect(await snapshot(batchDb)).toBe(before);
+  });
+});
+
+describe("a file", () => {
+  it("names an unwritable reject file, and imports nothing", async () => {
+    const path = writeFile(dir, "o.csv", ORDERS);
+    const before = await snapshot(fileDb);
+    const e = await userError(
+      importFile(fileDb, { kind: "orders", path, rejectsPath: `${dir}/no/such/folder/r.csv` }),
+    );
+    expect([e.code, e.message]).toEqual([
+      "rejects-unwritable",
+      expect.stringContaining(`${dir}/no/such/folder/r.csv: cannot write the reject file`),
+    ]);
+    expect(await snapshot(fileDb)).toBe(before);
+  });
+});

@@ -1,0 +1,40 @@
+import { accessSync, constants } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
+import { UserError } from "../errors.js";
+import type { Engine } from "../store/engine.js";
+import type { Rejects } from "./rejected-rows.js";
+
+/** Where rejected rows go: beside the file, or in the working directory when that folder is read-only. */
+export function rejectsPathFor(file: string, explicit?: string): string {
+  if (explicit) return explicit;
+  try {
+    accessSync(dirname(resolve(file)), constants.W_OK);
+    return `${file}.rejects.csv`;
+  } catch {
+    return join(process.cwd(), `${basename(file)}.rejects.csv`);
+  }
+}
+
+/**
+ * Writes rejected rows as CSV with the engine's writer: `row,field,reason,<the source's columns>`, one line per
+ * row with its original values, in row order. Straight from where the import set them aside: reading them into
+ * JavaScript and back would triple the cost of a file whose every row is rejected (a wrong timestamp format).
+ */
+export async function writeRejectFile(engine: Engine, rejects: Rejects, path: string): Promise<void> {
+  const d = engine.dialect;
+  const original = rejects.columns.map((c, i) => `c${i} AS ${d.quoteIdent(c)}`);
+  try {
+    await engine.run(
+      d.copyToCsv(
+        `SELECT "row", field, reason, ${original.join(", ")} FROM ${d.quoteIdent(rejects.table)} ORDER BY "row"`,
+        path,
+      ),
+    );
+  } catch (e) {
+    throw new UserError(
+      "rejects-unwritable",
+      `cannot write the reject file: ${(e as Error).message.split("\n")[0]}`,
+      path,
+    );
+  }
+}

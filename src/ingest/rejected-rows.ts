@@ -1,0 +1,92 @@
+import type { Engine } from "../store/engine.js";
+import type { ImportSource } from "./import-source.js";
+import type { RejectedRow } from "./import-types.js";
+import { STAGE_TABLE } from "./validate.js";
+
+/** The rejected rows with their original values (private to the session, so a fixed name). */
+const REJECTED_TABLE = "_import_rejected";
+
+/** Rejected rows read into JavaScript at a time. */
+const PAGE_ROWS = 50_000;
+
+/**
+ * The rejected rows of an import, handed to whoever decides where they go (a reject file, an API response).
+ * They live in the import's session until the import ends: read them before the handler returns.
+ */
+export interface Rejects {
+  readonly count: number;
+  /** The source's columns, in order: the keys of every row's `values`. */
+  readonly columns: readonly string[];
+  /**
+   * The temporary table that holds them, in row order — `row`, `field`, `reason`, then the original values as
+   * `c0`, `c1`, … (the source's columns by position) — for writers that stay in the engine (a reject file).
+   */
+  readonly table: string;
+  /** The rejected rows in row order, a page at a time, so that millions of bad rows never sit in memory whole. */
+  pages(): AsyncIterable<readonly RejectedRow[]>;
+}
+
+/**
+ * Sets the staged rejects aside with the original text of every column, read again from the source and joined on
+ * the row number (the stage keeps only parsed values). Returns them, and how to drop them.
+ */
+export async function setAsideRejects(
+  engine: Engine,
+  source: ImportSource,
+  count: number,
+): Promise<Rejects & { drop(): Promise<void> }> {
+  const d = engine.dialect;
+  const q = d.quoteIdent;
+  // Positional names: a source column may be called "row" or "_row".
+  const original = source.columns.map((c, i) => `r.${q(c)} AS c${i}`);
+  await engine.run(
+    `CREATE OR REPLACE TEMP TABLE ${REJECTED_TABLE} AS
+     SELECT s._row AS "row", s._reject_field AS field, s._reject_reason AS reason, ${source.columns.map((_, i) => `v.c${i}`).join(", ")}
+       FROM ${STAGE_TABLE} s
+       JOIN (SELECT ${d.fileRowNumber()} AS _row, ${original.join(", ")} FROM ${source.relation} r) v ON v._row = s._row
+      WHERE s._reject_field IS NOT NULL
+      ORDER BY s._row`,
+  );
+  const columns = source.columns;
+  async function* pages(): AsyncIterable<readonly RejectedRow[]> {
+    // Stored in row order, so the engine's per-block min/max lets each page skip the blocks before it.
+    let after = 0;
+    for (;;) {
+      const r = await engine.query(
+        `SELECT * FROM ${REJECTED_TABLE} WHERE "row" > $1 ORDER BY "row" LIMIT ${PAGE_ROWS}`,
+        [after],
+      );
+      const rows = r.column("row");
+      const fields = r.column("field");
+      const reasons = r.column("reason");
+      const values = columns.map((_, i) => r.column(`c${i}`));
+      const page: RejectedRow[] = [];
+      for (let k = 0; k < r.rowCount; k++) {
+        page.push({
+          row: Number(rows[k]),
+          field: String(fields[k]),
+          reason: String(reasons[k]),
+          // fromEntries: every column an own property, even one named "__proto__".
+          values: Object.fromEntries(columns.map((c, i) => [c, (values[i]?.[k] ?? null) as string | null])),
+        });
+      }
+      if (page.length > 0) yield page;
+      if (r.rowCount < PAGE_ROWS) return;
+      after = page[page.length - 1]?.row ?? after;
+    }
+  }
+  return {
+    count,
+    columns,
+    table: REJECTED_TABLE,
+    pages,
+    drop: () => engine.run(`DROP TABLE IF EXISTS ${REJECTED_TABLE}`),
+  };
+}
+
+/** All the rejected rows, in row order (for a batch: no more than the rows it was given). */
+export async function collectRejects(rejects: Rejects): Promise<RejectedRow[]> {
+  const all: RejectedRow[] = [];
+  for await (const page of rejects.pages()) all.push(...page);
+  return all;
+}

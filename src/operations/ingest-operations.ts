@@ -1,0 +1,128 @@
+import { z } from "zod";
+import { UserError } from "../errors.js";
+import { importFile } from "../ingest/import.js";
+import { importRows } from "../ingest/import-rows.js";
+import {
+  IMPORT_KINDS,
+  type ImportStep,
+  type ImportSummary,
+  type RowsImportResult,
+} from "../ingest/import-types.js";
+import { defineOperation, type Emit } from "./operation.js";
+
+/**
+ * What an import holds. An unknown kind is reported as the CLI always has (`import: unknown kind "x" (expected
+ * one of …)`): the check throws its UserError itself, which zod passes through, rather than returning an issue
+ * that `parseInput` would name by its path. The enum after it gives the type and the API's documentation.
+ */
+const importKind = z
+  .string()
+  .refine((kind) => {
+    if ((IMPORT_KINDS as readonly string[]).includes(kind)) return true;
+    throw new UserError(
+      "bad-kind",
+      `unknown kind "${kind}" (expected one of ${IMPORT_KINDS.join(", ")})`,
+      "import",
+    );
+  })
+  .pipe(z.enum(IMPORT_KINDS));
+
+/** How rows are read, whatever holds them. */
+const importSettings = {
+  /** What the rows hold: customers, events, orders, order-lines, consents or survey-responses. */
+  kind: importKind,
+  /** `target=source[:format]`: take a canonical field from another column (`timestamp=date:%Y%m%d`). */
+  map: z.array(z.string()).default([]),
+  /** Category of the traits a customers import creates. */
+  category: z.string().default("custom"),
+  /** Traits that are personal data. */
+  pii: z.array(z.string()).default([]),
+  /** Any rejected row aborts the import, and nothing is written. */
+  strict: z.boolean().default(false),
+};
+
+export const ImportInput = z
+  .object({
+    ...importSettings,
+    /** The files, each imported in its own transaction, in order. */
+    files: z.array(z.string().min(1)).min(1),
+    /** CSV delimiter (default: detected); `whitespace` for blank-separated columns. */
+    delimiter: z.string().optional(),
+    /** Whether the first line is a header (default: detected). */
+    header: z.boolean().optional(),
+    /** Where rejected rows go (default `<file>.rejects.csv`). */
+    rejects: z.string().optional(),
+  })
+  .strict();
+
+/** What an import reports as it goes: a file's step as it starts, and each file's summary once it is in. */
+export type ImportEvent =
+  | { readonly type: "step"; readonly file: string; readonly step: ImportStep }
+  | { readonly type: "imported"; readonly summary: ImportSummary };
+
+/** One file's summary; several files' summaries, in order. */
+export type ImportResult = ImportSummary | { readonly imports: ImportSummary[] };
+
+/**
+ * `import`: imports files of one kind (CSV, JSON, NDJSON, Parquet, gzipped or not, blank-separated text), each in
+ * a transaction of its own; rejected rows go to a reject file per file. A failure stops at that file: the files
+ * before it stay imported (each told by an `imported` event), it and those after are not.
+ */
+export const importOperation = defineOperation({
+  name: "import",
+  summary: "import files of one kind",
+  input: ImportInput,
+  access: "write",
+  run: async (session, input, emit: Emit<ImportEvent>): Promise<ImportResult> => {
+    const summaries: ImportSummary[] = [];
+    for (const path of input.files) {
+      const summary = await importFile(session, {
+        kind: input.kind,
+        path,
+        map: input.map,
+        category: input.category,
+        pii: input.pii,
+        strict: input.strict,
+        delimiter: input.delimiter,
+        header: input.header,
+        rejectsPath: input.rejects,
+        onStep: (step) => emit({ type: "step", file: path, step }),
+      });
+      emit({ type: "imported", summary });
+      summaries.push(summary);
+    }
+    return summaries.length === 1 && summaries[0] ? summaries[0] : { imports: summaries };
+  },
+});
+
+export const ImportBatchInput = z
+  .object({
+    ...importSettings,
+    /** The rows, in order (row 1 first): column → value; objects and arrays are taken as JSON. */
+    rows: z.array(z.record(z.string(), z.unknown())),
+    /** Names the batch in messages, the summary and the import log (as a file's path would). */
+    source: z.string().min(1),
+  })
+  .strict();
+
+/**
+ * `import.batch`: imports rows sent as data (an API upload, a batch of tracked events) through the same checks,
+ * identity resolution and loading as a file, in one transaction. Rejected rows come back in the result, with row
+ * number, field, reason and their values; nothing is written to disk.
+ */
+export const importBatchOperation = defineOperation({
+  name: "import.batch",
+  summary: "import a batch of rows sent as data",
+  input: ImportBatchInput,
+  access: "write",
+  run: (session, input): Promise<RowsImportResult> =>
+    importRows(session, {
+      kind: input.kind,
+      rows: input.rows,
+      source: input.source,
+      map: input.map,
+      category: input.category,
+      pii: input.pii,
+      strict: input.strict,
+    }),
+});
