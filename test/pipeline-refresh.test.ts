@@ -1,12 +1,15 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { rfm } from "../src/analytics/rfm.js";
+import { runClustering } from "../src/clustering/cluster.js";
+import { removeClustering, saveClustering } from "../src/clustering/saved-clusterings.js";
+import { isUserError } from "../src/errors.js";
 import { importFile } from "../src/ingest/import.js";
 import { refreshAll } from "../src/operations/refresh-pipeline.js";
 import { saveSegment } from "../src/segments/segment-store.js";
 import { segmentMembers } from "../src/segments/stays.js";
 import { openSession } from "../src/store/open-store.js";
-import { tempDir, writeFile } from "./helpers.js";
+import { snapshot, tempDir, writeFile } from "./helpers.js";
 
 describe("refreshAll", () => {
   it("re-scores computed values as of the refresh time before evaluating segments that use them", async () => {
@@ -35,6 +38,44 @@ describe("refreshAll", () => {
       expect(later.segments).toEqual([
         { id: "recent", name: "Bought in the last 45 days", size: 1, entered: 0, exited: 1 },
       ]);
+    } finally {
+      engine.close();
+    }
+  });
+
+  it("refuses, writing nothing, when a saved definition no longer fits the data", async () => {
+    const dir = tempDir();
+    const engine = await openSession(join(dir, "p.duckdb"));
+    try {
+      const ages = [21, 22, 23, 24, 25, 61, 62, 63, 64, 65];
+      const customers = writeFile(
+        dir,
+        "c.csv",
+        `customer_id,age\n${ages.map((a, i) => `c${i},${a}`).join("\n")}\n`,
+      );
+      const orders = writeFile(dir, "o.csv", "order_id,customer_id,timestamp,total\no1,c1,2024-01-01,10\n");
+      await importFile(engine, { kind: "customers", path: customers });
+      await importFile(engine, { kind: "orders", path: orders });
+      await rfm(engine, { asOf: new Date("2024-03-31T00:00:00Z") });
+      await saveClustering(engine, "ages", await runClustering(engine, { features: ["trait:age"], k: 2 }));
+      await saveSegment(engine, {
+        id: "cluster-zero",
+        name: "Cluster 0",
+        where: { computed: "cluster.ages", eq: 0 },
+      });
+      await refreshAll(engine, { asOf: new Date("2024-03-31T00:00:00Z") });
+      // The clustering goes; the segment built on it stays saved and can no longer be evaluated.
+      await removeClustering(engine, "ages");
+      const before = await snapshot(engine);
+      const err = await refreshAll(engine, { asOf: new Date("2024-04-30T00:00:00Z") }).catch(
+        (e: unknown) => e,
+      );
+      expect(isUserError(err)).toBe(true);
+      expect(String((err as Error).message)).toMatch(
+        /^segment cluster-zero: where\.computed: unknown computed value "cluster\.ages"/,
+      );
+      // Nothing was re-scored either: RFM as of the earlier refresh, every table as it was.
+      expect(await snapshot(engine)).toBe(before);
     } finally {
       engine.close();
     }

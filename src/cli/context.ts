@@ -1,8 +1,7 @@
 import type { Command } from "commander";
 import type { z } from "zod";
-import { type Emit, type Operation, runOperation } from "../operations/operation.js";
-import type { Engine } from "../store/engine.js";
-import { openSession, openStore, resolveDbPath } from "../store/open-store.js";
+import { type Emit, type Operation, parseInput, runParsed } from "../operations/operation.js";
+import { openStore, resolveDbPath } from "../store/open-store.js";
 import type { Io } from "./io.js";
 
 /** What every command gets: where to write, and the global options. */
@@ -20,8 +19,6 @@ export interface Cli {
     input: z.input<S>,
     emit?: Emit<E>,
   ): Promise<R>;
-  /** @deprecated being replaced by `run`: opens the database, runs `work`, and always closes it. */
-  withStore<T>(cmd: Command, work: (engine: Engine) => Promise<T>): Promise<T>;
   /** Prints one JSON document (with --json) or the text for people. */
   print(cmd: Command, json: unknown, text: () => string): void;
 }
@@ -35,20 +32,14 @@ export function makeCli(io: Io): Cli {
     io,
     globals,
     async run(cmd, op, input, emit) {
-      if (op.access === "none") return runOperation(null, op, input, emit);
+      // The input is checked before the database is opened: a bad one must not leave a new, empty file behind.
+      const parsed = parseInput(op, input);
+      if (op.access === "none") return runParsed(null, op, parsed, emit);
       const store = await openStore(globals(cmd).db);
       try {
-        return await runOperation(store, op, input, emit);
+        return await runParsed(store, op, parsed, emit);
       } finally {
         await store.close();
-      }
-    },
-    async withStore(cmd, work) {
-      const engine = await openSession(globals(cmd).db);
-      try {
-        return await work(engine);
-      } finally {
-        engine.close();
       }
     },
     print(cmd, json, text) {

@@ -31,10 +31,22 @@ export async function saveClusterSegments(
     );
     ids.push(id);
   }
+  await removeClusterSegments(engine, name, ids);
+  return ids;
+}
+
+/**
+ * Removes the segments `saveClusterSegments` saved for a clustering (all of them, or all but `keep`): a
+ * clustering removed or re-saved with a smaller k leaves no segment on a cluster that does not exist.
+ */
+export async function removeClusterSegments(
+  engine: Engine,
+  name: string,
+  keep: readonly string[] = [],
+): Promise<void> {
   const prefix = `cluster-${name}-`;
   for (const s of await listSegments(engine)) {
-    if (s.id.startsWith(prefix) && /^\d+$/.test(s.id.slice(prefix.length)) && !ids.includes(s.id))
+    if (s.id.startsWith(prefix) && /^\d+$/.test(s.id.slice(prefix.length)) && !keep.includes(s.id))
       await removeSegment(engine, s.id);
   }
-  return ids;
 }

@@ -55,8 +55,15 @@ export function parseInput<S extends z.ZodType>(op: { name: string; input: S }, 
   const parsed = op.input.safeParse(input);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
-  const path = issue?.path.length ? issue.path.map(String).join(".") : "input";
-  throw new UserError("bad-input", issue?.message ?? "invalid input", `${op.name}: ${path}`);
+  const at = issue?.path.map(String) ?? [];
+  // An unknown field is named by its own path, as any other field is.
+  if (issue?.code === "unrecognized_keys")
+    throw new UserError("bad-input", "unknown field", `${op.name}: ${[...at, issue.keys[0]].join(".")}`);
+  throw new UserError(
+    "bad-input",
+    issue?.message ?? "invalid input",
+    `${op.name}: ${at.length ? at.join(".") : "input"}`,
+  );
 }
 
 /**
@@ -69,10 +76,22 @@ export async function runOperation<S extends z.ZodType, R, E>(
   input: z.input<S>,
   emit: Emit<E> = () => {},
 ): Promise<R> {
-  const parsed = parseInput(op, input);
-  if (op.access === "none") return op.run(parsed, emit);
+  return runParsed(store, op, parseInput(op, input), emit);
+}
+
+/**
+ * Runs an operation on an input `parseInput` has already validated: for a front door that checks the input
+ * before it opens the store (a bad input must not create a database file).
+ */
+export async function runParsed<S extends z.ZodType, R, E>(
+  store: Store | null,
+  op: Operation<S, R, E>,
+  input: z.output<S>,
+  emit: Emit<E> = () => {},
+): Promise<R> {
+  if (op.access === "none") return op.run(input, emit);
   if (!store) throw new Error(`operation ${op.name} needs an open store`);
   return op.access === "write"
-    ? store.write((s) => op.run(s, parsed, emit))
-    : store.read((s) => op.run(s, parsed, emit));
+    ? store.write((s) => op.run(s, input, emit))
+    : store.read((s) => op.run(s, input, emit));
 }

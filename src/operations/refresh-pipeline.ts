@@ -1,6 +1,8 @@
 import { refreshValues, type ValuesRefresh } from "../analytics/value-refresh.js";
 import { assignAllClusterings } from "../clustering/saved-clusterings.js";
+import { loadSchemaContext } from "../segments/schema-context.js";
 import { type RefreshResult, refreshSegments } from "../segments/segment-refresh.js";
+import { validateSaved } from "../segments/validate.js";
 import type { Engine } from "../store/engine.js";
 
 export interface PipelineRefresh extends RefreshResult {
@@ -19,6 +21,10 @@ export async function refreshAll(
   opts: { asOf?: Date; mode?: "auto" | "full" } = {},
 ): Promise<PipelineRefresh> {
   const asOf = opts.asOf ?? new Date();
+  // Saved definitions are checked before anything is written: one that no longer fits the data refuses the
+  // whole refresh, values included, and the database is left as it was.
+  const schema = await loadSchemaContext(engine, { events: false });
+  validateSaved(schema.segments.values(), schema);
   const values = await refreshValues(engine, asOf);
   const clusterings = await assignAllClusterings(engine, { asOf });
   const segments = await refreshSegments(engine, { asOf, ...(opts.mode ? { mode: opts.mode } : {}) });

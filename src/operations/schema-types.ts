@@ -7,18 +7,23 @@ import { parseIsoTime } from "../common/iso-time.js";
  */
 
 /** A moment: a Date, or ISO 8601 text (a date alone is its midnight UTC; no offset means UTC). */
-export const isoTime = z.union([z.date(), z.string()]).transform((v, ctx) => {
-  if (v instanceof Date) return v;
-  const d = parseIsoTime(v);
-  if (d === null) {
-    ctx.addIssue({ code: "custom", message: `not an ISO 8601 date: "${v}"` });
-    return z.NEVER;
-  }
-  return d;
-});
+export const isoTime = z
+  .union([z.date(), z.string()], { error: "expected an ISO 8601 date or time" })
+  .transform((v, ctx) => {
+    if (v instanceof Date) return v;
+    const d = parseIsoTime(v);
+    if (d === null) {
+      ctx.addIssue({ code: "custom", message: `not an ISO 8601 date: "${v}"` });
+      return z.NEVER;
+    }
+    return d;
+  });
 
 /** A whole number of at least `min`. */
 export const wholeNumber = (min = 0) => z.number().int().min(min);
+
+/** A share of a whole, from 0 to 1. */
+export const share = z.number().min(0).max(1);
 
 /** Groups smaller than this many people are suppressed (DESIGN.md principle 5). */
 export const minGroup = wholeNumber(1);

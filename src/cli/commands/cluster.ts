@@ -1,16 +1,14 @@
 import type { Command } from "commander";
-import { type ClusteringResult, runClustering } from "../../clustering/cluster.js";
-import { saveClusterSegments } from "../../clustering/cluster-segments.js";
 import { DEFAULT_BEHAVIOUR } from "../../clustering/feature-spec.js";
-import {
-  assignAllClusterings,
-  assignToClusters,
-  checkClusteringName,
-  listClusterings,
-  removeClustering,
-  saveClustering,
-} from "../../clustering/saved-clusterings.js";
+import { checkClusteringName } from "../../clustering/saved-clusterings.js";
 import { UserError } from "../../errors.js";
+import {
+  type ClusterReport,
+  clusterOperation,
+  clustersAssignOperation,
+  clustersListOperation,
+  clustersRemoveOperation,
+} from "../../operations/discovery-operations.js";
 import type { Cli } from "../context.js";
 import { dateOption, intOption } from "../parse.js";
 import { table } from "../table.js";
@@ -70,7 +68,7 @@ export function registerCluster(program: Command, cli: Cli): void {
     .action(async (opts, cmd: Command) => {
       const range = rangeOption(opts.kRange);
       if (opts.saveAs !== undefined) checkClusteringName(opts.saveAs);
-      const options = {
+      const report = await cli.run(cmd, clusterOperation, {
         ...(opts.features !== undefined
           ? {
               features: String(opts.features)
@@ -80,7 +78,8 @@ export function registerCluster(program: Command, cli: Cli): void {
             }
           : {}),
         k: kOption(opts.k),
-        ...(range ? { kMin: range[0], kMax: range[1] } : {}),
+        kMin: range?.[0],
+        kMax: range?.[1],
         scale: choiceOption(opts.scale, "--scale", ["standard", "robust", "none"] as const, "standard"),
         log: choiceOption(opts.log, "--log", ["auto", "none"] as const, "auto"),
         categorical: choiceOption(
@@ -89,35 +88,23 @@ export function registerCluster(program: Command, cli: Cli): void {
           ["onehot", "kprototypes"] as const,
           "onehot",
         ),
-        seed: intOption(opts.seed, "--seed", 0) as number,
-        ...(opts.nInit !== undefined ? { nInit: intOption(opts.nInit, "--n-init", 1) as number } : {}),
-        maxIter: intOption(opts.maxIter, "--max-iter", 1) as number,
+        seed: intOption(opts.seed, "--seed", 0),
+        nInit: intOption(opts.nInit, "--n-init", 1),
+        maxIter: intOption(opts.maxIter, "--max-iter", 1),
         algorithm: choiceOption(
           opts.algorithm,
           "--algorithm",
           ["auto", "hamerly", "elkan", "lloyd", "minibatch"] as const,
           "auto",
         ),
-        ...(opts.minSize !== undefined
-          ? { minSize: intOption(opts.minSize, "--min-size", 1) as number }
-          : {}),
+        minSize: intOption(opts.minSize, "--min-size", 1),
         mergeSmall: Boolean(opts.mergeSmall),
         includeAnonymous: Boolean(opts.includeAnonymous),
-        ...(opts.asOf !== undefined ? { asOf: dateOption(opts.asOf, "--as-of") as Date } : {}),
-      };
-      const out = await cli.withStore(cmd, async (engine) => {
-        const result = await runClustering(engine, options);
-        if (opts.saveAs === undefined) return { result, saved: null };
-        await saveClustering(engine, opts.saveAs, result);
-        const segments =
-          opts.segments === false ? [] : await saveClusterSegments(engine, opts.saveAs, result.clusters);
-        return {
-          result,
-          saved: { name: opts.saveAs as string, computed: `cluster.${opts.saveAs}`, segments },
-        };
+        asOf: dateOption(opts.asOf, "--as-of"),
+        saveAs: opts.saveAs as string | undefined,
+        segments: opts.segments !== false,
       });
-      const { fitted: _fitted, ...report } = out.result;
-      cli.print(cmd, { ...report, saved: out.saved }, () => formatClustering(out.result, out.saved));
+      cli.print(cmd, report, () => formatClustering(report));
     });
 
   program
@@ -127,28 +114,20 @@ export function registerCluster(program: Command, cli: Cli): void {
       "--assign <name>",
       "re-assign every customer of a saved clustering (or all) to its nearest centre",
     )
-    .option("--remove <name>", "remove a saved clustering, its assignments and computed value")
+    .option(
+      "--remove <name>",
+      "remove a saved clustering, its assignments, computed value and cluster segments",
+    )
     .option("--as-of <date>", "with --assign: compute behaviour as of this date (default now)")
     .action(async (opts, cmd: Command) => {
       const asOf = dateOption(opts.asOf, "--as-of");
-      type Listing =
-        | { removed: string }
-        | { assigned: Awaited<ReturnType<typeof assignToClusters>>[] }
-        | { clusterings: Awaited<ReturnType<typeof listClusterings>> };
-      const result = await cli.withStore(cmd, async (engine): Promise<Listing> => {
-        if (opts.remove !== undefined) {
-          await removeClustering(engine, opts.remove);
-          return { removed: opts.remove as string };
-        }
-        if (opts.assign !== undefined) {
-          const assigned =
-            opts.assign === "all"
-              ? await assignAllClusterings(engine, asOf ? { asOf } : {})
-              : [await assignToClusters(engine, opts.assign, asOf ? { asOf } : {})];
-          return { assigned };
-        }
-        return { clusterings: await listClusterings(engine) };
-      });
+      // One command, three operations: --remove wins over --assign, and neither lists.
+      const result =
+        opts.remove !== undefined
+          ? await cli.run(cmd, clustersRemoveOperation, { name: opts.remove as string })
+          : opts.assign !== undefined
+            ? await cli.run(cmd, clustersAssignOperation, { name: opts.assign as string, asOf })
+            : await cli.run(cmd, clustersListOperation, {});
       cli.print(cmd, result, () => {
         if ("removed" in result) return `removed ${result.removed}\n`;
         if ("assigned" in result)
@@ -174,10 +153,8 @@ export function registerCluster(program: Command, cli: Cli): void {
     });
 }
 
-function formatClustering(
-  r: ClusteringResult,
-  saved: { name: string; computed: string; segments: string[] } | null,
-): string {
+function formatClustering(r: ClusterReport): string {
+  const { saved } = r;
   let s = `${r.k} clusters of ${num(r.customers, 0)} customers (${r.model}, seed ${r.seed}): inertia ${num(r.inertia)}, silhouette ${r.silhouette ?? "n/a"}, stability (ARI across seeds) ${r.stability ?? "n/a"}\n`;
   s += `features: ${r.features.join(", ")}\n`;
   for (const x of r.skipped) s += `skipped default feature ${x.feature}: ${x.reason}\n`;

@@ -1,10 +1,15 @@
 import type { Command } from "commander";
 import type { ClvFit } from "../../analytics/clv.js";
-import { fitClv } from "../../analytics/clv.js";
-import { type ClvPrediction, customerPrediction, predictClv } from "../../analytics/clv-predict.js";
-import { type ClvValidation, validateClv } from "../../analytics/clv-validate.js";
+import type { ClvValidation } from "../../analytics/clv-validate.js";
 import { parseUnit } from "../../analytics/summaries.js";
 import { UserError } from "../../errors.js";
+import {
+  CLV_PREDICT_RANGES,
+  type ClvPredictResult,
+  clvFitOperation,
+  clvPredictOperation,
+  clvValidateOperation,
+} from "../../operations/value-operations.js";
 import type { Cli } from "../context.js";
 import { dateOption, numberOption } from "../parse.js";
 import { table } from "../table.js";
@@ -17,67 +22,58 @@ export function registerClv(program: Command, cli: Cli): void {
 
   clv
     .command("fit")
-    .description("fit BG/NBD and Gamma-Gamma on purchases up to the calibration end; saves the model")
+    .description(clvFitOperation.summary)
     .option("--calibration-end <date>", "last day of the calibration period (default: the last purchase day)")
     .option("--unit <unit>", "time unit of the model: week or day", "week")
     .action(async (opts, cmd: Command) => {
-      const options = {
+      const fit = await cli.run(cmd, clvFitOperation, {
         calibrationEnd: dateOption(opts.calibrationEnd, "--calibration-end"),
         unit: parseUnit(opts.unit),
-      };
-      const fit = await cli.withStore(cmd, (engine) => fitClv(engine, options));
+      });
       cli.print(cmd, fit, () => formatFit(fit));
     });
 
   clv
     .command("predict")
-    .description(
-      "per customer: expected purchases, P(alive), expected spend and CLV; stored as computed values",
-    )
+    .description(clvPredictOperation.summary)
     .option("--period <n>", "period for expected purchases, in the model's unit (default: a year)")
     .option("--months <n>", "CLV horizon in months", "12")
     .option("--discount <rate>", "monthly discount rate", "0.01")
     .option("--margin <share>", "profit margin applied to revenue (1 = CLV in revenue)", "1")
     .option("--customer <id>", "also show one customer's figures and P(n purchases in the period)")
     .action(async (opts, cmd: Command) => {
+      const r = CLV_PREDICT_RANGES;
       const options = {
-        period: numberOption(opts.period, "--period", 0, 1e6),
-        months: numberOption(opts.months, "--months", 1, 1200),
-        discount: numberOption(opts.discount, "--discount", 0, 1),
-        margin: numberOption(opts.margin, "--margin", 0, 1),
+        period: numberOption(opts.period, "--period", ...r.period),
+        months: numberOption(opts.months, "--months", ...r.months),
+        discount: numberOption(opts.discount, "--discount", ...r.discount),
+        margin: numberOption(opts.margin, "--margin", ...r.margin),
+        customer: opts.customer as string | undefined,
       };
+      // The operation refuses a fraction too, but under its field's name: the option is named here.
       if (options.months !== undefined && !Number.isInteger(options.months))
         throw new UserError(
           "bad-option",
           `expected a whole number of months, got "${opts.months}"`,
           "--months",
         );
-      const result = await cli.withStore(cmd, async (engine) => {
-        const prediction = await predictClv(engine, options);
-        const customer =
-          typeof opts.customer === "string"
-            ? await customerPrediction(engine, opts.customer, prediction.period)
-            : undefined;
-        return { ...prediction, ...(customer ? { customer } : {}) };
-      });
+      const result = await cli.run(cmd, clvPredictOperation, options);
       cli.print(cmd, result, () => formatPrediction(result));
     });
 
   minGroupOption(clv.command("validate"))
-    .description(
-      "fit on the calibration period and compare predicted with actual repeat purchases in the holdout",
-    )
+    .description(clvValidateOperation.summary)
     .requiredOption("--calibration-end <date>", "last day of the calibration period")
     .option("--holdout-end <date>", "last day of the holdout (default: the last purchase day)")
     .option("--unit <unit>", "time unit of the model: week or day", "week")
     .action(async (opts, cmd: Command) => {
-      const options = {
+      const v = await cli.run(cmd, clvValidateOperation, {
+        // A required option: commander has refused the command without it.
         calibrationEnd: dateOption(opts.calibrationEnd, "--calibration-end") as Date,
         holdoutEnd: dateOption(opts.holdoutEnd, "--holdout-end"),
         unit: parseUnit(opts.unit),
         minGroup: parseMinGroup(opts.minGroup),
-      };
-      const v = await cli.withStore(cmd, (engine) => validateClv(engine, options));
+      });
       cli.print(cmd, v, () => formatValidation(v));
     });
 }
@@ -98,7 +94,7 @@ function formatFit(f: ClvFit): string {
   return `${lines.join("\n")}\n`;
 }
 
-function formatPrediction(p: ClvPrediction & { customer?: Record<string, unknown> }): string {
+function formatPrediction(p: ClvPredictResult): string {
   const lines = [
     `From ${p.calibrationEnd}: ${num(p.customers, 0)} customers; next ${num(p.period)} ${p.unit}s: ${num(p.expectedPurchases, 0)} purchases expected; mean P(alive) ${pct(p.meanPAlive)}`,
     `CLV over ${p.months} months (discount ${pct(p.discount)} a month, margin ${pct(p.margin)}): total ${num(p.totalClv)}, mean ${num(p.meanClv)}, median ${num(p.clvQuantiles.p50)}, p90 ${num(p.clvQuantiles.p90)}, p99 ${num(p.clvQuantiles.p99)}`,

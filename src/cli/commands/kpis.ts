@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { parseGroupBy } from "../../analytics/grouping.js";
-import { type KpiReport, kpis } from "../../analytics/kpis.js";
+import type { KpiReport } from "../../analytics/kpis.js";
+import { kpisOperation } from "../../operations/value-operations.js";
 import type { Cli } from "../context.js";
 import { dateOption } from "../parse.js";
 import { table } from "../table.js";
@@ -10,18 +11,15 @@ export function registerKpis(program: Command, cli: Cli): void {
   minGroupOption(
     program
       .command("kpis")
-      .description(
-        "customers, share of base, revenue, AOV, purchase frequency, average CLV and conversion per group",
-      )
+      .description(kpisOperation.summary)
       .option("--as-of <date>", "evaluate as of this moment (default: the end of the last purchase day)")
       .option("--by <grouping>", "rfm_segment, segment, trait:<name> or computed:<name> (default: everyone)"),
   ).action(async (opts, cmd: Command) => {
-    const options = {
+    const report = await cli.run(cmd, kpisOperation, {
       asOf: dateOption(opts.asOf, "--as-of"),
       by: parseGroupBy(opts.by),
       minGroup: parseMinGroup(opts.minGroup),
-    };
-    const report = await cli.withStore(cmd, (engine) => kpis(engine, options));
+    });
     cli.print(cmd, report, () => formatKpis(report));
   });
 }

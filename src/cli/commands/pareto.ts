@@ -1,6 +1,7 @@
 import type { Command } from "commander";
-import { type ConcentrationReport, concentration } from "../../analytics/concentration.js";
+import type { ConcentrationReport } from "../../analytics/concentration.js";
 import { parseGroupBy } from "../../analytics/grouping.js";
+import { paretoOperation } from "../../operations/value-operations.js";
 import type { Cli } from "../context.js";
 import { dateOption, numberOption } from "../parse.js";
 import { table } from "../table.js";
@@ -10,18 +11,17 @@ export function registerPareto(program: Command, cli: Cli): void {
   minGroupOption(
     program
       .command("pareto")
-      .description("revenue concentration: share of revenue from the top customers, Lorenz curve, Gini")
+      .description(paretoOperation.summary)
       .option("--as-of <date>", "evaluate as of this moment (default: the end of the last purchase day)")
       .option("--top <share>", "the top share of customers, from 0 to 1", "0.2")
       .option("--by <grouping>", "also per group: rfm_segment, segment, trait:<name> or computed:<name>"),
   ).action(async (opts, cmd: Command) => {
-    const options = {
+    const report = await cli.run(cmd, paretoOperation, {
       asOf: dateOption(opts.asOf, "--as-of"),
       top: numberOption(opts.top, "--top", 0, 1),
       by: parseGroupBy(opts.by),
       minGroup: parseMinGroup(opts.minGroup),
-    };
-    const report = await cli.withStore(cmd, (engine) => concentration(engine, options));
+    });
     cli.print(cmd, report, () => formatPareto(report));
   });
 }

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
-import { type PersonaReport, personas } from "../../clustering/personas.js";
+import type { PersonaReport } from "../../clustering/personas.js";
 import { UserError } from "../../errors.js";
+import { personasOperation } from "../../operations/discovery-operations.js";
 import type { Cli } from "../context.js";
 import { dateOption, intOption } from "../parse.js";
 import { minGroupOption, num, parseMinGroup, pct } from "./value-options.js";
@@ -23,18 +24,13 @@ export function registerPersonas(program: Command, cli: Cli): void {
         "give exactly one of --clustering NAME or --segment ID",
         "--clustering",
       );
-    const source =
-      opts.clustering !== undefined
-        ? { clustering: opts.clustering as string }
-        : { segment: opts.segment as string };
-    const asOf = dateOption(opts.asOf, "--as-of");
-    const report = await cli.withStore(cmd, (engine) =>
-      personas(engine, source, {
-        top: intOption(opts.top, "--top", 1) as number,
-        minGroup: parseMinGroup(opts.minGroup),
-        ...(asOf ? { asOf } : {}),
-      }),
-    );
+    const report = await cli.run(cmd, personasOperation, {
+      clustering: opts.clustering as string | undefined,
+      segment: opts.segment as string | undefined,
+      asOf: dateOption(opts.asOf, "--as-of"),
+      top: intOption(opts.top, "--top", 1),
+      minGroup: parseMinGroup(opts.minGroup),
+    });
     cli.print(cmd, report, () => formatPersonas(report));
   });
 }

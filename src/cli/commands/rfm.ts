@@ -1,5 +1,6 @@
 import type { Command } from "commander";
-import { type RfmReport, rfm } from "../../analytics/rfm.js";
+import type { RfmReport } from "../../analytics/rfm.js";
+import { RFM_FREQUENCIES, RFM_MONETARY, rfmOperation } from "../../operations/value-operations.js";
 import type { Cli } from "../context.js";
 import { dateOption } from "../parse.js";
 import { table } from "../table.js";
@@ -9,9 +10,7 @@ export function registerRfm(program: Command, cli: Cli): void {
   minGroupOption(
     program
       .command("rfm")
-      .description(
-        "score recency, frequency and monetary value 1–5, name the RFM segments, report revenue per segment",
-      )
+      .description(rfmOperation.summary)
       .option("--as-of <date>", "evaluate as of this moment (default: the end of the last purchase day)")
       .option("--frequency <mode>", "orders, or days (distinct purchase days)", "orders")
       .option("--monetary <mode>", "total spend, or average spend per order", "total")
@@ -22,18 +21,17 @@ export function registerRfm(program: Command, cli: Cli): void {
       .option("--f-thresholds <t1,t2,t3,t4>", "frequency cut points instead of quintiles (≥ t4 scores 5)")
       .option("--m-thresholds <t1,t2,t3,t4>", "monetary cut points instead of quintiles (≥ t4 scores 5)"),
   ).action(async (opts, cmd: Command) => {
-    const options = {
+    const report = await cli.run(cmd, rfmOperation, {
       asOf: dateOption(opts.asOf, "--as-of"),
-      frequency: choiceOption(opts.frequency, "--frequency", ["orders", "days"] as const, "orders"),
-      monetary: choiceOption(opts.monetary, "--monetary", ["total", "average"] as const, "total"),
+      frequency: choiceOption(opts.frequency, "--frequency", RFM_FREQUENCIES, "orders"),
+      monetary: choiceOption(opts.monetary, "--monetary", RFM_MONETARY, "total"),
       thresholds: {
         r: numberListOption(opts.rThresholds, "--r-thresholds"),
         f: numberListOption(opts.fThresholds, "--f-thresholds"),
         m: numberListOption(opts.mThresholds, "--m-thresholds"),
       },
       minGroup: parseMinGroup(opts.minGroup),
-    };
-    const report = await cli.withStore(cmd, (engine) => rfm(engine, options));
+    });
     cli.print(cmd, report, () => formatRfm(report));
   });
 }

@@ -1,22 +1,24 @@
 import type { Command } from "commander";
 import { UserError } from "../../errors.js";
-import { refreshAll } from "../../operations/refresh-pipeline.js";
-import { meceSegments, segmentOverlap, sizeGuard } from "../../segments/membership-reports.js";
-import { readDefinitionFile } from "../../segments/read-definition.js";
-import { lastRefresh } from "../../segments/segment-refresh.js";
 import {
-  listSegments,
-  notEvaluated,
-  removeSegment,
-  requireEvaluated,
-  saveSegment,
-  segmentVersions,
-} from "../../segments/segment-store.js";
-import { segmentHistory, segmentMembers } from "../../segments/stays.js";
+  segmentAddOperation,
+  segmentDiffOperation,
+  segmentExplainOperation,
+  segmentHistoryOperation,
+  segmentListOperation,
+  segmentMeceExclusiveOperation,
+  segmentMeceOperation,
+  segmentMembersOperation,
+  segmentOverlapOperation,
+  segmentPreviewOperation,
+  segmentRefreshOperation,
+  segmentRemoveOperation,
+  segmentShowOperation,
+} from "../../operations/segment-operations.js";
+import { GUARD_DEFAULTS, MECE_PREFIX } from "../../segments/membership-reports.js";
+import { readDefinitionFile } from "../../segments/read-definition.js";
 import { parseCondition } from "../../segments/text/parse.js";
 import { printCondition } from "../../segments/text/print.js";
-import { diffSegment, explainSegment, previewSegment } from "../../segments/what-if.js";
-import type { Engine } from "../../store/engine.js";
 import type { Cli } from "../context.js";
 import { dateOption, intOption, numberOption } from "../parse.js";
 import { formatCount, table } from "../table.js";
@@ -27,22 +29,25 @@ const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 const leftOut = (ids: readonly string[]) =>
   ids.length ? `left out, saved since the last refresh and not evaluated yet: ${ids.join(", ")}\n` : "";
 
-/** The definition a command works on: a file, or --id/--name/--where in the text form. */
+/**
+ * The definition a command works on, and where it came from (errors name it): a file (JSON or the text form; reading
+ * it is the front door's job), or --id/--name/--where in the text form.
+ */
 function definitionFrom(
   file: string | undefined,
   opts: { id?: string; name?: string; where?: string; description?: string },
-): { def: unknown; where: string } {
-  if (file) return { def: readDefinitionFile(file), where: file };
+): { definition: unknown; source: string } {
+  if (file) return { definition: readDefinitionFile(file), source: file };
   if (!opts.where)
     throw new UserError("no-definition", "give a definition file, or --id, --name and --where", "segment");
   return {
-    def: {
+    definition: {
       id: opts.id,
       name: opts.name ?? opts.id,
       ...(opts.description ? { description: opts.description } : {}),
       where: parseCondition(opts.where),
     },
-    where: "--where",
+    source: "--where",
   };
 }
 
@@ -50,11 +55,6 @@ const asOfOption = [
   "--as-of <time>",
   "evaluate as of this time (ISO 8601; default: the last refresh's, else now)",
 ] as const;
-
-/** Looking at segments means looking at them as the last refresh saw them, unless a time is given. */
-async function defaultAsOf(engine: Engine, option: string | undefined): Promise<Date> {
-  return dateOption(option, "--as-of") ?? (await lastRefresh(engine)) ?? new Date();
-}
 
 export function registerSegment(program: Command, cli: Cli): void {
   const seg = program.command("segment").description("define, refresh and understand segments");
@@ -72,8 +72,7 @@ export function registerSegment(program: Command, cli: Cli): void {
   withDefinitionOptions(
     seg.command("add").description("save a segment definition (a new version if it changed)"),
   ).action(async (file: string | undefined, opts, cmd: Command) => {
-    const { def, where } = definitionFrom(file, opts);
-    const r = await cli.withStore(cmd, (e) => saveSegment(e, def, where));
+    const r = await cli.run(cmd, segmentAddOperation, definitionFrom(file, opts));
     cli.print(cmd, r, () =>
       r.changed ? `saved ${r.id} (version ${r.version})\n` : `${r.id} unchanged (version ${r.version})\n`,
     );
@@ -83,19 +82,9 @@ export function registerSegment(program: Command, cli: Cli): void {
     .command("list")
     .description("list saved segments with their size at the last refresh")
     .action(async (_o, cmd: Command) => {
-      const rows = await cli.withStore(cmd, async (e) => {
-        const list = await listSegments(e);
-        const sizes = await e.query(
-          "SELECT segment_id, count(*) AS n FROM segment_membership WHERE exited_at IS NULL GROUP BY 1",
-        );
-        const size = new Map(
-          sizes.rows<{ segment_id: string; n: number }>().map((r) => [r.segment_id, Number(r.n)]),
-        );
-        // A version saved after the last refresh has not been evaluated: its size is unknown, not 0.
-        const stale = await notEvaluated(e);
-        return list.map((s) => ({ ...s, size: stale.has(s.id) ? null : (size.get(s.id) ?? 0) }));
-      });
-      cli.print(cmd, { segments: rows }, () => {
+      const result = await cli.run(cmd, segmentListOperation, {});
+      const rows = result.segments;
+      cli.print(cmd, result, () => {
         if (rows.length === 0) return "No segments yet: tessera segment add <file>\n";
         let out = table(
           ["id", "name", "version", "size"],
@@ -111,9 +100,9 @@ export function registerSegment(program: Command, cli: Cli): void {
     .command("show <id>")
     .description("a segment's versions, newest first, in the text form and as JSON")
     .action(async (id: string, _o, cmd: Command) => {
-      const versions = await cli.withStore(cmd, (e) => segmentVersions(e, id));
-      cli.print(cmd, { id, versions }, () =>
-        versions
+      const result = await cli.run(cmd, segmentShowOperation, { id });
+      cli.print(cmd, result, () =>
+        result.versions
           .map(
             (v) =>
               `version ${v.version} (${v.createdAt.toISOString()}): ${v.definition.name}\n  ${printCondition(v.definition.where)}\n`,
@@ -126,8 +115,8 @@ export function registerSegment(program: Command, cli: Cli): void {
     .command("remove <id>")
     .description("remove a segment, its versions and its membership history")
     .action(async (id: string, _o, cmd: Command) => {
-      await cli.withStore(cmd, (e) => removeSegment(e, id));
-      cli.print(cmd, { id, removed: true }, () => `removed ${id}\n`);
+      const result = await cli.run(cmd, segmentRemoveOperation, { id });
+      cli.print(cmd, result, () => `removed ${id}\n`);
     });
 
   seg
@@ -137,24 +126,32 @@ export function registerSegment(program: Command, cli: Cli): void {
     )
     .option("--as-of <time>", "evaluate as of this time (ISO 8601; default now)")
     .option("--full", "rebuild every customer's features (default: incremental when possible)")
-    .option("--min-size <n>", "warn about segments with fewer people than this", "100")
-    .option("--min-share <percent>", "warn about segments under this share of customers", "1")
-    .option("--near-copy <jaccard>", "warn about pairs of segments at least this similar", "0.9")
+    .option(
+      "--min-size <n>",
+      "warn about segments with fewer people than this",
+      String(GUARD_DEFAULTS.minSize),
+    )
+    .option(
+      "--min-share <percent>",
+      "warn about segments under this share of customers",
+      String(100 * GUARD_DEFAULTS.minShare),
+    )
+    .option(
+      "--near-copy <jaccard>",
+      "warn about pairs of segments at least this similar",
+      String(GUARD_DEFAULTS.maxJaccard),
+    )
     .action(async (opts, cmd: Command) => {
-      // Options are checked before anything runs: a typo must not cost a refresh.
-      const guard = {
-        minSize: intOption(opts.minSize, "--min-size", 0) as number,
+      // Options are checked before anything runs (each named as given): a typo must not cost a refresh.
+      const result = await cli.run(cmd, segmentRefreshOperation, {
+        minSize: intOption(opts.minSize, "--min-size", 0),
         minShare: (numberOption(opts.minShare, "--min-share", 0, 100) as number) / 100,
-        maxJaccard: numberOption(opts.nearCopy, "--near-copy", 0, 1) as number,
-      };
-      const { result, warnings } = await cli.withStore(cmd, async (e) => {
-        const result = await refreshAll(e, {
-          asOf: dateOption(opts.asOf, "--as-of"),
-          ...(opts.full ? { mode: "full" as const } : {}),
-        });
-        return { result, warnings: result.stored ? await sizeGuard(e, guard) : [] };
+        maxJaccard: numberOption(opts.nearCopy, "--near-copy", 0, 1),
+        asOf: dateOption(opts.asOf, "--as-of"),
+        full: Boolean(opts.full),
       });
-      cli.print(cmd, { ...result, warnings }, () => {
+      const { warnings } = result;
+      cli.print(cmd, result, () => {
         let s = table(
           ["id", "name", "size", "entered", "left"],
           result.segments.map((x) => [x.id, x.name, x.size, x.entered, x.exited]),
@@ -173,12 +170,12 @@ export function registerSegment(program: Command, cli: Cli): void {
     .description("the customers in a segment now (at the last refresh)")
     .option("--limit <n>", "at most this many")
     .action(async (id: string, opts, cmd: Command) => {
-      const customers = await cli.withStore(cmd, async (e) => {
-        await segmentVersions(e, id);
-        await requireEvaluated(e, [id], "segment members");
-        return segmentMembers(e, id, intOption(opts.limit, "--limit", 1));
+      const result = await cli.run(cmd, segmentMembersOperation, {
+        id,
+        limit: intOption(opts.limit, "--limit", 1),
       });
-      cli.print(cmd, { id, customers }, () => `${customers.join("\n")}${customers.length ? "\n" : ""}`);
+      const { customers } = result;
+      cli.print(cmd, result, () => `${customers.join("\n")}${customers.length ? "\n" : ""}`);
     });
 
   seg
@@ -186,11 +183,12 @@ export function registerSegment(program: Command, cli: Cli): void {
     .description("size over time, and who entered or left at each refresh")
     .option("--ids <n>", "list up to n ids that entered and left at each refresh", "0")
     .action(async (id: string, opts, cmd: Command) => {
-      const points = await cli.withStore(cmd, async (e) => {
-        await segmentVersions(e, id);
-        return segmentHistory(e, id, intOption(opts.ids, "--ids", 0));
+      const result = await cli.run(cmd, segmentHistoryOperation, {
+        id,
+        withIds: intOption(opts.ids, "--ids", 0),
       });
-      cli.print(cmd, { id, history: points }, () =>
+      const points = result.history;
+      cli.print(cmd, result, () =>
         table(
           [
             "as of",
@@ -215,10 +213,10 @@ export function registerSegment(program: Command, cli: Cli): void {
   )
     .option(...asOfOption)
     .action(async (file: string | undefined, opts, cmd: Command) => {
-      const { def, where } = definitionFrom(file, opts);
-      const p = await cli.withStore(cmd, async (e) =>
-        previewSegment(e, def, await defaultAsOf(e, opts.asOf), 10, where),
-      );
+      const p = await cli.run(cmd, segmentPreviewOperation, {
+        ...definitionFrom(file, opts),
+        asOf: dateOption(opts.asOf, "--as-of"),
+      });
       cli.print(
         cmd,
         p,
@@ -232,10 +230,10 @@ export function registerSegment(program: Command, cli: Cli): void {
   )
     .option(...asOfOption)
     .action(async (file: string | undefined, opts, cmd: Command) => {
-      const { def, where } = definitionFrom(file, opts);
-      const d = await cli.withStore(cmd, async (e) =>
-        diffSegment(e, def, await defaultAsOf(e, opts.asOf), 10, where),
-      );
+      const d = await cli.run(cmd, segmentDiffOperation, {
+        ...definitionFrom(file, opts),
+        asOf: dateOption(opts.asOf, "--as-of"),
+      });
       cli.print(
         cmd,
         d,
@@ -249,7 +247,7 @@ export function registerSegment(program: Command, cli: Cli): void {
     .description("the SQL of a segment and how many customers pass each condition, step by step")
     .option(...asOfOption)
     .action(async (id: string, opts, cmd: Command) => {
-      const x = await cli.withStore(cmd, async (e) => explainSegment(e, id, await defaultAsOf(e, opts.asOf)));
+      const x = await cli.run(cmd, segmentExplainOperation, { id, asOf: dateOption(opts.asOf, "--as-of") });
       cli.print(cmd, x, () => {
         const rows = x.steps.map((s) => [
           `${"  ".repeat(s.depth)}${s.condition}`,
@@ -264,7 +262,7 @@ export function registerSegment(program: Command, cli: Cli): void {
     .command("overlap [ids...]")
     .description("pairwise overlap counts and Jaccard index of current memberships")
     .action(async (ids: string[], _o, cmd: Command) => {
-      const o = await cli.withStore(cmd, (e) => segmentOverlap(e, ids));
+      const o = await cli.run(cmd, segmentOverlapOperation, { ids });
       cli.print(
         cmd,
         o,
@@ -288,16 +286,14 @@ export function registerSegment(program: Command, cli: Cli): void {
       "--exclusive",
       "save mutually exclusive, collectively exhaustive segments <prefix><id> and <prefix>other",
     )
-    .option("--prefix <p>", "id prefix of the exclusive segments", "mece-")
+    .option("--prefix <p>", "id prefix of the exclusive segments", MECE_PREFIX)
     .option(...asOfOption)
     .action(async (ids: string[], opts, cmd: Command) => {
-      const m = await cli.withStore(cmd, async (e) =>
-        meceSegments(e, ids, {
-          exclusive: Boolean(opts.exclusive),
-          prefix: opts.prefix,
-          asOf: await defaultAsOf(e, opts.asOf),
-        }),
-      );
+      // --as-of is checked either way, though only the exclusive segments are evaluated at a time.
+      const asOf = dateOption(opts.asOf, "--as-of");
+      const m = opts.exclusive
+        ? await cli.run(cmd, segmentMeceExclusiveOperation, { ids, prefix: opts.prefix, asOf })
+        : await cli.run(cmd, segmentMeceOperation, { ids, prefix: opts.prefix });
       cli.print(cmd, m, () => {
         let s = `coverage: ${formatCount(m.covered)} of ${formatCount(m.customers)} customers (${pct(m.coverage)}) are in at least one; ${formatCount(m.overlapping)} are in two or more\n${leftOut(m.notEvaluated)}`;
         if (m.exclusive)

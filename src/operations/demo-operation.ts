@@ -1,0 +1,167 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { z } from "zod";
+import { type ClvFit, fitClv } from "../analytics/clv.js";
+import { predictClv } from "../analytics/clv-predict.js";
+import { type RfmReport, rfm } from "../analytics/rfm.js";
+import { importDirectory } from "../ingest/import-directory.js";
+import type { ImportSummary } from "../ingest/import-types.js";
+import { type AuditReport, audit } from "../quality/audit.js";
+import type { RefreshResult } from "../segments/segment-refresh.js";
+import { saveSegment } from "../segments/segment-store.js";
+import { openStore } from "../store/open-store.js";
+import { type StoreStats, storeStats } from "../store/stats.js";
+import { generate } from "../synth/generate.js";
+import { defineOperation } from "./operation.js";
+import { refreshAll } from "./refresh-pipeline.js";
+import { wholeNumber } from "./schema-types.js";
+
+/** Segments the demo saves, to show the language on the generated base. */
+const DEMO_SEGMENTS = [
+  {
+    id: "champions-mobile",
+    name: "Champions who browse on mobile",
+    where: {
+      all: [
+        { computed: "rfm_segment", eq: "Champions" },
+        {
+          event: "Product Viewed",
+          within: "30d",
+          where: { property: "device", eq: "mobile" },
+          count: { gte: 2 },
+        },
+      ],
+    },
+  },
+  {
+    id: "at-risk-reachable",
+    name: "Valuable but slipping, and reachable by email",
+    where: {
+      all: [
+        { computed: "p_alive", lt: 0.5 },
+        { orders: "sum", within: "1y", gte: 200 },
+        { consent: "marketing", channel: "email" },
+      ],
+    },
+  },
+  {
+    id: "evening-browsers",
+    name: "Evening browsers who have not bought in 90 days",
+    where: {
+      all: [
+        { event: "*", type: "page", within: "30d", hour: { gte: 18 }, count: { gte: 3 } },
+        { not: { orders: "count", within: "90d", gte: 1 } },
+      ],
+    },
+  },
+];
+
+/** The demo database, unless the input names another. */
+export const DEMO_DB = "./tessera-demo.duckdb";
+
+/** The generated period ends here (fixed, so the demo is the same every day); audit and scores are as of it. */
+export const DEMO_END = "2026-06-30";
+
+export const DemoInput = z
+  .object({
+    /** The database file to (re)create: whatever is there is deleted first. */
+    db: z.string().min(1).default(DEMO_DB),
+    /** How many synthetic customers. */
+    customers: wholeNumber(1).default(50_000),
+    /** Random seed of the generator: the same seed gives the same base. */
+    seed: wholeNumber(0).default(42),
+  })
+  .strict();
+
+/** How the demo is going: a phase begins (in plain words), the generator advances, a file is imported. */
+export type DemoEvent =
+  | { readonly type: "phase"; readonly phase: "generate" | "import" | "score"; readonly message: string }
+  | { readonly type: "generating"; readonly done: number; readonly total: number }
+  | { readonly type: "imported"; readonly summary: ImportSummary };
+
+/** What the demo built: the `--json` document of `tessera demo`. */
+export interface DemoResult {
+  readonly db: string;
+  readonly stats: StoreStats;
+  readonly imports: ImportSummary[];
+  /** The quality score and the findings with at least one case. */
+  readonly audit: { readonly score: number; readonly findings: AuditReport["findings"] };
+  readonly rfm: RfmReport["segments"];
+  readonly clv: { readonly bgnbd: ClvFit["bgnbd"]; readonly gammaGamma: ClvFit["gammaGamma"] };
+  readonly segments: RefreshResult["segments"];
+  readonly seconds: number;
+}
+
+/**
+ * `demo`: generates a synthetic base into a fresh database (`db`, deleted first), imports it, audits it, scores
+ * RFM and lifetime value (BG/NBD + Gamma-Gamma, fitted on the whole period), saves three example segments and
+ * refreshes everything as of the period's end. Standalone: it opens the database it creates.
+ */
+export const demoOperation = defineOperation<typeof DemoInput, DemoResult, DemoEvent>({
+  name: "demo",
+  summary: "generate synthetic customers into a fresh demo database, audit, score and segment them",
+  input: DemoInput,
+  access: "none",
+  async run(input, emit) {
+    const started = performance.now();
+    const { db, customers, seed } = input;
+    // A fresh database every time: the figures are those of the generated base alone.
+    for (const f of [db, `${db}.wal`]) rmSync(f, { force: true });
+    const dir = mkdtempSync(join(tmpdir(), "tessera-demo-"));
+    try {
+      emit({
+        type: "phase",
+        phase: "generate",
+        message: `Generating ${customers.toLocaleString("en-US")} synthetic customers (six planted personas) …`,
+      });
+      await generate({
+        customers,
+        seed,
+        outDir: dir,
+        endDate: DEMO_END,
+        onProgress: (done, total) => emit({ type: "generating", done, total }),
+      });
+      emit({ type: "phase", phase: "import", message: `Importing into ${db} …` });
+      const store = await openStore(db);
+      try {
+        const built = await store.write(async (session) => {
+          const imports = await importDirectory(session, dir, (summary) =>
+            emit({ type: "imported", summary }),
+          );
+          const stats = await storeStats(session);
+          const asOf = new Date(`${DEMO_END}T23:59:59Z`);
+          const report = await audit(session, { asOf });
+          emit({
+            type: "phase",
+            phase: "score",
+            message:
+              "Scoring value (RFM, BG/NBD + Gamma-Gamma lifetime value) and refreshing example segments …",
+          });
+          const value = await rfm(session, { asOf });
+          const model = await fitClv(session, {
+            unit: "week",
+            calibrationEnd: new Date(`${DEMO_END}T00:00:00Z`),
+          });
+          await predictClv(session, { asOf });
+          for (const def of DEMO_SEGMENTS) await saveSegment(session, def, "demo");
+          const refreshed = await refreshAll(session, { asOf });
+          return {
+            db,
+            stats,
+            imports,
+            audit: { score: report.score, findings: report.findings.filter((f) => f.count > 0) },
+            rfm: value.segments,
+            clv: { bgnbd: model.bgnbd, gammaGamma: model.gammaGamma },
+            segments: refreshed.segments,
+          };
+        });
+        return { ...built, seconds: (performance.now() - started) / 1000 };
+      } finally {
+        await store.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+});

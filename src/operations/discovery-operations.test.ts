@@ -1,0 +1,132 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { tempDir, writeFile } from "../../test/helpers.js";
+import { isUserError } from "../errors.js";
+import { importFile } from "../ingest/import.js";
+import { openStore } from "../store/open-store.js";
+import type { Store } from "../store/store.js";
+import {
+  clusterOperation,
+  clustersAssignOperation,
+  clustersListOperation,
+  clustersRemoveOperation,
+  personasOperation,
+} from "./discovery-operations.js";
+import { runOperation } from "./operation.js";
+
+/**
+ * Two groups far apart on income and score, of different sizes so that their cluster numbers are known
+ * (clusters are numbered by size, largest first): 15 low earners who spend little, 10 high earners who spend.
+ */
+function customersCsv(): string {
+  const rows = ["customer_id,income,score"];
+  for (let i = 0; i < 15; i++) rows.push(`low-${i},${18 + (i % 5)},${15 + (i % 7)}`);
+  for (let i = 0; i < 10; i++) rows.push(`high-${i},${85 + (i % 4)},${78 + (i % 6)}`);
+  return `${rows.join("\n")}\n`;
+}
+
+const FEATURES = ["income", "score"];
+
+/** Expects `work` to fail with a user error whose message contains `where`. */
+async function expectUserError(work: Promise<unknown>, where: string): Promise<void> {
+  const e = await work.then(
+    () => null,
+    (err: unknown) => err,
+  );
+  expect(isUserError(e), String(e)).toBe(true);
+  expect((e as Error).message).toContain(where);
+}
+
+describe("discovery operations", () => {
+  let store: Store;
+  beforeAll(async () => {
+    store = await openStore(":memory:");
+    const path = writeFile(tempDir(), "customers.csv", customersCsv());
+    await store.write((s) => importFile(s, { kind: "customers", path }));
+  });
+  afterAll(() => store?.close());
+
+  it("cluster finds the two planted groups, largest first, without saving anything", async () => {
+    const r = await runOperation(store, clusterOperation, { features: FEATURES, k: 2, scale: "none" });
+    expect(r.saved).toBeNull();
+    expect("fitted" in r).toBe(false);
+    expect(r).toMatchObject({ k: 2, customers: 25, features: ["trait:income", "trait:score"] });
+    expect(r.clusters.map((c) => c.size)).toEqual([15, 10]);
+    const [low, high] = r.clusters;
+    expect(low?.centroid["trait:income"]).toBeLessThan(30);
+    expect(high?.centroid["trait:income"]).toBeGreaterThan(80);
+    expect(await runOperation(store, clustersListOperation, {})).toEqual({ clusterings: [] });
+    // The segments saved for its clusters go with it (they could no longer be refreshed).
+    const left = await store.read(async (e) =>
+      (await e.query("SELECT segment_id FROM segments")).column("segment_id"),
+    );
+    expect(left).toEqual([]);
+  });
+
+  it("cluster picks k = 2 by silhouette with k auto", async () => {
+    const r = await runOperation(store, clusterOperation, { features: FEATURES, kMin: 2, kMax: 4 });
+    expect(r.k).toBe(2);
+    expect(r.scores?.map((s) => s.k)).toEqual([2, 3, 4]);
+  });
+
+  it("cluster with saveAs stores the clustering and a segment per cluster; personas explains it", async () => {
+    const r = await runOperation(store, clusterOperation, {
+      features: FEATURES,
+      k: 2,
+      scale: "none",
+      saveAs: "groups",
+    });
+    expect(r.saved).toEqual({
+      name: "groups",
+      computed: "cluster.groups",
+      segments: ["cluster-groups-0", "cluster-groups-1"],
+    });
+    const { clusterings } = await runOperation(store, clustersListOperation, {});
+    expect(clusterings.map((c) => [c.name, c.k, c.customers])).toEqual([["groups", 2, 25]]);
+    expect(await runOperation(store, clustersAssignOperation, { name: "groups" })).toEqual({
+      assigned: [{ name: "groups", customers: 25, changed: 0, added: 0 }],
+    });
+
+    const p = await runOperation(store, personasOperation, { clustering: "groups" });
+    expect(p.source).toEqual({ kind: "clustering", name: "groups" });
+    expect(p.customers).toBe(25);
+    expect(p.personas.map((x) => [x.group, x.size, x.suppressed])).toEqual([
+      ["0", 15, false],
+      ["1", 10, false],
+    ]);
+    // The small group is described only from the minimum group up.
+    const strict = await runOperation(store, personasOperation, { clustering: "groups", minGroup: 11 });
+    expect(strict.personas.map((x) => x.suppressed)).toEqual([false, true]);
+
+    expect(await runOperation(store, clustersRemoveOperation, { name: "groups" })).toEqual({
+      removed: "groups",
+    });
+    expect(await runOperation(store, clustersListOperation, {})).toEqual({ clusterings: [] });
+    // The segments saved for its clusters go with it (they could no longer be refreshed).
+    const left = await store.read(async (e) =>
+      (await e.query("SELECT segment_id FROM segments")).column("segment_id"),
+    );
+    expect(left).toEqual([]);
+  });
+
+  it("rejects a bad input before running, naming the operation and the field", async () => {
+    await expectUserError(runOperation(store, clusterOperation, { k: 0 }), "cluster: k");
+    await expectUserError(
+      runOperation(store, clusterOperation, { features: FEATURES, k: 2, saveAs: "Bad Name" }),
+      'cluster: saveAs: "Bad Name": lower-case letters',
+    );
+    await expectUserError(runOperation(store, clusterOperation, { kMin: 5, kMax: 3 }), "cluster: kMax");
+    await expectUserError(
+      runOperation(store, personasOperation, { clustering: "groups", segment: "s" }),
+      "personas: clustering: give exactly one of clustering or segment",
+    );
+    await expectUserError(
+      runOperation(store, personasOperation, { clustering: "x", top: 0 }),
+      "personas: top",
+    );
+    // A well-formed name that names nothing is the domain's to report.
+    await expectUserError(
+      runOperation(store, personasOperation, { clustering: "nope" }),
+      'no saved clustering "nope"',
+    );
+  });
+});

@@ -1,0 +1,218 @@
+import { z } from "zod";
+import { runClustering } from "../clustering/cluster.js";
+import { removeClusterSegments, saveClusterSegments } from "../clustering/cluster-segments.js";
+import type { ClusteringResult } from "../clustering/clustering-result.js";
+import { type PersonaReport, personas } from "../clustering/personas.js";
+import {
+  assignAllClusterings,
+  assignToClusters,
+  CLUSTERING_NAME,
+  checkClusteringName,
+  listClusterings,
+  removeClustering,
+  type SavedClustering,
+  saveClustering,
+} from "../clustering/saved-clusterings.js";
+import { isUserError } from "../errors.js";
+import { DEFAULT_MIN_GROUP } from "../privacy/small-groups.js";
+import { defineOperation } from "./operation.js";
+import { isoTime, minGroup, wholeNumber } from "./schema-types.js";
+
+/**
+ * The domain's own words for why `name` cannot name a clustering, so that the operation's input check and
+ * `saveClustering` say the same thing (the rule itself is the domain's `CLUSTERING_NAME`).
+ */
+function clusteringNameProblem(name: string): string {
+  try {
+    checkClusteringName(name, "");
+  } catch (e) {
+    if (isUserError(e)) return e.message;
+    throw e;
+  }
+  return "not a clustering name";
+}
+
+/** A name a clustering can be saved under: it becomes a view `cluster_<name>` and the value `cluster.<name>`. */
+const clusteringName = z
+  .string()
+  .regex(CLUSTERING_NAME, { error: (issue) => clusteringNameProblem(String(issue.input)) });
+
+export const ClusterInput = z
+  .object({
+    /** Feature names (the vocabulary of clustering/feature-spec.ts); absent: the default set. */
+    features: z.array(z.string()).optional(),
+    /** How many clusters, or "auto": the best silhouette from kMin to kMax. */
+    k: z.union([z.literal("auto"), wholeNumber(1)]).default("auto"),
+    /** The smallest k tried by k "auto" (default 2). */
+    kMin: wholeNumber(2).optional(),
+    /** The largest k tried by k "auto" (default 10). */
+    kMax: wholeNumber(2).optional(),
+    scale: z.enum(["standard", "robust", "none"]).default("standard"),
+    /** "auto": log1p of counts and money. */
+    log: z.enum(["auto", "none"]).default("auto"),
+    /** Categorical traits one-hot encoded for k-means, or kept as they are for k-prototypes. */
+    categorical: z.enum(["onehot", "kprototypes"]).default("onehot"),
+    /** The same seed gives the same clusters. */
+    seed: wholeNumber(0).default(1),
+    /** k-means++ initialisations, the best kept (default 10 up to 50,000 customers, else 3). */
+    nInit: wholeNumber(1).optional(),
+    maxIter: wholeNumber(1).default(300),
+    /** "auto": mini-batch above 2,000,000 customers. */
+    algorithm: z.enum(["auto", "hamerly", "elkan", "lloyd", "minibatch"]).default("auto"),
+    /** Clusters smaller than this are flagged (default: 10 or 1% of the customers). */
+    minSize: wholeNumber(1).optional(),
+    /** Merge clusters below minSize into their nearest neighbours instead of only flagging them. */
+    mergeSmall: z.boolean().default(false),
+    /** Also cluster visitors known only by an anonymous id. */
+    includeAnonymous: z.boolean().default(false),
+    /** Compute behaviour as of this moment (default now). */
+    asOf: isoTime.optional(),
+    /** Store the clustering under this name: the computed value `cluster.<name>` and (see `segments`) segments. */
+    saveAs: clusteringName.optional(),
+    /** With saveAs: also save a segment per cluster. */
+    segments: z.boolean().default(true),
+  })
+  .strict()
+  .refine((i) => i.kMin === undefined || i.kMax === undefined || i.kMax >= i.kMin, {
+    message: "kMax must be at least kMin",
+    path: ["kMax"],
+  });
+
+/** Where a clustering was saved, and what segments can use. */
+export interface SavedAs {
+  readonly name: string;
+  /** The computed value that holds each customer's cluster: `cluster.<name>`. */
+  readonly computed: string;
+  /** The ids of the segments saved, one per cluster (none with `segments: false`). */
+  readonly segments: string[];
+}
+
+/** What `cluster` reports: the clustering without its fitted model (not printable), and where it was saved. */
+export type ClusterReport = Omit<ClusteringResult, "fitted"> & { readonly saved: SavedAs | null };
+
+/**
+ * `cluster`: finds segments by k-means (or k-prototypes) and, with `saveAs`, stores the model, each customer's
+ * cluster and a segment per cluster. It writes only when saving, but access is chosen before the input is
+ * read, so it is always a write (a clustering that saves nothing merely waits for earlier writes).
+ */
+export const clusterOperation = defineOperation({
+  name: "cluster",
+  summary: "find segments: k-means (or k-prototypes) on chosen features, k by silhouette with k auto",
+  input: ClusterInput,
+  access: "write",
+  async run(session, input): Promise<ClusterReport> {
+    const { saveAs, segments, ...options } = input;
+    const clustering = await runClustering(session, options);
+    const { fitted: _fitted, ...report } = clustering;
+    if (saveAs === undefined) return { ...report, saved: null };
+    // The model, the assignments and the cluster segments go in together or not at all: a segment that fails
+    // validation must not leave a clustering saved without its segments.
+    const ids = await session.transaction(async () => {
+      await saveClustering(session, saveAs, clustering);
+      return segments ? saveClusterSegments(session, saveAs, clustering.clusters) : [];
+    });
+    return { ...report, saved: { name: saveAs, computed: `cluster.${saveAs}`, segments: ids } };
+  },
+});
+
+export const ClustersListInput = z.object({}).strict();
+
+/** `clusters.list`: the saved clusterings. */
+export const clustersListOperation = defineOperation({
+  name: "clusters.list",
+  summary: "list saved clusterings",
+  input: ClustersListInput,
+  access: "read",
+  run: async (session): Promise<{ clusterings: SavedClustering[] }> => ({
+    clusterings: await listClusterings(session),
+  }),
+});
+
+export const ClustersAssignInput = z
+  .object({
+    /** A saved clustering, or "all". */
+    name: z.string(),
+    /** Compute behaviour as of this moment (default now). */
+    asOf: isoTime.optional(),
+  })
+  .strict();
+
+/** One clustering's re-assignment: customers assigned, how many changed cluster, how many are new. */
+export type ClusterAssignment = Awaited<ReturnType<typeof assignToClusters>>;
+
+/** `clusters.assign`: puts every current customer (new ones included) in the nearest stored centre. */
+export const clustersAssignOperation = defineOperation({
+  name: "clusters.assign",
+  summary: "re-assign every customer of a saved clustering (or all) to its nearest centre",
+  input: ClustersAssignInput,
+  access: "write",
+  async run(session, input): Promise<{ assigned: ClusterAssignment[] }> {
+    const opts = input.asOf ? { asOf: input.asOf } : {};
+    const assigned =
+      input.name === "all"
+        ? await assignAllClusterings(session, opts)
+        : [await assignToClusters(session, input.name, opts)];
+    return { assigned };
+  },
+});
+
+export const ClustersRemoveInput = z
+  .object({
+    /** A saved clustering. */
+    name: z.string(),
+  })
+  .strict();
+
+/**
+ * `clusters.remove`: removes a saved clustering, its assignments, its computed value and the segments saved for
+ * its clusters, in one transaction (a segment on a cluster that no longer exists could not be refreshed).
+ */
+export const clustersRemoveOperation = defineOperation({
+  name: "clusters.remove",
+  summary: "remove a saved clustering, its assignments, computed value and cluster segments",
+  input: ClustersRemoveInput,
+  access: "write",
+  async run(session, input): Promise<{ removed: string }> {
+    await session.transaction(async () => {
+      await removeClustering(session, input.name);
+      await removeClusterSegments(session, input.name);
+    });
+    return { removed: input.name };
+  },
+});
+
+export const PersonasInput = z
+  .object({
+    /** A clustering saved by `cluster` with saveAs: one persona per cluster. */
+    clustering: z.string().optional(),
+    /** A saved segment: its members at the last refresh. */
+    segment: z.string().optional(),
+    /** Distinguishing features per persona. */
+    top: wholeNumber(1).default(5),
+    /** Groups with fewer customers report their size only (DESIGN.md principle 5). */
+    minGroup: minGroup.default(DEFAULT_MIN_GROUP),
+    /** Compute behaviour as of this moment (default now). */
+    asOf: isoTime.optional(),
+  })
+  .strict()
+  .refine((i) => (i.clustering === undefined) !== (i.segment === undefined), {
+    message: "give exactly one of clustering or segment",
+    path: ["clustering"],
+  });
+
+/** `personas`: explains the clusters of a saved clustering, or a segment, in plain words. */
+export const personasOperation = defineOperation({
+  name: "personas",
+  summary: "explain the clusters of a saved clustering, or a segment: what sets each group apart",
+  input: PersonasInput,
+  access: "read",
+  run: (session, input): Promise<PersonaReport> =>
+    personas(
+      session,
+      // The schema lets exactly one through.
+      input.clustering !== undefined
+        ? { clustering: input.clustering }
+        : { segment: input.segment as string },
+      { top: input.top, minGroup: input.minGroup, ...(input.asOf ? { asOf: input.asOf } : {}) },
+    ),
+});

@@ -1,0 +1,91 @@
+/**
+ * Every operation and its input schema, from one place: the contract of every front door (the CLI today, the
+ * HTTP API and the dashboard next). An operation's input schema is the API's request body and its result the
+ * CLI's `--json` document.
+ */
+import { demoOperation } from "./demo-operation.js";
+import {
+  clusterOperation,
+  clustersAssignOperation,
+  clustersListOperation,
+  clustersRemoveOperation,
+  personasOperation,
+} from "./discovery-operations.js";
+import { importBatchOperation, importOperation } from "./ingest-operations.js";
+import type { AnyOperation } from "./operation.js";
+import { auditOperation } from "./quality-operations.js";
+import {
+  segmentAddOperation,
+  segmentDiffOperation,
+  segmentExplainOperation,
+  segmentHistoryOperation,
+  segmentListOperation,
+  segmentMeceExclusiveOperation,
+  segmentMeceOperation,
+  segmentMembersOperation,
+  segmentOverlapOperation,
+  segmentPreviewOperation,
+  segmentRefreshOperation,
+  segmentRemoveOperation,
+  segmentShowOperation,
+} from "./segment-operations.js";
+import { statsOperation, traitsOperation } from "./store-operations.js";
+import { generateOperation } from "./synth-operations.js";
+import {
+  clvFitOperation,
+  clvPredictOperation,
+  clvValidateOperation,
+  kpisOperation,
+  paretoOperation,
+  rfmOperation,
+} from "./value-operations.js";
+
+export * from "./demo-operation.js";
+export * from "./discovery-operations.js";
+export * from "./ingest-operations.js";
+export * from "./operation.js";
+export * from "./quality-operations.js";
+export * from "./segment-operations.js";
+export * from "./store-operations.js";
+export * from "./synth-operations.js";
+export * from "./value-operations.js";
+
+/** Every operation, in the order of the pipeline: collect, audit, segment, value, discover. */
+export const OPERATIONS: readonly AnyOperation[] = [
+  importOperation,
+  importBatchOperation,
+  generateOperation,
+  statsOperation,
+  traitsOperation,
+  auditOperation,
+  segmentAddOperation,
+  segmentListOperation,
+  segmentShowOperation,
+  segmentRemoveOperation,
+  segmentRefreshOperation,
+  segmentMembersOperation,
+  segmentHistoryOperation,
+  segmentPreviewOperation,
+  segmentDiffOperation,
+  segmentExplainOperation,
+  segmentOverlapOperation,
+  segmentMeceOperation,
+  segmentMeceExclusiveOperation,
+  rfmOperation,
+  clvFitOperation,
+  clvPredictOperation,
+  clvValidateOperation,
+  paretoOperation,
+  kpisOperation,
+  clusterOperation,
+  clustersListOperation,
+  clustersAssignOperation,
+  clustersRemoveOperation,
+  personasOperation,
+  demoOperation,
+];
+
+/** The operation of a name (`segment.refresh`), or undefined. */
+export function operationNamed(name: string): AnyOperation | undefined {
+  return OPERATIONS.find((op) => op.name === name);
+}

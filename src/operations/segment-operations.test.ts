@@ -1,0 +1,254 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { tempDir, writeFile } from "../../test/helpers.js";
+import { isUserError } from "../errors.js";
+import { importFile } from "../ingest/import.js";
+import { openStore } from "../store/open-store.js";
+import type { Store } from "../store/store.js";
+import { runOperation } from "./operation.js";
+import {
+  segmentAddOperation,
+  segmentDiffOperation,
+  segmentExplainOperation,
+  segmentHistoryOperation,
+  segmentListOperation,
+  segmentMeceExclusiveOperation,
+  segmentMeceOperation,
+  segmentMembersOperation,
+  segmentOverlapOperation,
+  segmentPreviewOperation,
+  segmentRefreshOperation,
+  segmentRemoveOperation,
+  segmentShowOperation,
+} from "./segment-operations.js";
+
+/** Expects `work` to fail with a user error whose message contains every one of `parts`. */
+async function expectUserError(work: Promise<unknown>, ...parts: string[]): Promise<void> {
+  const e = await work.then(
+    () => null,
+    (err: unknown) => err,
+  );
+  expect(isUserError(e), String(e)).toBe(true);
+  for (const p of parts) expect((e as Error).message).toContain(p);
+}
+
+const AS_OF = "2024-03-31T00:00:00.000Z";
+
+/**
+ * Five customers, four orders:
+ *   c1 DE 30: orders Jan 10 and Mar 1 2024   c2 FR 45: an order Jun 1 2023   c3 NL 22: an order Mar 20 2024
+ *   c4 DE 61: none                           c5 (no country) 38: none
+ * As of Mar 31 2024, eu (DE, FR) = {c1, c2, c4}, buyers (an order in 90 days) = {c1, c3}, recent (30 days; Mar 1
+ * 10:00 is after Mar 1 00:00) = {c1, c3}.
+ */
+describe("segment operations", () => {
+  let store: Store;
+  beforeAll(async () => {
+    store = await openStore(":memory:");
+    const dir = tempDir();
+    const customers = writeFile(
+      dir,
+      "customers.csv",
+      "customer_id,country,age\nc1,DE,30\nc2,FR,45\nc3,NL,22\nc4,DE,61\nc5,,38\n",
+    );
+    const orders = writeFile(
+      dir,
+      "orders.csv",
+      "order_id,customer_id,timestamp,total\n" +
+        "o1,c1,2024-01-10T10:00:00Z,120\no2,c1,2024-03-01T10:00:00Z,80\no3,c2,2023-06-01T10:00:00Z,40\no4,c3,2024-03-20T10:00:00Z,15\n",
+    );
+    await store.write((s) => importFile(s, { kind: "customers", path: customers }));
+    await store.write((s) => importFile(s, { kind: "orders", path: orders }));
+  });
+  afterAll(() => store?.close());
+
+  it("adds definitions as JSON or text; a segment saved since the last refresh has no size yet", async () => {
+    const eu = { id: "eu", name: "EU core", where: { trait: "country", in: ["DE", "FR"] } };
+    expect(await runOperation(store, segmentAddOperation, { definition: eu })).toEqual({
+      id: "eu",
+      version: 1,
+      changed: true,
+    });
+    expect(await runOperation(store, segmentAddOperation, { definition: eu })).toMatchObject({
+      changed: false,
+    });
+    const buyers = "id: buyers\nname: Buyers\nwhere: orders.count(90d) >= 1\n";
+    expect(await runOperation(store, segmentAddOperation, { definition: buyers })).toMatchObject({
+      id: "buyers",
+      version: 1,
+    });
+    const list = await runOperation(store, segmentListOperation, {});
+    expect(list.segments.map((s) => [s.id, s.latestVersion, s.size])).toEqual([
+      ["buyers", 1, null],
+      ["eu", 1, null],
+    ]);
+    const shown = await runOperation(store, segmentShowOperation, { id: "buyers" });
+    expect(shown.versions.map((v) => v.definition.where)).toEqual([
+      { orders: "count", within: "90d", gte: 1 },
+    ]);
+  });
+
+  it("refreshes, then warns with the thresholds given", async () => {
+    // 5 customers; buyers is 2 (40% < 50%); eu ∩ buyers = {c1} of {c1, c2, c3, c4}: Jaccard 0.25.
+    const r = await runOperation(store, segmentRefreshOperation, {
+      asOf: AS_OF,
+      minSize: 1,
+      minShare: 0.5,
+      maxJaccard: 0.25,
+    });
+    expect(r).toMatchObject({ asOf: AS_OF, stored: true, mode: "full", recomputed: 5 });
+    expect(r.segments.map((s) => [s.id, s.size, s.entered, s.exited])).toEqual([
+      ["buyers", 2, 2, 0],
+      ["eu", 3, 3, 0],
+    ]);
+    expect(r.warnings.map((w) => [w.kind, w.segments])).toEqual([
+      ["too-small", ["buyers"]],
+      ["near-copy", ["buyers", "eu"]],
+    ]);
+    // A backtest records nothing, so there is nothing to warn about.
+    const back = await runOperation(store, segmentRefreshOperation, { asOf: "2024-01-01" });
+    expect([back.stored, back.warnings]).toEqual([false, []]);
+    expect((await runOperation(store, segmentListOperation, {})).segments.map((s) => [s.id, s.size])).toEqual(
+      [
+        ["buyers", 2],
+        ["eu", 3],
+      ],
+    );
+    expect(await runOperation(store, segmentMembersOperation, { id: "buyers" })).toEqual({
+      id: "buyers",
+      customers: ["c1", "c3"],
+    });
+    expect(
+      (await runOperation(store, segmentMembersOperation, { id: "buyers", limit: 1 })).customers,
+    ).toEqual(["c1"]);
+    expect(await runOperation(store, segmentHistoryOperation, { id: "buyers", withIds: 5 })).toEqual({
+      id: "buyers",
+      history: [{ asOf: AS_OF, size: 2, entered: 2, exited: 0, enteredIds: ["c1", "c3"], exitedIds: [] }],
+    });
+  });
+
+  it("evaluates what-ifs as of the last refresh unless told otherwise", async () => {
+    const recent = { id: "recent", name: "recent", where: { orders: "count", within: "30d", gte: 1 } };
+    // As of now (years after the orders) nobody bought in 30 days: 2 shows the default is the refresh's time.
+    expect(await runOperation(store, segmentPreviewOperation, { definition: recent })).toEqual({
+      id: "recent",
+      size: 2,
+      customers: 5,
+      share: 0.4,
+      sample: ["c1", "c3"],
+    });
+    const later = await runOperation(store, segmentPreviewOperation, {
+      definition: recent,
+      asOf: "2024-06-30",
+    });
+    expect(later.size).toBe(0);
+    const d = await runOperation(store, segmentDiffOperation, {
+      definition: { id: "eu", name: "EU", where: { trait: "country", in: ["DE", "NL"] } },
+    });
+    expect(d).toEqual({
+      id: "eu",
+      currentSize: 3,
+      newSize: 3,
+      entering: 1,
+      leaving: 1,
+      enteringSample: ["c3"],
+      leavingSample: ["c2"],
+    });
+    const x = await runOperation(store, segmentExplainOperation, { id: "buyers" });
+    expect([x.size, x.customers, x.steps.map((s) => s.passing)]).toEqual([2, 5, [2]]);
+  });
+
+  it("reports overlap and coverage, and saves exclusive segments in priority order", async () => {
+    const o = await runOperation(store, segmentOverlapOperation, { ids: ["eu", "buyers"] });
+    expect(o.counts).toEqual([
+      [3, 1],
+      [1, 2],
+    ]);
+    expect(await runOperation(store, segmentMeceOperation, {})).toEqual({
+      ids: ["buyers", "eu"],
+      notEvaluated: [],
+      customers: 5,
+      covered: 4,
+      coverage: 0.8,
+      overlapping: 1,
+    });
+    // eu first: all of eu (3); buyers but not eu: c3; neither: c5.
+    const m = await runOperation(store, segmentMeceExclusiveOperation, { ids: ["eu", "buyers"] });
+    expect(m.exclusive).toEqual([
+      { id: "mece-eu", from: "eu", size: 3 },
+      { id: "mece-buyers", from: "buyers", size: 1 },
+      { id: "mece-other", from: "(rest)", size: 1 },
+    ]);
+    // mece with no ids leaves the exclusive segments out (they re-divide the others); overlap names them as saved
+    // since the last refresh, not evaluated yet.
+    expect((await runOperation(store, segmentMeceOperation, {})).ids).toEqual(["buyers", "eu"]);
+    expect(await runOperation(store, segmentOverlapOperation, {})).toMatchObject({
+      ids: ["buyers", "eu"],
+      notEvaluated: ["mece-buyers", "mece-eu", "mece-other"],
+    });
+    await expectUserError(
+      runOperation(store, segmentMeceExclusiveOperation, {}),
+      "mece --exclusive: name the segments in priority order",
+    );
+  });
+
+  it("removes a segment nothing uses, and refuses one in use", async () => {
+    await runOperation(store, segmentAddOperation, {
+      definition: { id: "tmp", name: "tmp", where: { trait: "age", gt: 40 } },
+    });
+    expect(await runOperation(store, segmentRemoveOperation, { id: "tmp" })).toEqual({
+      id: "tmp",
+      removed: true,
+    });
+    await expectUserError(runOperation(store, segmentShowOperation, { id: "tmp" }), 'no segment "tmp"');
+    await expectUserError(
+      runOperation(store, segmentRemoveOperation, { id: "eu" }),
+      'segment "eu" is used by mece-eu',
+    );
+  });
+
+  it("refuses bad inputs, naming the operation and the field", async () => {
+    await expectUserError(
+      runOperation(store, segmentRefreshOperation, { minSize: -1 }),
+      "segment.refresh: minSize:",
+    );
+    await expectUserError(
+      runOperation(store, segmentRefreshOperation, { maxJaccard: 1.5 }),
+      "segment.refresh: maxJaccard:",
+    );
+    await expectUserError(
+      runOperation(store, segmentRefreshOperation, { asOf: "yesterday" }),
+      'segment.refresh: asOf: not an ISO 8601 date: "yesterday"',
+    );
+    // @ts-expect-error: the id is missing, as a caller of the API might leave it out.
+    await expectUserError(runOperation(store, segmentShowOperation, {}), "segment.show: id:");
+    await expectUserError(
+      runOperation(store, segmentMembersOperation, { id: "eu", limit: 0 }),
+      "segment.members: limit:",
+    );
+    await expectUserError(
+      // @ts-expect-error: the definition is missing.
+      runOperation(store, segmentAddOperation, {}),
+      "segment.add: definition: a segment definition is required",
+    );
+    await expectUserError(
+      runOperation(store, segmentListOperation, { everything: true } as never),
+      "segment.list: everything: unknown field",
+    );
+    // A definition's own mistakes are found where it is checked, with the source and the place in it.
+    await expectUserError(
+      runOperation(store, segmentAddOperation, {
+        definition: "id: x\nname: x\nwhere: age >",
+        source: "x.seg",
+      }),
+      "x.seg: line 3, column",
+      "expected a value",
+    );
+    await expectUserError(
+      runOperation(store, segmentPreviewOperation, {
+        definition: { id: "x", name: "x", where: { trait: "contry", eq: "DE" } },
+        source: "x.json",
+      }),
+      'x.json: where.trait: unknown trait "contry"',
+    );
+  });
+});
