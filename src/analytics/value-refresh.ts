@@ -1,7 +1,7 @@
 /**
  * Keeping the stored customer values fresh: each producer remembers the options of its last run, and
  * `refreshValues` re-runs them as of a new moment (RFM re-scored, CLV re-predicted with the saved model's
- * parameters). The segment refresh calls it so that {"computed": "rfm_segment", …} sees the same as-of.
+ * parameters). The refresh pipeline (`operations/refresh-pipeline.ts`) calls it before the segments, so that {"computed": "rfm_segment", …} sees the same as-of.
  */
 import type { Engine } from "../store/engine.js";
 import { predictClv } from "./clv-predict.js";

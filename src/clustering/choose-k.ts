@@ -11,7 +11,7 @@ export interface FitOptions {
   readonly seed: number;
   readonly nInit?: number;
   readonly maxIter?: number;
-  /** `auto`: Hamerly up to MINIBATCH_THRESHOLD points, mini-batch above. */
+  /** `auto`: full-batch k-means (Hamerly's bounds for few features, Elkan's for many) up to MINIBATCH_THRESHOLD points, mini-batch above. */
   readonly algorithm?: KMeansAlgorithm | "minibatch" | "auto";
 }
 
@@ -39,7 +39,7 @@ export function fitKMeans(x: Matrix, k: number, opts: FitOptions): KMeansResult 
   return kmeans(x, kmeansOptions(k, opts));
 }
 
-/** Runs k-means with the chosen algorithm, initialisations in worker threads on large bases (the same result). */
+/** Runs k-means with the chosen algorithm, the rows split across worker threads on large bases (the same result). */
 export async function fitKMeansParallel(x: Matrix, k: number, opts: FitOptions): Promise<KMeansResult> {
   if (miniBatch(x, opts)) return fitKMeans(x, k, opts);
   return kmeansParallel(x, kmeansOptions(k, opts));

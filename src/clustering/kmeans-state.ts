@@ -1,12 +1,14 @@
 /**
  * The state of one k-means fit as flat typed arrays. Every pass over the points is cut into chunks of CHUNK_ROWS
- * rows, one task each (`kmeans-tasks.ts`), which the main thread and any worker threads share (`team.ts`). A task
+ * rows, one task each (`kmeans-tasks.ts`), which the main thread and any worker threads share (`worker-pool.ts`). A task
  * writes only its own rows and its own slot of the per-chunk results (cluster sums, sizes, potentials), and the
  * main thread combines those slots in chunk order: the chunk boundaries do not depend on the number of threads,
  * so neither does any result, down to the last bit.
  */
-import type { KMeansAlgorithm } from "./kmeans.js";
 import type { Arena } from "./wasm-memory.js";
+
+/** How Lloyd's iterations are run: plainly, or skipping distance computations with Hamerly's or Elkan's bounds. */
+export type KMeansAlgorithm = "hamerly" | "elkan" | "lloyd";
 
 /**
  * Rows per task. Fixed (never derived from the thread count), because the per-chunk sums are part of the

@@ -9,6 +9,7 @@ import {
   chunkSizesOf,
   chunkSumsOf,
   createState,
+  type KMeansAlgorithm,
   type KMeansState,
   Param,
   Phase,
@@ -20,8 +21,7 @@ import { Rng } from "./random.js";
 import { arenaFor } from "./wasm-memory.js";
 import { Team } from "./worker-pool.js";
 
-/** How Lloyd's iterations are run: plainly, or skipping distance computations with Hamerly's or Elkan's bounds. */
-export type KMeansAlgorithm = "hamerly" | "elkan" | "lloyd";
+export type { KMeansAlgorithm };
 
 export interface KMeansOptions {
   readonly k: number;

@@ -3,7 +3,7 @@ import { UserError } from "../errors.js";
 import { registerComputed } from "../store/computed.js";
 import type { Engine } from "../store/engine.js";
 import type { Centroid } from "./centroids.js";
-import type { ClusteringResult } from "./cluster.js";
+import type { ClusteringResult } from "./clustering-result.js";
 import { extractFeatures, type FeatureTable, featureSchema } from "./feature-matrix.js";
 import { resolveFeatures } from "./feature-spec.js";
 import { assignNearest } from "./kmeans.js";
@@ -258,7 +258,7 @@ export async function assignToClusters(
     await engine.run("UPDATE clusterings SET assigned_at = now() WHERE name = $1", [name]);
   });
   await engine.run("DROP TABLE IF EXISTS _cluster_assign");
-  // The computed value changed: a segment refresh must rebuild the features that read it.
+  // When the computed value last changed (bookkeeping: the incremental refresh compares the values themselves).
   await engine.run("UPDATE computed_registry SET updated_at = now() WHERE name = $1", [`cluster.${name}`]);
   return {
     name,

@@ -1,6 +1,6 @@
 /**
  * Psychographic survey responses. Not everybody answers, and answerers skip some questions;
- * answers follow the persona's distributions (personas.ts), so interests, values, lifestyle and
+ * answers follow the persona's distributions (planted-personas.ts), so interests, values, lifestyle and
  * price sensitivity carry the persona signal the way real survey data would: noisily.
  */
 import type { BufferedWriter } from "./csv-writer.js";
