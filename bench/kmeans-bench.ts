@@ -17,7 +17,8 @@ const round = (x: number) => Math.round(x * 1000) / 1000;
 /**
  * k-means on Gaussian blobs (TESSERA_BENCH_KMEANS_N customers, default 1,000,000, × 10 features, k = 8), side by
  * side with ml-kmeans and scikit-learn (when installed) at the same k, initialisations and iteration limit; then
- * `--k auto` over 2..10 on the same data. Each run in its own process.
+ * `--k auto` over 2..10 on the same data. Each run in its own process. `scratch`: a folder for this run's files,
+ * removed by the caller.
  */
 export async function kmeansBenchmark(here: string, scratch: string): Promise<void> {
   const n = Number(process.env.TESSERA_BENCH_KMEANS_N ?? 1_000_000);
@@ -35,7 +36,7 @@ export async function kmeansBenchmark(here: string, scratch: string): Promise<vo
   } | null = null;
   const python = sklearnPython();
   if (python) {
-    const file = `${scratch}-blobs.f64`;
+    const file = join(scratch, "blobs.f64");
     await runCase(script, ["write", ...args, file]);
     const r = spawnSync(python, [join(here, "..", "..", "bench", "kmeans_sklearn.py"), file, ...args], {
       encoding: "utf8",

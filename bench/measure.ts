@@ -1,5 +1,6 @@
 import { fork } from "node:child_process";
-import { appendFileSync, mkdirSync, readFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 /** What one benchmark case reports from its own process. */
@@ -77,6 +78,26 @@ export function freshMemorySecondsPerGiB(): number {
   buf.fill(2);
   const again = performance.now() - t1;
   return Math.round(((first - again) / 1000) * 4 * 1000) / 1000;
+}
+
+/**
+ * A scratch folder in the temporary folder for this benchmark process (`tessera-bench-<name>-<pid>`), removed
+ * when the process ends: normally, by an uncaught error, or by SIGINT/SIGTERM/SIGHUP (Ctrl-C). What a benchmark
+ * keeps between runs on purpose (the generated data sets) lives in its own, stable cache folders instead.
+ */
+export function scratchDir(name: string): string {
+  const dir = join(tmpdir(), `tessera-bench-${name}-${process.pid}`);
+  mkdirSync(dir, { recursive: true });
+  const remove = () => rmSync(dir, { recursive: true, force: true });
+  process.on("exit", remove);
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    process.once(signal, () => {
+      remove();
+      // Then die of the same signal, as without the handler (the cases in their own processes get it too).
+      process.kill(process.pid, signal);
+    });
+  }
+  return dir;
 }
 
 export function median(xs: readonly number[]): number {

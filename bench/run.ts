@@ -12,12 +12,13 @@
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { kmeansBenchmark } from "./kmeans-bench.js";
-import { type Measured, median, record, runCase } from "./measure.js";
+import { type Measured, median, record, runCase, scratchDir } from "./measure.js";
 import { segmentsBenchmark } from "./segments/benchmark.js";
 
 const here = import.meta.dirname;
 const only = process.argv[2];
-const scratch = join(tmpdir(), `tessera-bench-${process.pid}`);
+// This run's databases and files, removed when it ends (however it ends).
+const scratch = scratchDir("run");
 
 async function importBenchmark(): Promise<void> {
   const file = join(
@@ -36,7 +37,7 @@ async function importBenchmark(): Promise<void> {
   for (let i = 0; i < runs; i++) {
     for (const v of ["plain", "tessera"] as const) {
       times[v].push(
-        await runCase(join(here, "cases", "import-retail.js"), [v, file, `${scratch}-${v}.duckdb`]),
+        await runCase(join(here, "cases", "import-retail.js"), [v, file, join(scratch, `${v}.duckdb`)]),
       );
     }
   }
@@ -60,7 +61,7 @@ async function importBenchmark(): Promise<void> {
 
 async function generateBenchmark(): Promise<void> {
   const customers = Number(process.env.TESSERA_BENCH_CUSTOMERS ?? 1_000_000);
-  const m = await runCase(join(here, "cases", "generate.js"), [String(customers), `${scratch}-gen`]);
+  const m = await runCase(join(here, "cases", "generate.js"), [String(customers), join(scratch, "gen")]);
   const line = {
     benchmark: "generate",
     customers,
@@ -80,7 +81,7 @@ async function clvBenchmark(): Promise<void> {
   const customers = Number(process.env.TESSERA_BENCH_CUSTOMERS ?? 1_000_000);
   // The generated files are kept between runs (generating a million customers takes minutes).
   const data = join(tmpdir(), `tessera-bench-clv-${customers}`);
-  const db = `${scratch}-clv.duckdb`;
+  const db = join(scratch, "clv.duckdb");
   const prep = await runCase(join(here, "cases", "clv.js"), ["prepare", String(customers), data, db]);
   const fit = await runCase(join(here, "cases", "clv.js"), ["fit", db]);
   const naive = await runCase(join(here, "cases", "clv.js"), ["baseline", db]);

@@ -1,14 +1,29 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { expect } from "vitest";
+import { afterAll, expect } from "vitest";
 import { memoryIo } from "../src/cli/io.js";
 import { main } from "../src/cli/main.js";
 import type { Engine } from "../src/store/engine.js";
 
-/** A fresh temporary folder for one test's files. */
+/** The folders `tempDir` made for the test file running in this worker. */
+const madeHere: string[] = [];
+
+// Registered when a test file first imports this module (each file has its own module instance), on the file's
+// root suite: it runs once the file's tests and their own afterAll hooks are done, whether they passed or not.
+afterAll(() => {
+  for (const dir of madeHere.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/**
+ * A fresh temporary folder for one test's files, removed (with whatever was written into it, by the test or by a
+ * `tessera` process it ran) when the calling test file ends. During `vitest run` it lies in the run's own scratch
+ * root (test/global-setup.ts), which is removed at the end of the run too.
+ */
 export function tempDir(prefix = "tessera-test-"): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  madeHere.push(dir);
+  return dir;
 }
 
 /** Writes a file in `dir` and returns its path. */

@@ -7,6 +7,7 @@ import {
   median,
   record,
   runCase,
+  scratchDir,
   transparentHugePages,
 } from "../measure.js";
 import { SEGMENTS } from "./definitions.js";
@@ -74,8 +75,8 @@ export async function segmentsBenchmark(): Promise<void> {
 
   // The cached database, set up once per benchmark run (RFM scored, segments saved); each full refresh then works
   // on a fresh copy of it, since a refresh writes membership history into the file.
-  const scratch = join(tmpdir(), `tessera-bench-segments-run-${process.pid}`);
-  mkdirSync(scratch, { recursive: true });
+  // Removed at the end (below), and when the process ends otherwise (an error, Ctrl-C).
+  const scratch = scratchDir("segments-run");
   const setupDb = join(scratch, "setup.duckdb");
   const db = join(scratch, "tessera.duckdb");
   const pgRoot = join(cache, "postgres");
