@@ -6,10 +6,11 @@ export class UserError extends Error {
   override readonly name = "UserError";
   constructor(
     readonly code: string,
-    message: string,
+    /** What is wrong, without where. */
+    readonly reason: string,
     readonly where?: string,
   ) {
-    super(where ? `${where}: ${message}` : message);
+    super(where ? `${where}: ${reason}` : reason);
   }
 }
 

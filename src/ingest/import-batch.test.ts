@@ -7,7 +7,13 @@ import { openSession } from "../store/open-store.js";
 import type { Session } from "../store/store.js";
 import { importFile } from "./import.js";
 import { importRows } from "./import-rows.js";
-import type { ImportKind, InputRow, RejectedRow, RowsImportResult } from "./import-types.js";
+import type {
+  ImportKind,
+  InputRow,
+  RejectedRow,
+  RowsImportResult,
+  RowsRejectedError,
+} from "./import-types.js";
 
 let fileDb: Session;
 let batchDb: Session;
@@ -321,6 +327,10 @@ describe("a batch", () => {
     expect(e.code).toBe("rows-rejected");
     expect(e.message).toBe(
       "api upload: 2 of 5 rows rejected (first: row 2, field total: not a number: abc); nothing was imported (strict)",
+    );
+    // Every rejected row comes with the error, as the caller of a non-strict import would have them.
+    expect((e as RowsRejectedError).rejects.map((r) => [r.row, r.field])).toEqual(
+      (await importRows(fileDb, { kind: "orders", rows, source: "x" })).rejects.map((r) => [r.row, r.field]),
     );
     expect(await snapshot(batchDb)).toBe(before);
   });

@@ -1,6 +1,12 @@
+import { isUserError } from "../errors.js";
 import type { Engine } from "../store/engine.js";
 import { runImport } from "./import-pipeline.js";
-import type { RejectedRow, RowsImportOptions, RowsImportResult } from "./import-types.js";
+import {
+  type RejectedRow,
+  type RowsImportOptions,
+  type RowsImportResult,
+  RowsRejectedError,
+} from "./import-types.js";
 import { collectRejects } from "./rejected-rows.js";
 import { openRows } from "./row-source.js";
 
@@ -13,14 +19,20 @@ import { openRows } from "./row-source.js";
  */
 export async function importRows(engine: Engine, opts: RowsImportOptions): Promise<RowsImportResult> {
   let rejects: RejectedRow[] = [];
-  const summary = await runImport(
-    engine,
-    opts,
-    () => openRows(engine, opts.rows, opts.source),
-    async (set) => {
-      rejects = await collectRejects(set);
-      return null;
-    },
-  );
-  return { ...summary, rejects };
+  try {
+    const summary = await runImport(
+      engine,
+      opts,
+      () => openRows(engine, opts.rows, opts.source),
+      async (set) => {
+        rejects = await collectRejects(set);
+        return null;
+      },
+    );
+    return { ...summary, rejects };
+  } catch (e) {
+    // A strict import refused: the caller gets every rejected row, not only the first the message names.
+    if (isUserError(e) && e.code === "rows-rejected") throw new RowsRejectedError(e, rejects);
+    throw e;
+  }
 }

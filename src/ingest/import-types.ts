@@ -1,3 +1,4 @@
+import { UserError } from "../errors.js";
 /**
  * The kinds of data Tessera imports (DESIGN.md, "Import formats"), in the order a folder of them is imported:
  * profiles first (so their ids name the people), then behaviour, then orders before their lines (lines then find
@@ -79,6 +80,19 @@ export interface RejectedRow {
   readonly reason: string;
   /** Column → the row's value as text (as a file holds it; NULL when empty). */
   readonly values: Readonly<Record<string, string | null>>;
+}
+
+/**
+ * A strict import of rows that rejected some: the user error the import raised, with every rejected row as a value,
+ * so a caller (an API upload) can show them all, not only the first.
+ */
+export class RowsRejectedError extends UserError {
+  constructor(
+    cause: UserError,
+    readonly rejects: readonly RejectedRow[],
+  ) {
+    super(cause.code, cause.reason, cause.where);
+  }
 }
 
 /** What an import of rows gives back: the summary, and the rejected rows themselves for the caller to keep. */

@@ -169,18 +169,22 @@ export const clvValidateOperation = defineOperation({
   run: (session, input): Promise<ClvValidation> => validateClv(session, input),
 });
 
-/** The input of `pareto`. */
-export const ParetoInput = z
+/** The input of `kpis`. */
+export const KpisInput = z
   .object({
     /** Evaluate as of this moment (default: midnight after the last purchase day). */
     asOf: isoTime.optional(),
-    /** The top share of customers whose share of revenue is reported (the domain refuses 0). */
-    top: share.default(0.2),
-    /** Also report each group of this grouping. */
+    /** The groups to report (default: one group of everyone). */
     by: GroupByInput.default({ kind: "all" }),
     minGroup: smallGroups,
   })
   .strict();
+
+/** The input of `pareto`: the KPI report's (a time, a grouping, the small-group floor) and the top share. */
+export const ParetoInput = KpisInput.extend({
+  /** The top share of customers whose share of revenue is reported (the domain refuses 0). */
+  top: share.default(0.2),
+}).strict();
 
 /**
  * `pareto`: revenue concentration — the top customers' share of revenue, the Lorenz curve and the Gini
@@ -193,17 +197,6 @@ export const paretoOperation = defineOperation({
   access: "read",
   run: (session, input): Promise<ConcentrationReport> => concentration(session, input),
 });
-
-/** The input of `kpis`. */
-export const KpisInput = z
-  .object({
-    /** Evaluate as of this moment (default: midnight after the last purchase day). */
-    asOf: isoTime.optional(),
-    /** The groups to report (default: one group of everyone). */
-    by: GroupByInput.default({ kind: "all" }),
-    minGroup: smallGroups,
-  })
-  .strict();
 
 /**
  * `kpis`: per group, customers and their share of the base, buyers, orders, revenue, average order value,
