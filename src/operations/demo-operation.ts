@@ -1,10 +1,11 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { z } from "zod";
 import { type ClvFit, fitClv } from "../analytics/clv.js";
 import { predictClv } from "../analytics/clv-predict.js";
 import { type RfmReport, rfm } from "../analytics/rfm.js";
+import { UserError } from "../errors.js";
 import { importDirectory } from "../ingest/import-directory.js";
 import type { ImportSummary } from "../ingest/import-types.js";
 import { type AuditReport, audit } from "../quality/audit.js";
@@ -71,6 +72,8 @@ export const DemoInput = z
     customers: wholeNumber(1).default(50_000),
     /** Random seed of the generator: the same seed gives the same base. */
     seed: wholeNumber(0).default(42),
+    /** Replace `db` even when it exists and is not the default demo database. */
+    force: z.boolean().default(false),
   })
   .strict();
 
@@ -106,7 +109,14 @@ export const demoOperation = defineOperation<typeof DemoInput, DemoResult, DemoE
   async run(input, emit) {
     const started = performance.now();
     const { db, customers, seed } = input;
-    // A fresh database every time: the figures are those of the generated base alone.
+    // A fresh database every time: the figures are those of the generated base alone. The default demo file is
+    // the demo's own; any other file that exists may hold someone's data, and is replaced only when asked to.
+    if (resolve(db) !== resolve(DEMO_DB) && existsSync(db) && !input.force)
+      throw new UserError(
+        "would-replace",
+        "exists, and the demo replaces its database: name a new file, or give force (--force) to replace it",
+        db,
+      );
     for (const f of [db, `${db}.wal`]) rmSync(f, { force: true });
     const dir = mkdtempSync(join(tmpdir(), "tessera-demo-"));
     try {

@@ -13,6 +13,7 @@ export function registerDemo(program: Command, cli: Cli): void {
     )
     .option("--customers <n>", "how many customers", "50000")
     .option("--seed <s>", "random seed", "42")
+    .option("--force", "replace the --db file even if it exists (the default demo file is always replaced)")
     .action(async (opts, cmd: Command) => {
       const { json } = cli.globals(cmd);
       const say = (t: string) => !json && cli.io.out(t);
@@ -37,6 +38,7 @@ export function registerDemo(program: Command, cli: Cli): void {
           db: (cmd.optsWithGlobals() as { db?: string }).db,
           customers: intOption(opts.customers, "--customers", 1),
           seed: intOption(opts.seed, "--seed", 0),
+          force: Boolean(opts.force),
         },
         show,
       );
