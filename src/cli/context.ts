@@ -1,8 +1,10 @@
 import type { Command } from "commander";
 import type { z } from "zod";
-import { type Emit, type Operation, parseInput, runParsed } from "../operations/operation.js";
-import { openStore, resolveDbPath } from "../store/open-store.js";
+import { type Emit, type Operation, runOnDatabase } from "../operations/operation.js";
 import type { Io } from "./io.js";
+
+/** The database used when neither `--db` nor `$TESSERA_DB` names one (DESIGN.md, "Command line"). */
+export const DEFAULT_DB = "./tessera.duckdb";
 
 /** What every command gets: where to write, and the global options. */
 export interface Cli {
@@ -26,22 +28,12 @@ export interface Cli {
 export function makeCli(io: Io): Cli {
   const globals = (cmd: Command) => {
     const o = cmd.optsWithGlobals() as { db?: string; json?: boolean };
-    return { db: resolveDbPath(o.db), json: Boolean(o.json) };
+    return { db: o.db ?? process.env.TESSERA_DB ?? DEFAULT_DB, json: Boolean(o.json) };
   };
   return {
     io,
     globals,
-    async run(cmd, op, input, emit) {
-      // The input is checked before the database is opened: a bad one must not leave a new, empty file behind.
-      const parsed = parseInput(op, input);
-      if (op.access === "none") return runParsed(null, op, parsed, emit);
-      const store = await openStore(globals(cmd).db);
-      try {
-        return await runParsed(store, op, parsed, emit);
-      } finally {
-        await store.close();
-      }
-    },
+    run: (cmd, op, input, emit) => runOnDatabase(globals(cmd).db, op, input, emit),
     print(cmd, json, text) {
       if (globals(cmd).json) io.out(`${JSON.stringify(json, null, 2)}\n`);
       else io.out(text());

@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import { UserError } from "../errors.js";
 import type { Engine } from "../store/engine.js";
+import { openStore } from "../store/open-store.js";
 import type { Store } from "../store/store.js";
 
 /** Tells the caller how a long operation is going (a front door draws it; nothing depends on it). */
@@ -94,4 +95,25 @@ export async function runParsed<S extends z.ZodType, R, E>(
   return op.access === "write"
     ? store.write((s) => op.run(s, input, emit))
     : store.read((s) => op.run(s, input, emit));
+}
+
+/**
+ * Runs an operation on the database at `path`: the input is checked first (a bad one must not leave a new, empty
+ * database file behind), then the database is opened for it — only if the operation needs one — and closed.
+ * For a front door that serves one call per process (the CLI); a server keeps its store open.
+ */
+export async function runOnDatabase<S extends z.ZodType, R, E>(
+  path: string,
+  op: Operation<S, R, E>,
+  input: z.input<S>,
+  emit: Emit<E> = () => {},
+): Promise<R> {
+  const parsed = parseInput(op, input);
+  if (op.access === "none") return runParsed(null, op, parsed, emit);
+  const store = await openStore(path);
+  try {
+    return await runParsed(store, op, parsed, emit);
+  } finally {
+    await store.close();
+  }
 }

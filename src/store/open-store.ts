@@ -1,14 +1,6 @@
-import { existsSync } from "node:fs";
 import { DuckDBStore } from "./duckdb/duckdb-store.js";
 import { migrate } from "./migrations.js";
 import type { Session, Store } from "./store.js";
-
-/** The database used when neither `--db` nor `$TESSERA_DB` names one. */
-export const DEFAULT_DB = "./tessera.duckdb";
-
-export function resolveDbPath(flag?: string): string {
-  return flag ?? process.env.TESSERA_DB ?? DEFAULT_DB;
-}
 
 /** Opens (creating if needed) a Tessera database for many callers and brings its schema up to date. */
 export async function openStore(path: string): Promise<Store> {
@@ -32,8 +24,4 @@ export async function openSession(path: string): Promise<Session> {
   // A closed store takes no new sessions and closes the database when its last one closes: this one.
   void store.close();
   return session;
-}
-
-export function storeExists(path: string): boolean {
-  return path === ":memory:" || existsSync(path);
 }
