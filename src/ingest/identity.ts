@@ -1,4 +1,4 @@
-import { mergeCustomerRows } from "../store/data-model.js";
+import { mergeCustomerRows } from "../store/customer-tables.js";
 import type { Engine } from "../store/engine.js";
 import { connectedComponents } from "./union-find.js";
 

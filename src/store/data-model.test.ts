@@ -12,16 +12,8 @@ import { label, rowId } from "../quality/context.js";
 import { STORED_FEATURES } from "../segments/segment-refresh.js";
 import { saveSegment } from "../segments/segment-store.js";
 import { registerComputed } from "./computed.js";
-import {
-  CUSTOMER_REF_TABLES,
-  customerTables,
-  DATA_MODEL,
-  describeTable,
-  presentTables,
-  STATS_TABLES,
-  tablesOutsideModel,
-  tablesWhere,
-} from "./data-model.js";
+import { customerTables, presentTables, tablesOutsideModel } from "./customer-tables.js";
+import { CUSTOMER_REF_TABLES, DATA_MODEL, describeTable, STATS_TABLES, tablesWhere } from "./data-model.js";
 import type { Engine } from "./engine.js";
 import { migratedTables } from "./migrations.js";
 import { openSession } from "./open-store.js";
