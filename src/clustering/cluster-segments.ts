@@ -1,4 +1,7 @@
+import { UserError } from "../errors.js";
+import { loadSchemaContext } from "../segments/schema-context.js";
 import { listSegments, removeSegment, saveSegment } from "../segments/segment-store.js";
+import { computedNamesOf, refsOf } from "../segments/validate.js";
 import type { Engine } from "../store/engine.js";
 
 /** The id of the segment that holds cluster `j` of clustering `name`. */
@@ -35,6 +38,35 @@ export async function saveClusterSegments(
   return ids;
 }
 
+/** Whether a segment id is one `saveClusterSegments` saved for clustering `name`. */
+function isClusterSegment(name: string, id: string): boolean {
+  const prefix = `cluster-${name}-`;
+  return id.startsWith(prefix) && /^\d+$/.test(id.slice(prefix.length));
+}
+
+/**
+ * Refuses, naming them, when saved segments other than the clustering's own use it — its computed value
+ * `cluster.<name>`, or one of its cluster segments: removing it would leave them unable to be evaluated.
+ */
+export async function requireUnusedClustering(engine: Engine, name: string): Promise<void> {
+  const schema = await loadSchemaContext(engine, { events: false });
+  const users = [...schema.segments]
+    .filter(([id]) => !isClusterSegment(name, id))
+    .filter(
+      ([, d]) =>
+        computedNamesOf(d.where).includes(`cluster.${name}`) ||
+        refsOf(d.where).some((ref) => isClusterSegment(name, ref)),
+    )
+    .map(([id]) => id)
+    .sort();
+  if (users.length)
+    throw new UserError(
+      "clustering-in-use",
+      `clustering "${name}" is used by segment${users.length > 1 ? "s" : ""} ${users.join(", ")}: change or remove ${users.length > 1 ? "them" : "it"} first`,
+      "clusters --remove",
+    );
+}
+
 /**
  * Removes the segments `saveClusterSegments` saved for a clustering (all of them, or all but `keep`): a
  * clustering removed or re-saved with a smaller k leaves no segment on a cluster that does not exist.
@@ -44,9 +76,7 @@ export async function removeClusterSegments(
   name: string,
   keep: readonly string[] = [],
 ): Promise<void> {
-  const prefix = `cluster-${name}-`;
   for (const s of await listSegments(engine)) {
-    if (s.id.startsWith(prefix) && /^\d+$/.test(s.id.slice(prefix.length)) && !keep.includes(s.id))
-      await removeSegment(engine, s.id);
+    if (isClusterSegment(name, s.id) && !keep.includes(s.id)) await removeSegment(engine, s.id);
   }
 }

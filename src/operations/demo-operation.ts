@@ -66,7 +66,7 @@ export const DEMO_END = "2026-06-30";
 
 export const DemoInput = z
   .object({
-    /** The database file to (re)create: whatever is there is deleted first. */
+    /** The database file to (re)create: the default demo file is replaced; any other existing file only with `force`. */
     db: z.string().min(1).default(DEMO_DB),
     /** How many synthetic customers. */
     customers: wholeNumber(1).default(50_000),
@@ -97,7 +97,7 @@ export interface DemoResult {
 }
 
 /**
- * `demo`: generates a synthetic base into a fresh database (`db`, deleted first), imports it, audits it, scores
+ * `demo`: generates a synthetic base into a fresh database (`db`, replaced: see `force`), imports it, audits it, scores
  * RFM and lifetime value (BG/NBD + Gamma-Gamma, fitted on the whole period), saves three example segments and
  * refreshes everything as of the period's end. Standalone: it opens the database it creates.
  */

@@ -6,12 +6,14 @@ import { openStore } from "../store/open-store.js";
 import type { Store } from "../store/store.js";
 import {
   clusterOperation,
+  clusterSaveOperation,
   clustersAssignOperation,
   clustersListOperation,
   clustersRemoveOperation,
   personasOperation,
 } from "./discovery-operations.js";
 import { runOperation } from "./operation.js";
+import { segmentAddOperation, segmentRemoveOperation } from "./segment-operations.js";
 
 /**
  * Two groups far apart on income and score, of different sizes so that their cluster numbers are known
@@ -69,7 +71,7 @@ describe("discovery operations", () => {
   });
 
   it("cluster with saveAs stores the clustering and a segment per cluster; personas explains it", async () => {
-    const r = await runOperation(store, clusterOperation, {
+    const r = await runOperation(store, clusterSaveOperation, {
       features: FEATURES,
       k: 2,
       scale: "none",
@@ -97,6 +99,17 @@ describe("discovery operations", () => {
     const strict = await runOperation(store, personasOperation, { clustering: "groups", minGroup: 11 });
     expect(strict.personas.map((x) => x.suppressed)).toEqual([false, true]);
 
+    // A segment of the user's own on the clustering (its computed value, or one of its cluster segments) holds
+    // the removal back, named, with nothing removed.
+    for (const where of [{ computed: "cluster.groups", eq: 1 }, { segment: "cluster-groups-0" }]) {
+      await runOperation(store, segmentAddOperation, { definition: { id: "mine", name: "Mine", where } });
+      await expectUserError(
+        runOperation(store, clustersRemoveOperation, { name: "groups" }),
+        'clusters --remove: clustering "groups" is used by segment mine: change or remove it first',
+      );
+      expect((await runOperation(store, clustersListOperation, {})).clusterings).toHaveLength(1);
+      await runOperation(store, segmentRemoveOperation, { id: "mine" });
+    }
     expect(await runOperation(store, clustersRemoveOperation, { name: "groups" })).toEqual({
       removed: "groups",
     });
@@ -111,8 +124,8 @@ describe("discovery operations", () => {
   it("rejects a bad input before running, naming the operation and the field", async () => {
     await expectUserError(runOperation(store, clusterOperation, { k: 0 }), "cluster: k");
     await expectUserError(
-      runOperation(store, clusterOperation, { features: FEATURES, k: 2, saveAs: "Bad Name" }),
-      'cluster: saveAs: "Bad Name": lower-case letters',
+      runOperation(store, clusterSaveOperation, { features: FEATURES, k: 2, saveAs: "Bad Name" }),
+      'cluster.save: saveAs: "Bad Name": lower-case letters',
     );
     await expectUserError(runOperation(store, clusterOperation, { kMin: 5, kMax: 3 }), "cluster: kMax");
     await expectUserError(

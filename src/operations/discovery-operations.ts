@@ -1,6 +1,10 @@
 import { z } from "zod";
 import { runClustering } from "../clustering/cluster.js";
-import { removeClusterSegments, saveClusterSegments } from "../clustering/cluster-segments.js";
+import {
+  removeClusterSegments,
+  requireUnusedClustering,
+  saveClusterSegments,
+} from "../clustering/cluster-segments.js";
 import type { ClusteringResult } from "../clustering/clustering-result.js";
 import { type PersonaReport, personas } from "../clustering/personas.js";
 import {
@@ -37,46 +41,57 @@ const clusteringName = z
   .string()
   .regex(CLUSTERING_NAME, { error: (issue) => clusteringNameProblem(String(issue.input)) });
 
+/** How a clustering is found (the input of `cluster`, and of `cluster.save` with where to save it). */
+const clusterFields = {
+  /** Feature names (the vocabulary of clustering/feature-spec.ts); absent: the default set. */
+  features: z.array(z.string()).optional(),
+  /** How many clusters, or "auto": the best silhouette from kMin to kMax. */
+  k: z.union([z.literal("auto"), wholeNumber(1)]).default("auto"),
+  /** The smallest k tried by k "auto" (default 2). */
+  kMin: wholeNumber(2).optional(),
+  /** The largest k tried by k "auto" (default 10). */
+  kMax: wholeNumber(2).optional(),
+  scale: z.enum(["standard", "robust", "none"]).default("standard"),
+  /** "auto": log1p of counts and money. */
+  log: z.enum(["auto", "none"]).default("auto"),
+  /** Categorical traits one-hot encoded for k-means, or kept as they are for k-prototypes. */
+  categorical: z.enum(["onehot", "kprototypes"]).default("onehot"),
+  /** The same seed gives the same clusters. */
+  seed: wholeNumber(0).default(1),
+  /** k-means++ initialisations, the best kept (default 10 up to 50,000 customers, else 3). */
+  nInit: wholeNumber(1).optional(),
+  maxIter: wholeNumber(1).default(300),
+  /** "auto": mini-batch above 2,000,000 customers. */
+  algorithm: z.enum(["auto", "hamerly", "elkan", "lloyd", "minibatch"]).default("auto"),
+  /** Clusters smaller than this are flagged (default: 10 or 1% of the customers). */
+  minSize: wholeNumber(1).optional(),
+  /** Merge clusters below minSize into their nearest neighbours instead of only flagging them. */
+  mergeSmall: z.boolean().default(false),
+  /** Also cluster visitors known only by an anonymous id. */
+  includeAnonymous: z.boolean().default(false),
+  /** Compute behaviour as of this moment (default now). */
+  asOf: isoTime.optional(),
+};
+
+/** The range of k tried by k "auto" must not be empty. */
+const kRange = (i: { kMin?: number | undefined; kMax?: number | undefined }) =>
+  i.kMin === undefined || i.kMax === undefined || i.kMax >= i.kMin;
+
 export const ClusterInput = z
+  .object(clusterFields)
+  .strict()
+  .refine(kRange, { message: "kMax must be at least kMin", path: ["kMax"] });
+
+export const ClusterSaveInput = z
   .object({
-    /** Feature names (the vocabulary of clustering/feature-spec.ts); absent: the default set. */
-    features: z.array(z.string()).optional(),
-    /** How many clusters, or "auto": the best silhouette from kMin to kMax. */
-    k: z.union([z.literal("auto"), wholeNumber(1)]).default("auto"),
-    /** The smallest k tried by k "auto" (default 2). */
-    kMin: wholeNumber(2).optional(),
-    /** The largest k tried by k "auto" (default 10). */
-    kMax: wholeNumber(2).optional(),
-    scale: z.enum(["standard", "robust", "none"]).default("standard"),
-    /** "auto": log1p of counts and money. */
-    log: z.enum(["auto", "none"]).default("auto"),
-    /** Categorical traits one-hot encoded for k-means, or kept as they are for k-prototypes. */
-    categorical: z.enum(["onehot", "kprototypes"]).default("onehot"),
-    /** The same seed gives the same clusters. */
-    seed: wholeNumber(0).default(1),
-    /** k-means++ initialisations, the best kept (default 10 up to 50,000 customers, else 3). */
-    nInit: wholeNumber(1).optional(),
-    maxIter: wholeNumber(1).default(300),
-    /** "auto": mini-batch above 2,000,000 customers. */
-    algorithm: z.enum(["auto", "hamerly", "elkan", "lloyd", "minibatch"]).default("auto"),
-    /** Clusters smaller than this are flagged (default: 10 or 1% of the customers). */
-    minSize: wholeNumber(1).optional(),
-    /** Merge clusters below minSize into their nearest neighbours instead of only flagging them. */
-    mergeSmall: z.boolean().default(false),
-    /** Also cluster visitors known only by an anonymous id. */
-    includeAnonymous: z.boolean().default(false),
-    /** Compute behaviour as of this moment (default now). */
-    asOf: isoTime.optional(),
+    ...clusterFields,
     /** Store the clustering under this name: the computed value `cluster.<name>` and (see `segments`) segments. */
-    saveAs: clusteringName.optional(),
-    /** With saveAs: also save a segment per cluster. */
+    saveAs: clusteringName,
+    /** Also save a segment per cluster. */
     segments: z.boolean().default(true),
   })
   .strict()
-  .refine((i) => i.kMin === undefined || i.kMax === undefined || i.kMax >= i.kMin, {
-    message: "kMax must be at least kMin",
-    path: ["kMax"],
-  });
+  .refine(kRange, { message: "kMax must be at least kMin", path: ["kMax"] });
 
 /** Where a clustering was saved, and what segments can use. */
 export interface SavedAs {
@@ -91,20 +106,34 @@ export interface SavedAs {
 export type ClusterReport = Omit<ClusteringResult, "fitted"> & { readonly saved: SavedAs | null };
 
 /**
- * `cluster`: finds segments by k-means (or k-prototypes) and, with `saveAs`, stores the model, each customer's
- * cluster and a segment per cluster. It writes only when saving, but access is chosen before the input is
- * read, so it is always a write (a clustering that saves nothing merely waits for earlier writes).
+ * `cluster`: finds segments by k-means (or k-prototypes) and reports them; nothing is saved. A read, so that a
+ * long fit never holds back imports and refreshes.
  */
 export const clusterOperation = defineOperation({
   name: "cluster",
   summary: "find segments: k-means (or k-prototypes) on chosen features, k by silhouette with k auto",
   input: ClusterInput,
+  access: "read",
+  async run(session, input): Promise<ClusterReport> {
+    const { fitted: _fitted, ...report } = await runClustering(session, input);
+    return { ...report, saved: null };
+  },
+});
+
+/**
+ * `cluster.save`: `cluster`, then stores the model, each customer's cluster (the computed value
+ * `cluster.<saveAs>`) and a segment per cluster, as of the data it was fitted on.
+ */
+export const clusterSaveOperation = defineOperation({
+  name: "cluster.save",
+  summary:
+    "find segments by clustering and save them: the model, each customer's cluster, a segment per cluster",
+  input: ClusterSaveInput,
   access: "write",
   async run(session, input): Promise<ClusterReport> {
     const { saveAs, segments, ...options } = input;
     const clustering = await runClustering(session, options);
     const { fitted: _fitted, ...report } = clustering;
-    if (saveAs === undefined) return { ...report, saved: null };
     // The model, the assignments and the cluster segments go in together or not at all: a segment that fails
     // validation must not leave a clustering saved without its segments.
     const ids = await session.transaction(async () => {
@@ -165,7 +194,8 @@ export const ClustersRemoveInput = z
 
 /**
  * `clusters.remove`: removes a saved clustering, its assignments, its computed value and the segments saved for
- * its clusters, in one transaction (a segment on a cluster that no longer exists could not be refreshed).
+ * its clusters, in one transaction (a segment on a cluster that no longer exists could not be refreshed); refused,
+ * with nothing removed, while other saved segments use it.
  */
 export const clustersRemoveOperation = defineOperation({
   name: "clusters.remove",
@@ -175,6 +205,7 @@ export const clustersRemoveOperation = defineOperation({
   async run(session, input): Promise<{ removed: string }> {
     await session.transaction(async () => {
       await removeClustering(session, input.name);
+      await requireUnusedClustering(session, input.name);
       await removeClusterSegments(session, input.name);
     });
     return { removed: input.name };

@@ -6,6 +6,7 @@
 import { demoOperation } from "./demo-operation.js";
 import {
   clusterOperation,
+  clusterSaveOperation,
   clustersAssignOperation,
   clustersListOperation,
   clustersRemoveOperation,
@@ -78,6 +79,7 @@ export const OPERATIONS: readonly AnyOperation[] = [
   paretoOperation,
   kpisOperation,
   clusterOperation,
+  clusterSaveOperation,
   clustersListOperation,
   clustersAssignOperation,
   clustersRemoveOperation,

@@ -10,6 +10,7 @@ import {
   requireSegment,
   saveSegment,
 } from "./segment-store.js";
+import { validateSaved } from "./validate.js";
 
 /**
  * Membership reports over the stays the last refresh recorded: pairwise overlap, the size guard (too small, near
@@ -152,6 +153,13 @@ export async function meceSegments(
       "name the segments in priority order: each customer goes to the first one that matches",
       "mece --exclusive",
     );
+  const twice = given.find((id, i) => given.indexOf(id) !== i);
+  if (twice !== undefined && opts.exclusive)
+    throw new UserError(
+      "duplicate-segment",
+      `"${twice}" is named twice: give each segment once, in priority order`,
+      "mece --exclusive",
+    );
   const { ids, notEvaluated } = await evaluatedSegments(
     engine,
     given,
@@ -196,17 +204,27 @@ export async function meceSegments(
     name: "in none of the segments",
     where: { not: { any: ids.map((p) => ({ segment: p })) } },
   });
-  for (const d of defs) await saveSegment(engine, d, `mece ${d.id}`);
-  const schema: SchemaContext = await loadSchemaContext(engine, { events: false });
-  const ev = await evaluateSegments(engine, defs, schema, opts.asOf ?? new Date());
-  const exclusive = [];
-  for (const [i, d] of defs.entries()) {
-    exclusive.push({
-      id: d.id,
-      from: ids[i] ?? "(rest)",
-      size: await countWhere(engine, ev.columns.get(d.id) as string),
-    });
-  }
-  await dropEvaluation(engine);
+  // The segments named are checked before anything is saved, and the saves and their evaluation are one
+  // transaction: a refusal, or any failure, leaves no exclusive segment behind.
+  const before = await loadSchemaContext(engine, { events: false });
+  validateSaved(
+    ids.flatMap((id) => before.segments.get(id) ?? []),
+    before,
+  );
+  const exclusive = await engine.transaction(async () => {
+    for (const d of defs) await saveSegment(engine, d, `mece ${d.id}`);
+    const schema: SchemaContext = await loadSchemaContext(engine, { events: false });
+    const ev = await evaluateSegments(engine, defs, schema, opts.asOf ?? new Date());
+    const sized = [];
+    for (const [i, d] of defs.entries()) {
+      sized.push({
+        id: d.id,
+        from: ids[i] ?? "(rest)",
+        size: await countWhere(engine, ev.columns.get(d.id) as string),
+      });
+    }
+    await dropEvaluation(engine);
+    return sized;
+  });
   return { ...base, exclusive };
 }

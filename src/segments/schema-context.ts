@@ -35,7 +35,7 @@ export const BUILT_IN_TRAITS: ReadonlyMap<string, ValueType> = new Map([
 /**
  * Loads what definitions may name. Event names, by `events`:
  * - a list of names (what validating a definition needs: `validateWithDatabase`): which of them occur, each by an
- *   existence check that stops at its first row, so no scan of every event; when one does not occur, every known
+ *   existence check that stops at its first row (no scan of every event while the names are known); when one does not occur, every known
  *   name instead (one scan of the names), so that the refusal can suggest the nearest;
  * - `false` (evaluation, which never looks at them): none;
  * - `true`, the default: every known name, a scan of every event's name (tools and tests that want the list).

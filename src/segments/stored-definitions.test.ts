@@ -181,7 +181,15 @@ describe("saved definitions are checked again when they are read to be evaluated
       ),
     );
     named(await failure(explainSegment(engine, "gold", T1)));
+    // MECE refuses before it saves anything: no exclusive segment is left behind.
+    const beforeMece = await snapshot(engine);
     named(await failure(meceSegments(engine, ["high", "gold"], { exclusive: true, asOf: T1 })));
+    expect(await snapshot(engine)).toBe(beforeMece);
+    const twice = await failure(meceSegments(engine, ["high", "high"], { exclusive: true, asOf: T1 }));
+    expect(twice.message).toBe(
+      'mece --exclusive: "high" is named twice: give each segment once, in priority order',
+    );
+    expect(await snapshot(engine)).toBe(beforeMece);
     // Segments that do not reach it are evaluated as before.
     expect((await previewSegment(engine, { id: "p", name: "p", where: { segment: "high" } }, T1)).size).toBe(
       2,

@@ -93,7 +93,7 @@ export async function validateWithDatabase(
  * Checks saved definitions again, against the database as it is now, before they are evaluated: what they name
  * may have gone since they were saved (a dropped trait, a removed computed value), and compiling them then would
  * fail inside the engine. Every check of `validateSegment` but the event names': an event that no longer occurs is
- * counted as none, which is no error, and looking names up would cost a refresh a query per name. Returns the
+ * counted as none, which is no error, and looking them up would cost every refresh a query. Returns the
  * definitions as parsed; throws SavedSegmentError naming every one that no longer fits.
  */
 export function validateSaved(saved: Iterable<SegmentDefinition>, ctx: SchemaContext): SegmentDefinition[] {
@@ -356,6 +356,11 @@ function leavesOf(c: Condition): Condition[] {
 /** The segment ids a condition refers to. */
 export function refsOf(c: Condition): string[] {
   return leavesOf(c).flatMap((l) => ("segment" in l ? [l.segment] : []));
+}
+
+/** The computed values a condition reads (`{"computed": name}`), each once. */
+export function computedNamesOf(c: Condition): string[] {
+  return [...new Set(leavesOf(c).flatMap((l) => ("computed" in l ? [l.computed] : [])))];
 }
 
 /** The event names a condition uses (not the wildcard `*`), each once. */

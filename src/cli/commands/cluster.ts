@@ -5,6 +5,7 @@ import { UserError } from "../../errors.js";
 import {
   type ClusterReport,
   clusterOperation,
+  clusterSaveOperation,
   clustersAssignOperation,
   clustersListOperation,
   clustersRemoveOperation,
@@ -68,7 +69,7 @@ export function registerCluster(program: Command, cli: Cli): void {
     .action(async (opts, cmd: Command) => {
       const range = rangeOption(opts.kRange);
       if (opts.saveAs !== undefined) checkClusteringName(opts.saveAs);
-      const report = await cli.run(cmd, clusterOperation, {
+      const options = {
         ...(opts.features !== undefined
           ? {
               features: String(opts.features)
@@ -101,9 +102,16 @@ export function registerCluster(program: Command, cli: Cli): void {
         mergeSmall: Boolean(opts.mergeSmall),
         includeAnonymous: Boolean(opts.includeAnonymous),
         asOf: dateOption(opts.asOf, "--as-of"),
-        saveAs: opts.saveAs as string | undefined,
-        segments: opts.segments !== false,
-      });
+      };
+      // Finding clusters reads; saving them writes (and so waits for earlier writes).
+      const report =
+        opts.saveAs === undefined
+          ? await cli.run(cmd, clusterOperation, options)
+          : await cli.run(cmd, clusterSaveOperation, {
+              ...options,
+              saveAs: opts.saveAs as string,
+              segments: opts.segments !== false,
+            });
       cli.print(cmd, report, () => formatClustering(report));
     });
 
