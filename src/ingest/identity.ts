@@ -184,8 +184,11 @@ async function applyMerges(engine: Engine, reason: string): Promise<void> {
      INSERT INTO customers (customer_id, ${columns.map(q).join(", ")})
        SELECT customer_id, ${columns.map(q).join(", ")} FROM _id_combined;
      INSERT INTO segment_dirty (customer_id, marked_at, since) SELECT cid, now(), CAST('-infinity' AS TIMESTAMP) FROM _id_group;
-     INSERT INTO identity_merges (merged_id, into_id, reason, merged_at)
-       SELECT merged_id, into_id, ${d.literal(reason)}, now() FROM _id_merge;
      DROP TABLE _id_group; DROP TABLE _id_combined;`,
+  );
+  // The reason names the source (a file, or a batch's label from an API caller): a bound value (principle 4).
+  await engine.run(
+    "INSERT INTO identity_merges (merged_id, into_id, reason, merged_at) SELECT merged_id, into_id, $1, now() FROM _id_merge",
+    [reason],
   );
 }

@@ -376,6 +376,38 @@ describe("a batch", () => {
     expect(city.rows()).toEqual([{ customer_id: "last", city: "Oslo" }]);
   });
 
+  it("keeps rows that hold no value yet, numbered, however many come before the first key", async () => {
+    const n = 50_001;
+    const rows: InputRow[] = Array.from({ length: n }, () => ({}));
+    rows.push({ customer_id: "c1" });
+    const r = await importRows(batchDb, { kind: "customers", rows, source: "sparse" });
+    expect(r).toMatchObject({ read: n + 1, accepted: 1, rejected: n });
+    expect(r.rejects[0]).toEqual({
+      row: 1,
+      field: "customer_id",
+      reason: "missing required value",
+      values: { customer_id: null },
+    });
+    expect(r.rejects.at(-1)?.row).toBe(n);
+  });
+
+  it("refuses NaN and infinite amounts, as a file's would be", async () => {
+    const rows: InputRow[] = [
+      { order_id: "o1", customer_id: "c1", timestamp: "2024-01-01", total: Number.NaN },
+      { order_id: "o2", customer_id: "c1", timestamp: "2024-01-01", total: Number.POSITIVE_INFINITY },
+      { order_id: "o3", customer_id: "c1", timestamp: "2024-01-01", total: "-Infinity" },
+      { order_id: "o4", customer_id: "c1", timestamp: "2024-01-01", total: 12.5 },
+    ];
+    const r = await importRows(batchDb, { kind: "orders", rows, source: "api" });
+    expect(r.rejects.map((x) => [x.row, x.field, x.reason])).toEqual([
+      [1, "total", "not a number: NaN"],
+      [2, "total", "not a number: Infinity"],
+      [3, "total", "not a number: -Infinity"],
+    ]);
+    const totals = await batchDb.query("SELECT order_id, total FROM orders");
+    expect(totals.rows()).toEqual([{ order_id: "o4", total: 12.5 }]);
+  });
+
   it("says which row and field hold what cannot be a value, and writes nothing", async () => {
     const before = await snapshot(batchDb);
     const cases: [InputRow[], string, string][] = [

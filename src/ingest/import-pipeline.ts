@@ -26,7 +26,8 @@ export type RejectsHandler = (rejects: Rejects) => Promise<string | null>;
  * links identities, loads the accepted rows, marks their customers for the next refresh and logs the import.
  *
  * The whole import is one transaction: every row that passes goes in once, and on any failure (or any reject
- * with `strict`) the database is left exactly as it was.
+ * with `strict`) the database is left exactly as it was. Called inside a transaction of its caller's, it joins it
+ * (the session's rule), and the caller's commit or rollback decides.
  */
 export async function runImport(
   engine: Engine,

@@ -1,8 +1,8 @@
 import type { AppendColumn, Engine } from "../store/engine.js";
 
 /**
- * A temporary table filled a page at a time, so that rows arriving from JavaScript (a stream of tracking events,
- * rejected rows on their way to a file) never have to sit in memory all at once. A page may bring columns the
+ * A temporary table filled a page at a time, so that rows arriving from JavaScript (a batch or stream of rows to
+ * import) never have to sit in memory all at once. A page may bring columns the
  * earlier ones did not have: they are added, and the earlier rows hold NULL in them. Rows keep the order they
  * were appended in (the engine scans a table in insertion order), which row numbers rely on.
  */

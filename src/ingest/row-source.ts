@@ -107,7 +107,9 @@ export async function openRows(
       throw new UserError("bad-value", `row ${row}, field ${columns[i]}: ${e.message}`, label);
     }
     pageRows++;
-    if (pageRows === PAGE_ROWS) await flush();
+    // Until a row brings a key there is no column to hold the rows: they are only counted, and the first column
+    // back-fills them with NULLs (a page of no columns would lose them).
+    if (pageRows >= PAGE_ROWS && columns.length > 0) await flush();
   }
   await flush();
   if (row > 0 && columns.length === 0) {

@@ -72,8 +72,8 @@ export async function tablesOutsideModel(engine: Engine): Promise<string[]> {
 /**
  * Applies identity merges to every customer-referencing table present, by each table's merge rule: `merges`
  * names a table of (merged_id, into_id). Rows of a merged-away id are moved to its survivor (rewrite) or deleted
- * (drop: computed per person; the caller marks the group dirty so the next refresh computes the survivor's
- * again); the merge log is kept. The profile rows are the caller's to combine.
+ * (drop: computed per person; the next `segment refresh` computes the survivor's again — it re-runs RFM and CLV,
+ * and the caller marks the group dirty for the features); the merge log is kept. The profile rows are the caller's to combine.
  */
 export async function mergeCustomerRows(engine: Engine, merges: string): Promise<void> {
   const q = engine.dialect.quoteIdent;

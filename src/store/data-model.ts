@@ -22,8 +22,9 @@ export type TableRole = "profile" | "identity" | "fact" | "ledger" | "registry" 
  * What an identity merge does with the rows of a customer merged into another (src/ingest/identity.ts):
  * - combine: the profile rows of the group become one (done by the merge itself);
  * - rewrite: the rows move to the surviving customer;
- * - drop: the rows are deleted: a value computed for one person, which the next refresh computes again for the
- *   survivor (the merge marks everyone it touched dirty in `segment_dirty`);
+ * - drop: the rows are deleted: a value computed for one person, which the next `segment refresh` computes
+ *   again for the survivor (it re-runs RFM and CLV as of its time, and the merge marks everyone it touched dirty
+ *   in `segment_dirty` for the features); until then the survivor keeps a score computed before the merge;
  * - keep: left as they are (the merge log names both ids on purpose).
  */
 export type MergeRule = "combine" | "rewrite" | "drop" | "keep";

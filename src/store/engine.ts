@@ -52,7 +52,7 @@ export interface Dialect {
   sniffCsv(spec: FileReadSpec): string;
   /** A relation reading a text file as one column `line` (for whitespace-separated data). */
   readLines(path: string): string;
-  /** Expression: parse text to a number, NULL when it is not one. */
+  /** Expression: parse text to a finite number, NULL when it is not one (NaN and infinities are not numbers here). */
   tryNumber(expr: string): string;
   /** Expression: parse text to a whole number, NULL when it is not one. */
   tryInteger(expr: string): string;

@@ -125,4 +125,27 @@ describe("Store sessions", () => {
     await expect(s.read(async () => 1)).rejects.toThrow(/closed/);
     store = undefined;
   });
+
+  it("does, before closing, the work asked for before the close: queued writes and reads still connecting", async () => {
+    store = await openStore(":memory:");
+    const s = store;
+    await s.write((e) => e.run("CREATE TABLE t (x INTEGER)"));
+    // Asked for and not awaited: the second write is still queued, the read not yet connected, when close comes.
+    const first = s.write((e) => e.run("INSERT INTO t VALUES (1)"));
+    const second = s.write((e) => e.run("INSERT INTO t VALUES (2)"));
+    const read = s.read(async (e) => Number((await e.query("SELECT 7 AS n")).column("n")[0]));
+    await s.close();
+    await expect(Promise.all([first, second, read])).resolves.toEqual([undefined, undefined, 7]);
+    await expect(s.write(async () => 1)).rejects.toThrow(/closed: no new work is taken/);
+    store = undefined;
+  });
+
+  it("names the database when a session is used after it was closed", async () => {
+    store = await openStore(":memory:");
+    const session = await store.session();
+    session.close();
+    await expect(session.query("SELECT 1")).rejects.toThrow(
+      "a session of :memory: was used after it was closed",
+    );
+  });
 });

@@ -65,7 +65,9 @@ export const duckdbDialect: Dialect = {
   },
   readLines: (path) =>
     `read_csv(${lit(path)}, columns = {'line': 'VARCHAR'}, delim = '\\x1f', header = false, quote = '', escape = '', strict_mode = false)`,
-  tryNumber: (e) => `TRY_CAST(trim(${e}) AS DOUBLE)`,
+  // DuckDB casts "NaN" and "Infinity" to doubles: no measure is either, and one would poison every sum.
+  tryNumber: (e) =>
+    `(CASE WHEN isfinite(TRY_CAST(trim(${e}) AS DOUBLE)) THEN TRY_CAST(trim(${e}) AS DOUBLE) END)`,
   // Casts alone are too lenient for type inference: '52000.5' casts to BIGINT and '2024-01-05 10:00' to DATE.
   tryInteger: (e) =>
     `CASE WHEN regexp_full_match(trim(${e}), '[+-]?[0-9]+') THEN TRY_CAST(trim(${e}) AS BIGINT) END`,

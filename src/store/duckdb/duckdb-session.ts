@@ -70,23 +70,36 @@ export class DuckDBSession implements Session {
   readonly dialect = duckdbDialect;
   private depth = 0;
 
+  private closed = false;
+
   constructor(
     private readonly conn: DuckDBConnection,
+    private readonly location: string,
     private readonly onClose: () => void,
   ) {}
 
   /** Opens a connection with the session settings every statement relies on. */
-  static async connect(instance: DuckDBInstance, onClose: () => void): Promise<DuckDBSession> {
+  static async connect(
+    instance: DuckDBInstance,
+    location: string,
+    onClose: () => void,
+  ): Promise<DuckDBSession> {
     const conn = await instance.connect();
     // Timestamps without an offset are UTC (DESIGN: import formats); the time zone is a per-connection setting.
     await conn.run("SET TimeZone = 'UTC'");
-    return new DuckDBSession(conn, onClose);
+    return new DuckDBSession(conn, location, onClose);
+  }
+
+  /** A session used after its close is a bug of the caller's: say so, naming the database. */
+  private get open(): DuckDBConnection {
+    if (this.closed) throw new Error(`a session of ${this.location} was used after it was closed`);
+    return this.conn;
   }
 
   async run(sql: string, params?: readonly SqlValue[]): Promise<void> {
     const t0 = PROFILE ? performance.now() : 0;
-    if (params && params.length > 0) await this.conn.run(sql, params.map(toParam));
-    else await this.conn.run(sql);
+    if (params && params.length > 0) await this.open.run(sql, params.map(toParam));
+    else await this.open.run(sql);
     if (PROFILE) profile(sql, t0);
   }
 
@@ -94,8 +107,8 @@ export class DuckDBSession implements Session {
     const t0 = PROFILE ? performance.now() : 0;
     const reader =
       params && params.length > 0
-        ? await this.conn.runAndReadAll(sql, params.map(toParam))
-        : await this.conn.runAndReadAll(sql);
+        ? await this.open.runAndReadAll(sql, params.map(toParam))
+        : await this.open.runAndReadAll(sql);
     if (PROFILE) profile(sql, t0);
     return new DuckDBColumnResult(reader);
   }
@@ -122,8 +135,8 @@ export class DuckDBSession implements Session {
   async appendTemp(table: string, columns: readonly AppendColumn[]): Promise<void> {
     const q = this.dialect.quoteIdent;
     const defs = columns.map((c) => `${q(c.name)} ${this.dialect.typeOf(c.type)}`).join(", ");
-    await this.conn.run(`CREATE OR REPLACE TEMP TABLE ${q(table)} (${defs})`);
-    const appender = await this.conn.createAppender(table, "main", "temp");
+    await this.open.run(`CREATE OR REPLACE TEMP TABLE ${q(table)} (${defs})`);
+    const appender = await this.open.createAppender(table, "main", "temp");
     const n = columns[0]?.values.length ?? 0;
     const writers = columns.map((c) => {
       const v = c.values;
@@ -170,6 +183,8 @@ export class DuckDBSession implements Session {
   }
 
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
     this.conn.closeSync();
     this.onClose();
   }
