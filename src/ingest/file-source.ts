@@ -22,8 +22,6 @@ export function detectFormat(path: string): FileFormat {
 export interface FileSource extends ImportSource {
   readonly path: string;
   readonly format: FileFormat | "whitespace";
-  /** The number of lines before the first data row (1 with a header), to turn row numbers into lines. */
-  readonly headerLines: number;
 }
 
 /** How a file is named in messages, the import log and the merge log. */
@@ -69,7 +67,7 @@ export async function openFile(engine: Engine, path: string, opts: OpenOptions =
     if (format !== "csv") {
       const relation = d.readFileAsText(spec);
       const columns = (await engine.query(`SELECT * FROM ${relation} LIMIT 0`)).columns;
-      return { ...fileNames(path), relation, columns, format, headerLines: 0, close: async () => {} };
+      return { ...fileNames(path), relation, columns, format, close: async () => {} };
     }
     // Sniff once, then read with the layout found (the reader would otherwise sniff the file again).
     const sniffed = (await engine.query(d.sniffCsv(spec))).rows<{
@@ -91,8 +89,7 @@ export async function openFile(engine: Engine, path: string, opts: OpenOptions =
       skip: Number(sniffed.skip),
       columns,
     });
-    const headerLines = (sniffed.header ? 1 : 0) + Number(sniffed.skip);
-    return { ...fileNames(path), relation, columns, format, headerLines, close: async () => {} };
+    return { ...fileNames(path), relation, columns, format, close: async () => {} };
   } catch (e) {
     if (e instanceof UserError) throw e;
     const what = format === "csv" ? "delimited text (CSV)" : format.toUpperCase();
@@ -145,7 +142,6 @@ async function openWhitespace(
     relation: "_import_fields",
     columns,
     format: "whitespace",
-    headerLines: hasHeader ? 1 : 0,
     close: () => engine.run("DROP TABLE IF EXISTS _import_fields"),
   };
 }
