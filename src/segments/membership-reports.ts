@@ -10,7 +10,6 @@ import {
   requireSegment,
   saveSegment,
 } from "./segment-store.js";
-import { validateSaved } from "./validate.js";
 
 /**
  * Membership reports over the stays the last refresh recorded: pairwise overlap, the size guard (too small, near
@@ -204,13 +203,8 @@ export async function meceSegments(
     name: "in none of the segments",
     where: { not: { any: ids.map((p) => ({ segment: p })) } },
   });
-  // The segments named are checked before anything is saved, and the saves and their evaluation are one
-  // transaction: a refusal, or any failure, leaves no exclusive segment behind.
-  const before = await loadSchemaContext(engine, { events: false });
-  validateSaved(
-    ids.flatMap((id) => before.segments.get(id) ?? []),
-    before,
-  );
+  // The saves and their evaluation are one transaction: a refusal (evaluating checks the saved segments named
+  // again) or any failure leaves no exclusive segment behind.
   const exclusive = await engine.transaction(async () => {
     for (const d of defs) await saveSegment(engine, d, `mece ${d.id}`);
     const schema: SchemaContext = await loadSchemaContext(engine, { events: false });
