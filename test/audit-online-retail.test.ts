@@ -9,6 +9,7 @@ import { importFile } from "../src/ingest/import.js";
 import { type AuditReport, audit, type Finding } from "../src/quality/audit.js";
 import { formatAuditReport } from "../src/quality/format.js";
 import { openSession } from "../src/store/open-store.js";
+import { sql } from "../src/store/sql.js";
 import type { Session } from "../src/store/store.js";
 import { ONLINE_RETAIL, ONLINE_RETAIL_MAP } from "./helpers.js";
 
@@ -63,9 +64,9 @@ describe("audit of Online Retail", () => {
     // Independent of the importer and the audit: negative Quantity in the raw CSV, and the value it returns.
     const d = engine.dialect;
     const raw = d.readFileAsText({ path: FILE, format: "csv" });
-    const q = d.tryNumber("Quantity");
+    const q = d.tryNumber(sql.raw("Quantity"));
     const r = await engine.query(
-      `SELECT count(*) AS n, sum(-${q} * ${d.tryNumber("UnitPrice")}) AS amount FROM ${raw} WHERE ${q} < 0`,
+      sql`SELECT count(*) AS n, sum(-${q} * ${d.tryNumber(sql.raw("UnitPrice"))}) AS amount FROM ${raw} WHERE ${q} < 0`,
     );
     const [expected] = r.rows<{ n: number; amount: number }>();
     // Verified once by hand with DuckDB on the raw file: 10,624 lines returning £896,812.49.

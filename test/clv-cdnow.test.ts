@@ -5,10 +5,11 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { conditionalExpectedPurchases } from "../src/analytics/bgnbd-predict.js";
-import { buildSummary, dayOf, SUMMARY_TABLE } from "../src/analytics/summaries.js";
+import { buildSummary, dayOf, SUMMARY } from "../src/analytics/summaries.js";
 import { memoryIo } from "../src/cli/io.js";
 import { main } from "../src/cli/main.js";
 import { openSession } from "../src/store/open-store.js";
+import { type Sql, sql } from "../src/store/sql.js";
 import type { Session } from "../src/store/store.js";
 import { count, SHARED_DATA, tempDir } from "./helpers.js";
 
@@ -57,29 +58,39 @@ describe("CDNOW sample: BG/NBD and Gamma-Gamma as published", () => {
   });
   afterAll(() => engine?.close());
 
+  /** A reference CSV file of ../shared/data/cdnow, its columns as text. */
+  const reference = (path: string): Sql =>
+    engine.dialect.readFileAsText({ path, format: "csv", header: true, delimiter: "," });
+  const number = (column: string): Sql => engine.dialect.tryNumber(sql.ident(column));
+  /** The summary's customer ids are the file's integer ids as text. */
+  const customerNumber = (): Sql => engine.dialect.tryInteger(sql`s.customer_id`);
+
   it("reproduces cdnow_customers_summary.csv exactly: every customer's x, t_x and T; Σx = 2,457; 1,411 with x = 0", async () => {
     const mismatches = await count(
       engine,
-      `SELECT count(*) FROM read_csv('${SUMMARY_CSV}') c
-         FULL JOIN ${SUMMARY_TABLE} s ON CAST(s.customer_id AS INTEGER) = c.ID
-        WHERE s.x IS DISTINCT FROM c.frequency
-           OR round(s.tx_days / 7, 2) IS DISTINCT FROM c.recency
-           OR round(s.t_days / 7, 2) IS DISTINCT FROM c.T`,
+      sql`SELECT count(*)
+            FROM (SELECT ${number("ID")} AS id, ${number("frequency")} AS frequency, ${number("recency")} AS recency,
+                         ${number("T")} AS t
+                    FROM ${reference(SUMMARY_CSV)} f) c
+            FULL JOIN ${SUMMARY} s ON ${customerNumber()} = c.id
+           WHERE s.customer_id IS NULL OR c.id IS NULL OR s.x <> c.frequency
+              OR round(s.tx_days / 7, 2) <> c.recency OR round(s.t_days / 7, 2) <> c.t`,
     );
     expect(mismatches).toBe(0);
-    expect(await count(engine, `SELECT count(*) FROM ${SUMMARY_TABLE}`)).toBe(2_357);
-    expect(await count(engine, `SELECT sum(x) FROM ${SUMMARY_TABLE}`)).toBe(2_457);
-    expect(await count(engine, `SELECT count(*) FROM ${SUMMARY_TABLE} WHERE x = 0`)).toBe(1_411);
+    expect(await count(engine, sql`SELECT count(*) FROM ${SUMMARY}`)).toBe(2_357);
+    expect(await count(engine, sql`SELECT sum(x) FROM ${SUMMARY}`)).toBe(2_457);
+    expect(await count(engine, sql`SELECT count(*) FROM ${SUMMARY} WHERE x = 0`)).toBe(1_411);
   });
 
   it("reproduces the mean repeat spend z̄ of all 946 repeat customers to the file's rounding", async () => {
     const worst = await count(
       engine,
-      `SELECT max(abs(coalesce(s.zbar, 0) - c.zbar)) FROM read_csv('${ZBAR_CSV}') c
-         JOIN ${SUMMARY_TABLE} s ON CAST(s.customer_id AS INTEGER) = c.ID`,
+      sql`SELECT max(abs(coalesce(s.zbar, 0) - c.zbar))
+            FROM (SELECT ${number("ID")} AS id, ${number("zbar")} AS zbar FROM ${reference(ZBAR_CSV)} f) c
+            JOIN ${SUMMARY} s ON ${customerNumber()} = c.id`,
     );
     expect(worst).toBeLessThanOrEqual(0.005 + 1e-9);
-    expect(await count(engine, `SELECT count(*) FROM ${SUMMARY_TABLE} WHERE x > 0 AND zbar > 0`)).toBe(946);
+    expect(await count(engine, sql`SELECT count(*) FROM ${SUMMARY} WHERE x > 0 AND zbar > 0`)).toBe(946);
   });
 
   it("`clv fit --calibration-end 1997-09-30 --unit week --json` gives the published parameters within 0.5%", () => {

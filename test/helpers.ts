@@ -5,6 +5,7 @@ import { afterAll, expect } from "vitest";
 import { memoryIo } from "../src/cli/io.js";
 import { main } from "../src/cli/main.js";
 import type { Engine } from "../src/store/engine.js";
+import { type Sql, sql } from "../src/store/sql.js";
 
 /** The folders `tempDir` made for the test file running in this worker. */
 const madeHere: string[] = [];
@@ -38,13 +39,12 @@ export const SHARED_DATA = join(import.meta.dirname, "..", "..", "shared", "data
 
 /** Every table's full contents, as text: two snapshots are equal only if nothing changed. */
 export async function snapshot(engine: Engine): Promise<string> {
-  const tables = await engine.query(
-    "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' AND table_catalog = current_database() ORDER BY 1",
-  );
   const parts: string[] = [];
-  for (const t of tables.column("table_name") as string[]) {
+  for (const t of await engine.tables()) {
     const cols = await engine.tableColumns(t);
-    const r = await engine.query(`SELECT * FROM "${t}" ORDER BY ALL`);
+    const r = await engine.query(
+      sql`SELECT * FROM ${sql.ident(t)} ORDER BY ${sql.join(cols.map((c) => sql.ident(c)))}`,
+    );
     parts.push(
       `${t}(${cols.join(",")}):${JSON.stringify(r.rows(), (_k, v) => (typeof v === "bigint" ? String(v) : v))}`,
     );
@@ -52,8 +52,9 @@ export async function snapshot(engine: Engine): Promise<string> {
   return parts.join("\n");
 }
 
-export async function count(engine: Engine, sql: string, params: unknown[] = []): Promise<number> {
-  const r = await engine.query(sql, params as never);
+/** The first value of a query's first row, as a number (a count, a sum). */
+export async function count(engine: Engine, query: Sql | string): Promise<number> {
+  const r = await engine.query(query);
   return Number(r.column(r.columns[0] as string)[0]);
 }
 

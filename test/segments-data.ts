@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { registerComputed } from "../src/store/computed.js";
 import type { Engine } from "../src/store/engine.js";
+import { sql } from "../src/store/sql.js";
 import { registerTrait } from "../src/store/trait-registry.js";
 import { CATS, COUNTRIES, EVENTS } from "./segments-arbitraries.js";
 import type { RefData } from "./segments-reference.js";
@@ -101,7 +102,9 @@ export const arbData: fc.Arbitrary<RefData> = fc
     } satisfies RefData;
   });
 
-const ts = (t: number) => new Date(t).toISOString().replace("T", " ").replace("Z", "");
+/** A time bound as a timestamp (UTC text). */
+const ts = (t: number) =>
+  sql.param(new Date(t).toISOString().replace("T", " ").replace("Z", ""), "timestamp");
 
 /** Loads a dataset; `customers: false` adds only facts (a second batch), `prefix` keeps their ids apart. */
 export async function load(
@@ -113,28 +116,28 @@ export async function load(
   if (opts.customers !== false) await loadCustomers(engine, data);
   for (const [i, e] of data.events.entries()) {
     await engine.run(
-      "INSERT INTO events (message_id, customer_id, type, event, ts, properties) VALUES ($1, $2, $3, $4, CAST($5 AS TIMESTAMP), $6)",
-      [`${pre}m${i}`, e.customer, e.type, e.event, ts(e.ts), JSON.stringify(e.props)],
+      sql`INSERT INTO events (message_id, customer_id, type, event, ts, properties)
+          VALUES (${`${pre}m${i}`}, ${e.customer}, ${e.type}, ${e.event}, ${ts(e.ts)}, ${JSON.stringify(e.props)})`,
     );
   }
   const orders = new Map<string, (typeof data.lines)[number]>();
   for (const [i, l] of data.lines.entries()) {
     orders.set(l.order, l);
     await engine.run(
-      "INSERT INTO order_items (order_id, line_no, customer_id, ts, category, quantity, unit_price) VALUES ($1, $2, $3, CAST($4 AS TIMESTAMP), $5, $6, $7)",
-      [`${pre}${l.order}`, i, l.customer, ts(l.ts), l.category, l.quantity, l.price],
+      sql`INSERT INTO order_items (order_id, line_no, customer_id, ts, category, quantity, unit_price)
+          VALUES (${`${pre}${l.order}`}, ${i}, ${l.customer}, ${ts(l.ts)}, ${l.category}, ${l.quantity}, ${l.price})`,
     );
   }
   for (const [id, l] of orders) {
     await engine.run(
-      "INSERT INTO orders (order_id, customer_id, ts, total) VALUES ($1, $2, CAST($3 AS TIMESTAMP), $4)",
-      [`${pre}${id}`, l.customer, ts(l.ts), l.total],
+      sql`INSERT INTO orders (order_id, customer_id, ts, total)
+          VALUES (${`${pre}${id}`}, ${l.customer}, ${ts(l.ts)}, ${l.total})`,
     );
   }
   for (const k of data.consents) {
     await engine.run(
-      "INSERT INTO consents (customer_id, purpose, channel, status, ts) VALUES ($1, $2, $3, $4, CAST($5 AS TIMESTAMP))",
-      [k.customer, k.purpose, k.channel, k.status, ts(k.ts)],
+      sql`INSERT INTO consents (customer_id, purpose, channel, status, ts)
+          VALUES (${k.customer}, ${k.purpose}, ${sql.param(k.channel, "string")}, ${k.status}, ${ts(k.ts)})`,
     );
   }
 }
@@ -145,19 +148,26 @@ async function loadCustomers(engine: Engine, data: RefData): Promise<void> {
   }
   for (const c of data.customers) {
     await engine.run(
-      "INSERT INTO customers (customer_id, country, age, vip, signup) VALUES ($1, $2, $3, $4, CAST($5 AS DATE))",
-      [
-        c.id,
-        c.traits.country as string | null,
-        c.traits.age as number | null,
-        c.traits.vip as boolean | null,
-        c.traits.signup as string | null,
-      ],
+      sql`INSERT INTO customers (customer_id, country, age, vip, signup)
+          VALUES (${c.id}, ${sql.param(c.traits.country as string | null, "string")},
+                  ${sql.param(c.traits.age as number | null, "integer")}, ${sql.param(c.traits.vip as boolean | null, "boolean")},
+                  ${sql.param(c.traits.signup as string | null, "date")})`,
     );
   }
-  await engine.run("CREATE TABLE test_scores (customer_id VARCHAR, score DOUBLE)");
+  await engine.run(
+    engine.dialect.createTable(
+      "test_scores",
+      [
+        { name: "customer_id", type: "string" },
+        { name: "score", type: "number" },
+      ],
+      ["customer_id"],
+    ),
+  );
   for (const c of data.customers)
-    await engine.run("INSERT INTO test_scores VALUES ($1, $2)", [c.id, c.score]);
+    await engine.run(
+      sql`INSERT INTO test_scores (customer_id, score) VALUES (${c.id}, ${sql.param(c.score, "number")})`,
+    );
   await registerComputed(engine, [
     {
       name: "score",

@@ -5,6 +5,7 @@ import type { SegmentDefinition } from "../src/segments/definition.js";
 import { type RefreshResult, refreshSegments } from "../src/segments/segment-refresh.js";
 import type { Engine } from "../src/store/engine.js";
 import { openSession } from "../src/store/open-store.js";
+import { sql } from "../src/store/sql.js";
 import { tempDir, writeFile } from "./helpers.js";
 import { condition } from "./segments-arbitraries.js";
 import { AS_OF, arbData, load } from "./segments-data.js";
@@ -14,35 +15,56 @@ const DAY = 86_400_000;
 
 /** Saves definitions straight into the tables (the data may not hold every event name the definitions use). */
 async function saveRaw(engine: Engine, defs: SegmentDefinition[]): Promise<void> {
+  const now = engine.dialect.now();
   for (const d of defs) {
-    await engine.run("INSERT INTO segments VALUES ($1, $2, NULL, 1, now(), now())", [d.id, d.name]);
-    await engine.run("INSERT INTO segment_versions VALUES ($1, 1, $2, now())", [d.id, JSON.stringify(d)]);
+    await engine.run(
+      sql`INSERT INTO segments (segment_id, name, description, latest_version, created_at, updated_at)
+          VALUES (${d.id}, ${d.name}, NULL, 1, ${now}, ${now})`,
+    );
+    await version(engine, d, 1);
   }
+}
+
+/** Stores a version of a definition (the segment's latest version is not changed). */
+async function version(engine: Engine, d: SegmentDefinition, n: number): Promise<void> {
+  await engine.run(
+    sql`INSERT INTO segment_versions (segment_id, version, definition, created_at)
+        VALUES (${d.id}, ${n}, ${JSON.stringify(d)}, ${engine.dialect.now()})`,
+  );
 }
 
 /** Each segment's [id, size, entered, exited] after a refresh. */
 const tally = (r: RefreshResult) => r.segments.map((s) => [s.id, s.size, s.entered, s.exited]);
 
+/** Marks a customer dirty as the importers do, with the earliest time their new facts touch (null: none). */
+function dirty(engine: Engine, customer: string, since: Date | null): Promise<void> {
+  return engine.run(
+    sql`INSERT INTO segment_dirty (customer_id, marked_at, since)
+        VALUES (${customer}, ${engine.dialect.now()}, ${since === null ? sql.param(null, "timestamp") : since})`,
+  );
+}
+
 /** A "Viewed" track event of `customer`, `days` days from AS_OF. */
 function viewedEvent(e: Engine, id: string, customer: string, days: number): Promise<void> {
   return e.run(
-    "INSERT INTO events (message_id, customer_id, type, event, ts, properties) VALUES ($1, $2, 'track', 'Viewed', $3, '{}')",
-    [id, customer, new Date(AS_OF + days * DAY)],
+    sql`INSERT INTO events (message_id, customer_id, type, event, ts, properties)
+        VALUES (${id}, ${customer}, 'track', 'Viewed', ${new Date(AS_OF + days * DAY)}, '{}')`,
   );
 }
 
 async function members(engine: Engine): Promise<string[]> {
   const r = await engine.query(
-    "SELECT segment_id || ':' || customer_id AS m FROM segment_membership WHERE exited_at IS NULL ORDER BY 1",
+    "SELECT concat(segment_id, ':', customer_id) AS m FROM segment_membership WHERE exited_at IS NULL ORDER BY m",
   );
   return r.column("m") as string[];
 }
 
 /** Every stay, open or closed, in a stable order. */
 async function stays(engine: Engine): Promise<string[]> {
+  const text = (column: string) => engine.dialect.toText(sql.ident(column));
   const r = await engine.query(
-    `SELECT segment_id || ':' || customer_id || ':' || CAST(entered_at AS VARCHAR) || ':' || coalesce(CAST(exited_at AS VARCHAR), 'open') AS s
-       FROM segment_membership ORDER BY 1`,
+    sql`SELECT concat(segment_id, ':', customer_id, ':', ${text("entered_at")}, ':', coalesce(${text("exited_at")}, 'open')) AS s
+       FROM segment_membership ORDER BY s`,
   );
   return r.column("s") as string[];
 }
@@ -70,14 +92,18 @@ async function addBatch(engine: Engine, first: RefData, second: RefData): Promis
   const since = new Map<string, number>();
   for (const x of [...batch.events, ...batch.lines, ...batch.consents])
     since.set(x.customer, Math.min(since.get(x.customer) ?? x.ts, x.ts));
-  for (const [c, t] of since)
-    await engine.run("INSERT INTO segment_dirty VALUES ($1, now(), $2)", [c, new Date(t)]);
+  for (const [c, t] of since) await dirty(engine, c, new Date(t));
   // A trait changes too, as a customers import would do (a profile change: no time).
-  await engine.run("UPDATE customers SET age = coalesce(age, 0) + 40 WHERE customer_id = 'c0'");
-  await engine.run("INSERT INTO segment_dirty VALUES ('c0', now(), NULL)");
+  const d = engine.dialect;
+  await engine.run(d.updateWhere("customers", sql`age = coalesce(age, 0) + 40`, sql`customer_id = 'c0'`));
+  await dirty(engine, "c0", null);
   // A producer rewrites a computed value without marking anyone: the refresh must notice on its own.
   await engine.run(
-    `UPDATE test_scores SET score = coalesce(score, 0) + 5 WHERE customer_id = 'c${first.customers.length - 1}'`,
+    d.updateWhere(
+      "test_scores",
+      sql`score = coalesce(score, 0) + 5`,
+      sql`customer_id = ${`c${first.customers.length - 1}`}`,
+    ),
   );
 }
 
@@ -142,7 +168,7 @@ describe("incremental segment refresh", () => {
     const at = (days: number) => new Date(AS_OF + days * DAY);
     const event = (id: string, customer: string, days: number) => viewedEvent(e, id, customer, days);
     try {
-      for (const c of ["c1", "c2", "c3"]) await e.run("INSERT INTO customers (customer_id) VALUES ($1)", [c]);
+      for (const c of ["c1", "c2", "c3"]) await e.run(sql`INSERT INTO customers (customer_id) VALUES (${c})`);
       await event("m1", "c1", -20); // in (−30d, 0], gone from (−15d, +15d]
       await event("m2", "c2", -40);
       await event("m3", "c3", -25);
@@ -152,13 +178,13 @@ describe("incremental segment refresh", () => {
       ]);
       await refreshSegments(e, { asOf: at(0) });
       await event("m4", "c2", 1); // new, after the last refresh
-      await e.run("INSERT INTO segment_dirty VALUES ('c2', now(), $1)", [at(1)]);
+      await dirty(e, "c2", at(1));
       await event("m5", "c3", -2); // late: dated before the last refresh
       await event("m6", "c3", 3);
-      await e.run("INSERT INTO segment_dirty VALUES ('c3', now(), $1)", [at(-2)]);
+      await dirty(e, "c3", at(-2));
       const inc = await refreshSegments(e, { asOf: at(15) });
       expect(inc.mode).toBe("incremental");
-      const counts = await e.query(`SELECT customer_id, f0 FROM segment_features ORDER BY 1`);
+      const counts = await e.query("SELECT customer_id, f0 FROM segment_features ORDER BY customer_id");
       expect(counts.rows()).toEqual([
         { customer_id: "c1", f0: 0 },
         { customer_id: "c2", f0: 1 },
@@ -223,10 +249,8 @@ describe("incremental segment refresh", () => {
       await saveRaw(e, [{ id: "a", name: "a", where: { orders: "count", gte: 0 } }]);
       expect((await refreshSegments(e, { asOf: new Date(AS_OF) })).mode).toBe("full");
       expect((await refreshSegments(e, { asOf: new Date(AS_OF + DAY) })).mode).toBe("incremental");
-      await e.run("INSERT INTO segment_versions VALUES ('a', 2, $1, now())", [
-        JSON.stringify({ id: "a", name: "a", where: { orders: "sum", gte: 0 } }),
-      ]);
-      await e.run("UPDATE segments SET latest_version = 2");
+      await version(e, { id: "a", name: "a", where: { orders: "sum", gte: 0 } }, 2);
+      await e.run(e.dialect.updateWhere("segments", sql`latest_version = 2`, sql`true`));
       expect((await refreshSegments(e, { asOf: new Date(AS_OF + 2 * DAY) })).mode).toBe("full");
     } finally {
       e.close();
@@ -236,7 +260,7 @@ describe("incremental segment refresh", () => {
   it("applies a new version, its references, or a new segment over the same features to everyone", async () => {
     const e = await openSession(":memory:");
     try {
-      for (const c of ["c1", "c2"]) await e.run("INSERT INTO customers (customer_id) VALUES ($1)", [c]);
+      for (const c of ["c1", "c2"]) await e.run(sql`INSERT INTO customers (customer_id) VALUES (${c})`);
       for (const [c, days] of [
         ["c1", -3],
         ["c2", -5],
@@ -252,10 +276,8 @@ describe("incremental segment refresh", () => {
       await refreshSegments(e, { asOf: new Date(AS_OF) });
       expect(await members(e)).toEqual(["a:c1", "a:c2", "r:c1", "r:c2"]);
       // The same count, another threshold: the stored features still serve, the stays must follow the new one.
-      await e.run("INSERT INTO segment_versions VALUES ('a', 2, $1, now())", [
-        JSON.stringify({ id: "a", name: "a", where: viewed(2) }),
-      ]);
-      await e.run("UPDATE segments SET latest_version = 2 WHERE segment_id = 'a'");
+      await version(e, { id: "a", name: "a", where: viewed(2) }, 2);
+      await e.run(e.dialect.updateWhere("segments", sql`latest_version = 2`, sql`segment_id = 'a'`));
       // And a new segment over the same count: everyone is evaluated for it too.
       await saveRaw(e, [{ id: "b", name: "b", where: viewed(1) }]);
       const inc = await refreshSegments(e, { asOf: new Date(AS_OF + DAY) });
@@ -275,7 +297,7 @@ describe("incremental segment refresh", () => {
     const e = await openSession(":memory:");
     try {
       for (const c of ["c1", "c2"]) {
-        await e.run("INSERT INTO customers (customer_id) VALUES ($1)", [c]);
+        await e.run(sql`INSERT INTO customers (customer_id) VALUES (${c})`);
         await viewedEvent(e, `m${c}`, c, -3);
       }
       const viewed = { event: "Viewed", within: "30d", count: { gte: 1 } };
@@ -284,7 +306,7 @@ describe("incremental segment refresh", () => {
       expect(await members(e)).toEqual(["a:c1", "a:c2"]);
       // c2 and everything about them go, nothing marked; a new segment is then evaluated for every stored row.
       for (const t of ["events", "segment_membership", "customers"])
-        await e.run(`DELETE FROM ${t} WHERE customer_id = 'c2'`);
+        await e.run(e.dialect.deleteWhere(t, sql`customer_id = 'c2'`));
       await saveRaw(e, [{ id: "b", name: "b", where: viewed }]);
       const inc = await refreshSegments(e, { asOf: new Date(AS_OF + DAY) });
       expect(inc.mode).toBe("incremental");
@@ -305,12 +327,10 @@ describe("incremental segment refresh", () => {
         ["c1", -29, -25],
         ["c2", -10, -40],
       ] as const) {
-        await e.run("INSERT INTO customers (customer_id, first_seen) VALUES ($1, $2)", [c, at(seen)]);
-        await e.run("INSERT INTO orders (order_id, customer_id, ts, total) VALUES ($1, $2, $3, 10)", [
-          `o-${c}`,
-          c,
-          at(ordered),
-        ]);
+        await e.run(sql`INSERT INTO customers (customer_id, first_seen) VALUES (${c}, ${at(seen)})`);
+        await e.run(
+          sql`INSERT INTO orders (order_id, customer_id, ts, total) VALUES (${`o-${c}`}, ${c}, ${at(ordered)}, 10)`,
+        );
       }
       await saveRaw(e, [
         { id: "lapsed", name: "lapsed", where: { orders: "days_since_last", gte: 30 } },
@@ -335,13 +355,13 @@ describe("incremental segment refresh", () => {
     const at = (days: number) => new Date(AS_OF + days * DAY);
     const event = (id: string, customer: string, days: number) => viewedEvent(e, id, customer, days);
     try {
-      for (const c of ["c1", "c2"]) await e.run("INSERT INTO customers (customer_id) VALUES ($1)", [c]);
+      for (const c of ["c1", "c2"]) await e.run(sql`INSERT INTO customers (customer_id) VALUES (${c})`);
       await event("m1", "c1", -3);
       await saveRaw(e, [{ id: "viewed", name: "viewed", where: { event: "Viewed", within: "30d" } }]);
       await refreshSegments(e, { asOf: at(0) });
       // c2 views something: the only candidate, with no open stay; c1 stays where it was.
       await event("m2", "c2", 1);
-      await e.run("INSERT INTO segment_dirty VALUES ('c2', now(), $1)", [at(1)]);
+      await dirty(e, "c2", at(1));
       const inc = await refreshSegments(e, { asOf: at(2) });
       expect(inc.mode).toBe("incremental");
       expect(await members(e)).toEqual(["viewed:c1", "viewed:c2"]);

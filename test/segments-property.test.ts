@@ -1,10 +1,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Condition, SegmentDefinition } from "../src/segments/definition.js";
-import { EVAL_TABLE, evaluateSegments } from "../src/segments/evaluate.js";
+import { EVAL, evaluateSegments } from "../src/segments/evaluate.js";
 import { loadSchemaContext } from "../src/segments/schema-context.js";
 import { validateSegment } from "../src/segments/validate.js";
 import { openSession } from "../src/store/open-store.js";
+import { sql } from "../src/store/sql.js";
 import { condition, EVENTS } from "./segments-arbitraries.js";
 import { AS_OF, arbData, load } from "./segments-data.js";
 import { referenceEvaluate } from "./segments-reference.js";
@@ -33,7 +34,9 @@ describe("segment compiler against the reference evaluator", () => {
             const evaluation = await evaluateSegments(engine, defs, ctx, new Date(AS_OF));
             for (const def of defs) {
               const col = evaluation.columns.get(def.id) as string;
-              const r = await engine.query(`SELECT customer_id FROM ${EVAL_TABLE} WHERE ${col} ORDER BY 1`);
+              const r = await engine.query(
+                sql`SELECT customer_id FROM ${EVAL} WHERE ${sql.ident(col)} ORDER BY customer_id`,
+              );
               const expected = [
                 ...referenceEvaluate(data, def.where, AS_OF, { s0: defs[0]?.where as Condition }),
               ].sort();

@@ -11,12 +11,13 @@ import { join } from "node:path";
 import { fitClv } from "../../src/analytics/clv.js";
 import { minimizeBfgs } from "../../src/analytics/optimize.js";
 import { betaln, digamma, gammaln, logAddExp } from "../../src/analytics/special.js";
-import { buildSummary, purchaseSpan, SUMMARY_TABLE } from "../../src/analytics/summaries.js";
+import { buildSummary, purchaseSpan, SUMMARY } from "../../src/analytics/summaries.js";
 import { memoryIo } from "../../src/cli/io.js";
 import { main } from "../../src/cli/main.js";
 import { importFile } from "../../src/ingest/import.js";
 import type { Engine } from "../../src/store/engine.js";
 import { openSession } from "../../src/store/open-store.js";
+import { sql } from "../../src/store/sql.js";
 import { generate } from "../../src/synth/generate.js";
 import { report } from "../measure.js";
 
@@ -93,7 +94,7 @@ interface PerCustomer {
 async function perCustomerData(engine: Engine): Promise<PerCustomer> {
   const span = await purchaseSpan(engine);
   await buildSummary(engine, span?.last ?? 0);
-  const r = await engine.query(`SELECT x, tx_days, t_days, coalesce(zbar, 0) AS zbar FROM ${SUMMARY_TABLE}`);
+  const r = await engine.query(sql`SELECT x, tx_days, t_days, coalesce(zbar, 0) AS zbar FROM ${SUMMARY}`);
   const col = (name: string, scale = 1) => Float64Array.from(r.column(name), (v) => Number(v) / scale);
   return { x: col("x"), tx: col("tx_days", 7), T: col("t_days", 7), zbar: col("zbar") };
 }

@@ -3,6 +3,7 @@ import {
   compileSegments,
   evaluatedSizes,
   FEATURE_TABLE,
+  FEATURES,
 } from "../../src/segments/evaluate.js";
 import { loadSchemaContext } from "../../src/segments/schema-context.js";
 import { openSession } from "../../src/store/open-store.js";
@@ -22,7 +23,7 @@ const schema = await loadSchemaContext(engine, { events: false });
 const ids = [...schema.segments.keys()];
 const compiled = compileSegments(engine, [...schema.segments.values()], schema, asOf);
 await buildFeatures(engine, compiled, schema, asOf, FEATURE_TABLE);
-const sizes = await evaluatedSizes(engine, compiled, ids, FEATURE_TABLE);
+const sizes = await evaluatedSizes(engine, compiled, ids, FEATURES);
 const timed = stop();
 engine.close();
 report({ ...timed, sizes: Object.fromEntries(sizes) });

@@ -1,5 +1,6 @@
 import { refreshSegments } from "../../src/segments/segment-refresh.js";
 import { openSession } from "../../src/store/open-store.js";
+import { sql } from "../../src/store/sql.js";
 import { report, startTimer } from "../measure.js";
 
 /**
@@ -14,13 +15,13 @@ import { report, startTimer } from "../measure.js";
  */
 const [db, asOfText, scenario = "day"] = process.argv.slice(2) as [string, string, string?];
 const asOf = new Date(asOfText);
-const ts = (d: Date) => d.toISOString().replace("T", " ").replace("Z", "");
+const ts = (d: Date) => sql.param(d.toISOString().replace("T", " ").replace("Z", ""), "timestamp");
 const engine = await openSession(db);
+const d = engine.dialect;
 const before = Number((await engine.query("SELECT count(*) AS n FROM events")).column("n")[0]);
+// DuckDB's own functions below (quantile_disc, epoch_us, to_microseconds, CHECKPOINT): this case measures DuckDB.
 const cut = (
-  await engine.query("SELECT quantile_disc(ts, 0.99) AS t FROM events WHERE ts <= CAST($1 AS TIMESTAMP)", [
-    ts(asOf),
-  ])
+  await engine.query(sql`SELECT quantile_disc(ts, 0.99) AS t FROM events WHERE ts <= ${ts(asOf)}`)
 ).column("t")[0] as Date;
 const spanSeconds = Math.round((asOf.getTime() - cut.getTime()) / 1000);
 const gapSeconds = scenario === "span" ? spanSeconds : 86_400;
@@ -28,24 +29,26 @@ const later = new Date(asOf.getTime() + gapSeconds * 1000);
 await engine.transaction(async () => {
   // A replayed event keeps its place within the replay: as_of + (ts − cut) · gap / span.
   await engine.run(
-    `INSERT INTO events (message_id, customer_id, user_id, anonymous_id, type, event, ts, properties)
-     SELECT message_id || '-replay', customer_id, user_id, anonymous_id, type, event,
-            CAST($2 AS TIMESTAMP) + to_microseconds(CAST((epoch_us(ts) - epoch_us(CAST($1 AS TIMESTAMP))) * $3 AS BIGINT)),
+    sql`INSERT INTO events (message_id, customer_id, user_id, anonymous_id, type, event, ts, properties)
+     SELECT concat(message_id, '-replay'), customer_id, user_id, anonymous_id, type, event,
+            ${ts(asOf)} + to_microseconds(CAST((epoch_us(ts) - epoch_us(${ts(cut)})) * ${gapSeconds / spanSeconds} AS BIGINT)),
             properties
-       FROM events WHERE ts > CAST($1 AS TIMESTAMP) AND ts <= CAST($2 AS TIMESTAMP)`,
-    [ts(cut), ts(asOf), gapSeconds / spanSeconds],
+       FROM events WHERE ts > ${ts(cut)} AND ts <= ${ts(asOf)}`,
   );
-  const fresh = `SELECT customer_id, min(ts) AS lo, max(ts) AS hi FROM events
-                  WHERE ts > CAST($1 AS TIMESTAMP) AND ts <= CAST($2 AS TIMESTAMP) AND customer_id IS NOT NULL
+  const fresh = sql`SELECT customer_id, min(ts) AS lo, max(ts) AS hi FROM events
+                  WHERE ts > ${ts(asOf)} AND ts <= ${ts(later)} AND customer_id IS NOT NULL
                   GROUP BY customer_id`;
   await engine.run(
-    `INSERT INTO segment_dirty (customer_id, marked_at, since) SELECT customer_id, now(), lo FROM (${fresh})`,
-    [ts(asOf), ts(later)],
+    sql`INSERT INTO segment_dirty (customer_id, marked_at, since) SELECT customer_id, ${d.now()}, lo FROM (${fresh}) x`,
   );
   await engine.run(
-    `UPDATE customers SET last_seen = greatest(coalesce(customers.last_seen, x.hi), x.hi)
-       FROM (${fresh}) x WHERE customers.customer_id = x.customer_id`,
-    [ts(asOf), ts(later)],
+    d.updateFrom({
+      table: "customers",
+      columns: await engine.tableColumns("customers"),
+      key: "customer_id",
+      source: sql`(${fresh})`,
+      set: [["last_seen", sql`greatest(coalesce(t.last_seen, src.hi), src.hi)`]],
+    }),
   );
 });
 // An import is its own command: its process closes the database, which writes what it changed into the file

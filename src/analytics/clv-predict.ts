@@ -7,11 +7,12 @@
 import { UserError } from "../errors.js";
 import { registerComputed } from "../store/computed.js";
 import type { Engine } from "../store/engine.js";
+import { sql } from "../store/sql.js";
 import type { BgNbdParams } from "./bgnbd.js";
 import { conditionalExpectedPurchases, pAlive, probabilityOfPurchases } from "./bgnbd-predict.js";
 import { loadModel, type SavedModel } from "./clv.js";
 import { saveSettings } from "./settings.js";
-import { buildSummary, isoDay, purchaseTuples, SUMMARY_TABLE, UNIT_DAYS } from "./summaries.js";
+import { buildSummary, isoDay, purchaseTuples, SUMMARY, UNIT_DAYS } from "./summaries.js";
 
 /** A month for discounting: a twelfth of a Julian year. */
 export const DAYS_PER_MONTH = 365.25 / 12;
@@ -74,6 +75,9 @@ export interface ClvPrediction {
 
 export const CLV_TABLE = "customer_clv";
 
+/** Predictions per distinct (x, t_x, T), joined back to customers (a session temporary table). */
+const TUPLE_PREDICTIONS = "_clv_tuple_predictions";
+
 /** Computes and stores every customer's predictions from the saved model. */
 export async function predictClv(engine: Engine, opts: ClvPredictOptions = {}): Promise<ClvPrediction> {
   const model = await loadModel(engine);
@@ -118,7 +122,7 @@ export async function predictClv(engine: Engine, opts: ClvPredictOptions = {}): 
     );
     accumulateDistribution(dist, p, period, x, tx, T, t.count[i] as number);
   }
-  await engine.appendTemp("_clv_tuple_predictions", [
+  await engine.appendTemp(TUPLE_PREDICTIONS, [
     { name: "x", type: "integer", values: t.x },
     { name: "tx_days", type: "integer", values: t.days.tx },
     { name: "t_days", type: "integer", values: t.days.T },
@@ -166,15 +170,17 @@ function accumulateDistribution(
 async function writeCustomerTable(engine: Engine, model: SavedModel, margin: number): Promise<void> {
   const g = model.gammaGamma as NonNullable<SavedModel["gammaGamma"]>;
   // E[Z | x, z̄] = p (v + x z̄) / (p x + q − 1); with x = 0 it is the population mean p v / (q − 1).
-  const spend = "($1 * ($3 + s.x * coalesce(s.zbar, 0)) / ($1 * s.x + $2 - 1))";
+  const spend = sql`(${g.p} * (${g.v} + s.x * coalesce(s.zbar, 0)) / (${g.p} * s.x + ${g.q} - 1))`;
   await engine.transaction(async () => {
     await engine.run(
-      `CREATE OR REPLACE TABLE ${CLV_TABLE} AS
-       SELECT s.customer_id, p.expected_purchases, p.p_alive, ${spend} AS expected_spend,
-              $4 * ${spend} * p.discounted_purchases AS clv
-         FROM ${SUMMARY_TABLE} s
-         JOIN _clv_tuple_predictions p ON p.x = s.x AND p.tx_days = s.tx_days AND p.t_days = s.t_days`,
-      [g.p, g.q, g.v, margin],
+      engine.dialect.createTableAs(
+        CLV_TABLE,
+        sql`SELECT s.customer_id, p.expected_purchases, p.p_alive, ${spend} AS expected_spend,
+                   ${margin} * ${spend} * p.discounted_purchases AS clv
+              FROM ${SUMMARY} s
+              JOIN ${sql.temp(TUPLE_PREDICTIONS)} p ON p.x = s.x AND p.tx_days = s.tx_days AND p.t_days = s.t_days`,
+        ["customer_id"],
+      ),
     );
     const common = { table: CLV_TABLE, producer: "clv" } as const;
     await registerComputed(engine, [
@@ -225,10 +231,12 @@ async function summarise(
     | "purchaseDistribution"
   >
 > {
+  const d = engine.dialect;
+  const clv = sql`clv`;
   const r = await engine.query(
-    `SELECT count(*) AS n, sum(expected_purchases) AS e, avg(p_alive) AS pa, sum(clv) AS total, avg(clv) AS mean,
-            quantile_cont(clv, 0.5) AS p50, quantile_cont(clv, 0.9) AS p90, quantile_cont(clv, 0.99) AS p99
-       FROM ${CLV_TABLE}`,
+    sql`SELECT count(*) AS n, sum(expected_purchases) AS e, avg(p_alive) AS pa, sum(clv) AS total, avg(clv) AS mean,
+               ${d.quantile(clv, 0.5)} AS p50, ${d.quantile(clv, 0.9)} AS p90, ${d.quantile(clv, 0.99)} AS p99
+          FROM ${sql.ident(CLV_TABLE)}`,
   );
   const row = r.rows<Record<string, number>>()[0] ?? {};
   const num = (k: string) => Number(row[k] ?? 0);
@@ -251,9 +259,9 @@ export async function customerPrediction(
 ): Promise<Record<string, unknown>> {
   const model = await loadModel(engine);
   const r = await engine.query(
-    `SELECT s.x, s.tx_days, s.t_days, s.zbar, c.expected_purchases, c.p_alive, c.expected_spend, c.clv
-       FROM ${SUMMARY_TABLE} s LEFT JOIN ${CLV_TABLE} c ON c.customer_id = s.customer_id WHERE s.customer_id = $1`,
-    [customerId],
+    sql`SELECT s.x, s.tx_days, s.t_days, s.zbar, c.expected_purchases, c.p_alive, c.expected_spend, c.clv
+          FROM ${SUMMARY} s LEFT JOIN ${sql.ident(CLV_TABLE)} c ON c.customer_id = s.customer_id
+         WHERE s.customer_id = ${customerId}`,
   );
   const row = r.rows<Record<string, number>>()[0];
   if (row === undefined)

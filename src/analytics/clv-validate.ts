@@ -6,6 +6,7 @@
 import { UserError } from "../errors.js";
 import { DEFAULT_MIN_GROUP, suppress } from "../privacy/small-groups.js";
 import type { Engine } from "../store/engine.js";
+import { sql } from "../store/sql.js";
 import { conditionalExpectedPurchases } from "./bgnbd-predict.js";
 import { type ClvFit, fitOnSummary, resolveCalibrationEnd } from "./clv.js";
 import {
@@ -14,7 +15,7 @@ import {
   isoDay,
   purchaseSpan,
   purchaseTuples,
-  SUMMARY_TABLE,
+  SUMMARY,
   type TimeUnit,
   UNIT_DAYS,
 } from "./summaries.js";
@@ -56,6 +57,9 @@ export interface ClvValidation {
 /** The highest calibration frequency with a group of its own; the last group is this or more. */
 const TOP_FREQUENCY = 7;
 
+/** Predicted holdout purchases per distinct (x, t_x, T) (a session temporary table). */
+const HOLDOUT_PREDICTIONS = "_clv_holdout_predictions";
+
 export async function validateClv(engine: Engine, opts: ClvValidateOptions): Promise<ClvValidation> {
   const endDay = await resolveCalibrationEnd(engine, opts.calibrationEnd, "--calibration-end");
   const span = await purchaseSpan(engine);
@@ -90,19 +94,21 @@ export async function validateClv(engine: Engine, opts: ClvValidateOptions): Pro
       t.T[i] as number,
     );
   }
-  await engine.appendTemp("_clv_holdout_predictions", [
+  await engine.appendTemp(HOLDOUT_PREDICTIONS, [
     { name: "x", type: "integer", values: t.x },
     { name: "tx_days", type: "integer", values: t.days.tx },
     { name: "t_days", type: "integer", values: t.days.T },
     { name: "predicted", type: "number", values: predicted },
   ]);
+  const top = sql.raw(String(TOP_FREQUENCY));
   const r = await engine.query(
-    `SELECT CASE WHEN s.x >= ${TOP_FREQUENCY} THEN '${TOP_FREQUENCY}+' ELSE CAST(s.x AS VARCHAR) END AS frequency,
-            min(s.x) AS sort_key, count(*) AS customers, sum(s.holdout) AS actual, sum(p.predicted) AS predicted,
-            sum(abs(p.predicted - s.holdout)) AS abs_error
-       FROM ${SUMMARY_TABLE} s
-       JOIN _clv_holdout_predictions p ON p.x = s.x AND p.tx_days = s.tx_days AND p.t_days = s.t_days
-      GROUP BY 1 ORDER BY 2`,
+    sql`SELECT CASE WHEN s.x >= ${top} THEN ${sql.raw(engine.dialect.literal(`${TOP_FREQUENCY}+`))}
+                    ELSE ${engine.dialect.toText(sql`s.x`)} END AS frequency,
+               min(s.x) AS sort_key, count(*) AS customers, sum(s.holdout) AS actual, sum(p.predicted) AS predicted,
+               sum(abs(p.predicted - s.holdout)) AS abs_error
+          FROM ${SUMMARY} s
+          JOIN ${sql.temp(HOLDOUT_PREDICTIONS)} p ON p.x = s.x AND p.tx_days = s.tx_days AND p.t_days = s.t_days
+         GROUP BY frequency ORDER BY sort_key`,
   );
   const minGroup = opts.minGroup ?? DEFAULT_MIN_GROUP;
   const rows = r.rows<{

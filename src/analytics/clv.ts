@@ -3,7 +3,8 @@
  * the distinct tuples, and the fitted model kept in `clv_model` (one row) for `clv predict`.
  */
 import { UserError } from "../errors.js";
-import type { Engine } from "../store/engine.js";
+import type { ColumnDef, Engine } from "../store/engine.js";
+import { sql } from "../store/sql.js";
 import { type BgNbdParams, fitBgNbd } from "./bgnbd.js";
 import { fitGammaGamma, type GammaGammaParams } from "./gamma-gamma.js";
 import {
@@ -143,29 +144,35 @@ export async function fitClv(engine: Engine, opts: ClvFitOptions): Promise<ClvFi
 
 const MODEL_TABLE = "clv_model";
 
+const MODEL_COLUMNS: readonly ColumnDef[] = [
+  { name: "calibration_end", type: "string" },
+  { name: "unit", type: "string" },
+  { name: "r", type: "number" },
+  { name: "alpha", type: "number" },
+  { name: "a", type: "number" },
+  { name: "b", type: "number" },
+  { name: "bgnbd_ll", type: "number" },
+  { name: "p", type: "number" },
+  { name: "q", type: "number" },
+  { name: "v", type: "number" },
+  { name: "gg_ll", type: "number" },
+  { name: "customers", type: "integer" },
+  { name: "fitted_at", type: "timestamp" },
+];
+
 async function saveModel(engine: Engine, fit: ClvFit): Promise<void> {
+  const d = engine.dialect;
   const g = fit.gammaGamma;
+  // Absent without a spend model: typed, since a NULL says nothing of its type.
+  const maybe = (x: number | null | undefined) => sql.param(x ?? null, "number");
   await engine.transaction(async () => {
+    await engine.run(sql`DROP TABLE IF EXISTS ${sql.ident(MODEL_TABLE)}`);
+    await engine.run(d.createTable(MODEL_TABLE, MODEL_COLUMNS, []));
     await engine.run(
-      `CREATE OR REPLACE TABLE ${MODEL_TABLE} (calibration_end VARCHAR, unit VARCHAR, r DOUBLE, alpha DOUBLE, a DOUBLE,
-         b DOUBLE, bgnbd_ll DOUBLE, p DOUBLE, q DOUBLE, v DOUBLE, gg_ll DOUBLE, customers BIGINT, fitted_at TIMESTAMP)`,
-    );
-    await engine.run(
-      `INSERT INTO ${MODEL_TABLE} VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, now())`,
-      [
-        fit.calibrationEnd,
-        fit.unit,
-        fit.bgnbd.r,
-        fit.bgnbd.alpha,
-        fit.bgnbd.a,
-        fit.bgnbd.b,
-        fit.bgnbd.logLikelihood,
-        g?.p ?? null,
-        g?.q ?? null,
-        g?.v ?? null,
-        fit.gammaGammaFit?.logLikelihood ?? null,
-        fit.customers,
-      ],
+      sql`INSERT INTO ${sql.ident(MODEL_TABLE)} (${sql.join(MODEL_COLUMNS.map((c) => sql.ident(c.name)))})
+          VALUES (${fit.calibrationEnd}, ${fit.unit}, ${fit.bgnbd.r}, ${fit.bgnbd.alpha}, ${fit.bgnbd.a},
+                  ${fit.bgnbd.b}, ${fit.bgnbd.logLikelihood}, ${maybe(g?.p)}, ${maybe(g?.q)}, ${maybe(g?.v)},
+                  ${maybe(fit.gammaGammaFit?.logLikelihood)}, ${fit.customers}, ${d.now()})`,
     );
   });
 }
@@ -184,7 +191,7 @@ export async function loadModel(engine: Engine): Promise<SavedModel> {
   const rows =
     exists.length === 0
       ? []
-      : (await engine.query(`SELECT * FROM ${MODEL_TABLE}`)).rows<Record<string, unknown>>();
+      : (await engine.query(sql`SELECT * FROM ${sql.ident(MODEL_TABLE)}`)).rows<Record<string, unknown>>();
   const m = rows[0];
   if (m === undefined) throw new UserError("no-model", "no fitted model: run `tessera clv fit` first");
   const num = (k: string) => Number(m[k]);

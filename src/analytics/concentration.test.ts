@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { sql } from "../store/sql.js";
 import type { Session } from "../store/store.js";
 import { concentration } from "./concentration.js";
 import { type OrderRow, storeWithOrders } from "./test-fixtures.js";
@@ -58,12 +59,18 @@ describe("revenue concentration", () => {
     for (let i = 0; i < 12; i++) rows.push([`x${i}`, "2024-02-01", i + 1]);
     rows.push(["y0", "2024-02-01", 5]);
     engine = await storeWithOrders(rows);
-    await engine.run("ALTER TABLE customers ADD COLUMN tier VARCHAR");
+    const d = engine.dialect;
+    await engine.run(d.addColumn("customers", { name: "tier", type: "string" }));
     await engine.run(
-      "UPDATE customers SET tier = CASE WHEN customer_id LIKE 'x%' THEN 'gold' ELSE 'basic' END",
+      d.updateWhere(
+        "customers",
+        sql`tier = CASE WHEN customer_id LIKE 'x%' THEN 'gold' ELSE 'basic' END`,
+        sql`customer_id IS NOT NULL`,
+      ),
     );
     await engine.run(
-      "INSERT INTO trait_registry (name, type, category, pii, source_column, created_at) VALUES ('tier', 'string', 'value', false, 'tier', now())",
+      sql`INSERT INTO trait_registry (name, type, category, pii, source_column, created_at)
+          VALUES ('tier', 'string', 'value', false, 'tier', ${d.now()})`,
     );
     const r = await concentration(engine, { asOf: AS_OF, by: { kind: "trait", name: "tier" } });
     const gold = r.groups.find((g) => g.group === "gold");

@@ -12,6 +12,7 @@
 import { UserError } from "../errors.js";
 import { DEFAULT_MIN_GROUP, suppress } from "../privacy/small-groups.js";
 import type { Engine } from "../store/engine.js";
+import { type Sql, sql } from "../store/sql.js";
 import { type GroupBy, groupingRelation } from "./grouping.js";
 import { defaultAsOf } from "./rfm.js";
 import { PURCHASE_SQL } from "./summaries.js";
@@ -44,28 +45,33 @@ export interface ConcentrationReport extends Concentration {
   readonly groups: readonly (Concentration & { readonly group: string })[];
 }
 
-const RANKED = "_concentration_ranked";
+const RANKED_TABLE = "_concentration_ranked";
+const RANKED = sql.temp(RANKED_TABLE);
+const LORENZ_POINTS_TABLE = "_lorenz_points";
 
 /** Ranks buyers' revenue within each group into RANKED. */
-async function rank(engine: Engine, asOf: Date, grouping: string): Promise<void> {
-  const epoch = engine.dialect.epochSeconds("o.ts");
+async function rank(engine: Engine, asOf: Date, grouping: Sql): Promise<void> {
+  const d = engine.dialect;
+  const epoch = d.epochSeconds(sql`o.ts`);
   await engine.run(
-    `CREATE OR REPLACE TEMP TABLE ${RANKED} AS
-     WITH rev AS (
-       SELECT o.customer_id, sum(o.total) AS revenue FROM orders o
-        WHERE o.customer_id IS NOT NULL AND ${PURCHASE_SQL} AND ${epoch} <= $1
-        GROUP BY o.customer_id
-     ), g AS (
-       SELECT grp, rev.customer_id, rev.revenue FROM rev JOIN (${grouping}) gr ON gr.customer_id = rev.customer_id
-     )
-     SELECT grp, customer_id, revenue,
-            row_number() OVER (PARTITION BY grp ORDER BY revenue DESC, customer_id) AS desc_rank,
-            row_number() OVER (PARTITION BY grp ORDER BY revenue ASC, customer_id DESC) AS asc_rank,
-            count(*) OVER (PARTITION BY grp) AS n,
-            sum(revenue) OVER (PARTITION BY grp) AS total,
-            sum(revenue) OVER (PARTITION BY grp ORDER BY revenue ASC, customer_id DESC ROWS UNBOUNDED PRECEDING) AS cum
-       FROM g`,
-    [asOf.getTime() / 1000],
+    d.createTempAs(
+      RANKED_TABLE,
+      sql`WITH rev AS (
+            SELECT o.customer_id, sum(o.total) AS revenue FROM orders o
+             WHERE o.customer_id IS NOT NULL AND ${PURCHASE_SQL} AND ${epoch} <= ${asOf.getTime() / 1000}
+             GROUP BY o.customer_id
+          ), g AS (
+            SELECT grp, rev.customer_id, rev.revenue FROM rev JOIN (${grouping}) gr ON gr.customer_id = rev.customer_id
+          )
+          SELECT grp, customer_id, revenue,
+                 row_number() OVER (PARTITION BY grp ORDER BY revenue DESC, customer_id) AS desc_rank,
+                 row_number() OVER (PARTITION BY grp ORDER BY revenue ASC, customer_id DESC) AS asc_rank,
+                 count(*) OVER (PARTITION BY grp) AS n,
+                 sum(revenue) OVER (PARTITION BY grp) AS total,
+                 sum(revenue) OVER (PARTITION BY grp ORDER BY revenue ASC, customer_id DESC
+                                    ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cum
+            FROM g`,
+    ),
   );
 }
 
@@ -77,24 +83,25 @@ async function measure(
   minGroup: number,
 ): Promise<Map<string, Concentration>> {
   // A tiny epsilon keeps ⌈0.3·10⌉ at 3 despite 0.3·10 = 3.0000000000000004 in floating point.
+  const d = engine.dialect;
   const r = await engine.query(
-    `SELECT grp, max(n) AS n, max(total) AS total,
-            max(CAST(ceil($1 * n - 1e-9) AS BIGINT)) AS top_n,
-            sum(CASE WHEN desc_rank <= ceil($1 * n - 1e-9) THEN revenue ELSE 0 END) AS top_revenue,
-            2 * sum(asc_rank * revenue) / (max(n) * max(total)) - (max(n) + 1.0) / max(n) AS gini
-       FROM ${RANKED} GROUP BY grp ORDER BY grp`,
-    [top],
+    sql`SELECT grp, max(n) AS n, max(total) AS total,
+               max(${d.cast(sql`ceil(${top} * n - 1e-9)`, "integer")}) AS top_n,
+               sum(CASE WHEN desc_rank <= ceil(${top} * n - 1e-9) THEN revenue ELSE 0 END) AS top_revenue,
+               2 * sum(asc_rank * revenue) / (max(n) * max(total)) - (max(n) + 1.0) / max(n) AS gini
+          FROM ${RANKED} GROUP BY grp ORDER BY grp`,
   );
   const fractions = Array.from({ length: steps + 1 }, (_, i) => i / steps);
-  await engine.appendTemp("_lorenz_points", [
+  await engine.appendTemp(LORENZ_POINTS_TABLE, [
     { name: "f", type: "number", values: Float64Array.from(fractions) },
   ]);
   const lz = await engine.query(
-    `WITH gs AS (SELECT grp, max(n) AS n, max(total) AS total FROM ${RANKED} GROUP BY grp),
-          pts AS (SELECT gs.grp, p.f, CAST(floor(p.f * gs.n + 1e-9) AS BIGINT) AS k, gs.total FROM gs CROSS JOIN _lorenz_points p)
-     SELECT pts.grp, pts.f, coalesce(r.cum, 0) / nullif(pts.total, 0) AS share
-       FROM pts LEFT JOIN ${RANKED} r ON r.grp = pts.grp AND r.asc_rank = pts.k
-      ORDER BY pts.grp, pts.f`,
+    sql`WITH gs AS (SELECT grp, max(n) AS n, max(total) AS total FROM ${RANKED} GROUP BY grp),
+             pts AS (SELECT gs.grp, p.f, ${d.cast(sql`floor(p.f * gs.n + 1e-9)`, "integer")} AS k, gs.total
+                       FROM gs CROSS JOIN ${sql.temp(LORENZ_POINTS_TABLE)} p)
+        SELECT pts.grp, pts.f, coalesce(r.cum, 0) / nullif(pts.total, 0) AS share
+          FROM pts LEFT JOIN ${RANKED} r ON r.grp = pts.grp AND r.asc_rank = pts.k
+         ORDER BY pts.grp, pts.f`,
   );
   const curves = new Map<string, { customerShare: number; revenueShare: number }[]>();
   for (const row of lz.rows<{ grp: string; f: number; share: number | null }>()) {

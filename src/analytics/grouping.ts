@@ -14,6 +14,7 @@ import { UserError } from "../errors.js";
 import { currentMembershipSql } from "../segments/segment-store.js";
 import { listComputed } from "../store/computed.js";
 import type { Engine } from "../store/engine.js";
+import { type Sql, sql } from "../store/sql.js";
 import { listTraits } from "../store/trait-registry.js";
 import { scoreRfm } from "./rfm.js";
 
@@ -38,9 +39,12 @@ export function parseGroupBy(value: string | undefined, option = "--by"): GroupB
 
 /** A grouping made concrete: SQL for (customer_id, grp) and a label for reports. */
 export interface Grouping {
-  readonly sql: string;
+  readonly sql: Sql;
   readonly label: string;
 }
+
+/** The temporary table `rfm_segment` scores into. */
+const GROUPING_RFM = "_grouping_rfm";
 
 /** Resolves a grouping into SQL, checking names against the registries (identifiers are never user text). */
 export async function groupingRelation(
@@ -52,22 +56,27 @@ export async function groupingRelation(
   const d = engine.dialect;
   switch (by.kind) {
     case "all":
-      return { sql: "SELECT customer_id, 'all customers' AS grp FROM customers", label: "all" };
+      return { sql: sql`SELECT customer_id, 'all customers' AS grp FROM customers`, label: "all" };
     case "rfm_segment":
-      await scoreRfm(engine, { asOf }, "_grouping_rfm", true);
-      return { sql: "SELECT customer_id, rfm_segment AS grp FROM _grouping_rfm", label: "rfm_segment" };
+      await scoreRfm(engine, { asOf }, GROUPING_RFM, true);
+      return {
+        sql: sql`SELECT customer_id, rfm_segment AS grp FROM ${sql.temp(GROUPING_RFM)}`,
+        label: "rfm_segment",
+      };
     case "segment": {
       // Current members of the segments the last refresh evaluated (one saved since has the stays of an older
       // version, or none): the segments module says which those are.
       const members = currentMembershipSql();
-      const r = await engine.query(`SELECT EXISTS (SELECT 1 FROM (${members}) m) AS any_member`);
-      if (r.column("any_member")[0] !== true)
+      const r = await engine.query(
+        sql`SELECT count(*) AS n FROM (SELECT 1 AS one FROM (${members}) m LIMIT 1) x`,
+      );
+      if (Number(r.column("n")[0]) === 0)
         throw new UserError(
           "no-segments",
           "no saved segment has members yet: save and refresh segments first",
           option,
         );
-      return { sql: `SELECT customer_id, segment_name AS grp FROM (${members}) m`, label: "segment" };
+      return { sql: sql`SELECT customer_id, segment_name AS grp FROM (${members}) m`, label: "segment" };
     }
     case "trait": {
       const traits = await listTraits(engine);
@@ -87,7 +96,7 @@ export async function groupingRelation(
           option,
         );
       return {
-        sql: `SELECT customer_id, coalesce(${d.toText(d.quoteIdent(t.name))}, '(none)') AS grp FROM customers`,
+        sql: sql`SELECT customer_id, coalesce(${d.toText(sql.ident(t.name))}, '(none)') AS grp FROM customers`,
         label: `trait:${t.name}`,
       };
     }
@@ -101,7 +110,8 @@ export async function groupingRelation(
           option,
         );
       return {
-        sql: `SELECT customer_id, coalesce(${d.toText(d.quoteIdent(c.column))}, '(none)') AS grp FROM ${d.quoteIdent(c.table)}`,
+        sql: sql`SELECT customer_id, coalesce(${d.toText(sql.ident(c.column))}, '(none)') AS grp
+                   FROM ${sql.ident(c.table)}`,
         label: `computed:${c.name}`,
       };
     }

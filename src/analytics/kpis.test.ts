@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { sql } from "../store/sql.js";
 import type { Session } from "../store/store.js";
 import { kpis } from "./kpis.js";
 import { rfm } from "./rfm.js";
@@ -62,22 +63,26 @@ describe("KPIs", () => {
     for (let i = 0; i < 12; i++) rows.push([`c${i}`, "2024-02-01 10:00", 10 * (i + 1)]);
     engine = await storeWithOrders(rows);
     // Saved, then refreshed; 'late' got a new version after the refresh: its stays are the old version's.
+    const d = engine.dialect;
+    const at = (iso: string) => sql.param(iso, "timestamp");
     await engine.run(
-      `INSERT INTO segments (segment_id, name, updated_at) VALUES ('big', 'Big spenders', '2024-03-01'),
-         ('all', 'Everyone', '2024-03-01'), ('late', 'Changed since', '2024-03-03')`,
+      sql`INSERT INTO segments (segment_id, name, updated_at) VALUES ('big', 'Big spenders', ${at("2024-03-01")}),
+            ('all', 'Everyone', ${at("2024-03-01")}), ('late', 'Changed since', ${at("2024-03-03")})`,
     );
     await engine.run(
-      "INSERT INTO segment_refreshes (as_of, refreshed_at, segments, seconds, mode) VALUES ('2024-03-01', '2024-03-02', 3, 1, 'full')",
+      sql`INSERT INTO segment_refreshes (as_of, refreshed_at, segments, seconds, mode)
+          VALUES (${at("2024-03-01")}, ${at("2024-03-02")}, 3, 1, 'full')`,
     );
     for (let i = 0; i < 12; i++) {
+      const id = `c${i}`;
       await engine.run(
-        "INSERT INTO segment_membership (segment_id, customer_id, entered_at) VALUES ('all', $1, now()), ('late', $1, now())",
-        [`c${i}`],
+        sql`INSERT INTO segment_membership (segment_id, customer_id, entered_at)
+            VALUES ('all', ${id}, ${d.now()}), ('late', ${id}, ${d.now()})`,
       );
       if (i >= 2)
         await engine.run(
-          `INSERT INTO segment_membership (segment_id, customer_id, entered_at, exited_at) VALUES ('big', $1, now(), ${i < 4 ? "now()" : "NULL"})`,
-          [`c${i}`],
+          sql`INSERT INTO segment_membership (segment_id, customer_id, entered_at, exited_at)
+              VALUES ('big', ${id}, ${d.now()}, ${i < 4 ? d.now() : sql.param(null, "timestamp")})`,
         );
     }
     const asOf = new Date("2024-03-01T00:00:00Z");

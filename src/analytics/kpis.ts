@@ -12,6 +12,7 @@
 
 import { DEFAULT_MIN_GROUP, suppress } from "../privacy/small-groups.js";
 import type { Engine } from "../store/engine.js";
+import { sql } from "../store/sql.js";
 import { CLV_TABLE } from "./clv-predict.js";
 import { type GroupBy, groupingRelation } from "./grouping.js";
 import { defaultAsOf } from "./rfm.js";
@@ -56,35 +57,37 @@ export async function kpis(engine: Engine, opts: KpiOptions = {}): Promise<KpiRe
   const minGroup = opts.minGroup ?? DEFAULT_MIN_GROUP;
   const clvAvailable = (await engine.tableColumns(CLV_TABLE)).includes("clv");
   const d = engine.dialect;
-  const epochO = d.epochSeconds("o.ts");
-  const epochE = d.epochSeconds("e.ts");
-  const clvJoin = clvAvailable ? `LEFT JOIN ${CLV_TABLE} cl ON cl.customer_id = g.customer_id` : "";
+  const epochO = d.epochSeconds(sql`o.ts`);
+  const epochE = d.epochSeconds(sql`e.ts`);
+  const asOfSeconds = asOf.getTime() / 1000;
+  const clvJoin = clvAvailable
+    ? sql`LEFT JOIN ${sql.ident(CLV_TABLE)} cl ON cl.customer_id = g.customer_id`
+    : sql.empty;
   const r = await engine.query(
-    `WITH ord AS (
-       SELECT o.customer_id, count(*) AS orders, sum(o.total) AS revenue FROM orders o
-        WHERE o.customer_id IS NOT NULL AND ${PURCHASE_SQL} AND ${epochO} <= $1
-        GROUP BY o.customer_id
-     ), purchase_days AS (
-       SELECT DISTINCT o.customer_id, ${daySql(engine, "o.ts")} AS day FROM orders o
-        WHERE o.customer_id IS NOT NULL AND ${PURCHASE_SQL} AND ${epochO} <= $1
-     ), sessions AS (
-       SELECT DISTINCT e.customer_id, ${daySql(engine, "e.ts")} AS day FROM events e
-        WHERE e.customer_id IS NOT NULL AND e.type IN ('page', 'screen', 'track') AND ${epochE} <= $1
-     ), sess AS (
-       SELECT s.customer_id, count(*) AS sessions, count(p.day) AS converted
-         FROM sessions s LEFT JOIN purchase_days p ON p.customer_id = s.customer_id AND p.day = s.day
-        GROUP BY s.customer_id
-     )
-     SELECT g.grp, count(*) AS customers, count(ord.customer_id) AS buyers,
-            coalesce(sum(ord.orders), 0) AS orders, coalesce(sum(ord.revenue), 0) AS revenue,
-            sum(sess.sessions) AS sessions, sum(sess.converted) AS converted,
-            ${clvAvailable ? "avg(cl.clv)" : "NULL"} AS avg_clv
-       FROM (${grouping.sql}) g
-       LEFT JOIN ord ON ord.customer_id = g.customer_id
-       LEFT JOIN sess ON sess.customer_id = g.customer_id
-       ${clvJoin}
-      GROUP BY g.grp ORDER BY customers DESC, g.grp`,
-    [asOf.getTime() / 1000],
+    sql`WITH ord AS (
+          SELECT o.customer_id, count(*) AS orders, sum(o.total) AS revenue FROM orders o
+           WHERE o.customer_id IS NOT NULL AND ${PURCHASE_SQL} AND ${epochO} <= ${asOfSeconds}
+           GROUP BY o.customer_id
+        ), purchase_days AS (
+          SELECT DISTINCT o.customer_id, ${daySql(engine, sql`o.ts`)} AS day FROM orders o
+           WHERE o.customer_id IS NOT NULL AND ${PURCHASE_SQL} AND ${epochO} <= ${asOfSeconds}
+        ), sessions AS (
+          SELECT DISTINCT e.customer_id, ${daySql(engine, sql`e.ts`)} AS day FROM events e
+           WHERE e.customer_id IS NOT NULL AND e.type IN ('page', 'screen', 'track') AND ${epochE} <= ${asOfSeconds}
+        ), sess AS (
+          SELECT s.customer_id, count(*) AS sessions, count(p.day) AS converted
+            FROM sessions s LEFT JOIN purchase_days p ON p.customer_id = s.customer_id AND p.day = s.day
+           GROUP BY s.customer_id
+        )
+        SELECT g.grp, count(*) AS customers, count(ord.customer_id) AS buyers,
+               coalesce(sum(ord.orders), 0) AS orders, coalesce(sum(ord.revenue), 0) AS revenue,
+               sum(sess.sessions) AS sessions, sum(sess.converted) AS converted,
+               ${clvAvailable ? sql`avg(cl.clv)` : sql`NULL`} AS avg_clv
+          FROM (${grouping.sql}) g
+          LEFT JOIN ord ON ord.customer_id = g.customer_id
+          LEFT JOIN sess ON sess.customer_id = g.customer_id
+          ${clvJoin}
+         GROUP BY g.grp ORDER BY customers DESC, g.grp`,
   );
   const base = Number((await engine.query("SELECT count(*) AS n FROM customers")).column("n")[0]);
   const groups = r

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openSession } from "../store/open-store.js";
+import { sql } from "../store/sql.js";
 import type { Session } from "../store/store.js";
 import { RFM_SEGMENT_NAMES, RFM_SEGMENTS, rfmSegment, rfmSegmentSql } from "./rfm-segments.js";
 
@@ -43,9 +44,12 @@ describe("named RFM segments from R and FM = (F + M) / 2", () => {
     afterAll(() => engine.close());
 
     it("agrees with the TypeScript rule on all 125 score triples", async () => {
-      const sql = rfmSegmentSql("r", "f", "m", engine.dialect.literal);
+      const name = rfmSegmentSql(sql`a.s`, sql`b.s`, sql`c.s`, engine.dialect.literal);
+      await engine.appendTemp("_scores", [{ name: "s", type: "integer", values: [1, 2, 3, 4, 5] }]);
+      const scores = sql.temp("_scores");
       const r = await engine.query(
-        `SELECT r, f, m, ${sql} AS name FROM range(1, 6) a(r), range(1, 6) b(f), range(1, 6) c(m) ORDER BY r, f, m`,
+        sql`SELECT a.s AS r, b.s AS f, c.s AS m, ${name} AS name
+              FROM ${scores} a CROSS JOIN ${scores} b CROSS JOIN ${scores} c ORDER BY r, f, m`,
       );
       const rows = r.rows<{ r: number; f: number; m: number; name: string }>();
       expect(rows).toHaveLength(125);

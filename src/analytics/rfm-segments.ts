@@ -13,6 +13,8 @@
  * | 1      | Lost           | Hibernating        | At Risk  | Cannot Lose Them |
  */
 
+import { type Sql, sql } from "../store/sql.js";
+
 export interface RfmSegmentRule {
   readonly name: string;
   /** Inclusive range of the R score. */
@@ -89,10 +91,10 @@ export function rfmSegment(r: number, f: number, m: number): string {
  * SQL CASE naming the segment from integer score expressions. The bounds are constants of this module,
  * never user values. FM is compared doubled (F + M against 2·bound) to stay in integers.
  */
-export function rfmSegmentSql(r: string, f: string, m: string, quote: (s: string) => string): string {
+export function rfmSegmentSql(r: Sql, f: Sql, m: Sql, quote: (s: string) => string): Sql {
   const arms = RFM_SEGMENTS.map(
     (s) =>
-      `WHEN ${r} BETWEEN ${s.r[0]} AND ${s.r[1]} AND (${f} + ${m}) BETWEEN ${2 * s.fm[0]} AND ${2 * s.fm[1]} THEN ${quote(s.name)}`,
+      sql`WHEN ${r} BETWEEN ${sql.raw(String(s.r[0]))} AND ${sql.raw(String(s.r[1]))} AND (${f} + ${m}) BETWEEN ${sql.raw(String(2 * s.fm[0]))} AND ${sql.raw(String(2 * s.fm[1]))} THEN ${sql.raw(quote(s.name))}`,
   );
-  return `CASE ${arms.join(" ")} END`;
+  return sql`CASE ${sql.join(arms, " ")} END`;
 }

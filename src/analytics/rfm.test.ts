@@ -71,7 +71,7 @@ describe("RFM", () => {
     ]);
     await rfm(engine, { asOf: AS_OF, frequency: "days", monetary: "average", minGroup: 1 });
     const r = await engine.query(
-      `SELECT customer_id, recency_days, frequency, monetary, revenue FROM ${RFM_TABLE} ORDER BY 1`,
+      `SELECT customer_id, recency_days, frequency, monetary, revenue FROM ${RFM_TABLE} ORDER BY customer_id`,
     );
     expect(r.rows()).toEqual([
       { customer_id: "a", recency_days: 28, frequency: 1, monetary: 20, revenue: 40 },

@@ -12,7 +12,8 @@
 import { UserError } from "../errors.js";
 import { DEFAULT_MIN_GROUP, suppress } from "../privacy/small-groups.js";
 import { registerComputed } from "../store/computed.js";
-import type { Engine, SqlValue } from "../store/engine.js";
+import type { Engine } from "../store/engine.js";
+import { type Sql, sql } from "../store/sql.js";
 import { RFM_SEGMENT_NAMES, rfmSegmentSql } from "./rfm-segments.js";
 import { saveSettings } from "./settings.js";
 import { daySql, PURCHASE_SQL, purchaseSpan, SECONDS_PER_DAY } from "./summaries.js";
@@ -107,38 +108,38 @@ export async function scoreRfm(
   checkThresholds(t.r, "--r-thresholds");
   checkThresholds(t.f, "--f-thresholds");
   checkThresholds(t.m, "--m-thresholds");
-  const params: SqlValue[] = [asOf.getTime() / 1000];
-  const bind = (v: number) => {
-    params.push(v);
-    return `$${params.length}`;
-  };
-  const quintile = (order: string) =>
-    `CAST(1 + floor(5.0 * (rank() OVER (ORDER BY ${order}) - 1) / count(*) OVER ()) AS INTEGER)`;
-  const cuts = (values: readonly number[], test: (p: string) => string) =>
-    `CAST(1 + ${values.map((v) => `(CASE WHEN ${test(bind(v))} THEN 1 ELSE 0 END)`).join(" + ")} AS INTEGER)`;
-  const rScore = t.r ? cuts(t.r, (p) => `recency_days <= ${p}`) : quintile("recency_days DESC");
-  const fScore = t.f ? cuts(t.f, (p) => `frequency >= ${p}`) : quintile("frequency ASC");
-  const mScore = t.m ? cuts(t.m, (p) => `monetary >= ${p}`) : quintile("monetary ASC");
-  const epoch = d.epochSeconds("o.ts");
-  const frequency = opts.frequency === "days" ? `count(DISTINCT ${daySql(engine, "o.ts")})` : "count(*)";
-  const monetary = opts.monetary === "average" ? "sum(o.total) / count(*)" : "sum(o.total)";
-  await engine.run(
-    `CREATE OR REPLACE ${temporary ? "TEMP " : ""}TABLE ${d.quoteIdent(table)} AS
-     WITH v AS (
+  const asOfSeconds = asOf.getTime() / 1000;
+  const integer = (e: Sql) => d.cast(e, "integer");
+  const quintile = (order: Sql) =>
+    integer(sql`1 + floor(5.0 * (rank() OVER (ORDER BY ${order}) - 1) / count(*) OVER ())`);
+  const cuts = (values: readonly number[], test: (v: number) => Sql) =>
+    integer(
+      sql`1 + ${sql.join(
+        values.map((v) => sql`(CASE WHEN ${test(v)} THEN 1 ELSE 0 END)`),
+        " + ",
+      )}`,
+    );
+  const rScore = t.r ? cuts(t.r, (v) => sql`recency_days <= ${v}`) : quintile(sql`recency_days DESC`);
+  const fScore = t.f ? cuts(t.f, (v) => sql`frequency >= ${v}`) : quintile(sql`frequency ASC`);
+  const mScore = t.m ? cuts(t.m, (v) => sql`monetary >= ${v}`) : quintile(sql`monetary ASC`);
+  const epoch = d.epochSeconds(sql`o.ts`);
+  const frequency =
+    opts.frequency === "days" ? sql`count(DISTINCT ${daySql(engine, sql`o.ts`)})` : sql`count(*)`;
+  const monetary = opts.monetary === "average" ? sql`sum(o.total) / count(*)` : sql`sum(o.total)`;
+  const query = sql`WITH v AS (
        SELECT o.customer_id,
-              CAST(floor(($1 - max(${epoch})) / ${SECONDS_PER_DAY}) AS BIGINT) AS recency_days,
-              CAST(${frequency} AS DOUBLE) AS frequency,
+              ${integer(sql`floor((${asOfSeconds} - max(${epoch})) / ${sql.raw(String(SECONDS_PER_DAY))})`)} AS recency_days,
+              ${d.cast(frequency, "number")} AS frequency,
               ${monetary} AS monetary,
               sum(o.total) AS revenue
          FROM orders o
-        WHERE o.customer_id IS NOT NULL AND ${PURCHASE_SQL} AND ${epoch} <= $1
+        WHERE o.customer_id IS NOT NULL AND ${PURCHASE_SQL} AND ${epoch} <= ${asOfSeconds}
         GROUP BY o.customer_id
      ), s AS (
        SELECT v.*, ${rScore} AS r_score, ${fScore} AS f_score, ${mScore} AS m_score FROM v
      )
-     SELECT s.*, ${rfmSegmentSql("r_score", "f_score", "m_score", d.literal)} AS rfm_segment FROM s`,
-    params,
-  );
+     SELECT s.*, ${rfmSegmentSql(sql`r_score`, sql`f_score`, sql`m_score`, d.literal)} AS rfm_segment FROM s`;
+  await engine.run(temporary ? d.createTempAs(table, query) : d.createTableAs(table, query, ["customer_id"]));
   return asOf;
 }
 
@@ -175,10 +176,10 @@ export async function rfm(engine: Engine, opts: RfmOptions = {}): Promise<RfmRep
 }
 
 async function rfmReport(engine: Engine, table: string, asOf: Date, opts: RfmOptions): Promise<RfmReport> {
-  const q = engine.dialect.quoteIdent(table);
+  const q = sql.ident(table);
   const minGroup = opts.minGroup ?? DEFAULT_MIN_GROUP;
   const totals = (
-    await engine.query(`SELECT count(*) AS n, coalesce(sum(revenue), 0) AS revenue FROM ${q}`)
+    await engine.query(sql`SELECT count(*) AS n, coalesce(sum(revenue), 0) AS revenue FROM ${q}`)
   ).rows<{ n: number; revenue: number }>()[0];
   const customers = Number(totals?.n ?? 0);
   const revenue = Number(totals?.revenue ?? 0);
@@ -193,9 +194,9 @@ async function rfmReport(engine: Engine, table: string, asOf: Date, opts: RfmOpt
   const bySegment = new Map(
     (
       await engine.query(
-        `SELECT rfm_segment AS name, count(*) AS customers, sum(revenue) AS revenue, avg(recency_days) AS r,
-                avg(frequency) AS f, avg(monetary) AS m
-           FROM ${q} GROUP BY rfm_segment`,
+        sql`SELECT rfm_segment AS name, count(*) AS customers, sum(revenue) AS revenue, avg(recency_days) AS r,
+                   avg(frequency) AS f, avg(monetary) AS m
+              FROM ${q} GROUP BY rfm_segment`,
       )
     )
       .rows<{ name: string; customers: number; revenue: number; r: number; f: number; m: number }>()
@@ -232,7 +233,8 @@ async function rfmReport(engine: Engine, table: string, asOf: Date, opts: RfmOpt
   const cells = new Map(
     (
       await engine.query(
-        `SELECT r_score AS r, f_score AS f, count(*) AS n, sum(revenue) AS revenue FROM ${q} GROUP BY 1, 2`,
+        sql`SELECT r_score AS r, f_score AS f, count(*) AS n, sum(revenue) AS revenue FROM ${q}
+             GROUP BY r_score, f_score`,
       )
     )
       .rows<{ r: number; f: number; n: number; revenue: number }>()

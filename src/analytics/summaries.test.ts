@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { sql } from "../store/sql.js";
 import type { Session } from "../store/store.js";
-import { buildSummary, dayOf, parseUnit, purchaseTuples, SUMMARY_TABLE, spendTuples } from "./summaries.js";
+import { buildSummary, dayOf, parseUnit, purchaseTuples, SUMMARY, spendTuples } from "./summaries.js";
 import { storeWithOrders } from "./test-fixtures.js";
 
 let engine: Session | undefined;
@@ -25,7 +26,7 @@ describe("calibration summary (x, t_x, T, z̄, holdout) in SQL", () => {
     expect(n).toBe(2);
     const rows = (
       await engine.query(
-        `SELECT customer_id, x, tx_days, t_days, zbar, holdout FROM ${SUMMARY_TABLE} ORDER BY 1`,
+        sql`SELECT customer_id, x, tx_days, t_days, zbar, holdout FROM ${SUMMARY} ORDER BY customer_id`,
       )
     ).rows();
     expect(rows).toEqual([

@@ -5,6 +5,7 @@
  */
 import { UserError } from "../errors.js";
 import type { Engine } from "../store/engine.js";
+import { type Sql, sql } from "../store/sql.js";
 import type { PurchaseTuples, SpendTuples } from "./purchase-tuples.js";
 
 export const SECONDS_PER_DAY = 86_400;
@@ -25,7 +26,7 @@ export function parseUnit(value: string | undefined, option = "--unit"): TimeUni
  * An order counts as a purchase unless it holds nothing but returns (total 0 with returned lines): a
  * cancellation invoice is not a visit to the shop. A zero-value order without returns (a free item) is one.
  */
-export const PURCHASE_SQL = "(o.total > 0 OR (o.total = 0 AND coalesce(o.returned, 0) = 0))";
+export const PURCHASE_SQL = sql.raw("(o.total > 0 OR (o.total = 0 AND coalesce(o.returned, 0) = 0))");
 
 /** Day number of a Date (UTC). */
 export function dayOf(date: Date): number {
@@ -38,23 +39,26 @@ export function isoDay(day: number): string {
 }
 
 /** SQL expression: the UTC day number of a timestamp column. */
-export function daySql(engine: Engine, ts: string): string {
-  return `CAST(floor(${engine.dialect.epochSeconds(ts)} / ${SECONDS_PER_DAY}) AS BIGINT)`;
+export function daySql(engine: Engine, ts: Sql): Sql {
+  const d = engine.dialect;
+  return d.cast(sql`floor(${d.epochSeconds(ts)} / ${sql.raw(String(SECONDS_PER_DAY))})`, "integer");
 }
 
 /** First and last purchase day of the store's customers (null when nobody bought). */
 export async function purchaseSpan(engine: Engine): Promise<{ first: number; last: number } | null> {
+  const day = daySql(engine, sql`o.ts`);
   const r = await engine.query(
-    `SELECT min(${daySql(engine, "o.ts")}) AS lo, max(${daySql(engine, "o.ts")}) AS hi
-       FROM orders o WHERE o.customer_id IS NOT NULL AND ${PURCHASE_SQL}`,
+    sql`SELECT min(${day}) AS lo, max(${day}) AS hi
+          FROM orders o WHERE o.customer_id IS NOT NULL AND ${PURCHASE_SQL}`,
   );
   const lo = r.column("lo")[0];
   const hi = r.column("hi")[0];
   return lo === null || lo === undefined ? null : { first: Number(lo), last: Number(hi) };
 }
 
-/** Where the calibration summary is kept for the rest of a command. */
+/** Where the calibration summary is kept for the rest of a command: a session temporary table (`SUMMARY`). */
 export const SUMMARY_TABLE = "_clv_summary";
+export const SUMMARY = sql.temp(SUMMARY_TABLE);
 
 /**
  * Builds SUMMARY_TABLE: one row per customer whose first purchase is on or before `endDay`, with
@@ -65,30 +69,35 @@ export const SUMMARY_TABLE = "_clv_summary";
  *   holdout  distinct purchase days in (endDay, holdoutEndDay] (0 without a holdout)
  */
 export async function buildSummary(engine: Engine, endDay: number, holdoutEndDay = endDay): Promise<number> {
-  const day = daySql(engine, "o.ts");
+  const d = engine.dialect;
+  const day = daySql(engine, sql`o.ts`);
+  const end = sql`${endDay}`;
+  const holdoutEnd = sql`${holdoutEndDay}`;
+  const integer = (e: Sql) => d.cast(e, "integer");
   await engine.run(
-    `CREATE OR REPLACE TEMP TABLE ${SUMMARY_TABLE} AS
-     WITH days AS (
-       SELECT o.customer_id, ${day} AS day, sum(o.total) AS spend
-         FROM orders o
-        WHERE o.customer_id IS NOT NULL AND ${PURCHASE_SQL} AND ${day} <= $2
-        GROUP BY o.customer_id, ${day}
-     ), firsts AS (
-       SELECT customer_id, min(day) AS first_day FROM days GROUP BY customer_id HAVING min(day) <= $1
-     )
-     SELECT d.customer_id,
-            f.first_day,
-            CAST(sum(CASE WHEN d.day > f.first_day AND d.day <= $1 THEN 1 ELSE 0 END) AS BIGINT) AS x,
-            CAST(max(CASE WHEN d.day <= $1 THEN d.day END) - f.first_day AS BIGINT) AS tx_days,
-            CAST($1 - f.first_day AS BIGINT) AS t_days,
-            sum(CASE WHEN d.day > f.first_day AND d.day <= $1 THEN d.spend END)
-              / nullif(sum(CASE WHEN d.day > f.first_day AND d.day <= $1 THEN 1 ELSE 0 END), 0) AS zbar,
-            CAST(sum(CASE WHEN d.day > $1 THEN 1 ELSE 0 END) AS BIGINT) AS holdout
-       FROM days d JOIN firsts f ON f.customer_id = d.customer_id
-      GROUP BY d.customer_id, f.first_day`,
-    [endDay, holdoutEndDay],
+    d.createTempAs(
+      SUMMARY_TABLE,
+      sql`WITH days AS (
+            SELECT o.customer_id, ${day} AS day, sum(o.total) AS spend
+              FROM orders o
+             WHERE o.customer_id IS NOT NULL AND ${PURCHASE_SQL} AND ${day} <= ${holdoutEnd}
+             GROUP BY o.customer_id, ${day}
+          ), firsts AS (
+            SELECT customer_id, min(day) AS first_day FROM days GROUP BY customer_id HAVING min(day) <= ${end}
+          )
+          SELECT d.customer_id,
+                 f.first_day,
+                 ${integer(sql`sum(CASE WHEN d.day > f.first_day AND d.day <= ${end} THEN 1 ELSE 0 END)`)} AS x,
+                 ${integer(sql`max(CASE WHEN d.day <= ${end} THEN d.day END) - f.first_day`)} AS tx_days,
+                 ${integer(sql`${end} - f.first_day`)} AS t_days,
+                 sum(CASE WHEN d.day > f.first_day AND d.day <= ${end} THEN d.spend END)
+                   / nullif(sum(CASE WHEN d.day > f.first_day AND d.day <= ${end} THEN 1 ELSE 0 END), 0) AS zbar,
+                 ${integer(sql`sum(CASE WHEN d.day > ${end} THEN 1 ELSE 0 END)`)} AS holdout
+            FROM days d JOIN firsts f ON f.customer_id = d.customer_id
+           GROUP BY d.customer_id, f.first_day`,
+    ),
   );
-  const r = await engine.query(`SELECT count(*) AS n FROM ${SUMMARY_TABLE}`);
+  const r = await engine.query(sql`SELECT count(*) AS n FROM ${SUMMARY}`);
   return Number(r.column("n")[0]);
 }
 
@@ -104,8 +113,8 @@ export async function purchaseTuples(
   unit: TimeUnit,
 ): Promise<PurchaseTuples & { days: { tx: Float64Array; T: Float64Array } }> {
   const r = await engine.query(
-    `SELECT x, tx_days, t_days, count(*) AS n FROM ${SUMMARY_TABLE}
-      GROUP BY x, tx_days, t_days ORDER BY x, tx_days, t_days`,
+    sql`SELECT x, tx_days, t_days, count(*) AS n FROM ${SUMMARY}
+         GROUP BY x, tx_days, t_days ORDER BY x, tx_days, t_days`,
   );
   const scale = UNIT_DAYS[unit];
   return {
@@ -120,15 +129,15 @@ export async function purchaseTuples(
 /** The Gamma-Gamma input: distinct (x, z̄) of customers with a repeat purchase of positive mean value. */
 export async function spendTuples(engine: Engine): Promise<SpendTuples> {
   const r = await engine.query(
-    `SELECT x, zbar, count(*) AS n FROM ${SUMMARY_TABLE} WHERE x > 0 AND zbar > 0
-      GROUP BY x, zbar ORDER BY x, zbar`,
+    sql`SELECT x, zbar, count(*) AS n FROM ${SUMMARY} WHERE x > 0 AND zbar > 0
+         GROUP BY x, zbar ORDER BY x, zbar`,
   );
   return { x: floats(r.column("x")), mean: floats(r.column("zbar")), count: floats(r.column("n")) };
 }
 
 /** Pearson correlation of repeat frequency and mean repeat spend: Gamma-Gamma assumes it is near 0. */
 export async function frequencySpendCorrelation(engine: Engine): Promise<number | null> {
-  const r = await engine.query(`SELECT corr(x, zbar) AS c FROM ${SUMMARY_TABLE} WHERE x > 0 AND zbar > 0`);
+  const r = await engine.query(sql`SELECT corr(x, zbar) AS c FROM ${SUMMARY} WHERE x > 0 AND zbar > 0`);
   const c = r.column("c")[0];
   return c === null || c === undefined || Number.isNaN(Number(c)) ? null : Number(c);
 }

@@ -1,6 +1,7 @@
 /** Set-up for the analytics unit tests: an in-memory store and hand-made orders, customers and events. */
 import type { Engine } from "../store/engine.js";
 import { openSession } from "../store/open-store.js";
+import { sql } from "../store/sql.js";
 import type { Session } from "../store/store.js";
 
 /** A hand-made order: customer, ISO timestamp, total (returned defaults to 0). */
@@ -15,13 +16,13 @@ export async function storeWithOrders(
   const ids = [
     ...new Set([...orders.map((o) => o[0]).filter((c): c is string => c !== null), ...extraCustomers]),
   ];
-  for (const id of ids) await engine.run("INSERT INTO customers (customer_id) VALUES ($1)", [id]);
+  for (const id of ids) await engine.run(sql`INSERT INTO customers (customer_id) VALUES (${id})`);
   let n = 0;
   for (const [customer, ts, total, returned] of orders) {
     n++;
     await engine.run(
-      "INSERT INTO orders (order_id, customer_id, ts, total, returned, currency) VALUES ($1, $2, CAST($3 AS TIMESTAMP), $4, $5, 'EUR')",
-      [`o${n}`, customer, ts, total, returned ?? 0],
+      sql`INSERT INTO orders (order_id, customer_id, ts, total, returned, currency)
+          VALUES (${`o${n}`}, ${sql.param(customer, "string")}, ${sql.param(ts, "timestamp")}, ${total}, ${returned ?? 0}, 'EUR')`,
     );
   }
   return engine;
@@ -36,8 +37,8 @@ export async function addEvents(
   for (const [customer, type, ts] of events) {
     n++;
     await engine.run(
-      "INSERT INTO events (message_id, customer_id, user_id, type, event, ts) VALUES ($1, $2, $2, $3, 'x', CAST($4 AS TIMESTAMP))",
-      [`m${n}`, customer, type, ts],
+      sql`INSERT INTO events (message_id, customer_id, user_id, type, event, ts)
+          VALUES (${`m${n}`}, ${customer}, ${customer}, ${type}, 'x', ${sql.param(ts, "timestamp")})`,
     );
   }
 }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openSession } from "../store/open-store.js";
+import { sql } from "../store/sql.js";
 import type { Session } from "../store/store.js";
 import { registerTrait } from "../store/trait-registry.js";
 import { extractFeatures, type FeatureTable, featureSchema } from "./feature-matrix.js";
@@ -38,8 +39,8 @@ async function fixture(): Promise<Session> {
     ('o2', 2, 'c1', TIMESTAMP '2026-06-01 00:00:00', 'garden', -1, 30)`);
   const ev = (id: string, c: string, event: string, ts: string, props: object) =>
     e.run(
-      "INSERT INTO events (message_id, customer_id, type, event, ts, properties) VALUES ($1, $2, 'track', $3, CAST($4 AS TIMESTAMP), $5)",
-      [id, c, event, ts, JSON.stringify(props)],
+      sql`INSERT INTO events (message_id, customer_id, type, event, ts, properties)
+          VALUES (${id}, ${c}, 'track', ${event}, ${sql.param(ts, "timestamp")}, ${JSON.stringify(props)})`,
     );
   await ev("m1", "c1", "Product Viewed", "2026-06-30 10:00:00", {
     device: "mobile",

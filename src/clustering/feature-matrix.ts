@@ -1,6 +1,7 @@
 import { durationBefore } from "../common/duration.js";
 import { listComputed } from "../store/computed.js";
-import type { ColumnType, Engine, SqlValue } from "../store/engine.js";
+import type { Engine } from "../store/engine.js";
+import { type Sql, sql } from "../store/sql.js";
 import { listTraits } from "../store/trait-registry.js";
 import {
   type Duration,
@@ -42,7 +43,7 @@ export interface ExtractOptions {
   readonly levels?: ReadonlyMap<string, readonly string[]>;
   /** Most levels a mix or a categorical column gets (the most frequent; default 12). */
   readonly maxLevels?: number;
-  /** A table of (customer_id, grp): the customers' groups, for personas. */
+  /** A session temporary table (`sql.temp`) of (customer_id, grp): the customers' groups, for personas. */
   readonly groupTable?: string;
 }
 
@@ -51,41 +52,31 @@ export async function featureSchema(engine: Engine): Promise<FeatureSchema> {
   return { traits: await listTraits(engine), computed: await listComputed(engine) };
 }
 
-/** Collects bound parameters: no value is ever spliced into the SQL. */
-class Params {
-  readonly values: SqlValue[] = [];
-  constructor(private readonly param: (n: number, type: ColumnType) => string) {}
-  bind(value: SqlValue, type: ColumnType): string {
-    this.values.push(value);
-    return this.param(this.values.length, type);
-  }
-}
-
 const ts = (d: Date) => d.toISOString().replace("T", " ").replace("Z", "");
+const raw = sql.raw;
 
 /** The levels of a mix, most common first: discovered in the data unless a saved model fixes them. */
 async function mixLevels(engine: Engine, f: FeatureSpec, opts: ExtractOptions): Promise<readonly string[]> {
   const fixed = opts.levels?.get(f.id);
   if (fixed) return fixed;
   const d = engine.dialect;
-  const limit = opts.maxLevels ?? 12;
+  const limit = sql.param(opts.maxLevels ?? 12, "integer");
+  const asOf = sql.param(ts(opts.asOf), "timestamp");
   if (f.kind === "order-category") {
     const r = await engine.query(
-      `SELECT category AS v, sum(quantity * unit_price) AS w FROM order_items
-        WHERE customer_id IS NOT NULL AND category IS NOT NULL AND quantity > 0 AND ts <= ${d.param(1, "timestamp")}
+      sql`SELECT category AS v, sum(quantity * unit_price) AS w FROM order_items
+        WHERE customer_id IS NOT NULL AND category IS NOT NULL AND quantity > 0 AND ts <= ${asOf}
         GROUP BY category ORDER BY w DESC, v LIMIT ${limit}`,
-      [ts(opts.asOf)],
     );
     return r.column("v") as string[];
   }
   const property = (f as { property: ShareProperty }).property;
-  const value = d.jsonText("properties", property);
+  const value = d.jsonText(raw("properties"), property);
   const r = await engine.query(
-    `SELECT ${value} AS v, count(*) AS w FROM events
-      WHERE customer_id IS NOT NULL AND ts <= ${d.param(1, "timestamp")} AND ${d.jsonText("properties", "device")} IS NOT NULL
+    sql`SELECT ${value} AS v, count(*) AS w FROM events
+      WHERE customer_id IS NOT NULL AND ts <= ${asOf} AND ${d.jsonText(raw("properties"), "device")} IS NOT NULL
         AND ${value} IS NOT NULL
-      GROUP BY 1 ORDER BY w DESC, v LIMIT ${limit}`,
-    [ts(opts.asOf)],
+      GROUP BY ${value} ORDER BY w DESC, v LIMIT ${limit}`,
   );
   return r.column("v") as string[];
 }
@@ -93,7 +84,7 @@ async function mixLevels(engine: Engine, f: FeatureSpec, opts: ExtractOptions): 
 interface Output {
   readonly feature: FeatureSpec;
   readonly name: string;
-  readonly sql: string;
+  readonly sql: Sql;
 }
 
 /**
@@ -107,80 +98,77 @@ export async function extractFeatures(
   opts: ExtractOptions,
 ): Promise<FeatureTable> {
   const d = engine.dialect;
-  const q = d.quoteIdent;
-  const p = new Params(d.param);
-  const asOf = () => p.bind(ts(opts.asOf), "timestamp");
+  const asOf = () => sql.param(ts(opts.asOf), "timestamp");
   const asOfEpoch = opts.asOf.getTime() / 1000;
-  const since = (w: Duration | undefined, column: string) =>
-    w ? ` AND ${column} > ${p.bind(ts(durationBefore(w, opts.asOf)), "timestamp")}` : "";
+  const since = (w: Duration | undefined, column: Sql) =>
+    w ? sql` AND ${column} > ${sql.param(ts(durationBefore(w, opts.asOf)), "timestamp")}` : sql.empty;
   const outputs: Output[] = [];
-  const orderAggs: string[] = [];
-  const lineAggs: string[] = [];
-  const eventAggs: string[] = [];
-  const joins: string[] = [];
+  const orderAggs: Sql[] = [];
+  const lineAggs: Sql[] = [];
+  const eventAggs: Sql[] = [];
+  const joins: Sql[] = [];
   const eventProps = new Set<ShareProperty>();
-  const add = (feature: FeatureSpec, name: string, sql: string) => outputs.push({ feature, name, sql });
-  const col = (list: string[], agg: string) => {
-    list.push(`${agg} AS a${list.length}`);
-    return `a${list.length - 1}`;
+  const add = (feature: FeatureSpec, name: string, expr: Sql) => outputs.push({ feature, name, sql: expr });
+  const col = (list: Sql[], agg: Sql) => {
+    list.push(sql`${agg} AS ${raw(`a${list.length}`)}`);
+    return raw(`a${list.length - 1}`);
   };
+  const tsCol = raw("ts");
 
   for (const f of features) {
     switch (f.kind) {
-      case "trait":
-        add(
-          f,
-          f.id,
-          f.value === "date" ? days(d.epochSeconds(`c.${q(f.name)}`), asOfEpoch, p) : `c.${q(f.name)}`,
-        );
+      case "trait": {
+        const v = sql`c.${sql.ident(f.name)}`;
+        add(f, f.id, f.value === "date" ? days(d.epochSeconds(v), asOfEpoch) : v);
         break;
+      }
       case "computed": {
-        const alias = `k${joins.length}`;
-        joins.push(`LEFT JOIN ${q(f.table)} ${alias} ON ${alias}.customer_id = c.customer_id`);
-        const v = `${alias}.${q(f.column)}`;
-        add(f, f.id, f.value === "date" ? days(d.epochSeconds(v), asOfEpoch, p) : v);
+        const alias = raw(`k${joins.length}`);
+        joins.push(sql`LEFT JOIN ${sql.ident(f.table)} ${alias} ON ${alias}.customer_id = c.customer_id`);
+        const v = sql`${alias}.${sql.ident(f.column)}`;
+        add(f, f.id, f.value === "date" ? days(d.epochSeconds(v), asOfEpoch) : v);
         break;
       }
       case "orders": {
-        const w = since(f.window, "ts");
-        const a = (agg: string) => `o.${col(orderAggs, agg)}`;
-        const sql = {
-          count: () => `coalesce(${a(`count(CASE WHEN total IS NOT NULL${w} THEN 1 END)`)}, 0)`,
-          revenue: () => `coalesce(${a(`sum(CASE WHEN total IS NOT NULL${w} THEN total END)`)}, 0)`,
-          aov: () => a(`avg(CASE WHEN total IS NOT NULL${w} THEN total END)`),
-          days_since_last: () => days(a(`max(${d.epochSeconds("ts")})`), asOfEpoch, p),
-          days_since_first: () => days(a(`min(${d.epochSeconds("ts")})`), asOfEpoch, p),
+        const w = since(f.window, tsCol);
+        const a = (agg: Sql) => sql`o.${col(orderAggs, agg)}`;
+        const expr = {
+          count: () => sql`coalesce(${a(sql`count(CASE WHEN total IS NOT NULL${w} THEN 1 END)`)}, 0)`,
+          revenue: () => sql`coalesce(${a(sql`sum(CASE WHEN total IS NOT NULL${w} THEN total END)`)}, 0)`,
+          aov: () => a(sql`avg(CASE WHEN total IS NOT NULL${w} THEN total END)`),
+          days_since_last: () => days(a(sql`max(${d.epochSeconds(tsCol)})`), asOfEpoch),
+          days_since_first: () => days(a(sql`min(${d.epochSeconds(tsCol)})`), asOfEpoch),
         }[f.measure]();
-        add(f, f.id, sql);
+        add(f, f.id, expr);
         break;
       }
       case "order-category": {
-        const spend = `l.${col(lineAggs, "sum(quantity * unit_price)")}`;
+        const spend = sql`l.${col(lineAggs, raw("sum(quantity * unit_price)"))}`;
         for (const level of f.category === null ? await mixLevels(engine, f, opts) : [f.category]) {
-          const part = `l.${col(lineAggs, `sum(CASE WHEN category = ${p.bind(level, "string")} THEN quantity * unit_price ELSE 0 END)`)}`;
+          const part = sql`l.${col(lineAggs, sql`sum(CASE WHEN category = ${sql.param(level, "string")} THEN quantity * unit_price ELSE 0 END)`)}`;
           add(
             f,
             f.category === null ? `orders.category_share:${level}` : f.id,
-            `CASE WHEN ${spend} > 0 THEN ${part} / ${spend} END`,
+            sql`CASE WHEN ${spend} > 0 THEN ${part} / ${spend} END`,
           );
         }
         break;
       }
       case "events": {
-        const cond = `${f.event === null ? "TRUE" : `event = ${p.bind(f.event, "string")}`}${since(f.window, "ts")}`;
-        add(f, f.id, `coalesce(e.${col(eventAggs, `count(CASE WHEN ${cond} THEN 1 END)`)}, 0)`);
+        const cond = sql`${f.event === null ? raw("TRUE") : sql`event = ${sql.param(f.event, "string")}`}${since(f.window, tsCol)}`;
+        add(f, f.id, sql`coalesce(e.${col(eventAggs, sql`count(CASE WHEN ${cond} THEN 1 END)`)}, 0)`);
         break;
       }
       case "share": {
         eventProps.add("device");
         eventProps.add(f.property);
         for (const level of f.value === null ? await mixLevels(engine, f, opts) : [f.value]) {
-          const v = q(`p_${f.property}`);
-          const share = `avg(CASE WHEN p_device IS NULL OR ${v} IS NULL THEN NULL WHEN ${v} = ${p.bind(level, "string")} THEN 1.0 ELSE 0.0 END)`;
+          const v = sql.ident(`p_${f.property}`);
+          const share = sql`avg(CASE WHEN p_device IS NULL OR ${v} IS NULL THEN NULL WHEN ${v} = ${sql.param(level, "string")} THEN 1.0 ELSE 0.0 END)`;
           add(
             f,
             f.value === null ? `events.${f.property}_share:${level}` : f.id,
-            `e.${col(eventAggs, share)}`,
+            sql`e.${col(eventAggs, share)}`,
           );
         }
         break;
@@ -189,40 +177,43 @@ export async function extractFeatures(
         eventProps.add("device");
         // The angle of the time of day: sin and cos are periodic, so epoch seconds need no modulo.
         for (const fn of ["sin", "cos"]) {
-          const agg = `avg(CASE WHEN p_device IS NOT NULL THEN ${fn}(${d.epochSeconds("ts")} * ${(2 * Math.PI) / 86400}) END)`;
-          add(f, `${f.id}:${fn}`, `e.${col(eventAggs, agg)}`);
+          const agg = sql`avg(CASE WHEN p_device IS NOT NULL THEN ${raw(fn)}(${d.epochSeconds(tsCol)} * ${raw(`${(2 * Math.PI) / 86400}`)}) END)`;
+          add(f, `${f.id}:${fn}`, sql`e.${col(eventAggs, agg)}`);
         }
         break;
       }
     }
   }
   if (orderAggs.length) {
-    joins.push(`LEFT JOIN (SELECT customer_id, ${orderAggs.join(", ")} FROM orders
+    joins.push(sql`LEFT JOIN (SELECT customer_id, ${sql.join(orderAggs)} FROM orders
                   WHERE customer_id IS NOT NULL AND ts <= ${asOf()} GROUP BY customer_id) o ON o.customer_id = c.customer_id`);
   }
   if (lineAggs.length) {
-    joins.push(`LEFT JOIN (SELECT customer_id, ${lineAggs.join(", ")} FROM order_items
+    joins.push(sql`LEFT JOIN (SELECT customer_id, ${sql.join(lineAggs)} FROM order_items
                   WHERE customer_id IS NOT NULL AND quantity > 0 AND ts <= ${asOf()} GROUP BY customer_id) l
                 ON l.customer_id = c.customer_id`);
   }
   if (eventAggs.length) {
-    const props = [...eventProps].map((x) => `, ${d.jsonText("properties", x)} AS ${q(`p_${x}`)}`).join("");
-    joins.push(`LEFT JOIN (SELECT customer_id, ${eventAggs.join(", ")}
+    const props = sql.join(
+      [...eventProps].map((x) => sql`, ${d.jsonText(raw("properties"), x)} AS ${sql.ident(`p_${x}`)}`),
+      "",
+    );
+    joins.push(sql`LEFT JOIN (SELECT customer_id, ${sql.join(eventAggs)}
                   FROM (SELECT customer_id, event, ts${props} FROM events WHERE customer_id IS NOT NULL AND ts <= ${asOf()}) ev
                   GROUP BY customer_id) e ON e.customer_id = c.customer_id`);
   }
-  if (opts.groupTable) joins.push(`LEFT JOIN ${q(opts.groupTable)} g ON g.customer_id = c.customer_id`);
+  if (opts.groupTable)
+    joins.push(sql`LEFT JOIN ${sql.temp(opts.groupTable)} g ON g.customer_id = c.customer_id`);
   const who = opts.includeAnonymous
-    ? ""
-    : ` WHERE EXISTS (SELECT 1 FROM identities i WHERE i.customer_id = c.customer_id AND i.kind <> ${p.bind("anonymous_id", "string")})`;
+    ? sql.empty
+    : sql` WHERE EXISTS (SELECT 1 FROM identities i WHERE i.customer_id = c.customer_id AND i.kind <> ${sql.param("anonymous_id", "string")})`;
   const select = [
-    "c.customer_id AS customer_id",
-    ...outputs.map((o, i) => `${o.sql} AS ${q(`f${i}`)}`),
-    ...(opts.groupTable ? [`${d.toText("g.grp")} AS grp`] : []),
+    raw("c.customer_id AS customer_id"),
+    ...outputs.map((o, i) => sql`${o.sql} AS ${sql.ident(`f${i}`)}`),
+    ...(opts.groupTable ? [sql`${d.toText(raw("g.grp"))} AS grp`] : []),
   ];
   const r = await engine.query(
-    `SELECT ${select.join(", ")} FROM customers c ${joins.join("\n")}${who} ORDER BY c.customer_id`,
-    p.values,
+    sql`SELECT ${sql.join(select)} FROM customers c ${sql.join(joins, "\n")}${who} ORDER BY c.customer_id`,
   );
   const columns = outputs.map((o, i) => toColumn(o, r.column(`f${i}`), opts));
   const table: FeatureTable = { n: r.rowCount, ids: r.column("customer_id") as string[], columns };
@@ -230,8 +221,8 @@ export async function extractFeatures(
 }
 
 /** Days from an epoch-seconds expression to the as-of time. */
-function days(epoch: string, asOfEpoch: number, p: Params): string {
-  return `(${p.bind(asOfEpoch, "number")} - ${epoch}) / 86400.0`;
+function days(epoch: Sql, asOfEpoch: number): Sql {
+  return sql`(${sql.param(asOfEpoch, "number")} - ${epoch}) / 86400.0`;
 }
 
 function toColumn(o: Output, raw: readonly unknown[], opts: ExtractOptions): FeatureColumn {

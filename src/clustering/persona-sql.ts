@@ -1,4 +1,5 @@
 import type { Engine } from "../store/engine.js";
+import { type Sql, sql } from "../store/sql.js";
 
 /** A value's share in a group, and its lift: that share over the value's share in the whole base. */
 export interface Preference {
@@ -47,9 +48,9 @@ function distributions(rows: { grp: string | null; v: string; w: number }[]): Di
 }
 
 /** Population filter shared with feature extraction: identified customers unless anonymous ones are included. */
-function population(engine: Engine, includeAnonymous: boolean, alias: string): string {
-  if (includeAnonymous) return "";
-  return ` AND EXISTS (SELECT 1 FROM identities i WHERE i.customer_id = ${alias}.customer_id AND i.kind <> ${engine.dialect.literal("anonymous_id")})`;
+function population(includeAnonymous: boolean, alias: Sql): Sql {
+  if (includeAnonymous) return sql.empty;
+  return sql` AND EXISTS (SELECT 1 FROM identities i WHERE i.customer_id = ${alias}.customer_id AND i.kind <> ${sql.param("anonymous_id", "string")})`;
 }
 
 export interface GroupProfiles {
@@ -64,7 +65,7 @@ export interface GroupProfiles {
 
 /**
  * The behaviour profile of every group, aggregated in the engine: spend per category, activity per channel,
- * device and hour. `groups` is a table of (customer_id, grp).
+ * device and hour. `groups` is a session temporary table (`sql.temp`) of (customer_id, grp).
  */
 export async function groupProfiles(
   engine: Engine,
@@ -72,28 +73,30 @@ export async function groupProfiles(
   opts: { asOf: Date; includeAnonymous: boolean },
 ): Promise<GroupProfiles> {
   const d = engine.dialect;
-  const g = d.quoteIdent(groups);
-  const asOf = ts(opts.asOf);
+  const raw = sql.raw;
+  const g = sql.temp(groups);
+  const asOf = () => sql.param(ts(opts.asOf), "timestamp");
+  const grp = d.toText(raw("g.grp"));
   const categories = await engine.query(
-    `SELECT ${d.toText("g.grp")} AS grp, i.category AS v, sum(i.quantity * i.unit_price) AS w
+    sql`SELECT ${grp} AS grp, i.category AS v, sum(i.quantity * i.unit_price) AS w
        FROM order_items i LEFT JOIN ${g} g ON g.customer_id = i.customer_id
-      WHERE i.customer_id IS NOT NULL AND i.category IS NOT NULL AND i.quantity > 0 AND i.ts <= ${d.param(1, "timestamp")}
-            ${population(engine, opts.includeAnonymous, "i")}
-      GROUP BY 1, 2`,
-    [asOf],
+      WHERE i.customer_id IS NOT NULL AND i.category IS NOT NULL AND i.quantity > 0 AND i.ts <= ${asOf()}
+            ${population(opts.includeAnonymous, raw("i"))}
+      GROUP BY ${grp}, i.category`,
   );
   // One pass over the activity events for the three distributions (GROUPING tells the sets apart).
+  const [device, channel] = [raw("device"), raw("channel")];
+  const kind = sql`CASE WHEN ${d.groupingOf(device)} = 0 THEN 'device' WHEN ${d.groupingOf(channel)} = 0 THEN 'channel' ELSE 'hour' END`;
+  const value = sql`CASE WHEN ${d.groupingOf(device)} = 0 THEN device WHEN ${d.groupingOf(channel)} = 0 THEN channel ELSE hour END`;
   const activity = await engine.query(
-    `SELECT grp, CASE WHEN GROUPING(device) = 0 THEN 'device' WHEN GROUPING(channel) = 0 THEN 'channel' ELSE 'hour' END AS kind,
-            coalesce(device, channel, hour) AS v, count(*) AS w
-       FROM (SELECT ${d.toText("g.grp")} AS grp, ${d.jsonText("e.properties", "device")} AS device,
-                    ${d.jsonText("e.properties", "channel")} AS channel, ${d.toText(d.hourOf("e.ts"))} AS hour
+    sql`SELECT grp, ${kind} AS kind, ${value} AS v, count(*) AS w
+       FROM (SELECT ${grp} AS grp, ${d.jsonText(raw("e.properties"), "device")} AS device,
+                    ${d.jsonText(raw("e.properties"), "channel")} AS channel, ${d.toText(d.hourOf(raw("e.ts")))} AS hour
                FROM events e LEFT JOIN ${g} g ON g.customer_id = e.customer_id
-              WHERE e.customer_id IS NOT NULL AND e.ts <= ${d.param(1, "timestamp")}
-                    ${population(engine, opts.includeAnonymous, "e")}) a
+              WHERE e.customer_id IS NOT NULL AND e.ts <= ${asOf()}
+                    ${population(opts.includeAnonymous, raw("e"))}) a
       WHERE device IS NOT NULL
       GROUP BY GROUPING SETS ((grp, device), (grp, channel), (grp, hour))`,
-    [asOf],
   );
   const rows = activity
     .rows<{ grp: string | null; kind: string; v: string | null; w: number }>()

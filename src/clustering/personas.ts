@@ -1,6 +1,7 @@
 import { DEFAULT_MIN_GROUP, isSuppressed } from "../privacy/small-groups.js";
 import { requireEvaluated, requireSegment } from "../segments/segment-store.js";
-import type { Engine, SqlValue } from "../store/engine.js";
+import type { Engine } from "../store/engine.js";
+import { type Sql, sql } from "../store/sql.js";
 import { circularHour } from "./centroids.js";
 import { extractFeatures, type FeatureTable, featureSchema } from "./feature-matrix.js";
 import { defaultFeatures, resolveFeatures } from "./feature-spec.js";
@@ -11,12 +12,12 @@ import { assignmentView, loadClustering } from "./saved-clusterings.js";
 
 /**
  * Where the groups come from: a saved clustering, a saved segment (its current members), or any SQL relation
- * with columns (customer_id, grp).
+ * (a fragment) with columns (customer_id, grp).
  */
 export type GroupSource =
   | { readonly clustering: string }
   | { readonly segment: string }
-  | { readonly relation: { readonly sql: string; readonly params?: readonly SqlValue[] } };
+  | { readonly relation: Sql };
 
 export interface PersonaOptions {
   readonly asOf?: Date;
@@ -88,11 +89,14 @@ async function loadGroups(
   engine: Engine,
   source: GroupSource,
 ): Promise<{ includeAnonymous: boolean; features: readonly string[] }> {
-  const q = engine.dialect.quoteIdent;
+  const d = engine.dialect;
   if ("clustering" in source) {
     const { spec } = await loadClustering(engine, source.clustering);
     await engine.run(
-      `CREATE OR REPLACE TEMP TABLE ${q(GROUPS)} AS SELECT customer_id, cluster AS grp FROM ${q(assignmentView(source.clustering))}`,
+      d.createTempAs(
+        GROUPS,
+        sql`SELECT customer_id, cluster AS grp FROM ${sql.ident(assignmentView(source.clustering))}`,
+      ),
     );
     return { includeAnonymous: spec.includeAnonymous, features: spec.features };
   }
@@ -101,16 +105,15 @@ async function loadGroups(
     // Its members are those of the last refresh, which must have seen its latest version.
     await requireEvaluated(engine, [source.segment], "--segment");
     await engine.run(
-      `CREATE OR REPLACE TEMP TABLE ${q(GROUPS)} AS SELECT customer_id, segment_id AS grp FROM segment_membership
-        WHERE segment_id = $1 AND exited_at IS NULL`,
-      [source.segment],
+      d.createTempAs(
+        GROUPS,
+        sql`SELECT customer_id, segment_id AS grp FROM segment_membership
+        WHERE segment_id = ${source.segment} AND exited_at IS NULL`,
+      ),
     );
     return { includeAnonymous: true, features: [] };
   }
-  await engine.run(
-    `CREATE OR REPLACE TEMP TABLE ${q(GROUPS)} AS SELECT customer_id, grp FROM (${source.relation.sql}) r`,
-    [...(source.relation.params ?? [])],
-  );
+  await engine.run(d.createTempAs(GROUPS, sql`SELECT customer_id, grp FROM (${source.relation}) r`));
   return { includeAnonymous: false, features: [] };
 }
 
@@ -149,7 +152,7 @@ export async function personas(
     const name = "clustering" in source ? source.clustering : "segment" in source ? source.segment : null;
     return { source: { kind, name }, customers: table.n, asOf: asOf.toISOString(), personas: out };
   } finally {
-    await engine.run(`DROP TABLE IF EXISTS ${engine.dialect.quoteIdent(GROUPS)}`);
+    await engine.run(sql`DROP TABLE IF EXISTS ${sql.temp(GROUPS)}`);
   }
 }
 

@@ -2,6 +2,7 @@ import { didYouMean } from "../common/did-you-mean.js";
 import { UserError } from "../errors.js";
 import { registerComputed } from "../store/computed.js";
 import type { Engine } from "../store/engine.js";
+import { sql } from "../store/sql.js";
 import type { Centroid } from "./centroids.js";
 import type { ClusteringResult } from "./clustering-result.js";
 import { extractFeatures, type FeatureTable, featureSchema } from "./feature-matrix.js";
@@ -52,6 +53,17 @@ export function assignmentView(name: string): string {
   return `cluster_${name}`;
 }
 
+/** Session temporary tables that carry assignments and centres into the stored tables. */
+const ASSIGN = "_cluster_assign";
+const CENTROIDS = "_cluster_centroids";
+
+/** The stored tables of clusterings and the column that names the clustering in each. */
+const STORED_TABLES = [
+  ["clusterings", "name"],
+  ["clustering_centroids", "clustering"],
+  ["cluster_assignments", "clustering"],
+] as const;
+
 /** Levels of each mix and categorical feature of a table, by feature id. */
 function levelsOf(table: FeatureTable): Record<string, string[]> {
   const out: Record<string, string[]> = {};
@@ -91,33 +103,33 @@ export async function saveClustering(engine: Engine, name: string, result: Clust
     includeAnonymous: f.includeAnonymous,
     clusters: result.clusters.map((c) => ({ id: c.id, size: c.size, centroid: c.centroid })),
   };
-  const q = engine.dialect.quoteIdent;
-  await engine.appendTemp("_cluster_assign", [
+  const dialect = engine.dialect;
+  await engine.appendTemp(ASSIGN, [
     { name: "customer_id", type: "string", values: f.table.ids },
     { name: "cluster", type: "integer", values: f.labels },
     { name: "distance", type: "number", values: distances },
   ]);
   await engine.transaction(async () => {
-    for (const t of ["clusterings", "clustering_centroids", "cluster_assignments"]) {
-      await engine.run(`DELETE FROM ${q(t)} WHERE ${t === "clusterings" ? "name" : "clustering"} = $1`, [
-        name,
-      ]);
+    for (const [t, key] of STORED_TABLES) {
+      await engine.run(dialect.deleteWhere(t, sql`${sql.ident(key)} = ${name}`));
     }
+    const values = [
+      name,
+      result.k,
+      result.model,
+      sql.param(JSON.stringify(result.features), "json"),
+      sql.param(JSON.stringify(spec), "json"),
+      result.seed,
+      result.inertia,
+      sql.param(result.silhouette, "number"),
+      result.customers,
+      sql.param(result.asOf, "timestamp"),
+      dialect.now(),
+      dialect.now(),
+    ];
     await engine.run(
-      `INSERT INTO clusterings (name, k, model, features, spec, seed, inertia, silhouette, customers, as_of, created_at, assigned_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now(), now())`,
-      [
-        name,
-        result.k,
-        result.model,
-        JSON.stringify(result.features),
-        JSON.stringify(spec),
-        result.seed,
-        result.inertia,
-        result.silhouette,
-        result.customers,
-        result.asOf,
-      ],
+      sql`INSERT INTO clusterings (name, k, model, features, spec, seed, inertia, silhouette, customers, as_of, created_at, assigned_at)
+       VALUES (${sql.join(values)})`,
     );
     const columns = f.preprocessing.columns.map((c) => c.name);
     const clusterCol: number[] = [];
@@ -130,22 +142,22 @@ export async function saveClustering(engine: Engine, name: string, result: Clust
         valueCol.push(f.centers[j * d + t] as number);
       });
     }
-    await engine.appendTemp("_cluster_centroids", [
+    await engine.appendTemp(CENTROIDS, [
       { name: "cluster", type: "integer", values: clusterCol },
       { name: "column_name", type: "string", values: nameCol },
       { name: "value", type: "number", values: valueCol },
     ]);
     await engine.run(
-      "INSERT INTO clustering_centroids SELECT $1, cluster, column_name, value FROM _cluster_centroids",
-      [name],
+      sql`INSERT INTO clustering_centroids (clustering, cluster, column_name, value)
+          SELECT ${name}, cluster, column_name, value FROM ${sql.temp(CENTROIDS)}`,
     );
-    await engine.run(
-      "INSERT INTO cluster_assignments SELECT $1, customer_id, cluster, distance FROM _cluster_assign",
-      [name],
-    );
+    await insertAssignments(engine, name);
     await createView(engine, name);
   });
-  await engine.run("DROP TABLE IF EXISTS _cluster_assign; DROP TABLE IF EXISTS _cluster_centroids");
+  await engine.run([
+    sql`DROP TABLE IF EXISTS ${sql.temp(ASSIGN)}`,
+    sql`DROP TABLE IF EXISTS ${sql.temp(CENTROIDS)}`,
+  ]);
   await registerComputed(engine, [
     {
       name: `cluster.${name}`,
@@ -158,19 +170,33 @@ export async function saveClustering(engine: Engine, name: string, result: Clust
   ]);
 }
 
-/** One row per customer even after identity merges moved two customers' rows onto one: the nearer centre wins. */
+/** Copies the assignments of the session's temporary table into `cluster_assignments` under `name`. */
+async function insertAssignments(engine: Engine, name: string): Promise<void> {
+  await engine.run(
+    sql`INSERT INTO cluster_assignments (clustering, customer_id, cluster, distance)
+        SELECT ${name}, customer_id, cluster, distance FROM ${sql.temp(ASSIGN)}`,
+  );
+}
+
+/**
+ * One row per customer even after identity merges moved two customers' rows onto one: the nearer centre wins.
+ * A view holds no bound values, so the name is a literal (checked against `CLUSTERING_NAME` before).
+ */
 async function createView(engine: Engine, name: string): Promise<void> {
   const d = engine.dialect;
+  checkClusteringName(name);
   await engine.run(
-    `CREATE OR REPLACE VIEW ${d.quoteIdent(assignmentView(name))} AS
-       SELECT customer_id, ${d.argMin("cluster", "distance")} AS cluster, min(distance) AS distance
-         FROM cluster_assignments WHERE clustering = ${d.literal(name)} GROUP BY customer_id`,
+    sql`CREATE OR REPLACE VIEW ${sql.ident(assignmentView(name))} AS
+       SELECT customer_id, ${d.argMin(sql.raw("cluster"), sql.raw("distance"))} AS cluster, min(distance) AS distance
+         FROM cluster_assignments WHERE clustering = ${sql.raw(d.literal(name))} GROUP BY customer_id`,
   );
 }
 
 export async function listClusterings(engine: Engine): Promise<SavedClustering[]> {
+  const features = engine.dialect.toText(sql.raw("features"));
   const r = await engine.query(
-    "SELECT name, k, model, features::VARCHAR AS features, customers, inertia, silhouette, created_at, assigned_at FROM clusterings ORDER BY name",
+    sql`SELECT name, k, model, ${features} AS features, customers, inertia, silhouette, created_at, assigned_at
+          FROM clusterings ORDER BY name`,
   );
   return r.rows<Record<string, unknown>>().map((x) => ({
     name: x.name as string,
@@ -191,9 +217,9 @@ export async function loadClustering(
   name: string,
   where = "--clustering",
 ): Promise<{ k: number; model: string; spec: StoredSpec; centers: Float64Array }> {
-  const r = await engine.query("SELECT k, model, spec::VARCHAR AS spec FROM clusterings WHERE name = $1", [
-    name,
-  ]);
+  const r = await engine.query(
+    sql`SELECT k, model, ${engine.dialect.toText(sql.raw("spec"))} AS spec FROM clusterings WHERE name = ${name}`,
+  );
   if (r.rowCount === 0) {
     const known = (await listClusterings(engine)).map((c) => c.name);
     throw new UserError(
@@ -206,8 +232,7 @@ export async function loadClustering(
   const spec = JSON.parse(r.column("spec")[0] as string) as StoredSpec;
   const columns = spec.preprocessing.columns.map((c) => c.name);
   const c = await engine.query(
-    "SELECT cluster, column_name, value FROM clustering_centroids WHERE clustering = $1",
-    [name],
+    sql`SELECT cluster, column_name, value FROM clustering_centroids WHERE clustering = ${name}`,
   );
   const index = new Map(columns.map((n, t) => [n, t]));
   const centers = new Float64Array(k * columns.length);
@@ -239,27 +264,27 @@ export async function assignToClusters(
     cat.q > 0
       ? assignPrototypes(x, cat, centers, Int32Array.from(spec.modes), k, spec.gamma)
       : assignNearest(x, centers);
-  await engine.appendTemp("_cluster_assign", [
+  await engine.appendTemp(ASSIGN, [
     { name: "customer_id", type: "string", values: table.ids },
     { name: "cluster", type: "integer", values: labels },
     { name: "distance", type: "number", values: distances },
   ]);
   const diff = await engine.query(
-    `SELECT count(CASE WHEN a.customer_id IS NULL THEN 1 END) AS added,
+    sql`SELECT count(CASE WHEN a.customer_id IS NULL THEN 1 END) AS added,
             count(CASE WHEN a.cluster <> n.cluster THEN 1 END) AS changed
-       FROM _cluster_assign n LEFT JOIN ${engine.dialect.quoteIdent(assignmentView(name))} a ON a.customer_id = n.customer_id`,
+       FROM ${sql.temp(ASSIGN)} n LEFT JOIN ${sql.ident(assignmentView(name))} a ON a.customer_id = n.customer_id`,
   );
+  const d = engine.dialect;
   await engine.transaction(async () => {
-    await engine.run("DELETE FROM cluster_assignments WHERE clustering = $1", [name]);
-    await engine.run(
-      "INSERT INTO cluster_assignments SELECT $1, customer_id, cluster, distance FROM _cluster_assign",
-      [name],
-    );
-    await engine.run("UPDATE clusterings SET assigned_at = now() WHERE name = $1", [name]);
+    await engine.run(d.deleteWhere("cluster_assignments", sql`clustering = ${name}`));
+    await insertAssignments(engine, name);
+    await engine.run(d.updateWhere("clusterings", sql`assigned_at = ${d.now()}`, sql`name = ${name}`));
   });
-  await engine.run("DROP TABLE IF EXISTS _cluster_assign");
+  await engine.run(sql`DROP TABLE IF EXISTS ${sql.temp(ASSIGN)}`);
   // When the computed value last changed (bookkeeping: the incremental refresh compares the values themselves).
-  await engine.run("UPDATE computed_registry SET updated_at = now() WHERE name = $1", [`cluster.${name}`]);
+  await engine.run(
+    d.updateWhere("computed_registry", sql`updated_at = ${d.now()}`, sql`name = ${`cluster.${name}`}`),
+  );
   return {
     name,
     customers: table.n,
@@ -279,13 +304,10 @@ export async function assignAllClusterings(engine: Engine, opts: { asOf?: Date }
 export async function removeClustering(engine: Engine, name: string): Promise<void> {
   await loadClustering(engine, name, "clustering");
   await engine.transaction(async () => {
-    for (const t of ["clusterings", "clustering_centroids", "cluster_assignments"]) {
-      await engine.run(
-        `DELETE FROM ${engine.dialect.quoteIdent(t)} WHERE ${t === "clusterings" ? "name" : "clustering"} = $1`,
-        [name],
-      );
-    }
-    await engine.run(`DROP VIEW IF EXISTS ${engine.dialect.quoteIdent(assignmentView(name))}`);
-    await engine.run("DELETE FROM computed_registry WHERE name = $1", [`cluster.${name}`]);
+    const d = engine.dialect;
+    for (const [t, key] of STORED_TABLES)
+      await engine.run(d.deleteWhere(t, sql`${sql.ident(key)} = ${name}`));
+    await engine.run(sql`DROP VIEW IF EXISTS ${sql.ident(assignmentView(name))}`);
+    await engine.run(d.deleteWhere("computed_registry", sql`name = ${`cluster.${name}`}`));
   });
 }

@@ -1,7 +1,8 @@
 import { accessSync, constants, statSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import { UserError } from "../errors.js";
-import type { Engine, FileReadSpec } from "../store/engine.js";
+import type { Dialect, Engine, FileReadSpec } from "../store/engine.js";
+import { type Sql, sql } from "../store/sql.js";
 import type { ImportSource } from "./import-source.js";
 
 export type FileFormat = FileReadSpec["format"];
@@ -66,7 +67,7 @@ export async function openFile(engine: Engine, path: string, opts: OpenOptions =
     const spec: FileReadSpec = { path, format, delimiter: opts.delimiter, header: opts.header };
     if (format !== "csv") {
       const relation = d.readFileAsText(spec);
-      const columns = (await engine.query(`SELECT * FROM ${relation} LIMIT 0`)).columns;
+      const columns = (await engine.query(sql`SELECT * FROM ${relation} LIMIT 0`)).columns;
       return { ...fileNames(path), relation, columns, format, close: async () => {} };
     }
     // Sniff once, then read with the layout found (the reader would otherwise sniff the file again).
@@ -97,17 +98,29 @@ export async function openFile(engine: Engine, path: string, opts: OpenOptions =
   }
 }
 
+/** The pattern of a run of blanks (a constant: the file's lines are split on it). */
+const BLANKS = (d: Dialect): Sql => sql.raw(d.literal("\\s+"));
+
+/** The lines of a blank-separated file, then its fields: session temporary tables. */
+const LINES = "_import_lines";
+const FIELDS = "_import_fields";
+
 /** True when the first lines all hold the same number (≥ 2) of blank-separated fields and no other delimiter. */
 async function isWhitespaceSeparated(engine: Engine, path: string): Promise<boolean> {
   const d = engine.dialect;
-  const parts = d.countParts("line", "'\\s+'");
-  const sample = await engine.query(
-    `SELECT min(${parts}) AS lo, max(${parts}) AS hi,
-            bool_and(strpos(line, ',') = 0 AND strpos(line, ';') = 0 AND strpos(line, '|') = 0) AS plain
-       FROM (SELECT line FROM ${d.readLines(path)} WHERE trim(line) <> '' LIMIT 20) l`,
+  const line = sql`line`;
+  const parts = d.countParts(line, BLANKS(d));
+  const delimiter = sql.join(
+    [",", ";", "|"].map((c) => d.contains(line, sql.raw(d.literal(c)))),
+    " OR ",
   );
-  const [lo, hi, plain] = [sample.column("lo")[0], sample.column("hi")[0], sample.column("plain")[0]];
-  return plain === true && Number(lo) >= 2 && lo === hi;
+  const sample = await engine.query(
+    sql`SELECT min(${parts}) AS lo, max(${parts}) AS hi, ${d.aggIf("count", [], delimiter)} AS delimited
+          FROM (SELECT line FROM ${d.readLines(path)} WHERE trim(line) <> '' LIMIT 20) l`,
+  );
+  const [lo, hi, delimited] = [sample.column("lo")[0], sample.column("hi")[0], sample.column("delimited")[0]];
+  // No sampled line holds another delimiter (and some line was sampled: lo is NULL otherwise).
+  return Number(delimited) === 0 && Number(lo) >= 2 && lo === hi;
 }
 
 /** Stages a file whose fields are separated by runs of blanks (e.g. CDNOW), with or without a header. */
@@ -117,31 +130,33 @@ async function openWhitespace(
   header: boolean | undefined,
 ): Promise<FileSource> {
   const d = engine.dialect;
-  const sep = "'\\s+'";
-  await engine.run(
-    `CREATE OR REPLACE TEMP TABLE _import_lines AS SELECT line FROM ${d.readLines(path)} WHERE trim(line) <> ''`,
-  );
-  const r = await engine.query(`SELECT max(${d.countParts("line", sep)}) AS n FROM _import_lines`);
+  const line = sql`line`;
+  const sep = BLANKS(d);
+  await engine.run(d.createTempAs(LINES, sql`SELECT line FROM ${d.readLines(path)} WHERE trim(line) <> ''`));
+  const r = await engine.query(sql`SELECT max(${d.countParts(line, sep)}) AS n FROM ${sql.temp(LINES)}`);
   const width = Number(r.column("n")[0] ?? 0);
   if (width === 0) throw new UserError("empty-file", "holds no data", path);
-  const parts = Array.from({ length: width }, (_, i) => d.splitPart("line", sep, i));
+  const parts = Array.from({ length: width }, (_, i) => d.splitPart(line, sep, i));
   const first = await engine.query(
-    `SELECT ${parts.map((p, i) => `${p} AS c${i}`).join(", ")} FROM _import_lines LIMIT 1`,
+    sql`SELECT ${sql.join(parts.map((p, i) => sql`${p} AS ${sql.ident(`c${i}`)}`))} FROM ${sql.temp(LINES)} LIMIT 1`,
   );
   const firstValues = first.columns.map((c) => first.column(c)[0] as string | null);
   // A header has no numeric field; the data rows of such files (ids, dates, amounts) do.
   const hasHeader = header ?? firstValues.every((v) => v === null || Number.isNaN(Number(v)));
   const columns = firstValues.map((v, i) => (hasHeader && v ? v : `column${i}`));
-  const select = parts.map((p, i) => `${p} AS ${d.quoteIdent(columns[i] ?? `column${i}`)}`).join(", ");
-  await engine.run(
-    `CREATE OR REPLACE TEMP TABLE _import_fields AS SELECT ${select} FROM _import_lines ${hasHeader ? `OFFSET 1` : ""};
-     DROP TABLE _import_lines;`,
-  );
+  const select = sql.join(parts.map((p, i) => sql`${p} AS ${sql.ident(columns[i] ?? `column${i}`)}`));
+  await engine.run([
+    ...d.createTempAs(
+      FIELDS,
+      sql`SELECT ${select} FROM ${sql.temp(LINES)}${hasHeader ? sql` OFFSET 1` : sql.empty}`,
+    ),
+    sql`DROP TABLE ${sql.temp(LINES)}`,
+  ]);
   return {
     ...fileNames(path),
-    relation: "_import_fields",
+    relation: sql.temp(FIELDS),
     columns,
     format: "whitespace",
-    close: () => engine.run("DROP TABLE IF EXISTS _import_fields"),
+    close: () => engine.run(sql`DROP TABLE IF EXISTS ${sql.temp(FIELDS)}`),
   };
 }

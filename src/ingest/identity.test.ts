@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { count, tempDir, writeFile } from "../../test/helpers.js";
 import { openSession } from "../store/open-store.js";
+import { sql } from "../store/sql.js";
 import type { Session } from "../store/store.js";
 import { importFile } from "./import.js";
 
@@ -100,12 +101,12 @@ describe("identity resolution", () => {
     expect(merges.rows()).toEqual([{ merged_id: "anon:a-laptop", into_id: "u-ann" }]);
     // Both sides of the merge are dirty from the beginning of time: their whole history moved.
     const dirty = await engine.query(
-      "SELECT DISTINCT customer_id FROM segment_dirty WHERE since = CAST('-infinity' AS TIMESTAMP) ORDER BY 1",
+      sql`SELECT DISTINCT customer_id FROM segment_dirty WHERE since = ${engine.dialect.timestampMin()} ORDER BY 1`,
     );
     expect(dirty.column("customer_id")).toEqual(["anon:a-laptop", "u-ann"]);
     // first_seen / last_seen span the whole story.
     const seen = await engine.query(
-      "SELECT first_seen::VARCHAR AS f, last_seen::VARCHAR AS l FROM customers",
+      sql`SELECT ${engine.dialect.toText(sql`first_seen`)} AS f, ${engine.dialect.toText(sql`last_seen`)} AS l FROM customers`,
     );
     expect(seen.rows()).toEqual([{ f: "2024-05-01 09:00:00", l: "2024-05-03 20:05:00" }]);
   });

@@ -1,5 +1,6 @@
 import { mergeCustomerRows } from "../store/customer-tables.js";
 import type { Engine } from "../store/engine.js";
+import { type Sql, sql } from "../store/sql.js";
 import { connectedComponents } from "./union-find.js";
 
 export type IdentifierKind = "user_id" | "anonymous_id" | "email" | "phone" | "external";
@@ -7,7 +8,7 @@ export type IdentifierKind = "user_id" | "anonymous_id" | "email" | "phone" | "e
 /** An identifier carried by the staged rows: its kind and a SQL expression over the stage alias `s`. */
 export interface IdentifierSource {
   readonly kind: IdentifierKind;
-  readonly expr: string;
+  readonly expr: Sql;
 }
 
 /** Which identifier names a person: account ids first, then anonymous ids, then contact points. */
@@ -19,14 +20,34 @@ const PRIORITY: Record<IdentifierKind, { rank: number; prefix: string }> = {
   external: { rank: 4, prefix: "ext:" },
 };
 
+/** The name of the session temporary view VALID_ROWS. */
+const VALID_ROWS_VIEW = "_import_valid";
 /** A view of the valid staged rows with their resolved customer as `_customer_id` (NULL: a guest). */
-export const VALID_ROWS = "_import_valid";
+export const VALID_ROWS = sql.temp(VALID_ROWS_VIEW);
+
+// The resolution's session temporary tables.
+const TUPLES = "_id_tuples";
+const PAIRS = "_id_pairs";
+const BATCH = "_id_batch";
+const TOUCHED = "_id_touched";
+const NODES = "_id_nodes";
+const COMP = "_id_comp";
+const CAND = "_id_cand";
+const TARGET = "_id_target";
+const CUSTOMER = "_id_customer";
+const MERGE = "_id_merge";
+const TUPLE_CUSTOMER = "_id_tuple_customer";
+const GROUP = "_id_group";
+const COMBINED = "_id_combined";
+const tmp = sql.temp;
 
 /** Drops what resolveIdentities left for the loaders. */
 export async function dropResolution(engine: Engine): Promise<void> {
-  await engine.run(
-    `DROP VIEW IF EXISTS ${VALID_ROWS}; DROP TABLE IF EXISTS _id_customer; DROP TABLE IF EXISTS _id_tuple_customer;`,
-  );
+  await engine.run([
+    sql`DROP VIEW IF EXISTS ${VALID_ROWS}`,
+    sql`DROP TABLE IF EXISTS ${tmp(CUSTOMER)}`,
+    sql`DROP TABLE IF EXISTS ${tmp(TUPLE_CUSTOMER)}`,
+  ]);
 }
 
 export interface ResolveResult {
@@ -47,105 +68,144 @@ export interface ResolveResult {
  */
 export async function resolveIdentities(
   engine: Engine,
-  stage: string,
+  stage: Sql,
   sources: readonly IdentifierSource[],
   reason: string,
 ): Promise<ResolveResult> {
   const d = engine.dialect;
-  const lit = d.literal;
-  const accepted = "s._reject_field IS NULL";
-  const tuple = sources.map((x, i) => `${x.expr} AS i${i}`).join(", ");
-  const any = sources.map((x) => `${x.expr} IS NOT NULL`).join(" OR ");
-  await engine.run(
-    `CREATE OR REPLACE TEMP TABLE _id_tuples AS SELECT row_number() OVER () AS t, * FROM (SELECT DISTINCT ${tuple} FROM ${stage} s WHERE ${accepted} AND (${any}))`,
+  // Kinds, prefixes and ranks are the program's constants: literals (the valid rows' view takes no parameters).
+  const lit = (value: string): Sql => sql.raw(d.literal(value));
+  const col = (i: number): Sql => sql.raw(`i${i}`);
+  const accepted = sql`s._reject_field IS NULL`;
+  const tuple = sql.join(sources.map((x, i) => sql`${x.expr} AS ${col(i)}`));
+  const any = sql.join(
+    sources.map((x) => sql`${x.expr} IS NOT NULL`),
+    " OR ",
   );
   await engine.run(
-    `CREATE OR REPLACE TEMP TABLE _id_pairs AS ${sources
-      .map(
-        (x, i) => `SELECT t, ${lit(x.kind)} AS kind, i${i} AS value FROM _id_tuples WHERE i${i} IS NOT NULL`,
-      )
-      .join(" UNION ALL ")}`,
+    d.createTempAs(
+      TUPLES,
+      sql`SELECT row_number() OVER () AS t, * FROM (SELECT DISTINCT ${tuple} FROM ${stage} s WHERE ${accepted} AND (${any}))`,
+    ),
   );
   await engine.run(
-    `CREATE OR REPLACE TEMP TABLE _id_batch AS SELECT DISTINCT kind, value FROM _id_pairs;
-     CREATE OR REPLACE TEMP TABLE _id_touched AS
-       SELECT DISTINCT i.customer_id FROM identities i JOIN _id_batch b ON i.kind = b.kind AND i.value = b.value;
-     CREATE OR REPLACE TEMP TABLE _id_nodes AS
-       SELECT row_number() OVER (ORDER BY kind, value) - 1 AS node, kind, value, old_customer FROM (
+    d.createTempAs(
+      PAIRS,
+      sql.join(
+        sources.map(
+          (x, i) =>
+            sql`SELECT t, ${lit(x.kind)} AS kind, ${col(i)} AS value FROM ${tmp(TUPLES)} WHERE ${col(i)} IS NOT NULL`,
+        ),
+        " UNION ALL ",
+      ),
+    ),
+  );
+  await engine.run([
+    ...d.createTempAs(BATCH, sql`SELECT DISTINCT kind, value FROM ${tmp(PAIRS)}`),
+    ...d.createTempAs(
+      TOUCHED,
+      sql`SELECT DISTINCT i.customer_id FROM identities i JOIN ${tmp(BATCH)} b ON i.kind = b.kind AND i.value = b.value`,
+    ),
+    ...d.createTempAs(
+      NODES,
+      sql`SELECT row_number() OVER (ORDER BY kind, value) - 1 AS node, kind, value, old_customer FROM (
          SELECT i.kind, i.value, i.customer_id AS old_customer FROM identities i
-          WHERE i.customer_id IN (SELECT customer_id FROM _id_touched)
+          WHERE i.customer_id IN (SELECT customer_id FROM ${tmp(TOUCHED)})
          UNION ALL
-         SELECT b.kind, b.value, NULL FROM _id_batch b
+         SELECT b.kind, b.value, NULL FROM ${tmp(BATCH)} b
           WHERE NOT EXISTS (SELECT 1 FROM identities i WHERE i.kind = b.kind AND i.value = b.value))`,
-  );
+    ),
+  ]);
   // Edges: every identifier of a tuple to the tuple's smallest node, and every known identifier of a
   // customer to that customer's smallest node.
   const edges = await engine.query(
-    `SELECT DISTINCT a, b FROM (
+    sql`SELECT DISTINCT a, b FROM (
        SELECT n.node AS a, min(n.node) OVER (PARTITION BY p.t) AS b
-         FROM _id_pairs p JOIN _id_nodes n ON n.kind = p.kind AND n.value = p.value
+         FROM ${tmp(PAIRS)} p JOIN ${tmp(NODES)} n ON n.kind = p.kind AND n.value = p.value
        UNION ALL
-       SELECT node, min(node) OVER (PARTITION BY old_customer) FROM _id_nodes WHERE old_customer IS NOT NULL
+       SELECT node, min(node) OVER (PARTITION BY old_customer) FROM ${tmp(NODES)} WHERE old_customer IS NOT NULL
      ) e WHERE a <> b`,
   );
-  const count = await engine.query("SELECT count(*) AS n FROM _id_nodes");
+  const count = await engine.query(sql`SELECT count(*) AS n FROM ${tmp(NODES)}`);
   const n = Number(count.column("n")[0]);
   const root = connectedComponents(
     n,
     Int32Array.from(edges.column("a") as number[]),
     Int32Array.from(edges.column("b") as number[]),
   );
-  await engine.appendTemp("_id_comp", [
+  await engine.appendTemp(COMP, [
     { name: "node", type: "integer", values: Int32Array.from({ length: n }, (_, i) => i) },
     { name: "root", type: "integer", values: root },
   ]);
-  const rank = `CASE n.kind ${Object.entries(PRIORITY)
-    .map(([k, p]) => `WHEN ${lit(k)} THEN ${p.rank}`)
-    .join(" ")} END`;
-  const candidate = `CASE n.kind ${Object.entries(PRIORITY)
-    .map(([k, p]) => `WHEN ${lit(k)} THEN ${lit(p.prefix)} || n.value`)
-    .join(" ")} END`;
-  await engine.run(
-    `CREATE OR REPLACE TEMP TABLE _id_cand AS
-       SELECT c.root, ${rank} AS rank, ${candidate} AS cand FROM _id_nodes n JOIN _id_comp c ON c.node = n.node;
-     CREATE OR REPLACE TEMP TABLE _id_target AS
-       SELECT c.root, min(c.cand) AS customer_id FROM _id_cand c
-         JOIN (SELECT root, min(rank) AS rank FROM _id_cand GROUP BY root) b ON b.root = c.root AND b.rank = c.rank
-        GROUP BY c.root;
-     CREATE OR REPLACE TEMP TABLE _id_customer AS
-       SELECT n.kind, n.value, n.old_customer, t.customer_id
-         FROM _id_nodes n JOIN _id_comp c ON c.node = n.node JOIN _id_target t ON t.root = c.root;
-     CREATE OR REPLACE TEMP TABLE _id_merge AS
-       SELECT DISTINCT old_customer AS merged_id, customer_id AS into_id FROM _id_customer
-        WHERE old_customer IS NOT NULL AND old_customer <> customer_id;`,
-  );
-  const merged = Number((await engine.query("SELECT count(*) AS n FROM _id_merge")).column("n")[0]);
+  const rank = sql`CASE n.kind ${sql.join(
+    Object.entries(PRIORITY).map(([k, p]) => sql`WHEN ${lit(k)} THEN ${sql.raw(String(p.rank))}`),
+    " ",
+  )} END`;
+  const candidate = sql`CASE n.kind ${sql.join(
+    Object.entries(PRIORITY).map(([k, p]) => sql`WHEN ${lit(k)} THEN ${lit(p.prefix)} || n.value`),
+    " ",
+  )} END`;
+  await engine.run([
+    ...d.createTempAs(
+      CAND,
+      sql`SELECT c.root, ${rank} AS rank, ${candidate} AS cand FROM ${tmp(NODES)} n JOIN ${tmp(COMP)} c ON c.node = n.node`,
+    ),
+    ...d.createTempAs(
+      TARGET,
+      sql`SELECT c.root, min(c.cand) AS customer_id FROM ${tmp(CAND)} c
+         JOIN (SELECT root, min(rank) AS rank FROM ${tmp(CAND)} GROUP BY root) b ON b.root = c.root AND b.rank = c.rank
+        GROUP BY c.root`,
+    ),
+    ...d.createTempAs(
+      CUSTOMER,
+      sql`SELECT n.kind, n.value, n.old_customer, t.customer_id
+         FROM ${tmp(NODES)} n JOIN ${tmp(COMP)} c ON c.node = n.node JOIN ${tmp(TARGET)} t ON t.root = c.root`,
+    ),
+    ...d.createTempAs(
+      MERGE,
+      sql`SELECT DISTINCT old_customer AS merged_id, customer_id AS into_id FROM ${tmp(CUSTOMER)}
+        WHERE old_customer IS NOT NULL AND old_customer <> customer_id`,
+    ),
+  ]);
+  const merged = Number((await engine.query(sql`SELECT count(*) AS n FROM ${tmp(MERGE)}`)).column("n")[0]);
   if (merged > 0) await applyMerges(engine, reason);
   const before = await countCustomers(engine);
-  await engine.run(
-    `INSERT INTO identities (kind, value, customer_id, created_at)
-       SELECT kind, value, customer_id, now() FROM _id_customer WHERE old_customer IS NULL;
-     INSERT INTO customers (customer_id, created_at, updated_at)
-       SELECT DISTINCT customer_id, now(), now() FROM _id_customer c
-        WHERE NOT EXISTS (SELECT 1 FROM customers k WHERE k.customer_id = c.customer_id);`,
-  );
+  await engine.run([
+    sql`INSERT INTO identities (kind, value, customer_id, created_at)
+       SELECT kind, value, customer_id, ${d.now()} FROM ${tmp(CUSTOMER)} WHERE old_customer IS NULL`,
+    sql`INSERT INTO customers (customer_id, created_at, updated_at)
+       SELECT DISTINCT customer_id, ${d.now()}, ${d.now()} FROM ${tmp(CUSTOMER)} c
+        WHERE NOT EXISTS (SELECT 1 FROM customers k WHERE k.customer_id = c.customer_id)`,
+  ]);
   const created = (await countCustomers(engine)) - before;
   // A valid row's customer is that of its identifier tuple: customers are resolved once per distinct tuple,
   // and rows find theirs with one join (far cheaper than one join per identifier, or a row → customer table).
-  const joins = sources
-    .map((x, i) => `LEFT JOIN _id_customer c${i} ON c${i}.kind = ${lit(x.kind)} AND c${i}.value = u.i${i}`)
-    .join(" ");
-  const match = sources.map((x, i) => `tc.i${i} IS NOT DISTINCT FROM ${x.expr}`).join(" AND ");
-  await engine.run(
-    `CREATE OR REPLACE TEMP TABLE _id_tuple_customer AS
-       SELECT ${sources.map((_, i) => `u.i${i}`).join(", ")}, coalesce(${sources.map((_, i) => `c${i}.customer_id`).join(", ")}) AS customer_id
-         FROM _id_tuples u ${joins};
-     CREATE OR REPLACE TEMP VIEW ${VALID_ROWS} AS
-       SELECT s.*, tc.customer_id AS _customer_id FROM ${stage} s LEFT JOIN _id_tuple_customer tc ON ${match}
-        WHERE ${accepted};
-     DROP TABLE _id_tuples; DROP TABLE _id_pairs; DROP TABLE _id_batch; DROP TABLE _id_touched;
-     DROP TABLE _id_nodes; DROP TABLE _id_comp; DROP TABLE _id_cand; DROP TABLE _id_target; DROP TABLE _id_merge;`,
+  const joins = sql.join(
+    sources.map(
+      (x, i) =>
+        sql`LEFT JOIN ${tmp(CUSTOMER)} ${sql.raw(`c${i}`)} ON ${sql.raw(`c${i}`)}.kind = ${lit(x.kind)} AND ${sql.raw(`c${i}`)}.value = u.${col(i)}`,
+    ),
+    " ",
   );
+  const match = sql.join(
+    sources.map((x, i) => sql`tc.${col(i)} IS NOT DISTINCT FROM ${x.expr}`),
+    " AND ",
+  );
+  await engine.run([
+    ...d.createTempAs(
+      TUPLE_CUSTOMER,
+      sql`SELECT ${sql.join(sources.map((_, i) => sql`u.${col(i)}`))}, coalesce(${sql.join(sources.map((_, i) => sql.raw(`c${i}.customer_id`)))}) AS customer_id
+         FROM ${tmp(TUPLES)} u ${joins}`,
+    ),
+    ...d.createTempView(
+      VALID_ROWS_VIEW,
+      sql`SELECT s.*, tc.customer_id AS _customer_id FROM ${stage} s LEFT JOIN ${tmp(TUPLE_CUSTOMER)} tc ON ${match}
+        WHERE ${accepted}`,
+    ),
+    ...[TUPLES, PAIRS, BATCH, TOUCHED, NODES, COMP, CAND, TARGET, MERGE].map(
+      (name) => sql`DROP TABLE ${tmp(name)}`,
+    ),
+  ]);
   return { created, merged };
 }
 
@@ -156,39 +216,45 @@ async function countCustomers(engine: Engine): Promise<number> {
 /** Moves every row of each merged customer to its survivor and combines their customer rows. */
 async function applyMerges(engine: Engine, reason: string): Promise<void> {
   const d = engine.dialect;
-  const q = d.quoteIdent;
-  await mergeCustomerRows(engine, "_id_merge");
+  await mergeCustomerRows(engine, tmp(MERGE));
   const columns = (await engine.tableColumns("customers")).filter((c) => c !== "customer_id");
-  const combine = (c: string): string => {
+  const combine = (c: string): Sql => {
+    const value = sql`k.${sql.ident(c)}`;
     switch (c) {
       case "first_seen":
       case "created_at":
-        return `min(k.${q(c)})`;
+        return sql`min(${value})`;
       case "last_seen":
       case "profile_at":
       case "updated_at":
-        return `max(k.${q(c)})`;
+        return sql`max(${value})`;
       default:
         // The survivor's value first; among the merged, the first customer id.
-        return `${d.argMax(`k.${q(c)}`, "-g.pos")} FILTER (WHERE k.${q(c)} IS NOT NULL)`;
+        return d.aggIf("argMax", [value, sql`-g.pos`], sql`${value} IS NOT NULL`);
     }
   };
-  await engine.run(
-    `CREATE OR REPLACE TEMP TABLE _id_group AS
-       SELECT cid, into_id, row_number() OVER (PARTITION BY into_id ORDER BY cid = into_id DESC, cid) AS pos FROM (
-         SELECT merged_id AS cid, into_id FROM _id_merge UNION SELECT DISTINCT into_id, into_id FROM _id_merge);
-     CREATE OR REPLACE TEMP TABLE _id_combined AS
-       SELECT g.into_id AS customer_id, ${columns.map((c) => `${combine(c)} AS ${q(c)}`).join(", ")}
-         FROM customers k JOIN _id_group g ON g.cid = k.customer_id GROUP BY g.into_id;
-     DELETE FROM customers WHERE customer_id IN (SELECT cid FROM _id_group);
-     INSERT INTO customers (customer_id, ${columns.map(q).join(", ")})
-       SELECT customer_id, ${columns.map(q).join(", ")} FROM _id_combined;
-     INSERT INTO segment_dirty (customer_id, marked_at, since) SELECT cid, now(), CAST('-infinity' AS TIMESTAMP) FROM _id_group;
-     DROP TABLE _id_group; DROP TABLE _id_combined;`,
-  );
+  const names = sql.join(columns.map((c) => sql.ident(c)));
+  await engine.run([
+    ...d.createTempAs(
+      GROUP,
+      sql`SELECT cid, into_id, row_number() OVER (PARTITION BY into_id ORDER BY cid = into_id DESC, cid) AS pos FROM (
+         SELECT DISTINCT cid, into_id FROM (
+           SELECT merged_id AS cid, into_id FROM ${tmp(MERGE)} UNION ALL SELECT into_id, into_id FROM ${tmp(MERGE)}) m) g`,
+    ),
+    ...d.createTempAs(
+      COMBINED,
+      sql`SELECT g.into_id AS customer_id, ${sql.join(columns.map((c) => sql`${combine(c)} AS ${sql.ident(c)}`))}
+         FROM customers k JOIN ${tmp(GROUP)} g ON g.cid = k.customer_id GROUP BY g.into_id`,
+    ),
+    d.deleteWhere("customers", sql`customer_id IN (SELECT cid FROM ${tmp(GROUP)})`),
+    sql`INSERT INTO customers (customer_id, ${names}) SELECT customer_id, ${names} FROM ${tmp(COMBINED)}`,
+    sql`INSERT INTO segment_dirty (customer_id, marked_at, since) SELECT cid, ${d.now()}, ${d.timestampMin()} FROM ${tmp(GROUP)}`,
+    sql`DROP TABLE ${tmp(GROUP)}`,
+    sql`DROP TABLE ${tmp(COMBINED)}`,
+  ]);
   // The reason names the source (a file, or a batch's label from an API caller): a bound value (principle 4).
   await engine.run(
-    "INSERT INTO identity_merges (merged_id, into_id, reason, merged_at) SELECT merged_id, into_id, $1, now() FROM _id_merge",
-    [reason],
+    sql`INSERT INTO identity_merges (merged_id, into_id, reason, merged_at)
+          SELECT merged_id, into_id, ${sql.param(reason, "string")}, ${d.now()} FROM ${tmp(MERGE)}`,
   );
 }

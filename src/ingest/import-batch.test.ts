@@ -4,6 +4,7 @@ import { snapshot, tempDir, writeFile } from "../../test/helpers.js";
 import { isUserError, type UserError } from "../errors.js";
 import type { Engine } from "../store/engine.js";
 import { openSession } from "../store/open-store.js";
+import { sql } from "../store/sql.js";
 import type { Session } from "../store/store.js";
 import { importFile } from "./import.js";
 import { importRows } from "./import-rows.js";
@@ -116,17 +117,16 @@ const NOT_DATA = new Set([
 
 /** Every table's rows, without the wall-clock columns, and the import log without the file's name. */
 async function data(engine: Engine): Promise<Record<string, unknown[]>> {
-  const tables = await engine.query(
-    "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' AND table_catalog = current_database() ORDER BY 1",
-  );
+  const d = engine.dialect;
   const out: Record<string, unknown[]> = {};
-  for (const t of tables.column("table_name") as string[]) {
+  for (const t of [...(await engine.tables())].sort()) {
     const cols = (await engine.tableColumns(t)).filter(
       (c) => !NOT_DATA.has(c) && !(t === "import_log" && c === "file"),
     );
     if (cols.length === 0) continue;
-    const list = cols.map((c) => `CAST("${c}" AS VARCHAR) AS "${c}"`).join(", ");
-    out[t] = (await engine.query(`SELECT ${list} FROM "${t}" ORDER BY ALL`)).rows();
+    const list = sql.join(cols.map((c) => sql`${d.toText(sql.ident(c))} AS ${sql.ident(c)}`));
+    const order = sql.join(cols.map((_, i) => sql.raw(String(i + 1))));
+    out[t] = (await engine.query(sql`SELECT ${list} FROM ${sql.ident(t)} ORDER BY ${order}`)).rows();
   }
   return out;
 }

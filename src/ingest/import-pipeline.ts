@@ -1,6 +1,7 @@
 import { EMAIL_PATTERN } from "../common/contact-formats.js";
 import { UserError } from "../errors.js";
 import type { Engine } from "../store/engine.js";
+import { sql } from "../store/sql.js";
 import { parseCategory } from "../store/trait-registry.js";
 import { type ColumnPlan, planColumns } from "./column-plan.js";
 import { dropResolution, resolveIdentities, VALID_ROWS } from "./identity.js";
@@ -79,18 +80,19 @@ export async function runImport(
     // Segments re-evaluate these people at the next (incremental) refresh.
     // `since`: the earliest time the new facts touch (a refresh adds what lies after its last as-of and re-reads
     // the history of the others); NULL when only a profile changed.
-    const since = plan.fields.has("timestamp") ? "min(timestamp)" : "CAST(NULL AS TIMESTAMP)";
+    const d = engine.dialect;
+    const since = plan.fields.has("timestamp") ? sql`min(timestamp)` : d.cast(sql`NULL`, "timestamp");
     await engine.run(
-      `INSERT INTO segment_dirty (customer_id, marked_at, since)
-         SELECT _customer_id, now(), ${since} FROM ${VALID_ROWS} WHERE _customer_id IS NOT NULL GROUP BY _customer_id`,
+      sql`INSERT INTO segment_dirty (customer_id, marked_at, since)
+            SELECT _customer_id, ${d.now()}, ${since} FROM ${VALID_ROWS} WHERE _customer_id IS NOT NULL GROUP BY _customer_id`,
     );
     const notes = await notesOn(engine, kind, plan, source);
     await engine.run(
-      "INSERT INTO import_log (kind, file, read, accepted, rejected, already_present, imported_at) VALUES ($1, $2, $3, $4, $5, $6, now())",
-      [kind, source.logName, read, counts.inserted, rejected, counts.alreadyPresent],
+      sql`INSERT INTO import_log (kind, file, read, accepted, rejected, already_present, imported_at)
+            VALUES (${kind}, ${source.logName}, ${read}, ${counts.inserted}, ${rejected}, ${counts.alreadyPresent}, ${d.now()})`,
     );
     await dropResolution(engine);
-    await engine.run(`DROP TABLE ${STAGE_TABLE}`);
+    await engine.run(sql`DROP TABLE ${STAGE_TABLE}`);
     await source.close();
     return {
       kind,
@@ -131,8 +133,8 @@ function emptySummary(kind: ImportKind, file: string): ImportSummary {
 /** The first rejected row, for a message: `row 3, field total: not a number: ten`. */
 async function firstReject(engine: Engine): Promise<string> {
   const r = await engine.query(
-    `SELECT _row AS "row", _reject_field AS field, _reject_reason AS reason FROM ${STAGE_TABLE}
-      WHERE _reject_field IS NOT NULL ORDER BY _row LIMIT 1`,
+    sql`SELECT _row AS ${sql.ident("row")}, _reject_field AS field, _reject_reason AS reason FROM ${STAGE_TABLE}
+          WHERE _reject_field IS NOT NULL ORDER BY _row LIMIT 1`,
   );
   const [row] = r.rows<{ row: number; field: string; reason: string }>();
   return row ? `row ${row.row}, field ${row.field}: ${row.reason}` : "";
@@ -153,7 +155,8 @@ async function notesOn(
   if (plan.fields.has("email")) {
     const d = engine.dialect;
     const bad = await engine.query(
-      `SELECT count(*) AS n FROM ${STAGE_TABLE} WHERE _reject_field IS NULL AND email IS NOT NULL AND NOT ${d.regexMatches("trim(email)", d.literal(EMAIL_PATTERN))}`,
+      sql`SELECT count(*) AS n FROM ${STAGE_TABLE}
+            WHERE _reject_field IS NULL AND email IS NOT NULL AND NOT ${d.regexMatches(sql`trim(email)`, sql.raw(d.literal(EMAIL_PATTERN)))}`,
     );
     const n = Number(bad.column("n")[0]);
     if (n > 0) notes.push(`${n} invalid email address(es) kept and flagged: see \`tessera audit\``);

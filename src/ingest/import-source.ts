@@ -1,3 +1,5 @@
+import type { Sql } from "../store/sql.js";
+
 /**
  * Where the rows of an import come from, as the shared pipeline sees it: a relation of text columns, whatever
  * read them (a file through the engine's reader, rows from memory through a temporary table).
@@ -15,7 +17,7 @@ export interface ImportSource {
   /** How the identity-merge log names it: the file's name, or the label. */
   readonly shortName: string;
   /** A relation (usable after FROM) that reads every row with every column as text, in order. */
-  readonly relation: string;
+  readonly relation: Sql;
   /** Its columns, in order. */
   readonly columns: readonly string[];
   /** True when the source holds no rows at all and no columns (an empty batch): there is nothing to import. */

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { count, snapshot, tempDir, writeFile } from "../../test/helpers.js";
 import { isUserError, type UserError } from "../errors.js";
 import { openSession } from "../store/open-store.js";
+import { sql } from "../store/sql.js";
 import type { Session } from "../store/store.js";
 import { listTraits } from "../store/trait-registry.js";
 import { importFile } from "./import.js";
@@ -54,7 +55,7 @@ describe("customers", () => {
       ["since", "timestamp", "demographic", false],
     ]);
     const r = await engine.query(
-      "SELECT customer_id, email, age, income, member, joined::VARCHAR AS j FROM customers ORDER BY 1",
+      sql`SELECT customer_id, email, age, income, member, ${engine.dialect.toText(sql`joined`)} AS j FROM customers ORDER BY 1`,
     );
     expect(r.rows()).toEqual([
       {
@@ -239,7 +240,7 @@ describe("marks for the next segment refresh", () => {
       path: writeFile(dir, "c.csv", "customer_id,country\nu2,DE\n"),
     });
     const marks = await engine.query(
-      "SELECT customer_id, since::VARCHAR AS since FROM segment_dirty ORDER BY customer_id, since NULLS LAST",
+      sql`SELECT customer_id, ${engine.dialect.toText(sql`since`)} AS since FROM segment_dirty ORDER BY customer_id, since NULLS LAST`,
     );
     expect(marks.rows()).toEqual([
       { customer_id: "u1", since: "2024-01-02 08:00:00" },
@@ -438,8 +439,10 @@ describe("hostile values", () => {
         .join("\n"),
     );
     expect((await importFile(engine, { kind: "events", path: events })).accepted).toBe(4);
-    expect(
-      await count(engine, "SELECT count(*) FROM events WHERE event = $1 AND customer_id = $1", [evil[0]]),
-    ).toBe(1);
+    const [first] = evil;
+    const found = await engine.query(
+      sql`SELECT count(*) AS n FROM events WHERE event = ${first ?? null} AND customer_id = ${first ?? null}`,
+    );
+    expect(Number(found.column("n")[0])).toBe(1);
   });
 });

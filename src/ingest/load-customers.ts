@@ -1,9 +1,13 @@
 import type { Engine } from "../store/engine.js";
+import { type Sql, sql } from "../store/sql.js";
 import { VALID_ROWS } from "./identity.js";
 import type { LoadCounts } from "./load-counts.js";
 import type { TypedExtra } from "./validate.js";
 
 const CONTACT = ["email", "phone", "first_name", "last_name"] as const;
+
+/** Each customer's latest given values (a session temporary table). */
+const PROFILES = "_import_profiles";
 
 /**
  * Writes staged customer rows into `customers`: a profile's given values replace the stored ones (an empty
@@ -16,37 +20,50 @@ export async function loadCustomers(
   valid: number,
 ): Promise<LoadCounts> {
   const d = engine.dialect;
-  const q = d.quoteIdent;
-  const pos = "s._row";
+  const id = sql.ident;
+  const pos = sql`s._row`;
   const fields = [
     ...CONTACT.map((c) => ({ target: c, source: c })),
     ...traits.map((t) => ({ target: t.name, source: `x_${t.name}` })),
   ];
   // A row is already present when every value it gives equals what its customer's profile holds.
-  const same = fields
-    .map((f) => `(s.${q(f.source)} IS NULL OR s.${q(f.source)} = k.${q(f.target)})`)
-    .join(" AND ");
+  const same: Sql =
+    fields.length === 0
+      ? sql`TRUE`
+      : sql.join(
+          fields.map((f) => sql`(s.${id(f.source)} IS NULL OR s.${id(f.source)} = k.${id(f.target)})`),
+          " AND ",
+        );
   const present = await engine.query(
-    `SELECT count(*) AS n FROM ${VALID_ROWS} s JOIN customers k ON k.customer_id = s._customer_id
-      WHERE k.profile_at IS NOT NULL AND ${same || "TRUE"}`,
+    sql`SELECT count(*) AS n FROM ${VALID_ROWS} s JOIN customers k ON k.customer_id = s._customer_id
+         WHERE k.profile_at IS NOT NULL AND ${same}`,
   );
-  const latest = fields
-    .map(
-      (f) =>
-        `${d.argMax(`s.${q(f.source)}`, pos)} FILTER (WHERE s.${q(f.source)} IS NOT NULL) AS ${q(f.target)}`,
-    )
-    .join(", ");
+  const latest = fields.map(
+    (f) =>
+      sql`${d.aggIf("argMax", [sql`s.${id(f.source)}`, pos], sql`s.${id(f.source)} IS NOT NULL`)} AS ${id(f.target)}`,
+  );
   await engine.run(
-    `CREATE OR REPLACE TEMP TABLE _import_profiles AS
-       SELECT s._customer_id AS customer_id${latest ? `, ${latest}` : ""}
-         FROM ${VALID_ROWS} s GROUP BY s._customer_id`,
+    d.createTempAs(
+      PROFILES,
+      sql`SELECT s._customer_id AS customer_id${latest.length > 0 ? sql`, ${sql.join(latest)}` : sql.empty}
+            FROM ${VALID_ROWS} s GROUP BY s._customer_id`,
+    ),
   );
-  const sets = fields.map((f) => `${q(f.target)} = coalesce(p.${q(f.target)}, customers.${q(f.target)})`);
-  await engine.run(
-    `UPDATE customers SET ${[...sets, "profile_at = now()", "updated_at = now()"].join(", ")}
-       FROM _import_profiles p WHERE customers.customer_id = p.customer_id;
-     DROP TABLE _import_profiles;`,
-  );
+  const now = d.now();
+  await engine.run([
+    ...d.updateFrom({
+      table: "customers",
+      columns: await engine.tableColumns("customers"),
+      key: "customer_id",
+      source: sql.temp(PROFILES),
+      set: [
+        ...fields.map((f) => [f.target, sql`coalesce(src.${id(f.target)}, t.${id(f.target)})`] as const),
+        ["profile_at", now],
+        ["updated_at", now],
+      ],
+    }),
+    sql`DROP TABLE ${sql.temp(PROFILES)}`,
+  ]);
   const alreadyPresent = Number(present.column("n")[0]);
   return { inserted: valid - alreadyPresent, alreadyPresent };
 }

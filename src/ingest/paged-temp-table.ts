@@ -1,9 +1,10 @@
 import type { AppendColumn, Engine } from "../store/engine.js";
+import { sql } from "../store/sql.js";
 
 /**
- * A temporary table filled a page at a time, so that rows arriving from JavaScript (a batch or stream of rows to
- * import) never have to sit in memory all at once. A page may bring columns the
- * earlier ones did not have: they are added, and the earlier rows hold NULL in them. Rows keep the order they
+ * A session temporary table (`sql.temp(name)`) filled a page at a time, so that rows arriving from JavaScript (a
+ * batch or stream of rows to import) never have to sit in memory all at once. A page may bring columns the earlier
+ * ones did not have: they are added, and the earlier rows hold NULL in them. Rows keep the order they
  * were appended in (the engine scans a table in insertion order), which row numbers rely on.
  */
 export class PagedTempTable {
@@ -19,7 +20,6 @@ export class PagedTempTable {
   async append(page: readonly AppendColumn[]): Promise<void> {
     if ((page[0]?.values.length ?? 0) === 0) return;
     const d = this.engine.dialect;
-    const q = d.quoteIdent;
     if (!this.created) {
       await this.engine.appendTemp(this.name, page);
       for (const c of page) this.columns.add(c.name);
@@ -28,16 +28,17 @@ export class PagedTempTable {
     }
     for (const c of page) {
       if (this.columns.has(c.name)) continue;
-      await this.engine.run(`ALTER TABLE ${q(this.name)} ADD COLUMN ${q(c.name)} ${d.typeOf(c.type)}`);
+      await this.engine.run(d.addTempColumn(this.name, { name: c.name, type: c.type }));
       this.columns.add(c.name);
     }
     // The appender creates a table of its own; the page then joins the others in one insert.
     const staging = `${this.name}_page`;
     await this.engine.appendTemp(staging, page);
-    const names = page.map((c) => q(c.name)).join(", ");
-    await this.engine.run(
-      `INSERT INTO ${q(this.name)} (${names}) SELECT ${names} FROM ${q(staging)}; DROP TABLE ${q(staging)};`,
-    );
+    const names = sql.join(page.map((c) => sql.ident(c.name)));
+    await this.engine.run([
+      sql`INSERT INTO ${sql.temp(this.name)} (${names}) SELECT ${names} FROM ${sql.temp(staging)}`,
+      sql`DROP TABLE ${sql.temp(staging)}`,
+    ]);
   }
 
   /** True once a page with rows has been appended (before, the table does not exist). */
@@ -46,6 +47,6 @@ export class PagedTempTable {
   }
 
   async drop(): Promise<void> {
-    await this.engine.run(`DROP TABLE IF EXISTS ${this.engine.dialect.quoteIdent(this.name)}`);
+    await this.engine.run(sql`DROP TABLE IF EXISTS ${sql.temp(this.name)}`);
   }
 }

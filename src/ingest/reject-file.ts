@@ -2,6 +2,7 @@ import { accessSync, constants } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { UserError } from "../errors.js";
 import type { Engine } from "../store/engine.js";
+import { sql } from "../store/sql.js";
 import type { Rejects } from "./rejected-rows.js";
 
 /** Where rejected rows go: beside the file, or in the working directory when that folder is read-only. */
@@ -22,13 +23,11 @@ export function rejectsPathFor(file: string, explicit?: string): string {
  */
 export async function writeRejectFile(engine: Engine, rejects: Rejects, path: string): Promise<void> {
   const d = engine.dialect;
-  const original = rejects.columns.map((c, i) => `c${i} AS ${d.quoteIdent(c)}`);
+  const original = sql.join(rejects.columns.map((c, i) => sql`${sql.raw(`c${i}`)} AS ${sql.ident(c)}`));
+  const row = sql.ident("row");
   try {
     await engine.run(
-      d.copyToCsv(
-        `SELECT "row", field, reason, ${original.join(", ")} FROM ${d.quoteIdent(rejects.table)} ORDER BY "row"`,
-        path,
-      ),
+      d.copyToCsv(sql`SELECT ${row}, field, reason, ${original} FROM ${rejects.table} ORDER BY ${row}`, path),
     );
   } catch (e) {
     throw new UserError(

@@ -1,10 +1,12 @@
 import type { Engine } from "../store/engine.js";
+import { type Sql, sql } from "../store/sql.js";
 import type { ImportSource } from "./import-source.js";
 import type { RejectedRow } from "./import-types.js";
 import { STAGE_TABLE } from "./validate.js";
 
 /** The rejected rows with their original values (private to the session, so a fixed name). */
 const REJECTED_TABLE = "_import_rejected";
+const REJECTED = sql.temp(REJECTED_TABLE);
 
 /** Rejected rows read into JavaScript at a time. */
 const PAGE_ROWS = 50_000;
@@ -21,7 +23,7 @@ export interface Rejects {
    * The temporary table that holds them, in row order — `row`, `field`, `reason`, then the original values as
    * `c0`, `c1`, … (the source's columns by position) — for writers that stay in the engine (a reject file).
    */
-  readonly table: string;
+  readonly table: Sql;
   /** The rejected rows in row order, a page at a time, so that millions of bad rows never sit in memory whole. */
   pages(): AsyncIterable<readonly RejectedRow[]>;
 }
@@ -36,25 +38,28 @@ export async function setAsideRejects(
   count: number,
 ): Promise<Rejects & { drop(): Promise<void> }> {
   const d = engine.dialect;
-  const q = d.quoteIdent;
   // Positional names: a source column may be called "row" or "_row".
-  const original = source.columns.map((c, i) => `r.${q(c)} AS c${i}`);
+  const position = (i: number): Sql => sql.raw(`c${i}`);
+  const original = sql.join(source.columns.map((c, i) => sql`r.${sql.ident(c)} AS ${position(i)}`));
+  const values = sql.join(source.columns.map((_, i) => sql`v.${position(i)}`));
   await engine.run(
-    `CREATE OR REPLACE TEMP TABLE ${REJECTED_TABLE} AS
-     SELECT s._row AS "row", s._reject_field AS field, s._reject_reason AS reason, ${source.columns.map((_, i) => `v.c${i}`).join(", ")}
-       FROM ${STAGE_TABLE} s
-       JOIN (SELECT ${d.fileRowNumber()} AS _row, ${original.join(", ")} FROM ${source.relation} r) v ON v._row = s._row
-      WHERE s._reject_field IS NOT NULL
-      ORDER BY s._row`,
+    d.createTempAs(
+      REJECTED_TABLE,
+      sql`SELECT s._row AS ${sql.ident("row")}, s._reject_field AS field, s._reject_reason AS reason, ${values}
+            FROM ${STAGE_TABLE} s
+            JOIN (SELECT ${d.fileRowNumber()} AS _row, ${original} FROM ${source.relation} r) v ON v._row = s._row
+           WHERE s._reject_field IS NOT NULL
+           ORDER BY s._row`,
+    ),
   );
   const columns = source.columns;
   async function* pages(): AsyncIterable<readonly RejectedRow[]> {
     // Stored in row order, so the engine's per-block min/max lets each page skip the blocks before it.
     let after = 0;
+    const row = sql.ident("row");
     for (;;) {
       const r = await engine.query(
-        `SELECT * FROM ${REJECTED_TABLE} WHERE "row" > $1 ORDER BY "row" LIMIT ${PAGE_ROWS}`,
-        [after],
+        sql`SELECT * FROM ${REJECTED} WHERE ${row} > ${after} ORDER BY ${row} LIMIT ${sql.raw(String(PAGE_ROWS))}`,
       );
       const rows = r.column("row");
       const fields = r.column("field");
@@ -78,9 +83,9 @@ export async function setAsideRejects(
   return {
     count,
     columns,
-    table: REJECTED_TABLE,
+    table: REJECTED,
     pages,
-    drop: () => engine.run(`DROP TABLE IF EXISTS ${REJECTED_TABLE}`),
+    drop: () => engine.run(sql`DROP TABLE IF EXISTS ${REJECTED}`),
   };
 }
 

@@ -1,5 +1,6 @@
 import { UserError } from "../errors.js";
 import type { Engine } from "../store/engine.js";
+import { sql } from "../store/sql.js";
 import type { ImportSource } from "./import-source.js";
 import type { InputRow } from "./import-types.js";
 import { PagedTempTable } from "./paged-temp-table.js";
@@ -63,7 +64,6 @@ export async function openRows(
   rows: Iterable<InputRow> | AsyncIterable<InputRow>,
   label: string,
 ): Promise<ImportSource> {
-  const q = engine.dialect.quoteIdent;
   const table = new PagedTempTable(engine, ROWS_TABLE);
   const columns: string[] = [];
   // The engine's names ignore case: two keys that differ only in case would be one column.
@@ -115,13 +115,15 @@ export async function openRows(
   if (row > 0 && columns.length === 0) {
     throw new UserError("no-values", `none of its ${row} rows holds a value`, label);
   }
-  const select = columns.map((c, i) => `${q(`c${i}`)} AS ${q(c)}`).join(", ");
+  const select = sql.join(columns.map((c, i) => sql`${sql.ident(`c${i}`)} AS ${sql.ident(c)}`));
   return {
     label,
     noun: "batch",
     logName: label,
     shortName: label,
-    relation: table.exists ? `(SELECT ${select} FROM ${q(ROWS_TABLE)})` : "(SELECT 1 AS _none WHERE FALSE)",
+    relation: table.exists
+      ? sql`(SELECT ${select} FROM ${sql.temp(ROWS_TABLE)})`
+      : sql`(SELECT 1 AS _none WHERE FALSE)`,
     columns,
     empty: row === 0,
     close: () => table.drop(),

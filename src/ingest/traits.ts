@@ -1,5 +1,6 @@
 import { UserError } from "../errors.js";
 import type { Engine } from "../store/engine.js";
+import { type Sql, sql } from "../store/sql.js";
 import {
   BUILT_IN_CUSTOMER_COLUMNS,
   listTraits,
@@ -41,7 +42,7 @@ export async function prepareTraits(
   const typed: TypedExtra[] = [];
   const created: Trait[] = [];
   if (fresh.length > 0) {
-    const parsers: Record<TraitType, (e: string) => string> = {
+    const parsers: Record<TraitType, (e: Sql) => Sql> = {
       integer: d.tryInteger,
       number: d.tryNumber,
       boolean: d.tryBoolean,
@@ -50,13 +51,13 @@ export async function prepareTraits(
       string: (e) => e,
     };
     const counts = fresh.flatMap((x, i) => {
-      const raw = `NULLIF(trim(${d.quoteIdent(x.column)}), '')`;
+      const text = sql`NULLIF(trim(${sql.ident(x.column)}), '')`;
       return [
-        `count(${raw}) AS n${i}`,
-        ...INFERENCE_ORDER.map((t) => `count(${parsers[t](raw)}) AS ${t}${i}`),
+        sql`count(${text}) AS ${sql.raw(`n${i}`)}`,
+        ...INFERENCE_ORDER.map((t) => sql`count(${parsers[t](text)}) AS ${sql.raw(`${t}${i}`)}`),
       ];
     });
-    const r = (await engine.query(`SELECT ${counts.join(", ")} FROM ${source.relation} r`)).rows()[0] ?? {};
+    const r = (await engine.query(sql`SELECT ${sql.join(counts)} FROM ${source.relation} r`)).rows()[0] ?? {};
     for (const [i, x] of fresh.entries()) {
       const filled = Number(r[`n${i}`]);
       // An empty column says nothing about its type: it stays text until values arrive.

@@ -1,14 +1,18 @@
 import type { ColumnType, Dialect, Engine } from "../store/engine.js";
+import { type Sql, sql } from "../store/sql.js";
 import { CANONICAL, type CanonicalField } from "./canonical-fields.js";
 import type { ColumnPlan } from "./column-plan.js";
 import type { ImportSource } from "./import-source.js";
 import type { ImportKind } from "./import-types.js";
 
+/** The typed staging table's name. */
+const STAGE_NAME = "_import_stage";
+
 /**
- * The typed staging table: one typed column per canonical field, `x_<name>` per extra column, and the verdict
- * (`_reject_field`, `_reject_reason`), and `_row`, the 1-based data row number in the source.
+ * The typed staging table (a session temporary table): one typed column per canonical field, `x_<name>` per extra
+ * column, and the verdict (`_reject_field`, `_reject_reason`), and `_row`, the 1-based data row number in the source.
  */
-export const STAGE_TABLE = "_import_stage";
+export const STAGE_TABLE = sql.temp(STAGE_NAME);
 
 /** An extra column that must parse as a trait type (customers' registered traits). */
 export interface TypedExtra {
@@ -18,9 +22,22 @@ export interface TypedExtra {
 }
 
 interface Check {
-  readonly field: string;
-  readonly failed: string; // SQL condition over the inner select
-  readonly reason: string; // SQL text expression
+  /** SQL text expression: the field named in the verdict. */
+  readonly field: Sql;
+  /** SQL condition over the inner select. */
+  readonly failed: Sql;
+  /** SQL text expression: why the row is rejected. */
+  readonly reason: Sql;
+}
+
+/** A constant text the program wrote, as a literal. */
+function constant(d: Dialect, text: string): Sql {
+  return sql.raw(d.literal(text));
+}
+
+/** A text holding what the user gave (a column's name, a format), as a bound value. */
+function given(text: string): Sql {
+  return sql.param(text, "string");
 }
 
 /**
@@ -29,26 +46,25 @@ interface Check {
  * them, the outer one judges each row — because the engine would otherwise trim the same value for every check.
  */
 class Texts {
-  private readonly cols = new Map<string, string>();
-  constructor(private readonly d: Dialect) {}
+  private readonly cols = new Map<string, Sql>();
   /** The trimmed text of a column, NULL when empty. */
-  trimmed(col: string): string {
-    return this.alias(`t:${col}`, `NULLIF(trim(r.${this.d.quoteIdent(col)}), '')`);
+  trimmed(col: string): Sql {
+    return this.alias(`t:${col}`, sql`NULLIF(trim(r.${sql.ident(col)}), '')`);
   }
   /** The text of a column as written, NULL when empty. */
-  asIs(col: string): string {
-    return this.alias(`a:${col}`, `NULLIF(r.${this.d.quoteIdent(col)}, '')`);
+  asIs(col: string): Sql {
+    return this.alias(`a:${col}`, sql`NULLIF(r.${sql.ident(col)}, '')`);
   }
-  private alias(key: string, expr: string): string {
+  private alias(key: string, expr: Sql): Sql {
     let a = this.cols.get(key);
     if (!a) {
-      a = this.d.quoteIdent(`_t${this.cols.size}`);
+      a = sql.ident(`_t${this.cols.size}`);
       this.cols.set(key, a);
-      this.exprs.push(`${expr} AS ${a}`);
+      this.exprs.push(sql`${expr} AS ${a}`);
     }
     return a;
   }
-  readonly exprs: string[] = [];
+  readonly exprs: Sql[] = [];
 }
 
 /** Parses one canonical field; returns its SQL expression and the checks on it. */
@@ -58,26 +74,27 @@ function parseField(
   f: CanonicalField,
   col: string | undefined,
   format?: string,
-): [string, Check[]] {
-  const q = d.quoteIdent;
+): [Sql, Check[]] {
   if (col === undefined) {
-    const dflt = f.type.kind === "enum" && f.type.default !== undefined ? d.literal(f.type.default) : "NULL";
-    return [`${dflt}::${d.typeOf(typeOfField(f))}`, []];
+    const dflt =
+      f.type.kind === "enum" && f.type.default !== undefined ? constant(d, f.type.default) : sql`NULL`;
+    return [d.cast(dflt, typeOfField(f)), []];
   }
   const raw = texts.trimmed(col);
-  const name = `p.${q(f.name)}`;
+  const name = sql`p.${sql.ident(f.name)}`;
+  const field = constant(d, f.name);
   const checks: Check[] = [];
   if (f.required) {
     checks.push({
-      field: f.name,
-      failed: `${name} IS NULL AND ${raw} IS NULL`,
-      reason: "'missing required value'",
+      field,
+      failed: sql`${name} IS NULL AND ${raw} IS NULL`,
+      reason: constant(d, "missing required value"),
     });
   }
-  const bad = (what: string): Check => ({
-    field: f.name,
-    failed: `${name} IS NULL AND ${raw} IS NOT NULL`,
-    reason: `${d.literal(`${what}: `)} || ${raw}`,
+  const bad = (what: Sql): Check => ({
+    field,
+    failed: sql`${name} IS NULL AND ${raw} IS NOT NULL`,
+    reason: sql`${what} || ${raw}`,
   });
   switch (f.type.kind) {
     case "string":
@@ -89,24 +106,30 @@ function parseField(
     case "id":
       // Spreadsheet exports write numeric ids as floats ("17850.0"); the id is the integer.
       return [
-        `CASE WHEN ${raw} LIKE '%.0' THEN ${d.regexReplace(raw, "'^([0-9]+)\\.0+$'", "'\\1'")} ELSE ${raw} END`,
+        sql`CASE WHEN ${raw} LIKE '%.0' THEN ${d.regexReplace(raw, constant(d, "^([0-9]+)\\.0+$"), constant(d, "\\1"))} ELSE ${raw} END`,
         checks,
       ];
     case "number":
-      return [d.tryNumber(raw), [...checks, bad("not a number")]];
+      return [d.tryNumber(raw), [...checks, bad(constant(d, "not a number: "))]];
     case "timestamp": {
-      const hint = format === undefined ? "not an ISO 8601 timestamp" : `does not match the format ${format}`;
+      const hint =
+        format === undefined
+          ? constant(d, "not an ISO 8601 timestamp: ")
+          : given(`does not match the format ${format}: `);
       return [d.tryTimestamp(raw, format), [...checks, bad(hint)]];
     }
     case "json-object":
-      return [`CASE WHEN ${d.isJsonObject(raw)} THEN ${raw} END`, [...checks, bad("not a JSON object")]];
+      return [
+        sql`CASE WHEN ${d.isJsonObject(raw)} THEN ${raw} END`,
+        [...checks, bad(constant(d, "not a JSON object: "))],
+      ];
     case "enum": {
       const values = f.type.values;
-      const inList = values.map((v) => d.literal(v)).join(", ");
-      const dflt = f.type.default === undefined ? "NULL" : d.literal(f.type.default);
+      const inList = sql.join(values.map((v) => constant(d, v)));
+      const dflt = f.type.default === undefined ? sql`NULL` : constant(d, f.type.default);
       return [
-        `CASE WHEN lower(${raw}) IN (${inList}) THEN lower(${raw}) WHEN ${raw} IS NULL THEN ${dflt} END`,
-        [...checks, bad(`unknown ${f.name} (expected ${values.join(", ")})`)],
+        sql`CASE WHEN lower(${raw}) IN (${inList}) THEN lower(${raw}) WHEN ${raw} IS NULL THEN ${dflt} END`,
+        [...checks, bad(constant(d, `unknown ${f.name} (expected ${values.join(", ")}): `))],
       ];
     }
   }
@@ -123,7 +146,7 @@ function typeOfField(f: CanonicalField): ColumnType {
   }
 }
 
-function parseTyped(d: Dialect, raw: string, type: ColumnType): string {
+function parseTyped(d: Dialect, raw: Sql, type: ColumnType): Sql {
   switch (type) {
     case "integer":
       return d.tryInteger(raw);
@@ -142,18 +165,18 @@ function parseTyped(d: Dialect, raw: string, type: ColumnType): string {
 
 /** Row checks that involve several fields. */
 function rowChecks(kind: ImportKind, d: Dialect): Check[] {
-  const q = (n: string) => `p.${d.quoteIdent(n)}`;
+  const p = (n: string) => sql`p.${sql.ident(n)}`;
   if (kind === "events") {
     return [
       {
-        field: "event",
-        failed: `${q("event")} IS NULL AND ${q("type")} = 'track'`,
-        reason: "'missing event name (required for track events)'",
+        field: constant(d, "event"),
+        failed: sql`${p("event")} IS NULL AND ${p("type")} = 'track'`,
+        reason: constant(d, "missing event name (required for track events)"),
       },
       {
-        field: "customer_id",
-        failed: `${q("customer_id")} IS NULL AND ${q("user_id")} IS NULL AND ${q("anonymous_id")} IS NULL`,
-        reason: "'no customer_id, user_id or anonymous_id'",
+        field: constant(d, "customer_id"),
+        failed: sql`${p("customer_id")} IS NULL AND ${p("user_id")} IS NULL AND ${p("anonymous_id")} IS NULL`,
+        reason: constant(d, "no customer_id, user_id or anonymous_id"),
       },
     ];
   }
@@ -172,14 +195,13 @@ export async function buildStage(
   typedExtras: readonly TypedExtra[] = [],
 ): Promise<{ accepted: number; rejected: number }> {
   const d = engine.dialect;
-  const q = d.quoteIdent;
-  const texts = new Texts(d);
-  const select: string[] = [];
+  const texts = new Texts();
+  const select: Sql[] = [];
   const checks: Check[] = [];
   for (const f of CANONICAL[kind]) {
     const src = plan.fields.get(f.name);
     const [expr, cs] = parseField(d, texts, f, src?.column, src?.format);
-    select.push(`${expr} AS ${q(f.name)}`);
+    select.push(sql`${expr} AS ${sql.ident(f.name)}`);
     checks.push(...cs);
   }
   checks.push(...rowChecks(kind, d));
@@ -187,36 +209,42 @@ export async function buildStage(
   for (const x of plan.extras) {
     const raw = texts.trimmed(x.column);
     const t = typed.get(x.column);
-    const col = q(`x_${x.name}`);
-    const name = `p.${col}`;
+    const col = sql.ident(`x_${x.name}`);
     if (t === undefined || t.type === "string") {
-      select.push(`${t === undefined ? texts.asIs(x.column) : raw} AS ${col}`);
+      select.push(sql`${t === undefined ? texts.asIs(x.column) : raw} AS ${col}`);
       continue;
     }
-    select.push(`${parseTyped(d, raw, t.type)} AS ${col}`);
+    select.push(sql`${parseTyped(d, raw, t.type)} AS ${col}`);
     checks.push({
-      field: x.column,
-      failed: `${name} IS NULL AND ${raw} IS NOT NULL`,
-      reason: `${d.literal(`not ${t.type === "integer" ? "an" : "a"} ${t.type} (trait ${t.name} is ${t.type}): `)} || ${raw}`,
+      field: given(x.column),
+      failed: sql`p.${col} IS NULL AND ${raw} IS NOT NULL`,
+      reason: sql`${given(`not ${t.type === "integer" ? "an" : "a"} ${t.type} (trait ${t.name} is ${t.type}): `)} || ${raw}`,
     });
   }
-  const field = checks.length
-    ? `CASE ${checks.map((c) => `WHEN ${c.failed} THEN ${d.literal(c.field)}`).join(" ")} END`
-    : "NULL";
-  const reason = checks.length
-    ? `CASE ${checks.map((c) => `WHEN ${c.failed} THEN ${c.reason}`).join(" ")} END`
-    : "NULL";
-  const keep = ["_row", ...CANONICAL[kind].map((f) => f.name), ...plan.extras.map((x) => `x_${x.name}`)].map(
-    (c) => `p.${q(c)}`,
+  const verdict = (part: (c: Check) => Sql): Sql =>
+    checks.length > 0
+      ? sql`CASE ${sql.join(
+          checks.map((c) => sql`WHEN ${c.failed} THEN ${part(c)}`),
+          " ",
+        )} END`
+      : sql`NULL`;
+  const keep = sql.join(
+    ["_row", ...CANONICAL[kind].map((f) => f.name), ...plan.extras.map((x) => `x_${x.name}`)].map(
+      (c) => sql`p.${sql.ident(c)}`,
+    ),
   );
+  const inner = texts.exprs.length > 0 ? sql.join(texts.exprs) : sql`1 AS _none`;
   await engine.run(
-    `CREATE OR REPLACE TEMP TABLE ${STAGE_TABLE} AS
-     SELECT ${keep.join(", ")}, ${field} AS _reject_field, ${reason} AS _reject_reason
-       FROM (SELECT t.*, ${select.join(", ")}
-               FROM (SELECT ${d.fileRowNumber()} AS _row, ${texts.exprs.join(", ") || "1 AS _none"} FROM ${source.relation} r) t) p`,
+    d.createTempAs(
+      STAGE_NAME,
+      sql`SELECT ${keep}, ${verdict((c) => c.field)} AS _reject_field, ${verdict((c) => c.reason)} AS _reject_reason
+            FROM (SELECT t.*, ${sql.join(select)}
+                    FROM (SELECT ${d.fileRowNumber()} AS _row, ${inner} FROM ${source.relation} r) t) p`,
+    ),
   );
   const r = await engine.query(
-    `SELECT count(*) FILTER (WHERE _reject_field IS NULL) AS ok, count(*) FILTER (WHERE _reject_field IS NOT NULL) AS bad FROM ${STAGE_TABLE}`,
+    sql`SELECT ${d.aggIf("count", [], sql`_reject_field IS NULL`)} AS ok,
+               ${d.aggIf("count", [], sql`_reject_field IS NOT NULL`)} AS bad FROM ${STAGE_TABLE}`,
   );
   return { accepted: Number(r.column("ok")[0]), rejected: Number(r.column("bad")[0]) };
 }

@@ -5,6 +5,7 @@ import { tempDir, writeFile } from "../../test/helpers.js";
 import { isUserError } from "../errors.js";
 import type { ImportSummary } from "../ingest/import-types.js";
 import { openStore } from "../store/open-store.js";
+import { sql } from "../store/sql.js";
 import type { Store } from "../store/store.js";
 import { type ImportEvent, importBatchOperation, importOperation } from "./ingest-operations.js";
 import { runOperation } from "./operation.js";
@@ -99,7 +100,9 @@ describe("import.batch", () => {
         values: { user_id: "u2", event: "Signed Up", timestamp: "soon", properties: null },
       },
     ]);
-    const plan = await store.read((s) => s.query("SELECT properties->>'plan' AS plan FROM events"));
+    const plan = await store.read((s) =>
+      s.query(sql`SELECT ${s.dialect.jsonText(sql`properties`, "plan")} AS plan FROM events`),
+    );
     expect(plan.column("plan")).toEqual(["pro"]);
   });
 

@@ -9,6 +9,7 @@ import { UserError } from "../errors.js";
 import { listComputed } from "../store/computed.js";
 import type { Engine } from "../store/engine.js";
 import { openStore } from "../store/open-store.js";
+import { sql } from "../store/sql.js";
 import type { Store } from "../store/store.js";
 import { runOperation } from "./operation.js";
 import {
@@ -23,11 +24,11 @@ import {
 /** Writes orders, and a customers row for everyone named in them or in `extraCustomers`. */
 async function addOrders(engine: Engine, orders: readonly OrderRow[], extraCustomers: string[] = []) {
   const ids = new Set([...orders.flatMap(([c]) => (c === null ? [] : [c])), ...extraCustomers]);
-  for (const id of ids) await engine.run("INSERT INTO customers (customer_id) VALUES ($1)", [id]);
+  for (const id of ids) await engine.run(sql`INSERT INTO customers (customer_id) VALUES (${id})`);
   for (const [i, [customer, ts, total, returned]] of orders.entries())
     await engine.run(
-      "INSERT INTO orders (order_id, customer_id, ts, total, returned, currency) VALUES ($1, $2, CAST($3 AS TIMESTAMP), $4, $5, 'EUR')",
-      [`o${i}`, customer, ts, total, returned ?? 0],
+      sql`INSERT INTO orders (order_id, customer_id, ts, total, returned, currency)
+          VALUES (${`o${i}`}, ${sql.param(customer, "string")}, ${sql.param(ts, "timestamp")}, ${total}, ${returned ?? 0}, 'EUR')`,
     );
 }
 
@@ -84,7 +85,7 @@ describe("value operations on hand-made orders", () => {
     const stored = await store.read(async (s) =>
       (
         await s.query(
-          "SELECT customer_id, recency_days, r_score, f_score, m_score, rfm_segment FROM customer_rfm ORDER BY 1",
+          "SELECT customer_id, recency_days, r_score, f_score, m_score, rfm_segment FROM customer_rfm ORDER BY customer_id",
         )
       )
         .rows<Record<string, unknown>>()

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { isUserError } from "../errors.js";
+import { sql } from "../store/sql.js";
 import { audit } from "./audit.js";
 import { formatAuditReport } from "./format.js";
 import {
@@ -53,8 +54,9 @@ describe("audit: empty and clean databases", () => {
 
 describe("audit: completeness", () => {
   it("measures contact fields and registered traits (blank counts as missing)", async () => {
-    await db.engine.run("ALTER TABLE customers ADD COLUMN country VARCHAR");
-    await db.engine.run("ALTER TABLE customers ADD COLUMN age BIGINT");
+    const d = db.engine.dialect;
+    await db.engine.run(d.addColumn("customers", { name: "country", type: "string" }));
+    await db.engine.run(d.addColumn("customers", { name: "age", type: "integer" }));
     await insert("trait_registry", "name, type, category, pii", [
       "'country', 'string', 'geographic', false",
       "'age', 'integer', 'demographic', false",
@@ -91,7 +93,9 @@ describe("audit: score and examples", () => {
     expect(one.score).toBe(75);
 
     // Plus an invalid email (medium): 1 of 2 emails costs 0.5 × 1/2 × 100 = 25 more.
-    await db.engine.run("UPDATE customers SET email = 'bob at example.org' WHERE customer_id = 'c2'");
+    await db.engine.run(
+      db.engine.dialect.updateWhere("customers", sql`email = 'bob at example.org'`, sql`customer_id = 'c2'`),
+    );
     const two = await audit(db.engine, { asOf: AS_OF });
     expect(two.score).toBe(50);
     expect(two.scoreRule).toMatch(/weight/);

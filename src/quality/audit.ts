@@ -6,6 +6,7 @@
 import { UserError } from "../errors.js";
 import { STATS_TABLES } from "../store/data-model.js";
 import type { Engine } from "../store/engine.js";
+import { sql } from "../store/sql.js";
 import { completeness } from "./checks-completeness.js";
 import { customerChecks } from "./checks-customers.js";
 import { duplicateChecks } from "./checks-duplicates.js";
@@ -44,10 +45,11 @@ function resolveOptions(opts: AuditOptions): { asOf: Date; staleDays: number; ex
 
 /** Row counts of the data-model tables, plus the customers a customers file described. */
 async function readTotals(engine: Engine): Promise<Record<string, number>> {
-  const q = engine.dialect.quoteIdent;
-  const parts = COUNTED_TABLES.map((t) => `(SELECT count(*) FROM ${q(t)}) AS ${q(t)}`);
-  parts.push("(SELECT count(*) FROM customers WHERE profile_at IS NOT NULL) AS customers_with_profile");
-  return aggregate({ engine }, `SELECT ${parts.join(", ")}`);
+  const parts = COUNTED_TABLES.map((t) => sql`(SELECT count(*) FROM ${sql.ident(t)}) AS ${sql.ident(t)}`);
+  parts.push(
+    sql.raw("(SELECT count(*) FROM customers WHERE profile_at IS NOT NULL) AS customers_with_profile"),
+  );
+  return aggregate({ engine }, sql`SELECT ${sql.join(parts)}`);
 }
 
 /**

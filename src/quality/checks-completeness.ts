@@ -1,3 +1,4 @@
+import { sql } from "../store/sql.js";
 import { listTraits } from "../store/trait-registry.js";
 import { type AuditContext, aggregate, filled } from "./context.js";
 import type { CompletenessRow } from "./types.js";
@@ -26,9 +27,9 @@ export async function completeness(ctx: AuditContext): Promise<CompletenessRow[]
   const total = ctx.totals.customers ?? 0;
   if (fields.length === 0) return [];
   const sums = fields.map(
-    (f, i) => `sum(CASE WHEN ${filled(ctx.d, ctx.d.quoteIdent(f))} THEN 1 ELSE 0 END) AS f${i}`,
+    (f, i) => sql`sum(CASE WHEN ${filled(ctx.d, sql.ident(f))} THEN 1 ELSE 0 END) AS ${sql.raw(`f${i}`)}`,
   );
-  const row = await aggregate(ctx, `SELECT ${sums.join(", ")} FROM customers`);
+  const row = await aggregate(ctx, sql`SELECT ${sql.join(sums)} FROM customers`);
   return fields.map((field, i) => {
     const n = row[`f${i}`] ?? 0;
     return { table: "customers", field, filled: n, total, share: total === 0 ? 0 : n / total };

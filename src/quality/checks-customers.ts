@@ -1,3 +1,4 @@
+import { sql } from "../store/sql.js";
 import { type AuditContext, aggregate, exampleIds, filled, finding, fmt } from "./context.js";
 import type { Finding } from "./types.js";
 
@@ -7,11 +8,11 @@ import type { Finding } from "./types.js";
  * customers they became), the same "extra copies" measure as the exact-duplicate checks.
  */
 async function mergedRecords(ctx: AuditContext): Promise<Finding> {
-  const perCustomer = `SELECT customer_id, count(DISTINCT value) AS records
+  const perCustomer = sql`SELECT customer_id, count(DISTINCT value) AS records
      FROM identities WHERE kind = 'user_id' AND customer_id IS NOT NULL GROUP BY customer_id`;
   const row = await aggregate(
     ctx,
-    `SELECT sum(records) AS records,
+    sql`SELECT sum(records) AS records,
             sum(CASE WHEN records > 1 THEN records - 1 ELSE 0 END) AS extra,
             sum(CASE WHEN records > 1 THEN 1 ELSE 0 END) AS merged
      FROM (${perCustomer}) AS p`,
@@ -19,9 +20,8 @@ async function mergedRecords(ctx: AuditContext): Promise<Finding> {
   // The customers assembled from the most records are the most telling examples.
   const examples = await exampleIds(
     ctx,
-    `SELECT customer_id AS id, records FROM (${perCustomer}) AS p WHERE records > 1`,
-    [],
-    "records DESC, id",
+    sql`SELECT customer_id AS id, records FROM (${perCustomer}) AS p WHERE records > 1`,
+    sql.raw("records DESC, id"),
   );
   const extra = row.extra ?? 0;
   const merged = row.merged ?? 0;
@@ -47,17 +47,17 @@ async function mergedRecords(ctx: AuditContext): Promise<Finding> {
  */
 async function sharedContacts(ctx: AuditContext): Promise<Finding> {
   const d = ctx.d;
-  const phoneDigits = d.regexReplace("phone", d.literal("[^0-9]"), "''");
-  const phoneKey = `CASE WHEN trim(phone) LIKE '+%' THEN '+' ELSE '' END || ${phoneDigits}`;
-  const keyed = `SELECT customer_id, 'email' AS kind, lower(trim(email)) AS contact FROM customers
-       WHERE ${filled(d, "email")}
+  const phoneDigits = d.regexReplace(sql.raw("phone"), sql.raw(d.literal("[^0-9]")), sql.raw("''"));
+  const phoneKey = sql`CASE WHEN trim(phone) LIKE '+%' THEN '+' ELSE '' END || ${phoneDigits}`;
+  const keyed = sql`SELECT customer_id, 'email' AS kind, lower(trim(email)) AS contact FROM customers
+       WHERE ${filled(d, sql.raw("email"))}
      UNION ALL
      SELECT customer_id, 'phone' AS kind, ${phoneKey} AS contact FROM customers
        WHERE phone IS NOT NULL AND ${phoneDigits} <> ''`;
-  const later = `SELECT DISTINCT customer_id AS id FROM (
+  const later = sql`SELECT DISTINCT customer_id AS id FROM (
        SELECT customer_id, min(customer_id) OVER (PARTITION BY kind, contact) AS first_id FROM (${keyed}) AS k
      ) AS w WHERE customer_id <> first_id`;
-  const row = await aggregate(ctx, `SELECT count(*) AS n FROM (${later}) AS l`);
+  const row = await aggregate(ctx, sql`SELECT count(*) AS n FROM (${later}) AS l`);
   const examples = await exampleIds(ctx, later);
   return finding({
     check: "customers-sharing-contact",
@@ -77,21 +77,19 @@ async function sharedContacts(ctx: AuditContext): Promise<Finding> {
  * Rows after asOf are not activity as of then, matching the segment semantics.
  */
 async function staleCustomers(ctx: AuditContext): Promise<Finding> {
-  const lastSeen = `SELECT customer_id, max(ts) AS last_ts FROM (
-       SELECT customer_id, ts FROM events WHERE customer_id IS NOT NULL AND ts <= $1
+  const lastSeen = sql`SELECT customer_id, max(ts) AS last_ts FROM (
+       SELECT customer_id, ts FROM events WHERE customer_id IS NOT NULL AND ts <= ${ctx.asOf}
        UNION ALL
-       SELECT customer_id, ts FROM orders WHERE customer_id IS NOT NULL AND ts <= $1
+       SELECT customer_id, ts FROM orders WHERE customer_id IS NOT NULL AND ts <= ${ctx.asOf}
      ) AS a GROUP BY customer_id`;
-  const stale = `SELECT c.customer_id AS id, l.last_ts FROM customers AS c
+  const stale = sql`SELECT c.customer_id AS id, l.last_ts FROM customers AS c
      LEFT JOIN (${lastSeen}) AS l ON l.customer_id = c.customer_id
-     WHERE l.last_ts IS NULL OR l.last_ts <= $2`;
-  const params = [ctx.asOf, ctx.staleCutoff];
+     WHERE l.last_ts IS NULL OR l.last_ts <= ${ctx.staleCutoff}`;
   const row = await aggregate(
     ctx,
-    `SELECT count(*) AS n, sum(CASE WHEN last_ts IS NULL THEN 1 ELSE 0 END) AS never FROM (${stale}) AS s`,
-    params,
+    sql`SELECT count(*) AS n, sum(CASE WHEN last_ts IS NULL THEN 1 ELSE 0 END) AS never FROM (${stale}) AS s`,
   );
-  const examples = await exampleIds(ctx, stale, params);
+  const examples = await exampleIds(ctx, stale);
   const n = row.n ?? 0;
   const never = row.never ?? 0;
   return finding({
@@ -113,19 +111,18 @@ async function staleCustomers(ctx: AuditContext): Promise<Finding> {
  */
 async function hardBounces(ctx: AuditContext): Promise<Finding> {
   const d = ctx.d;
-  const bounceType = `lower(${d.jsonText("properties", "bounce_type")})`;
-  const hard = `SELECT customer_id FROM events WHERE event = 'Email Bounced' AND ts <= $1
+  const bounceType = sql`lower(${d.jsonText(sql.raw("properties"), "bounce_type")})`;
+  const hard = sql`SELECT customer_id FROM events WHERE event = 'Email Bounced' AND ts <= ${ctx.asOf}
        AND (${bounceType} IS NULL OR ${bounceType} <> 'soft')`;
-  const bounced = `SELECT c.customer_id AS id FROM customers AS c
-     WHERE ${filled(d, "c.email")} AND c.customer_id IN (${hard})`;
+  const bounced = sql`SELECT c.customer_id AS id FROM customers AS c
+     WHERE ${filled(d, sql.raw("c.email"))} AND c.customer_id IN (${hard})`;
   const row = await aggregate(
     ctx,
-    `SELECT (SELECT count(*) FROM (${bounced}) AS b) AS n,
+    sql`SELECT (SELECT count(*) FROM (${bounced}) AS b) AS n,
             (SELECT count(*) FROM (${hard}) AS h) AS bounces,
-            (SELECT count(*) FROM customers WHERE ${filled(d, "email")}) AS with_email`,
-    [ctx.asOf],
+            (SELECT count(*) FROM customers WHERE ${filled(d, sql.raw("email"))}) AS with_email`,
   );
-  const examples = await exampleIds(ctx, bounced, [ctx.asOf]);
+  const examples = await exampleIds(ctx, bounced);
   const bounces = row.bounces ?? 0;
   return finding({
     check: "hard-bounced-emails",

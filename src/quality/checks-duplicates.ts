@@ -1,3 +1,4 @@
+import { sql } from "../store/sql.js";
 import { type AuditContext, aggregate, exampleIds, finding, fmt, rowId } from "./context.js";
 import type { Finding, Severity } from "./types.js";
 
@@ -52,21 +53,20 @@ const SPECS: readonly DuplicateSpec[] = [
  */
 async function exactDuplicates(ctx: AuditContext, spec: DuplicateSpec): Promise<Finding> {
   const d = ctx.d;
-  const t = d.quoteIdent(spec.table);
-  const cols = (await ctx.engine.tableColumns(spec.table))
-    .filter((c) => c !== spec.except)
-    .map((c) => d.quoteIdent(c))
-    .join(", ");
+  const t = sql.ident(spec.table);
+  const cols = sql.join(
+    (await ctx.engine.tableColumns(spec.table)).filter((c) => c !== spec.except).map((c) => sql.ident(c)),
+  );
   const row = await aggregate(
     ctx,
-    `SELECT sum(copies) - count(*) AS extra, sum(CASE WHEN copies > 1 THEN 1 ELSE 0 END) AS repeated
+    sql`SELECT sum(copies) - count(*) AS extra, sum(CASE WHEN copies > 1 THEN 1 ELSE 0 END) AS repeated
      FROM (SELECT count(*) AS copies FROM ${t} GROUP BY ${cols}) AS g`,
   );
   const id = rowId(d, spec.table);
   // The first copy of each group (by id) is the original; the others are the examples.
   const examples = await exampleIds(
     ctx,
-    `SELECT DISTINCT id FROM (
+    sql`SELECT DISTINCT id FROM (
        SELECT ${id} AS id, row_number() OVER (PARTITION BY ${cols} ORDER BY ${id}) AS copy FROM ${t}
      ) AS numbered WHERE copy > 1`,
   );

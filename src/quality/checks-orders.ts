@@ -1,3 +1,4 @@
+import { type Sql, sql } from "../store/sql.js";
 import { type AuditContext, aggregate, exampleIds, finding, fmt, rowId } from "./context.js";
 import type { Finding } from "./types.js";
 
@@ -12,8 +13,8 @@ const MEAN_AD_TO_SIGMA = 1.253314;
  * The median of `v` over a relation that has a column `v`, in plain window SQL: the middle row, or the mean of
  * the two middle rows. No engine's own median function is needed.
  */
-function medianSql(relation: string): string {
-  return `SELECT avg(v) AS m FROM (
+function medianSql(relation: Sql): Sql {
+  return sql`SELECT avg(v) AS m FROM (
      SELECT v, row_number() OVER (ORDER BY v) AS rn, count(*) OVER () AS n FROM (${relation}) AS s WHERE v IS NOT NULL
    ) AS r WHERE rn >= n / 2.0 AND rn <= n / 2.0 + 1`;
 }
@@ -24,30 +25,30 @@ function medianSql(relation: string): string {
  * When MAD is 0 the mean absolute deviation stands in; when that is 0 too, all totals are equal: no outliers.
  */
 async function totalOutliers(ctx: AuditContext): Promise<Finding> {
-  const totals = "SELECT total AS v FROM orders WHERE total IS NOT NULL";
+  const totals = sql.raw("SELECT total AS v FROM orders WHERE total IS NOT NULL");
   const median = (await aggregate(ctx, medianSql(totals))).m ?? 0;
-  const deviations = "SELECT abs(total - $1) AS v FROM orders WHERE total IS NOT NULL";
-  const mad = (await aggregate(ctx, medianSql(deviations), [median])).m ?? 0;
-  const meanAd = (await aggregate(ctx, `SELECT avg(v) AS a FROM (${deviations}) AS d`, [median])).a ?? 0;
+  const deviations = sql`SELECT abs(total - ${median}) AS v FROM orders WHERE total IS NOT NULL`;
+  const mad = (await aggregate(ctx, medianSql(deviations))).m ?? 0;
+  const meanAd = (await aggregate(ctx, sql`SELECT avg(v) AS a FROM (${deviations}) AS d`)).a ?? 0;
   const sigma = mad > 0 ? mad / MAD_TO_SIGMA : meanAd * MEAN_AD_TO_SIGMA;
-  const examined = (await aggregate(ctx, "SELECT count(*) AS n FROM orders WHERE total IS NOT NULL")).n ?? 0;
+  const examined =
+    (await aggregate(ctx, sql.raw("SELECT count(*) AS n FROM orders WHERE total IS NOT NULL"))).n ?? 0;
 
   let high = 0;
   let low = 0;
   let examples: string[] = [];
   if (sigma > 0) {
-    const flagged = `SELECT order_id AS id, total FROM orders WHERE abs(total - $1) > $2`;
-    const params = [median, Z_CUTOFF * sigma];
+    const flagged = sql`SELECT order_id AS id, total FROM orders WHERE abs(total - ${median}) > ${Z_CUTOFF * sigma}`;
     const row = await aggregate(
       ctx,
-      `SELECT sum(CASE WHEN total > $1 THEN 1 ELSE 0 END) AS high, sum(CASE WHEN total < $1 THEN 1 ELSE 0 END) AS low
+      sql`SELECT sum(CASE WHEN total > ${median} THEN 1 ELSE 0 END) AS high,
+                 sum(CASE WHEN total < ${median} THEN 1 ELSE 0 END) AS low
        FROM (${flagged}) AS f`,
-      params,
     );
     high = row.high ?? 0;
     low = row.low ?? 0;
     // The most extreme first: those are the likeliest typing errors.
-    examples = await exampleIds(ctx, flagged, params, "abs(total - $1) DESC, id");
+    examples = await exampleIds(ctx, flagged, sql`abs(total - ${median}) DESC, id`);
   }
   const basis = mad > 0 ? `MAD ${fmt(mad, 2)}` : `MAD 0, mean absolute deviation ${fmt(meanAd, 2)}`;
   return finding({
@@ -68,12 +69,12 @@ async function totalOutliers(ctx: AuditContext): Promise<Finding> {
 async function returnedLines(ctx: AuditContext): Promise<Finding> {
   const row = await aggregate(
     ctx,
-    `SELECT count(*) AS n, count(DISTINCT order_id) AS orders, sum(-quantity * unit_price) AS amount
+    sql`SELECT count(*) AS n, count(DISTINCT order_id) AS orders, sum(-quantity * unit_price) AS amount
      FROM order_items WHERE quantity < 0`,
   );
   const examples = await exampleIds(
     ctx,
-    `SELECT ${rowId(ctx.d, "order_items")} AS id FROM order_items WHERE quantity < 0`,
+    sql`SELECT ${rowId(ctx.d, "order_items")} AS id FROM order_items WHERE quantity < 0`,
   );
   const amount = row.amount ?? 0;
   return finding({
@@ -95,9 +96,9 @@ async function returnedLines(ctx: AuditContext): Promise<Finding> {
 async function ordersWithReturns(ctx: AuditContext): Promise<Finding> {
   const row = await aggregate(
     ctx,
-    "SELECT count(*) AS n, sum(returned) AS amount FROM orders WHERE returned > 0",
+    sql.raw("SELECT count(*) AS n, sum(returned) AS amount FROM orders WHERE returned > 0"),
   );
-  const examples = await exampleIds(ctx, "SELECT order_id AS id FROM orders WHERE returned > 0");
+  const examples = await exampleIds(ctx, sql.raw("SELECT order_id AS id FROM orders WHERE returned > 0"));
   const amount = row.amount ?? 0;
   return finding({
     check: "orders-with-returns",

@@ -1,4 +1,5 @@
 import { tablesWhere } from "../store/data-model.js";
+import { sql } from "../store/sql.js";
 import { type AuditContext, aggregate, exampleIds, finding, fmt, label, rowId } from "./context.js";
 import type { Finding } from "./types.js";
 
@@ -11,8 +12,8 @@ const FACT_TABLES = tablesWhere((t) => t.profileExpected === true);
  * Examples are the customer ids, which is what someone fixing the customers file needs.
  */
 async function withoutProfile(ctx: AuditContext, table: (typeof FACT_TABLES)[number]): Promise<Finding> {
-  const t = ctx.d.quoteIdent(table);
-  const orphan = `SELECT f.customer_id,
+  const t = sql.ident(table);
+  const orphan = sql`SELECT f.customer_id,
          CASE WHEN EXISTS (SELECT 1 FROM customers AS c WHERE c.customer_id = f.customer_id) THEN 1 ELSE 0 END
            AS has_row
        FROM ${t} AS f
@@ -20,9 +21,9 @@ async function withoutProfile(ctx: AuditContext, table: (typeof FACT_TABLES)[num
          SELECT 1 FROM customers AS c WHERE c.customer_id = f.customer_id AND c.profile_at IS NOT NULL)`;
   const row = await aggregate(
     ctx,
-    `SELECT count(*) AS n, sum(1 - has_row) AS no_row, count(DISTINCT customer_id) AS people FROM (${orphan}) AS o`,
+    sql`SELECT count(*) AS n, sum(1 - has_row) AS no_row, count(DISTINCT customer_id) AS people FROM (${orphan}) AS o`,
   );
-  const examples = await exampleIds(ctx, `SELECT DISTINCT customer_id AS id FROM (${orphan}) AS o`);
+  const examples = await exampleIds(ctx, sql`SELECT DISTINCT customer_id AS id FROM (${orphan}) AS o`);
   const n = row.n ?? 0;
   const noRow = row.no_row ?? 0;
   const people = row.people ?? 0;
@@ -44,12 +45,12 @@ async function withoutProfile(ctx: AuditContext, table: (typeof FACT_TABLES)[num
 async function linesWithoutCustomer(ctx: AuditContext): Promise<Finding> {
   const row = await aggregate(
     ctx,
-    `SELECT count(*) AS n, count(DISTINCT order_id) AS orders, sum(quantity * unit_price) AS amount
+    sql`SELECT count(*) AS n, count(DISTINCT order_id) AS orders, sum(quantity * unit_price) AS amount
      FROM order_items WHERE customer_id IS NULL`,
   );
   const examples = await exampleIds(
     ctx,
-    `SELECT ${rowId(ctx.d, "order_items")} AS id FROM order_items WHERE customer_id IS NULL`,
+    sql`SELECT ${rowId(ctx.d, "order_items")} AS id FROM order_items WHERE customer_id IS NULL`,
   );
   const amount = row.amount ?? 0;
   return finding({

@@ -1,5 +1,6 @@
 import { EMAIL_PATTERN } from "../common/contact-formats.js";
 import { DATA_MODEL, type DescribedTable } from "../store/data-model.js";
+import { sql } from "../store/sql.js";
 import { type AuditContext, aggregate, exampleIds, filled, finding, fmt, label, rowId } from "./context.js";
 import type { Finding } from "./types.js";
 
@@ -10,18 +11,21 @@ const PHONE_SEPARATORS = "[\\s().-]";
 /** Customers whose email or phone, as given in the file, cannot be a real address or number. */
 async function contactSyntax(ctx: AuditContext, field: "email" | "phone"): Promise<Finding> {
   const d = ctx.d;
-  const col = d.quoteIdent(field);
+  const col = sql.ident(field);
+  // Patterns are constants written as literals: engines compile a constant pattern once, not per row.
   const value =
-    field === "email" ? `trim(${col})` : d.regexReplace(`trim(${col})`, d.literal(PHONE_SEPARATORS), "''");
-  const pattern = d.literal(field === "email" ? EMAIL_PATTERN : PHONE_PATTERN);
-  const bad = `${filled(d, col)} AND NOT ${d.regexMatches(value, pattern)}`;
+    field === "email"
+      ? sql`trim(${col})`
+      : d.regexReplace(sql`trim(${col})`, sql.raw(d.literal(PHONE_SEPARATORS)), sql.raw("''"));
+  const pattern = sql.raw(d.literal(field === "email" ? EMAIL_PATTERN : PHONE_PATTERN));
+  const bad = sql`${filled(d, col)} AND NOT ${d.regexMatches(value, pattern)}`;
   const row = await aggregate(
     ctx,
-    `SELECT sum(CASE WHEN ${filled(d, col)} THEN 1 ELSE 0 END) AS total,
+    sql`SELECT sum(CASE WHEN ${filled(d, col)} THEN 1 ELSE 0 END) AS total,
             sum(CASE WHEN ${bad} THEN 1 ELSE 0 END) AS bad
      FROM customers`,
   );
-  const examples = await exampleIds(ctx, `SELECT customer_id AS id FROM customers WHERE ${bad}`);
+  const examples = await exampleIds(ctx, sql`SELECT customer_id AS id FROM customers WHERE ${bad}`);
   return finding({
     check: `invalid-${field}`,
     title: field === "email" ? "Email addresses that are not valid" : "Phone numbers that are not valid",
@@ -51,11 +55,11 @@ const TIMED_TABLES = DATA_MODEL.filter(
 
 /** Rows stamped later than asOf: clock or time-zone errors that would distort recency and windows. */
 async function futureTimestamps(ctx: AuditContext, { name: table, time }: DatedTable): Promise<Finding> {
-  const t = ctx.d.quoteIdent(table);
-  const ts = ctx.d.quoteIdent(time);
-  const row = await aggregate(ctx, `SELECT count(*) AS n FROM ${t} WHERE ${ts} > $1`, [ctx.asOf]);
+  const t = sql.ident(table);
+  const ts = sql.ident(time);
+  const row = await aggregate(ctx, sql`SELECT count(*) AS n FROM ${t} WHERE ${ts} > ${ctx.asOf}`);
   const id = rowId(ctx.d, table);
-  const examples = await exampleIds(ctx, `SELECT ${id} AS id FROM ${t} WHERE ${ts} > $1`, [ctx.asOf]);
+  const examples = await exampleIds(ctx, sql`SELECT ${id} AS id FROM ${t} WHERE ${ts} > ${ctx.asOf}`);
   return finding({
     check: "future-timestamps",
     title: `${label(table)} dated in the future`,
@@ -73,7 +77,7 @@ async function futureTimestamps(ctx: AuditContext, { name: table, time }: DatedT
 async function nonPositivePrices(ctx: AuditContext): Promise<Finding> {
   const row = await aggregate(
     ctx,
-    `SELECT sum(CASE WHEN unit_price = 0 THEN 1 ELSE 0 END) AS zero,
+    sql`SELECT sum(CASE WHEN unit_price = 0 THEN 1 ELSE 0 END) AS zero,
             sum(CASE WHEN unit_price < 0 THEN 1 ELSE 0 END) AS negative
      FROM order_items`,
   );
@@ -81,10 +85,9 @@ async function nonPositivePrices(ctx: AuditContext): Promise<Finding> {
   const negative = row.negative ?? 0;
   const examples = await exampleIds(
     ctx,
-    `SELECT ${rowId(ctx.d, "order_items")} AS id, unit_price FROM order_items WHERE unit_price <= 0`,
-    [],
+    sql`SELECT ${rowId(ctx.d, "order_items")} AS id, unit_price FROM order_items WHERE unit_price <= 0`,
     // Negative prices are rarer and more alarming, so they come first.
-    "unit_price, id",
+    sql.raw("unit_price, id"),
   );
   return finding({
     check: "non-positive-prices",
@@ -102,12 +105,14 @@ async function nonPositivePrices(ctx: AuditContext): Promise<Finding> {
 
 /** Orders whose total is below zero: refunds booked as orders, or sign errors. */
 async function negativeTotals(ctx: AuditContext): Promise<Finding> {
-  const row = await aggregate(ctx, "SELECT count(*) AS n, sum(total) AS amount FROM orders WHERE total < 0");
+  const row = await aggregate(
+    ctx,
+    sql.raw("SELECT count(*) AS n, sum(total) AS amount FROM orders WHERE total < 0"),
+  );
   const examples = await exampleIds(
     ctx,
-    "SELECT order_id AS id, total FROM orders WHERE total < 0",
-    [],
-    "total, id",
+    sql.raw("SELECT order_id AS id, total FROM orders WHERE total < 0"),
+    sql.raw("total, id"),
   );
   const amount = row.amount ?? 0;
   return finding({

@@ -1,5 +1,6 @@
 import { describeTable } from "../store/data-model.js";
-import type { Dialect, Engine, SqlValue } from "../store/engine.js";
+import type { Dialect, Engine } from "../store/engine.js";
+import { type Sql, sql } from "../store/sql.js";
 import type { Finding, Severity } from "./types.js";
 
 /** What every check needs: the engine, the resolved options and the table sizes. */
@@ -19,12 +20,15 @@ export interface AuditContext {
  * The expression that names one row of a table in examples: its key (data-model.ts), several columns joined by
  * '#'. Records without a key of their own (consents, survey answers) are named by their customer.
  */
-export function rowId(d: Dialect, table: string): string {
+export function rowId(d: Dialect, table: string): Sql {
   const t = describeTable(table);
   const key = t?.key ?? [];
-  if (key.length === 0) return t?.customer?.column ?? "customer_id";
+  if (key.length === 0) return sql.raw(t?.customer?.column ?? "customer_id");
   // The first key column is a text id; the others (line numbers, versions) are cast.
-  return key.map((c, i) => (i === 0 ? c : d.toText(c))).join(" || '#' || ");
+  return sql.join(
+    key.map((c, i) => (i === 0 ? sql.raw(c) : d.toText(sql.raw(c)))),
+    " || '#' || ",
+  );
 }
 
 /** What people call a table's rows (data-model.ts). */
@@ -42,30 +46,26 @@ export function num(value: unknown): number {
 /** Runs a query returning exactly one row of numbers (NULL read as 0). */
 export async function aggregate(
   ctx: Pick<AuditContext, "engine">,
-  sql: string,
-  params: readonly SqlValue[] = [],
+  query: Sql,
 ): Promise<Record<string, number>> {
-  const rows = (await ctx.engine.query(sql, params)).rows();
+  const rows = (await ctx.engine.query(query)).rows();
   const out: Record<string, number> = {};
   for (const [k, v] of Object.entries(rows[0] ?? {})) out[k] = num(v);
   return out;
 }
 
 /**
- * Reads a few example ids. `sql` selects a column `id` (and whatever `orderBy` needs); the limit is bound,
+ * Reads a few example ids. `query` selects a column `id` (and whatever `orderBy` needs); the limit is bound,
  * so only `ctx.examples` values ever come back to JS.
  */
 export async function exampleIds(
   ctx: AuditContext,
-  sql: string,
-  params: readonly SqlValue[] = [],
-  orderBy = "id",
+  query: Sql,
+  orderBy: Sql = sql.raw("id"),
 ): Promise<string[]> {
   if (ctx.examples <= 0) return [];
-  const limit = `$${params.length + 1}`;
   const r = await ctx.engine.query(
-    `SELECT id FROM (${sql}) AS flagged WHERE id IS NOT NULL ORDER BY ${orderBy} LIMIT ${limit}`,
-    [...params, ctx.examples],
+    sql`SELECT id FROM (${query}) AS flagged WHERE id IS NOT NULL ORDER BY ${orderBy} LIMIT ${sql.param(ctx.examples, "integer")}`,
   );
   return r.column("id").map((v) => String(v));
 }
@@ -104,6 +104,6 @@ export function fmt(n: number, digits = 0): string {
 }
 
 /** An expression that is true when a column holds something: not NULL and not blank once cast to text. */
-export function filled(d: Dialect, column: string): string {
-  return `(${column} IS NOT NULL AND trim(${d.toText(column)}) <> '')`;
+export function filled(d: Dialect, column: Sql): Sql {
+  return sql`(${column} IS NOT NULL AND trim(${d.toText(column)}) <> '')`;
 }

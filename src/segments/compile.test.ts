@@ -1,9 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { duckdbDialect } from "../store/duckdb/duckdb-dialect.js";
+import type { Dialect, Engine, SqlValue } from "../store/engine.js";
 import { openSession } from "../store/open-store.js";
+import { type Sql, sql } from "../store/sql.js";
 import type { Session } from "../store/store.js";
 import { registerTrait } from "../store/trait-registry.js";
-import { EVAL_TABLE, evaluateSegments } from "./evaluate.js";
-import { loadSchemaContext } from "./schema-context.js";
+import type { Condition } from "./definition.js";
+import { compileSegments, EVAL, evaluateSegments } from "./evaluate.js";
+import { featureTableSql } from "./feature-sql.js";
+import { loadSchemaContext, type SchemaContext } from "./schema-context.js";
 import { validateSegment } from "./validate.js";
 
 const EVIL = ["'); DROP TABLE customers; --", 'we"ird \\ name', "ünïcødé ✓", "x".repeat(2000)];
@@ -19,7 +24,7 @@ async function select(where: unknown): Promise<string[]> {
   const def = validateSegment({ id: "t", name: "t", where }, schema);
   const ev = await evaluateSegments(engine, [def], schema, new Date("2024-06-01T00:00:00Z"));
   const r = await engine.query(
-    `SELECT customer_id FROM ${EVAL_TABLE} WHERE ${ev.columns.get("t")} ORDER BY 1`,
+    sql`SELECT customer_id FROM ${EVAL} WHERE ${sql.ident(ev.columns.get("t") as string)} ORDER BY customer_id`,
   );
   return r.column("customer_id") as string[];
 }
@@ -35,13 +40,12 @@ describe("hostile names and values", () => {
       sourceColumn: trait,
     });
     for (const [i, v] of EVIL.entries()) {
-      await engine.run(`INSERT INTO customers (customer_id, "we""ird \\ name") VALUES ($1, $2)`, [
-        `c${i}`,
-        v,
-      ]);
       await engine.run(
-        "INSERT INTO events (message_id, customer_id, event, type, ts, properties) VALUES ($1, $2, $3, 'track', '2024-05-01', $4)",
-        [`m${i}`, `c${i}`, v, JSON.stringify({ [v]: v })],
+        sql`INSERT INTO customers (customer_id, ${sql.ident(trait)}) VALUES (${`c${i}`}, ${v})`,
+      );
+      await engine.run(
+        sql`INSERT INTO events (message_id, customer_id, event, type, ts, properties)
+            VALUES (${`m${i}`}, ${`c${i}`}, ${v}, 'track', ${sql.param("2024-05-01 00:00:00", "timestamp")}, ${JSON.stringify({ [v]: v })})`,
       );
     }
     for (const [i, v] of EVIL.entries()) {
@@ -54,5 +58,205 @@ describe("hostile names and values", () => {
     expect(await select({ trait, contains: "%" })).toEqual([]);
     expect(await select({ trait, starts_with: "_" })).toEqual([]);
     expect(Number((await engine.query("SELECT count(*) AS n FROM customers")).column("n")[0])).toBe(4);
+  });
+});
+
+/**
+ * Each leaf kind compiled alone, as each engine's SQL: the predicate over the feature rows (alias `f`) and the
+ * query of the feature table it reads. An engine is added as a column of this table (an entry of `DIALECTS` and
+ * a key in every row's `sql`), so that the engines' SQL for every leaf reads side by side. Whitespace is collapsed.
+ */
+const DIALECTS = { duckdb: duckdbDialect } satisfies Record<string, Dialect>;
+
+interface LeafCase {
+  readonly leaf: Condition;
+  /** The values bound, each once, in order of first appearance (the same on every engine). */
+  readonly bound: readonly SqlValue[];
+  readonly sql: Record<keyof typeof DIALECTS, { readonly predicate: string; readonly features: string }>;
+}
+
+const AS_OF = new Date("2024-06-01T00:00:00Z");
+const NOW = "2024-06-01 00:00:00.000";
+const ALL_CUSTOMERS = "SELECT c.customer_id FROM customers c";
+
+const LEAVES: readonly LeafCase[] = [
+  {
+    leaf: { trait: "tier", eq: "gold" },
+    bound: ["gold"],
+    sql: { duckdb: { predicate: `coalesce(f."t0" = CAST($1 AS VARCHAR), false)`, features: ALL_CUSTOMERS } },
+  },
+  {
+    leaf: { trait: "tier", in: ["gold", "silver"] },
+    bound: ["gold", "silver"],
+    sql: {
+      duckdb: {
+        predicate: `coalesce(f."t0" IN (CAST($1 AS VARCHAR), CAST($2 AS VARCHAR)), false)`,
+        features: ALL_CUSTOMERS,
+      },
+    },
+  },
+  {
+    leaf: { trait: "tier", contains: "ol" },
+    bound: ["ol"],
+    sql: {
+      duckdb: {
+        predicate: `coalesce((strpos(f."t0", CAST($1 AS VARCHAR)) > 0), false)`,
+        features: ALL_CUSTOMERS,
+      },
+    },
+  },
+  {
+    leaf: { trait: "tier", starts_with: "go" },
+    bound: ["go"],
+    sql: {
+      duckdb: {
+        predicate: `coalesce(left(f."t0", length(CAST($1 AS VARCHAR))) = CAST($2 AS VARCHAR), false)`,
+        features: ALL_CUSTOMERS,
+      },
+    },
+  },
+  {
+    leaf: { trait: "tier", exists: false },
+    bound: [],
+    sql: { duckdb: { predicate: `(f."t0" IS NULL)`, features: ALL_CUSTOMERS } },
+  },
+  {
+    leaf: { trait: "signup", gte: { ago: "30d" } },
+    bound: ["2024-05-02"],
+    sql: { duckdb: { predicate: `coalesce(f."t0" >= CAST($1 AS DATE), false)`, features: ALL_CUSTOMERS } },
+  },
+  {
+    leaf: { computed: "score", between: [0.5, 1] },
+    bound: [0.5, 1],
+    sql: {
+      duckdb: {
+        predicate: `coalesce(f."k0" BETWEEN CAST($1 AS DOUBLE) AND CAST($2 AS DOUBLE), false)`,
+        features: `SELECT c.customer_id, cv0."score" AS "k0" FROM customers c LEFT JOIN "test_scores" cv0 ON cv0.customer_id = c.customer_id`,
+      },
+    },
+  },
+  {
+    leaf: { consent: "marketing", channel: "email" },
+    bound: ["marketing", "email", NOW],
+    sql: {
+      duckdb: {
+        predicate: `coalesce(f."f0", false)`,
+        features:
+          `SELECT c.customer_id, CASE WHEN co."f0_g" IS NULL THEN false WHEN co."f0_d" IS NULL THEN true ELSE co."f0_g" > co."f0_d" END AS "f0" ` +
+          `FROM customers c LEFT JOIN (SELECT k.customer_id, ` +
+          `max(k.ts) FILTER (WHERE k.purpose = CAST($1 AS VARCHAR) AND (k.channel = CAST($2 AS VARCHAR) OR k.channel IS NULL) AND k.status = 'granted') AS "f0_g", ` +
+          `max(k.ts) FILTER (WHERE k.purpose = CAST($3 AS VARCHAR) AND (k.channel = CAST($4 AS VARCHAR) OR k.channel IS NULL) AND k.status <> 'granted') AS "f0_d" ` +
+          `FROM consents k WHERE k.customer_id IS NOT NULL AND k.ts <= CAST($5 AS TIMESTAMP) GROUP BY k.customer_id) co ON co.customer_id = c.customer_id`,
+      },
+    },
+  },
+  {
+    leaf: { event: "Viewed", within: "30d", count: { gte: 2 } },
+    bound: [2, "2024-05-02 00:00:00.000", NOW, "Viewed"],
+    sql: {
+      duckdb: {
+        predicate: `coalesce(coalesce(f."f0", 0) >= CAST($1 AS DOUBLE), false)`,
+        features:
+          `SELECT c.customer_id, coalesce(ev."f0", 0) AS "f0" FROM customers c LEFT JOIN (SELECT customer_id, count("f0") AS "f0" ` +
+          `FROM (SELECT e.customer_id, 1 AS "f0" FROM events e WHERE e.customer_id IS NOT NULL AND e.ts > CAST($1 AS TIMESTAMP) ` +
+          `AND e.ts <= CAST($2 AS TIMESTAMP) AND e.event = CAST($3 AS VARCHAR)) x GROUP BY customer_id) ev ON ev.customer_id = c.customer_id`,
+      },
+    },
+  },
+  {
+    leaf: {
+      event: "*",
+      type: "page",
+      hour: { gte: 18 },
+      weekday: { in: [5, 6] },
+      where: { property: "price", gt: 10 },
+    },
+    bound: [1, NOW, "page", 18, 5, 6, '$."price"', 10],
+    sql: {
+      duckdb: {
+        predicate: `coalesce(coalesce(f."f0", 0) >= CAST($1 AS DOUBLE), false)`,
+        features:
+          `SELECT c.customer_id, coalesce(ev."f0", 0) AS "f0" FROM customers c LEFT JOIN (SELECT customer_id, count("f0") AS "f0" ` +
+          `FROM (SELECT e.customer_id, 1 AS "f0" FROM events e WHERE e.customer_id IS NOT NULL AND e.ts <= CAST($1 AS TIMESTAMP) ` +
+          `AND e.type = CAST($2 AS VARCHAR) AND coalesce(hour(e.ts) >= CAST($3 AS DOUBLE), false) ` +
+          `AND coalesce((isodow(e.ts) - 1) IN (CAST($4 AS DOUBLE), CAST($5 AS DOUBLE)), false) ` +
+          `AND coalesce((CASE WHEN isfinite(TRY_CAST(trim(json_extract_string(e.properties, CAST($6 AS VARCHAR))) AS DOUBLE)) ` +
+          `THEN TRY_CAST(trim(json_extract_string(e.properties, CAST($7 AS VARCHAR))) AS DOUBLE) END) > CAST($8 AS DOUBLE), false)) x ` +
+          `GROUP BY customer_id) ev ON ev.customer_id = c.customer_id`,
+      },
+    },
+  },
+  {
+    leaf: { orders: "count", within: { from: "2024-01-01", to: "2024-03-31" }, gte: 1 },
+    bound: [1, "2024-01-01 00:00:00", "2024-04-01 00:00:00.000", NOW],
+    sql: {
+      duckdb: {
+        predicate: `coalesce(coalesce(f."f0", 0) >= CAST($1 AS DOUBLE), false)`,
+        features:
+          `SELECT c.customer_id, od."f0" AS "f0" FROM customers c LEFT JOIN (SELECT o.customer_id, ` +
+          `count(*) FILTER (WHERE o.ts >= CAST($1 AS TIMESTAMP) AND o.ts < CAST($2 AS TIMESTAMP)) AS "f0" ` +
+          `FROM orders o WHERE o.customer_id IS NOT NULL AND o.ts <= CAST($3 AS TIMESTAMP) GROUP BY o.customer_id) od ON od.customer_id = c.customer_id`,
+      },
+    },
+  },
+  {
+    leaf: { orders: "days_since_last", gte: 30 },
+    bound: [NOW, 30],
+    sql: {
+      duckdb: {
+        predicate: `coalesce(floor((epoch(CAST($1 AS TIMESTAMP)) - epoch(f."f0")) / 86400) >= CAST($2 AS DOUBLE), false)`,
+        features:
+          `SELECT c.customer_id, od."f0" AS "f0" FROM customers c LEFT JOIN (SELECT o.customer_id, max(o.ts) AS "f0" ` +
+          `FROM orders o WHERE o.customer_id IS NOT NULL AND o.ts <= CAST($1 AS TIMESTAMP) GROUP BY o.customer_id) od ON od.customer_id = c.customer_id`,
+      },
+    },
+  },
+  {
+    leaf: { orders: "sum", of: "quantity", category: ["books", "toys"], gt: 3 },
+    bound: [3, "books", "toys", NOW],
+    sql: {
+      duckdb: {
+        predicate: `coalesce(coalesce(f."f0", 0) > CAST($1 AS DOUBLE), false)`,
+        features:
+          `SELECT c.customer_id, ol."f0" AS "f0" FROM customers c LEFT JOIN (SELECT lo.customer_id, ` +
+          `sum(lo.u0) FILTER (WHERE lo.a0 IS NOT NULL) AS "f0" FROM ( SELECT i.customer_id, i.order_id, min(i.ts) AS ts, ` +
+          `sum(i.quantity * i.unit_price) FILTER (WHERE i.quantity > 0 AND i.category IN (CAST($1 AS VARCHAR), CAST($2 AS VARCHAR))) AS a0, ` +
+          `sum(i.quantity) FILTER (WHERE i.quantity > 0 AND i.category IN (CAST($3 AS VARCHAR), CAST($4 AS VARCHAR))) AS u0 ` +
+          `FROM order_items i WHERE i.customer_id IS NOT NULL AND i.ts <= CAST($5 AS TIMESTAMP) GROUP BY i.customer_id, i.order_id) lo ` +
+          `GROUP BY lo.customer_id) ol ON ol.customer_id = c.customer_id`,
+      },
+    },
+  },
+];
+
+const LEAF_SCHEMA: SchemaContext = {
+  traits: new Map([
+    ["tier", "string"],
+    ["signup", "date"],
+  ]),
+  computed: new Map([["score", { type: "number", table: "test_scores", column: "score" }]]),
+  events: new Set(),
+  segments: new Map(),
+};
+
+/** The values a fragment binds, each once, in order of first appearance. */
+const boundValues = (...qs: Sql[]): SqlValue[] => [
+  ...new Set(qs.flatMap((q) => q.pieces.flatMap((p) => (p.kind === "param" ? [p.value] : [])))),
+];
+
+describe.each(Object.entries(DIALECTS))("each leaf's SQL on %s", (name, d) => {
+  const engine = name as keyof typeof DIALECTS;
+  it.each(LEAVES.map((c) => [JSON.stringify(c.leaf), c] as const))("%s", (_title, c) => {
+    const compiled = compileSegments(
+      { dialect: d } as Engine,
+      [{ id: "t", name: "t", where: c.leaf }],
+      LEAF_SCHEMA,
+      AS_OF,
+    );
+    const predicate = compiled.predicates.get("t") as Sql;
+    const features = featureTableSql(d, compiled.features, LEAF_SCHEMA, AS_OF);
+    const text = (q: Sql) => d.showSql(q).replace(/\s+/g, " ").trim();
+    expect({ predicate: text(predicate), features: text(features) }).toEqual(c.sql[engine]);
+    expect(boundValues(predicate, features)).toEqual(c.bound);
   });
 });

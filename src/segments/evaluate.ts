@@ -1,21 +1,26 @@
-import type { Engine, SqlValue } from "../store/engine.js";
-import { Binder } from "./binder.js";
+import type { Engine } from "../store/engine.js";
+import { type Sql, sql } from "../store/sql.js";
 import type { Condition, SegmentDefinition } from "./definition.js";
 import { featureRowsSql, featureTableSql } from "./feature-sql.js";
 import { type Feature, FeatureSet } from "./leaf-features.js";
-import { predicateSql, type TimeLeaf } from "./predicate.js";
+import { fragmentKey, predicateSql, type TimeLeaf } from "./predicate.js";
 import type { SchemaContext } from "./schema-context.js";
 import { refsOf, savedDefinition } from "./validate.js";
 
 /** The table of evaluated memberships: `customer_id` and one boolean column per evaluated segment. */
 export const EVAL_TABLE = "_seg_eval";
+/** EVAL_TABLE as a relation (a session temporary table). */
+export const EVAL = sql.temp(EVAL_TABLE);
+/** The temporary feature table of an evaluation that stores nothing. */
 export const FEATURE_TABLE = "_seg_features";
+/** FEATURE_TABLE as a relation. */
+export const FEATURES = sql.temp(FEATURE_TABLE);
 
 /** Segments compiled against one feature set: what to build, and each segment's predicate over it. */
 export interface CompiledSegments {
   readonly features: FeatureSet;
-  readonly predicates: ReadonlyMap<string, string>;
-  readonly params: readonly SqlValue[];
+  /** Segment id → its predicate over the feature rows (alias `f`), its values bound in it. */
+  readonly predicates: ReadonlyMap<string, Sql>;
   /** Segment id → its boolean column in EVAL_TABLE. */
   readonly columns: ReadonlyMap<string, string>;
   /** Identifies the feature table's shape: an incremental refresh needs the stored one to match. */
@@ -35,10 +40,10 @@ export interface CompiledSegments {
 export interface Evaluation {
   readonly columns: ReadonlyMap<string, string>;
   /** The SQL that built the feature table and the predicates (for `segment explain`). */
-  readonly featureSql: string;
+  readonly featureSql: Sql;
   /** What the predicates read (alias `f`): the feature table's rows with the traits they compare. */
-  readonly rowsSql: string;
-  readonly predicates: ReadonlyMap<string, string>;
+  readonly rowsSql: Sql;
+  readonly predicates: ReadonlyMap<string, Sql>;
   readonly featureCount: number;
 }
 
@@ -77,8 +82,7 @@ export function compileSegments(
   const d = engine.dialect;
   const segments = withReferences(targets, schema);
   const features = new FeatureSet();
-  const binder = new Binder(d);
-  const predicates = new Map<string, string>();
+  const predicates = new Map<string, Sql>();
   const columns = new Map<string, string>();
   const timeLeaves = new Map<string, readonly TimeLeaf[]>();
   const fingerprints = new Map<string, string>();
@@ -86,10 +90,9 @@ export function compileSegments(
     // A predicate that reads the time itself (a relative date, days since an order) can change with no new
     // data: its leaves that do report themselves, and an incremental refresh looks for whom they changed.
     const leaves: TimeLeaf[] = [];
-    const ctx = (into: Binder, at: Date, onTimeLeaf?: (leaf: TimeLeaf) => void) => ({
+    const ctx = (at: Date, onTimeLeaf?: (leaf: TimeLeaf) => void) => ({
       d,
       features,
-      binder: into,
       asOf: at,
       schema,
       segments,
@@ -99,27 +102,29 @@ export function compileSegments(
     predicates.set(
       t.id,
       predicateSql(
-        ctx(binder, asOf, (leaf) => leaves.push(leaf)),
+        ctx(asOf, (leaf) => leaves.push(leaf)),
         t.where,
       ),
     );
     columns.set(t.id, `s${i}`);
     if (leaves.length) timeLeaves.set(t.id, leaves);
-    // The predicate compiled on its own (its placeholders numbered from 1, whatever the other segments bind) with
-    // its values: a new definition, a referenced one's, or a new compiler all show here. At a fixed time, so that
-    // moving the as-of time alone does not count as a change (the time leaves see to that).
-    const own = new Binder(d);
-    fingerprints.set(t.id, JSON.stringify([predicateSql(ctx(own, FINGERPRINT_TIME), t.where), own.values]));
+    // The predicate compiled on its own with its values: a new definition, a referenced one's, or a new compiler
+    // all show here. At a fixed time, so that moving the as-of time alone does not count as a change (the time
+    // leaves see to that).
+    fingerprints.set(t.id, fragmentKey(predicateSql(ctx(FINGERPRINT_TIME), t.where)));
   });
   const signature = JSON.stringify({
     features: features.features().map((f) => [f.column, f.feature] as [string, Feature]),
     traits: [...features.traits],
     computed: [...features.computed],
   });
-  return { features, predicates, params: binder.values, columns, signature, timeLeaves, fingerprints };
+  return { features, predicates, columns, signature, timeLeaves, fingerprints };
 }
 
-/** Builds a feature table for the compiled segments (temporary unless said otherwise). */
+/**
+ * Builds a feature table for the compiled segments: a session temporary one unless said otherwise (then a
+ * permanent one). Returns the query that built it.
+ */
 export async function buildFeatures(
   engine: Engine,
   compiled: CompiledSegments,
@@ -127,29 +132,29 @@ export async function buildFeatures(
   asOf: Date,
   table: string,
   opts: { temporary?: boolean } = {},
-): Promise<string> {
-  const ft = featureTableSql(engine.dialect, compiled.features, schema, asOf);
-  const q = engine.dialect.quoteIdent;
+): Promise<Sql> {
+  const d = engine.dialect;
+  const query = featureTableSql(d, compiled.features, schema, asOf);
   await engine.run(
-    `CREATE OR REPLACE ${opts.temporary === false ? "" : "TEMP "}TABLE ${q(table)} AS ${ft.sql}`,
-    ft.params,
+    opts.temporary === false ? d.createTableAs(table, query, ["customer_id"]) : d.createTempAs(table, query),
   );
-  return ft.sql;
+  return query;
 }
 
-/** Evaluates every compiled predicate over a feature table into EVAL_TABLE. */
+/** Evaluates every compiled predicate over a feature table (a relation) into EVAL_TABLE. */
 export async function evaluatePredicates(
   engine: Engine,
   compiled: CompiledSegments,
-  featureTable: string,
+  featureTable: Sql,
 ): Promise<void> {
-  const q = engine.dialect.quoteIdent;
   const cols = [...compiled.predicates].map(
-    ([id, sql]) => `${sql} AS ${q(compiled.columns.get(id) as string)}`,
+    ([id, predicate]) => sql`, ${predicate} AS ${sql.ident(compiled.columns.get(id) as string)}`,
   );
   await engine.run(
-    `CREATE OR REPLACE TEMP TABLE ${EVAL_TABLE} AS SELECT f.customer_id${cols.map((c) => `, ${c}`).join("")} FROM ${featureRowsSql(engine.dialect, compiled.features, featureTable)} f`,
-    compiled.params as never,
+    engine.dialect.createTempAs(
+      EVAL_TABLE,
+      sql`SELECT f.customer_id${sql.join(cols, "")} FROM ${featureRowsSql(compiled.features, featureTable)} f`,
+    ),
   );
 }
 
@@ -161,14 +166,13 @@ export async function evaluatedSizes(
   engine: Engine,
   compiled: CompiledSegments,
   ids: readonly string[],
-  featureTable: string,
+  featureTable: Sql,
 ): Promise<Map<string, number>> {
   await evaluatePredicates(engine, compiled, featureTable);
-  const q = engine.dialect.quoteIdent;
-  const col = (id: string) => q(compiled.columns.get(id) as string);
-  const sizes = await engine.query(
-    `SELECT ${ids.map((id, i) => `count(*) FILTER (WHERE ${col(id)}) AS n${i}`).join(", ")} FROM ${EVAL_TABLE}`,
-  );
+  const d = engine.dialect;
+  const col = (id: string) => sql.ident(compiled.columns.get(id) as string);
+  const counts = ids.map((id, i) => sql`${d.aggIf("count", [], col(id))} AS ${sql.raw(`n${i}`)}`);
+  const sizes = await engine.query(sql`SELECT ${sql.join(counts)} FROM ${EVAL}`);
   return new Map(ids.map((id, i) => [id, Number(sizes.column(`n${i}`)[0])]));
 }
 
@@ -184,32 +188,30 @@ export async function evaluateSegments(
 ): Promise<Evaluation> {
   const compiled = compileSegments(engine, targets, schema, asOf);
   const featureSql = await buildFeatures(engine, compiled, schema, asOf, FEATURE_TABLE);
-  await evaluatePredicates(engine, compiled, FEATURE_TABLE);
+  await evaluatePredicates(engine, compiled, FEATURES);
   return {
     columns: compiled.columns,
     featureSql,
-    rowsSql: featureRowsSql(engine.dialect, compiled.features, FEATURE_TABLE),
+    rowsSql: featureRowsSql(compiled.features, FEATURES),
     predicates: compiled.predicates,
     featureCount: compiled.features.features().length,
   };
 }
 
 export async function dropEvaluation(engine: Engine): Promise<void> {
-  await engine.run(`DROP TABLE IF EXISTS ${EVAL_TABLE}; DROP TABLE IF EXISTS ${FEATURE_TABLE};`);
+  await engine.run([sql`DROP TABLE IF EXISTS ${EVAL}`, sql`DROP TABLE IF EXISTS ${FEATURES}`]);
 }
 
 /** Customers of the evaluation for whom a segment (or condition) column holds. */
 export async function countWhere(engine: Engine, col: string): Promise<number> {
-  const r = await engine.query(
-    `SELECT count(*) AS n FROM ${EVAL_TABLE} WHERE ${engine.dialect.quoteIdent(col)}`,
-  );
+  const r = await engine.query(sql`SELECT count(*) AS n FROM ${EVAL} WHERE ${sql.ident(col)}`);
   return Number(r.column("n")[0]);
 }
 
 /** The first `limit` customer ids of the evaluation (in id order) that meet a condition on its columns. */
-export async function idsWhere(engine: Engine, cond: string, limit: number): Promise<string[]> {
+export async function idsWhere(engine: Engine, cond: Sql, limit: number): Promise<string[]> {
   const r = await engine.query(
-    `SELECT customer_id FROM ${EVAL_TABLE} WHERE ${cond} ORDER BY customer_id LIMIT ${Math.floor(limit)}`,
+    sql`SELECT customer_id FROM ${EVAL} WHERE ${cond} ORDER BY customer_id LIMIT ${sql.param(Math.floor(limit), "integer")}`,
   );
   return r.column("customer_id") as string[];
 }

@@ -1,34 +1,34 @@
 import type { Dialect } from "../store/engine.js";
-import type { Binder } from "./binder.js";
+import { type Sql, sql } from "../store/sql.js";
 import type { PropertyCondition } from "./definition.js";
 import type { Feature } from "./leaf-features.js";
 import { comparisonSql } from "./predicate.js";
-import { windowStart, windowTests } from "./window.js";
+import { tsParam, windowStart, windowTests } from "./window.js";
 
 export type EventFeature = Extract<Feature, { kind: "event" }>;
 
-const ts = (d: Date) => d.toISOString().replace("T", " ").replace("Z", "");
+const E_TS = sql`e.ts`;
 
 /** An event feature's cheap tests on a row of `events e` (event name, type), its window apart. */
-export function eventScopeTests(b: Binder, f: EventFeature): string[] {
+export function eventScopeTests(f: EventFeature): Sql[] {
   return [
-    ...(f.event !== "*" ? [`e.event = ${b.bind(f.event, "string")}`] : []),
-    ...(f.type ? [`e.type = ${b.bind(f.type, "string")}`] : []),
+    ...(f.event !== "*" ? [sql`e.event = ${sql.param(f.event, "string")}`] : []),
+    ...(f.type ? [sql`e.type = ${sql.param(f.type, "string")}`] : []),
   ];
 }
 
 /** An event feature's costly tests on a row of `events e`: hour, weekday and properties (JSON parsing). */
-export function eventDetailTests(d: Dialect, b: Binder, f: EventFeature, asOf: Date): string[] {
-  const property = (p: PropertyCondition): string => {
-    if ("all" in p) return `(${p.all.map(property).join(" AND ")})`;
-    if ("any" in p) return `(${p.any.map(property).join(" OR ")})`;
-    if ("not" in p) return `(NOT ${property(p.not)})`;
-    const value = d.jsonTextAtPath("e.properties", b.bind(d.jsonKeyPath(p.property), "string"));
-    return comparisonSql({ d, binder: b, asOf }, value, p, "property");
+export function eventDetailTests(d: Dialect, f: EventFeature, asOf: Date): Sql[] {
+  const property = (p: PropertyCondition): Sql => {
+    if ("all" in p) return sql`(${sql.join(p.all.map(property), " AND ")})`;
+    if ("any" in p) return sql`(${sql.join(p.any.map(property), " OR ")})`;
+    if ("not" in p) return sql`(NOT ${property(p.not)})`;
+    const value = d.jsonTextAtPath(sql`e.properties`, sql.param(d.jsonKeyPath(p.property), "string"));
+    return comparisonSql({ d, asOf }, value, p, "property");
   };
   return [
-    ...(f.hour ? [comparisonSql({ d, binder: b, asOf }, d.hourOf("e.ts"), f.hour, "integer")] : []),
-    ...(f.weekday ? [comparisonSql({ d, binder: b, asOf }, d.weekdayOf("e.ts"), f.weekday, "integer")] : []),
+    ...(f.hour ? [comparisonSql({ d, asOf }, d.hourOf(E_TS), f.hour, "integer")] : []),
+    ...(f.weekday ? [comparisonSql({ d, asOf }, d.weekdayOf(E_TS), f.weekday, "integer")] : []),
     ...(f.where ? [property(f.where)] : []),
   ];
 }
@@ -36,9 +36,9 @@ export function eventDetailTests(d: Dialect, b: Binder, f: EventFeature, asOf: D
 interface Term {
   readonly sign: 1 | -1;
   /** Tests the engine can push into the scan (event name, type, absolute window bounds). */
-  readonly cheap: readonly string[];
+  readonly cheap: readonly Sql[];
   /** Hour, weekday and JSON property tests, evaluated on the rows the cheap ones keep. */
-  readonly costly: readonly string[];
+  readonly costly: readonly Sql[];
 }
 
 interface Slice {
@@ -49,12 +49,14 @@ interface Slice {
   readonly terms: Map<string, Term>;
 }
 
-function condition(t: Term): string {
+const and = (tests: readonly Sql[]) => sql.join(tests, " AND ");
+
+function condition(t: Term): Sql {
   if (t.cheap.length && t.costly.length)
     // CASE evaluates its THEN branch only on the rows its WHEN selects, where AND would evaluate both everywhere.
-    return `CASE WHEN ${t.cheap.join(" AND ")} THEN ${t.costly.join(" AND ")} ELSE false END`;
+    return sql`CASE WHEN ${and(t.cheap)} THEN ${and(t.costly)} ELSE false END`;
   const all = [...t.cheap, ...t.costly];
-  return all.length ? all.join(" AND ") : "true";
+  return all.length ? and(all) : sql`true`;
 }
 
 /**
@@ -73,13 +75,11 @@ function condition(t: Term): string {
  */
 export function eventSlicesSql(
   d: Dialect,
-  b: Binder,
   features: readonly { feature: EventFeature; column: string }[],
   from: Date | null,
   to: Date,
-  customerFilter?: string,
-): string | null {
-  const q = d.quoteIdent;
+  customerFilter?: Sql,
+): Sql | null {
   const intervals: {
     lo: Date | null;
     hi: Date;
@@ -92,12 +92,12 @@ export function eventSlicesSql(
   };
   for (const { feature: f, column } of features) {
     const w = f.window;
-    // Tests are bound once, when a slice first uses them: a statement must use every value it binds.
+    // Tests are built once, when a slice first uses them.
     let tests: Omit<Term, "sign"> | undefined;
     const term =
-      (extra: () => string[] = () => []) =>
+      (extra: () => Sql[] = () => []) =>
       () => {
-        tests ??= { cheap: [...eventScopeTests(b, f), ...extra()], costly: eventDetailTests(d, b, f, to) };
+        tests ??= { cheap: [...eventScopeTests(f), ...extra()], costly: eventDetailTests(d, f, to) };
         return tests;
       };
     if (!w || w.kind === "absolute") {
@@ -107,7 +107,7 @@ export function eventSlicesSql(
         to,
         column,
         1,
-        term(() => windowTests(b, w, "e.ts", to)),
+        term(() => windowTests(w, E_TS, to)),
       );
       continue;
     }
@@ -143,14 +143,14 @@ export function eventSlicesSql(
   }
 
   const columns = features.map((f) => f.column);
-  const scope = customerFilter ? ` AND e.customer_id IN (${customerFilter})` : "";
+  const scope = customerFilter ? sql` AND e.customer_id IN (${customerFilter})` : sql.empty;
   const scans = slices.map((slice) => {
     const terms = [...slice.terms.values()];
     const single = terms.length === 1 ? (terms[0] as Term) : null;
     const where = [
-      "e.customer_id IS NOT NULL",
-      ...(slice.lo ? [`e.ts > ${b.bind(ts(slice.lo), "timestamp")}`] : []),
-      `e.ts <= ${b.bind(ts(slice.hi), "timestamp")}`,
+      sql`e.customer_id IS NOT NULL`,
+      ...(slice.lo ? [sql`e.ts > ${tsParam(slice.lo)}`] : []),
+      sql`e.ts <= ${tsParam(slice.hi)}`,
     ];
     if (single) where.push(...single.cheap, ...single.costly);
     else {
@@ -158,19 +158,28 @@ export function eventSlicesSql(
       const named = [...slice.terms.keys()].map((c) => features.find((f) => f.column === c)?.feature.event);
       if (named.every((n) => n !== undefined && n !== "*")) {
         const names = [...new Set(named as string[])];
-        where.push(`e.event IN (${names.map((n) => b.bind(n, "string")).join(", ")})`);
+        where.push(sql`e.event IN (${sql.join(names.map((n) => sql.param(n, "string")))})`);
       }
-      where.push(`(${terms.map((t) => `(${condition(t)})`).join(" OR ")})`);
+      where.push(
+        sql`(${sql.join(
+          terms.map((t) => sql`(${condition(t)})`),
+          " OR ",
+        )})`,
+      );
     }
     // A row that does not count is NULL, not 0: values are count(c) (an integer count, cheaper to aggregate than
     // sum), deltas sum(c) over +1 and −1.
     const cols = columns.map((c) => {
       const t = slice.terms.get(c);
-      if (!t) return `CAST(NULL AS INTEGER) AS ${q(c)}`;
-      return single ? `${t.sign} AS ${q(c)}` : `CASE WHEN ${condition(t)} THEN ${t.sign} END AS ${q(c)}`;
+      if (!t) return sql`${d.cast(sql`NULL`, "integer")} AS ${sql.ident(c)}`;
+      const sign = sql.raw(String(t.sign));
+      return single
+        ? sql`${sign} AS ${sql.ident(c)}`
+        : sql`CASE WHEN ${condition(t)} THEN ${sign} END AS ${sql.ident(c)}`;
     });
-    return `SELECT e.customer_id, ${cols.join(", ")} FROM events e WHERE ${where.join(" AND ")}${scope}`;
+    return sql`SELECT e.customer_id, ${sql.join(cols)} FROM events e WHERE ${and(where)}${scope}`;
   });
-  const sums = columns.map((c) => `${from ? "sum" : "count"}(${q(c)}) AS ${q(c)}`).join(", ");
-  return `SELECT customer_id, ${sums} FROM (${scans.join("\nUNION ALL ")}) x GROUP BY customer_id`;
+  const total = sql.raw(from ? "sum" : "count");
+  const sums = sql.join(columns.map((c) => sql`${total}(${sql.ident(c)}) AS ${sql.ident(c)}`));
+  return sql`SELECT customer_id, ${sums} FROM (${sql.join(scans, "\nUNION ALL ")}) x GROUP BY customer_id`;
 }

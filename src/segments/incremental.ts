@@ -1,11 +1,11 @@
 import type { Engine } from "../store/engine.js";
-import { Binder } from "./binder.js";
+import { type Sql, sql } from "../store/sql.js";
 import type { CompiledSegments } from "./evaluate.js";
 import { type EventFeature, eventDetailTests, eventSlicesSql } from "./event-slices.js";
 import { computedValuesSql, featureTableSql, type SourceTable, traitColumnsSql } from "./feature-sql.js";
-import type { TimeLeaf } from "./predicate.js";
+import { fragmentKey, type TimeLeaf } from "./predicate.js";
 import type { SchemaContext } from "./schema-context.js";
-import { type ResolvedWindow, windowStart } from "./window.js";
+import { type ResolvedWindow, tsParam, windowStart } from "./window.js";
 
 /**
  * Bringing a stored feature table from one as-of time to a later one without reading all events again.
@@ -27,16 +27,17 @@ import { type ResolvedWindow, windowStart } from "./window.js";
 export const CANDIDATES = "_seg_candidates";
 /** Customers flagged by one scan (`scanCustomers`): new, gone, with a changed computed value, or a time crosser. */
 const SCAN = "_seg_scan";
-/** Customers without a stored row. */
-const NEW = `SELECT customer_id FROM ${SCAN} WHERE is_new`;
-/** Whom an incremental refresh evaluates the segments for (but the new or changed ones: for everyone). */
-export const REEVALUATE = `SELECT customer_id FROM ${CANDIDATES} UNION SELECT customer_id FROM ${SCAN} WHERE crossed`;
 const DELTA = "_seg_event_delta";
 const RESCAN = "_seg_rescan";
 /** The candidates' rebuilt feature rows, swapped into the stored table. */
 const CANDIDATE_ROWS = "_seg_rebuilt";
-
-const ts = (d: Date) => d.toISOString().replace("T", " ").replace("Z", "");
+const temp = sql.temp;
+/** Customers without a stored row. */
+const NEW = sql`SELECT customer_id FROM ${temp(SCAN)} WHERE is_new`;
+/** Whom an incremental refresh evaluates the segments for (but the new or changed ones: for everyone). */
+export const REEVALUATE = sql`SELECT customer_id FROM ${temp(CANDIDATES)} UNION DISTINCT SELECT customer_id FROM ${temp(SCAN)} WHERE crossed`;
+/** The ids of a temporary table's customers. */
+const idsOf = (table: string) => sql`SELECT customer_id FROM ${temp(table)}`;
 
 function eventFeatures(compiled: CompiledSegments): { feature: EventFeature; column: string }[] {
   return compiled.features
@@ -49,12 +50,8 @@ function eventFeatures(compiled: CompiledSegments): { feature: EventFeature; col
  * then the values they bind differ between two times.
  */
 function rowTestReadsTime(engine: Engine, f: EventFeature, at: Date): boolean {
-  const bound = (t: Date) => {
-    const b = new Binder(engine.dialect);
-    eventDetailTests(engine.dialect, b, f, t);
-    return JSON.stringify(b.values);
-  };
-  return bound(at) !== bound(new Date(at.getTime() + 86_400_000));
+  const tests = (t: Date) => fragmentKey(sql.join(eventDetailTests(engine.dialect, f, t), " AND "));
+  return tests(at) !== tests(new Date(at.getTime() + 86_400_000));
 }
 
 const SOURCES: readonly SourceTable[] = ["orders", "order_items", "consents"];
@@ -64,12 +61,7 @@ const recomputeTable = (t: SourceTable) => `_seg_recompute_${t}`;
  * Per source table, the customers whose features from it may differ between `from` and `to`: rows dated in
  * (from, to], rows a relative window drops between the two (orders and lines), plus the rescanned and the new.
  */
-function recomputeSql(
-  d: Engine["dialect"],
-  compiled: CompiledSegments,
-  from: Date,
-  to: Date,
-): Record<SourceTable, { sql: string; params: Binder["values"] }> {
+function recomputeSql(compiled: CompiledSegments, from: Date, to: Date): Record<SourceTable, Sql> {
   const windows: Record<SourceTable, Map<string, ResolvedWindow>> = {
     orders: new Map(),
     order_items: new Map(),
@@ -82,21 +74,18 @@ function recomputeSql(
       f.window,
     );
   }
-  const out = {} as Record<SourceTable, { sql: string; params: Binder["values"] }>;
+  const out = {} as Record<SourceTable, Sql>;
   for (const table of SOURCES) {
-    const b = new Binder(d);
-    const p = (v: Date) => b.bind(ts(v), "timestamp");
+    const p = tsParam;
     const ranges = [
-      `(e.ts > ${p(from)} AND e.ts <= ${p(to)})`,
+      sql`(e.ts > ${p(from)} AND e.ts <= ${p(to)})`,
       ...[...windows[table].values()].map(
-        (w) => `(e.ts > ${p(windowStart(w, from))} AND e.ts <= ${p(windowStart(w, to))})`,
+        (w) => sql`(e.ts > ${p(windowStart(w, from))} AND e.ts <= ${p(windowStart(w, to))})`,
       ),
     ];
-    out[table] = {
-      sql: `SELECT e.customer_id FROM ${table} e WHERE e.customer_id IS NOT NULL AND (${ranges.join(" OR ")})
-            UNION SELECT customer_id FROM ${RESCAN} UNION ${NEW}`,
-      params: b.values,
-    };
+    out[table] =
+      sql`SELECT e.customer_id FROM ${sql.ident(table)} e WHERE e.customer_id IS NOT NULL AND (${sql.join(ranges, " OR ")})
+            UNION DISTINCT ${idsOf(RESCAN)} UNION DISTINCT ${NEW}`;
   }
   return out;
 }
@@ -116,79 +105,81 @@ export async function refreshFeaturesIncrementally(
   to: Date,
 ): Promise<number | null> {
   const d = engine.dialect;
-  const q = d.quoteIdent;
-  const stored = q(storedTable);
+  const stored = sql.ident(storedTable);
   const events = eventFeatures(compiled);
   if (events.some((e) => rowTestReadsTime(engine, e.feature, to))) return null;
 
-  const cols = events.map((e) => q(e.column));
-  const db = new Binder(d);
-  const delta = eventSlicesSql(d, db, events, from, to);
+  const cols = events.map((e) => sql.ident(e.column));
+  const delta = eventSlicesSql(d, events, from, to);
   await engine.run(
-    delta
-      ? `CREATE OR REPLACE TEMP TABLE ${DELTA} AS ${delta}`
-      : `CREATE OR REPLACE TEMP TABLE ${DELTA} AS SELECT customer_id${cols.map((c) => `, 0 AS ${c}`).join("")} FROM customers WHERE false`,
-    db.values,
+    d.createTempAs(
+      DELTA,
+      delta ??
+        sql`SELECT customer_id${sql.join(
+          cols.map((c) => sql`, 0 AS ${c}`),
+          "",
+        )} FROM customers WHERE false`,
+    ),
   );
   await scanCustomers(engine, compiled, schema, storedTable, from, to);
-  // Whose events must be read again: facts that reach back to or before `from` (late rows; -infinity after a
-  // merge), and anyone new who is not dirty (nothing says where their history starts).
+  // Whose events must be read again: facts that reach back to or before `from` (late rows; the earliest timestamp
+  // there is after a merge: `timestampMin`), and anyone new who is not dirty (nothing says where their history starts).
   await engine.run(
-    `CREATE OR REPLACE TEMP TABLE ${RESCAN} AS
-       SELECT customer_id FROM segment_dirty WHERE since <= CAST($1 AS TIMESTAMP)
-       UNION
-       SELECT customer_id FROM (${NEW}) WHERE customer_id NOT IN (SELECT customer_id FROM segment_dirty)`,
-    [ts(from)],
+    d.createTempAs(
+      RESCAN,
+      sql`SELECT customer_id FROM segment_dirty WHERE since <= ${tsParam(from)}
+          UNION DISTINCT
+          SELECT customer_id FROM (${NEW}) n WHERE customer_id NOT IN (SELECT customer_id FROM segment_dirty)`,
+    ),
   );
-  const recompute = recomputeSql(d, compiled, from, to);
-  for (const t of SOURCES)
-    await engine.run(
-      `CREATE OR REPLACE TEMP TABLE ${recomputeTable(t)} AS ${recompute[t].sql}`,
-      recompute[t].params,
-    );
+  const recompute = recomputeSql(compiled, from, to);
+  for (const t of SOURCES) await engine.run(d.createTempAs(recomputeTable(t), recompute[t]));
   const parts = [
-    "SELECT customer_id FROM segment_dirty",
-    `SELECT customer_id FROM ${DELTA}`,
-    ...SOURCES.map((t) => `SELECT customer_id FROM ${recomputeTable(t)}`),
-    `SELECT customer_id FROM ${SCAN} WHERE computed_changed`,
+    sql`SELECT customer_id FROM segment_dirty`,
+    idsOf(DELTA),
+    ...SOURCES.map((t) => idsOf(recomputeTable(t))),
+    sql`SELECT customer_id FROM ${temp(SCAN)} WHERE computed_changed`,
   ];
-  await engine.run(`CREATE OR REPLACE TEMP TABLE ${CANDIDATES} AS ${parts.join(" UNION ")}`);
+  await engine.run(d.createTempAs(CANDIDATES, sql.join(parts, " UNION DISTINCT ")));
 
-  const carried = cols.map((c) => `coalesce(s.${c}, 0) + coalesce(x.${c}, 0) AS ${c}`);
-  const forward = `SELECT c.customer_id${carried.map((x) => `, ${x}`).join("")}
-                     FROM ${CANDIDATES} c
+  const carried = cols.map((c) => sql`, coalesce(s.${c}, 0) + coalesce(x.${c}, 0) AS ${c}`);
+  const forward = sql`SELECT c.customer_id${sql.join(carried, "")}
+                     FROM ${temp(CANDIDATES)} c
                      LEFT JOIN ${stored} s ON s.customer_id = c.customer_id
-                     LEFT JOIN ${DELTA} x ON x.customer_id = c.customer_id
-                    WHERE c.customer_id NOT IN (SELECT customer_id FROM ${RESCAN})`;
+                     LEFT JOIN ${temp(DELTA)} x ON x.customer_id = c.customer_id
+                    WHERE c.customer_id NOT IN (${idsOf(RESCAN)})`;
   // The rescanned customers' event counts, read the ordinary way (restricted to them).
-  const rb = new Binder(d);
-  const rescanned = eventSlicesSql(d, rb, events, null, to, `SELECT customer_id FROM ${RESCAN}`);
+  const rescanned = eventSlicesSql(d, events, null, to, idsOf(RESCAN));
   const fresh = rescanned
-    ? `UNION ALL SELECT r.customer_id${cols.map((c) => `, coalesce(y.${c}, 0) AS ${c}`).join("")}
-         FROM ${RESCAN} r LEFT JOIN (${rescanned}) y ON y.customer_id = r.customer_id`
-    : "";
+    ? sql`UNION ALL SELECT r.customer_id${sql.join(
+        cols.map((c) => sql`, coalesce(y.${c}, 0) AS ${c}`),
+        "",
+      )}
+         FROM ${temp(RESCAN)} r LEFT JOIN (${rescanned}) y ON y.customer_id = r.customer_id`
+    : sql.empty;
   // The candidates' new rows, built while the stored ones can still be read, then swapped in.
   const rows = featureTableSql(d, compiled.features, schema, to, {
-    customerFilter: `SELECT customer_id FROM ${CANDIDATES}`,
+    customerFilter: idsOf(CANDIDATES),
     // Read in place rather than stored first: one table of the candidates fewer to write.
-    eventValues: `${forward} ${fresh}`,
-    binder: rb,
+    eventValues: sql`${forward} ${fresh}`,
     stored: {
-      table: storedTable,
+      table: stored,
       recompute: {
-        orders: `SELECT customer_id FROM ${recomputeTable("orders")}`,
-        order_items: `SELECT customer_id FROM ${recomputeTable("order_items")}`,
-        consents: `SELECT customer_id FROM ${recomputeTable("consents")}`,
+        orders: idsOf(recomputeTable("orders")),
+        order_items: idsOf(recomputeTable("order_items")),
+        consents: idsOf(recomputeTable("consents")),
       },
     },
   });
-  await engine.run(`CREATE OR REPLACE TEMP TABLE ${CANDIDATE_ROWS} AS ${rows.sql}`, rows.params);
-  await engine.run(
-    `DELETE FROM ${stored} WHERE customer_id IN (SELECT customer_id FROM ${CANDIDATES})
-        OR customer_id IN (SELECT customer_id FROM ${SCAN} WHERE gone);
-     INSERT INTO ${stored} SELECT * FROM ${CANDIDATE_ROWS};`,
-  );
-  const n = await engine.query(`SELECT count(*) AS n FROM ${CANDIDATES}`);
+  await engine.run(d.createTempAs(CANDIDATE_ROWS, rows));
+  await engine.run([
+    d.deleteWhere(
+      storedTable,
+      sql`customer_id IN (${idsOf(CANDIDATES)}) OR customer_id IN (SELECT customer_id FROM ${temp(SCAN)} WHERE gone)`,
+    ),
+    sql`INSERT INTO ${stored} SELECT * FROM ${temp(CANDIDATE_ROWS)}`,
+  ]);
+  const n = await engine.query(sql`SELECT count(*) AS n FROM ${temp(CANDIDATES)}`);
   return Number(n.column("n")[0]);
 }
 
@@ -214,44 +205,49 @@ async function scanCustomers(
   to: Date,
 ): Promise<void> {
   const d = engine.dialect;
-  const q = d.quoteIdent;
   const leaves = new Map<string, TimeLeaf>();
   for (const ls of compiled.timeLeaves.values()) {
-    for (const leaf of ls) {
-      const alone = new Binder(d);
-      leaves.set(JSON.stringify([leaf(to, alone), alone.values]), leaf);
-    }
+    for (const leaf of ls) leaves.set(fragmentKey(leaf(to)), leaf);
   }
-  const b = new Binder(d);
-  const crossed = [...leaves.values()].map((leaf) => `(${leaf(from, b)}) IS DISTINCT FROM (${leaf(to, b)})`);
+  // A leaf is never NULL (a comparison's missing value compares false), so `<>` tells whether it changed.
+  const crossed = [...leaves.values()].map((leaf) => sql`(${leaf(from)}) <> (${leaf(to)})`);
   // Each computed value now (`_v<i>`) beside the stored one.
-  const computed = computedValuesSql(d, compiled.features, schema);
-  const values = [...computed.values].map(([, value], i) => `, ${value} AS _v${i}`).join("");
-  const changed = [...computed.values.keys()].map((col, i) => `f.${q(col)} IS DISTINCT FROM f._v${i}`);
+  const computed = computedValuesSql(compiled.features, schema);
+  const values = [...computed.values].map(([, value], i) => sql`, ${value} AS ${sql.raw(`_v${i}`)}`);
+  // Differ, a missing value differing from any other (IS DISTINCT FROM, which not every engine has).
+  const changed = [...computed.values.keys()].map((col, i) => {
+    const [stored, now] = [sql`f.${sql.ident(col)}`, sql.raw(`f._v${i}`)];
+    return sql`coalesce(${stored} <> ${now}, (${stored} IS NULL) <> (${now} IS NULL))`;
+  });
   // Who is gone has no traits or computed values to compare: they are flagged gone and nothing else.
-  const flags = {
-    is_new: "f._stored IS NULL",
-    gone: "f._id IS NULL",
-    computed_changed: changed.length
-      ? `f._id IS NOT NULL AND f._stored IS NOT NULL AND (${changed.join(" OR ")})`
-      : "false",
-    crossed: crossed.length ? `f._id IS NOT NULL AND (${crossed.join(" OR ")})` : "false",
-  };
+  const flags: [string, Sql][] = [
+    ["is_new", sql`f._stored IS NULL`],
+    ["gone", sql`f._id IS NULL`],
+    [
+      "computed_changed",
+      changed.length
+        ? sql`f._id IS NOT NULL AND f._stored IS NOT NULL AND (${sql.join(changed, " OR ")})`
+        : sql`false`,
+    ],
+    ["crossed", crossed.length ? sql`f._id IS NOT NULL AND (${sql.join(crossed, " OR ")})` : sql`false`],
+  ];
   await engine.run(
-    `CREATE OR REPLACE TEMP TABLE ${SCAN} AS
-       SELECT * FROM (
-         SELECT coalesce(f._id, f._stored) AS customer_id${Object.entries(flags)
-           .map(([flag, sql]) => `, coalesce(${sql}, false) AS ${flag}`)
-           .join("")}
-           FROM (SELECT s.*, s.customer_id AS _stored, c.customer_id AS _id${traitColumnsSql(d, compiled.features, "c")}${values}
-                   FROM customers c FULL JOIN ${q(storedTable)} s ON s.customer_id = c.customer_id
-                   ${computed.joins.join(" ")}) f
+    d.createTempAs(
+      SCAN,
+      sql`SELECT * FROM (
+         SELECT coalesce(f._id, f._stored) AS customer_id${sql.join(
+           flags.map(([flag, test]) => sql`, coalesce(${test}, false) AS ${sql.raw(flag)}`),
+           "",
+         )}
+           FROM (SELECT s.*, s.customer_id AS _stored, c.customer_id AS _id${traitColumnsSql(compiled.features, "c")}${sql.join(values, "")}
+                   FROM customers c FULL JOIN ${sql.ident(storedTable)} s ON s.customer_id = c.customer_id
+                   ${sql.join(computed.joins, " ")}) f
        ) x WHERE is_new OR gone OR computed_changed OR crossed`,
-    b.values,
+    ),
   );
 }
 
 export async function dropIncremental(engine: Engine): Promise<void> {
   const tables = [DELTA, SCAN, RESCAN, CANDIDATE_ROWS, CANDIDATES, ...SOURCES.map(recomputeTable)];
-  await engine.run(tables.map((t) => `DROP TABLE IF EXISTS ${t};`).join(" "));
+  await engine.run(tables.map((t) => sql`DROP TABLE IF EXISTS ${temp(t)}`));
 }

@@ -1,5 +1,6 @@
 import { UserError } from "../errors.js";
 import type { Engine } from "../store/engine.js";
+import { sql } from "../store/sql.js";
 import type { SegmentDefinition } from "./definition.js";
 import { countWhere, customerCount, dropEvaluation, evaluateSegments } from "./evaluate.js";
 import { loadSchemaContext, type SchemaContext } from "./schema-context.js";
@@ -173,11 +174,11 @@ export async function meceSegments(
         : "no saved segments to look at",
       "mece",
     );
-  const list = ids.map((i) => engine.dialect.literal(i)).join(", ");
+  const list = sql.join(ids.map((i) => sql.raw(engine.dialect.literal(i))));
   const r = await engine.query(
-    `SELECT count(*) AS covered, count(*) FILTER (WHERE n > 1) AS overlapping FROM (
+    sql`SELECT count(*) AS covered, ${engine.dialect.aggIf("count", [], sql`n > 1`)} AS overlapping FROM (
        SELECT customer_id, count(DISTINCT segment_id) AS n FROM segment_membership
-        WHERE exited_at IS NULL AND segment_id IN (${list}) GROUP BY customer_id)`,
+        WHERE exited_at IS NULL AND segment_id IN (${list}) GROUP BY customer_id) x`,
   );
   const customers = await customerCount(engine);
   const covered = Number(r.column("covered")[0]);

@@ -1,17 +1,16 @@
 import { durationBefore, parseDuration } from "../common/duration.js";
 import type { Dialect } from "../store/engine.js";
-import type { Binder } from "./binder.js";
+import { renderSql, type Sql, sql } from "../store/sql.js";
 import type { Comparison, Condition, OrdersLeaf, Scalar } from "./definition.js";
 import type { FeatureSet } from "./leaf-features.js";
 import type { SchemaContext, ValueType } from "./schema-context.js";
 import { opOf } from "./validate.js";
-import { parseWindow, type ResolvedWindow } from "./window.js";
+import { parseWindow, type ResolvedWindow, tsParam } from "./window.js";
 
-/** What a compiled predicate needs: the features collected so far, the binder, the time and the definitions. */
+/** What a compiled predicate needs: the features collected so far, the time and the definitions. */
 export interface PredicateContext {
   readonly d: Dialect;
   readonly features: FeatureSet;
-  readonly binder: Binder;
   /**
    * Read only by the leaves `leafSql` compiles: a leaf that reads the time must tell `onTimeLeaf`, or an
    * incremental refresh would not see whom the passing of time moves into or out of its segment.
@@ -30,10 +29,21 @@ export interface PredicateContext {
   readonly onTimeLeaf?: (leaf: TimeLeaf) => void;
 }
 
-/** A leaf that reads the as-of time, compiled alone at a given time (its values bound by `binder`). */
-export type TimeLeaf = (at: Date, binder: Binder) => string;
+/** A leaf that reads the as-of time, compiled alone at a given time (its values bound in the fragment). */
+export type TimeLeaf = (at: Date) => Sql;
 
-const ts = (d: Date) => d.toISOString().replace("T", " ").replace("Z", "");
+/**
+ * A fragment's identity as text: what it says and the values it binds, with their types (two fragments with the
+ * same key run the same on any engine).
+ */
+export function fragmentKey(q: Sql): string {
+  const r = renderSql(q, {
+    quoteIdent: (name) => JSON.stringify(name),
+    placeholder: () => "?",
+    tempName: (name) => `temp(${JSON.stringify(name)})`,
+  });
+  return JSON.stringify([r.text, r.params, r.types], (_k, v) => (typeof v === "bigint" ? `${v}n` : v));
+}
 
 function resolvedWindow(w: Parameters<typeof parseWindow>[0] | undefined): ResolvedWindow | undefined {
   if (w === undefined) return undefined;
@@ -42,120 +52,121 @@ function resolvedWindow(w: Parameters<typeof parseWindow>[0] | undefined): Resol
   return r;
 }
 
-/** SQL of one comparison on a value expression; missing values compare false (two-valued logic). */
+/** SQL of one comparison on a value expression; missing values compare false (two-valued logic). Never NULL. */
 export function comparisonSql(
-  p: Pick<PredicateContext, "d" | "binder" | "asOf">,
-  value: string,
+  p: Pick<PredicateContext, "d" | "asOf">,
+  value: Sql,
   c: Comparison,
   type: ValueType | "property",
-): string {
+): Sql {
   const op = opOf(c);
   const raw = (c as Record<string, unknown>)[op];
-  if (op === "exists") return raw ? `(${value} IS NOT NULL)` : `(${value} IS NULL)`;
+  if (op === "exists") return raw ? sql`(${value} IS NOT NULL)` : sql`(${value} IS NULL)`;
   // Property values are JSON text: numbers compare as numbers, booleans and text as text.
   let subject = value;
-  const bindOne = (v: Scalar): string => {
+  const bindOne = (v: Scalar): Sql => {
     if (typeof v === "object") {
       const dur = parseDuration(v.ago);
       if (typeof dur === "string") throw new Error(dur);
       const at = durationBefore(dur, p.asOf);
-      return type === "date"
-        ? p.binder.bind(at.toISOString().slice(0, 10), "date")
-        : p.binder.bind(ts(at), "timestamp");
+      return type === "date" ? sql.param(at.toISOString().slice(0, 10), "date") : tsParam(at);
     }
     if (type === "property") {
-      if (typeof v === "number") return p.binder.bind(v, "number");
-      return p.binder.bind(String(v), "string");
+      if (typeof v === "number") return sql.param(v, "number");
+      return sql.param(String(v), "string");
     }
     switch (type) {
       case "integer":
       case "number":
-        return p.binder.bind(v as number, "number");
+        return sql.param(v as number, "number");
       case "boolean":
-        return p.binder.bind(v as boolean, "boolean");
+        return sql.param(v as boolean, "boolean");
       case "date":
-        return p.binder.bind(String(v), "date");
+        return sql.param(String(v), "date");
       case "timestamp":
-        return p.binder.bind(String(v), "timestamp");
+        return sql.param(String(v), "timestamp");
       default:
-        return p.binder.bind(String(v), "string");
+        return sql.param(String(v), "string");
     }
   };
   if (type === "property") {
     const sample = Array.isArray(raw) ? (raw as Scalar[])[0] : (raw as Scalar);
     if (typeof sample === "number") subject = p.d.tryNumber(value);
   }
-  let sql: string;
+  let test: Sql;
   switch (op) {
     case "eq":
-      sql = `${subject} = ${bindOne(raw as Scalar)}`;
+      test = sql`${subject} = ${bindOne(raw as Scalar)}`;
       break;
     case "neq":
-      sql = `${subject} <> ${bindOne(raw as Scalar)}`;
+      test = sql`${subject} <> ${bindOne(raw as Scalar)}`;
       break;
     case "gt":
-      sql = `${subject} > ${bindOne(raw as Scalar)}`;
+      test = sql`${subject} > ${bindOne(raw as Scalar)}`;
       break;
     case "gte":
-      sql = `${subject} >= ${bindOne(raw as Scalar)}`;
+      test = sql`${subject} >= ${bindOne(raw as Scalar)}`;
       break;
     case "lt":
-      sql = `${subject} < ${bindOne(raw as Scalar)}`;
+      test = sql`${subject} < ${bindOne(raw as Scalar)}`;
       break;
     case "lte":
-      sql = `${subject} <= ${bindOne(raw as Scalar)}`;
+      test = sql`${subject} <= ${bindOne(raw as Scalar)}`;
       break;
     case "in":
-      sql = `${subject} IN (${(raw as Scalar[]).map(bindOne).join(", ")})`;
+      test = sql`${subject} IN (${sql.join((raw as Scalar[]).map(bindOne))})`;
       break;
     case "not_in":
-      sql = `${subject} NOT IN (${(raw as Scalar[]).map(bindOne).join(", ")})`;
+      test = sql`${subject} NOT IN (${sql.join((raw as Scalar[]).map(bindOne))})`;
       break;
     case "between": {
       const [lo, hi] = raw as [Scalar, Scalar];
-      sql = `${subject} BETWEEN ${bindOne(lo)} AND ${bindOne(hi)}`;
+      test = sql`${subject} BETWEEN ${bindOne(lo)} AND ${bindOne(hi)}`;
       break;
     }
     case "contains":
-      sql = `strpos(${subject}, ${p.binder.bind(String(raw), "string")}) > 0`;
+      test = p.d.contains(subject, sql.param(String(raw), "string"));
       break;
     case "starts_with": {
-      const s = p.binder.bind(String(raw), "string");
-      sql = `left(${subject}, length(${s})) = ${s}`;
+      const s = String(raw);
+      test = sql`left(${subject}, length(${sql.param(s, "string")})) = ${sql.param(s, "string")}`;
       break;
     }
   }
-  return `coalesce(${sql}, false)`;
+  return sql`coalesce(${test}, false)`;
 }
 
 /**
  * A leaf compiled by `compile`; when compiling it reads the as-of time, the context's `onTimeLeaf` hears of it
  * (the leaf is compiled again at other times from the same closure, so what it reads stays in one place).
  */
-function leafSql(
-  p: PredicateContext,
-  compile: (q: Pick<PredicateContext, "d" | "binder" | "asOf">) => string,
-): string {
+function leafSql(p: PredicateContext, compile: (q: Pick<PredicateContext, "d" | "asOf">) => Sql): Sql {
   let readsTime = false;
-  const sql = compile({
+  const leaf = compile({
     d: p.d,
-    binder: p.binder,
     get asOf() {
       readsTime = true;
       return p.asOf;
     },
   });
-  if (readsTime) p.onTimeLeaf?.((at, binder) => compile({ d: p.d, binder, asOf: at }));
-  return sql;
+  if (readsTime) p.onTimeLeaf?.((at) => compile({ d: p.d, asOf: at }));
+  return leaf;
 }
 
 /** Compiles a condition to a boolean SQL expression over the feature table, collecting features on the way. */
-export function predicateSql(p: PredicateContext, c: Condition): string {
-  const d = p.d;
-  const col = (name: string) => `${p.alias}.${d.quoteIdent(name)}`;
-  if ("all" in c) return `(${c.all.map((x) => predicateSql(p, x)).join(" AND ")})`;
-  if ("any" in c) return `(${c.any.map((x) => predicateSql(p, x)).join(" OR ")})`;
-  if ("not" in c) return `(NOT ${predicateSql(p, c.not)})`;
+export function predicateSql(p: PredicateContext, c: Condition): Sql {
+  const col = (name: string) => sql`${sql.raw(p.alias)}.${sql.ident(name)}`;
+  if ("all" in c)
+    return sql`(${sql.join(
+      c.all.map((x) => predicateSql(p, x)),
+      " AND ",
+    )})`;
+  if ("any" in c)
+    return sql`(${sql.join(
+      c.any.map((x) => predicateSql(p, x)),
+      " OR ",
+    )})`;
+  if ("not" in c) return sql`(NOT ${predicateSql(p, c.not)})`;
   if ("segment" in c) {
     const ref = p.segments.get(c.segment);
     if (!ref) throw new Error(`segment ${c.segment} was not loaded`);
@@ -177,7 +188,7 @@ export function predicateSql(p: PredicateContext, c: Condition): string {
       purpose: c.consent,
       ...(c.channel ? { channel: c.channel } : {}),
     });
-    return `coalesce(${col(column)}, false)`;
+    return sql`coalesce(${col(column)}, false)`;
   }
   if ("event" in c) {
     const column = p.features.add({
@@ -189,12 +200,12 @@ export function predicateSql(p: PredicateContext, c: Condition): string {
       ...(c.weekday ? { weekday: c.weekday } : {}),
       ...(c.where ? { where: c.where } : {}),
     });
-    return comparisonSql(p, `coalesce(${col(column)}, 0)`, c.count ?? { gte: 1 }, "integer");
+    return comparisonSql(p, sql`coalesce(${col(column)}, 0)`, c.count ?? { gte: 1 }, "integer");
   }
   return ordersPredicate(p, c, col);
 }
 
-function ordersPredicate(p: PredicateContext, c: OrdersLeaf, col: (n: string) => string): string {
+function ordersPredicate(p: PredicateContext, c: OrdersLeaf, col: (n: string) => Sql): Sql {
   const categories =
     c.category === undefined ? undefined : Array.isArray(c.category) ? [...c.category].sort() : [c.category];
   const column = p.features.add({
@@ -206,10 +217,10 @@ function ordersPredicate(p: PredicateContext, c: OrdersLeaf, col: (n: string) =>
   });
   // With no matching orders, count and sum are 0; the others are missing (DESIGN.md semantics).
   return leafSql(p, (q) => {
-    let value: string;
-    if (c.orders === "count" || c.orders === "sum") value = `coalesce(${col(column)}, 0)`;
+    let value: Sql;
+    if (c.orders === "count" || c.orders === "sum") value = sql`coalesce(${col(column)}, 0)`;
     else if (c.orders === "days_since_last" || c.orders === "days_since_first") {
-      value = q.d.daysBetween(col(column), q.binder.bind(ts(q.asOf), "timestamp"));
+      value = q.d.daysBetween(col(column), tsParam(q.asOf));
     } else value = col(column);
     return comparisonSql(q, value, c, "number");
   });

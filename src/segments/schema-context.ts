@@ -1,7 +1,7 @@
 import { listComputed } from "../store/computed.js";
 import type { Engine } from "../store/engine.js";
+import { sql } from "../store/sql.js";
 import { listTraits } from "../store/trait-registry.js";
-import { Binder } from "./binder.js";
 import type { SegmentDefinition } from "./definition.js";
 
 export type ValueType = "string" | "integer" | "number" | "boolean" | "date" | "timestamp";
@@ -57,7 +57,7 @@ export async function loadSchemaContext(
         ? await allEventNames(engine)
         : await eventNames(engine, asked);
   const segs = await engine.query(
-    `SELECT v.segment_id, v.definition::VARCHAR AS definition FROM segment_versions v
+    sql`SELECT v.segment_id, ${engine.dialect.toText(sql`v.definition`)} AS definition FROM segment_versions v
        JOIN segments s ON s.segment_id = v.segment_id AND s.latest_version = v.version`,
   );
   const segments = new Map<string, SegmentDefinition>();
@@ -81,11 +81,11 @@ async function allEventNames(engine: Engine): Promise<Set<string>> {
 async function eventNames(engine: Engine, names: Iterable<string>): Promise<Set<string>> {
   const wanted = [...new Set(names)];
   if (wanted.length === 0) return new Set();
-  const b = new Binder(engine.dialect);
   const checks = wanted.map(
-    (name, i) => `EXISTS (SELECT 1 FROM events WHERE event = ${b.bind(name, "string")}) AS e${i}`,
+    (name, i) =>
+      sql`EXISTS (SELECT 1 FROM events WHERE event = ${sql.param(name, "string")}) AS ${sql.raw(`e${i}`)}`,
   );
-  const r = await engine.query(`SELECT ${checks.join(", ")}`, b.values);
+  const r = await engine.query(sql`SELECT ${sql.join(checks)}`);
   const found = wanted.filter((_, i) => r.column(`e${i}`)[0] === true);
   return found.length === wanted.length ? new Set(found) : allEventNames(engine);
 }

@@ -1,4 +1,5 @@
-import type { Engine, SqlValue } from "../store/engine.js";
+import type { Engine } from "../store/engine.js";
+import { type Sql, sql } from "../store/sql.js";
 import {
   buildFeatures,
   type CompiledSegments,
@@ -6,11 +7,13 @@ import {
   dropEvaluation,
   evaluatedSizes,
   FEATURE_TABLE,
+  FEATURES,
 } from "./evaluate.js";
 import { dropIncremental, REEVALUATE, refreshFeaturesIncrementally } from "./incremental.js";
 import { loadSchemaContext } from "./schema-context.js";
 import { recordStays } from "./stays.js";
 import { validateSaved } from "./validate.js";
+import { tsParam } from "./window.js";
 
 export interface RefreshedSegment {
   readonly id: string;
@@ -41,8 +44,6 @@ export interface RefreshResult {
 /** The stored feature table an incremental refresh updates in place. */
 export const STORED_FEATURES = "segment_features";
 
-const ts = (d: Date) => d.toISOString().replace("T", " ").replace("Z", "");
-
 /** The as-of time of the latest stored refresh, if any. */
 export async function lastRefresh(engine: Engine): Promise<Date | null> {
   const r = await engine.query("SELECT max(as_of) AS t FROM segment_refreshes");
@@ -50,8 +51,8 @@ export async function lastRefresh(engine: Engine): Promise<Date | null> {
   return t instanceof Date ? t : null;
 }
 
-async function count(engine: Engine, sql: string, params: SqlValue[] = []): Promise<number> {
-  const r = await engine.query(sql, params);
+async function count(engine: Engine, query: Sql): Promise<number> {
+  const r = await engine.query(query);
   return Number(r.column(r.columns[0] as string)[0]);
 }
 
@@ -87,10 +88,7 @@ async function incrementalBase(
   }
   if (stored.features !== compiled.signature || !stored.segments || typeof stored.segments !== "object")
     return null;
-  const exists = await count(engine, "SELECT count(*) FROM information_schema.tables WHERE table_name = $1", [
-    STORED_FEATURES,
-  ]);
-  if (exists === 0) return null;
+  if (!(await engine.tables()).includes(STORED_FEATURES)) return null;
   const was = stored.segments;
   const changed = new Set([...compiled.fingerprints].filter(([id, f]) => was[id] !== f).map(([id]) => id));
   return { asOf: row.as_of, changed };
@@ -140,11 +138,11 @@ export async function refreshSegments(
   const clock = { start: performance.now(), features: 0, body: 0 };
   const result = await engine.transaction(async () => {
     let recomputed: number;
-    let featureTable = STORED_FEATURES;
+    let featureTable = sql.ident(STORED_FEATURES);
     if (!stored) {
-      featureTable = FEATURE_TABLE;
+      featureTable = FEATURES;
       await buildFeatures(engine, compiled, schema, asOf, FEATURE_TABLE);
-      recomputed = await count(engine, `SELECT count(*) FROM ${FEATURE_TABLE}`);
+      recomputed = await count(engine, sql`SELECT count(*) FROM ${FEATURES}`);
     } else {
       const brought = base
         ? await refreshFeaturesIncrementally(engine, compiled, schema, STORED_FEATURES, base.asOf, asOf)
@@ -153,7 +151,7 @@ export async function refreshSegments(
       if (brought !== null) recomputed = brought;
       else {
         await buildFeatures(engine, compiled, schema, asOf, STORED_FEATURES, { temporary: false });
-        recomputed = await count(engine, `SELECT count(*) FROM ${STORED_FEATURES}`);
+        recomputed = await count(engine, sql`SELECT count(*) FROM ${featureTable}`);
       }
     }
     clock.features = performance.now();
@@ -171,15 +169,17 @@ export async function refreshSegments(
         const c = changes.get(def.id) ?? { size: 0, entered: 0, exited: 0 };
         segments.push({ id: def.id, name: def.name, ...c });
       }
-      await engine.run("DELETE FROM segment_dirty WHERE marked_at <= $1", [startedAt]);
-      await engine.run("DELETE FROM segment_feature_state");
-      await engine.run("INSERT INTO segment_feature_state VALUES ($1, CAST($2 AS TIMESTAMP), now())", [
-        refreshState(compiled),
-        ts(asOf),
-      ]);
+      const d = engine.dialect;
+      await engine.run(d.deleteWhere("segment_dirty", sql`marked_at <= ${startedAt}`));
+      await engine.run(d.deleteWhere("segment_feature_state", sql`true`));
       await engine.run(
-        "INSERT INTO segment_refreshes (as_of, refreshed_at, segments, seconds, mode) VALUES (CAST($1 AS TIMESTAMP), now(), $2, $3, $4)",
-        [ts(asOf), defs.length, (performance.now() - started) / 1000, incremental ? "incremental" : "full"],
+        sql`INSERT INTO segment_feature_state (signature, as_of, built_at)
+            VALUES (${refreshState(compiled)}, ${tsParam(asOf)}, ${d.now()})`,
+      );
+      const seconds = (performance.now() - started) / 1000;
+      await engine.run(
+        sql`INSERT INTO segment_refreshes (as_of, refreshed_at, segments, seconds, mode)
+            VALUES (${tsParam(asOf)}, ${d.now()}, ${defs.length}, ${seconds}, ${incremental ? "incremental" : "full"})`,
       );
     } else {
       const sizes = await evaluatedSizes(

@@ -1,6 +1,7 @@
 import { didYouMean } from "../common/did-you-mean.js";
 import { UserError } from "../errors.js";
 import type { Engine } from "../store/engine.js";
+import { type Sql, sql } from "../store/sql.js";
 import { canonicalDefinition, type SegmentDefinition } from "./definition.js";
 import { loadSchemaContext } from "./schema-context.js";
 import { refsOf, validateWithDatabase } from "./validate.js";
@@ -30,8 +31,9 @@ export async function saveSegment(
   where?: string,
 ): Promise<{ id: string; version: number; changed: boolean }> {
   const { def, schema } = await validateWithDatabase(engine, input, where);
+  const d = engine.dialect;
   return engine.transaction(async () => {
-    const current = await engine.query("SELECT latest_version FROM segments WHERE segment_id = $1", [def.id]);
+    const current = await engine.query(sql`SELECT latest_version FROM segments WHERE segment_id = ${def.id}`);
     const latest = current.rowCount ? Number(current.column("latest_version")[0]) : 0;
     if (latest > 0) {
       const prev = schema.segments.get(def.id);
@@ -40,18 +42,22 @@ export async function saveSegment(
     }
     const version = latest + 1;
     await engine.run(
-      "INSERT INTO segment_versions (segment_id, version, definition, created_at) VALUES ($1, $2, $3, now())",
-      [def.id, version, JSON.stringify(def)],
+      sql`INSERT INTO segment_versions (segment_id, version, definition, created_at)
+          VALUES (${def.id}, ${version}, ${JSON.stringify(def)}, ${d.now()})`,
     );
+    const description = sql.param(def.description ?? null, "string");
     if (latest === 0) {
       await engine.run(
-        "INSERT INTO segments (segment_id, name, description, latest_version, created_at, updated_at) VALUES ($1, $2, $3, 1, now(), now())",
-        [def.id, def.name, def.description ?? null],
+        sql`INSERT INTO segments (segment_id, name, description, latest_version, created_at, updated_at)
+            VALUES (${def.id}, ${def.name}, ${description}, 1, ${d.now()}, ${d.now()})`,
       );
     } else {
       await engine.run(
-        "UPDATE segments SET name = $2, description = $3, latest_version = $4, updated_at = now() WHERE segment_id = $1",
-        [def.id, def.name, def.description ?? null, version],
+        d.updateWhere(
+          "segments",
+          sql`name = ${def.name}, description = ${description}, latest_version = ${version}, updated_at = ${d.now()}`,
+          sql`segment_id = ${def.id}`,
+        ),
       );
     }
     return { id: def.id, version, changed: true };
@@ -60,17 +66,17 @@ export async function saveSegment(
 
 /** SQL that holds for a row `alias` of `segments` when a stored refresh has evaluated its latest version. */
 const evaluatedSql = (alias: string) =>
-  `EXISTS (SELECT 1 FROM segment_refreshes r WHERE r.refreshed_at >= ${alias}.updated_at)`;
+  sql`EXISTS (SELECT 1 FROM segment_refreshes r WHERE r.refreshed_at >= ${sql.raw(alias)}.updated_at)`;
 
 /**
  * SQL of a relation (customer_id, segment_id, segment_name): the current members of every segment whose latest
  * version a stored refresh has evaluated, one row per customer and segment they are in (segments overlap: a
  * customer may be in several rows); segment_name is the segment's name (its id should it have none). Segments
  * saved since the last refresh are left out: their open stays, if any, are an earlier version's, so their members
- * are not known (`notEvaluated` lists them). It binds no parameters: use it as a subquery (`FROM (…) m`).
+ * are not known (`notEvaluated` lists them). A fragment: use it as a subquery (`FROM (…) m`).
  */
-export function currentMembershipSql(): string {
-  return `SELECT m.customer_id, m.segment_id, coalesce(s.name, s.segment_id) AS segment_name
+export function currentMembershipSql(): Sql {
+  return sql`SELECT m.customer_id, m.segment_id, coalesce(s.name, s.segment_id) AS segment_name
             FROM segment_membership m JOIN segments s ON s.segment_id = m.segment_id
            WHERE m.exited_at IS NULL AND ${evaluatedSql("s")}`;
 }
@@ -80,7 +86,7 @@ export function currentMembershipSql(): string {
  * version, so their membership is not known until the next refresh.
  */
 export async function notEvaluated(engine: Engine): Promise<Set<string>> {
-  const r = await engine.query(`SELECT segment_id FROM segments s WHERE NOT ${evaluatedSql("s")}`);
+  const r = await engine.query(sql`SELECT segment_id FROM segments s WHERE NOT ${evaluatedSql("s")}`);
   return new Set(r.column("segment_id") as string[]);
 }
 
@@ -113,8 +119,8 @@ export async function listSegments(engine: Engine): Promise<SavedSegment[]> {
 export async function segmentVersions(engine: Engine, id: string): Promise<SegmentVersion[]> {
   await requireSegment(engine, id);
   const r = await engine.query(
-    "SELECT version, definition::VARCHAR AS definition, created_at FROM segment_versions WHERE segment_id = $1 ORDER BY version DESC",
-    [id],
+    sql`SELECT version, ${engine.dialect.toText(sql`definition`)} AS definition, created_at FROM segment_versions
+         WHERE segment_id = ${id} ORDER BY version DESC`,
   );
   return r.rows<Record<string, unknown>>().map((x) => ({
     version: Number(x.version),
@@ -153,7 +159,7 @@ export async function removeSegment(engine: Engine, id: string): Promise<void> {
   }
   await engine.transaction(async () => {
     for (const t of ["segment_membership", "segment_versions", "segments"]) {
-      await engine.run(`DELETE FROM ${engine.dialect.quoteIdent(t)} WHERE segment_id = $1`, [id]);
+      await engine.run(engine.dialect.deleteWhere(t, sql`segment_id = ${id}`));
     }
   });
 }

@@ -7,6 +7,7 @@ import { isUserError } from "../errors.js";
 import { registerComputed } from "../store/computed.js";
 import type { Engine } from "../store/engine.js";
 import { openSession } from "../store/open-store.js";
+import { type Sql, sql } from "../store/sql.js";
 import type { Session } from "../store/store.js";
 import { registerTrait } from "../store/trait-registry.js";
 import { canonicalDefinition, type SegmentDefinition } from "./definition.js";
@@ -54,7 +55,7 @@ async function seeded(path = ":memory:"): Promise<Session> {
     ["c4", null],
   ];
   for (const [id, tier] of people)
-    await e.run("INSERT INTO customers (customer_id, tier) VALUES ($1, $2)", [id, tier]);
+    await e.run(sql`INSERT INTO customers (customer_id, tier) VALUES (${id}, ${sql.param(tier, "string")})`);
   await e.run(
     "CREATE TABLE test_scores AS SELECT * FROM (VALUES ('c1', 0.9), ('c2', 0.2), ('c3', 0.7)) t(customer_id, score)",
   );
@@ -75,18 +76,18 @@ async function seeded(path = ":memory:"): Promise<Session> {
   ];
   for (const [i, [customer, event, ts]] of events.entries())
     await e.run(
-      "INSERT INTO events (message_id, customer_id, event, type, ts) VALUES ($1, $2, $3, 'track', CAST($4 AS TIMESTAMP))",
-      [`m${i}`, customer, event, ts],
+      sql`INSERT INTO events (message_id, customer_id, event, type, ts)
+          VALUES (${`m${i}`}, ${customer}, ${event}, 'track', ${sql.param(ts, "timestamp")})`,
     );
   return e;
 }
 
 /** What removing a clustering does to its computed value (src/clustering/saved-clusterings.ts). */
-const removeScore = (e: Engine) => e.run("DELETE FROM computed_registry WHERE name = 'score'");
+const removeScore = (e: Engine) => e.run(e.dialect.deleteWhere("computed_registry", sql`name = 'score'`));
 
 /** A trait dropped: out of the registry and out of customers. */
 async function dropTier(e: Engine): Promise<void> {
-  await e.run("DELETE FROM trait_registry WHERE name = 'tier'");
+  await e.run(e.dialect.deleteWhere("trait_registry", sql`name = 'tier'`));
   await e.run('ALTER TABLE customers DROP COLUMN "tier"');
 }
 
@@ -287,9 +288,11 @@ function recording(e: Engine): { engine: Engine; sql: string[] } {
     get(target, prop, receiver) {
       const v = Reflect.get(target, prop, receiver);
       if ((prop === "query" || prop === "run") && typeof v === "function")
-        return (text: string, ...rest: unknown[]) => {
-          sql.push(text);
-          return v.call(target, text, ...rest);
+        return (statement: Sql | string | readonly Sql[]) => {
+          const text = (q: Sql | string) => (typeof q === "string" ? q : e.dialect.showSql(q));
+          if (Array.isArray(statement)) sql.push(...statement.map(text));
+          else sql.push(text(statement as Sql | string));
+          return v.call(target, statement);
         };
       return typeof v === "function" ? v.bind(target) : v;
     },
@@ -341,7 +344,8 @@ describe("current memberships for other modules", () => {
     const rows = async () =>
       (
         await engine?.query(
-          `SELECT customer_id, segment_id, segment_name FROM (${currentMembershipSql()}) m ORDER BY ALL`,
+          sql`SELECT customer_id, segment_id, segment_name FROM (${currentMembershipSql()}) m
+               ORDER BY customer_id, segment_id`,
         )
       )?.rows();
     expect(await rows()).toEqual([

@@ -1,13 +1,7 @@
 import type { Engine } from "../store/engine.js";
+import { type Sql, sql } from "../store/sql.js";
 import type { Condition, SegmentDefinition } from "./definition.js";
-import {
-  countWhere,
-  customerCount,
-  dropEvaluation,
-  EVAL_TABLE,
-  evaluateSegments,
-  idsWhere,
-} from "./evaluate.js";
+import { countWhere, customerCount, dropEvaluation, EVAL, evaluateSegments, idsWhere } from "./evaluate.js";
 import { loadSchemaContext } from "./schema-context.js";
 import { requireSegment } from "./segment-store.js";
 import { describeCondition } from "./text/print.js";
@@ -40,7 +34,7 @@ export async function previewSegment(
   const ev = await evaluateSegments(engine, [def], schema, asOf);
   const col = ev.columns.get(def.id) as string;
   const size = await countWhere(engine, col);
-  const ids = await idsWhere(engine, engine.dialect.quoteIdent(col), sample);
+  const ids = await idsWhere(engine, sql.ident(col), sample);
   await dropEvaluation(engine);
   const customers = await customerCount(engine);
   return { id: def.id, size, customers, share: customers ? size / customers : 0, sample: ids };
@@ -68,13 +62,12 @@ export async function diffSegment(
   await requireSegment(engine, def.id);
   const current = savedDefinition(schema, def.id);
   const ev = await evaluateSegments(engine, [def, { ...current, id: "__current__" }], schema, asOf);
-  const q = engine.dialect.quoteIdent;
-  const now = q(ev.columns.get(def.id) as string);
-  const before = q(ev.columns.get("__current__") as string);
-  const entering = `${now} AND NOT ${before}`;
-  const leaving = `${before} AND NOT ${now}`;
-  const n = async (cond: string) =>
-    Number((await engine.query(`SELECT count(*) AS n FROM ${EVAL_TABLE} WHERE ${cond}`)).column("n")[0]);
+  const now = sql.ident(ev.columns.get(def.id) as string);
+  const before = sql.ident(ev.columns.get("__current__") as string);
+  const entering = sql`${now} AND NOT ${before}`;
+  const leaving = sql`${before} AND NOT ${now}`;
+  const n = async (cond: Sql) =>
+    Number((await engine.query(sql`SELECT count(*) AS n FROM ${EVAL} WHERE ${cond}`)).column("n")[0]);
   const result = {
     id: def.id,
     currentSize: await n(before),
@@ -149,8 +142,10 @@ export async function explainSegment(engine: Engine, id: string, asOf: Date): Pr
     id,
     customers: await customerCount(engine),
     size,
-    featureSql: ev.featureSql,
-    predicateSql: `SELECT f.customer_id FROM ${ev.rowsSql} f WHERE ${ev.predicates.get(def.id) as string}`,
+    featureSql: engine.dialect.showSql(ev.featureSql),
+    predicateSql: engine.dialect.showSql(
+      sql`SELECT f.customer_id FROM ${ev.rowsSql} f WHERE ${ev.predicates.get(def.id) as Sql}`,
+    ),
     steps,
   };
 }

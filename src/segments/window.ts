@@ -1,8 +1,12 @@
 import { durationBefore, parseDuration, type Unit } from "../common/duration.js";
-import type { Binder } from "./binder.js";
+import { type Sql, sql } from "../store/sql.js";
 import type { Window } from "./definition.js";
 
-const ts = (d: Date) => d.toISOString().replace("T", " ").replace("Z", "");
+/** A time as timestamp text (UTC, no zone): how the segment compiler binds its instants. */
+export const tsText = (d: Date) => d.toISOString().replace("T", " ").replace("Z", "");
+
+/** A time bound as a timestamp parameter. */
+export const tsParam = (d: Date): Sql => sql.param(tsText(d), "timestamp");
 
 /** A window resolved: relative to the as-of time, or an absolute range [from, to + 1 day). */
 export type ResolvedWindow =
@@ -34,15 +38,15 @@ export function windowStart(w: ResolvedWindow, asOf: Date): Date {
 }
 
 /** A window's tests on a time column at an as-of time (none without a window). */
-export function windowTests(b: Binder, w: ResolvedWindow | undefined, column: string, asOf: Date): string[] {
+export function windowTests(w: ResolvedWindow | undefined, column: Sql, asOf: Date): Sql[] {
   if (!w) return [];
   if (w.kind === "absolute") {
     const end = new Date(`${w.to}T00:00:00Z`);
     end.setUTCDate(end.getUTCDate() + 1);
     return [
-      `${column} >= ${b.bind(`${w.from} 00:00:00`, "timestamp")}`,
-      `${column} < ${b.bind(ts(end), "timestamp")}`,
+      sql`${column} >= ${sql.param(`${w.from} 00:00:00`, "timestamp")}`,
+      sql`${column} < ${tsParam(end)}`,
     ];
   }
-  return [`${column} > ${b.bind(ts(windowStart(w, asOf)), "timestamp")}`];
+  return [sql`${column} > ${tsParam(windowStart(w, asOf))}`];
 }

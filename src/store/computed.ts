@@ -1,5 +1,6 @@
 import { UserError } from "../errors.js";
 import type { Engine } from "./engine.js";
+import { sql } from "./sql.js";
 
 /** The value types a computed value may have (as segment comparisons see them). */
 export type ComputedType = "number" | "integer" | "string" | "boolean";
@@ -29,10 +30,10 @@ export async function registerComputed(engine: Engine, values: readonly Computed
   }
   await engine.transaction(async () => {
     for (const v of values) {
-      await engine.run("DELETE FROM computed_registry WHERE name = $1", [v.name]);
+      await engine.run(engine.dialect.deleteWhere("computed_registry", sql`name = ${v.name}`));
       await engine.run(
-        "INSERT INTO computed_registry (name, type, table_name, column_name, producer, description, updated_at) VALUES ($1, $2, $3, $4, $5, $6, now())",
-        [v.name, v.type, v.table, v.column, v.producer, v.description],
+        sql`INSERT INTO computed_registry (name, type, table_name, column_name, producer, description, updated_at)
+            VALUES (${v.name}, ${v.type}, ${v.table}, ${v.column}, ${v.producer}, ${v.description}, ${engine.dialect.now()})`,
       );
     }
   });

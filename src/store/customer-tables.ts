@@ -1,5 +1,6 @@
 import { DATA_MODEL, describeTable, type MergeRule, type TableRole } from "./data-model.js";
 import type { Engine } from "./engine.js";
+import { type Sql, sql } from "./sql.js";
 
 /**
  * The data model met with a database: which customer-referencing tables it holds now (runtime ones once their
@@ -19,10 +20,7 @@ export interface CustomerTable {
 
 /** The names of the database's own tables (not views, not temporary tables). */
 export async function presentTables(engine: Engine): Promise<Set<string>> {
-  const r = await engine.query(
-    "SELECT DISTINCT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE'",
-  );
-  return new Set(r.column("table_name") as string[]);
+  return new Set(await engine.tables());
 }
 
 /** The tables computed values live in (computed.ts: one row per customer, keyed by customer_id). */
@@ -75,16 +73,15 @@ export async function tablesOutsideModel(engine: Engine): Promise<string[]> {
  * (drop: computed per person; the next `segment refresh` computes the survivor's again — it re-runs RFM and CLV,
  * and the caller marks the group dirty for the features); the merge log is kept. The profile rows are the caller's to combine.
  */
-export async function mergeCustomerRows(engine: Engine, merges: string): Promise<void> {
-  const q = engine.dialect.quoteIdent;
-  const m = q(merges);
+export async function mergeCustomerRows(engine: Engine, merges: Sql): Promise<void> {
+  const d = engine.dialect;
+  const mapping = sql`(SELECT merged_id AS from_id, into_id AS to_id FROM ${merges})`;
   for (const { table, column, onMerge } of await customerTables(engine)) {
-    const t = q(table);
-    const c = q(column);
     if (onMerge === "rewrite") {
-      await engine.run(`UPDATE ${t} SET ${c} = m.into_id FROM ${m} m WHERE ${t}.${c} = m.merged_id`);
+      const columns = await engine.tableColumns(table);
+      await engine.run(d.remapColumn({ table, columns, column, mapping }));
     } else if (onMerge === "drop") {
-      await engine.run(`DELETE FROM ${t} WHERE ${c} IN (SELECT merged_id FROM ${m})`);
+      await engine.run(d.deleteWhere(table, sql`${sql.ident(column)} IN (SELECT merged_id FROM ${merges})`));
     }
   }
 }

@@ -17,6 +17,7 @@ import { CUSTOMER_REF_TABLES, DATA_MODEL, describeTable, STATS_TABLES, tablesWhe
 import type { Engine } from "./engine.js";
 import { migratedTables } from "./migrations.js";
 import { openSession } from "./open-store.js";
+import { sql } from "./sql.js";
 import { storeStats } from "./stats.js";
 import type { Session } from "./store.js";
 
@@ -40,11 +41,10 @@ function describedColumns(name: string): string[] {
 /** The database's own tables (not views, not temporary) that have a column of this name. */
 async function tablesWithColumn(e: Engine, column: string): Promise<string[]> {
   const r = await e.query(
-    `SELECT DISTINCT c.table_name FROM information_schema.columns c
+    sql`SELECT DISTINCT c.table_name FROM information_schema.columns c
        JOIN information_schema.tables t
          ON t.table_catalog = c.table_catalog AND t.table_schema = c.table_schema AND t.table_name = c.table_name
-      WHERE t.table_type = 'BASE TABLE' AND c.column_name = $1 ORDER BY 1`,
-    [column],
+      WHERE t.table_type = 'BASE TABLE' AND c.column_name = ${column} ORDER BY 1`,
   );
   return r.column("table_name") as string[];
 }
@@ -208,7 +208,7 @@ describe("identity merges follow each table's rule", () => {
     ]);
     const e = engine;
     const rows = (table: string, column: string, id: string) =>
-      count(e, `SELECT count(*) FROM ${table} WHERE ${column} = $1`, [id]);
+      count(e, sql`SELECT count(*) FROM ${sql.ident(table)} WHERE ${sql.ident(column)} = ${id}`);
     // c04 has 5 orders, c01 has 2; c01 is in both RFM and CLV tables, a cluster, the features, and a segment.
     const before = {
       orders: (await rows("orders", "customer_id", "c01")) + (await rows("orders", "customer_id", "c04")),
@@ -260,7 +260,8 @@ describe("stats and the audit take their tables from the model", () => {
       n++;
       const columns = await engine.tableColumns(table);
       const col = columns.includes("customer_id") ? "customer_id" : (columns[0] as string);
-      for (let i = 0; i < n; i++) await engine.run(`INSERT INTO ${table} (${col}) VALUES ($1)`, [`x${i}`]);
+      for (let i = 0; i < n; i++)
+        await engine.run(sql`INSERT INTO ${sql.ident(table)} (${sql.ident(col)}) VALUES (${`x${i}`})`);
     }
     const stats = await storeStats(engine);
     expect(Object.keys(stats)).toEqual([
@@ -313,9 +314,10 @@ describe("stats and the audit take their tables from the model", () => {
     expect(label("survey_responses")).toBe("Survey answers");
     expect(label("not_a_table")).toBe("not_a_table");
     const d = engine.dialect;
-    expect(rowId(d, "events")).toBe("message_id");
-    expect(rowId(d, "order_items")).toBe(`order_id || '#' || ${d.toText("line_no")}`);
-    expect(rowId(d, "consents")).toBe("customer_id");
-    expect(rowId(d, "customers")).toBe("customer_id");
+    const shown = (table: string) => d.showSql(rowId(d, table));
+    expect(shown("events")).toBe("message_id");
+    expect(shown("order_items")).toBe(`order_id || '#' || ${d.showSql(d.toText(sql.raw("line_no")))}`);
+    expect(shown("consents")).toBe("customer_id");
+    expect(shown("customers")).toBe("customer_id");
   });
 });

@@ -372,3 +372,15 @@ export const CUSTOMER_REF_TABLES: readonly TableName[] = tablesWhere(
 /** The tables `tessera stats` counts, with their keys, in the document's order. */
 export const STATS_TABLES: readonly { readonly table: TableName; readonly key: StatsKey }[] =
   DATA_MODEL.flatMap((t) => (t.stats === null ? [] : [{ table: t.name, key: t.stats as StatsKey }]));
+
+/**
+ * The columns a table's rows are kept sorted by, where an engine sorts its storage (ClickHouse's MergeTree
+ * key): the person first, so that per-customer work stays local (and on one shard when sharded by customer),
+ * then the time, else the row's key.
+ */
+export function storageKey(table: string): string[] {
+  const t = describeTable(table);
+  if (t === undefined) return [];
+  if (t.customer !== null) return [t.customer.column, ...(t.time !== null ? [t.time] : [])];
+  return [...t.key];
+}

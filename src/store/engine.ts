@@ -3,8 +3,9 @@
  * dialect's helpers and pass user values as bound parameters; only `store/<engine>/` knows an engine's syntax.
  */
 
-/** A bound parameter value. */
-export type SqlValue = string | number | bigint | boolean | null | Date;
+import type { ColumnType, Sql } from "./sql.js";
+
+export type { ColumnType, SqlValue } from "./sql.js";
 
 /** A query result read as columns: one array per column, all of the same length. */
 export interface ColumnResult {
@@ -15,9 +16,6 @@ export interface ColumnResult {
   /** Rows as objects with the same conversions (for small results: summaries, reports). */
   rows<T = Record<string, unknown>>(): T[];
 }
-
-/** Column types the engine-neutral schema code may ask for. */
-export type ColumnType = "string" | "integer" | "number" | "boolean" | "date" | "timestamp" | "json";
 
 /** How a file is read by the engine's own reader. */
 export interface FileReadSpec {
@@ -40,81 +38,208 @@ export interface CsvLayout {
   readonly columns: readonly string[];
 }
 
+/** What an engine can do; code that must differ asks these, never which engine it is on. */
+export interface Capabilities {
+  /** BEGIN … COMMIT across statements: a failed operation's writes are undone by the engine itself. */
+  readonly transactions: boolean;
+  /**
+   * Temporary tables private to a connection. Without them, `sql.temp` names are made unique per session and
+   * the session drops its tables when it closes.
+   */
+  readonly connectionTempTables: boolean;
+  /** Rows updated in place cheaply (`UPDATE`); without it an update is a rewrite of the rows it touches. */
+  readonly cheapUpdate: boolean;
+}
+
+/** A column of a table the engine-neutral code defines. */
+export interface ColumnDef {
+  readonly name: string;
+  readonly type: ColumnType;
+}
+
+/** What `updateFrom` changes: `set` pairs a column with its new value (an expression over `t` and `src`). */
+export interface UpdateFromSpec {
+  readonly table: string;
+  readonly columns: readonly string[];
+  readonly key: string;
+  readonly source: Sql;
+  readonly set: readonly (readonly [string, Sql])[];
+}
+
+/** What `remapColumn` changes. */
+export interface RemapSpec {
+  readonly table: string;
+  readonly columns: readonly string[];
+  readonly column: string;
+  readonly mapping: Sql;
+}
+
+/** Aggregates that take a condition (`aggIf`). */
+export type ConditionalAggregate = "count" | "sum" | "min" | "max" | "avg" | "argMax" | "argMin";
+
+/**
+ * An engine's SQL: every shape of statement or expression that differs between engines. Hooks take and give
+ * fragments (`sql.ts`), so bound values pass through them untouched.
+ */
 export interface Dialect {
   readonly name: string;
+  readonly can: Capabilities;
   /** Quotes an identifier (table, column). Identifiers must also be checked against a registry before use. */
   quoteIdent(name: string): string;
+  /** A SQL string literal (for constants in generated SQL that never come from users). */
+  literal(value: string): string;
   /** The engine's type for a neutral column type. */
   typeOf(type: ColumnType): string;
+  /** Expression: a value converted to a neutral type (an error when it cannot be). */
+  cast(expr: Sql, type: ColumnType): Sql;
+  /** Expression: any value as text. */
+  toText(expr: Sql): Sql;
+  /** Expression: the current time (UTC, with fractions of a second). */
+  now(): Sql;
+  /** Expression: a timestamp earlier than any real one ("since always"). */
+  timestampMin(): Sql;
+
+  // Statements
+
+  /** Statements: (re)create a session temporary table (`sql.temp(name)`) holding a query's rows. */
+  createTempAs(name: string, query: Sql): Sql[];
+  /** Statements: (re)create an empty session temporary table with these columns. */
+  createTemp(name: string, columns: readonly ColumnDef[]): Sql[];
+  /** Statements: (re)create a session temporary view (an engine without them may materialise it). */
+  createTempView(name: string, query: Sql): Sql[];
+  /** Statements: (re)create a permanent table holding a query's rows, kept sorted by `key` where that matters. */
+  createTableAs(name: string, query: Sql, key: readonly string[]): Sql[];
+  /** Statement: create a permanent table when it does not exist, kept sorted by `key` where that matters. */
+  createTable(name: string, columns: readonly ColumnDef[], key: readonly string[]): Sql;
+  /** Statements: rewrite a table in the order of a column (a storage layout reads rely on for speed). */
+  sortTable(table: string, by: string): Sql[];
+  /** Statement: add a column to a table. */
+  addColumn(table: string, column: ColumnDef): Sql;
+  /** Statement: set columns (`set`: `col = expr, …`) on the rows of a table that match `where`. */
+  updateWhere(table: string, set: Sql, where: Sql): Sql;
+  /** Statement: remove the rows of a table that match `where`. */
+  deleteWhere(table: string, where: Sql): Sql;
+  /**
+   * Statements: set columns of the rows of `table` that have a row in `source` (joined on `key`; `source` is a
+   * relation such as `sql.temp(…)` or a subquery, seen as alias `src`, the table as `t`). `columns` are all of
+   * the table's columns (an engine without cheap updates rewrites those rows whole).
+   */
+  updateFrom(spec: UpdateFromSpec): Sql[];
+  /**
+   * Statements: in `table`, replace each value of `column` found as `from` in the relation `mapping`
+   * (columns `from_id`, `to_id`) by its `to_id`. `columns` are all of the table's columns.
+   */
+  remapColumn(spec: RemapSpec): Sql[];
+  /** Statement: write the result of a query to a CSV file with a header. */
+  copyToCsv(query: Sql, path: string): Sql;
+  /** Statement: write the result of a query to a Parquet file. */
+  copyToParquet(query: Sql, path: string): Sql;
+
+  // Files
+
   /** A relation (usable after FROM) reading a whole file with every column as text, in file order. */
-  readFileAsText(spec: FileReadSpec): string;
+  readFileAsText(spec: FileReadSpec): Sql;
   /** A query returning one row (delimiter, header, skip, columns as a JSON array of names): the file's layout. */
-  sniffCsv(spec: FileReadSpec): string;
+  sniffCsv(spec: FileReadSpec): Sql;
   /** A relation reading a text file as one column `line` (for whitespace-separated data). */
-  readLines(path: string): string;
+  readLines(path: string): Sql;
+  /** Expression: the 1-based number of a row of a file being read, in file order (the reader keeps the order). */
+  fileRowNumber(): Sql;
+
+  // Parsing text
+
   /** Expression: parse text to a finite number, NULL when it is not one (NaN and infinities are not numbers here). */
-  tryNumber(expr: string): string;
+  tryNumber(expr: Sql): Sql;
   /** Expression: parse text to a whole number, NULL when it is not one. */
-  tryInteger(expr: string): string;
+  tryInteger(expr: Sql): Sql;
   /** Expression: parse text to a boolean, NULL when it is not one. */
-  tryBoolean(expr: string): string;
+  tryBoolean(expr: Sql): Sql;
   /** Expression: parse text to a UTC timestamp (ISO 8601, or the given strftime-style format). NULL when it fails. */
-  tryTimestamp(expr: string, format?: string): string;
+  tryTimestamp(expr: Sql, format?: string): Sql;
   /** Expression: parse text to a date. NULL when it fails. */
-  tryDate(expr: string, format?: string): string;
+  tryDate(expr: Sql, format?: string): Sql;
+
+  // JSON, text, regular expressions
+
   /** Expression: true when the text is valid JSON object. */
-  isJsonObject(expr: string): string;
+  isJsonObject(expr: Sql): Sql;
   /** Expression: a JSON object built from pairs of (key literal, value expression); NULL values are omitted. */
-  jsonObject(pairs: readonly (readonly [string, string])[]): string;
+  jsonObject(pairs: readonly (readonly [string, Sql])[]): Sql;
   /** Expression: JSON object `patch` applied to `base` (RFC 7396: keys with null values are dropped). */
-  jsonMergePatch(base: string, patch: string): string;
+  jsonMergePatch(base: Sql, patch: Sql): Sql;
   /** The JSON path (to bind as a parameter) that reaches a top-level key, whatever characters the key holds. */
   jsonKeyPath(key: string): string;
   /** Expression: the text at a JSON path given as SQL (a bound parameter); NULL when absent or JSON null. */
-  jsonTextAtPath(expr: string, path: string): string;
+  jsonTextAtPath(expr: Sql, path: Sql): Sql;
   /** Expression: the text of a JSON object's key (NULL when absent). */
-  jsonText(expr: string, key: string): string;
-  /** Expression: does text match a regular expression (given as a SQL string literal)? */
-  regexMatches(expr: string, pattern: string): string;
+  jsonText(expr: Sql, key: string): Sql;
+  /** Expression: does the whole text match a regular expression? */
+  regexMatches(expr: Sql, pattern: Sql): Sql;
   /** Expression: replace every match of a regular expression. */
-  regexReplace(expr: string, pattern: string, replacement: string): string;
+  regexReplace(expr: Sql, pattern: Sql, replacement: Sql): Sql;
+  /** Expression: does text contain another (plain text, not a pattern)? */
+  contains(expr: Sql, part: Sql): Sql;
   /** Expression: a stable hexadecimal hash of a text. */
-  hash(expr: string): string;
+  hash(expr: Sql): Sql;
   /** Expression: trim text, split it on a regular expression, and take part i (0-based; NULL past the end). */
-  splitPart(expr: string, pattern: string, index: number): string;
+  splitPart(expr: Sql, pattern: Sql, index: number): Sql;
   /** Expression: how many parts `splitPart` sees. */
-  countParts(expr: string, pattern: string): string;
+  countParts(expr: Sql, pattern: Sql): Sql;
+
+  // Aggregates
+
   /** Aggregate: the value of `value` on the row with the largest `key`. */
-  argMax(value: string, key: string): string;
+  argMax(value: Sql, key: Sql): Sql;
   /** Aggregate: the value of `value` on the row with the smallest `key`. */
-  argMin(value: string, key: string): string;
+  argMin(value: Sql, key: Sql): Sql;
+  /**
+   * Aggregate over the rows where `cond` holds (`count` takes no argument: rows). Over no rows, `count` is 0 and
+   * the others NULL, on every engine.
+   */
+  aggIf(fn: ConditionalAggregate, args: readonly Sql[], cond: Sql): Sql;
+  /** Aggregate: the q-quantile (0 ≤ q ≤ 1, a constant) of `expr`, exact, interpolated between neighbours. */
+  quantile(expr: Sql, q: number): Sql;
+
+  // Time
+
   /** Expression: a timestamp as seconds since 1970-01-01 UTC (a double: fractions of a second kept). */
-  epochSeconds(expr: string): string;
-  /** Aggregate: the q-quantile (0 ≤ q ≤ 1, a constant) of `expr`, interpolated between neighbouring values. */
-  quantile(expr: string, q: number): string;
-  /** Expression: the 1-based number of a row of a file being read, in file order (the reader keeps the order). */
-  fileRowNumber(): string;
+  epochSeconds(expr: Sql): Sql;
   /** Expression: hour of day (0–23, UTC) of a timestamp. */
-  hourOf(expr: string): string;
+  hourOf(expr: Sql): Sql;
   /** Expression: day of the week of a timestamp, 0 = Monday … 6 = Sunday (UTC). */
-  weekdayOf(expr: string): string;
+  weekdayOf(expr: Sql): Sql;
+  /** Expression: whole days from timestamp `from` to timestamp `to` (rounded down). */
+  daysBetween(from: Sql, to: Sql): Sql;
+
   /**
    * Set-returning expression in a SELECT list: one output row per item that is not NULL (each row of the FROM
    * repeated; a row whose items are all NULL yields none).
    */
-  unnestPresent(items: readonly string[]): string;
-  /** Expression: whole days from timestamp `from` to timestamp `to` (rounded down). */
-  daysBetween(from: string, to: string): string;
-  /** Expression: a bound parameter `$n` cast to a neutral type. */
-  param(n: number, type: ColumnType): string;
-  /** Expression: any value as text. */
-  toText(expr: string): string;
-  /** Statement: write the result of a query to a CSV file with a header. */
-  copyToCsv(query: string, path: string): string;
-  /** Statement: write the result of a query to a Parquet file. */
-  copyToParquet(query: string, path: string): string;
-  /** A SQL string literal (for constants in generated SQL that never come from users). */
-  literal(value: string): string;
+  unnestPresent(items: readonly Sql[]): Sql;
+
+  // Hooks added while moving domain SQL to fragments (one anchor per area, so parallel edits do not meet):
+  // -- ingest hooks --
+  /** Statement: add a column to a session temporary table (`sql.temp(name)`); its rows hold NULL in it. */
+  addTempColumn(name: string, column: ColumnDef): Sql;
+  // -- segments hooks --
+  /** The text of a fragment as this engine would run it, for showing to a user (explain); values are not shown. */
+  showSql(q: Sql): string;
+  // -- clustering and quality hooks --
+  /** Expression under GROUPING SETS: 0 when the row's set groups by `key`, 1 when not (SQL-standard GROUPING). */
+  groupingOf(key: Sql): Sql;
+  // -- analytics hooks --
+  /**
+   * A relation reading a tab-separated text file (no header, no quoting or escapes: fields hold no tabs, newlines
+   * or backslashes) as the given typed columns, in file order; empty fields are NULL. The file may be a named pipe.
+   */
+  readTabSeparated(path: string, columns: readonly ColumnDef[]): Sql;
+  /** Expression: the UTC timestamp a whole number of seconds after 1970-01-01 00:00:00 UTC. */
+  timestampFromEpochSeconds(expr: Sql): Sql;
+  /**
+   * Statements: settings for a session of a store of its own that only writes files: one thread (so a file written
+   * from the same rows is the same bytes every time) and a modest memory ceiling. They may set the whole store.
+   */
+  reproducibleFileWrites(): Sql[];
 }
 
 /** A column appended in bulk: a name and its values (typed arrays for numbers). */
@@ -130,14 +255,16 @@ export interface AppendColumn {
  */
 export interface Engine {
   readonly dialect: Dialect;
-  /** Runs a statement (or several separated by `;` when there are no params). */
-  run(sql: string, params?: readonly SqlValue[]): Promise<void>;
+  /** Runs one statement, or several in order (a text is a statement with no parameters). */
+  run(statement: Sql | string | readonly Sql[]): Promise<void>;
   /** Runs a query and reads its result as columns. */
-  query(sql: string, params?: readonly SqlValue[]): Promise<ColumnResult>;
+  query(query: Sql | string): Promise<ColumnResult>;
   /** Runs `work` in a transaction: committed if it returns, rolled back if it throws. */
   transaction<T>(work: () => Promise<T>): Promise<T>;
-  /** Creates (or replaces) a temporary table and fills it from columns, fast. */
+  /** Creates (or replaces) a session temporary table (`sql.temp(table)`) and fills it from columns, fast. */
   appendTemp(table: string, columns: readonly AppendColumn[]): Promise<void>;
-  /** The names of the columns of a table. */
+  /** The names of the columns of a table (permanent or the session's temporary one). */
   tableColumns(table: string): Promise<string[]>;
+  /** The names of the database's own permanent tables (not views, not temporary tables). */
+  tables(): Promise<string[]>;
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { MIGRATIONS, migrate } from "./migrations.js";
 import { openSession } from "./open-store.js";
+import { sql } from "./sql.js";
 
 describe("migrations", () => {
   it("bring a version-5 database forward: events put in time order, the dirty marks gain `since`", async () => {
@@ -15,8 +16,7 @@ describe("migrations", () => {
         ["m3", "02"],
       ] as const)
         await engine.run(
-          `INSERT INTO events (message_id, customer_id, type, event, ts) VALUES ($1, 'c1', 'track', 'A', '2024-01-${day}')`,
-          [id],
+          sql`INSERT INTO events (message_id, customer_id, type, event, ts) VALUES (${id}, 'c1', 'track', 'A', ${sql.param(`2024-01-${day}`, "timestamp")})`,
         );
       await engine.run("INSERT INTO segment_dirty VALUES ('c1', now())");
 

@@ -1,4 +1,6 @@
-import type { ColumnType, Engine } from "./engine.js";
+import { storageKey } from "./data-model.js";
+import type { ColumnDef, ColumnType, Engine } from "./engine.js";
+import { sql } from "./sql.js";
 
 /** A table of the data model, in neutral column types so every engine creates the same thing. */
 interface TableDef {
@@ -338,28 +340,21 @@ export function migratedTables(): Map<string, (readonly [string, ColumnType])[]>
 /** Brings a database to the newest schema version; each migration runs in its own transaction. */
 export async function migrate(engine: Engine): Promise<number> {
   const d = engine.dialect;
-  const ledger = SCHEMA_MIGRATIONS.columns.map(([c, ty]) => `${c} ${d.typeOf(ty)}`).join(", ");
-  await engine.run(`CREATE TABLE IF NOT EXISTS ${SCHEMA_MIGRATIONS.name} (${ledger})`);
+  const columnsOf = (t: TableDef): ColumnDef[] => t.columns.map(([name, type]) => ({ name, type }));
+  await engine.run(d.createTable(SCHEMA_MIGRATIONS.name, columnsOf(SCHEMA_MIGRATIONS), ["version"]));
   const done = await engine.query("SELECT coalesce(max(version), 0) AS v FROM schema_migrations");
   const current = Number(done.column("v")[0]);
   for (const m of MIGRATIONS) {
     if (m.version <= current) continue;
     await engine.transaction(async () => {
-      for (const t of m.tables) {
-        const cols = t.columns.map(([c, ty]) => `${d.quoteIdent(c)} ${d.typeOf(ty)}`).join(", ");
-        await engine.run(`CREATE TABLE ${d.quoteIdent(t.name)} (${cols})`);
-      }
-      for (const { table, by } of m.reorder ?? []) {
-        await engine.run(
-          `CREATE OR REPLACE TABLE ${d.quoteIdent(table)} AS SELECT * FROM ${d.quoteIdent(table)} ORDER BY ${d.quoteIdent(by)}`,
-        );
-      }
+      for (const t of m.tables) await engine.run(d.createTable(t.name, columnsOf(t), storageKey(t.name)));
+      for (const { table, by } of m.reorder ?? []) await engine.run(d.sortTable(table, by));
       for (const { table, column } of m.addColumns ?? []) {
-        await engine.run(
-          `ALTER TABLE ${d.quoteIdent(table)} ADD COLUMN ${d.quoteIdent(column[0])} ${d.typeOf(column[1])}`,
-        );
+        await engine.run(d.addColumn(table, { name: column[0], type: column[1] }));
       }
-      await engine.run("INSERT INTO schema_migrations VALUES ($1, $2, now())", [m.version, m.name]);
+      await engine.run(
+        sql`INSERT INTO schema_migrations (version, name, applied_at) VALUES (${m.version}, ${m.name}, ${d.now()})`,
+      );
     });
   }
   return MIGRATIONS.at(-1)?.version ?? 0;

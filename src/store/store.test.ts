@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { openStore } from "./open-store.js";
+import { sql } from "./sql.js";
 import type { Store } from "./store.js";
 
 /** A promise with its resolver outside, to hold a piece of work at a chosen point. */
@@ -50,10 +51,10 @@ describe("Store sessions", () => {
     const first = gate();
     const write = (i: number, hold?: Promise<void>, fail = false) =>
       s.write(async (e) => {
-        await e.run("INSERT INTO log VALUES ($1, 'start')", [i]);
+        await e.run(sql`INSERT INTO log VALUES (${i}, 'start')`);
         if (hold) await hold;
         if (fail) throw new Error(`write ${i} failed`);
-        await e.run("INSERT INTO log VALUES ($1, 'end')", [i]);
+        await e.run(sql`INSERT INTO log VALUES (${i}, 'end')`);
       });
     const runs = [write(1, first.wait), write(2, undefined, true), write(3)];
     // While the first holds the queue, the others have not started.

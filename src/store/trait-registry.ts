@@ -1,5 +1,6 @@
 import { UserError } from "../errors.js";
 import type { ColumnType, Engine } from "./engine.js";
+import { sql } from "./sql.js";
 
 export const TRAIT_CATEGORIES = [
   "demographic",
@@ -66,9 +67,9 @@ export async function listTraits(engine: Engine): Promise<Trait[]> {
 /** Registers a trait and adds its typed column to `customers`. */
 export async function registerTrait(engine: Engine, trait: Trait): Promise<void> {
   const d = engine.dialect;
-  await engine.run(`ALTER TABLE customers ADD COLUMN ${d.quoteIdent(trait.name)} ${d.typeOf(trait.type)}`);
+  await engine.run(d.addColumn("customers", { name: trait.name, type: trait.type }));
   await engine.run(
-    "INSERT INTO trait_registry (name, type, category, pii, source_column, created_at) VALUES ($1, $2, $3, $4, $5, now())",
-    [trait.name, trait.type, trait.category, trait.pii, trait.sourceColumn],
+    sql`INSERT INTO trait_registry (name, type, category, pii, source_column, created_at)
+        VALUES (${trait.name}, ${trait.type}, ${trait.category}, ${trait.pii}, ${sql.param(trait.sourceColumn, "string")}, ${d.now()})`,
   );
 }

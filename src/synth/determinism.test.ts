@@ -4,8 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UserError } from "../errors.js";
+import { sql } from "../store/sql.js";
 import { generate } from "./generate.js";
-import { csv, FileReader } from "./test-helpers.js";
+import { FileReader } from "./test-helpers.js";
 
 let root: string;
 
@@ -71,14 +72,16 @@ describe("clean data", () => {
     expect(Object.values(truth.dirt.counts)).toEqual([0, 0, 0]);
     const db = await FileReader.open();
     try {
-      const [row] = await db.rows(`
-        SELECT count(*) AS n, count(DISTINCT lower(email)) AS emails, count(DISTINCT customer_id) AS ids,
-          count(*) FILTER (WHERE NOT regexp_full_match(email,
-            '^[a-z0-9_-]+(\\.[a-z0-9_-]+)*@[a-z0-9-]+(\\.[a-z0-9-]+)*\\.[a-z]{2,}$')) AS invalid,
-          count(*) FILTER (WHERE phone IS NULL OR age IS NULL OR gender IS NULL OR income IS NULL
+      const d = db.dialect;
+      const email = /^[a-z0-9_-]+(\.[a-z0-9_-]+)*@[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}$/.source;
+      const missing = sql`phone IS NULL OR age IS NULL OR gender IS NULL OR income IS NULL
             OR education IS NULL OR occupation IS NULL OR country IS NULL OR region IS NULL OR city IS NULL
-            OR climate IS NULL OR first_name IS NULL OR last_name IS NULL OR signup_date IS NULL) AS missing
-        FROM ${csv(join(dir, "customers.csv"))}`);
+            OR climate IS NULL OR first_name IS NULL OR last_name IS NULL OR signup_date IS NULL`;
+      const [row] = await db.rows(sql`
+        SELECT count(*) AS n, count(DISTINCT lower(email)) AS emails, count(DISTINCT customer_id) AS ids,
+          ${d.aggIf("count", [], sql`NOT ${d.regexMatches(sql`email`, sql`${email}`)}`)} AS invalid,
+          ${d.aggIf("count", [], missing)} AS missing
+        FROM ${db.csv(join(dir, "customers.csv"))} c`);
       expect(row).toEqual({ n: 5_000, emails: 5_000, ids: 5_000, invalid: 0, missing: 0 });
     } finally {
       db.close();
@@ -105,7 +108,7 @@ describe("options", () => {
     expect(r.counts.orders).toBeGreaterThan(0);
   });
 
-  it("fails with DuckDB's error, and leaves no temporary files, when events.parquet cannot be written", async () => {
+  it("fails with the engine's error, and leaves no temporary files, when events.parquet cannot be written", async () => {
     const outDir = join(root, "unwritable");
     await mkdir(join(outDir, "events.parquet"), { recursive: true });
     await expect(generate({ customers: 500, seed: 1, outDir })).rejects.toThrow(/events\.parquet/);

@@ -2,7 +2,7 @@
  * Behavioural events: the sink that writes them and the web sessions that produce them.
  *
  * Events are written as tab-separated lines (message_id, epoch seconds, type, event, user_id,
- * anonymous_id, properties) to a temporary file that DuckDB converts to Parquet. Tabs never
+ * anonymous_id, properties) to a temporary file that the store's engine converts to Parquet. Tabs never
  * occur in generated values, so the properties JSON needs no quoting and no escaping; every
  * properties object is assembled by concatenating pre-built fragments instead of
  * JSON.stringify, because this is the hottest path of the generator.

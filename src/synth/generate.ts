@@ -164,7 +164,7 @@ export async function generate(opts: GenerateOptions): Promise<GenerateResult> {
       for (let i = from; i < to; i++) simulateCustomer(state, i);
       state.sink.flush();
       for (const w of writers) await w.drain();
-      // When DuckDB reads the events through a pipe, this is where generation waits for it.
+      // When the engine reads the events through a pipe, this is where generation waits for it.
       await eventsOut.drain();
       conversion.check();
       opts.onProgress?.(to, customers);
@@ -176,7 +176,7 @@ export async function generate(opts: GenerateOptions): Promise<GenerateResult> {
     for (const w of [...writers, eventsOut]) w.destroy();
     await conversion.abort().catch(() => {});
     await removeTemporaries(outDir);
-    // A broken pipe only says that DuckDB stopped reading; its own error says why.
+    // A broken pipe only says that the engine stopped reading; its own error says why.
     throw conversion.error ?? e;
   }
 

@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sql } from "../store/sql.js";
 import { BufferedWriter } from "./csv-writer.js";
 import { EVENT_COLUMNS, EventConversion } from "./parquet.js";
 import { FileReader } from "./test-helpers.js";
@@ -49,17 +50,19 @@ describe("EventConversion", () => {
 
     const db = await FileReader.open();
     try {
-      expect(await db.columns(`read_parquet('${piped.path}')`)).toEqual([...EVENT_COLUMNS]);
-      const [row] = await db.rows(`SELECT count(*) AS n, count(user_id) AS users, count(event) AS events,
-        strftime(min(timestamp), '%Y-%m-%dT%H:%M:%SZ') AS first, typeof(min(timestamp)) AS type,
-        max(json_extract(properties, '$.n')::INT) AS last
-        FROM read_parquet('${piped.path}')`);
+      const d = db.dialect;
+      const events = db.parquet(piped.path);
+      expect(await db.columns(events)).toEqual([...EVENT_COLUMNS]);
+      // The timestamps are instants (1 July 2025, 00:00 UTC, for the first), not the epoch seconds written.
+      const first = d.epochSeconds(d.tryTimestamp(sql`min(${sql.ident("timestamp")})`));
+      const [row] = await db.rows(sql`SELECT count(*) AS n, count(user_id) AS users, count(event) AS events,
+        ${first} AS first, max(${d.tryInteger(d.jsonText(sql`properties`, "n"))}) AS last
+        FROM ${events} e`);
       expect(row).toEqual({
         n: ROWS,
         users: ROWS - Math.ceil(ROWS / 3),
         events: ROWS,
-        first: "2025-07-01T00:00:00Z",
-        type: "TIMESTAMP",
+        first: Date.parse("2025-07-01T00:00:00Z") / 1000,
         last: ROWS - 1,
       });
     } finally {

@@ -1,19 +1,20 @@
 /**
- * Turns the generator's tab-separated events into events.parquet with DuckDB.
+ * Turns the generator's tab-separated events into events.parquet with the store's engine (an in-memory store of
+ * its own, opened with `openSession`; the statement is the Dialect's `copyToParquet` over `readTabSeparated`).
  *
  * The generator writes events as tab-separated text (no quoting: generated values never
- * contain tabs or newlines; timestamps as epoch seconds, which become a TIMESTAMP with no
- * time-zone interpretation; empty fields become NULL).
+ * contain tabs or newlines; timestamps as epoch seconds, which become a UTC timestamp;
+ * empty fields become NULL).
  *
- * Where the system has `mkfifo`, that text goes through a named pipe that DuckDB reads while
+ * Where the system has `mkfifo`, that text goes through a named pipe that the engine reads while
  * JavaScript is still generating: parsing and Parquet encoding run on the second core, nothing
  * but the pipe's buffer is held, and no multi-gigabyte temporary file is written. Otherwise it
  * goes to a temporary file converted at the end. The pipe is opened without blocking (once
- * DuckDB has it open) and written through the event loop like a socket, so no thread of
- * Node's pool ever waits on it. Either way DuckDB runs with one thread: with
- * more, row-group boundaries depend on thread timing and the file's bytes would differ from
- * run to run (the rows would not), which breaks "same seed, same bytes".
- */
+ * the engine has it open) and written through the event loop like a socket, so no thread of
+ * Node's pool ever waits on it. Either way the store is set up with `reproducibleFileWrites`
+ * (one thread on DuckDB): with more, row-group boundaries depend on thread timing and the
+ * file's bytes would differ from run to run (the rows would not), which breaks "same seed,
+ * same bytes". */
 import { execFileSync } from "node:child_process";
 import { closeSync, constants, openSync } from "node:fs";
 import { rm } from "node:fs/promises";
@@ -21,7 +22,10 @@ import { Socket } from "node:net";
 import { join } from "node:path";
 import type { Writable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
-import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+import type { ColumnDef } from "../store/engine.js";
+import { openSession } from "../store/open-store.js";
+import { sql } from "../store/sql.js";
+import type { Session } from "../store/store.js";
 
 /** Column names of events.parquet, in order. */
 export const EVENT_COLUMNS = [
@@ -34,20 +38,25 @@ export const EVENT_COLUMNS = [
   "properties",
 ] as const;
 
-const INPUT_COLUMNS =
-  "{'message_id': 'VARCHAR', 'ts': 'BIGINT', 'type': 'VARCHAR', 'event': 'VARCHAR', " +
-  "'user_id': 'VARCHAR', 'anonymous_id': 'VARCHAR', 'properties': 'VARCHAR'}";
+/** The columns of the tab-separated input, in order (`ts`: whole seconds since 1970, UTC). */
+const INPUT_COLUMNS: readonly ColumnDef[] = [
+  { name: "message_id", type: "string" },
+  { name: "ts", type: "integer" },
+  { name: "type", type: "string" },
+  { name: "event", type: "string" },
+  { name: "user_id", type: "string" },
+  { name: "anonymous_id", type: "string" },
+  { name: "properties", type: "string" },
+];
 
-function lit(s: string): string {
-  return `'${s.replaceAll("'", "''")}'`;
-}
-
-function copySql(input: string, parquetPath: string): string {
-  return `COPY (
-      SELECT message_id, make_timestamp(ts * 1000000) AS "timestamp", type, event, user_id, anonymous_id, properties
-      FROM read_csv(${lit(input)}, delim = '\\t', quote = '', escape = '', header = false,
-                    auto_detect = false, columns = ${INPUT_COLUMNS})
-    ) TO ${lit(parquetPath)} (FORMAT parquet, COMPRESSION zstd)`;
+function copyStatement(session: Session, input: string, parquetPath: string) {
+  const d = session.dialect;
+  return d.copyToParquet(
+    sql`SELECT message_id, ${d.timestampFromEpochSeconds(sql`ts`)} AS ${sql.ident("timestamp")}, type, event, user_id,
+               anonymous_id, properties
+          FROM ${d.readTabSeparated(input, INPUT_COLUMNS)}`,
+    parquetPath,
+  );
 }
 
 /** Opens and closes the write end of a FIFO so that a reader blocked in open() gets going (and sees EOF). */
@@ -79,16 +88,15 @@ export class EventConversion {
   private constructor(
     /** Where the generator writes its tab-separated events. */
     readonly inputPath: string,
-    /** True when DuckDB reads the events while they are written (a FIFO). */
+    /** True when the engine reads the events while they are written (a FIFO). */
     readonly streaming: boolean,
     private readonly parquetPath: string,
-    private readonly instance: DuckDBInstance,
-    private readonly conn: DuckDBConnection,
+    private readonly session: Session,
   ) {}
 
   /**
    * Prepares the input in `dir` (a FIFO when possible, unless `pipe` is false) and, when
-   * streaming, starts DuckDB on it.
+   * streaming, starts the engine on it.
    */
   static async start(
     dir: string,
@@ -99,20 +107,21 @@ export class EventConversion {
     const fifo = join(dir, `${tempName}.fifo`);
     const streaming = pipe && makeFifo(fifo);
     const inputPath = streaming ? fifo : join(dir, `${tempName}.tsv`);
-    const instance = await DuckDBInstance.create(":memory:", { threads: "1", memory_limit: "1GB" });
-    const conversion = new EventConversion(
-      inputPath,
-      streaming,
-      parquetPath,
-      instance,
-      await instance.connect(),
-    );
+    // A store of its own, in memory, set to write reproducible files.
+    const session = await openSession(":memory:");
+    try {
+      await session.run(session.dialect.reproducibleFileWrites());
+    } catch (e) {
+      session.close();
+      throw e;
+    }
+    const conversion = new EventConversion(inputPath, streaming, parquetPath, session);
     if (streaming) conversion.run();
     return conversion;
   }
 
   private run(): void {
-    this.running = this.conn.run(copySql(this.inputPath, this.parquetPath)).then(
+    this.running = this.session.run(copyStatement(this.session, this.inputPath, this.parquetPath)).then(
       () => {
         this.settled = true;
       },
@@ -125,8 +134,8 @@ export class EventConversion {
 
   /**
    * Where the generator writes: the temporary file's path, or, for a FIFO, a stream opened as
-   * soon as DuckDB has opened the other end (polling a non-blocking open; a blocking one would
-   * hang if DuckDB failed before opening it).
+   * soon as the engine has opened the other end (polling a non-blocking open; a blocking one would
+   * hang if the engine failed before opening it).
    */
   async openInput(): Promise<string | { name: string; stream: Writable }> {
     if (!this.streaming) return this.inputPath;
@@ -143,12 +152,12 @@ export class EventConversion {
     }
   }
 
-  /** DuckDB's error, once the conversion has failed. */
+  /** The engine's error, once the conversion has failed. */
   get error(): unknown {
     return this.failure;
   }
 
-  /** Throws DuckDB's error if the conversion has failed already. */
+  /** Throws the engine's error if the conversion has failed already. */
   check(): void {
     if (this.failure !== null) throw this.failure;
   }
@@ -165,7 +174,7 @@ export class EventConversion {
     await rm(this.inputPath, { force: true });
   }
 
-  /** Gives up: stops DuckDB (it sees the end of its input), removes the input and any partial output. */
+  /** Gives up: stops the engine (it sees the end of its input), removes the input and any partial output. */
   async abort(): Promise<void> {
     if (this.streaming && !this.settled) releaseReader(this.inputPath);
     await this.close();
@@ -177,7 +186,6 @@ export class EventConversion {
     if (this.closed) return;
     this.closed = true;
     await this.running;
-    this.conn.closeSync();
-    this.instance.closeSync();
+    this.session.close();
   }
 }

@@ -1,4 +1,5 @@
-import type { ColumnType, Dialect, FileReadSpec } from "../engine.js";
+import type { ColumnDef, ColumnType, ConditionalAggregate, Dialect, FileReadSpec } from "../engine.js";
+import { renderSql, type Sql, type SqlRenderer, sql } from "../sql.js";
 
 const TYPES: Record<ColumnType, string> = {
   string: "VARCHAR",
@@ -29,13 +30,68 @@ function csvOptions(spec: FileReadSpec): string[] {
   return opts;
 }
 
+const raw = sql.raw;
+
+/** DuckDB's placeholders are `$n`; a typed one is cast, and temporary tables are the connection's own. */
+export const DUCKDB_RENDERER: SqlRenderer = {
+  quoteIdent: (name) => q(name),
+  placeholder: (i, _value, type) => (type === undefined ? `$${i + 1}` : `CAST($${i + 1} AS ${TYPES[type]})`),
+  tempName: (name) => q(name),
+};
+const q = (name: string) => `"${name.replaceAll('"', '""')}"`;
+const columnList = (columns: readonly ColumnDef[]) =>
+  columns.map((c) => `${q(c.name)} ${TYPES[c.type]}`).join(", ");
+
+const AGGREGATES: Record<ConditionalAggregate, string> = {
+  count: "count",
+  sum: "sum",
+  min: "min",
+  max: "max",
+  avg: "avg",
+  argMax: "arg_max",
+  argMin: "arg_min",
+};
+
 /** DuckDB's SQL: the only place that knows its functions and file readers. */
 export const duckdbDialect: Dialect = {
   name: "duckdb",
-  quoteIdent: (name) => `"${name.replaceAll('"', '""')}"`,
+  can: { transactions: true, connectionTempTables: true, cheapUpdate: true },
+  quoteIdent: q,
   typeOf: (type) => TYPES[type],
   literal: lit,
-  readFileAsText(spec: FileReadSpec): string {
+  cast: (e, type) => sql`CAST(${e} AS ${raw(TYPES[type])})`,
+  toText: (e) => sql`CAST(${e} AS VARCHAR)`,
+  now: () => raw("now()::TIMESTAMP"),
+  timestampMin: () => raw("CAST('-infinity' AS TIMESTAMP)"),
+
+  createTempAs: (name, query) => [sql`CREATE OR REPLACE TEMP TABLE ${sql.temp(name)} AS ${query}`],
+  createTemp: (name, columns) => [
+    sql`CREATE OR REPLACE TEMP TABLE ${sql.temp(name)} (${raw(columnList(columns))})`,
+  ],
+  createTempView: (name, query) => [sql`CREATE OR REPLACE TEMP VIEW ${sql.temp(name)} AS ${query}`],
+  createTableAs: (name, query) => [sql`CREATE OR REPLACE TABLE ${sql.ident(name)} AS ${query}`],
+  createTable: (name, columns) =>
+    sql`CREATE TABLE IF NOT EXISTS ${sql.ident(name)} (${raw(columnList(columns))})`,
+  sortTable: (table, by) => [
+    sql`CREATE OR REPLACE TABLE ${sql.ident(table)} AS SELECT * FROM ${sql.ident(table)} ORDER BY ${sql.ident(by)}`,
+  ],
+  remapColumn: ({ table, column, mapping }) => [
+    sql`UPDATE ${sql.ident(table)} SET ${sql.ident(column)} = m.to_id FROM ${mapping} AS m
+          WHERE ${sql.ident(table, column)} = m.from_id`,
+  ],
+  addColumn: (table, column) =>
+    sql`ALTER TABLE ${sql.ident(table)} ADD COLUMN IF NOT EXISTS ${sql.ident(column.name)} ${raw(TYPES[column.type])}`,
+  updateWhere: (table, set, where) => sql`UPDATE ${sql.ident(table)} SET ${set} WHERE ${where}`,
+  deleteWhere: (table, where) => sql`DELETE FROM ${sql.ident(table)} WHERE ${where}`,
+  updateFrom: ({ table, key, source, set }) => [
+    sql`UPDATE ${sql.ident(table)} AS t SET ${sql.join(set.map(([c, v]) => sql`${sql.ident(c)} = ${v}`))}
+          FROM ${source} AS src WHERE t.${sql.ident(key)} = src.${sql.ident(key)}`,
+  ],
+  copyToCsv: (query, path) => sql`COPY (${query}) TO ${raw(lit(path))} (FORMAT csv, HEADER true)`,
+  copyToParquet: (query, path) =>
+    sql`COPY (${query}) TO ${raw(lit(path))} (FORMAT parquet, COMPRESSION zstd)`,
+
+  readFileAsText(spec: FileReadSpec): Sql {
     const path = lit(spec.path);
     switch (spec.format) {
       case "csv": {
@@ -45,72 +101,98 @@ export const duckdbDialect: Dialect = {
           opts.push("auto_detect = false", `skip = ${Math.floor(spec.skip ?? 0)}`);
           opts.push(`columns = {${spec.columns.map((c) => `${lit(c)}: 'VARCHAR'`).join(", ")}}`);
         }
-        return `(SELECT * FROM read_csv(${path}, ${opts.join(", ")}))`;
+        return raw(`(SELECT * FROM read_csv(${path}, ${opts.join(", ")}))`);
       }
       case "json":
         // Top-level keys become columns of JSON values: scalars are unquoted, nested objects stay JSON text
         // (so `properties` keeps its structure).
-        return `(SELECT CASE WHEN json_type(COLUMNS(*)) IN ('OBJECT', 'ARRAY') THEN COLUMNS(*)::VARCHAR
+        return raw(`(SELECT CASE WHEN json_type(COLUMNS(*)) IN ('OBJECT', 'ARRAY') THEN COLUMNS(*)::VARCHAR
                              ELSE json_extract_string(COLUMNS(*), '$') END
-                   FROM read_json(${path}, format = 'auto', maximum_depth = 1))`;
+                   FROM read_json(${path}, format = 'auto', maximum_depth = 1))`);
       case "parquet":
-        return `(SELECT COLUMNS(*)::VARCHAR FROM read_parquet(${path}))`;
+        return raw(`(SELECT COLUMNS(*)::VARCHAR FROM read_parquet(${path}))`);
     }
   },
   sniffCsv: (spec) => {
     const opts = csvOptions(spec);
-    return `SELECT Delimiter AS delimiter, HasHeader AS header, SkipRows AS skip,
+    return raw(`SELECT Delimiter AS delimiter, HasHeader AS header, SkipRows AS skip,
                    to_json(list_transform(Columns, c -> c.name))::VARCHAR AS columns
-              FROM sniff_csv(${lit(spec.path)}, ${opts.join(", ")})`;
+              FROM sniff_csv(${lit(spec.path)}, ${opts.join(", ")})`);
   },
   readLines: (path) =>
-    `read_csv(${lit(path)}, columns = {'line': 'VARCHAR'}, delim = '\\x1f', header = false, quote = '', escape = '', strict_mode = false)`,
+    raw(
+      `read_csv(${lit(path)}, columns = {'line': 'VARCHAR'}, delim = '\\x1f', header = false, quote = '', escape = '', strict_mode = false)`,
+    ),
+  // DuckDB evaluates row_number() OVER () as a streaming window in scan order, and its readers keep file
+  // order (preserve_insertion_order): so this is the file's row number. (rowid is not: inside a transaction
+  // new rows have transaction-local row ids.)
+  fileRowNumber: () => raw("row_number() OVER ()"),
+
   // DuckDB casts "NaN" and "Infinity" to doubles: no measure is either, and one would poison every sum.
   tryNumber: (e) =>
-    `(CASE WHEN isfinite(TRY_CAST(trim(${e}) AS DOUBLE)) THEN TRY_CAST(trim(${e}) AS DOUBLE) END)`,
+    sql`(CASE WHEN isfinite(TRY_CAST(trim(${e}) AS DOUBLE)) THEN TRY_CAST(trim(${e}) AS DOUBLE) END)`,
   // Casts alone are too lenient for type inference: '52000.5' casts to BIGINT and '2024-01-05 10:00' to DATE.
   tryInteger: (e) =>
-    `CASE WHEN regexp_full_match(trim(${e}), '[+-]?[0-9]+') THEN TRY_CAST(trim(${e}) AS BIGINT) END`,
-  tryBoolean: (e) => `TRY_CAST(trim(${e}) AS BOOLEAN)`,
+    sql`CASE WHEN regexp_full_match(trim(${e}), '[+-]?[0-9]+') THEN TRY_CAST(trim(${e}) AS BIGINT) END`,
+  tryBoolean: (e) => sql`TRY_CAST(trim(${e}) AS BOOLEAN)`,
   // A cast to TIMESTAMP ignores a UTC offset, so text with one ("Z", "+02:00" after the date) goes through
   // TIMESTAMPTZ; the common offset-free case takes the much faster plain cast.
   tryTimestamp: (e, format) =>
     format === undefined
-      ? `CASE WHEN upper(right(${e}, 1)) = 'Z' OR strpos(substr(${e}, 12), '+') > 0 OR strpos(substr(${e}, 12), '-') > 0
+      ? sql`CASE WHEN upper(right(${e}, 1)) = 'Z' OR strpos(substr(${e}, 12), '+') > 0 OR strpos(substr(${e}, 12), '-') > 0
            THEN TRY_CAST(TRY_CAST(trim(${e}) AS TIMESTAMPTZ) AS TIMESTAMP) ELSE TRY_CAST(trim(${e}) AS TIMESTAMP) END`
-      : `TRY_STRPTIME(trim(${e}), ${lit(format)})::TIMESTAMP`,
+      : sql`TRY_STRPTIME(trim(${e}), ${raw(lit(format))})::TIMESTAMP`,
   tryDate: (e, format) =>
     format === undefined
-      ? `CASE WHEN regexp_full_match(trim(${e}), '[0-9]{4}-[0-9]{2}-[0-9]{2}') THEN TRY_CAST(trim(${e}) AS DATE) END`
-      : `TRY_STRPTIME(trim(${e}), ${lit(format)})::DATE`,
-  isJsonObject: (e) => `(json_type(TRY_CAST(${e} AS JSON)) = 'OBJECT')`,
+      ? sql`CASE WHEN regexp_full_match(trim(${e}), '[0-9]{4}-[0-9]{2}-[0-9]{2}') THEN TRY_CAST(trim(${e}) AS DATE) END`
+      : sql`TRY_STRPTIME(trim(${e}), ${raw(lit(format))})::DATE`,
+
+  isJsonObject: (e) => sql`(json_type(TRY_CAST(${e} AS JSON)) = 'OBJECT')`,
   jsonObject: (pairs) =>
-    pairs.length === 0 ? "NULL::JSON" : `json_object(${pairs.map(([k, v]) => `${lit(k)}, ${v}`).join(", ")})`,
+    pairs.length === 0
+      ? raw("NULL::JSON")
+      : sql`json_object(${sql.join(pairs.map(([k, v]) => sql`${raw(lit(k))}, ${v}`))})`,
   jsonKeyPath: (key) => `$."${key.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`,
-  jsonTextAtPath: (e, path) => `json_extract_string(${e}, ${path})`,
-  jsonMergePatch: (base, patch) => `json_merge_patch(${base}, ${patch})`,
-  jsonText: (e, key) => `json_extract_string(${e}, ${lit(`$.${key}`)})`,
-  regexMatches: (e, pattern) => `regexp_full_match(${e}, ${pattern})`,
-  regexReplace: (e, pattern, replacement) => `regexp_replace(${e}, ${pattern}, ${replacement}, 'g')`,
-  hash: (e) => `md5(${e})`,
+  jsonTextAtPath: (e, path) => sql`json_extract_string(${e}, ${path})`,
+  jsonMergePatch: (base, patch) => sql`json_merge_patch(${base}, ${patch})`,
+  jsonText: (e, key) => sql`json_extract_string(${e}, ${raw(lit(`$.${key}`))})`,
+  regexMatches: (e, pattern) => sql`regexp_full_match(${e}, ${pattern})`,
+  regexReplace: (e, pattern, replacement) => sql`regexp_replace(${e}, ${pattern}, ${replacement}, 'g')`,
+  contains: (e, part) => sql`(strpos(${e}, ${part}) > 0)`,
+  hash: (e) => sql`md5(${e})`,
   splitPart: (e, pattern, index) =>
-    `regexp_split_to_array(regexp_replace(${e}, '^\\s+|\\s+$', '', 'g'), ${pattern})[${index + 1}]`,
+    sql`regexp_split_to_array(regexp_replace(${e}, '^\\s+|\\s+$', '', 'g'), ${pattern})[${raw(String(Math.floor(index) + 1))}]`,
   countParts: (e, pattern) =>
-    `len(regexp_split_to_array(regexp_replace(${e}, '^\\s+|\\s+$', '', 'g'), ${pattern}))`,
-  argMax: (value, key) => `arg_max(${value}, ${key})`,
-  argMin: (value, key) => `arg_min(${value}, ${key})`,
-  epochSeconds: (e) => `epoch(${e})`,
-  quantile: (e, q) => `quantile_cont(${e}, ${Number(q)})`,
-  // DuckDB evaluates row_number() OVER () as a streaming window in scan order, and its readers keep file
-  // order (preserve_insertion_order): so this is the file's row number. (rowid is not: inside a transaction
-  // new rows have transaction-local row ids.)
-  fileRowNumber: () => "row_number() OVER ()",
-  hourOf: (e) => `hour(${e})`,
-  weekdayOf: (e) => `(isodow(${e}) - 1)`,
-  unnestPresent: (items) => `unnest(list_filter([${items.join(", ")}], x -> x IS NOT NULL))`,
-  daysBetween: (from, to) => `floor((epoch(${to}) - epoch(${from})) / 86400)`,
-  param: (n, type) => `CAST($${n} AS ${TYPES[type]})`,
-  toText: (e) => `CAST(${e} AS VARCHAR)`,
-  copyToCsv: (query, path) => `COPY (${query}) TO ${lit(path)} (FORMAT csv, HEADER true)`,
-  copyToParquet: (query, path) => `COPY (${query}) TO ${lit(path)} (FORMAT parquet, COMPRESSION zstd)`,
+    sql`len(regexp_split_to_array(regexp_replace(${e}, '^\\s+|\\s+$', '', 'g'), ${pattern}))`,
+
+  argMax: (value, key) => sql`arg_max(${value}, ${key})`,
+  argMin: (value, key) => sql`arg_min(${value}, ${key})`,
+  aggIf: (fn, args, cond) =>
+    sql`${raw(AGGREGATES[fn])}(${args.length === 0 ? raw("*") : sql.join(args)}) FILTER (WHERE ${cond})`,
+  quantile: (e, q) => sql`quantile_cont(${e}, ${raw(String(Number(q)))})`,
+
+  epochSeconds: (e) => sql`epoch(${e})`,
+  hourOf: (e) => sql`hour(${e})`,
+  weekdayOf: (e) => sql`(isodow(${e}) - 1)`,
+  daysBetween: (from, to) => sql`floor((epoch(${to}) - epoch(${from})) / 86400)`,
+  unnestPresent: (items) => sql`unnest(list_filter([${sql.join(items)}], x -> x IS NOT NULL))`,
+
+  // -- ingest hooks --
+  /** Adds a column to a session temporary table; existing rows hold NULL in it. */
+  addTempColumn: (name, column) =>
+    sql`ALTER TABLE ${sql.temp(name)} ADD COLUMN ${sql.ident(column.name)} ${raw(TYPES[column.type])}`,
+  // -- segments hooks --
+  /** The text the session runs for a fragment (as duckdb-session.ts renders it: `$n`, cast when typed). */
+  showSql: (fragment) => renderSql(fragment, DUCKDB_RENDERER).text,
+  // -- clustering and quality hooks --
+  /** 0 when the row's grouping set groups by `key`, 1 when it is aggregated away (standard GROUPING). */
+  groupingOf: (key) => sql`GROUPING(${key})`,
+  // -- analytics hooks --
+  readTabSeparated: (path, columns) =>
+    raw(
+      `read_csv(${lit(path)}, delim = '\\t', quote = '', escape = '', header = false, auto_detect = false, columns = {${columns.map((c) => `${lit(c.name)}: ${lit(TYPES[c.type])}`).join(", ")}})`,
+    ),
+  timestampFromEpochSeconds: (e) => sql`make_timestamp(${e} * 1000000)`,
+  // With more than one thread, row-group boundaries of a Parquet file depend on thread timing.
+  reproducibleFileWrites: () => [raw("SET threads = 1"), raw("SET memory_limit = '1GB'")],
 };

@@ -1,7 +1,8 @@
 import type { DuckDBConnection, DuckDBInstance, DuckDBResultReader, DuckDBValue } from "@duckdb/node-api";
 import type { AppendColumn, ColumnResult, SqlValue } from "../engine.js";
+import { renderSql, type Sql, sql } from "../sql.js";
 import type { Session } from "../store.js";
-import { duckdbDialect } from "./duckdb-dialect.js";
+import { DUCKDB_RENDERER, duckdbDialect } from "./duckdb-dialect.js";
 
 /**
  * `TESSERA_PROFILE=1` prints every statement that takes over 10 ms (or `TESSERA_PROFILE_MS`) to stderr, with the
@@ -96,20 +97,26 @@ export class DuckDBSession implements Session {
     return this.conn;
   }
 
-  async run(sql: string, params?: readonly SqlValue[]): Promise<void> {
+  async run(statement: Sql | string | readonly Sql[]): Promise<void> {
+    if (Array.isArray(statement)) {
+      for (const s of statement as readonly Sql[]) await this.run(s);
+      return;
+    }
+    const { text, params } = renderSql(statement as Sql | string, DUCKDB_RENDERER);
     const t0 = PROFILE ? performance.now() : 0;
-    if (params && params.length > 0) await this.open.run(sql, params.map(toParam));
-    else await this.open.run(sql);
-    if (PROFILE) profile(sql, t0);
+    if (params.length > 0) await this.open.run(text, params.map(toParam));
+    else await this.open.run(text);
+    if (PROFILE) profile(text, t0);
   }
 
-  async query(sql: string, params?: readonly SqlValue[]): Promise<ColumnResult> {
+  async query(query: Sql | string): Promise<ColumnResult> {
+    const { text, params } = renderSql(query, DUCKDB_RENDERER);
     const t0 = PROFILE ? performance.now() : 0;
     const reader =
-      params && params.length > 0
-        ? await this.open.runAndReadAll(sql, params.map(toParam))
-        : await this.open.runAndReadAll(sql);
-    if (PROFILE) profile(sql, t0);
+      params.length > 0
+        ? await this.open.runAndReadAll(text, params.map(toParam))
+        : await this.open.runAndReadAll(text);
+    if (PROFILE) profile(text, t0);
     return new DuckDBColumnResult(reader);
   }
 
@@ -176,10 +183,16 @@ export class DuckDBSession implements Session {
 
   async tableColumns(table: string): Promise<string[]> {
     const r = await this.query(
-      "SELECT column_name FROM information_schema.columns WHERE table_name = $1 ORDER BY ordinal_position",
-      [table],
+      sql`SELECT column_name FROM information_schema.columns WHERE table_name = ${table} ORDER BY ordinal_position`,
     );
     return r.column("column_name") as string[];
+  }
+
+  async tables(): Promise<string[]> {
+    const r = await this.query(
+      "SELECT DISTINCT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' AND table_schema = 'main' ORDER BY table_name",
+    );
+    return r.column("table_name") as string[];
   }
 
   close(): void {

@@ -1,7 +1,7 @@
 import { DuckDBInstance } from "@duckdb/node-api";
 import { UserError } from "../../errors.js";
-import type { Engine } from "../engine.js";
-import { SerialQueue, type Session, type Store } from "../store.js";
+import { SessionStore } from "../session-store.js";
+import type { Session } from "../store.js";
 import { duckdbDialect } from "./duckdb-dialect.js";
 import { DuckDBSession } from "./duckdb-session.js";
 
@@ -12,19 +12,15 @@ const SIZE = /^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i;
  * multi-version concurrency gives each transaction a snapshot; writes are queued here so that two writers never
  * conflict on a row.
  */
-export class DuckDBStore implements Store {
+export class DuckDBStore extends SessionStore {
   readonly dialect = duckdbDialect;
-  private readonly writes = new SerialQueue();
-  private readonly open = new Set<Session>();
-  private idle: (() => void) | null = null;
-  private drained: (() => void) | null = null;
-  private inFlight = 0;
-  private closed = false;
 
   private constructor(
-    readonly location: string,
+    location: string,
     private readonly instance: DuckDBInstance,
-  ) {}
+  ) {
+    super(location);
+  }
 
   static async open(location: string): Promise<DuckDBStore> {
     // Checked before the file is opened: a typo must not leave a database behind. Set but empty is unset.
@@ -55,60 +51,11 @@ export class DuckDBStore implements Store {
     return new DuckDBStore(location, instance);
   }
 
-  async session(): Promise<Session> {
-    this.refuseIfClosed();
-    return this.connect();
+  protected openSession(onClose: () => void): Promise<Session> {
+    return DuckDBSession.connect(this.instance, this.location, onClose);
   }
 
-  read<T>(work: (session: Engine) => Promise<T>): Promise<T> {
-    return this.track(() => this.within((s) => s.transaction(() => work(s))));
-  }
-
-  write<T>(work: (session: Engine) => Promise<T>): Promise<T> {
-    return this.track(() => this.writes.run(() => this.within(work)));
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    // Work asked for before the close is done first: reads under way, and writes still waiting in the queue.
-    if (this.inFlight > 0) await new Promise<void>((resolve) => (this.drained = resolve));
-    if (this.open.size > 0) await new Promise<void>((resolve) => (this.idle = resolve));
+  protected async closeDatabase(): Promise<void> {
     this.instance.closeSync();
-  }
-
-  private refuseIfClosed(): void {
-    if (this.closed) throw new Error(`the store ${this.location} is closed: no new work is taken`);
-  }
-
-  /** Counts a piece of work from the moment it is asked for (not when it starts), so that `close` waits for it. */
-  private track<T>(work: () => Promise<T>): Promise<T> {
-    try {
-      this.refuseIfClosed();
-    } catch (e) {
-      return Promise.reject(e);
-    }
-    this.inFlight++;
-    return work().finally(() => {
-      if (--this.inFlight === 0) this.drained?.();
-    });
-  }
-
-  private async connect(): Promise<Session> {
-    const session: Session = await DuckDBSession.connect(this.instance, this.location, () => {
-      this.open.delete(session);
-      if (this.open.size === 0) this.idle?.();
-    });
-    this.open.add(session);
-    return session;
-  }
-
-  private async within<T>(work: (session: Engine) => Promise<T>): Promise<T> {
-    const session = await this.connect();
-    try {
-      return await work(session);
-    } finally {
-      session.close();
-    }
   }
 }

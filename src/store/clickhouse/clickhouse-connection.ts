@@ -1,0 +1,44 @@
+/**
+ * How a ClickHouse session reaches the engine: in this process (chdb) or over HTTP (`@clickhouse/client`). Both
+ * take the same SQL text with `{name:Type}` placeholders and the same settings, so every statement is shared.
+ */
+
+/** A result in ClickHouse's JSONCompact shape: column names and types, then rows. */
+export interface CompactResult {
+  readonly meta: readonly { readonly name: string; readonly type: string }[];
+  readonly data: readonly (readonly unknown[])[];
+}
+
+export interface ClickHouseConnection {
+  /** Runs a statement. `session` names the caller's session (its temporary tables, on a server). */
+  exec(text: string, params: Readonly<Record<string, unknown>>, session: string): Promise<void>;
+  /** Runs a query and reads its whole result. */
+  query(text: string, params: Readonly<Record<string, unknown>>, session: string): Promise<CompactResult>;
+  /** Inserts tab-separated rows into a table (a session's temporary table included). */
+  insertTsv(table: string, columns: readonly string[], body: string, session: string): Promise<void>;
+  /** Ends a session (a server forgets its temporary tables; in process, the caller drops them). */
+  endSession(session: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * The settings every statement relies on, so that the domain's SQL means on ClickHouse what it means on DuckDB:
+ * - columns created without `Nullable` still hold NULLs, and casts keep NULLs;
+ * - a LEFT JOIN without a match gives NULLs, not the type's default;
+ * - sum/avg/min/max of no rows is NULL (not 0 or nan);
+ * - a bare UNION removes duplicates, as in standard SQL;
+ * - a lightweight DELETE or UPDATE is visible to the next statement.
+ */
+export const SESSION_SETTINGS: Readonly<Record<string, string | number>> = {
+  data_type_default_nullable: 1,
+  cast_keep_nullable: 1,
+  join_use_nulls: 1,
+  aggregate_functions_null_for_empty: 1,
+  union_default_mode: "DISTINCT",
+  force_grouping_standard_compatibility: 1,
+  mutations_sync: 2,
+  lightweight_deletes_sync: 2,
+  allow_experimental_lightweight_update: 1,
+  output_format_json_quote_64bit_integers: 1,
+  output_format_json_quote_denormals: 0,
+};

@@ -1,0 +1,199 @@
+import type { AppendColumn, ColumnResult, ColumnType, SqlValue } from "../engine.js";
+import { renderSql, type Sql, type SqlRenderer } from "../sql.js";
+import type { Session } from "../store.js";
+import type { ClickHouseConnection, CompactResult } from "./clickhouse-connection.js";
+import { clickhouseDialect, clickhousePlaceholder, inferredType } from "./clickhouse-dialect.js";
+
+const PROFILE = process.env.TESSERA_PROFILE === "1";
+
+/** `2024-01-02 03:04:05.678000`: how ClickHouse reads a DateTime64 parameter. */
+function timestampText(d: Date): string {
+  return `${d.toISOString().replace("T", " ").replace("Z", "")}000`;
+}
+
+function paramValue(value: SqlValue, type: ColumnType): unknown {
+  if (value === null) return null;
+  if (value instanceof Date) return type === "date" ? value.toISOString().slice(0, 10) : timestampText(value);
+  if (type === "timestamp" && typeof value === "string") {
+    // ISO text from the code ("2024-01-02T03:04:05Z", "2024-01-02"): the form ClickHouse parses.
+    const d = new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(value) || value.length === 10 ? value : `${value}Z`);
+    return Number.isNaN(d.getTime()) ? value : timestampText(d);
+  }
+  if (typeof value === "bigint") return value.toString();
+  return value;
+}
+
+/** A ClickHouse value in JSONCompact converted as DuckDB's results are (safe integers as numbers, times as Dates). */
+function converter(type: string): (v: unknown) => unknown {
+  const t = type.replace(/^Nullable\((.*)\)$/, "$1").replace(/^LowCardinality\((.*)\)$/, "$1");
+  if (/^U?Int(64|128|256)$/.test(t))
+    return (v) => {
+      if (v === null || typeof v === "number") return v;
+      const n = BigInt(v as string);
+      return n >= BigInt(Number.MIN_SAFE_INTEGER) && n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : n;
+    };
+  if (t.startsWith("DateTime"))
+    return (v) => (v === null ? null : new Date(`${(v as string).replace(" ", "T").slice(0, 23)}Z`));
+  if (t === "Date" || t === "Date32")
+    return (v) => (v === null ? null : new Date(`${v as string}T00:00:00Z`));
+  if (t.startsWith("Decimal")) return (v) => (v === null ? null : Number(v));
+  return (v) => v;
+}
+
+class CompactColumnResult implements ColumnResult {
+  readonly columns: readonly string[];
+  readonly rowCount: number;
+  private readonly data: unknown[][];
+  constructor(result: CompactResult) {
+    this.columns = result.meta.map((m) => m.name);
+    const convert = result.meta.map((m) => converter(m.type));
+    this.data = this.columns.map((_, i) =>
+      result.data.map((row) => (convert[i] as (v: unknown) => unknown)(row[i])),
+    );
+    this.rowCount = result.data.length;
+  }
+  column(name: string): readonly unknown[] {
+    const i = this.columns.indexOf(name);
+    if (i < 0) throw new Error(`no column ${name} in result (${this.columns.join(", ")})`);
+    return this.data[i] ?? [];
+  }
+  rows<T>(): T[] {
+    const out: Record<string, unknown>[] = [];
+    for (let r = 0; r < this.rowCount; r++) {
+      const row: Record<string, unknown> = {};
+      this.columns.forEach((c, i) => {
+        row[c] = this.data[i]?.[r];
+      });
+      out.push(row);
+    }
+    return out as T[];
+  }
+}
+
+/** A value in ClickHouse's tab-separated format: `\N` for NULL, control characters escaped. */
+function tsvField(v: unknown, type: ColumnType): string {
+  if (v === null || v === undefined) return "\\N";
+  if (type === "number" && typeof v === "number" && Number.isNaN(v)) return "\\N";
+  if (type === "boolean") return v ? "true" : "false";
+  if (v instanceof Date) return timestampText(v);
+  return String(v)
+    .replaceAll("\\", "\\\\")
+    .replaceAll("\t", "\\t")
+    .replaceAll("\n", "\\n")
+    .replaceAll("\r", "\\r");
+}
+
+let sessions = 0;
+
+/**
+ * One session on a ClickHouse database. ClickHouse has no transactions (`transaction` runs the work as it is;
+ * operations stage and validate before they write) and, in process, no connection-private temporary tables:
+ * each session's temporary tables carry its number, and the session drops them when it closes.
+ */
+export class ClickHouseSession implements Session {
+  readonly dialect = clickhouseDialect;
+  private readonly id = `s${++sessions}_${process.pid}`;
+  private readonly temps = new Set<string>();
+  private readonly renderer: SqlRenderer;
+  private closed = false;
+
+  constructor(
+    private readonly connection: ClickHouseConnection,
+    private readonly location: string,
+    private readonly onClose: () => void,
+  ) {
+    this.renderer = {
+      quoteIdent: clickhouseDialect.quoteIdent,
+      placeholder: clickhousePlaceholder,
+      tempName: (name) => clickhouseDialect.quoteIdent(this.tempName(name)),
+    };
+  }
+
+  /** The engine's name of this session's temporary table `name`. */
+  private tempName(name: string): string {
+    const unique = `${name}__${this.id}`;
+    this.temps.add(unique);
+    return unique;
+  }
+
+  private render(q: Sql | string): { text: string; params: Record<string, unknown> } {
+    if (this.closed) throw new Error(`a session of ${this.location} was used after it was closed`);
+    const r = renderSql(q, this.renderer);
+    const params: Record<string, unknown> = {};
+    r.params.forEach((v, i) => {
+      params[`p${i}`] = paramValue(v, r.types[i] ?? inferredType(v));
+    });
+    return { text: r.text, params };
+  }
+
+  async run(statement: Sql | string | readonly Sql[]): Promise<void> {
+    if (Array.isArray(statement)) {
+      for (const s of statement as readonly Sql[]) await this.run(s);
+      return;
+    }
+    const { text, params } = this.render(statement as Sql | string);
+    const t0 = PROFILE ? performance.now() : 0;
+    await this.connection.exec(text, params, this.id);
+    if (PROFILE) profile(text, t0);
+  }
+
+  async query(query: Sql | string): Promise<ColumnResult> {
+    const { text, params } = this.render(query);
+    const t0 = PROFILE ? performance.now() : 0;
+    const result = await this.connection.query(text, params, this.id);
+    if (PROFILE) profile(text, t0);
+    return new CompactColumnResult(result);
+  }
+
+  /** No transactions: the work runs as it is (callers stage and validate before they write). */
+  async transaction<T>(work: () => Promise<T>): Promise<T> {
+    return work();
+  }
+
+  async appendTemp(table: string, columns: readonly AppendColumn[]): Promise<void> {
+    await this.run(clickhouseDialect.createTemp(table, columns));
+    const n = columns[0]?.values.length ?? 0;
+    const lines: string[] = [];
+    for (let i = 0; i < n; i++) lines.push(columns.map((c) => tsvField(c.values[i], c.type)).join("\t"));
+    await this.connection.insertTsv(
+      this.tempName(table),
+      columns.map((c) => c.name),
+      lines.length > 0 ? `${lines.join("\n")}\n` : "",
+      this.id,
+    );
+  }
+
+  async tableColumns(table: string): Promise<string[]> {
+    const temp = `${table}__${this.id}`;
+    const name = this.temps.has(temp) ? temp : table;
+    const r = await this.query(`DESCRIBE TABLE ${clickhouseDialect.quoteIdent(name)}`);
+    return r.column("name") as string[];
+  }
+
+  async tables(): Promise<string[]> {
+    const r = await this.query(
+      "SELECT name FROM system.tables WHERE database = currentDatabase() AND NOT is_temporary AND engine NOT IN ('View', 'MaterializedView') ORDER BY name",
+    );
+    return r.column("name") as string[];
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    const drops = [...this.temps].map((t) =>
+      this.connection
+        .exec(`DROP TEMPORARY TABLE IF EXISTS ${clickhouseDialect.quoteIdent(t)}`, {}, this.id)
+        .catch(() => undefined),
+    );
+    // The store counts the session open until its tables are gone, so closing the store waits for the drops.
+    void Promise.all(drops)
+      .then(() => this.connection.endSession(this.id))
+      .finally(() => this.onClose());
+  }
+}
+
+function profile(text: string, t0: number): void {
+  const ms = performance.now() - t0;
+  if (ms > Number(process.env.TESSERA_PROFILE_MS ?? 10))
+    process.stderr.write(`[sql ${ms.toFixed(0)} ms] ${text.replace(/\s+/g, " ").slice(0, 160)}\n`);
+}

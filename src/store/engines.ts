@@ -1,0 +1,60 @@
+import { UserError } from "../errors.js";
+import { ChdbConnection } from "./clickhouse/chdb-connection.js";
+import { ClickHouseStore } from "./clickhouse/clickhouse-store.js";
+import { parseServerUrl, ServerConnection } from "./clickhouse/server-connection.js";
+import { DuckDBStore } from "./duckdb/duckdb-store.js";
+import type { Store } from "./store.js";
+
+/**
+ * The engines Tessera runs on, by the scheme of a database location (`--db`, `$TESSERA_DB`):
+ * - `duckdb:PATH`, or a plain path: DuckDB, embedded, one file (the default);
+ * - `chdb:DIR`: ClickHouse embedded in this process (the optional `chdb` package), one directory;
+ * - `clickhouse://USER:PASSWORD@HOST:PORT/DATABASE` (`clickhouses://` for HTTPS): a ClickHouse server or
+ *   cluster (the optional `@clickhouse/client` package).
+ * An engine's packages load only when a store of it is opened.
+ */
+export interface EngineKind {
+  readonly scheme: string;
+  readonly summary: string;
+  open(location: string): Promise<Store>;
+}
+
+export const ENGINES: readonly EngineKind[] = [
+  {
+    scheme: "duckdb",
+    summary: "duckdb:PATH (or a plain path): DuckDB, embedded, one file",
+    open: (location) => DuckDBStore.open(location.replace(/^duckdb:/, "")),
+  },
+  {
+    scheme: "chdb",
+    summary: "chdb:DIR: ClickHouse in this process (npm install chdb), one directory",
+    open: async (location) => {
+      const dir = location.replace(/^chdb:/, "");
+      if (dir === "")
+        throw new UserError("bad-db-url", `"${location}": chdb: needs a directory (chdb:./data)`, "--db");
+      return new ClickHouseStore(location, await ChdbConnection.open(dir));
+    },
+  },
+  {
+    scheme: "clickhouse",
+    summary:
+      "clickhouse://USER:PASSWORD@HOST:PORT/DATABASE: a ClickHouse server (npm install @clickhouse/client)",
+    open: async (location) =>
+      new ClickHouseStore(location, await ServerConnection.open(parseServerUrl(location))),
+  },
+];
+
+/** The engine a location names. A plain path (no scheme, or a one-letter drive) is a DuckDB file. */
+export function engineOf(location: string): EngineKind {
+  const m = /^([a-z][a-z0-9+.-]*):/i.exec(location);
+  const scheme = m?.[1]?.toLowerCase();
+  if (scheme === undefined || scheme.length === 1) return ENGINES[0] as EngineKind;
+  const wanted = scheme === "clickhouses" ? "clickhouse" : scheme;
+  const engine = ENGINES.find((e) => e.scheme === wanted);
+  if (engine !== undefined) return engine;
+  throw new UserError(
+    "unknown-engine",
+    `"${location}": no engine is called "${scheme}"; a database is one of: ${ENGINES.map((e) => e.summary).join("; ")}`,
+    "--db",
+  );
+}
