@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { TEST_ENGINES } from "../../test/engines.js";
 import { count, tempDir, writeFile } from "../../test/helpers.js";
 import { openSession } from "../store/open-store.js";
 import { sql } from "../store/sql.js";
@@ -7,11 +8,6 @@ import { importFile } from "./import.js";
 
 let engine: Session;
 let dir: string;
-beforeEach(async () => {
-  engine = await openSession(":memory:");
-  dir = tempDir();
-});
-afterEach(() => engine.close());
 
 const ndjson = (rows: object[]) => rows.map((r) => JSON.stringify(r)).join("\n");
 
@@ -59,15 +55,31 @@ function story() {
   return { firstVisit, signUp, phoneVisit, order };
 }
 
+/** Each customer with how many events and orders they have and their identifiers (portable SQL, joined here). */
 async function customersWithHistory(): Promise<Record<string, unknown>[]> {
-  const r = await engine.query(
-    `SELECT c.customer_id,
-            (SELECT count(*) FROM events e WHERE e.customer_id = c.customer_id) AS events,
-            (SELECT count(*) FROM orders o WHERE o.customer_id = c.customer_id) AS orders,
-            (SELECT string_agg(kind || '=' || value, ' ' ORDER BY kind, value) FROM identities i WHERE i.customer_id = c.customer_id) AS ids
-       FROM customers c ORDER BY 1`,
-  );
-  return r.rows();
+  const counts = async (table: string) => {
+    const r = await engine.query(
+      sql`SELECT customer_id, count(*) AS n FROM ${sql.ident(table)} GROUP BY customer_id`,
+    );
+    return new Map(r.rows<{ customer_id: string; n: number }>().map((x) => [x.customer_id, Number(x.n)]));
+  };
+  const [events, orders] = [await counts("events"), await counts("orders")];
+  const ids = (
+    await engine.query("SELECT customer_id, kind, value FROM identities ORDER BY kind, value")
+  ).rows<{ customer_id: string; kind: string; value: string }>();
+  const customers = (await engine.query("SELECT customer_id FROM customers ORDER BY customer_id")).column(
+    "customer_id",
+  ) as string[];
+  return customers.map((c) => ({
+    customer_id: c,
+    events: events.get(c) ?? 0,
+    orders: orders.get(c) ?? 0,
+    ids:
+      ids
+        .filter((i) => i.customer_id === c)
+        .map((i) => `${i.kind}=${i.value}`)
+        .join(" ") || null,
+  }));
 }
 
 const ONE_ANN = [
@@ -79,7 +91,13 @@ const ONE_ANN = [
   },
 ];
 
-describe("identity resolution", () => {
+describe.each(TEST_ENGINES)("identity resolution on $name", ({ location }) => {
+  beforeEach(async () => {
+    engine = await openSession(location());
+    dir = tempDir();
+  });
+  afterEach(() => engine.close());
+
   it("browses anonymously, signs up, buys from a second device with the same email: one customer, all history", async () => {
     const f = story();
     const first = await importFile(engine, { kind: "events", path: f.firstVisit });

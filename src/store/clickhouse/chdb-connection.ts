@@ -1,4 +1,5 @@
 import { mkdirSync } from "node:fs";
+import { resolve } from "node:path";
 import { UserError } from "../../errors.js";
 import { type ClickHouseConnection, type CompactResult, SESSION_SETTINGS } from "./clickhouse-connection.js";
 
@@ -36,38 +37,69 @@ async function loadChdb(): Promise<ChdbModule> {
 }
 
 /**
- * chdb keeps one engine per data directory in a process: the connections of every store opened on the same
- * directory share it (counted, closed with the last).
+ * chdb runs one data directory per process at a time: every store opened on it shares its connection (counted,
+ * closed with the last). Another directory can be opened once that one is closed.
  */
-const OPEN = new Map<string, { session: ChdbSession; users: number; settings: Promise<void> }>();
+let active: {
+  dir: string;
+  session: ChdbSession;
+  users: number;
+  ready: Promise<void>;
+  closed: Promise<void>;
+  release: () => void;
+} | null = null;
+
+/** How long opening another directory waits for the open one to close (its last session may be finishing). */
+const WAIT_FOR_CLOSE_MS = 10_000;
 
 /**
- * ClickHouse in this process, on a directory of its own. There is one chdb connection per directory, so the
- * store's sessions share it: their temporary tables carry the session's name (clickhouse-session.ts).
+ * ClickHouse in this process, on a directory of its own. The store's sessions share the one chdb connection:
+ * their temporary tables carry the session's name (clickhouse-session.ts).
  */
 export class ChdbConnection implements ClickHouseConnection {
+  private closed = false;
+
   private constructor(
-    private readonly dir: string,
     private readonly session: ChdbSession,
     private readonly ready: Promise<void>,
   ) {}
 
   static async open(dir: string): Promise<ChdbConnection> {
     const chdb = await loadChdb();
-    let entry = OPEN.get(dir);
-    if (entry === undefined) {
-      mkdirSync(dir, { recursive: true });
-      const session = new chdb.Session(dir);
+    const wanted = resolve(dir);
+    if (active !== null && active.dir !== wanted) {
+      const other = active;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        other.closed,
+        new Promise<void>((done) => {
+          timer = setTimeout(done, WAIT_FOR_CLOSE_MS);
+        }),
+      ]);
+      clearTimeout(timer);
+    }
+    if (active !== null && active.dir !== wanted)
+      throw new UserError(
+        "engine-busy",
+        `chdb holds one data directory per process and ${active.dir} is open: close it before opening ${wanted}`,
+        "--db",
+      );
+    if (active === null) {
+      mkdirSync(wanted, { recursive: true });
+      const session = new chdb.Session(wanted);
       // Settings are the connection's: set once, they hold for every statement of every store session.
-      const settings = (async () => {
+      const ready = (async () => {
         for (const [k, v] of Object.entries(SESSION_SETTINGS))
           await session.queryAsync(`SET ${k} = ${typeof v === "number" ? v : `'${v}'`}`);
       })();
-      entry = { session, users: 0, settings };
-      OPEN.set(dir, entry);
+      let release = () => {};
+      const closed = new Promise<void>((done) => {
+        release = done;
+      });
+      active = { dir: wanted, session, users: 0, ready, closed, release };
     }
-    entry.users++;
-    return new ChdbConnection(dir, entry.session, entry.settings);
+    active.users++;
+    return new ChdbConnection(active.session, active.ready);
   }
 
   async exec(text: string, params: Readonly<Record<string, unknown>>): Promise<void> {
@@ -95,10 +127,13 @@ export class ChdbConnection implements ClickHouseConnection {
   async endSession(): Promise<void> {}
 
   async close(): Promise<void> {
-    const entry = OPEN.get(this.dir);
-    if (entry === undefined || --entry.users > 0) return;
-    OPEN.delete(this.dir);
-    await entry.settings.catch(() => undefined);
+    if (this.closed) return;
+    this.closed = true;
+    const entry = active;
+    if (entry === null || entry.session !== this.session || --entry.users > 0) return;
+    active = null;
+    await entry.ready.catch(() => undefined);
     entry.session.close();
+    entry.release();
   }
 }

@@ -38,6 +38,8 @@ export const SESSION_SETTINGS: Readonly<Record<string, string | number>> = {
   force_grouping_standard_compatibility: 1,
   mutations_sync: 2,
   lightweight_deletes_sync: 2,
+  // DELETE as a lightweight update: a mutation cannot read a session's temporary tables in its subqueries.
+  lightweight_delete_mode: "lightweight_update_force",
   allow_experimental_lightweight_update: 1,
   output_format_json_quote_64bit_integers: 1,
   output_format_json_quote_denormals: 0,

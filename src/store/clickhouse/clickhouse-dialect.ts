@@ -1,5 +1,6 @@
 import type { ColumnDef, ColumnType, ConditionalAggregate, Dialect, FileReadSpec } from "../engine.js";
 import { renderSql, type Sql, type SqlValue, sql } from "../sql.js";
+import { sniffCsvFile } from "./csv-sniff.js";
 
 /**
  * ClickHouse's SQL: the only place that knows its functions, table engines and file readers. Sessions set
@@ -32,6 +33,9 @@ const orderBy = (key: readonly string[]) => (key.length === 0 ? "tuple()" : `(${
  */
 const mergeTree = (key: readonly string[]) =>
   `ENGINE = MergeTree ORDER BY ${orderBy(key)} SETTINGS allow_nullable_key = 1, enable_block_number_column = 1, enable_block_offset_column = 1`;
+/** Schema inference that leaves every value as the text the file holds (an importer parses it itself). */
+const TEXT_INFERENCE =
+  "schema_inference_make_columns_nullable = 1, input_format_try_infer_dates = 0, input_format_try_infer_datetimes = 0, input_format_try_infer_integers = 0, input_format_try_infer_exponent_floats = 0";
 const trim = (e: Sql) => sql`replaceRegexpAll(${e}, '^\\s+|\\s+$', '')`;
 const blank = (e: Sql) => sql`trimBoth(${e})`;
 
@@ -73,13 +77,6 @@ function swapRows(temp: string, table: string, columns: readonly string[], old: 
 const jsonTextOf = (e: Sql, key: Sql) =>
   sql`multiIf(NOT JSONHas(${e}, ${key}), NULL, JSONType(${e}, ${key}) = 'Null', NULL, JSONType(${e}, ${key}) = 'String', JSONExtractString(${e}, ${key}), JSONExtractRaw(${e}, ${key}))`;
 
-function csvFormat(spec: FileReadSpec): string {
-  if (spec.columns !== undefined) {
-    return `file(${lit(spec.path)}, 'CSV', ${lit(spec.columns.map((c) => `${q(c)} Nullable(String)`).join(", "))})`;
-  }
-  return `file(${lit(spec.path)}, ${spec.header === false ? "'CSV'" : "'CSVWithNames'"})`;
-}
-
 export const clickhouseDialect: Dialect = {
   name: "clickhouse",
   can: { transactions: false, connectionTempTables: false, cheapUpdate: false },
@@ -87,7 +84,9 @@ export const clickhouseDialect: Dialect = {
   literal: lit,
   typeOf: (type) => TYPES[type],
   cast: (e, type) => sql`CAST(${e} AS Nullable(${raw(TYPES[type])}))`,
-  toText: (e) => sql`toString(${e})`,
+  // As DuckDB writes values: a timestamp without the fraction's trailing zeros ("2024-05-01 09:00:00").
+  toText: (e) =>
+    sql`if(toTypeName(${e}) LIKE '%DateTime64%', replaceRegexpOne(toString(${e}), '\\.?0+$', ''), toString(${e}))`,
   now: () => raw("now64(6, 'UTC')"),
   timestampMin: () => raw("toDateTime64('1900-01-01 00:00:00', 6, 'UTC')"),
 
@@ -144,35 +143,42 @@ export const clickhouseDialect: Dialect = {
   readFileAsText(spec: FileReadSpec): Sql {
     switch (spec.format) {
       case "csv": {
+        // Read with the sniffed layout (given, or found now): every column text, empty fields NULL, short rows padded.
+        const layout = spec.columns === undefined ? sniffCsvFile(spec) : undefined;
+        const columns = spec.columns ?? layout?.columns ?? [];
+        const header = spec.header ?? layout?.header ?? true;
+        const delimiter = spec.delimiter ?? layout?.delimiter ?? ",";
+        const skip = Math.floor(spec.skip ?? 0) + (header ? 1 : 0);
+        const structure = columns.map((c) => `${q(c)} Nullable(String)`).join(", ");
         const settings = [
+          `format_csv_delimiter = ${lit(delimiter)}`,
+          `input_format_csv_skip_first_lines = ${skip}`,
           "input_format_csv_allow_variable_number_of_columns = 1",
-          "schema_inference_make_columns_nullable = 1",
-        ];
-        settings.push(
-          "input_format_csv_use_best_effort_in_schema_inference = 0",
+          "input_format_csv_empty_as_default = 1",
           "input_format_csv_trim_whitespaces = 0",
+          "format_csv_allow_single_quotes = 0",
+          "input_format_parallel_parsing = 0",
+        ];
+        return raw(
+          `(SELECT * FROM file(${lit(spec.path)}, 'CSV', ${lit(structure)}) SETTINGS ${settings.join(", ")})`,
         );
-        if (spec.delimiter !== undefined) settings.push(`format_csv_delimiter = ${lit(spec.delimiter)}`);
-        if (spec.skip !== undefined && spec.skip > 0)
-          settings.push(
-            `input_format_csv_skip_first_lines = ${Math.floor(spec.skip) + (spec.header ? 1 : 0)}`,
-          );
-        else if (spec.columns !== undefined && spec.header)
-          settings.push("input_format_csv_skip_first_lines = 1");
-        return raw(`(SELECT * FROM ${csvFormat(spec)} SETTINGS ${settings.join(", ")})`);
       }
       case "json":
         return raw(
-          `(SELECT * FROM file(${lit(spec.path)}, 'JSONEachRow') SETTINGS input_format_json_read_objects_as_strings = 1, input_format_json_infer_incomplete_types_as_strings = 1, schema_inference_make_columns_nullable = 1, input_format_json_read_numbers_as_strings = 1, input_format_json_read_bools_as_strings = 1)`,
+          `(SELECT * FROM file(${lit(spec.path)}, 'JSONEachRow') SETTINGS ${TEXT_INFERENCE}, input_format_json_try_infer_named_tuples_from_objects = 0, input_format_json_read_objects_as_strings = 1, input_format_json_read_arrays_as_strings = 1, input_format_json_infer_incomplete_types_as_strings = 1, input_format_json_read_numbers_as_strings = 1, input_format_json_read_bools_as_strings = 1, input_format_json_try_infer_numbers_from_strings = 0, input_format_parallel_parsing = 0)`,
         );
       case "parquet":
-        return raw(`(SELECT * FROM file(${lit(spec.path)}, 'Parquet'))`);
+        return raw(`(SELECT * FROM file(${lit(spec.path)}, 'Parquet') SETTINGS ${TEXT_INFERENCE})`);
     }
   },
-  sniffCsv: (spec) =>
-    raw(
-      `SELECT ',' AS delimiter, true AS header, 0 AS skip, toJSONString(groupArray(name)) AS columns FROM (DESCRIBE TABLE ${csvFormat(spec)})`,
-    ),
+  // ClickHouse's readers do not sniff a delimiter: the layout is found in JavaScript (csv-sniff.ts) and returned
+  // as one row of constants.
+  sniffCsv: (spec) => {
+    const l = sniffCsvFile(spec);
+    return raw(
+      `SELECT ${lit(l.delimiter)} AS delimiter, ${l.header} AS header, ${l.skip} AS skip, ${lit(JSON.stringify(l.columns))} AS columns`,
+    );
+  },
   readLines: (path) => raw(`file(${lit(path)}, 'LineAsString', 'line String')`),
   fileRowNumber: () => raw("(rowNumberInAllBlocks() + 1)"),
 

@@ -1,0 +1,15 @@
+import { Session } from "chdb";
+import { mkdtempSync } from "node:fs";
+const dir = mkdtempSync("/tmp/cdx/db-");
+const s = new Session(dir, { connectionArgs: ["--config-file=/tmp/cdx/cluster.xml"] });
+const q = async (x) => { try { return (await s.queryAsync(x, {format:"TSVWithNames"})).text(); } catch (e) { return "ERR " + e.message; } };
+console.log(await q("SELECT cluster, shard_num, replica_num, host_name, host_address, port, is_local FROM system.clusters"));
+console.log(await q("SELECT * FROM system.zookeeper WHERE path = '/'"));
+console.log(await q("CREATE DATABASE tdb"));
+console.log(await q("CREATE TABLE tdb.e_local (customer_id Nullable(String), ts Nullable(DateTime64(6,'UTC'))) ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/tdb/e', '{replica}') ORDER BY (customer_id, ts) SETTINGS allow_nullable_key=1"));
+console.log(await q("CREATE TABLE tdb.e AS tdb.e_local ENGINE = Distributed(tessera_test, tdb, e_local, cityHash64(ifNull(customer_id, '')))"));
+console.log(await q("INSERT INTO tdb.e VALUES ('a', now64()), ('b', now64()), (NULL, now64())"));
+console.log(await q("SELECT * FROM tdb.e ORDER BY customer_id"));
+console.log(await q("SELECT count() FROM tdb.e_local"));
+console.log(await q("CREATE TABLE tdb.r2 ON CLUSTER tessera_test (x Nullable(String)) ENGINE = MergeTree ORDER BY tuple()"));
+s.close();
