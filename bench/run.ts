@@ -8,11 +8,13 @@
  *   npm run bench -- clv          clv fit on generated customers vs a per-customer likelihood (same variable)
  *   npm run bench -- kmeans       k-means on 1M × 10 vs ml-kmeans and scikit-learn; k auto 2..10
  *   npm run bench -- segments     segment refresh vs hand-written SQL on DuckDB and PostgreSQL 15 (segments/)
+ *   npm run bench -- engines      import, full and incremental refresh on DuckDB and chdb side by side (engines/)
  */
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { kmeansBenchmark } from "./kmeans-bench.js";
 import { type Measured, median, record, runCase, scratchDir } from "./measure.js";
+import { enginesBenchmark } from "./engines/benchmark.js";
 import { segmentsBenchmark } from "./segments/benchmark.js";
 
 const here = import.meta.dirname;
@@ -119,3 +121,4 @@ if (!only || only === "generate") await generateBenchmark();
 if (!only || only === "clv") await clvBenchmark();
 if (!only || only === "kmeans") await kmeansBenchmark(here, scratch);
 if (!only || only === "segments") await segmentsBenchmark();
+if (!only || only === "engines") await enginesBenchmark();

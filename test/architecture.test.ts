@@ -6,12 +6,16 @@
  *   (b) no file of the command line (src/cli/) reaching the store (operations open it for the CLI),
  *       and no SQL in the command line's string literals;
  *   (c) no upward imports: the store imports no domain module, no front door and no operation; domain modules
- *       import no front door and no operation; src/common/ imports no domain module and not the store.
+ *       import no front door and no operation; src/common/ imports no domain module and not the store;
+ *   (d) no engine-specific SQL outside the engines' own folders (src/store/duckdb/, src/store/clickhouse/): in
+ *       the string and template literals of every other file, none of DuckDB's or ClickHouse's own syntax,
+ *       types or functions, no hand-numbered placeholder, and no import of an engine's package
+ *       (/work/notes/sql-guide.md: domain SQL is `sql` fragments and `Dialect` hooks).
  * The checking functions are tried on small made-up graphs first, so that a rule which could never fail is
  * caught too.
  *
- * Tests and test-only helpers (`*.test.ts`, `test-*.ts`) take part in (a) but not in (b) and (c): a test may set
- * up a store directly, or check in SQL what a command wrote.
+ * Tests and test-only helpers (`*.test.ts`, `test-*.ts`) take part in (a) but not in (b), (c) and (d): a test may
+ * set up a store directly, or check in SQL what a command wrote.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, sep } from "node:path";
@@ -23,12 +27,18 @@ const ROOT = join(import.meta.dirname, "..");
 // Reading TypeScript: a small lexer (comments, strings, template literals, regular expressions) is enough to tell
 // import statements and string literals from everything else.
 
+/**
+ * Where a literal's text lies in the source: from text index `[k][0]` on, character by character, at source offset
+ * `[k][1]` (escapes are kept as written, so only a template's `${…}` breaks the run).
+ */
+type Spans = readonly (readonly [number, number])[];
+
 type Token =
   | { kind: "word"; value: string }
   | { kind: "punct"; value: string }
-  | { kind: "string"; value: string }
+  | { kind: "string"; value: string; spans: Spans }
   /** A template literal's text, each `${…}` in it as "${}" (the expressions' own tokens come before it). */
-  | { kind: "template"; value: string };
+  | { kind: "template"; value: string; spans: Spans };
 
 const REGEX_AFTER_WORDS = new Set([
   "return",
@@ -51,8 +61,8 @@ function tokenize(source: string): Token[] {
   const tokens: Token[] = [];
   // Open braces: "code" for a block/object, "template" for a `${` of a template literal.
   const braces: ("code" | "template")[] = [];
-  // The text so far of the template literals being read (one per level of nesting).
-  const templates: string[] = [];
+  // The text so far of the template literals being read (one per level of nesting), with its spans.
+  const templates: { text: string; spans: [number, number][] }[] = [];
   let i = 0;
   const n = source.length;
 
@@ -66,7 +76,10 @@ function tokenize(source: string): Token[] {
 
   /** Reads on in the innermost template literal from i (after its "`" or a "}" closing a `${`), to "`" or "${". */
   const templatePiece = (): void => {
-    let text = templates.pop() ?? "";
+    const open = templates.pop() ?? { text: "", spans: [] };
+    let text = open.text;
+    const spans = open.spans;
+    spans.push([text.length, i]);
     while (i < n) {
       const c = source[i] as string;
       if (c === "\\") {
@@ -77,7 +90,7 @@ function tokenize(source: string): Token[] {
         break;
       } else if (c === "$" && source[i + 1] === "{") {
         i += 2;
-        templates.push(`${text}\${}`);
+        templates.push({ text: `${text}\${}`, spans });
         braces.push("template");
         return;
       } else {
@@ -85,7 +98,7 @@ function tokenize(source: string): Token[] {
         i++;
       }
     }
-    tokens.push({ kind: "template", value: text });
+    tokens.push({ kind: "template", value: text, spans });
   };
 
   while (i < n) {
@@ -101,6 +114,7 @@ function tokenize(source: string): Token[] {
     } else if (c === '"' || c === "'") {
       let text = "";
       i++;
+      const start = i;
       while (i < n && source[i] !== c && source[i] !== "\n") {
         if (source[i] === "\\") {
           text += source.slice(i, i + 2);
@@ -108,10 +122,10 @@ function tokenize(source: string): Token[] {
         } else text += source[i++];
       }
       i++;
-      tokens.push({ kind: "string", value: text });
+      tokens.push({ kind: "string", value: text, spans: [[0, start]] });
     } else if (c === "`") {
       i++;
-      templates.push("");
+      templates.push({ text: "", spans: [] });
       templatePiece();
     } else if (c === "/" && regexAllowed()) {
       // A regular expression literal: up to the closing "/" outside a character class, then its flags.
@@ -422,6 +436,155 @@ function sqlInCommandLine(texts: ReadonlyMap<string, string>): string[] {
   return out;
 }
 
+/** The engines' own folders: the only files that may write an engine's SQL or load its package. */
+const ENGINE_FOLDERS = ["src/store/duckdb/", "src/store/clickhouse/"];
+
+/**
+ * Names of SQL functions, as a call: `name(` (not a method `.name(`, not part of a longer name; no space before the
+ * parenthesis, as SQL is written here and prose is not: "a segment now (at the last refresh)").
+ */
+const call = (...names: string[]) => String.raw`(?<![\w.])(?:${names.join("|")})\(`;
+
+/**
+ * One engine's syntax each: what a literal of domain code must not hold (its `sql` fragments go through `Dialect`
+ * hooks instead). SQL keywords are matched in upper case, as SQL is written here, so that prose in messages ("insert
+ * or update the row") is not taken for it; function names in any case, as a call.
+ */
+const ENGINE_SQL: readonly { readonly name: string; readonly pattern: RegExp }[] = [
+  { name: "hand-numbered placeholder", pattern: /\$\d+(?!\w)/ },
+  { name: "CREATE OR REPLACE", pattern: /\bCREATE\s+OR\s+REPLACE\b/ },
+  { name: "temporary table or view", pattern: /\bTEMP(?:ORARY)?\s+(?:TABLE|VIEW)\b/ },
+  { name: "FILTER (WHERE …)", pattern: /\bFILTER\s*\(\s*WHERE\b/i },
+  { name: "cast with ::", pattern: /::\s*[A-Za-z]/ },
+  {
+    name: "an engine's type name",
+    pattern:
+      /\b(?:VARCHAR|BIGINT|UBIGINT|HUGEINT|DOUBLE|INTEGER|SMALLINT|TINYINT|TIMESTAMPTZ)\b(?!-)|\bAS\s+(?:TIMESTAMP|DATE|BOOLEAN|JSON|TEXT|REAL|FLOAT)\b|\bTIMESTAMP\s+'/,
+  },
+  {
+    name: "a ClickHouse type name",
+    pattern:
+      /\b(?:Nullable|LowCardinality)\s*\(|\b(?:U?Int(?:8|16|32|64|128|256)|Float(?:32|64)|DateTime(?:64)?|Date32)\b/,
+  },
+  {
+    name: "a DuckDB function",
+    pattern: new RegExp(
+      call(
+        "quantile_cont",
+        "quantile_disc",
+        "strpos",
+        "arg_max",
+        "arg_min",
+        "epoch",
+        "list_\\w*",
+        "regexp_\\w*",
+        "json_\\w*",
+        "to_json",
+        "md5",
+        "isodow",
+        "isfinite",
+        "try_cast",
+        "try_strptime",
+        "strptime",
+        "make_timestamp",
+        "bool_and",
+        "bool_or",
+        "struct_\\w*",
+        "read_csv\\w*",
+        "read_parquet",
+        "read_json\\w*",
+        "sniff_csv",
+        String.raw`now(?=\(\s*\))`,
+      ),
+      "i",
+    ),
+  },
+  {
+    name: "a ClickHouse function",
+    pattern: new RegExp(
+      call(
+        "arrayJoin",
+        "array[A-Z]\\w*",
+        "JSON[A-Z]\\w*",
+        "multiIf",
+        "(?:count|sum|min|max|avg|any|argMax|argMin|uniq)If",
+        "argMax",
+        "argMin",
+        "quantile(?!_)\\w*",
+        "to(?:U?Int\\d+|Float\\d+|Date\\d*|DateTime\\d*|UnixTimestamp\\w*|Decimal\\d+)\\w*",
+        "replaceRegexp\\w*",
+        "splitByRegexp",
+        "parseDateTime\\w*",
+        "now64",
+        "rowNumberInAllBlocks",
+      ),
+    ),
+  },
+  { name: "UPDATE … SET", pattern: /\bUPDATE\s+["\w.]+(?:\s+AS\s+\w+)?\s+SET\b/ },
+  { name: "ON CONFLICT", pattern: /\bON\s+CONFLICT\b/ },
+  { name: "INSERT OR …", pattern: /\bINSERT\s+OR\b/ },
+  { name: "QUALIFY", pattern: /\bQUALIFY\b/ },
+  { name: "-infinity", pattern: /-infinity\b/i },
+  {
+    name: "DuckDB's star expressions, COPY, SAMPLE",
+    pattern: /\bCOLUMNS\s*\(\s*\*|\*\s*EXCLUDE\b|\bUSING\s+SAMPLE\b|\bCOPY\s*\(/,
+  },
+  { name: "ClickHouse's ENGINE, FINAL, arrays", pattern: /\bENGINE\s*=\s*\w|\bFINAL\b|\bARRAY\s+JOIN\b/ },
+];
+
+/** An engine's package (or a module of it), as an import names it. */
+const ENGINE_PACKAGE = /^(?:@duckdb\/[\w-]+|duckdb|chdb|@clickhouse\/[\w-]+)(?:\/[\w./-]*)?$/;
+
+/** Is token k the module of an import (`from "…"`, `import "…"`, `import("…")`, `require("…")`)? */
+function isModuleSpecifier(tokens: readonly Token[], k: number): boolean {
+  const word = (j: number) => (tokens[j]?.kind === "word" ? tokens[j]?.value : undefined);
+  const punct = (j: number) => (tokens[j]?.kind === "punct" ? tokens[j]?.value : undefined);
+  if (word(k - 1) === "from" || (word(k - 1) === "import" && punct(k - 2) !== ".")) return true;
+  return punct(k - 1) === "(" && (word(k - 2) === "import" || word(k - 2) === "require");
+}
+
+/** The line (1-based) of a literal's text index `k`, by its spans. */
+function lineOf(source: string, spans: Spans, k: number): number {
+  let offset = 0;
+  for (const [from, at] of spans) if (from <= k) offset = at + (k - from);
+  let line = 1;
+  for (let j = 0; j < offset && j < source.length; j++) if (source[j] === "\n") line++;
+  return line;
+}
+
+/**
+ * Engine-specific SQL in the string and template literals of the files outside the engines' folders (tests and
+ * test-only helpers apart), as "file:line: what: the literal's text around it". Comments and regular expression
+ * literals are never read (the lexer skips them).
+ */
+function engineSqlOutsideEngines(texts: ReadonlyMap<string, string>): string[] {
+  const out: string[] = [];
+  for (const [file, text] of [...texts].sort(([a], [b]) => a.localeCompare(b))) {
+    if (!file.startsWith("src/") || isTestOnly(file) || ENGINE_FOLDERS.some((f) => file.startsWith(f)))
+      continue;
+    const tokens = tokenize(text);
+    for (const [k, t] of tokens.entries()) {
+      if (t.kind !== "string" && t.kind !== "template") continue;
+      if (t.kind === "string" && ENGINE_PACKAGE.test(t.value) && isModuleSpecifier(tokens, k))
+        out.push(`${file}:${lineOf(text, t.spans, 0)}: an engine's package: ${JSON.stringify(t.value)}`);
+      for (const rule of ENGINE_SQL) {
+        const seen = new Set<number>();
+        for (const m of t.value.matchAll(new RegExp(rule.pattern.source, `${rule.pattern.flags}g`))) {
+          const line = lineOf(text, t.spans, m.index);
+          if (seen.has(line)) continue;
+          seen.add(line);
+          const around = t.value
+            .slice(Math.max(0, m.index - 30), m.index + m[0].length + 30)
+            .replace(/\s+/g, " ")
+            .trim();
+          out.push(`${file}:${line}: ${rule.name}: ${JSON.stringify(around)}`);
+        }
+      }
+    }
+  }
+  return out;
+}
+
 const cycleText = (cycles: string[][]) => cycles.map((c) => c.join(" → ")).join("\n");
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -545,6 +708,97 @@ describe("the checks themselves", () => {
   });
 });
 
+describe("the engine-specific SQL check", () => {
+  // The lines of a made-up domain file: each violation on a line of its own, so that a report names its line.
+  const planted = [
+    /* 1 */ 'import { DuckDBInstance } from "@duckdb/node-api";',
+    /* 2 */ 'const chdb = await import("chdb");',
+    /* 3 */ "const a = sql`SELECT * FROM t WHERE id = $1`;",
+    /* 4 */ 'const b = "CREATE OR REPLACE TABLE x AS SELECT 1";',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the text of a made-up source file
+    /* 5 */ "const c = sql`CREATE TEMP TABLE ${name} (x int)`;",
+    /* 6 */ 'const d = "sum(x) FILTER (WHERE y)";',
+    /* 7 */ 'const e = "x::VARCHAR";',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the text of a made-up source file
+    /* 8 */ "const f = `CAST(${x} AS TIMESTAMP)`;",
+    /* 9 */ 'const g = "CAST(x AS Nullable(Int64))";',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the text of a made-up source file
+    /* 10 */ "const h = `quantile_cont(${v}, 0.5)`;",
+    /* 11 */ 'const i = "strpos(a, b) > 0";',
+    /* 12 */ 'const j = "list_filter([a, b], x -> x IS NOT NULL)";',
+    /* 13 */ 'const k = "UPDATE segments SET name = x";',
+    /* 14 */ 'const l = "INSERT INTO t VALUES (1) ON CONFLICT DO NOTHING";',
+    /* 15 */ 'const m = "INSERT OR REPLACE INTO t VALUES (1)";',
+    /* 16 */ 'const n = "SELECT * FROM t QUALIFY row_number() OVER () = 1";',
+    /* 17 */ "const o = \"CAST('-infinity' AS DATE)\";",
+    /* 18 */ "const p = sql`SELECT * FROM read_parquet('x.parquet')`;",
+    /* 19 */ 'const q = "SELECT now()";',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the text of a made-up source file
+    /* 20 */ "const r = sql`SELECT ${a},",
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the text of a made-up source file
+    /* 21 */ "                   arrayJoin(${b}) AS x`;",
+    /* 22 */ "// CREATE OR REPLACE TEMP TABLE x AS SELECT $1::VARCHAR, strpos(a, b), now()",
+    /* 23 */ "/* UPDATE t SET a = $1 FILTER (WHERE x) */",
+    /* 24 */ "const s = /\\$1 FILTER \\(WHERE x\\)::VARCHAR/g.test(text);",
+    /* 25 */ "const t0 = performance.now();",
+    /* 26 */ 'const u = "performance.now() and a segment now (at the last refresh); the total in $ and 1 DOUBLE-check";',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the text of a made-up source file
+    /* 27 */ 'const v = `${sql.temp("_seg_eval")} ${d.cast(x, "integer")} ${d.now()}`;',
+    /* 28 */ 'const w = { scheme: "duckdb", package: "chdb" };',
+    /* 29 */ 'import { clickhouseDialect } from "../store/clickhouse/clickhouse-dialect.js";',
+  ].join("\n");
+  const texts = new Map([
+    ["src/segments/planted.ts", planted],
+    [
+      "src/store/duckdb/duckdb-dialect.ts",
+      'const x = "CREATE OR REPLACE TEMP TABLE x AS SELECT $1::VARCHAR";',
+    ],
+    ["src/store/clickhouse/x.ts", 'import { Session } from "chdb";\nconst y = "toInt64OrNull(x)";'],
+    ["src/segments/planted.test.ts", 'const z = "CREATE OR REPLACE TEMP TABLE x AS SELECT $1::VARCHAR";'],
+    ["src/analytics/test-fixtures.ts", 'const z = "SELECT $1::VARCHAR";'],
+  ]);
+
+  it("names each violation's file and line, and what it is", () => {
+    expect(engineSqlOutsideEngines(texts).map((v) => v.split(": ").slice(0, 2).join(": "))).toEqual([
+      "src/segments/planted.ts:1: an engine's package",
+      "src/segments/planted.ts:2: an engine's package",
+      "src/segments/planted.ts:3: hand-numbered placeholder",
+      "src/segments/planted.ts:4: CREATE OR REPLACE",
+      "src/segments/planted.ts:5: temporary table or view",
+      "src/segments/planted.ts:6: FILTER (WHERE …)",
+      "src/segments/planted.ts:7: cast with ::",
+      "src/segments/planted.ts:7: an engine's type name",
+      "src/segments/planted.ts:8: an engine's type name",
+      "src/segments/planted.ts:9: a ClickHouse type name",
+      "src/segments/planted.ts:10: a DuckDB function",
+      "src/segments/planted.ts:11: a DuckDB function",
+      "src/segments/planted.ts:12: a DuckDB function",
+      "src/segments/planted.ts:13: UPDATE … SET",
+      "src/segments/planted.ts:14: ON CONFLICT",
+      "src/segments/planted.ts:15: INSERT OR …",
+      "src/segments/planted.ts:16: QUALIFY",
+      "src/segments/planted.ts:17: an engine's type name",
+      "src/segments/planted.ts:17: -infinity",
+      "src/segments/planted.ts:18: a DuckDB function",
+      "src/segments/planted.ts:19: a DuckDB function",
+      "src/segments/planted.ts:21: a ClickHouse function",
+    ]);
+  });
+
+  it("reads no comment, regular expression, code, prose or engine folder, and no test", () => {
+    const clean = planted.split("\n").slice(21).join("\n");
+    expect(engineSqlOutsideEngines(new Map([["src/segments/clean.ts", clean]]))).toEqual([]);
+    const onlyOthers = new Map([...texts].filter(([f]) => f !== "src/segments/planted.ts"));
+    expect(engineSqlOutsideEngines(onlyOthers)).toEqual([]);
+  });
+
+  it("shows the text around a violation", () => {
+    expect(
+      engineSqlOutsideEngines(new Map([["src/x/y.ts", 'const a = "SELECT a FROM t WHERE b = $1";']])),
+    ).toEqual(['src/x/y.ts:1: hand-numbered placeholder: "SELECT a FROM t WHERE b = $1"']);
+  });
+});
+
 describe("the source tree (docs/DESIGN.md, Layers)", () => {
   const { graph, texts } = loadTree("src");
 
@@ -573,5 +827,12 @@ describe("the source tree (docs/DESIGN.md, Layers)", () => {
   it("imports nothing upward: store ← domain ← operations ← front doors", () => {
     const violations = layerViolations(graph, LAYER_RULES.slice(1));
     expect(violations, violations.join("\n")).toEqual([]);
+  });
+
+  it("holds no engine-specific SQL outside src/store/duckdb/ and src/store/clickhouse/", () => {
+    const violations = engineSqlOutsideEngines(texts);
+    expect(violations, `engine-specific SQL outside the engines' folders:\n${violations.join("\n")}`).toEqual(
+      [],
+    );
   });
 });

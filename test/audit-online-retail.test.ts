@@ -11,6 +11,7 @@ import { formatAuditReport } from "../src/quality/format.js";
 import { openSession } from "../src/store/open-store.js";
 import { sql } from "../src/store/sql.js";
 import type { Session } from "../src/store/store.js";
+import { TEST_ENGINES } from "./engines.js";
 import { ONLINE_RETAIL, ONLINE_RETAIL_MAP } from "./helpers.js";
 
 const FILE = ONLINE_RETAIL;
@@ -27,20 +28,20 @@ function find(check: string, table?: string): Finding {
   return f;
 }
 
-beforeAll(async () => {
-  engine = await openSession(":memory:");
-  const summary = await importFile(engine, {
-    kind: "order-lines",
-    path: FILE,
-    map: MAP,
-    rejectsPath: resolve(process.env.TMPDIR ?? "/tmp", "online-retail-audit.rejects.csv"),
+describe.each(TEST_ENGINES)("audit of Online Retail on $name", ({ location }) => {
+  beforeAll(async () => {
+    engine = await openSession(location());
+    const summary = await importFile(engine, {
+      kind: "order-lines",
+      path: FILE,
+      map: MAP,
+      rejectsPath: resolve(process.env.TMPDIR ?? "/tmp", "online-retail-audit.rejects.csv"),
+    });
+    expect(summary.rejected).toBe(0);
+    report = await audit(engine, { asOf: AS_OF });
   });
-  expect(summary.rejected).toBe(0);
-  report = await audit(engine, { asOf: AS_OF });
-});
-afterAll(() => engine?.close());
+  afterAll(() => engine?.close());
 
-describe("audit of Online Retail", () => {
   it("examines every line of the file", () => {
     expect(report.totals.order_items).toBe(541_909); // README: 541,909 data rows
   });

@@ -7,6 +7,7 @@ import { assignToClusters, saveClustering } from "../src/clustering/saved-cluste
 import { importFile } from "../src/ingest/import.js";
 import { openSession } from "../src/store/open-store.js";
 import type { Session } from "../src/store/store.js";
+import { TEST_ENGINES } from "./engines.js";
 import { count, SHARED_DATA, tempDir, writeFile } from "./helpers.js";
 
 const MALL = join(SHARED_DATA, "mall-customers", "Mall_Customers.csv");
@@ -30,78 +31,81 @@ async function tessera(
   return { code, out: code === 0 ? JSON.parse(io.stdout()) : {}, err: io.stderr() };
 }
 
-describe("Mall Customers: k-means on income and spending score, k = 5, unscaled", () => {
-  let engine: Session;
-  beforeAll(async () => {
-    engine = await openSession(":memory:");
-    await importFile(engine, { kind: "customers", path: MALL });
-  });
-  afterAll(() => engine?.close());
+describe.each(TEST_ENGINES)(
+  "Mall Customers: k-means on income and spending score, k = 5, unscaled, on $name",
+  ({ location }) => {
+    let engine: Session;
+    beforeAll(async () => {
+      engine = await openSession(location());
+      await importFile(engine, { kind: "customers", path: MALL });
+    });
+    afterAll(() => engine?.close());
 
-  it("reproduces the published inertia (within 0.1%) and centres (within 0.1)", async () => {
-    const r = await runClustering(engine, { features: FEATURES, k: 5, scale: "none", seed: 1 });
-    expect(Math.abs(r.inertia - INERTIA) / INERTIA).toBeLessThan(0.001);
-    const centres = r.clusters.map(
-      (c) => [c.centroid["trait:annual_income_k"], c.centroid["trait:spending_score_1_100"]] as number[],
-    );
-    for (const [income, score] of PUBLISHED) {
-      const match = centres.find(
-        ([i, s]) =>
-          Math.abs((i as number) - (income as number)) < 0.1 &&
-          Math.abs((s as number) - (score as number)) < 0.1,
+    it("reproduces the published inertia (within 0.1%) and centres (within 0.1)", async () => {
+      const r = await runClustering(engine, { features: FEATURES, k: 5, scale: "none", seed: 1 });
+      expect(Math.abs(r.inertia - INERTIA) / INERTIA).toBeLessThan(0.001);
+      const centres = r.clusters.map(
+        (c) => [c.centroid["trait:annual_income_k"], c.centroid["trait:spending_score_1_100"]] as number[],
       );
-      expect(match, `centre (${income}, ${score}) in ${JSON.stringify(centres)}`).toBeDefined();
-    }
-    expect(r.clusters.map((c) => c.size)).toEqual([81, 39, 35, 23, 22]);
-    expect(r.silhouette).toBeCloseTo(0.55393, 4);
-  });
-
-  it("picks k = 5 by silhouette with k auto, and reports every k's scores", async () => {
-    const r = await runClustering(engine, { features: FEATURES, k: "auto", scale: "none", seed: 1 });
-    expect(r.k).toBe(5);
-    expect(r.scores?.map((s) => s.k)).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10]);
-    expect(r.scores?.find((s) => s.k === 4)?.inertia).toBeCloseTo(73_679.789, 2);
-  });
-
-  it("assigns every customer again to the nearest stored centre, changing nobody", async () => {
-    const r = await runClustering(engine, { features: FEATURES, k: 5, scale: "none", seed: 1 });
-    await saveClustering(engine, "mall", r);
-    expect(await assignToClusters(engine, "mall")).toEqual({
-      name: "mall",
-      customers: 200,
-      changed: 0,
-      added: 0,
+      for (const [income, score] of PUBLISHED) {
+        const match = centres.find(
+          ([i, s]) =>
+            Math.abs((i as number) - (income as number)) < 0.1 &&
+            Math.abs((s as number) - (score as number)) < 0.1,
+        );
+        expect(match, `centre (${income}, ${score}) in ${JSON.stringify(centres)}`).toBeDefined();
+      }
+      expect(r.clusters.map((c) => c.size)).toEqual([81, 39, 35, 23, 22]);
+      expect(r.silhouette).toBeCloseTo(0.55393, 4);
     });
-    // The computed value reads like any other: the biggest cluster is 0.
-    expect(await count(engine, "SELECT count(*) FROM cluster_mall WHERE cluster = 0")).toBe(81);
-    // A new customer (high income, low score) joins the nearest stored centre at the next assignment.
-    const file = writeFile(
-      tempDir(),
-      "new.csv",
-      "customer_id,annual_income_k,spending_score_1_100\nnew-1,90,15\n",
-    );
-    await importFile(engine, { kind: "customers", path: file });
-    expect(await assignToClusters(engine, "mall")).toEqual({
-      name: "mall",
-      customers: 201,
-      changed: 0,
-      added: 1,
-    });
-    const high = r.clusters.find(
-      (c) =>
-        (c.centroid["trait:annual_income_k"] as number) > 80 &&
-        (c.centroid["trait:spending_score_1_100"] as number) < 30,
-    );
-    expect(await count(engine, "SELECT cluster FROM cluster_mall WHERE customer_id = 'new-1'")).toBe(
-      high?.id,
-    );
-  });
-});
 
-describe("tessera cluster and personas (the command line)", () => {
+    it("picks k = 5 by silhouette with k auto, and reports every k's scores", async () => {
+      const r = await runClustering(engine, { features: FEATURES, k: "auto", scale: "none", seed: 1 });
+      expect(r.k).toBe(5);
+      expect(r.scores?.map((s) => s.k)).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      expect(r.scores?.find((s) => s.k === 4)?.inertia).toBeCloseTo(73_679.789, 2);
+    });
+
+    it("assigns every customer again to the nearest stored centre, changing nobody", async () => {
+      const r = await runClustering(engine, { features: FEATURES, k: 5, scale: "none", seed: 1 });
+      await saveClustering(engine, "mall", r);
+      expect(await assignToClusters(engine, "mall")).toEqual({
+        name: "mall",
+        customers: 200,
+        changed: 0,
+        added: 0,
+      });
+      // The computed value reads like any other: the biggest cluster is 0.
+      expect(await count(engine, "SELECT count(*) FROM cluster_mall WHERE cluster = 0")).toBe(81);
+      // A new customer (high income, low score) joins the nearest stored centre at the next assignment.
+      const file = writeFile(
+        tempDir(),
+        "new.csv",
+        "customer_id,annual_income_k,spending_score_1_100\nnew-1,90,15\n",
+      );
+      await importFile(engine, { kind: "customers", path: file });
+      expect(await assignToClusters(engine, "mall")).toEqual({
+        name: "mall",
+        customers: 201,
+        changed: 0,
+        added: 1,
+      });
+      const high = r.clusters.find(
+        (c) =>
+          (c.centroid["trait:annual_income_k"] as number) > 80 &&
+          (c.centroid["trait:spending_score_1_100"] as number) < 30,
+      );
+      expect(await count(engine, "SELECT cluster FROM cluster_mall WHERE customer_id = 'new-1'")).toBe(
+        high?.id,
+      );
+    });
+  },
+);
+
+describe.each(TEST_ENGINES)("tessera cluster and personas (the command line) on $name", ({ location }) => {
   let db: string;
   beforeAll(async () => {
-    db = join(tempDir(), "mall.duckdb");
+    db = location();
     expect((await tessera(db, "import", "customers", MALL)).code).toBe(0);
   });
 
@@ -166,7 +170,7 @@ describe("tessera cluster and personas (the command line)", () => {
   });
 
   it("gives clear errors, never NaN: too few customers, a constant or empty feature, unknown names", async () => {
-    const small = join(tempDir(), "small.duckdb");
+    const small = location();
     const dir = tempDir();
     const file = writeFile(dir, "c.csv", "customer_id,score,plan\na,1,x\nb,2,x\nc,3,x\n");
     expect((await tessera(small, "import", "customers", file)).code).toBe(0);

@@ -15,38 +15,47 @@ import { importFile } from "../src/ingest/import.js";
 import { openSession } from "../src/store/open-store.js";
 import type { Session } from "../src/store/store.js";
 import { generate } from "../src/synth/generate.js";
+import { TEST_ENGINES } from "./engines.js";
 import { tempDir } from "./helpers.js";
 
 const CUSTOMERS = 200_000;
 
-describe(`BG/NBD and Gamma-Gamma recover the generator's parameters (${CUSTOMERS.toLocaleString("en-US")} customers)`, () => {
-  let engine: Session;
-  let fit: ClvFit;
-  let truth: { bgnbd: Record<string, number>; gammaGamma: Record<string, number>; cohort: { size: number } };
-  beforeAll(async () => {
-    const dir = tempDir("tessera-clv-synth-");
-    await generate({ customers: CUSTOMERS, seed: 20240601, outDir: dir, dirt: 0 });
-    truth = JSON.parse(readFileSync(join(dir, "truth.json"), "utf8"));
-    engine = await openSession(":memory:");
-    await importFile(engine, { kind: "orders", path: join(dir, "orders.csv") });
-    fit = await fitClv(engine, { unit: "week" });
-  }, 300_000);
-  afterAll(() => engine?.close());
+/** The generated orders (once for every engine) and the generator's parameters. */
+let dir: string;
+let truth: { bgnbd: Record<string, number>; gammaGamma: Record<string, number>; cohort: { size: number } };
+beforeAll(async () => {
+  dir = tempDir("tessera-clv-synth-");
+  await generate({ customers: CUSTOMERS, seed: 20240601, outDir: dir, dirt: 0 });
+  truth = JSON.parse(readFileSync(join(dir, "truth.json"), "utf8"));
+}, 300_000);
 
-  it("fits every buyer of the cohort", () => {
-    expect(fit.customers).toBe(truth.cohort.size);
-    expect(fit.warnings).toEqual([]);
-  });
+describe.each(TEST_ENGINES)(
+  `BG/NBD and Gamma-Gamma recover the generator's parameters (${CUSTOMERS.toLocaleString("en-US")} customers) on $name`,
+  ({ location }) => {
+    let engine: Session;
+    let fit: ClvFit;
+    beforeAll(async () => {
+      engine = await openSession(location());
+      await importFile(engine, { kind: "orders", path: join(dir, "orders.csv") });
+      fit = await fitClv(engine, { unit: "week" });
+    }, 300_000);
+    afterAll(() => engine?.close());
 
-  it.each(["r", "alpha", "a", "b"])("BG/NBD %s within 10% of the truth", (k) => {
-    const got = (fit.bgnbd as unknown as Record<string, number>)[k] as number;
-    const want = truth.bgnbd[k] as number;
-    expect(Math.abs(got / want - 1), `${k}: ${got} vs ${want}`).toBeLessThan(0.1);
-  });
+    it("fits every buyer of the cohort", () => {
+      expect(fit.customers).toBe(truth.cohort.size);
+      expect(fit.warnings).toEqual([]);
+    });
 
-  it.each(["p", "q", "v"])("Gamma-Gamma %s within 10% of the truth", (k) => {
-    const got = (fit.gammaGamma as unknown as Record<string, number>)[k] as number;
-    const want = truth.gammaGamma[k] as number;
-    expect(Math.abs(got / want - 1), `${k}: ${got} vs ${want}`).toBeLessThan(0.1);
-  });
-});
+    it.each(["r", "alpha", "a", "b"])("BG/NBD %s within 10% of the truth", (k) => {
+      const got = (fit.bgnbd as unknown as Record<string, number>)[k] as number;
+      const want = truth.bgnbd[k] as number;
+      expect(Math.abs(got / want - 1), `${k}: ${got} vs ${want}`).toBeLessThan(0.1);
+    });
+
+    it.each(["p", "q", "v"])("Gamma-Gamma %s within 10% of the truth", (k) => {
+      const got = (fit.gammaGamma as unknown as Record<string, number>)[k] as number;
+      const want = truth.gammaGamma[k] as number;
+      expect(Math.abs(got / want - 1), `${k}: ${got} vs ${want}`).toBeLessThan(0.1);
+    });
+  },
+);

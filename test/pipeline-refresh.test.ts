@@ -1,4 +1,3 @@
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { rfm } from "../src/analytics/rfm.js";
 import { runClustering } from "../src/clustering/cluster.js";
@@ -9,12 +8,13 @@ import { refreshAll } from "../src/operations/refresh-pipeline.js";
 import { saveSegment } from "../src/segments/segment-store.js";
 import { segmentMembers } from "../src/segments/stays.js";
 import { openSession } from "../src/store/open-store.js";
+import { TEST_ENGINES } from "./engines.js";
 import { snapshot, tempDir, writeFile } from "./helpers.js";
 
-describe("refreshAll", () => {
+describe.each(TEST_ENGINES)("refreshAll on $name", ({ location }) => {
   it("re-scores computed values as of the refresh time before evaluating segments that use them", async () => {
     const dir = tempDir();
-    const engine = await openSession(join(dir, "p.duckdb"));
+    const engine = await openSession(location());
     try {
       const orders = writeFile(
         dir,
@@ -45,7 +45,7 @@ describe("refreshAll", () => {
 
   it("refuses, writing nothing, when a saved definition no longer fits the data", async () => {
     const dir = tempDir();
-    const engine = await openSession(join(dir, "p.duckdb"));
+    const engine = await openSession(location());
     try {
       const ages = [21, 22, 23, 24, 25, 61, 62, 63, 64, 65];
       const customers = writeFile(

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { registerComputed } from "../src/store/computed.js";
 import type { Engine } from "../src/store/engine.js";
-import { sql } from "../src/store/sql.js";
+import { type Sql, type SqlValue, sql } from "../src/store/sql.js";
 import { registerTrait } from "../src/store/trait-registry.js";
 import { CATS, COUNTRIES, EVENTS } from "./segments-arbitraries.js";
 import type { RefData } from "./segments-reference.js";
@@ -106,6 +106,15 @@ export const arbData: fc.Arbitrary<RefData> = fc
 const ts = (t: number) =>
   sql.param(new Date(t).toISOString().replace("T", " ").replace("Z", ""), "timestamp");
 
+/** One INSERT of many rows (a statement per row costs a commit on DuckDB and a part on ClickHouse). */
+async function insertRows(engine: Engine, table: string, columns: readonly string[], rows: readonly Sql[][]) {
+  if (rows.length === 0) return;
+  await engine.run(
+    sql`INSERT INTO ${sql.ident(table)} (${sql.join(columns.map((c) => sql.ident(c)))})
+        VALUES ${sql.join(rows.map((r) => sql`(${sql.join(r)})`))}`,
+  );
+}
+
 /** Loads a dataset; `customers: false` adds only facts (a second batch), `prefix` keeps their ids apart. */
 export async function load(
   engine: Engine,
@@ -113,47 +122,73 @@ export async function load(
   opts: { customers?: boolean; prefix?: string } = {},
 ): Promise<void> {
   const pre = opts.prefix ?? "";
+  const v = (x: SqlValue) => sql`${x}`;
   if (opts.customers !== false) await loadCustomers(engine, data);
-  for (const [i, e] of data.events.entries()) {
-    await engine.run(
-      sql`INSERT INTO events (message_id, customer_id, type, event, ts, properties)
-          VALUES (${`${pre}m${i}`}, ${e.customer}, ${e.type}, ${e.event}, ${ts(e.ts)}, ${JSON.stringify(e.props)})`,
-    );
-  }
+  await insertRows(
+    engine,
+    "events",
+    ["message_id", "customer_id", "type", "event", "ts", "properties"],
+    data.events.map((e, i) => [
+      v(`${pre}m${i}`),
+      v(e.customer),
+      v(e.type),
+      v(e.event),
+      ts(e.ts),
+      v(JSON.stringify(e.props)),
+    ]),
+  );
+  await insertRows(
+    engine,
+    "order_items",
+    ["order_id", "line_no", "customer_id", "ts", "category", "quantity", "unit_price"],
+    data.lines.map((l, i) => [
+      v(`${pre}${l.order}`),
+      v(i),
+      v(l.customer),
+      ts(l.ts),
+      v(l.category),
+      v(l.quantity),
+      v(l.price),
+    ]),
+  );
   const orders = new Map<string, (typeof data.lines)[number]>();
-  for (const [i, l] of data.lines.entries()) {
-    orders.set(l.order, l);
-    await engine.run(
-      sql`INSERT INTO order_items (order_id, line_no, customer_id, ts, category, quantity, unit_price)
-          VALUES (${`${pre}${l.order}`}, ${i}, ${l.customer}, ${ts(l.ts)}, ${l.category}, ${l.quantity}, ${l.price})`,
-    );
-  }
-  for (const [id, l] of orders) {
-    await engine.run(
-      sql`INSERT INTO orders (order_id, customer_id, ts, total)
-          VALUES (${`${pre}${id}`}, ${l.customer}, ${ts(l.ts)}, ${l.total})`,
-    );
-  }
-  for (const k of data.consents) {
-    await engine.run(
-      sql`INSERT INTO consents (customer_id, purpose, channel, status, ts)
-          VALUES (${k.customer}, ${k.purpose}, ${sql.param(k.channel, "string")}, ${k.status}, ${ts(k.ts)})`,
-    );
-  }
+  for (const l of data.lines) orders.set(l.order, l);
+  await insertRows(
+    engine,
+    "orders",
+    ["order_id", "customer_id", "ts", "total"],
+    [...orders].map(([id, l]) => [v(`${pre}${id}`), v(l.customer), ts(l.ts), v(l.total)]),
+  );
+  await insertRows(
+    engine,
+    "consents",
+    ["customer_id", "purpose", "channel", "status", "ts"],
+    data.consents.map((k) => [
+      v(k.customer),
+      v(k.purpose),
+      sql.param(k.channel, "string"),
+      v(k.status),
+      ts(k.ts),
+    ]),
+  );
 }
 
 async function loadCustomers(engine: Engine, data: RefData): Promise<void> {
   for (const [name, type] of Object.entries(data.traitTypes)) {
     await registerTrait(engine, { name, type, category: "custom", pii: false, sourceColumn: name });
   }
-  for (const c of data.customers) {
-    await engine.run(
-      sql`INSERT INTO customers (customer_id, country, age, vip, signup)
-          VALUES (${c.id}, ${sql.param(c.traits.country as string | null, "string")},
-                  ${sql.param(c.traits.age as number | null, "integer")}, ${sql.param(c.traits.vip as boolean | null, "boolean")},
-                  ${sql.param(c.traits.signup as string | null, "date")})`,
-    );
-  }
+  await insertRows(
+    engine,
+    "customers",
+    ["customer_id", "country", "age", "vip", "signup"],
+    data.customers.map((c) => [
+      sql`${c.id}`,
+      sql.param(c.traits.country as string | null, "string"),
+      sql.param(c.traits.age as number | null, "integer"),
+      sql.param(c.traits.vip as boolean | null, "boolean"),
+      sql.param(c.traits.signup as string | null, "date"),
+    ]),
+  );
   await engine.run(
     engine.dialect.createTable(
       "test_scores",
@@ -164,10 +199,12 @@ async function loadCustomers(engine: Engine, data: RefData): Promise<void> {
       ["customer_id"],
     ),
   );
-  for (const c of data.customers)
-    await engine.run(
-      sql`INSERT INTO test_scores (customer_id, score) VALUES (${c.id}, ${sql.param(c.score, "number")})`,
-    );
+  await insertRows(
+    engine,
+    "test_scores",
+    ["customer_id", "score"],
+    data.customers.map((c) => [sql`${c.id}`, sql.param(c.score, "number")]),
+  );
   await registerComputed(engine, [
     {
       name: "score",

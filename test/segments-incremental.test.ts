@@ -4,8 +4,9 @@ import { importFile } from "../src/ingest/import.js";
 import type { SegmentDefinition } from "../src/segments/definition.js";
 import { type RefreshResult, refreshSegments } from "../src/segments/segment-refresh.js";
 import type { Engine } from "../src/store/engine.js";
-import { openSession } from "../src/store/open-store.js";
+import { openStore } from "../src/store/open-store.js";
 import { sql } from "../src/store/sql.js";
+import { TEST_ENGINES } from "./engines.js";
 import { tempDir, writeFile } from "./helpers.js";
 import { condition } from "./segments-arbitraries.js";
 import { AS_OF, arbData, load } from "./segments-data.js";
@@ -69,6 +70,14 @@ async function stays(engine: Engine): Promise<string[]> {
   return r.column("s") as string[];
 }
 
+/** What a refresh left: members, the feature rows, every stay, and the refresh's counts. */
+async function outcome(engine: Engine, r: RefreshResult) {
+  const features = JSON.stringify(
+    (await engine.query("SELECT * FROM segment_features ORDER BY customer_id")).rows(),
+  );
+  return { members: await members(engine), features, stays: await stays(engine), tally: tally(r) };
+}
+
 /** Facts of a second batch for the customers of the first, as the importers would mark them. */
 async function addBatch(engine: Engine, first: RefData, second: RefData): Promise<void> {
   // New facts touch only two customers, so the others' features must move forward with time alone.
@@ -107,7 +116,28 @@ async function addBatch(engine: Engine, first: RefData, second: RefData): Promis
   );
 }
 
-describe("incremental segment refresh", () => {
+/**
+ * Runs `work` on a new database of the engine, then closes it (on chdb, which holds one directory per process at
+ * a time, its directory is released before the next opens).
+ */
+async function withDatabase<T>(location: string, work: (e: Engine) => Promise<T>): Promise<T> {
+  const store = await openStore(location);
+  const e = await store.session();
+  try {
+    return await work(e);
+  } finally {
+    e.close();
+    await store.close();
+  }
+}
+
+/** Random runs: TESSERA_PROPERTY_RUNS (60 by default) on DuckDB; fewer on chdb, where each run is slower. */
+const runs = (engine: string) =>
+  engine === "duckdb"
+    ? Number(process.env.TESSERA_PROPERTY_RUNS ?? 60)
+    : Number(process.env.TESSERA_PROPERTY_RUNS_CHDB ?? process.env.TESSERA_PROPERTY_RUNS ?? 20);
+
+describe.each(TEST_ENGINES)("incremental segment refresh on $name", ({ name, location }) => {
   it("equals a full refresh after new events, orders, consents and traits, and again as time alone moves on", async () => {
     await fc.assert(
       fc.asyncProperty(
@@ -123,48 +153,48 @@ describe("incremental segment refresh", () => {
             where: i === 2 ? { all: [where, { segment: "s0" }] } : where,
           }));
           const later = new Date(AS_OF + days * DAY);
-          const a = await openSession(":memory:");
-          const b = await openSession(":memory:");
-          try {
-            await load(a, first);
-            await saveRaw(a, defs);
-            expect((await refreshSegments(a, { asOf: new Date(AS_OF) })).mode).toBe("full");
-            await addBatch(a, first, second);
-            const inc = await refreshSegments(a, { asOf: later });
+          const after = new Date(later.getTime() + quiet * DAY);
+          // The same history refreshed incrementally (a) and in full each time (b), one database after the other.
+          const a = await withDatabase(location(), async (e) => {
+            await load(e, first);
+            await saveRaw(e, defs);
+            expect((await refreshSegments(e, { asOf: new Date(AS_OF) })).mode).toBe("full");
+            await addBatch(e, first, second);
+            const inc = await refreshSegments(e, { asOf: later });
             expect(inc.mode).toBe("incremental");
-
-            // The same history refreshed in full each time: same members, features, stays and counts.
-            await load(b, first);
-            await saveRaw(b, defs);
-            await refreshSegments(b, { asOf: new Date(AS_OF), mode: "full" });
-            await addBatch(b, first, second);
-            const full = await refreshSegments(b, { asOf: later, mode: "full" });
-            expect(full.mode).toBe("full");
-            expect(await members(a)).toEqual(await members(b));
-            const features = async (e: Engine) =>
-              JSON.stringify((await e.query("SELECT * FROM segment_features ORDER BY customer_id")).rows());
-            expect(await features(a)).toEqual(await features(b));
-            expect(await stays(a)).toEqual(await stays(b));
-            expect(tally(inc)).toEqual(tally(full));
+            const state = await outcome(e, inc);
             // Then time alone moves on, with no new data: members cross days-since and relative-date thresholds.
-            const after = new Date(later.getTime() + quiet * DAY);
-            const quietInc = await refreshSegments(a, { asOf: after });
+            const quietInc = await refreshSegments(e, { asOf: after });
             expect(quietInc.mode).toBe("incremental");
-            const quietFull = await refreshSegments(b, { asOf: after, mode: "full" });
-            expect(await stays(a)).toEqual(await stays(b));
-            expect(tally(quietInc)).toEqual(tally(quietFull));
-          } finally {
-            a.close();
-            b.close();
-          }
+            return { state, quiet: { stays: await stays(e), tally: tally(quietInc) } };
+          });
+          const b = await withDatabase(location(), async (e) => {
+            await load(e, first);
+            await saveRaw(e, defs);
+            await refreshSegments(e, { asOf: new Date(AS_OF), mode: "full" });
+            await addBatch(e, first, second);
+            const full = await refreshSegments(e, { asOf: later, mode: "full" });
+            expect(full.mode).toBe("full");
+            const state = await outcome(e, full);
+            const quietFull = await refreshSegments(e, { asOf: after, mode: "full" });
+            return { state, quiet: { stays: await stays(e), tally: tally(quietFull) } };
+          });
+          // Same members, features, stays and counts.
+          expect(a.state.members).toEqual(b.state.members);
+          expect(a.state.features).toEqual(b.state.features);
+          expect(a.state.stays).toEqual(b.state.stays);
+          expect(a.state.tally).toEqual(b.state.tally);
+          expect(a.quiet.stays).toEqual(b.quiet.stays);
+          expect(a.quiet.tally).toEqual(b.quiet.tally);
         },
       ),
-      { numRuns: Number(process.env.TESSERA_PROPERTY_RUNS ?? 60), seed: 4242 },
+      { numRuns: runs(name), seed: 4242 },
     );
   });
 
   it("moves windowed counts forward: rows leave the window, new rows enter, late rows are read again", async () => {
-    const e = await openSession(":memory:");
+    const store = await openStore(location());
+    const e = await store.session();
     const at = (days: number) => new Date(AS_OF + days * DAY);
     const event = (id: string, customer: string, days: number) => viewedEvent(e, id, customer, days);
     try {
@@ -197,6 +227,7 @@ describe("incremental segment refresh", () => {
       ]);
     } finally {
       e.close();
+      await store.close();
     }
   });
 
@@ -220,9 +251,7 @@ describe("incremental segment refresh", () => {
       { id: "twice", name: "twice", where: { event: "Viewed", within: "30d", count: { gte: 2 } } },
       { id: "once", name: "once", where: { event: "Viewed", within: "30d", count: { eq: 1 } } },
     ];
-    const a = await openSession(":memory:");
-    const b = await openSession(":memory:");
-    try {
+    const incremental = await withDatabase(location(), async (a) => {
       await importFile(a, { kind: "events", path: visits });
       await saveRaw(a, defs);
       await refreshSegments(a, { asOf: new Date(AS_OF) });
@@ -230,20 +259,21 @@ describe("incremental segment refresh", () => {
       await importFile(a, { kind: "events", path: later });
       const inc = await refreshSegments(a, { asOf: new Date(AS_OF + 5 * DAY) });
       expect(inc.mode).toBe("incremental");
-
+      return members(a);
+    });
+    const full = await withDatabase(location(), async (b) => {
       for (const f of [visits, later]) await importFile(b, { kind: "events", path: f });
       await saveRaw(b, defs);
       await refreshSegments(b, { asOf: new Date(AS_OF + 5 * DAY), mode: "full" });
-      expect(await members(a)).toEqual(await members(b));
-      expect(await members(a)).toEqual(["twice:u1", "twice:u2"]);
-    } finally {
-      a.close();
-      b.close();
-    }
+      return members(b);
+    });
+    expect(incremental).toEqual(full);
+    expect(incremental).toEqual(["twice:u1", "twice:u2"]);
   });
 
   it("falls back to a full refresh when the definitions change", async () => {
-    const e = await openSession(":memory:");
+    const store = await openStore(location());
+    const e = await store.session();
     try {
       await e.run("INSERT INTO customers (customer_id) VALUES ('c1')");
       await saveRaw(e, [{ id: "a", name: "a", where: { orders: "count", gte: 0 } }]);
@@ -254,11 +284,13 @@ describe("incremental segment refresh", () => {
       expect((await refreshSegments(e, { asOf: new Date(AS_OF + 2 * DAY) })).mode).toBe("full");
     } finally {
       e.close();
+      await store.close();
     }
   });
 
   it("applies a new version, its references, or a new segment over the same features to everyone", async () => {
-    const e = await openSession(":memory:");
+    const store = await openStore(location());
+    const e = await store.session();
     try {
       for (const c of ["c1", "c2"]) await e.run(sql`INSERT INTO customers (customer_id) VALUES (${c})`);
       for (const [c, days] of [
@@ -290,11 +322,13 @@ describe("incremental segment refresh", () => {
       ]);
     } finally {
       e.close();
+      await store.close();
     }
   });
 
   it("forgets a customer removed without a mark, as an erasure would remove them", async () => {
-    const e = await openSession(":memory:");
+    const store = await openStore(location());
+    const e = await store.session();
     try {
       for (const c of ["c1", "c2"]) {
         await e.run(sql`INSERT INTO customers (customer_id) VALUES (${c})`);
@@ -315,11 +349,13 @@ describe("incremental segment refresh", () => {
       expect(Number(left.column("n")[0])).toBe(0);
     } finally {
       e.close();
+      await store.close();
     }
   });
 
   it("moves members in and out by time alone, with no new data (days since an order, a relative date)", async () => {
-    const e = await openSession(":memory:");
+    const store = await openStore(location());
+    const e = await store.session();
     const at = (days: number) => new Date(AS_OF + days * DAY);
     try {
       // c1 ordered 29 days before the first refresh, c2 10 days before; c1 was first seen 25 days before, c2 40.
@@ -347,11 +383,13 @@ describe("incremental segment refresh", () => {
       expect(await members(e)).toEqual(["lapsed:c1"]);
     } finally {
       e.close();
+      await store.close();
     }
   });
 
   it("counts as entered only those who entered, when the candidates had no open stay", async () => {
-    const e = await openSession(":memory:");
+    const store = await openStore(location());
+    const e = await store.session();
     const at = (days: number) => new Date(AS_OF + days * DAY);
     const event = (id: string, customer: string, days: number) => viewedEvent(e, id, customer, days);
     try {
@@ -368,6 +406,7 @@ describe("incremental segment refresh", () => {
       expect(tally(inc)).toEqual([["viewed", 2, 1, 0]]);
     } finally {
       e.close();
+      await store.close();
     }
   });
 });

@@ -31,6 +31,11 @@ export interface ClvPredictOptions {
    * end). Fitting is occasional; scoring a later as-of with the same parameters is how values stay fresh.
    */
   readonly asOf?: Date;
+  /**
+   * A customer whose own figures are wanted next (`customerPrediction`): refused before anything is written
+   * when they have no purchases in the histories scored (an engine without transactions could not undo it).
+   */
+  readonly customer?: string;
 }
 
 /**
@@ -101,6 +106,7 @@ export async function predictClv(engine: Engine, opts: ClvPredictOptions = {}): 
       : Math.floor((opts.asOf.getTime() - 1) / 86_400_000);
   const scoredTo = isoDay(endDay);
   await buildSummary(engine, endDay);
+  if (opts.customer !== undefined) await requireScored(engine, opts.customer, model);
   const t = await purchaseTuples(engine, model.unit);
   const n = t.x.length;
   const expected = new Float64Array(n);
@@ -250,6 +256,20 @@ async function summarise(
   };
 }
 
+function unknownCustomer(customerId: string, model: SavedModel): UserError {
+  return new UserError(
+    "unknown-customer",
+    `no purchases by "${customerId}" up to ${model.calibrationEnd}`,
+    "--customer",
+  );
+}
+
+/** Refuses a customer who is not in the summary just built (no purchases in the histories scored). */
+async function requireScored(engine: Engine, customerId: string, model: SavedModel): Promise<void> {
+  const r = await engine.query(sql`SELECT count(*) AS n FROM ${SUMMARY} WHERE customer_id = ${customerId}`);
+  if (Number(r.column("n")[0]) === 0) throw unknownCustomer(customerId, model);
+}
+
 /** One customer's figures (for `clv predict --customer`), with P(n purchases in the period) for n = 0…max. */
 export async function customerPrediction(
   engine: Engine,
@@ -264,12 +284,7 @@ export async function customerPrediction(
          WHERE s.customer_id = ${customerId}`,
   );
   const row = r.rows<Record<string, number>>()[0];
-  if (row === undefined)
-    throw new UserError(
-      "unknown-customer",
-      `no purchases by "${customerId}" up to ${model.calibrationEnd}`,
-      "--customer",
-    );
+  if (row === undefined) throw unknownCustomer(customerId, model);
   const u = UNIT_DAYS[model.unit];
   const [x, tx, T] = [Number(row.x), Number(row.tx_days) / u, Number(row.t_days) / u];
   return {

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { TEST_ENGINES } from "../../test/engines.js";
 import { listComputed } from "../store/computed.js";
 import { sql } from "../store/sql.js";
 import type { Session } from "../store/store.js";
@@ -46,9 +47,9 @@ function history(): OrderRow[] {
   return rows;
 }
 
-describe("clv fit and predict on a store", () => {
+describe.each(TEST_ENGINES)("clv fit and predict on a store on $name", ({ location }) => {
   it("stores per-customer predictions consistent with the models and registers them", async () => {
-    engine = await storeWithOrders(history());
+    engine = await storeWithOrders(location(), history());
     const fit = await fitClv(engine, { unit: "week" });
     expect(fit.customers).toBe(40);
     expect(fit.gammaGamma).not.toBeNull();
@@ -81,11 +82,14 @@ describe("clv fit and predict on a store", () => {
 
   it("gives clear errors for degenerate data", async () => {
     // All purchases on one day: nobody repeats.
-    engine = await storeWithOrders(["a", "b", "c"].map((c): OrderRow => [c, "2024-02-01 10:00", 5]));
+    engine = await storeWithOrders(
+      location(),
+      ["a", "b", "c"].map((c): OrderRow => [c, "2024-02-01 10:00", 5]),
+    );
     await expect(fitClv(engine, { unit: "week" })).rejects.toMatchObject({ code: "no-repeat-purchases" });
     engine.close();
     // One customer.
-    engine = await storeWithOrders([
+    engine = await storeWithOrders(location(), [
       ["a", "2024-02-01", 5],
       ["a", "2024-02-09", 5],
     ]);
@@ -93,12 +97,12 @@ describe("clv fit and predict on a store", () => {
     await expect(predictClv(engine)).rejects.toMatchObject({ code: "no-model" });
     engine.close();
     // No purchases at all.
-    engine = await storeWithOrders([]);
+    engine = await storeWithOrders(location(), []);
     await expect(fitClv(engine, { unit: "week" })).rejects.toMatchObject({ code: "no-purchases" });
   });
 
   it("names --calibration-end when it lies outside the purchase history", async () => {
-    engine = await storeWithOrders(history());
+    engine = await storeWithOrders(location(), history());
     await expect(
       fitClv(engine, { unit: "week", calibrationEnd: new Date("2023-12-01T00:00:00Z") }),
     ).rejects.toThrow(/--calibration-end: 2023-12-01 is before the first purchase/);

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { TEST_ENGINES } from "../../test/engines.js";
 import { sql } from "../store/sql.js";
 import type { Session } from "../store/store.js";
 import { concentration } from "./concentration.js";
@@ -9,10 +10,10 @@ afterEach(() => engine?.close());
 
 const AS_OF = new Date("2024-03-01T00:00:00Z");
 
-describe("revenue concentration", () => {
+describe.each(TEST_ENGINES)("revenue concentration on $name", ({ location }) => {
   it("gives the Gini, top share and Lorenz points of revenues 1, 2, 3, 4 by hand", async () => {
     // Gini = 2 Σ i·xᵢ / (n S) − (n+1)/n = 2 · 30 / 40 − 5/4 = 0.25; the top 25% (1 customer) has 4 of 10.
-    engine = await storeWithOrders([
+    engine = await storeWithOrders(location(), [
       ["a", "2024-02-01", 1],
       ["b", "2024-02-01", 2],
       ["c", "2024-02-01", 1],
@@ -29,7 +30,7 @@ describe("revenue concentration", () => {
   });
 
   it("gives Gini (n−1)/n when one customer has everything and 0 when all spend the same", async () => {
-    engine = await storeWithOrders([
+    engine = await storeWithOrders(location(), [
       ["a", "2024-02-01", 0],
       ["b", "2024-02-01", 0],
       ["c", "2024-02-01", 0],
@@ -40,7 +41,10 @@ describe("revenue concentration", () => {
     expect(r.gini).toBeCloseTo(0.8, 12);
     expect(r.topShare).toBe(1);
     engine.close();
-    engine = await storeWithOrders(["a", "b", "c"].map((c): OrderRow => [c, "2024-02-01", 7]));
+    engine = await storeWithOrders(
+      location(),
+      ["a", "b", "c"].map((c): OrderRow => [c, "2024-02-01", 7]),
+    );
     const same = await concentration(engine, { asOf: AS_OF, minGroup: 1 });
     expect(same.gini).toBeCloseTo(0, 12);
     // ⌈0.2 · 3⌉ = 1 customer of 3 with a third of the revenue.
@@ -48,7 +52,7 @@ describe("revenue concentration", () => {
   });
 
   it("reports null, never NaN, when all revenue is zero; and per group with suppression", async () => {
-    engine = await storeWithOrders([
+    engine = await storeWithOrders(location(), [
       ["a", "2024-02-01", 0],
       ["b", "2024-02-01", 0],
     ]);
@@ -58,7 +62,7 @@ describe("revenue concentration", () => {
     const rows: OrderRow[] = [];
     for (let i = 0; i < 12; i++) rows.push([`x${i}`, "2024-02-01", i + 1]);
     rows.push(["y0", "2024-02-01", 5]);
-    engine = await storeWithOrders(rows);
+    engine = await storeWithOrders(location(), rows);
     const d = engine.dialect;
     await engine.run(d.addColumn("customers", { name: "tier", type: "string" }));
     await engine.run(
@@ -81,7 +85,7 @@ describe("revenue concentration", () => {
   });
 
   it("names --top and --by when they are wrong", async () => {
-    engine = await storeWithOrders([["a", "2024-02-01", 1]]);
+    engine = await storeWithOrders(location(), [["a", "2024-02-01", 1]]);
     await expect(concentration(engine, { top: 0 })).rejects.toThrow(/--top/);
     await expect(concentration(engine, { by: { kind: "trait", name: "nope" } })).rejects.toThrow(
       /--by: no trait "nope"/,

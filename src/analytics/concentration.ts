@@ -53,6 +53,8 @@ const LORENZ_POINTS_TABLE = "_lorenz_points";
 async function rank(engine: Engine, asOf: Date, grouping: Sql): Promise<void> {
   const d = engine.dialect;
   const epoch = d.epochSeconds(sql`o.ts`);
+  // asc_rank is a signed integer: the Lorenz points join a whole number of customers to it (some engines rank
+  // with unsigned integers, which do not join with signed ones).
   await engine.run(
     d.createTempAs(
       RANKED_TABLE,
@@ -65,7 +67,7 @@ async function rank(engine: Engine, asOf: Date, grouping: Sql): Promise<void> {
           )
           SELECT grp, customer_id, revenue,
                  row_number() OVER (PARTITION BY grp ORDER BY revenue DESC, customer_id) AS desc_rank,
-                 row_number() OVER (PARTITION BY grp ORDER BY revenue ASC, customer_id DESC) AS asc_rank,
+                 ${d.cast(sql`row_number() OVER (PARTITION BY grp ORDER BY revenue ASC, customer_id DESC)`, "integer")} AS asc_rank,
                  count(*) OVER (PARTITION BY grp) AS n,
                  sum(revenue) OVER (PARTITION BY grp) AS total,
                  sum(revenue) OVER (PARTITION BY grp ORDER BY revenue ASC, customer_id DESC

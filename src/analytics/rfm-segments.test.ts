@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TEST_ENGINES } from "../../test/engines.js";
 import { openSession } from "../store/open-store.js";
 import { sql } from "../store/sql.js";
 import type { Session } from "../store/store.js";
@@ -36,10 +37,10 @@ describe("named RFM segments from R and FM = (F + M) / 2", () => {
     expect(rfmSegment(1, 5, 5)).toBe("Cannot Lose Them");
   });
 
-  describe("the SQL CASE", () => {
+  describe.each(TEST_ENGINES)("the SQL CASE on $name", ({ location }) => {
     let engine: Session;
     beforeAll(async () => {
-      engine = await openSession(":memory:");
+      engine = await openSession(location());
     });
     afterAll(() => engine.close());
 

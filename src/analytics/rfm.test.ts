@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { TEST_ENGINES } from "../../test/engines.js";
 import { listComputed } from "../store/computed.js";
 import type { Session } from "../store/store.js";
 import { RFM_TABLE, rfm } from "./rfm.js";
@@ -33,9 +34,9 @@ async function scores(): Promise<Record<string, [number, number, number, string]
   );
 }
 
-describe("RFM", () => {
+describe.each(TEST_ENGINES)("RFM on $name", ({ location }) => {
   it("scores quintiles with ties sharing a score: 1 + ⌊5 · (strictly worse) / n⌋", async () => {
-    engine = await storeWithOrders(tenCustomers());
+    engine = await storeWithOrders(location(), tenCustomers());
     const report = await rfm(engine, { asOf: AS_OF, minGroup: 1 });
     const s = await scores();
     // Frequency: six customers tie at 1 order (0 worse → 1); 2 orders: 6 worse → 1 + ⌊3⌋ = 4; 3: 8 worse → 5; 5: 9 worse → 5.
@@ -64,7 +65,7 @@ describe("RFM", () => {
   });
 
   it("counts distinct purchase days with frequency: days, and averages with monetary: average", async () => {
-    engine = await storeWithOrders([
+    engine = await storeWithOrders(location(), [
       ["a", "2024-02-01 09:00", 10],
       ["a", "2024-02-01 17:00", 30],
       ["b", "2024-02-03 09:00", 5],
@@ -80,7 +81,7 @@ describe("RFM", () => {
   });
 
   it("uses user thresholds: recency ≤ t1 days scores 5, frequency and monetary ≥ t4 score 5", async () => {
-    engine = await storeWithOrders(tenCustomers());
+    engine = await storeWithOrders(location(), tenCustomers());
     const report = await rfm(engine, {
       asOf: AS_OF,
       thresholds: { r: [1, 3, 5, 7], f: [2, 3, 4, 5] },
@@ -96,7 +97,7 @@ describe("RFM", () => {
   });
 
   it("ignores orders after the as-of date and suppresses small segments", async () => {
-    engine = await storeWithOrders(tenCustomers());
+    engine = await storeWithOrders(location(), tenCustomers());
     const report = await rfm(engine, { asOf: new Date("2024-02-24T00:00:00Z") });
     // Only c6…c9 have orders on or before Feb 24 00:00 (c5's is at noon that day).
     expect(report.customers).toBe(4);
@@ -105,7 +106,7 @@ describe("RFM", () => {
   });
 
   it("registers its values for segment definitions", async () => {
-    engine = await storeWithOrders(tenCustomers());
+    engine = await storeWithOrders(location(), tenCustomers());
     await rfm(engine, { asOf: AS_OF });
     const names = (await listComputed(engine)).filter((c) => c.producer === "rfm").map((c) => c.name);
     expect(names).toEqual([
@@ -120,7 +121,7 @@ describe("RFM", () => {
   });
 
   it("rejects bad thresholds naming the option", async () => {
-    engine = await storeWithOrders(tenCustomers());
+    engine = await storeWithOrders(location(), tenCustomers());
     await expect(rfm(engine, { asOf: AS_OF, thresholds: { m: [5, 4, 3, 2] } })).rejects.toThrow(
       /--m-thresholds/,
     );

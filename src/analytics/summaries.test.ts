@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { TEST_ENGINES } from "../../test/engines.js";
 import { sql } from "../store/sql.js";
 import type { Session } from "../store/store.js";
 import { buildSummary, dayOf, parseUnit, purchaseTuples, SUMMARY, spendTuples } from "./summaries.js";
@@ -7,9 +8,9 @@ import { storeWithOrders } from "./test-fixtures.js";
 let engine: Session | undefined;
 afterEach(() => engine?.close());
 
-describe("calibration summary (x, t_x, T, z̄, holdout) in SQL", () => {
+describe.each(TEST_ENGINES)("calibration summary (x, t_x, T, z̄, holdout) in SQL on $name", ({ location }) => {
   it("counts distinct repeat days, sums same-day orders, skips the first day and return-only orders", async () => {
-    engine = await storeWithOrders([
+    engine = await storeWithOrders(location(), [
       ["a", "2024-01-01 09:00", 10], // first purchase
       ["a", "2024-01-01 18:00", 5], // same day as the first: not a repeat, not in z̄
       ["a", "2024-01-08 10:00", 20], // repeat day 1

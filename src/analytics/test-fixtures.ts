@@ -1,4 +1,4 @@
-/** Set-up for the analytics unit tests: an in-memory store and hand-made orders, customers and events. */
+/** Set-up for the analytics unit tests: a fresh store (on each test engine) and hand-made orders, customers and events. */
 import type { Engine } from "../store/engine.js";
 import { openSession } from "../store/open-store.js";
 import { sql } from "../store/sql.js";
@@ -7,12 +7,16 @@ import type { Session } from "../store/store.js";
 /** A hand-made order: customer, ISO timestamp, total (returned defaults to 0). */
 export type OrderRow = readonly [customer: string | null, ts: string, total: number, returned?: number];
 
-/** An in-memory store holding the given orders, and a customers row for every customer named. */
+/**
+ * A new store at `location` (a test engine's, test/engines.ts) holding the given orders, and a customers row for
+ * every customer named. chdb holds one database per process: close the session before the next one is opened.
+ */
 export async function storeWithOrders(
+  location: string,
   orders: readonly OrderRow[],
   extraCustomers: readonly string[] = [],
 ): Promise<Session> {
-  const engine = await openSession(":memory:");
+  const engine = await openSession(location);
   const ids = [
     ...new Set([...orders.map((o) => o[0]).filter((c): c is string => c !== null), ...extraCustomers]),
   ];

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { TEST_ENGINES } from "../../test/engines.js";
 import type { Session } from "../store/store.js";
 import { fitClv } from "./clv.js";
 import { predictClv } from "./clv-predict.js";
@@ -24,9 +25,9 @@ function orders(): OrderRow[] {
   return rows;
 }
 
-describe("refreshing stored values", () => {
+describe.each(TEST_ENGINES)("refreshing stored values on $name", ({ location }) => {
   it("re-runs only the producers that ran, with their last options, as of the new moment", async () => {
-    engine = await storeWithOrders(orders());
+    engine = await storeWithOrders(location(), orders());
     expect(await refreshValues(engine, new Date("2024-12-31T00:00:00Z"))).toEqual({ rfm: null, clv: null });
     await rfm(engine, { frequency: "days", monetary: "average" });
     await fitClv(engine, { unit: "week" });

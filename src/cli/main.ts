@@ -22,7 +22,7 @@ function program(io: Io): Command {
   const cli = makeCli(io);
   const p = new Command("tessera")
     .description("Privacy-first customer segmentation on an embedded DuckDB database")
-    .option("--db <file>", "database file (default $TESSERA_DB or ./tessera.duckdb)")
+    .option("--db <url>", "the database: a DuckDB file path, duckdb:PATH, chdb:DIR or clickhouse://USER:PASSWORD@HOST:PORT/DB (default $TESSERA_DB or ./tessera.duckdb)")
     .option("--json", "print exactly one JSON document on stdout")
     .showHelpAfterError()
     .exitOverride()

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TEST_ENGINES } from "../../test/engines.js";
 import { openSession } from "../store/open-store.js";
 import { sql } from "../store/sql.js";
 import type { Session } from "../store/store.js";
@@ -9,8 +10,8 @@ import { resolveFeatures } from "./feature-spec.js";
 const AS_OF = new Date("2026-07-01T00:00:00Z");
 
 /** c1 and c2 are identified customers; anon:x is a visitor known only by an anonymous id. */
-async function fixture(): Promise<Session> {
-  const e = await openSession(":memory:");
+async function fixture(location: string): Promise<Session> {
+  const e = await openSession(location);
   await registerTrait(e, {
     name: "age",
     type: "integer",
@@ -69,10 +70,10 @@ const value = (t: FeatureTable, column: string, id: string) => {
   return c.values[t.ids.indexOf(id)];
 };
 
-describe("feature extraction (one query on DuckDB)", () => {
+describe.each(TEST_ENGINES)("feature extraction (one query) on $name", ({ location }) => {
   let e: Session;
   beforeAll(async () => {
-    e = await fixture();
+    e = await fixture(location());
   });
   afterAll(() => e.close());
 

@@ -186,9 +186,11 @@ async function createView(engine: Engine, name: string): Promise<void> {
   const d = engine.dialect;
   checkClusteringName(name);
   await engine.run(
-    sql`CREATE OR REPLACE VIEW ${sql.ident(assignmentView(name))} AS
-       SELECT customer_id, ${d.argMin(sql.raw("cluster"), sql.raw("distance"))} AS cluster, min(distance) AS distance
-         FROM cluster_assignments WHERE clustering = ${sql.raw(d.literal(name))} GROUP BY customer_id`,
+    d.createView(
+      assignmentView(name),
+      sql`SELECT customer_id, ${d.argMin(sql.raw("cluster"), sql.raw("distance"))} AS cluster, min(distance) AS distance
+            FROM cluster_assignments WHERE clustering = ${sql.raw(d.literal(name))} GROUP BY customer_id`,
+    ),
   );
 }
 

@@ -66,8 +66,9 @@ export async function openFile(engine: Engine, path: string, opts: OpenOptions =
     if (opts.delimiter === "whitespace") return await openWhitespace(engine, path, opts.header);
     const spec: FileReadSpec = { path, format, delimiter: opts.delimiter, header: opts.header };
     if (format !== "csv") {
-      const relation = d.readFileAsText(spec);
-      const columns = (await engine.query(sql`SELECT * FROM ${relation} LIMIT 0`)).columns;
+      // The columns found first; the file is then read knowing them (an engine may read the values more exactly).
+      const columns = (await engine.query(sql`SELECT * FROM ${d.readFileAsText(spec)} LIMIT 0`)).columns;
+      const relation = d.readFileAsText({ ...spec, columns });
       return { ...fileNames(path), relation, columns, format, close: async () => {} };
     }
     // Sniff once, then read with the layout found (the reader would otherwise sniff the file again).
@@ -138,7 +139,7 @@ async function openWhitespace(
   if (width === 0) throw new UserError("empty-file", "holds no data", path);
   const parts = Array.from({ length: width }, (_, i) => d.splitPart(line, sep, i));
   const first = await engine.query(
-    sql`SELECT ${sql.join(parts.map((p, i) => sql`${p} AS ${sql.ident(`c${i}`)}`))} FROM ${sql.temp(LINES)} LIMIT 1`,
+    sql`SELECT ${sql.join(parts.map((p, i) => sql`${p} AS ${sql.ident(`c${i}`)}`))} FROM ${d.tempInOrder(LINES)} l LIMIT 1`,
   );
   const firstValues = first.columns.map((c) => first.column(c)[0] as string | null);
   // A header has no numeric field; the data rows of such files (ids, dates, amounts) do.
@@ -148,13 +149,13 @@ async function openWhitespace(
   await engine.run([
     ...d.createTempAs(
       FIELDS,
-      sql`SELECT ${select} FROM ${sql.temp(LINES)}${hasHeader ? sql` OFFSET 1` : sql.empty}`,
+      sql`SELECT ${select} FROM ${d.tempInOrder(LINES)} l${hasHeader ? sql` OFFSET 1` : sql.empty}`,
     ),
     sql`DROP TABLE ${sql.temp(LINES)}`,
   ]);
   return {
     ...fileNames(path),
-    relation: sql.temp(FIELDS),
+    relation: d.tempInOrder(FIELDS),
     columns,
     format: "whitespace",
     close: () => engine.run(sql`DROP TABLE IF EXISTS ${sql.temp(FIELDS)}`),

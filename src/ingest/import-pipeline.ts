@@ -12,7 +12,7 @@ import type { LoadCounts } from "./load-counts.js";
 import { loadCustomers } from "./load-customers.js";
 import { loadConsents, loadEvents, loadOrderLines, loadOrders, loadSurveyResponses } from "./load-facts.js";
 import { type Rejects, setAsideRejects } from "./rejected-rows.js";
-import { prepareTraits } from "./traits.js";
+import { prepareTraits, registerTraits } from "./traits.js";
 import { buildStage, STAGE_TABLE, type TypedExtra } from "./validate.js";
 
 /**
@@ -23,12 +23,16 @@ export type RejectsHandler = (rejects: Rejects) => Promise<string | null>;
 
 /**
  * The one import pipeline, whatever the rows come from (DESIGN.md, "Import formats"; principle 7): opens the
- * source, plans its columns, registers new traits, stages and checks every row, hands the rejects to `onRejects`,
- * links identities, loads the accepted rows, marks their customers for the next refresh and logs the import.
+ * source, plans its columns, types new traits, stages and checks every row, hands the rejects to `onRejects`,
+ * registers the new traits, links identities, loads the accepted rows, marks their customers for the next refresh
+ * and logs the import.
  *
  * The whole import is one transaction: every row that passes goes in once, and on any failure (or any reject
  * with `strict`) the database is left exactly as it was. Called inside a transaction of its caller's, it joins it
- * (the session's rule), and the caller's commit or rollback decides.
+ * (the session's rule), and the caller's commit or rollback decides. On an engine without transactions a refused
+ * import changes nothing all the same: everything that can refuse it (a source that cannot be read, a bad
+ * mapping, a reserved column, an unwritable reject file, rejects with `strict`) comes before the first write to a
+ * permanent table, working only in the session's temporary tables.
  */
 export async function runImport(
   engine: Engine,
@@ -68,6 +72,9 @@ export async function runImport(
         );
       }
     }
+    // Everything that may refuse the import is behind us: only now is anything written to the database's own
+    // tables (an engine without transactions has nothing to roll back after a refusal).
+    await registerTraits(engine, traits.created);
     settings.onStep?.("linking identities");
     const resolved = await resolveIdentities(
       engine,

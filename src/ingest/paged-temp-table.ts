@@ -5,7 +5,7 @@ import { sql } from "../store/sql.js";
  * A session temporary table (`sql.temp(name)`) filled a page at a time, so that rows arriving from JavaScript (a
  * batch or stream of rows to import) never have to sit in memory all at once. A page may bring columns the earlier
  * ones did not have: they are added, and the earlier rows hold NULL in them. Rows keep the order they
- * were appended in (the engine scans a table in insertion order), which row numbers rely on.
+ * were appended in when read through `tempInOrder` (the dialect's), which row numbers rely on.
  */
 export class PagedTempTable {
   private readonly columns = new Set<string>();
@@ -36,7 +36,7 @@ export class PagedTempTable {
     await this.engine.appendTemp(staging, page);
     const names = sql.join(page.map((c) => sql.ident(c.name)));
     await this.engine.run([
-      sql`INSERT INTO ${sql.temp(this.name)} (${names}) SELECT ${names} FROM ${sql.temp(staging)}`,
+      sql`INSERT INTO ${sql.temp(this.name)} (${names}) SELECT ${names} FROM ${d.tempInOrder(staging)} p`,
       sql`DROP TABLE ${sql.temp(staging)}`,
     ]);
   }

@@ -1,4 +1,4 @@
-import { accessSync, constants } from "node:fs";
+import { accessSync, constants, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { UserError } from "../errors.js";
 import type { Engine } from "../store/engine.js";
@@ -25,9 +25,25 @@ export async function writeRejectFile(engine: Engine, rejects: Rejects, path: st
   const d = engine.dialect;
   const original = sql.join(rejects.columns.map((c, i) => sql`${sql.raw(`c${i}`)} AS ${sql.ident(c)}`));
   const row = sql.ident("row");
+  // Checked here, not left to the engine's writer: some engines create missing folders.
+  const folder = dirname(resolve(path));
+  try {
+    if (!statSync(folder).isDirectory()) throw new Error("not a folder");
+    accessSync(folder, constants.W_OK);
+  } catch {
+    throw new UserError(
+      "rejects-unwritable",
+      `cannot write the reject file: the folder ${folder} does not exist or cannot be written to`,
+      path,
+    );
+  }
   try {
     await engine.run(
-      d.copyToCsv(sql`SELECT ${row}, field, reason, ${original} FROM ${rejects.table} ORDER BY ${row}`, path),
+      d.copyToCsv(
+        sql`SELECT ${row}, field, reason, ${original} FROM ${rejects.table} ORDER BY ${row}`,
+        path,
+        ["row", "field", "reason", ...rejects.columns],
+      ),
     );
   } catch (e) {
     throw new UserError(

@@ -122,7 +122,7 @@ export async function openRows(
     logName: label,
     shortName: label,
     relation: table.exists
-      ? sql`(SELECT ${select} FROM ${sql.temp(ROWS_TABLE)})`
+      ? sql`(SELECT ${select} FROM ${engine.dialect.tempInOrder(ROWS_TABLE)} r)`
       : sql`(SELECT 1 AS _none WHERE FALSE)`,
     columns,
     empty: row === 0,

@@ -17,8 +17,9 @@ import type { TypedExtra } from "./validate.js";
 const INFERENCE_ORDER: readonly TraitType[] = ["integer", "number", "boolean", "date", "timestamp"];
 
 /**
- * Infers the type of each new trait column from all its values (in SQL), registers it, and returns how every
- * extra column must parse: as its registered type for known traits, as the inferred one for new traits.
+ * Infers the type of each new trait column from all its values (in SQL) and returns how every extra column must
+ * parse: as its registered type for known traits, as the inferred one for new traits (`created`, registered only
+ * by `registerTraits` once the import is sure to go ahead: this writes nothing).
  */
 export async function prepareTraits(
   engine: Engine,
@@ -70,7 +71,6 @@ export async function prepareTraits(
         pii: pii.includes(x.name),
         sourceColumn: x.column,
       };
-      await registerTrait(engine, trait);
       created.push(trait);
     }
   }
@@ -79,4 +79,9 @@ export async function prepareTraits(
     if (t) typed.push({ name: t.name, column: x.column, type: t.type });
   }
   return { typed, created };
+}
+
+/** Registers the traits `prepareTraits` found new, each with its column in `customers`. */
+export async function registerTraits(engine: Engine, created: readonly Trait[]): Promise<void> {
+  for (const trait of created) await registerTrait(engine, trait);
 }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TEST_ENGINES } from "../../test/engines.js";
 import { tempDir, writeFile } from "../../test/helpers.js";
 import { isUserError } from "../errors.js";
 import { importFile } from "../ingest/import.js";
@@ -38,10 +39,10 @@ async function expectUserError(work: Promise<unknown>, where: string): Promise<v
   expect((e as Error).message).toContain(where);
 }
 
-describe("discovery operations", () => {
+describe.each(TEST_ENGINES)("discovery operations on $name", ({ location }) => {
   let store: Store;
   beforeAll(async () => {
-    store = await openStore(":memory:");
+    store = await openStore(location());
     const path = writeFile(tempDir(), "customers.csv", customersCsv());
     await store.write((s) => importFile(s, { kind: "customers", path }));
   });

@@ -13,6 +13,7 @@ import {
   CLUSTERING_NAME,
   checkClusteringName,
   listClusterings,
+  loadClustering,
   removeClustering,
   type SavedClustering,
   saveClustering,
@@ -204,8 +205,10 @@ export const clustersRemoveOperation = defineOperation({
   access: "write",
   async run(session, input): Promise<{ removed: string }> {
     await session.transaction(async () => {
-      await removeClustering(session, input.name);
+      // Every refusal comes before the first write: an engine without transactions could not undo one.
+      await loadClustering(session, input.name, "clustering");
       await requireUnusedClustering(session, input.name);
+      await removeClustering(session, input.name);
       await removeClusterSegments(session, input.name);
     });
     return { removed: input.name };

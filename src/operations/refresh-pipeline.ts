@@ -1,6 +1,8 @@
 import { refreshValues, type ValuesRefresh } from "../analytics/value-refresh.js";
 import { assignAllClusterings } from "../clustering/saved-clusterings.js";
+import { loadSchemaContext } from "../segments/schema-context.js";
 import { type RefreshResult, refreshSegments } from "../segments/segment-refresh.js";
+import { validateSaved } from "../segments/validate.js";
 import type { Engine } from "../store/engine.js";
 
 export interface PipelineRefresh extends RefreshResult {
@@ -21,6 +23,12 @@ export async function refreshAll(
   opts: { asOf?: Date; mode?: "auto" | "full" } = {},
 ): Promise<PipelineRefresh> {
   const asOf = opts.asOf ?? new Date();
+  // Without transactions a refusal could not be undone: the saved definitions are checked before any value is
+  // written (with them, the transaction leaves everything as it was and the check is the segment refresh's own).
+  if (!engine.dialect.can.transactions) {
+    const schema = await loadSchemaContext(engine, { events: false });
+    validateSaved(schema.segments.values(), schema);
+  }
   return engine.transaction(async () => {
     const values = await refreshValues(engine, asOf);
     const clusterings = await assignAllClusterings(engine, { asOf });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TEST_ENGINES } from "../../test/engines.js";
 import { tempDir, writeFile } from "../../test/helpers.js";
 import { isUserError } from "../errors.js";
 import { importFile } from "../ingest/import.js";
@@ -40,10 +41,10 @@ const AS_OF = "2024-03-31T00:00:00.000Z";
  * As of Mar 31 2024, eu (DE, FR) = {c1, c2, c4}, buyers (an order in 90 days) = {c1, c3}, recent (30 days; Mar 1
  * 10:00 is after Mar 1 00:00) = {c1, c3}.
  */
-describe("segment operations", () => {
+describe.each(TEST_ENGINES)("segment operations on $name", ({ location }) => {
   let store: Store;
   beforeAll(async () => {
-    store = await openStore(":memory:");
+    store = await openStore(location());
     const dir = tempDir();
     const customers = writeFile(
       dir,
@@ -202,7 +203,7 @@ describe("segment operations", () => {
     await expectUserError(runOperation(store, segmentShowOperation, { id: "tmp" }), 'no segment "tmp"');
     await expectUserError(
       runOperation(store, segmentRemoveOperation, { id: "eu" }),
-      'segment "eu" is used by mece-eu',
+      'segment "eu" is used by mece-buyers, mece-eu, mece-other:',
     );
   });
 

@@ -3,6 +3,7 @@
  * figures worked out by hand; the command-line shapes and messages are tested in test/value-cli.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TEST_ENGINES } from "../../test/engines.js";
 import { loadSettings } from "../analytics/settings.js";
 import { addEvents, type OrderRow } from "../analytics/test-fixtures.js";
 import { UserError } from "../errors.js";
@@ -46,10 +47,10 @@ const ORDERS: OrderRow[] = [
   [null, "2024-02-01 00:00", 1000], // a guest's: nobody's
 ];
 
-describe("value operations on hand-made orders", () => {
+describe.each(TEST_ENGINES)("value operations on hand-made orders on $name", ({ location }) => {
   let store: Store;
   beforeAll(async () => {
-    store = await openStore(":memory:");
+    store = await openStore(location());
     await store.write(async (s) => {
       await addOrders(s, ORDERS, ["e"]); // e never bought
       await addEvents(s, [
@@ -193,11 +194,11 @@ function purchaseDays(rows: readonly OrderRow[]): Map<string, Set<string>> {
   return days;
 }
 
-describe("lifetime-value operations", () => {
+describe.each(TEST_ENGINES)("lifetime-value operations on $name", ({ location }) => {
   let store: Store;
   const rows = yearOfOrders();
   beforeAll(async () => {
-    store = await openStore(":memory:");
+    store = await openStore(location());
     await store.write((s) => addOrders(s, rows));
   });
   afterAll(() => store.close());

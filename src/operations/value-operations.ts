@@ -137,7 +137,8 @@ export const clvPredictOperation = defineOperation({
   access: "write",
   run: (session, { customer, ...options }): Promise<ClvPredictResult> =>
     session.transaction(async () => {
-      const prediction = await predictClv(session, options);
+      // The customer is checked before anything is written (`customer`), so a refusal leaves the store as it was.
+      const prediction = await predictClv(session, { ...options, customer });
       // The customer's figures are read from the summary the prediction just built (a temporary table).
       if (customer === undefined) return prediction;
       return { ...prediction, customer: await customerPrediction(session, customer, prediction.period) };

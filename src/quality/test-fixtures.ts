@@ -9,10 +9,13 @@ export const AS_OF = new Date("2024-06-01T00:00:00Z");
 /** The store of the running test (set by `useFreshStore`). */
 export const db = { engine: undefined as unknown as Session };
 
-/** Gives every test of the calling file its own empty in-memory DuckDB store. */
-export function useFreshStore(): void {
+/**
+ * Gives every test of the calling suite its own empty store at `location()` (a test engine's, test/engines.ts),
+ * closed after the test (chdb holds one database per process at a time).
+ */
+export function useFreshStore(location: () => string): void {
   beforeEach(async () => {
-    db.engine = await openSession(":memory:");
+    db.engine = await openSession(location());
   });
   afterEach(() => db.engine.close());
 }

@@ -180,6 +180,9 @@ export function eventSlicesSql(
     return sql`SELECT e.customer_id, ${sql.join(cols)} FROM events e WHERE ${and(where)}${scope}`;
   });
   const total = sql.raw(from ? "sum" : "count");
-  const sums = sql.join(columns.map((c) => sql`${total}(${sql.ident(c)}) AS ${sql.ident(c)}`));
+  // Signed 64-bit integers on every engine (ClickHouse counts unsigned; a delta may be negative).
+  const sums = sql.join(
+    columns.map((c) => sql`${d.cast(sql`${total}(${sql.ident(c)})`, "integer")} AS ${sql.ident(c)}`),
+  );
   return sql`SELECT customer_id, ${sums} FROM (${sql.join(scans, "\nUNION ALL ")}) x GROUP BY customer_id`;
 }

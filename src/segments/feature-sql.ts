@@ -178,7 +178,8 @@ export function featureTableSql(
     ? sql`(SELECT * FROM customers WHERE customer_id IN (${customerFilter}))`
     : sql`customers`;
   const columns = [...computedCols, ...outer].map((x) => sql`, ${x}`);
-  return sql`SELECT c.customer_id${sql.join(columns, "")}
+  // Named: ClickHouse calls an unaliased column of a query with several joins by its qualified name.
+  return sql`SELECT c.customer_id AS customer_id${sql.join(columns, "")}
                  FROM ${customers} c ${sql.join(joins, "\n")}`;
 }
 

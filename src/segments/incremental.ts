@@ -143,7 +143,7 @@ export async function refreshFeaturesIncrementally(
   await engine.run(d.createTempAs(CANDIDATES, sql.join(parts, " UNION DISTINCT ")));
 
   const carried = cols.map((c) => sql`, coalesce(s.${c}, 0) + coalesce(x.${c}, 0) AS ${c}`);
-  const forward = sql`SELECT c.customer_id${sql.join(carried, "")}
+  const forward = sql`SELECT c.customer_id AS customer_id${sql.join(carried, "")}
                      FROM ${temp(CANDIDATES)} c
                      LEFT JOIN ${stored} s ON s.customer_id = c.customer_id
                      LEFT JOIN ${temp(DELTA)} x ON x.customer_id = c.customer_id
@@ -151,7 +151,7 @@ export async function refreshFeaturesIncrementally(
   // The rescanned customers' event counts, read the ordinary way (restricted to them).
   const rescanned = eventSlicesSql(d, events, null, to, idsOf(RESCAN));
   const fresh = rescanned
-    ? sql`UNION ALL SELECT r.customer_id${sql.join(
+    ? sql`UNION ALL SELECT r.customer_id AS customer_id${sql.join(
         cols.map((c) => sql`, coalesce(y.${c}, 0) AS ${c}`),
         "",
       )}

@@ -204,22 +204,21 @@ export async function meceSegments(
     name: "in none of the segments",
     where: { not: { any: ids.map((p) => ({ segment: p })) } },
   });
-  // The saves and their evaluation are one transaction: a refusal (evaluating checks the saved segments named
-  // again) or any failure leaves no exclusive segment behind.
-  const exclusive = await engine.transaction(async () => {
+  // Evaluated before anything is saved: evaluating checks the saved segments named again, so a refusal leaves no
+  // exclusive segment behind, on an engine without transactions too. The saves are then one transaction.
+  const schema: SchemaContext = await loadSchemaContext(engine, { events: false });
+  const ev = await evaluateSegments(engine, defs, schema, opts.asOf ?? new Date());
+  const exclusive = [];
+  for (const [i, d] of defs.entries()) {
+    exclusive.push({
+      id: d.id,
+      from: ids[i] ?? "(rest)",
+      size: await countWhere(engine, ev.columns.get(d.id) as string),
+    });
+  }
+  await dropEvaluation(engine);
+  await engine.transaction(async () => {
     for (const d of defs) await saveSegment(engine, d, `mece ${d.id}`);
-    const schema: SchemaContext = await loadSchemaContext(engine, { events: false });
-    const ev = await evaluateSegments(engine, defs, schema, opts.asOf ?? new Date());
-    const sized = [];
-    for (const [i, d] of defs.entries()) {
-      sized.push({
-        id: d.id,
-        from: ids[i] ?? "(rest)",
-        size: await countWhere(engine, ev.columns.get(d.id) as string),
-      });
-    }
-    await dropEvaluation(engine);
-    return sized;
   });
   return { ...base, exclusive };
 }

@@ -58,7 +58,7 @@ export async function loadSchemaContext(
         : await eventNames(engine, asked);
   const segs = await engine.query(
     sql`SELECT v.segment_id, ${engine.dialect.toText(sql`v.definition`)} AS definition FROM segment_versions v
-       JOIN segments s ON s.segment_id = v.segment_id AND s.latest_version = v.version`,
+       JOIN segments s ON s.segment_id = v.segment_id AND s.latest_version = v.version ORDER BY v.segment_id`,
   );
   const segments = new Map<string, SegmentDefinition>();
   for (const r of segs.rows<{ segment_id: string; definition: string }>()) {
@@ -86,6 +86,7 @@ async function eventNames(engine: Engine, names: Iterable<string>): Promise<Set<
       sql`EXISTS (SELECT 1 FROM events WHERE event = ${sql.param(name, "string")}) AS ${sql.raw(`e${i}`)}`,
   );
   const r = await engine.query(sql`SELECT ${sql.join(checks)}`);
-  const found = wanted.filter((_, i) => r.column(`e${i}`)[0] === true);
+  // EXISTS is a boolean on one engine, 0 or 1 on another.
+  const found = wanted.filter((_, i) => Boolean(r.column(`e${i}`)[0]));
   return found.length === wanted.length ? new Set(found) : allEventNames(engine);
 }

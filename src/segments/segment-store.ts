@@ -64,9 +64,13 @@ export async function saveSegment(
   });
 }
 
-/** SQL that holds for a row `alias` of `segments` when a stored refresh has evaluated its latest version. */
+/**
+ * SQL that holds for a row `alias` of `segments` when a stored refresh has evaluated its latest version: one ran
+ * since it was saved (against the latest refresh, not a subquery per segment: not every engine runs correlated
+ * ones). Never NULL (no refresh yet: false).
+ */
 const evaluatedSql = (alias: string) =>
-  sql`EXISTS (SELECT 1 FROM segment_refreshes r WHERE r.refreshed_at >= ${sql.raw(alias)}.updated_at)`;
+  sql`coalesce(${sql.raw(alias)}.updated_at <= (SELECT max(refreshed_at) FROM segment_refreshes), false)`;
 
 /**
  * SQL of a relation (customer_id, segment_id, segment_name): the current members of every segment whose latest

@@ -62,7 +62,8 @@ export async function recordStays(
   const anyOpen = await engine.query(
     sql`SELECT EXISTS (SELECT 1 FROM segment_membership WHERE ${open}) AS any_open`,
   );
-  const nothingOpen = anyOpen.column("any_open")[0] !== true;
+  // A boolean on one engine, 0 or 1 on another.
+  const nothingOpen = !anyOpen.column("any_open")[0];
   let changes: { segment_id: string; entered: number; exited: number }[] | null = null;
   if (nothingOpen) await enter(sql`(${members}) m`);
   else {
@@ -147,34 +148,45 @@ export interface HistoryPoint {
  * as-of time: a refresh repeated at the same time changes nothing).
  */
 export async function segmentHistory(engine: Engine, id: string, withIds = 0): Promise<HistoryPoint[]> {
-  const r = await engine.query(
-    sql`SELECT r.as_of,
-            (SELECT count(*) FROM segment_membership m WHERE m.segment_id = ${id} AND m.entered_at <= r.as_of
-                AND (m.exited_at IS NULL OR m.exited_at > r.as_of)) AS size,
-            (SELECT count(*) FROM segment_membership m WHERE m.segment_id = ${id} AND m.entered_at = r.as_of) AS entered,
-            (SELECT count(*) FROM segment_membership m WHERE m.segment_id = ${id} AND m.exited_at = r.as_of) AS exited
-       FROM (SELECT DISTINCT r.as_of FROM segment_refreshes r, segments s
-              WHERE s.segment_id = ${id} AND r.refreshed_at >= s.created_at) r
-      ORDER BY r.as_of`,
+  const times = await engine.query(
+    sql`SELECT DISTINCT r.as_of FROM segment_refreshes r, segments s
+         WHERE s.segment_id = ${id} AND r.refreshed_at >= s.created_at
+         ORDER BY r.as_of`,
   );
+  // The stays' entries and exits by time, in one grouped pass (no subquery per point: not every engine runs
+  // correlated ones). A stay closes no earlier than it opened (only a refresh at or after the last one records),
+  // so the size at a time is the stays entered by then less those exited by then.
+  const moves = await engine.query(
+    sql`SELECT t, sum(e) AS entered, sum(x) AS exited FROM (
+          SELECT entered_at AS t, 1 AS e, 0 AS x FROM segment_membership WHERE segment_id = ${id}
+          UNION ALL
+          SELECT exited_at AS t, 0 AS e, 1 AS x FROM segment_membership WHERE segment_id = ${id} AND exited_at IS NOT NULL
+        ) m GROUP BY t ORDER BY t`,
+  );
+  const steps = moves.rows<{ t: Date; entered: unknown; exited: unknown }>();
   const points: HistoryPoint[] = [];
-  for (const row of r.rows<{ as_of: Date; size: number; entered: number; exited: number }>()) {
-    const base = {
-      asOf: row.as_of.toISOString(),
-      size: Number(row.size),
-      entered: Number(row.entered),
-      exited: Number(row.exited),
-    };
+  let [next, size] = [0, 0];
+  for (const asOf of times.column("as_of") as Date[]) {
+    const point = { asOf: asOf.toISOString(), size: 0, entered: 0, exited: 0 };
+    for (; next < steps.length && (steps[next] as { t: Date }).t.getTime() <= asOf.getTime(); next++) {
+      const step = steps[next] as { t: Date; entered: unknown; exited: unknown };
+      size += Number(step.entered) - Number(step.exited);
+      if (step.t.getTime() === asOf.getTime()) {
+        point.entered = Number(step.entered);
+        point.exited = Number(step.exited);
+      }
+    }
+    point.size = size;
     if (withIds > 0) {
       const ids = async (col: string) =>
         (
           await engine.query(
-            sql`SELECT customer_id FROM segment_membership WHERE segment_id = ${id} AND ${sql.ident(col)} = ${tsParam(row.as_of)}
+            sql`SELECT customer_id FROM segment_membership WHERE segment_id = ${id} AND ${sql.ident(col)} = ${tsParam(asOf)}
                  ORDER BY customer_id LIMIT ${sql.param(Math.floor(withIds), "integer")}`,
           )
         ).column("customer_id") as string[];
-      points.push({ ...base, enteredIds: await ids("entered_at"), exitedIds: await ids("exited_at") });
-    } else points.push(base);
+      points.push({ ...point, enteredIds: await ids("entered_at"), exitedIds: await ids("exited_at") });
+    } else points.push(point);
   }
   return points;
 }

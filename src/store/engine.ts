@@ -27,6 +27,10 @@ export interface FileReadSpec {
   readonly header?: boolean;
   /** For CSV: the layout found by `sniffCsv` — lines to skip and the column names. Given, nothing is sniffed again. */
   readonly skip?: number;
+  /**
+   * The column names: for CSV, the sniffed layout's; for JSON and Parquet, those a first read without them found
+   * (an engine may then read the values as text more exactly).
+   */
   readonly columns?: readonly string[];
 }
 
@@ -107,6 +111,8 @@ export interface Dialect {
   createTemp(name: string, columns: readonly ColumnDef[]): Sql[];
   /** Statements: (re)create a session temporary view (an engine without them may materialise it). */
   createTempView(name: string, query: Sql): Sql[];
+  /** Statement: (re)create a permanent view (a query that may hold no bound values: views store their text). */
+  createView(name: string, query: Sql): Sql;
   /** Statements: (re)create a permanent table holding a query's rows, kept sorted by `key` where that matters. */
   createTableAs(name: string, query: Sql, key: readonly string[]): Sql[];
   /** Statement: create a permanent table when it does not exist, kept sorted by `key` where that matters. */
@@ -130,9 +136,15 @@ export interface Dialect {
    * (columns `from_id`, `to_id`) by its `to_id`. `columns` are all of the table's columns.
    */
   remapColumn(spec: RemapSpec): Sql[];
-  /** Statement: write the result of a query to a CSV file with a header. */
-  copyToCsv(query: Sql, path: string): Sql;
-  /** Statement: write the result of a query to a Parquet file. */
+  /** Statements: write what the session changed to disk now (where the engine defers it). */
+  checkpoint(): Sql[];
+  /**
+   * Statement: write the result of a query (its columns named `columns`, in order) to a CSV file with a header,
+   * replacing the file, as DuckDB writes it on every engine: NULL is an empty field; a text is quoted (`"`, quotes
+   * doubled) only when it is empty or holds a comma, a quote, `#`, a line feed or a carriage return.
+   */
+  copyToCsv(query: Sql, path: string, columns: readonly string[]): Sql;
+  /** Statement: write the result of a query to a Parquet file (replacing the file). */
   copyToParquet(query: Sql, path: string): Sql;
 
   // Files
@@ -197,7 +209,10 @@ export interface Dialect {
    * the others NULL, on every engine.
    */
   aggIf(fn: ConditionalAggregate, args: readonly Sql[], cond: Sql): Sql;
-  /** Aggregate: the q-quantile (0 ≤ q ≤ 1, a constant) of `expr`, exact, interpolated between neighbours. */
+  /**
+   * Aggregate: the q-quantile (0 ≤ q ≤ 1, a constant) of `expr`, exact, interpolated between neighbours. `expr` is
+   * a number (of a timestamp, take the quantile of its `epochSeconds`).
+   */
   quantile(expr: Sql, q: number): Sql;
 
   // Time
@@ -219,6 +234,11 @@ export interface Dialect {
 
   // Hooks added while moving domain SQL to fragments (one anchor per area, so parallel edits do not meet):
   // -- ingest hooks --
+  /**
+   * A relation reading a session temporary table's rows in the order they were inserted, so that row numbers
+   * (`fileRowNumber`) count them in that order every time it is read.
+   */
+  tempInOrder(name: string): Sql;
   /** Statement: add a column to a session temporary table (`sql.temp(name)`); its rows hold NULL in it. */
   addTempColumn(name: string, column: ColumnDef): Sql;
   // -- segments hooks --

@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { UserError } from "../../errors.js";
+import { importOptional } from "../optional-package.js";
 import { type ClickHouseConnection, type CompactResult, SESSION_SETTINGS } from "./clickhouse-connection.js";
 
 /** The part of the chdb package this connection uses (loaded only when a `chdb:` store is opened). */
@@ -20,22 +21,6 @@ interface ChdbModule {
   Session: new (path?: string) => ChdbSession;
 }
 
-/** Loads the optional chdb package, or says how to install it. */
-async function loadChdb(): Promise<ChdbModule> {
-  try {
-    return (await import("chdb")) as unknown as ChdbModule;
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    if (code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND")
-      throw new UserError(
-        "engine-not-installed",
-        "the chdb engine (ClickHouse in this process) needs the chdb package: run `npm install chdb` (about 550 MB)",
-        "--db",
-      );
-    throw e;
-  }
-}
-
 /**
  * chdb runs one data directory per process at a time: every store opened on it shares its connection (counted,
  * closed with the last). Another directory can be opened once that one is closed.
@@ -49,8 +34,11 @@ let active: {
   release: () => void;
 } | null = null;
 
-/** How long opening another directory waits for the open one to close (its last session may be finishing). */
-const WAIT_FOR_CLOSE_MS = 10_000;
+/**
+ * How long opening another directory waits for the open one to close (its last session may be finishing: a
+ * closed session drops its temporary tables before its store lets the directory go).
+ */
+export const chdbLimits = { waitForCloseMs: 10_000 };
 
 /**
  * ClickHouse in this process, on a directory of its own. The store's sessions share the one chdb connection:
@@ -65,7 +53,11 @@ export class ChdbConnection implements ClickHouseConnection {
   ) {}
 
   static async open(dir: string): Promise<ChdbConnection> {
-    const chdb = await loadChdb();
+    const chdb = await importOptional<ChdbModule>(
+      () => import("chdb"),
+      "the chdb engine (ClickHouse in this process)",
+      "npm install chdb",
+    );
     const wanted = resolve(dir);
     if (active !== null && active.dir !== wanted) {
       const other = active;
@@ -73,7 +65,7 @@ export class ChdbConnection implements ClickHouseConnection {
       await Promise.race([
         other.closed,
         new Promise<void>((done) => {
-          timer = setTimeout(done, WAIT_FOR_CLOSE_MS);
+          timer = setTimeout(done, chdbLimits.waitForCloseMs);
         }),
       ]);
       clearTimeout(timer);
@@ -104,18 +96,35 @@ export class ChdbConnection implements ClickHouseConnection {
 
   async exec(text: string, params: Readonly<Record<string, unknown>>): Promise<void> {
     await this.ready;
-    if (Object.keys(params).length > 0) await this.session.queryBindAsync(text, params);
-    else await this.session.queryAsync(text);
+    await this.cleanAfterFailure(async () => {
+      if (Object.keys(params).length > 0) await this.session.queryBindAsync(text, params);
+      else await this.session.queryAsync(text);
+    });
   }
 
   async query(text: string, params: Readonly<Record<string, unknown>>): Promise<CompactResult> {
     await this.ready;
-    const r =
-      Object.keys(params).length > 0
-        ? await this.session.queryBindAsync(text, params, { format: "JSONCompact" })
-        : await this.session.queryAsync(text, { format: "JSONCompact" });
-    const body = r.text();
+    const body = await this.cleanAfterFailure(async () => {
+      const r =
+        Object.keys(params).length > 0
+          ? await this.session.queryBindAsync(text, params, { format: "JSONCompact" })
+          : await this.session.queryAsync(text, { format: "JSONCompact" });
+      return r.text();
+    });
     return body === "" ? { meta: [], data: [] } : (JSON.parse(body) as CompactResult);
+  }
+
+  /**
+   * chdb 3.4 leaves the output a failed query had written so far in the connection's buffer, in front of the
+   * next query's: a throwaway query after a failure takes it, so the next result is whole.
+   */
+  private async cleanAfterFailure<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (e) {
+      await this.session.queryAsync("SELECT 1", { format: "JSONCompact" }).catch(() => undefined);
+      throw e;
+    }
   }
 
   async insertTsv(table: string, columns: readonly string[], body: string): Promise<void> {

@@ -43,4 +43,8 @@ export const SESSION_SETTINGS: Readonly<Record<string, string | number>> = {
   allow_experimental_lightweight_update: 1,
   output_format_json_quote_64bit_integers: 1,
   output_format_json_quote_denormals: 0,
+  // toJSONString writes "/" as DuckDB's JSON does, unescaped (jsonObject).
+  output_format_json_escape_forward_slashes: 0,
+  // A name inside an expression means the column, as on DuckDB, even where a SELECT alias has that name.
+  prefer_column_name_to_alias: 1,
 };

@@ -1,6 +1,6 @@
 import type { ColumnDef, ColumnType, ConditionalAggregate, Dialect, FileReadSpec } from "../engine.js";
 import { renderSql, type Sql, type SqlValue, sql } from "../sql.js";
-import { sniffCsvFile } from "./csv-sniff.js";
+import { jsonFileIsEmpty, sniffCsvFile } from "./csv-sniff.js";
 
 /**
  * ClickHouse's SQL: the only place that knows its functions, table engines and file readers. Sessions set
@@ -38,6 +38,77 @@ const TEXT_INFERENCE =
   "schema_inference_make_columns_nullable = 1, input_format_try_infer_dates = 0, input_format_try_infer_datetimes = 0, input_format_try_infer_integers = 0, input_format_try_infer_exponent_floats = 0";
 const trim = (e: Sql) => sql`replaceRegexpAll(${e}, '^\\s+|\\s+$', '')`;
 const blank = (e: Sql) => sql`trimBoth(${e})`;
+/** A whole number below 100 as text of at least two digits (an exponent as DuckDB writes it). */
+const twoDigits = (n: Sql) => sql`if(${n} < 10, concat('0', toString(${n})), toString(${n}))`;
+/**
+ * A double as DuckDB writes it (as Python's repr): the shortest digits that read back the same (ClickHouse's
+ * toString finds them, written as JavaScript does), a whole number with ".0", and an exponent (e+16, e-05) from
+ * 10^16 up and below 10^-4. So "1.0", "1e+16", "1.5e-07" where ClickHouse writes "1", "10000000000000000", "1.5e-7".
+ */
+function doubleText(e: Sql): Sql {
+  const s = sql`toString(${e})`;
+  const sign = sql`if(startsWith(${s}, '-'), '-', '')`;
+  const a = sql`substring(${s}, 1 + startsWith(${s}, '-'))`;
+  const mantissa = (digits: Sql) =>
+    sql`concat(substring(${digits}, 1, 1), if(length(${digits}) > 1, concat('.', substring(${digits}, 2)), ''))`;
+  const exponent = sql`toInt32OrZero(splitByChar('e', ${a})[2])`;
+  const big = sql`replaceRegexpOne(${a}, '0+$', '')`;
+  const fraction = sql`substring(${a}, 3)`;
+  const small = sql`replaceRegexpOne(${fraction}, '^0+', '')`;
+  return sql`multiIf(position(${a}, 'e') > 0,
+      concat(${sign}, splitByChar('e', ${a})[1], 'e', if(${exponent} < 0, '-', '+'), ${twoDigits(sql`abs(${exponent})`)}),
+    match(${a}, '^[0-9]{17,}$'), concat(${sign}, ${mantissa(big)}, 'e+', toString(length(${a}) - 1)),
+    match(${a}, '^[0-9]+$'), concat(${s}, '.0'),
+    match(${a}, '^0[.]0000'),
+      concat(${sign}, ${mantissa(small)}, 'e-', ${twoDigits(sql`(length(${fraction}) - length(${small}) + 1)`)}),
+    ${s})`;
+}
+
+/**
+ * Whether `e`'s type name matches a pattern. The type is known when the query is planned: an `if`/`multiIf` on it
+ * computes only the branch taken (the others must still type-check for every argument type).
+ */
+const typeIs = (e: Sql, pattern: string) => sql`match(toTypeName(${e}), ${raw(lit(pattern))})`;
+
+/** A DateTime64 as DuckDB writes a timestamp: without the fraction's trailing zeros ("2024-05-01 09:00:00"). */
+const timestampText = (v: Sql) => sql`replaceRegexpOne(toString(${v}), '\\.?0+$', '')`;
+
+/**
+ * Any value as text as DuckDB writes it (`v` is read as often as its type's shape needs): a timestamp as
+ * `timestampText`, a double as `doubleText`, the rest as toString writes them.
+ */
+const valueText = (v: Sql) =>
+  sql`if(toTypeName(${v}) LIKE '%DateTime64%', ${timestampText(v)},
+           if(toTypeName(${v}) LIKE '%Float%', ${doubleText(v)}, toString(${v})))`;
+
+/**
+ * A value as JSON, as DuckDB's json_object writes it: whole numbers unquoted, a double as JavaScript writes it with
+ * ".0" when whole (1.5, 100.0, 1e21, 1e-7), a timestamp as `toText` writes it, text escaped (the session
+ * leaves "/" unescaped: output_format_json_escape_forward_slashes), the rest as toJSONString writes them.
+ */
+const jsonValue = (v: Sql) => {
+  const s = sql`toString(${v})`;
+  return sql`multiIf(${typeIs(v, "^(Nullable\\()?(U?Int[0-9]+|Decimal)")}, ${s},
+    ${typeIs(v, "^(Nullable\\()?Float")},
+      multiIf(match(${s}, '^-?[0-9]+$'), concat(${s}, '.0'), ${s} = 'nan', 'NaN', ${s} = 'inf', 'Infinity', ${s} = '-inf', '-Infinity', ${s}),
+    ${typeIs(v, "DateTime64")}, toJSONString(${timestampText(v)}),
+    toJSONString(${v}))`;
+};
+
+/**
+ * RFC 7396 over ClickHouse's jsonMergePatch, which keeps a null of the patch as a value: the object `merged`
+ * rebuilt without the keys that are null in `patch`, `depth` levels down (each level an object merged into).
+ * A value kept is written as JSONExtractRaw writes it (a whole double loses its ".0": 10.0 is 10).
+ */
+function withoutPatchNulls(merged: string, patch: string, depth: number): string {
+  const kv = `_kv${depth}`;
+  const value =
+    depth > 1
+      ? `if(JSONType(${patch}, ${kv}.1) = 'Object', ${withoutPatchNulls(`${kv}.2`, `JSONExtractRaw(${patch}, ${kv}.1)`, depth - 1)}, ${kv}.2)`
+      : `${kv}.2`;
+  const kept = `arrayFilter(${kv} -> NOT (JSONHas(${patch}, ${kv}.1) AND JSONType(${patch}, ${kv}.1) = 'Null'), JSONExtractKeysAndValuesRaw(${merged}))`;
+  return `concat('{', arrayStringConcat(arrayMap(${kv} -> concat(toJSONString(${kv}.1), ':', ${value}), ${kept}), ','), '}')`;
+}
 
 const AGGREGATES: Record<ConditionalAggregate, string> = {
   count: "countIf",
@@ -49,18 +120,26 @@ const AGGREGATES: Record<ConditionalAggregate, string> = {
   argMin: "argMinIf",
 };
 
-/** Rows of `table` (alias `t`) with some columns replaced, into a temporary table: the first half of a rewrite. */
+/**
+ * Rows of `table` (alias `t`) with some columns replaced, into a temporary table: the first half of a rewrite.
+ * `filter` (the rows to rewrite, over `t`) is applied before the join, so the sort key narrows the read: a merge of
+ * one person reads that person's rows, not the whole table.
+ */
 function rewrittenRows(
   temp: string,
   table: string,
   columns: readonly string[],
   replaced: ReadonlyMap<string, Sql>,
   join: Sql,
+  filter: Sql,
 ): Sql[] {
   const select = sql.join(
     columns.map((c) => sql`${replaced.get(c) ?? sql`t.${sql.ident(c)}`} AS ${sql.ident(c)}`),
   );
-  return clickhouseDialect.createTempAs(temp, sql`SELECT ${select} FROM ${sql.ident(table)} AS t ${join}`);
+  return clickhouseDialect.createTempAs(
+    temp,
+    sql`SELECT ${select} FROM (SELECT * FROM ${sql.ident(table)} AS t WHERE ${filter}) AS t ${join}`,
+  );
 }
 
 /** The second half: the old rows out, the rewritten ones in, the temporary table dropped. */
@@ -73,6 +152,22 @@ function swapRows(temp: string, table: string, columns: readonly string[], old: 
   ];
 }
 
+/**
+ * The timestamps DuckDB's cast reads (ingest): a date (year-month-day, `-` or `/`), optionally a time of day
+ * after `T` or spaces (hour:minute, seconds, a fraction), then `Z`, ` UTC` or an offset (`+02`, `+0200`, `+02:00`).
+ */
+const ISO_TIMESTAMP =
+  "^[0-9]{4}([-/])[0-9]{1,2}[-/][0-9]{1,2}((T| +)([01]?[0-9]|2[0-3]):[0-5]?[0-9](:[0-5]?[0-9]([.][0-9]*)?)?(Z| UTC|[+-][0-9]{2}(:?[0-9]{2})?)?)?$";
+
+/**
+ * A strftime format (as DuckDB's strptime takes) in parseDateTime's MySQL syntax: minutes are %i there, and the
+ * day, month and hours are read with or without a leading zero ("5/1/2024" as "05/01/2024", as DuckDB reads them)
+ * by %e, %c, %k and %l (parsedatetime_parse_without_leading_zeros, on by default).
+ */
+const STRFTIME_TO_MYSQL: Readonly<Record<string, string>> = { M: "%i", d: "%e", m: "%c", H: "%k", I: "%l" };
+const clickhouseFormat = (format: string) =>
+  format.replace(/%(.)/g, (m, c: string) => STRFTIME_TO_MYSQL[c] ?? m);
+
 /** The JSON text of a key of a JSON object, as DuckDB's json_extract_string gives it (NULL when absent or null). */
 const jsonTextOf = (e: Sql, key: Sql) =>
   sql`multiIf(NOT JSONHas(${e}, ${key}), NULL, JSONType(${e}, ${key}) = 'Null', NULL, JSONType(${e}, ${key}) = 'String', JSONExtractString(${e}, ${key}), JSONExtractRaw(${e}, ${key}))`;
@@ -83,12 +178,29 @@ export const clickhouseDialect: Dialect = {
   quoteIdent: q,
   literal: lit,
   typeOf: (type) => TYPES[type],
-  cast: (e, type) => sql`CAST(${e} AS Nullable(${raw(TYPES[type])}))`,
-  // As DuckDB writes values: a timestamp without the fraction's trailing zeros ("2024-05-01 09:00:00").
-  toText: (e) =>
-    sql`if(toTypeName(${e}) LIKE '%DateTime64%', replaceRegexpOne(toString(${e}), '\\.?0+$', ''), toString(${e}))`,
+  // As DuckDB casts, on the argument's type (known when the query is planned: one branch is computed): to text as
+  // `toText` writes it (a double "3.0", a timestamp without trailing zeros); text to a number trimmed, and an error
+  // (not NULL) when it is not one; a double to an integer rounded half to even (ClickHouse's CAST truncates).
+  cast: (e, type) => {
+    const to = raw(TYPES[type]);
+    const plain = sql`CAST(${e} AS Nullable(${to}))`;
+    if (type === "string")
+      return sql`if(${typeIs(e, "DateTime64|Float")}, ${clickhouseDialect.toText(e)}, ${plain})`;
+    if (type !== "integer" && type !== "number") return plain;
+    const fromText = sql`if(${e} IS NULL, NULL, CAST(${trim(sql`toString(assumeNotNull(${e}))`)} AS ${to}))`;
+    if (type === "number") return sql`if(${typeIs(e, "String")}, ${fromText}, ${plain})`;
+    const fromDouble = sql`CAST(roundBankers(toFloat64(${e})) AS Nullable(${to}))`;
+    return sql`multiIf(${typeIs(e, "String")}, ${fromText}, ${typeIs(e, "Float")}, ${fromDouble}, ${plain})`;
+  },
+  // As DuckDB writes values (`valueText`). Nested ifs on the constant type: only one branch is computed.
+  // The value is named once, in a lambda (`_v`), however often the text's shape reads it: the query stays small
+  // when the argument is itself a large expression.
+  toText: (e) => sql`arrayMap(_v -> ${valueText(raw("_v"))}, [${e}])[1]`,
   now: () => raw("now64(6, 'UTC')"),
-  timestampMin: () => raw("toDateTime64('1900-01-01 00:00:00', 6, 'UTC')"),
+  // DateTime64 holds 0000-01-01 … 9999-12-31 since ClickHouse 26.7 (before, it clamped to 1900-01-01 … 2299-12-31:
+  // an older server reads this as 1900-01-01). Earlier than any timestamp the importers read (four-digit years
+  // from 0001); its one use is `segment_dirty.since` ("since always"), compared only with a refresh's as-of.
+  timestampMin: () => raw("toDateTime64('0001-01-01 00:00:00', 6, 'UTC')"),
 
   createTempAs: (name, query) => [
     sql`CREATE OR REPLACE TEMPORARY TABLE ${sql.temp(name)} ENGINE = Memory AS ${query}`,
@@ -98,6 +210,7 @@ export const clickhouseDialect: Dialect = {
   ],
   // No temporary views: the rows are materialised (a view over a session's temporary tables could not be made).
   createTempView: (name, query) => clickhouseDialect.createTempAs(name, query),
+  createView: (name, query) => sql`CREATE OR REPLACE VIEW ${sql.ident(name)} AS ${query}`,
   createTableAs: (name, query, key) => [
     sql`CREATE OR REPLACE TABLE ${sql.ident(name)} ${raw(mergeTree(key))} AS ${query}`,
   ],
@@ -119,6 +232,7 @@ export const clickhouseDialect: Dialect = {
         columns,
         new Map(set),
         sql`INNER JOIN ${source} AS src ON t.${k} = src.${k}`,
+        sql`t.${k} IN (SELECT ${k} FROM ${source} AS src)`,
       ),
       ...swapRows(temp, table, columns, sql`${k} IN (SELECT ${k} FROM ${source} AS src)`),
     ];
@@ -133,12 +247,24 @@ export const clickhouseDialect: Dialect = {
         columns,
         new Map([[column, sql`m.to_id`]]),
         sql`INNER JOIN ${mapping} AS m ON t.${c} = m.from_id`,
+        sql`t.${c} IN (SELECT from_id FROM ${mapping} AS m)`,
       ),
       ...swapRows(temp, table, columns, sql`${c} IN (SELECT from_id FROM ${mapping} AS m)`),
     ];
   },
-  copyToCsv: (query, path) => sql`INSERT INTO FUNCTION file(${raw(lit(path))}, 'CSVWithNames') ${query}`,
-  copyToParquet: (query, path) => sql`INSERT INTO FUNCTION file(${raw(lit(path))}, 'Parquet') ${query}`,
+  // Inserts are written to parts on disk as they complete.
+  checkpoint: () => [],
+  // ClickHouse's CSV writer quotes every text and writes NULL as \N: fields are written raw, each value's text as
+  // `toText` writes it (a double "2.0", a timestamp without trailing zeros) quoted here by DuckDB's rule, and the
+  // header (quoted the same way) is the output's prefix — the same bytes on both engines.
+  copyToCsv: (query, path, columns) => {
+    const field = sql`arrayMap(_t -> ifNull(if(_t = '' OR multiSearchAny(_t, ['"', ',', '#', '\\n', '\\r']), concat('"', replaceAll(_t, '"', '""'), '"'), _t), ''), [${valueText(raw("x"))}])[1]`;
+    const header = columns.map((c) => (c === "" || /[",#\n\r]/.test(c) ? `"${c.replaceAll('"', '""')}"` : c));
+    return sql`INSERT INTO FUNCTION file(${raw(lit(path))}, 'CustomSeparated') SELECT * APPLY(x -> ${field}) FROM (${query}) SETTINGS ${raw(`format_custom_escaping_rule = 'Raw', format_custom_field_delimiter = ',', format_custom_row_after_delimiter = '\\n', format_custom_result_before_delimiter = ${lit(`${header.join(",")}\n`)}, engine_file_truncate_on_insert = 1`)}`;
+  },
+  // Like DuckDB's COPY, a file already there is replaced.
+  copyToParquet: (query, path) =>
+    sql`INSERT INTO FUNCTION file(${raw(lit(path))}, 'Parquet') SELECT * FROM (${query}) SETTINGS engine_file_truncate_on_insert = 1`,
 
   readFileAsText(spec: FileReadSpec): Sql {
     switch (spec.format) {
@@ -156,19 +282,44 @@ export const clickhouseDialect: Dialect = {
           "input_format_csv_allow_variable_number_of_columns = 1",
           "input_format_csv_empty_as_default = 1",
           "input_format_csv_trim_whitespaces = 0",
+          "input_format_csv_allow_whitespace_or_tab_as_delimiter = 1",
           "format_csv_allow_single_quotes = 0",
           "input_format_parallel_parsing = 0",
+          // One stream from the reader on: row numbers count rows in file order.
+          "parallelize_output_from_storages = 0",
         ];
         return raw(
           `(SELECT * FROM file(${lit(spec.path)}, 'CSV', ${lit(structure)}) SETTINGS ${settings.join(", ")})`,
         );
       }
-      case "json":
+      case "json": {
+        // An empty file (or array) is one text column `json` and no rows, as DuckDB reads it.
+        if (jsonFileIsEmpty(spec.path)) return raw("(SELECT CAST(NULL AS Nullable(String)) AS json WHERE 0)");
+        if (spec.columns === undefined)
+          return raw(
+            `(SELECT * FROM file(${lit(spec.path)}, 'JSONEachRow') SETTINGS ${TEXT_INFERENCE}, input_format_json_try_infer_named_tuples_from_objects = 0, input_format_json_read_objects_as_strings = 1, input_format_json_read_arrays_as_strings = 1, input_format_json_infer_incomplete_types_as_strings = 1, input_format_json_read_numbers_as_strings = 1, input_format_json_read_bools_as_strings = 1, input_format_json_try_infer_numbers_from_strings = 0, input_format_parallel_parsing = 0)`,
+          );
+        // The columns known, each value is the JSON text of its key as written (a number's digits exactly, as
+        // DuckDB keeps them; JSONEachRow into String would read a number as a float first), a string unquoted,
+        // objects and arrays as JSON, null as NULL.
+        const value = (c: string) => {
+          const v = `m[${lit(c)}]`;
+          return `multiIf(NOT mapContains(m, ${lit(c)}), NULL, ${v} = 'null', NULL, startsWith(${v}, '"'), JSONExtractString(${v}), ${v}) AS ${q(c)}`;
+        };
         return raw(
-          `(SELECT * FROM file(${lit(spec.path)}, 'JSONEachRow') SETTINGS ${TEXT_INFERENCE}, input_format_json_try_infer_named_tuples_from_objects = 0, input_format_json_read_objects_as_strings = 1, input_format_json_read_arrays_as_strings = 1, input_format_json_infer_incomplete_types_as_strings = 1, input_format_json_read_numbers_as_strings = 1, input_format_json_read_bools_as_strings = 1, input_format_json_try_infer_numbers_from_strings = 0, input_format_parallel_parsing = 0)`,
+          `(SELECT ${spec.columns.map(value).join(", ")} FROM (SELECT CAST(JSONExtractKeysAndValuesRaw(json), 'Map(String, String)') AS m FROM file(${lit(spec.path)}, 'JSONAsString') SETTINGS input_format_parallel_parsing = 0, parallelize_output_from_storages = 0))`,
         );
-      case "parquet":
-        return raw(`(SELECT * FROM file(${lit(spec.path)}, 'Parquet') SETTINGS ${TEXT_INFERENCE})`);
+      }
+      case "parquet": {
+        const columns = spec.columns;
+        if (columns === undefined)
+          return raw(`(SELECT * FROM file(${lit(spec.path)}, 'Parquet') SETTINGS ${TEXT_INFERENCE})`);
+        // The columns known, every value as text (times as DuckDB writes them: no trailing zeros).
+        const text = sql.join(
+          columns.map((c) => sql`${clickhouseDialect.toText(sql.ident(c))} AS ${sql.ident(c)}`),
+        );
+        return sql`(SELECT ${text} FROM file(${raw(lit(spec.path))}, 'Parquet') SETTINGS input_format_parquet_preserve_order = 1, parallelize_output_from_storages = 0)`;
+      }
     }
   },
   // ClickHouse's readers do not sniff a delimiter: the layout is found in JavaScript (csv-sniff.ts) and returned
@@ -179,51 +330,77 @@ export const clickhouseDialect: Dialect = {
       `SELECT ${lit(l.delimiter)} AS delimiter, ${l.header} AS header, ${l.skip} AS skip, ${lit(JSON.stringify(l.columns))} AS columns`,
     );
   },
-  readLines: (path) => raw(`file(${lit(path)}, 'LineAsString', 'line String')`),
+  // LineAsString takes a String column that is not Nullable; a line ends at LF, and a CR before it is no part of it.
+  // An empty line is NULL, as DuckDB's reader gives it.
+  readLines: (path) =>
+    raw(
+      `(SELECT nullIf(replaceRegexpOne(line, '\\r$', ''), '') AS line FROM file(${lit(path)}, 'LineAsString', 'line String') SETTINGS data_type_default_nullable = 0, parallelize_output_from_storages = 0)`,
+    ),
   fileRowNumber: () => raw("(rowNumberInAllBlocks() + 1)"),
 
-  tryNumber: (e) =>
-    sql`(CASE WHEN isFinite(ifNull(toFloat64OrNull(${blank(e)}), nan)) THEN toFloat64OrNull(${blank(e)}) END)`,
+  // As DuckDB casts: blanks around the number are ignored (tabs and line feeds too), underscores between digits are
+  // allowed ("1_000_000"); NaN and infinities are not numbers.
+  tryNumber: (e) => {
+    const b = sql`trimBoth(${e}, ' \\t\\n\\v\\f\\r')`;
+    const t = sql`if(position(${b}, '_') > 0, replaceRegexpAll(replaceRegexpAll(${b}, '([0-9])_([0-9])', '\\\\1\\\\2'), '([0-9])_([0-9])', '\\\\1\\\\2'), ${b})`;
+    return sql`(CASE WHEN isFinite(ifNull(toFloat64OrNull(${t}), nan)) THEN toFloat64OrNull(${t}) END)`;
+  },
   tryInteger: (e) =>
     sql`(CASE WHEN match(${blank(e)}, '^[+-]?[0-9]+$') THEN toInt64OrNull(replaceRegexpOne(${blank(e)}, '^\\+', '')) END)`,
   tryBoolean: (e) =>
     sql`multiIf(lower(${blank(e)}) IN ('true', 't', '1', 'yes', 'y'), true, lower(${blank(e)}) IN ('false', 'f', '0', 'no', 'n'), false, NULL)`,
+  // The best-effort parser takes far more than DuckDB's cast ("05/01/2024", "Jan 5 2024", epoch seconds, hour 25
+  // carried into the next day): only the shapes DuckDB reads as a timestamp are given to it.
   tryTimestamp: (e, format) =>
     format === undefined
-      ? sql`parseDateTime64BestEffortOrNull(${blank(e)}, 6, 'UTC')`
-      : sql`toDateTime64(parseDateTimeOrNull(${blank(e)}, ${raw(lit(format))}, 'UTC'), 6, 'UTC')`,
+      ? sql`(CASE WHEN match(${blank(e)}, ${raw(lit(ISO_TIMESTAMP))}) THEN parseDateTime64BestEffortOrNull(${blank(e)}, 6, 'UTC') END)`
+      : sql`toDateTime64(parseDateTime64OrNull(${blank(e)}, ${raw(lit(clickhouseFormat(format)))}, 'UTC'), 6, 'UTC')`,
+  // A day that does not exist ("2024-02-30") or lies outside Date32's range would be moved to one that does.
   tryDate: (e, format) =>
     format === undefined
-      ? sql`(CASE WHEN match(${blank(e)}, '^[0-9]{4}-[0-9]{2}-[0-9]{2}$') THEN toDate32OrNull(${blank(e)}) END)`
-      : sql`toDate32(parseDateTimeOrNull(${blank(e)}, ${raw(lit(format))}, 'UTC'))`,
+      ? sql`(CASE WHEN match(${blank(e)}, '^[0-9]{4}-[0-9]{2}-[0-9]{2}$') AND toString(toDate32OrNull(${blank(e)})) = ${blank(e)} THEN toDate32OrNull(${blank(e)}) END)`
+      : sql`toDate32(parseDateTime64OrNull(${blank(e)}, ${raw(lit(clickhouseFormat(format)))}, 'UTC'))`,
 
   isJsonObject: (e) => sql`(isValidJSON(${e}) AND JSONType(${e}) = 'Object')`,
+  // Each value is named once, in a lambda (`_j`): `jsonValue` reads it as often as its type's shape needs.
   jsonObject: (pairs) =>
     pairs.length === 0
       ? raw("CAST(NULL AS Nullable(String))")
       : sql`concat('{', arrayStringConcat(arrayFilter(x -> x != '', [${sql.join(
           pairs.map(
             ([k, v]) =>
-              sql`if(${v} IS NULL, '', concat(${raw(lit(JSON.stringify(k)))}, ':', toJSONString(${v})))`,
+              sql`arrayMap(_j -> if(_j IS NULL, '', concat(${raw(lit(JSON.stringify(k)))}, ':', ${jsonValue(raw("_j"))})), [${v}])[1]`,
           ),
         )}]), ','), '}')`,
-  jsonMergePatch: (base, patch) => sql`jsonMergePatch(${base}, ${patch})`,
+  // ClickHouse's jsonMergePatch keeps a null of the patch as a value: a patch holding a null has it dropped two
+  // levels deep (`withoutPatchNulls`; jsonObject's patches are flat), one without (the text holds no "null") is
+  // merged as it is. A NULL base merges as the empty object (DuckDB gives the patch; ClickHouse would give NULL).
+  // A key the patch replaces keeps the base's place (DuckDB moves it last: the same object, another text).
+  jsonMergePatch: (base, patch) =>
+    sql`arrayMap((_b, _p) -> if(_p IS NULL, NULL, if(position(_p, 'null') = 0, jsonMergePatch(_b, _p), ${raw(withoutPatchNulls("jsonMergePatch(_b, assumeNotNull(_p))", "assumeNotNull(_p)", 2))})), [ifNull(${base}, '{}')], [CAST(${patch} AS Nullable(String))])[1]`,
   // ClickHouse names a key by itself (no path syntax).
   jsonKeyPath: (key) => key,
   jsonTextAtPath: (e, path) => jsonTextOf(e, path),
   jsonText: (e, key) => jsonTextOf(e, raw(lit(key))),
-  regexMatches: (e, pattern) => sql`match(${e}, concat('^(?:', ${pattern}, ')$'))`,
-  regexReplace: (e, pattern, replacement) => sql`replaceRegexpAll(${e}, ${pattern}, ${replacement})`,
+  // RE2 as DuckDB sets it: "." does not match a line feed ((?-s); ClickHouse lets it by default).
+  regexMatches: (e, pattern) => sql`match(${e}, concat('(?-s)^(?:', ${pattern}, ')$'))`,
+  // The flag also keeps a pattern without special characters off replaceRegexpAll's plain-text path, which
+  // writes a replacement's \0 as it is.
+  regexReplace: (e, pattern, replacement) =>
+    sql`replaceRegexpAll(${e}, concat('(?-s)', ${pattern}), ${replacement})`,
   contains: (e, part) => sql`(position(${e}, ${part}) > 0)`,
   hash: (e) => sql`lower(hex(MD5(${e})))`,
+  // NULL has no parts (splitByRegexp of a NULL splits the empty text).
   splitPart: (e, pattern, index) =>
-    sql`arrayElementOrNull(splitByRegexp(${pattern}, ${trim(e)}), ${raw(String(Math.floor(index) + 1))})`,
-  countParts: (e, pattern) => sql`length(splitByRegexp(${pattern}, ${trim(e)}))`,
+    sql`if(${e} IS NULL, NULL, arrayElementOrNull(splitByRegexp(${pattern}, ${trim(e)}), ${raw(String(Math.floor(index) + 1))}))`,
+  countParts: (e, pattern) => sql`if(${e} IS NULL, NULL, length(splitByRegexp(${pattern}, ${trim(e)})))`,
 
   argMax: (value, key) => sql`argMax(${value}, ${key})`,
   argMin: (value, key) => sql`argMin(${value}, ${key})`,
   aggIf: (fn, args, cond) => sql`${raw(AGGREGATES[fn])}(${sql.join([...args, cond])})`,
   // The exact quantile interpolated as DuckDB's quantile_cont (type 7); plain quantile() is a sample estimate.
+  // Numbers only (as the hook says): quantileExactInclusive takes no timestamps, and the variant that does
+  // (quantileExactWeightedInterpolated) is several times slower on numbers.
   quantile: (e, qq) => sql`quantileExactInclusive(${raw(String(Number(qq)))})(${e})`,
 
   epochSeconds: (e) => sql`(toUnixTimestamp64Micro(toDateTime64(${e}, 6, 'UTC')) / 1000000)`,
@@ -233,6 +410,8 @@ export const clickhouseDialect: Dialect = {
     sql`floor((toUnixTimestamp64Micro(toDateTime64(${to}, 6, 'UTC')) - toUnixTimestamp64Micro(toDateTime64(${from}, 6, 'UTC'))) / 86400000000)`,
   unnestPresent: (items) => sql`arrayJoin(arrayFilter(x -> x IS NOT NULL, [${sql.join(items)}]))`,
 
+  // A Memory table read by several threads numbers its blocks in whatever order the threads take them.
+  tempInOrder: (name) => sql`(SELECT * FROM ${sql.temp(name)} SETTINGS max_threads = 1)`,
   addTempColumn: (name, column) =>
     sql`ALTER TABLE ${sql.temp(name)} ADD COLUMN ${sql.ident(column.name)} Nullable(${raw(TYPES[column.type])})`,
   showSql: (fragment) =>
@@ -241,7 +420,7 @@ export const clickhouseDialect: Dialect = {
   groupingOf: (key) => sql`GROUPING(${key})`,
   readTabSeparated: (path, columns) =>
     raw(
-      `(SELECT * FROM file(${lit(path)}, 'TSVRaw', ${lit(columnList(columns))}) SETTINGS input_format_tsv_empty_as_default = 1)`,
+      `(SELECT * FROM file(${lit(path)}, 'TSVRaw', ${lit(columnList(columns))}) SETTINGS input_format_tsv_empty_as_default = 1, parallelize_output_from_storages = 0)`,
     ),
   timestampFromEpochSeconds: (e) => sql`toDateTime64(${e}, 6, 'UTC')`,
   reproducibleFileWrites: () => [raw("SET max_threads = 1")],

@@ -1,5 +1,5 @@
 import type { AppendColumn, ColumnResult, ColumnType, SqlValue } from "../engine.js";
-import { renderSql, type Sql, type SqlRenderer } from "../sql.js";
+import { renderSql, type Sql, type SqlRenderer, sql } from "../sql.js";
 import type { Session } from "../store.js";
 import type { ClickHouseConnection, CompactResult } from "./clickhouse-connection.js";
 import { clickhouseDialect, clickhousePlaceholder, inferredType } from "./clickhouse-dialect.js";
@@ -165,8 +165,14 @@ export class ClickHouseSession implements Session {
 
   async tableColumns(table: string): Promise<string[]> {
     const temp = `${table}__${this.id}`;
-    const name = this.temps.has(temp) ? temp : table;
-    const r = await this.query(`DESCRIBE TABLE ${clickhouseDialect.quoteIdent(name)}`);
+    if (this.temps.has(temp)) {
+      const r = await this.query(`DESCRIBE TABLE ${clickhouseDialect.quoteIdent(temp)}`);
+      return r.column("name") as string[];
+    }
+    // A table that does not exist has no columns (as on DuckDB), rather than an error.
+    const r = await this.query(
+      sql`SELECT name FROM system.columns WHERE database = currentDatabase() AND table = ${table} ORDER BY position`,
+    );
     return r.column("name") as string[];
   }
 

@@ -7,16 +7,25 @@ const SAMPLE_BYTES = 1 << 20;
 const SAMPLE_ROWS = 100;
 const CANDIDATES = [",", ";", "\t", "|"] as const;
 
-/** The first bytes of a file, decompressed when it is gzip (ClickHouse's reader decompresses by extension). */
-function head(path: string): string {
+/**
+ * The first bytes of a file as text, decompressed when it is gzip (ClickHouse's reader decompresses by
+ * extension). Bytes that are not UTF-8 make it no text file: an error, as DuckDB's reader gives.
+ */
+export function head(path: string): string {
   const fd = openSync(path, "r");
   try {
     const buf = Buffer.alloc(SAMPLE_BYTES);
     const n = readSync(fd, buf, 0, SAMPLE_BYTES, 0);
-    const bytes = buf.subarray(0, n);
-    if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
-      // A partial stream: flush what decompresses, without asking for the end.
-      return gunzipSync(bytes, { finishFlush: constants.Z_SYNC_FLUSH }).toString("utf8");
+    const read = buf.subarray(0, n);
+    const gzip = read[0] === 0x1f && read[1] === 0x8b;
+    // A partial stream: flush what decompresses, without asking for the end.
+    const bytes = gzip ? gunzipSync(read, { finishFlush: constants.Z_SYNC_FLUSH }) : read;
+    // A sample may end inside a character: only whole lines are checked.
+    const whole = !gzip && n < SAMPLE_BYTES ? bytes : bytes.subarray(0, bytes.lastIndexOf(10) + 1);
+    try {
+      new TextDecoder("utf-8", { fatal: true }).decode(whole);
+    } catch {
+      throw new Error("the file is not UTF-8 text");
     }
     return bytes.toString("utf8");
   } finally {
@@ -24,9 +33,16 @@ function head(path: string): string {
   }
 }
 
-/** RFC 4180 records (quoted fields may hold the delimiter, quotes doubled, newlines); the last may be cut off. */
-export function parseRecords(text: string, delimiter: string, limit: number): string[][] {
-  const records: string[][] = [];
+/**
+ * RFC 4180 records (quoted fields may hold the delimiter, quotes doubled, newlines); the last may be cut off.
+ * `open` tells whether the text ended inside a quoted field.
+ */
+export function parseRecords(
+  text: string,
+  delimiter: string,
+  limit: number,
+): string[][] & { open?: boolean } {
+  const records: string[][] & { open?: boolean } = [];
   let field = "";
   let record: string[] = [];
   let quoted = false;
@@ -52,6 +68,7 @@ export function parseRecords(text: string, delimiter: string, limit: number): st
     } else field += ch;
   }
   if ((field !== "" || record.length > 0) && records.length < limit) records.push([...record, field]);
+  records.open = quoted;
   return records;
 }
 
@@ -80,14 +97,17 @@ export function sniffCsvFile(spec: FileReadSpec): CsvLayout {
     const widths = rows.map((r) => r.length);
     const first = widths[0] ?? 0;
     const consistent = widths.filter((w) => w === first).length / Math.max(1, widths.length);
-    // Consistent splits first, then more fields.
-    const score = (first > 1 ? 1 : 0) * 1000 + consistent * 100 + Math.min(first, 99);
+    // Consistent splits first, then more fields. A quote left open at the end of the whole file rules the split
+    // out (DuckDB's sniffer then reads the lines whole, as one column).
+    const unterminated = complete && all.length < SAMPLE_ROWS && all.open === true;
+    const score = unterminated ? -1 : (first > 1 ? 1 : 0) * 1000 + consistent * 100 + Math.min(first, 99);
     if (best === null || score > best.score) best = { delimiter, rows, score };
   }
   const rows = best?.rows ?? [];
-  const width = Math.max(0, ...rows.map((r) => r.length));
+  // A file with no data at all has one column, as DuckDB's sniffer finds (a header when it has lines at all).
+  const width = Math.max(1, ...rows.map((r) => r.length));
   const firstRow = rows[0] ?? [];
-  const header = spec.header ?? (rows.length > 0 && !firstRow.some(looksLikeData));
+  const header = spec.header ?? (rows.length > 0 ? !firstRow.some(looksLikeData) : text.length > 0);
   const seen = new Map<string, number>();
   const columns = Array.from({ length: width }, (_, i) => {
     const raw = header ? (firstRow[i] ?? "") : "";
@@ -97,4 +117,10 @@ export function sniffCsvFile(spec: FileReadSpec): CsvLayout {
     return n === 0 ? name : `${name}_${n}`;
   });
   return { delimiter: best?.delimiter ?? ",", header, skip: 0, columns };
+}
+
+/** True when a JSON file holds no value at all (nothing, or an empty array): DuckDB reads it as a column `json`. */
+export function jsonFileIsEmpty(path: string): boolean {
+  const text = head(path);
+  return text.length < SAMPLE_BYTES && /^\s*(\[\s*\])?\s*$/.test(text);
 }

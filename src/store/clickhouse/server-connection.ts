@@ -1,5 +1,7 @@
 import { Readable } from "node:stream";
 import { UserError } from "../../errors.js";
+import { importOptional } from "../optional-package.js";
+import { clickhouseDialect } from "./clickhouse-dialect.js";
 import { type ClickHouseConnection, type CompactResult, SESSION_SETTINGS } from "./clickhouse-connection.js";
 
 /** The part of `@clickhouse/client` this connection uses (loaded only when a `clickhouse://` store is opened). */
@@ -70,21 +72,6 @@ export function parseServerUrl(text: string): ServerAddress {
   };
 }
 
-async function loadClient(): Promise<ClientModule> {
-  try {
-    return (await import("@clickhouse/client")) as unknown as ClientModule;
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    if (code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND")
-      throw new UserError(
-        "engine-not-installed",
-        "a clickhouse:// database needs the ClickHouse client: run `npm install @clickhouse/client`",
-        "--db",
-      );
-    throw e;
-  }
-}
-
 /**
  * A ClickHouse server (or cluster) over HTTP. Each store session is a server session (`session_id`), which keeps
  * its temporary tables; the settings travel with every request.
@@ -96,26 +83,31 @@ export class ServerConnection implements ClickHouseConnection {
   ) {}
 
   static async open(address: ServerAddress): Promise<ServerConnection> {
-    const { createClient } = await loadClient();
-    const client = createClient({
-      url: address.url,
-      username: address.username,
-      password: address.password,
-      database: address.database,
-      clickhouse_settings: { ...SESSION_SETTINGS },
-    });
-    const connection = new ServerConnection(client, address);
+    const { createClient } = await importOptional<ClientModule>(
+      () => import("@clickhouse/client"),
+      "a clickhouse:// database",
+      "npm install @clickhouse/client",
+    );
+    const config = { url: address.url, username: address.username, password: address.password };
+    // The database is created on first use, as a DuckDB file is.
+    const admin = createClient(config);
     try {
-      await client.query({ query: "SELECT 1", format: "JSONCompact" });
+      await admin.command({ query: `CREATE DATABASE IF NOT EXISTS ${clickhouseDialect.quoteIdent(address.database)}` });
     } catch (e) {
-      await client.close();
       throw new UserError(
         "engine-unreachable",
         `cannot reach ClickHouse at ${address.url} (database ${address.database}): ${(e as Error).message}`,
         "--db",
       );
+    } finally {
+      await admin.close();
     }
-    return connection;
+    const client = createClient({
+      ...config,
+      database: address.database,
+      clickhouse_settings: { ...SESSION_SETTINGS },
+    });
+    return new ServerConnection(client, address);
   }
 
   async exec(text: string, params: Readonly<Record<string, unknown>>, session: string): Promise<void> {

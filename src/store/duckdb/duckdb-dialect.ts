@@ -59,7 +59,12 @@ export const duckdbDialect: Dialect = {
   quoteIdent: q,
   typeOf: (type) => TYPES[type],
   literal: lit,
-  cast: (e, type) => sql`CAST(${e} AS ${raw(TYPES[type])})`,
+  // A cast of text to TIMESTAMP drops a UTC offset ("…+02:00"): through TIMESTAMPTZ it is applied (the session's
+  // time zone is UTC, so other values come back unchanged).
+  cast: (e, type) =>
+    type === "timestamp"
+      ? sql`CAST(CAST(${e} AS TIMESTAMPTZ) AS TIMESTAMP)`
+      : sql`CAST(${e} AS ${raw(TYPES[type])})`,
   toText: (e) => sql`CAST(${e} AS VARCHAR)`,
   now: () => raw("now()::TIMESTAMP"),
   timestampMin: () => raw("CAST('-infinity' AS TIMESTAMP)"),
@@ -69,6 +74,7 @@ export const duckdbDialect: Dialect = {
     sql`CREATE OR REPLACE TEMP TABLE ${sql.temp(name)} (${raw(columnList(columns))})`,
   ],
   createTempView: (name, query) => [sql`CREATE OR REPLACE TEMP VIEW ${sql.temp(name)} AS ${query}`],
+  createView: (name, query) => sql`CREATE OR REPLACE VIEW ${sql.ident(name)} AS ${query}`,
   createTableAs: (name, query) => [sql`CREATE OR REPLACE TABLE ${sql.ident(name)} AS ${query}`],
   createTable: (name, columns) =>
     sql`CREATE TABLE IF NOT EXISTS ${sql.ident(name)} (${raw(columnList(columns))})`,
@@ -87,6 +93,7 @@ export const duckdbDialect: Dialect = {
     sql`UPDATE ${sql.ident(table)} AS t SET ${sql.join(set.map(([c, v]) => sql`${sql.ident(c)} = ${v}`))}
           FROM ${source} AS src WHERE t.${sql.ident(key)} = src.${sql.ident(key)}`,
   ],
+  checkpoint: () => [raw("CHECKPOINT")],
   copyToCsv: (query, path) => sql`COPY (${query}) TO ${raw(lit(path))} (FORMAT csv, HEADER true)`,
   copyToParquet: (query, path) =>
     sql`COPY (${query}) TO ${raw(lit(path))} (FORMAT parquet, COMPRESSION zstd)`,
@@ -147,15 +154,24 @@ export const duckdbDialect: Dialect = {
       ? sql`CASE WHEN regexp_full_match(trim(${e}), '[0-9]{4}-[0-9]{2}-[0-9]{2}') THEN TRY_CAST(trim(${e}) AS DATE) END`
       : sql`TRY_STRPTIME(trim(${e}), ${raw(lit(format))})::DATE`,
 
-  isJsonObject: (e) => sql`(json_type(TRY_CAST(${e} AS JSON)) = 'OBJECT')`,
-  jsonObject: (pairs) =>
-    pairs.length === 0
-      ? raw("NULL::JSON")
-      : sql`json_object(${sql.join(pairs.map(([k, v]) => sql`${raw(lit(k))}, ${v}`))})`,
-  jsonKeyPath: (key) => `$."${key.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`,
+  // Text that is not JSON casts to NULL: false, not NULL (NULL stays NULL).
+  isJsonObject: (e) =>
+    sql`(CASE WHEN ${e} IS NOT NULL THEN coalesce(json_type(TRY_CAST(${e} AS JSON)) = 'OBJECT', false) END)`,
+  // json_object keeps a NULL value as null: one pair is left out by a CASE, more by a merge into {} (RFC 7396
+  // drops null members; a value that is itself a JSON object loses its null members too).
+  jsonObject: (pairs) => {
+    const object = sql`json_object(${sql.join(pairs.map(([k, v]) => sql`${raw(lit(k))}, ${v}`))})`;
+    const [only] = pairs;
+    if (only === undefined) return raw("NULL::JSON");
+    if (pairs.length === 1) return sql`(CASE WHEN ${only[1]} IS NULL THEN '{}'::JSON ELSE ${object} END)`;
+    return sql`json_merge_patch('{}', ${object})`;
+  },
+  // The empty key has no $-path ('$.""' is an error): the JSON Pointer "/" names it.
+  jsonKeyPath: (key) => (key === "" ? "/" : `$."${key.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`),
   jsonTextAtPath: (e, path) => sql`json_extract_string(${e}, ${path})`,
   jsonMergePatch: (base, patch) => sql`json_merge_patch(${base}, ${patch})`,
-  jsonText: (e, key) => sql`json_extract_string(${e}, ${raw(lit(`$.${key}`))})`,
+  // The key quoted (jsonKeyPath): "a.b" is a key, not a path.
+  jsonText: (e, key) => sql`json_extract_string(${e}, ${raw(lit(duckdbDialect.jsonKeyPath(key)))})`,
   regexMatches: (e, pattern) => sql`regexp_full_match(${e}, ${pattern})`,
   regexReplace: (e, pattern, replacement) => sql`regexp_replace(${e}, ${pattern}, ${replacement}, 'g')`,
   contains: (e, part) => sql`(strpos(${e}, ${part}) > 0)`,
@@ -178,6 +194,8 @@ export const duckdbDialect: Dialect = {
   unnestPresent: (items) => sql`unnest(list_filter([${sql.join(items)}], x -> x IS NOT NULL))`,
 
   // -- ingest hooks --
+  /** A temporary table scanned in insertion order (preserve_insertion_order). */
+  tempInOrder: (name) => sql.temp(name),
   /** Adds a column to a session temporary table; existing rows hold NULL in it. */
   addTempColumn: (name, column) =>
     sql`ALTER TABLE ${sql.temp(name)} ADD COLUMN ${sql.ident(column.name)} ${raw(TYPES[column.type])}`,
