@@ -12,9 +12,9 @@
  */
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { enginesBenchmark } from "./engines/benchmark.js";
 import { kmeansBenchmark } from "./kmeans-bench.js";
 import { type Measured, median, record, runCase, scratchDir } from "./measure.js";
-import { enginesBenchmark } from "./engines/benchmark.js";
 import { segmentsBenchmark } from "./segments/benchmark.js";
 
 const here = import.meta.dirname;

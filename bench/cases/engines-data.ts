@@ -41,7 +41,9 @@ if (!existsSync(manifest)) {
         sql`SELECT *, ${d.fileRowNumber()} AS _n FROM ${d.readFileAsText({ path: f.path, format: "parquet" })} r`,
       ),
     );
-    const n = Number((await engine.query(sql`SELECT count(*) AS n FROM ${sql.temp("_events")}`)).column("n")[0]);
+    const n = Number(
+      (await engine.query(sql`SELECT count(*) AS n FROM ${sql.temp("_events")}`)).column("n")[0],
+    );
     const columns = (await engine.tableColumns("_events")).filter((c) => c !== "_n");
     for (let i = 0; i * EVENTS_PER_SLICE < n; i++) {
       const path = join(slices, `events-${String(i).padStart(3, "0")}.parquet`);

@@ -27,7 +27,10 @@ const epoch = (t: Date) => t.getTime() / 1000;
 await engine.transaction(async () => {
   // A replayed event keeps its place within the replay: as_of + (ts − cut) · day / span.
   const replayed = d.timestampFromEpochSeconds(
-    d.cast(sql`floor(${epoch(asOf)} + (${d.epochSeconds(sql`ts`)} - ${epoch(cut)}) * ${86_400 / span})`, "integer"),
+    d.cast(
+      sql`floor(${epoch(asOf)} + (${d.epochSeconds(sql`ts`)} - ${epoch(cut)}) * ${86_400 / span})`,
+      "integer",
+    ),
   );
   await engine.run(
     sql`INSERT INTO events (message_id, customer_id, user_id, anonymous_id, type, event, ts, properties)

@@ -88,12 +88,14 @@ export async function enginesBenchmark(): Promise<void> {
       mismatches,
       targets: {
         "chdb full <= 1.5 x duckdb full": chdbOverDuckdb <= 1.5,
-        "chdb incremental <= 25% of its full": chdbIncShare <= 0.25 && results.chdb.incremental.mode === "incremental",
+        "chdb incremental <= 25% of its full":
+          chdbIncShare <= 0.25 && results.chdb.incremental.mode === "incremental",
       },
     };
     console.log(JSON.stringify(line));
     if (ext === ".js") console.error(`  recorded in ${record("engines", line)}`);
-    if (mismatches.length) throw new Error(`segment sizes differ between engines:\n  ${mismatches.join("\n  ")}`);
+    if (mismatches.length)
+      throw new Error(`segment sizes differ between engines:\n  ${mismatches.join("\n  ")}`);
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }

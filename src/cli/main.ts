@@ -22,7 +22,10 @@ function program(io: Io): Command {
   const cli = makeCli(io);
   const p = new Command("tessera")
     .description("Privacy-first customer segmentation on an embedded DuckDB database")
-    .option("--db <url>", "the database: a DuckDB file path, duckdb:PATH, chdb:DIR or clickhouse://USER:PASSWORD@HOST:PORT/DB (default $TESSERA_DB or ./tessera.duckdb)")
+    .option(
+      "--db <url>",
+      "the database: a DuckDB file path, duckdb:PATH, chdb:DIR or clickhouse://USER:PASSWORD@HOST:PORT/DB (default $TESSERA_DB or ./tessera.duckdb)",
+    )
     .option("--json", "print exactly one JSON document on stdout")
     .showHelpAfterError()
     .exitOverride()

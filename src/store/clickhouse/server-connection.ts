@@ -1,8 +1,8 @@
 import { Readable } from "node:stream";
 import { UserError } from "../../errors.js";
 import { importOptional } from "../optional-package.js";
-import { clickhouseDialect } from "./clickhouse-dialect.js";
 import { type ClickHouseConnection, type CompactResult, SESSION_SETTINGS } from "./clickhouse-connection.js";
+import { clickhouseDialect } from "./clickhouse-dialect.js";
 
 /** The part of `@clickhouse/client` this connection uses (loaded only when a `clickhouse://` store is opened). */
 interface ClientModule {
@@ -92,7 +92,9 @@ export class ServerConnection implements ClickHouseConnection {
     // The database is created on first use, as a DuckDB file is.
     const admin = createClient(config);
     try {
-      await admin.command({ query: `CREATE DATABASE IF NOT EXISTS ${clickhouseDialect.quoteIdent(address.database)}` });
+      await admin.command({
+        query: `CREATE DATABASE IF NOT EXISTS ${clickhouseDialect.quoteIdent(address.database)}`,
+      });
     } catch (e) {
       throw new UserError(
         "engine-unreachable",
