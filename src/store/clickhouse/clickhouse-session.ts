@@ -1,3 +1,4 @@
+import { ColumnarResult } from "../column-result.js";
 import type { AppendColumn, ColumnResult, ColumnType, SqlValue } from "../engine.js";
 import { renderSql, type Sql, type SqlRenderer, sql } from "../sql.js";
 import type { Session } from "../store.js";
@@ -40,34 +41,13 @@ function converter(type: string): (v: unknown) => unknown {
   return (v) => v;
 }
 
-class CompactColumnResult implements ColumnResult {
-  readonly columns: readonly string[];
-  readonly rowCount: number;
-  private readonly data: unknown[][];
-  constructor(result: CompactResult) {
-    this.columns = result.meta.map((m) => m.name);
-    const convert = result.meta.map((m) => converter(m.type));
-    this.data = this.columns.map((_, i) =>
-      result.data.map((row) => (convert[i] as (v: unknown) => unknown)(row[i])),
-    );
-    this.rowCount = result.data.length;
-  }
-  column(name: string): readonly unknown[] {
-    const i = this.columns.indexOf(name);
-    if (i < 0) throw new Error(`no column ${name} in result (${this.columns.join(", ")})`);
-    return this.data[i] ?? [];
-  }
-  rows<T>(): T[] {
-    const out: Record<string, unknown>[] = [];
-    for (let r = 0; r < this.rowCount; r++) {
-      const row: Record<string, unknown> = {};
-      this.columns.forEach((c, i) => {
-        row[c] = this.data[i]?.[r];
-      });
-      out.push(row);
-    }
-    return out as T[];
-  }
+/** A JSONCompact result as columns of plain JS values. */
+function compactColumns(result: CompactResult): ColumnarResult {
+  const convert = result.meta.map((m) => converter(m.type));
+  return new ColumnarResult(
+    result.meta.map((m) => m.name),
+    result.meta.map((_, i) => result.data.map((row) => (convert[i] as (v: unknown) => unknown)(row[i]))),
+  );
 }
 
 /** A value in ClickHouse's tab-separated format: `\N` for NULL, control characters escaped. */
@@ -142,7 +122,7 @@ export class ClickHouseSession implements Session {
     const t0 = PROFILE ? performance.now() : 0;
     const result = await this.connection.query(text, params, this.id);
     if (PROFILE) profile(text, t0);
-    return new CompactColumnResult(result);
+    return compactColumns(result);
   }
 
   /** No transactions: the work runs as it is (callers stage and validate before they write). */

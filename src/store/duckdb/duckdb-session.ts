@@ -1,4 +1,5 @@
-import type { DuckDBConnection, DuckDBInstance, DuckDBResultReader, DuckDBValue } from "@duckdb/node-api";
+import type { DuckDBConnection, DuckDBInstance, DuckDBValue } from "@duckdb/node-api";
+import { ColumnarResult } from "../column-result.js";
 import type { AppendColumn, ColumnResult, SqlValue } from "../engine.js";
 import { renderSql, type Sql, sql } from "../sql.js";
 import type { Session } from "../store.js";
@@ -34,33 +35,6 @@ function toJs(value: unknown): unknown {
 
 function toParam(value: SqlValue): DuckDBValue {
   return value instanceof Date ? value.toISOString() : value;
-}
-
-class DuckDBColumnResult implements ColumnResult {
-  readonly columns: readonly string[];
-  readonly rowCount: number;
-  private readonly data: unknown[][];
-  constructor(reader: DuckDBResultReader) {
-    this.columns = reader.columnNames();
-    this.data = reader.getColumnsJS().map((col) => col.map(toJs));
-    this.rowCount = this.data[0]?.length ?? 0;
-  }
-  column(name: string): readonly unknown[] {
-    const i = this.columns.indexOf(name);
-    if (i < 0) throw new Error(`no column ${name} in result (${this.columns.join(", ")})`);
-    return this.data[i] ?? [];
-  }
-  rows<T>(): T[] {
-    const out: Record<string, unknown>[] = [];
-    for (let r = 0; r < this.rowCount; r++) {
-      const row: Record<string, unknown> = {};
-      this.columns.forEach((c, i) => {
-        row[c] = this.data[i]?.[r];
-      });
-      out.push(row);
-    }
-    return out as T[];
-  }
 }
 
 /**
@@ -117,7 +91,10 @@ export class DuckDBSession implements Session {
         ? await this.open.runAndReadAll(text, params.map(toParam))
         : await this.open.runAndReadAll(text);
     if (PROFILE) profile(text, t0);
-    return new DuckDBColumnResult(reader);
+    return new ColumnarResult(
+      reader.columnNames(),
+      reader.getColumnsJS().map((col) => col.map(toJs)),
+    );
   }
 
   async transaction<T>(work: () => Promise<T>): Promise<T> {
