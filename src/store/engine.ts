@@ -232,8 +232,7 @@ export interface Dialect {
    */
   unnestPresent(items: readonly Sql[]): Sql;
 
-  // Hooks added while moving domain SQL to fragments (one anchor per area, so parallel edits do not meet):
-  // -- ingest hooks --
+  // Temporary tables, showing SQL, grouping sets, typed text files, reproducible writes
   /**
    * A relation reading a session temporary table's rows in the order they were inserted, so that row numbers
    * (`fileRowNumber`) count them in that order every time it is read.
@@ -241,13 +240,10 @@ export interface Dialect {
   tempInOrder(name: string): Sql;
   /** Statement: add a column to a session temporary table (`sql.temp(name)`); its rows hold NULL in it. */
   addTempColumn(name: string, column: ColumnDef): Sql;
-  // -- segments hooks --
   /** The text of a fragment as this engine would run it, for showing to a user (explain); values are not shown. */
   showSql(q: Sql): string;
-  // -- clustering and quality hooks --
   /** Expression under GROUPING SETS: 0 when the row's set groups by `key`, 1 when not (SQL-standard GROUPING). */
   groupingOf(key: Sql): Sql;
-  // -- analytics hooks --
   /**
    * A relation reading a tab-separated text file (no header, no quoting or escapes: fields hold no tabs, newlines
    * or backslashes) as the given typed columns, in file order; empty fields are NULL. The file may be a named pipe.

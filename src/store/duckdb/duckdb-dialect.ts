@@ -193,19 +193,15 @@ export const duckdbDialect: Dialect = {
   daysBetween: (from, to) => sql`floor((epoch(${to}) - epoch(${from})) / 86400)`,
   unnestPresent: (items) => sql`unnest(list_filter([${sql.join(items)}], x -> x IS NOT NULL))`,
 
-  // -- ingest hooks --
   /** A temporary table scanned in insertion order (preserve_insertion_order). */
   tempInOrder: (name) => sql.temp(name),
   /** Adds a column to a session temporary table; existing rows hold NULL in it. */
   addTempColumn: (name, column) =>
     sql`ALTER TABLE ${sql.temp(name)} ADD COLUMN ${sql.ident(column.name)} ${raw(TYPES[column.type])}`,
-  // -- segments hooks --
   /** The text the session runs for a fragment (as duckdb-session.ts renders it: `$n`, cast when typed). */
   showSql: (fragment) => renderSql(fragment, DUCKDB_RENDERER).text,
-  // -- clustering and quality hooks --
   /** 0 when the row's grouping set groups by `key`, 1 when it is aggregated away (standard GROUPING). */
   groupingOf: (key) => sql`GROUPING(${key})`,
-  // -- analytics hooks --
   readTabSeparated: (path, columns) =>
     raw(
       `read_csv(${lit(path)}, delim = '\\t', quote = '', escape = '', header = false, auto_detect = false, columns = {${columns.map((c) => `${lit(c.name)}: ${lit(TYPES[c.type])}`).join(", ")}})`,
