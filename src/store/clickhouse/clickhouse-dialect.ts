@@ -25,14 +25,18 @@ const q = (name: string) => `"${name.replaceAll("\\", "\\\\").replaceAll('"', '\
 const lit = (value: string) => `'${value.replaceAll("\\", "\\\\").replaceAll("'", "\\'")}'`;
 const columnList = (columns: readonly ColumnDef[]) =>
   columns.map((c) => `${q(c.name)} Nullable(${TYPES[c.type]})`).join(", ");
-const orderBy = (key: readonly string[]) => (key.length === 0 ? "tuple()" : `(${key.map(q).join(", ")})`);
+/** A MergeTree's ORDER BY key: the columns, or `tuple()` for none. */
+export const orderBy = (key: readonly string[]) =>
+  key.length === 0 ? "tuple()" : `(${key.map(q).join(", ")})`;
 /**
  * Every permanent table is a MergeTree sorted by the data model's storage key (the person first, so a
  * per-customer aggregation reads each person's rows together; see docs/scale-out.md). Keys may hold NULLs
  * (anonymous events). The block-number column lets `UPDATE` patch rows in place (lightweight updates).
  */
+export const MERGE_TREE_SETTINGS =
+  "allow_nullable_key = 1, enable_block_number_column = 1, enable_block_offset_column = 1";
 const mergeTree = (key: readonly string[]) =>
-  `ENGINE = MergeTree ORDER BY ${orderBy(key)} SETTINGS allow_nullable_key = 1, enable_block_number_column = 1, enable_block_offset_column = 1`;
+  `ENGINE = MergeTree ORDER BY ${orderBy(key)} SETTINGS ${MERGE_TREE_SETTINGS}`;
 /** Schema inference that leaves every value as the text the file holds (an importer parses it itself). */
 const TEXT_INFERENCE =
   "schema_inference_make_columns_nullable = 1, input_format_try_infer_dates = 0, input_format_try_infer_datetimes = 0, input_format_try_infer_integers = 0, input_format_try_infer_exponent_floats = 0";
