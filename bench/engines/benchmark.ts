@@ -71,6 +71,9 @@ export async function enginesBenchmark(): Promise<void> {
       fullPeakMiB: results[e].full.peakMiB,
       incrementalPeakMiB: results[e].incremental.peakMiB,
       fullCpuUserSeconds: results[e].full.cpuUserSeconds,
+      // Where each refresh's time went: features built or brought forward, stays recorded, commit.
+      fullPhases: results[e].full.phases,
+      incrementalPhases: results[e].incremental.phases,
     });
     const chdbOverDuckdb = results.chdb.full.seconds / results.duckdb.full.seconds;
     const chdbIncShare = results.chdb.incremental.seconds / results.chdb.full.seconds;

@@ -85,27 +85,19 @@ const NOW = "2024-06-01 00:00:00.000";
 const ALL_CUSTOMERS = "SELECT c.customer_id AS customer_id FROM customers c";
 /** ClickHouse's placeholder of a timestamp parameter (`{pN:Type}`: named by its 0-based index and typed). */
 const CH_TS = (n: number) => `{p${n}:DateTime64(6, 'UTC')}`;
-/** ClickHouse's `jsonTextAtPath(e.properties, path)`, the path bound five times from parameter `n` on. */
-const CH_JSON_TEXT = (n: number) =>
-  `multiIf(NOT JSONHas(e.properties, {p${n}:String}), NULL, JSONType(e.properties, {p${n + 1}:String}) = 'Null', NULL, ` +
-  `JSONType(e.properties, {p${n + 2}:String}) = 'String', JSONExtractString(e.properties, {p${n + 3}:String}), ` +
-  `JSONExtractRaw(e.properties, {p${n + 4}:String}))`;
+/** ClickHouse's `jsonTextAtPath(e.properties, path)`, the path bound as parameter `n`. */
+const CH_JSON_TEXT = (n: number) => `JSONExtract(e.properties, {p${n}:String}, 'Nullable(String)')`;
 /**
  * ClickHouse's text of a number in a JSON property (`tryNumber` of `jsonTextAtPath`, trimmed of blanks as DuckDB's
- * cast trims them, underscores between digits dropped as it drops them), the path bound fifteen times from `n` on.
+ * cast trims them, underscores between digits dropped as it drops them), the path bound three times from `n` on.
  */
 const CH_NUMBER_TEXT = (n: number) => {
   const text = (k: number) => `trimBoth(${CH_JSON_TEXT(k)}, ' \\t\\n\\v\\f\\r')`;
   const digits = "'([0-9])_([0-9])', '\\\\1\\\\2'";
-  return `if(position(${text(n)}, '_') > 0, replaceRegexpAll(replaceRegexpAll(${text(n + 5)}, ${digits}), ${digits}), ${text(n + 10)})`;
+  return `if(position(${text(n)}, '_') > 0, replaceRegexpAll(replaceRegexpAll(${text(n + 1)}, ${digits}), ${digits}), ${text(n + 2)})`;
 };
-/**
- * ClickHouse's `cast(e, "integer")`: on the argument's type, known when the query is planned (one branch is
- * computed): text trimmed (an error when not a number), a double rounded half to even, the rest a plain CAST.
- */
-const CH_INTEGER = (e: string) =>
-  `multiIf(match(toTypeName(${e}), 'String'), if(${e} IS NULL, NULL, CAST(replaceRegexpAll(toString(assumeNotNull(${e})), '^\\s+|\\s+$', '') AS Int64)), ` +
-  `match(toTypeName(${e}), 'Float'), CAST(roundBankers(toFloat64(${e})) AS Nullable(Int64)), CAST(${e} AS Nullable(Int64)))`;
+/** ClickHouse's `cast(e, "integer", "integer")` (a count, unsigned there, as a signed integer): a plain CAST. */
+const CH_INTEGER = (e: string) => `CAST(${e} AS Nullable(Int64))`;
 
 const LEAVES: readonly LeafCase[] = [
   {
@@ -262,7 +254,7 @@ const LEAVES: readonly LeafCase[] = [
           `AND e.type = {p1:String} AND coalesce(toHour(e.ts) >= {p2:Float64}, false) ` +
           `AND coalesce((toDayOfWeek(e.ts) - 1) IN ({p3:Float64}, {p4:Float64}), false) ` +
           `AND coalesce((CASE WHEN isFinite(ifNull(toFloat64OrNull(${CH_NUMBER_TEXT(5)}), nan)) ` +
-          `THEN toFloat64OrNull(${CH_NUMBER_TEXT(20)}) END) > {p35:Float64}, false)) x ` +
+          `THEN toFloat64OrNull(${CH_NUMBER_TEXT(8)}) END) > {p11:Float64}, false)) x ` +
           `GROUP BY customer_id) ev ON ev.customer_id = c.customer_id`,
       },
     },

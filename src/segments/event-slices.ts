@@ -171,7 +171,7 @@ export function eventSlicesSql(
     // sum), deltas sum(c) over +1 and −1.
     const cols = columns.map((c) => {
       const t = slice.terms.get(c);
-      if (!t) return sql`${d.cast(sql`NULL`, "integer")} AS ${sql.ident(c)}`;
+      if (!t) return sql`${sql.param(null, "integer")} AS ${sql.ident(c)}`;
       const sign = sql.raw(String(t.sign));
       return single
         ? sql`${sign} AS ${sql.ident(c)}`
@@ -182,7 +182,9 @@ export function eventSlicesSql(
   const total = sql.raw(from ? "sum" : "count");
   // Signed 64-bit integers on every engine (ClickHouse counts unsigned; a delta may be negative).
   const sums = sql.join(
-    columns.map((c) => sql`${d.cast(sql`${total}(${sql.ident(c)})`, "integer")} AS ${sql.ident(c)}`),
+    columns.map(
+      (c) => sql`${d.cast(sql`${total}(${sql.ident(c)})`, "integer", "integer")} AS ${sql.ident(c)}`,
+    ),
   );
   return sql`SELECT customer_id, ${sums} FROM (${sql.join(scans, "\nUNION ALL ")}) x GROUP BY customer_id`;
 }

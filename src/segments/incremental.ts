@@ -145,7 +145,8 @@ export async function refreshFeaturesIncrementally(
   const carried = cols.map((c) => sql`, coalesce(s.${c}, 0) + coalesce(x.${c}, 0) AS ${c}`);
   const forward = sql`SELECT c.customer_id AS customer_id${sql.join(carried, "")}
                      FROM ${temp(CANDIDATES)} c
-                     LEFT JOIN ${stored} s ON s.customer_id = c.customer_id
+                     LEFT JOIN (SELECT * FROM ${stored} WHERE customer_id IN (${idsOf(CANDIDATES)})) s
+                       ON s.customer_id = c.customer_id
                      LEFT JOIN ${temp(DELTA)} x ON x.customer_id = c.customer_id
                     WHERE c.customer_id NOT IN (${idsOf(RESCAN)})`;
   // The rescanned customers' event counts, read the ordinary way (restricted to them).

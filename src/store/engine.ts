@@ -61,6 +61,12 @@ export interface ColumnDef {
   readonly type: ColumnType;
 }
 
+/**
+ * The order a table's rows are stored in, where an engine keeps one (ClickHouse's MergeTree key): columns, or
+ * `{ day }`, the start of the day of a time column (rows of a day together, then the columns that follow).
+ */
+export type StorageKey = readonly (string | { readonly day: string })[];
+
 /** What `updateFrom` changes: `set` pairs a column with its new value (an expression over `t` and `src`). */
 export interface UpdateFromSpec {
   readonly table: string;
@@ -94,8 +100,12 @@ export interface Dialect {
   literal(value: string): string;
   /** The engine's type for a neutral column type. */
   typeOf(type: ColumnType): string;
-  /** Expression: a value converted to a neutral type (an error when it cannot be). */
-  cast(expr: Sql, type: ColumnType): Sql;
+  /**
+   * Expression: a value converted to a neutral type (an error when it cannot be). `from`, where known, is the
+   * value's own type (a count is an integer): an engine that otherwise decides by the value's type when the query
+   * runs can write the one conversion.
+   */
+  cast(expr: Sql, type: ColumnType, from?: ColumnType): Sql;
   /** Expression: any value as text. */
   toText(expr: Sql): Sql;
   /** Expression: the current time (UTC, with fractions of a second). */
@@ -114,11 +124,16 @@ export interface Dialect {
   /** Statement: (re)create a permanent view (a query that may hold no bound values: views store their text). */
   createView(name: string, query: Sql): Sql;
   /** Statements: (re)create a permanent table holding a query's rows, kept sorted by `key` where that matters. */
-  createTableAs(name: string, query: Sql, key: readonly string[]): Sql[];
+  createTableAs(name: string, query: Sql, key: StorageKey): Sql[];
   /** Statement: create a permanent table when it does not exist, kept sorted by `key` where that matters. */
-  createTable(name: string, columns: readonly ColumnDef[], key: readonly string[]): Sql;
+  createTable(name: string, columns: readonly ColumnDef[], key: StorageKey): Sql;
   /** Statements: rewrite a table in the order of a column (a storage layout reads rely on for speed). */
   sortTable(table: string, by: string): Sql[];
+  /**
+   * Statements: give an existing table (these columns) a new storage key, keeping its rows; none where the engine
+   * keeps no key.
+   */
+  rekeyTable(table: string, columns: readonly ColumnDef[], key: StorageKey): Sql[];
   /** Statement: add a column to a table. */
   addColumn(table: string, column: ColumnDef): Sql;
   /** Statement: set columns (`set`: `col = expr, …`) on the rows of a table that match `where`. */

@@ -16,6 +16,8 @@ interface Migration {
   readonly addColumns?: readonly { readonly table: string; readonly column: readonly [string, ColumnType] }[];
   /** Tables rewritten in the order of a column (the storage layout a later version relies on for speed). */
   readonly reorder?: readonly { readonly table: string; readonly by: string }[];
+  /** Tables given their storage key of now (`storageKey`), where an engine keeps one. */
+  readonly rekey?: readonly string[];
 }
 
 /**
@@ -310,6 +312,13 @@ export const MIGRATIONS: readonly Migration[] = [
     // imported before are put in that order once.
     reorder: [{ table: "events", by: "ts" }],
   },
+  {
+    version: 7,
+    name: "events stored time first where the engine keeps a sort key",
+    tables: [],
+    // ClickHouse stores made before kept events person first (data-model.ts says why time first).
+    rekey: ["events"],
+  },
 ];
 
 /** Which migrations a database has had: created by `migrate` itself, before any migration. */
@@ -326,11 +335,14 @@ const SCHEMA_MIGRATIONS: TableDef = {
  * Every table the migrations create (schema_migrations included) with its columns once all have run, in the
  * order they are created. The data model (data-model.ts) describes each of them; a test checks the two agree.
  */
-export function migratedTables(): Map<string, (readonly [string, ColumnType])[]> {
+export function migratedTables(
+  upTo = Number.POSITIVE_INFINITY,
+): Map<string, (readonly [string, ColumnType])[]> {
   const out = new Map<string, (readonly [string, ColumnType])[]>([
     [SCHEMA_MIGRATIONS.name, [...SCHEMA_MIGRATIONS.columns]],
   ]);
   for (const m of MIGRATIONS) {
+    if (m.version > upTo) break;
     for (const t of m.tables) out.set(t.name, [...t.columns]);
     for (const { table, column } of m.addColumns ?? []) out.get(table)?.push(column);
   }
@@ -351,6 +363,16 @@ export async function migrate(engine: Engine): Promise<number> {
       for (const { table, by } of m.reorder ?? []) await engine.run(d.sortTable(table, by));
       for (const { table, column } of m.addColumns ?? []) {
         await engine.run(d.addColumn(table, { name: column[0], type: column[1] }));
+      }
+      for (const table of m.rekey ?? []) {
+        const columns = migratedTables(m.version).get(table) ?? [];
+        await engine.run(
+          d.rekeyTable(
+            table,
+            columns.map(([name, type]) => ({ name, type })),
+            storageKey(table),
+          ),
+        );
       }
       await engine.run(
         sql`INSERT INTO schema_migrations (version, name, applied_at) VALUES (${m.version}, ${m.name}, ${d.now()})`,

@@ -1,4 +1,11 @@
-import type { ColumnDef, ColumnType, ConditionalAggregate, Dialect, FileReadSpec } from "../engine.js";
+import type {
+  ColumnDef,
+  ColumnType,
+  ConditionalAggregate,
+  Dialect,
+  FileReadSpec,
+  StorageKey,
+} from "../engine.js";
 import { renderSql, type Sql, type SqlValue, sql } from "../sql.js";
 import { jsonFileIsEmpty, sniffCsvFile } from "./csv-sniff.js";
 
@@ -25,9 +32,11 @@ const q = (name: string) => `"${name.replaceAll("\\", "\\\\").replaceAll('"', '\
 const lit = (value: string) => `'${value.replaceAll("\\", "\\\\").replaceAll("'", "\\'")}'`;
 const columnList = (columns: readonly ColumnDef[]) =>
   columns.map((c) => `${q(c.name)} Nullable(${TYPES[c.type]})`).join(", ");
-/** A MergeTree's ORDER BY key: the columns, or `tuple()` for none. */
-export const orderBy = (key: readonly string[]) =>
-  key.length === 0 ? "tuple()" : `(${key.map(q).join(", ")})`;
+/** A MergeTree's ORDER BY key: the columns (a day as the start of it), or `tuple()` for none. */
+export const orderBy = (key: StorageKey) =>
+  key.length === 0
+    ? "tuple()"
+    : `(${key.map((k) => (typeof k === "string" ? q(k) : `toStartOfDay(${q(k.day)})`)).join(", ")})`;
 /**
  * Every permanent table is a MergeTree sorted by the data model's storage key (the person first, so a
  * per-customer aggregation reads each person's rows together; see docs/scale-out.md). Keys may hold NULLs
@@ -35,7 +44,7 @@ export const orderBy = (key: readonly string[]) =>
  */
 export const MERGE_TREE_SETTINGS =
   "allow_nullable_key = 1, enable_block_number_column = 1, enable_block_offset_column = 1";
-const mergeTree = (key: readonly string[]) =>
+const mergeTree = (key: StorageKey) =>
   `ENGINE = MergeTree ORDER BY ${orderBy(key)} SETTINGS ${MERGE_TREE_SETTINGS}`;
 /** Schema inference that leaves every value as the text the file holds (an importer parses it itself). */
 const TEXT_INFERENCE =
@@ -172,9 +181,11 @@ const STRFTIME_TO_MYSQL: Readonly<Record<string, string>> = { M: "%i", d: "%e", 
 const clickhouseFormat = (format: string) =>
   format.replace(/%(.)/g, (m, c: string) => STRFTIME_TO_MYSQL[c] ?? m);
 
-/** The JSON text of a key of a JSON object, as DuckDB's json_extract_string gives it (NULL when absent or null). */
-const jsonTextOf = (e: Sql, key: Sql) =>
-  sql`multiIf(NOT JSONHas(${e}, ${key}), NULL, JSONType(${e}, ${key}) = 'Null', NULL, JSONType(${e}, ${key}) = 'String', JSONExtractString(${e}, ${key}), JSONExtractRaw(${e}, ${key}))`;
+/**
+ * The JSON text of a key of a JSON object, as DuckDB's json_extract_string gives it: a string unescaped, another
+ * value as minified JSON, NULL when absent or null. One parse of the document per row (it is read per event).
+ */
+const jsonTextOf = (e: Sql, key: Sql) => sql`JSONExtract(${e}, ${key}, 'Nullable(String)')`;
 
 export const clickhouseDialect: Dialect = {
   name: "clickhouse",
@@ -185,16 +196,18 @@ export const clickhouseDialect: Dialect = {
   // As DuckDB casts, on the argument's type (known when the query is planned: one branch is computed): to text as
   // `toText` writes it (a double "3.0", a timestamp without trailing zeros); text to a number trimmed, and an error
   // (not NULL) when it is not one; a double to an integer rounded half to even (ClickHouse's CAST truncates).
-  cast: (e, type) => {
+  cast: (e, type, from) => {
     const to = raw(TYPES[type]);
     const plain = sql`CAST(${e} AS Nullable(${to}))`;
+    // An integer to an integer: nothing to decide (a query's large expressions cost time to plan, too).
+    if (type === "integer" && from === "integer") return plain;
     if (type === "string")
       return sql`if(${typeIs(e, "DateTime64|Float")}, ${clickhouseDialect.toText(e)}, ${plain})`;
     if (type !== "integer" && type !== "number") return plain;
     const fromText = sql`if(${e} IS NULL, NULL, CAST(${trim(sql`toString(assumeNotNull(${e}))`)} AS ${to}))`;
     if (type === "number") return sql`if(${typeIs(e, "String")}, ${fromText}, ${plain})`;
     const fromDouble = sql`CAST(roundBankers(toFloat64(${e})) AS Nullable(${to}))`;
-    return sql`multiIf(${typeIs(e, "String")}, ${fromText}, ${typeIs(e, "Float")}, ${fromDouble}, ${plain})`;
+    return sql`if(${typeIs(e, "String")}, ${fromText}, if(${typeIs(e, "Float")}, ${fromDouble}, ${plain}))`;
   },
   // As DuckDB writes values (`valueText`). Nested ifs on the constant type: only one branch is computed.
   // The value is named once, in a lambda (`_v`), however often the text's shape reads it: the query stays small
@@ -222,6 +235,19 @@ export const clickhouseDialect: Dialect = {
     sql`CREATE TABLE IF NOT EXISTS ${sql.ident(name)} (${raw(columnList(columns))}) ${raw(mergeTree(key))}`,
   // A MergeTree keeps its rows in the order of its key: nothing to rewrite.
   sortTable: () => [],
+  // A MergeTree's key cannot be altered (only extended with new columns): the rows are copied into a table with
+  // the new key, which then takes the old one's place in one step (EXCHANGE is atomic).
+  rekeyTable: (table, columns, key) => {
+    const next = sql.ident(`${table}__rekeyed`);
+    const names = raw(columns.map((c) => q(c.name)).join(", "));
+    return [
+      sql`DROP TABLE IF EXISTS ${next}`,
+      sql`CREATE TABLE ${next} (${raw(columnList(columns))}) ${raw(mergeTree(key))}`,
+      sql`INSERT INTO ${next} (${names}) SELECT ${names} FROM ${sql.ident(table)}`,
+      sql`EXCHANGE TABLES ${sql.ident(table)} AND ${next}`,
+      sql`DROP TABLE ${next}`,
+    ];
+  },
   addColumn: (table, column) =>
     sql`ALTER TABLE ${sql.ident(table)} ADD COLUMN IF NOT EXISTS ${sql.ident(column.name)} Nullable(${raw(TYPES[column.type])})`,
   updateWhere: (table, set, where) => sql`UPDATE ${sql.ident(table)} SET ${set} WHERE ${where}`,

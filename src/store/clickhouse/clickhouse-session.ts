@@ -1,11 +1,10 @@
 import { ColumnarResult } from "../column-result.js";
 import type { AppendColumn, ColumnResult, ColumnType, SqlValue } from "../engine.js";
 import { renderSql, type Sql, type SqlRenderer, sql } from "../sql.js";
+import { PROFILE, profileStatement as profile } from "../statement-profile.js";
 import type { Session } from "../store.js";
 import type { ClickHouseConnection, CompactResult } from "./clickhouse-connection.js";
 import { clickhouseDialect, clickhousePlaceholder, inferredType } from "./clickhouse-dialect.js";
-
-const PROFILE = process.env.TESSERA_PROFILE === "1";
 
 /** `2024-01-02 03:04:05.678000`: how ClickHouse reads a DateTime64 parameter. */
 function timestampText(d: Date): string {
@@ -176,10 +175,4 @@ export class ClickHouseSession implements Session {
       .then(() => this.connection.endSession(this.id))
       .finally(() => this.onClose());
   }
-}
-
-function profile(text: string, t0: number): void {
-  const ms = performance.now() - t0;
-  if (ms > Number(process.env.TESSERA_PROFILE_MS ?? 10))
-    process.stderr.write(`[sql ${ms.toFixed(0)} ms] ${text.replace(/\s+/g, " ").slice(0, 160)}\n`);
 }

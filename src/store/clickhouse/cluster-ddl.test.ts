@@ -97,6 +97,10 @@ function parseCreate(statement: string): ParsedCreate {
   return { name: head[2] as string, columns, engine: engine[1] as string, engineArgs, orderBy };
 }
 
+/** A storage key's parts as ClickHouse writes them (`quote`: the column names as the DDL quotes them). */
+const keyParts = (table: string, quote: (name: string) => string) =>
+  storageKey(table).map((k) => (typeof k === "string" ? k : `toStartOfDay(${quote(k.day)})`));
+
 const CREATES = STATEMENTS.filter((s) => s.startsWith("CREATE TABLE")).map(parseCreate);
 const byName = new Map(CREATES.map((c) => [c.name, c]));
 const customerTables = [...MIGRATED.keys()].filter((t) => describeTable(t)?.customer != null);
@@ -163,7 +167,7 @@ describe("cluster DDL, from the data model and the migrations", () => {
   it("sorts every stored table by its storage key and gives every table the migrations' columns", () => {
     for (const table of MIGRATED.keys()) {
       const stored = byName.get(describeTable(table)?.customer == null ? table : `${table}${LOCAL_SUFFIX}`);
-      expect(stored?.orderBy, table).toEqual(storageKey(table));
+      expect(stored?.orderBy, table).toEqual(keyParts(table, (n) => `"${n}"`));
       expect(stored?.columns, table).toEqual(expectedColumns(table));
       if (describeTable(table)?.customer != null) {
         expect(byName.get(table)?.columns, table).toEqual(expectedColumns(table));
@@ -302,7 +306,9 @@ describe("cluster DDL on chdb (one node: ON CLUSTER and replication taken out, t
       const stored = cluster(sharded ? `${table}${LOCAL_SUFFIX}` : table);
       expect(stored?.engine, table).toBe("MergeTree");
       // system.tables shows a one-column key in parentheses.
-      expect(stored?.sorting_key.replace(/^\((.*)\)$/, "$1"), table).toBe(storageKey(table).join(", "));
+      expect(stored?.sorting_key.replace(/^\((.*)\)$/, "$1"), table).toBe(
+        keyParts(table, (n) => n).join(", "),
+      );
       // Sort key, settings and columns: what the dialect makes on one node.
       expect(stored?.engine_full, table).toBe(single(table)?.engine_full);
       expect(columnsOf(DB, stored?.name ?? ""), table).toEqual(columnsOf(null, table));
@@ -319,6 +325,9 @@ describe("cluster DDL on chdb (one node: ON CLUSTER and replication taken out, t
         expect(columnsOf(DB, table), table).toEqual(columnsOf(DB, `${table}${LOCAL_SUFFIX}`));
       }
     }
+    // Events time first (windows read a time range), the other facts person first.
+    expect(cluster("events_local")?.sorting_key).toBe("toStartOfDay(ts), event, customer_id");
+    expect(cluster("orders_local")?.sorting_key).toBe("customer_id, ts");
   });
 
   it("lets ClickHouse see a per-customer GROUP BY as complete on each shard (nothing merged where the query began)", async () => {
@@ -367,9 +376,9 @@ describe("cluster DDL on chdb (one node: ON CLUSTER and replication taken out, t
       { customer_id: "c1", n: 2, last: "2024-01-03 03:04:05.000000", shard: 1 },
       { customer_id: "c2", n: 1, last: "2024-01-01 00:00:00.000000", shard: 1 },
     ]);
-    // The rows sit in the shard's local table, in storage-key order (person first, then time).
+    // The rows sit in the shard's local table, in storage-key order (events: the day first).
     const local = await rows<{ message_id: string }>(`SELECT message_id FROM "${DB}"."events_local"`);
-    expect(local.map((r) => r.message_id)).toEqual(["m1", "m2", "m3"]);
+    expect(local.map((r) => r.message_id)).toEqual(["m3", "m1", "m2"]);
     const guest = await rows<{ order_id: string; customer_id: string | null }>(
       `SELECT order_id, customer_id FROM "${DB}"."orders" ORDER BY order_id`,
     );

@@ -1,5 +1,5 @@
 import { describeTable, storageKey } from "../data-model.js";
-import type { ColumnType } from "../engine.js";
+import type { ColumnType, StorageKey } from "../engine.js";
 import { migratedTables } from "../migrations.js";
 import { clickhouseDialect, MERGE_TREE_SETTINGS, orderBy } from "./clickhouse-dialect.js";
 
@@ -54,7 +54,7 @@ export interface ClusterTable {
   /** Column names and ClickHouse types (`Nullable(…)`), in `migratedTables()` order. */
   readonly columns: readonly (readonly [string, string])[];
   /** The MergeTree sort key: `storageKey(table)`. */
-  readonly sortKey: readonly string[];
+  readonly sortKey: StorageKey;
   /** The table holding the rows on each node: `<table>_local` when sharded, the table itself when replicated. */
   readonly storedIn: string;
   /** The replication path (ZooKeeper / Keeper). */

@@ -81,6 +81,8 @@ export const duckdbDialect: Dialect = {
   sortTable: (table, by) => [
     sql`CREATE OR REPLACE TABLE ${sql.ident(table)} AS SELECT * FROM ${sql.ident(table)} ORDER BY ${sql.ident(by)}`,
   ],
+  // DuckDB keeps no storage key (imports append events in time order: `sortTable` put the older ones so once).
+  rekeyTable: () => [],
   remapColumn: ({ table, column, mapping }) => [
     sql`UPDATE ${sql.ident(table)} SET ${sql.ident(column)} = m.to_id FROM ${mapping} AS m
           WHERE ${sql.ident(table, column)} = m.from_id`,

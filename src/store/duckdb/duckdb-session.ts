@@ -2,27 +2,9 @@ import type { DuckDBConnection, DuckDBInstance, DuckDBValue } from "@duckdb/node
 import { ColumnarResult } from "../column-result.js";
 import type { AppendColumn, ColumnResult, SqlValue } from "../engine.js";
 import { renderSql, type Sql, sql } from "../sql.js";
+import { PROFILE, profileStatement as profile } from "../statement-profile.js";
 import type { Session } from "../store.js";
 import { DUCKDB_RENDERER, duckdbDialect } from "./duckdb-dialect.js";
-
-/**
- * `TESSERA_PROFILE=1` prints every statement that takes over 10 ms (or `TESSERA_PROFILE_MS`) to stderr, with the
- * memory pages the process touched for the first time meanwhile (on a virtual machine that backs memory lazily,
- * those can cost more than the work): where to look when slow.
- */
-const PROFILE = process.env.TESSERA_PROFILE === "1";
-let faultsSeen = 0;
-
-function profile(sql: string, t0: number): void {
-  const ms = performance.now() - t0;
-  const faults = process.resourceUsage().minorPageFault;
-  const fresh = faults - faultsSeen;
-  faultsSeen = faults;
-  if (ms > Number(process.env.TESSERA_PROFILE_MS ?? 10))
-    process.stderr.write(
-      `[sql ${ms.toFixed(0)} ms, ${Math.round(fresh / 256)} MiB new] ${sql.replace(/\s+/g, " ").slice(0, 160)}\n`,
-    );
-}
 
 function toJs(value: unknown): unknown {
   if (typeof value === "bigint") {
