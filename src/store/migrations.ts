@@ -332,8 +332,8 @@ const SCHEMA_MIGRATIONS: TableDef = {
 };
 
 /**
- * Every table the migrations create (schema_migrations included) with its columns once all have run, in the
- * order they are created. The data model (data-model.ts) describes each of them; a test checks the two agree.
+ * Every table the migrations create (schema_migrations included) with its columns once all have run (or those up
+ * to version `upTo`: what a migration finds), in the order they are created. The data model (data-model.ts) describes each of them; a test checks the two agree.
  */
 export function migratedTables(
   upTo = Number.POSITIVE_INFINITY,
