@@ -298,4 +298,10 @@ export interface Engine {
   tableColumns(table: string): Promise<string[]>;
   /** The names of the database's own permanent tables (not views, not temporary tables). */
   tables(): Promise<string[]>;
+  /**
+   * Rewrites the tables whose storage holds mostly rows deleted or replaced since (where the engine does not
+   * reclaim them as it writes), so reads stop paying for them; returns their names. Called after every write
+   * operation (`Store.write`); nothing changes in what the tables hold.
+   */
+  compact(): Promise<string[]>;
 }

@@ -31,8 +31,17 @@ export abstract class SessionStore implements Store {
     return this.track(() => this.within((s) => s.transaction(() => work(s))));
   }
 
+  /** Runs `work` when every earlier write has settled; once it succeeds, the engine compacts what it left. */
   write<T>(work: (session: Engine) => Promise<T>): Promise<T> {
-    return this.track(() => this.writes.run(() => this.within(work)));
+    return this.track(() =>
+      this.writes.run(() =>
+        this.within(async (session) => {
+          const result = await work(session);
+          await session.compact();
+          return result;
+        }),
+      ),
+    );
   }
 
   async close(): Promise<void> {

@@ -64,6 +64,11 @@ function tsvField(v: unknown, type: ColumnType): string {
 
 let sessions = 0;
 
+/** A table is compacted when it stores more than this many times its rows … */
+export const COMPACT_RATIO = 2;
+/** … and at least this many rows (small tables cost nothing to read). */
+export const COMPACT_MIN_ROWS = 100_000;
+
 /**
  * One session on a ClickHouse database. ClickHouse has no transactions (`transaction` runs the work as it is;
  * operations stage and validate before they write) and, in process, no connection-private temporary tables:
@@ -160,6 +165,29 @@ export class ClickHouseSession implements Session {
       "SELECT name FROM system.tables WHERE database = currentDatabase() AND NOT is_temporary AND engine NOT IN ('View', 'MaterializedView') ORDER BY name",
     );
     return r.column("name") as string[];
+  }
+
+  /**
+   * ClickHouse marks deleted rows (and the old versions of rewritten ones: `updateFrom`, `remapColumn`) and drops
+   * them when it next merges the table's parts, which a short-lived process using chdb rarely waits for: an
+   * import that touches every customer adds a copy of the customers table each time (measured: 8.9M rows stored
+   * for 1.17M customers after the engine benchmark's 14 imports), and every read pays for them. A table storing
+   * more than `COMPACT_RATIO` times its rows (and at least `COMPACT_MIN_ROWS`) is merged into one part now.
+   */
+  async compact(): Promise<string[]> {
+    const stored = await this.query(
+      sql`SELECT table, sum(rows) AS stored FROM system.parts
+           WHERE database = currentDatabase() AND active AND NOT startsWith(name, 'patch-')
+           GROUP BY table HAVING stored >= ${sql.param(COMPACT_MIN_ROWS, "integer")}`,
+    );
+    const compacted: string[] = [];
+    for (const { table, stored: rows } of stored.rows() as { table: string; stored: number }[]) {
+      const live = await this.query(sql`SELECT count() AS n FROM ${sql.ident(table)}`);
+      if (Number(rows) <= COMPACT_RATIO * Number(live.column("n")[0])) continue;
+      await this.run(sql`OPTIMIZE TABLE ${sql.ident(table)} FINAL`);
+      compacted.push(table);
+    }
+    return compacted;
   }
 
   close(): void {

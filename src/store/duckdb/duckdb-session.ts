@@ -154,6 +154,11 @@ export class DuckDBSession implements Session {
     return r.column("table_name") as string[];
   }
 
+  /** DuckDB reuses the space of deleted rows itself (at checkpoints): nothing to do. */
+  async compact(): Promise<string[]> {
+    return [];
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;
