@@ -83,10 +83,10 @@ async function eventNames(engine: Engine, names: Iterable<string>): Promise<Set<
   if (wanted.length === 0) return new Set();
   const checks = wanted.map(
     (name, i) =>
-      sql`EXISTS (SELECT 1 FROM events WHERE event = ${sql.param(name, "string")}) AS ${sql.raw(`e${i}`)}`,
+      // Cast: EXISTS is a boolean on one engine, 0 or 1 on another.
+      sql`${engine.dialect.cast(sql`EXISTS (SELECT 1 FROM events WHERE event = ${sql.param(name, "string")})`, "boolean")} AS ${sql.raw(`e${i}`)}`,
   );
   const r = await engine.query(sql`SELECT ${sql.join(checks)}`);
-  // EXISTS is a boolean on one engine, 0 or 1 on another.
-  const found = wanted.filter((_, i) => Boolean(r.column(`e${i}`)[0]));
+  const found = wanted.filter((_, i) => r.column(`e${i}`)[0] === true);
   return found.length === wanted.length ? new Set(found) : allEventNames(engine);
 }

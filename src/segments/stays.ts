@@ -59,11 +59,11 @@ export async function recordStays(
     );
   // With no stay of these segments open at all (a first refresh, only new segments), every member enters: no
   // matching, and each segment's size is what entered.
+  // Cast: EXISTS is a boolean on one engine, 0 or 1 on another.
   const anyOpen = await engine.query(
-    sql`SELECT EXISTS (SELECT 1 FROM segment_membership WHERE ${open}) AS any_open`,
+    sql`SELECT ${d.cast(sql`EXISTS (SELECT 1 FROM segment_membership WHERE ${open})`, "boolean")} AS any_open`,
   );
-  // A boolean on one engine, 0 or 1 on another.
-  const nothingOpen = !anyOpen.column("any_open")[0];
+  const nothingOpen = anyOpen.column("any_open")[0] !== true;
   let changes: { segment_id: string; entered: number; exited: number }[] | null = null;
   if (nothingOpen) await enter(sql`(${members}) m`);
   else {
