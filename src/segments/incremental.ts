@@ -16,9 +16,11 @@ import { type ResolvedWindow, tsParam, windowStart } from "./window.js";
  * groups. Customers whose new facts reach back before `from` (late data) or whose history moved (identity
  * merges) cannot be brought forward that way: their events are read again in full (`_seg_rescan`).
  *
- * The rest of a candidate's row is read again: traits and computed values always; order, order-line and consent
- * features only for the customers with rows in that table dated in the interval or leaving one of its windows
- * (plus the rescanned and the new), the others keep their stored values.
+ * The rest of a row is read again only where it may have changed: order, order-line and consent features for the
+ * customers with rows in that table dated in the interval or leaving one of its windows (plus the rescanned and
+ * the new), computed values for those whose value changed; those rows are built in full, and every other
+ * candidate's row is its stored one with the event counts brought forward (a join with the delta, where building
+ * it in full reads every source table: most candidates of a day only have new events).
  *
  * Temp tables left for the caller: CANDIDATES (whose rows were rebuilt) and SCAN (among others, the customers
  * whose time leaves changed); `dropIncremental` removes them and the intermediate ones.
@@ -31,6 +33,8 @@ const DELTA = "_seg_event_delta";
 const RESCAN = "_seg_rescan";
 /** The candidates' rebuilt feature rows, swapped into the stored table. */
 const CANDIDATE_ROWS = "_seg_rebuilt";
+/** The candidates whose rows are built in full (the others' event counts are brought forward). */
+const FULL_ROWS = "_seg_full_rows";
 const temp = sql.temp;
 /** Customers without a stored row. */
 const NEW = sql`SELECT customer_id FROM ${temp(SCAN)} WHERE is_new`;
@@ -141,11 +145,26 @@ export async function refreshFeaturesIncrementally(
     sql`SELECT customer_id FROM ${temp(SCAN)} WHERE computed_changed`,
   ];
   await engine.run(d.createTempAs(CANDIDATES, sql.join(parts, " UNION DISTINCT ")));
+  // Candidates whose row takes more than new event counts (new or rescanned customers are among those with rows
+  // to recompute): built in full. The other candidates' rows are their stored ones with the counts brought
+  // forward, or, with no new counts (a profile changed), stay as they are: evaluated again all the same.
+  await engine.run(
+    d.createTempAs(
+      FULL_ROWS,
+      sql.join(
+        [
+          ...SOURCES.map((t) => idsOf(recomputeTable(t))),
+          sql`SELECT customer_id FROM ${temp(SCAN)} WHERE computed_changed`,
+        ],
+        " UNION DISTINCT ",
+      ),
+    ),
+  );
 
   const carried = cols.map((c) => sql`, coalesce(s.${c}, 0) + coalesce(x.${c}, 0) AS ${c}`);
   const forward = sql`SELECT c.customer_id AS customer_id${sql.join(carried, "")}
-                     FROM ${temp(CANDIDATES)} c
-                     LEFT JOIN (SELECT * FROM ${stored} WHERE customer_id IN (${idsOf(CANDIDATES)})) s
+                     FROM ${temp(FULL_ROWS)} c
+                     LEFT JOIN (SELECT * FROM ${stored} WHERE customer_id IN (${idsOf(FULL_ROWS)})) s
                        ON s.customer_id = c.customer_id
                      LEFT JOIN ${temp(DELTA)} x ON x.customer_id = c.customer_id
                     WHERE c.customer_id NOT IN (${idsOf(RESCAN)})`;
@@ -159,8 +178,8 @@ export async function refreshFeaturesIncrementally(
          FROM ${temp(RESCAN)} r LEFT JOIN (${rescanned}) y ON y.customer_id = r.customer_id`
     : sql.empty;
   // The candidates' new rows, built while the stored ones can still be read, then swapped in.
-  const rows = featureTableSql(d, compiled.features, schema, to, {
-    customerFilter: idsOf(CANDIDATES),
+  const built = featureTableSql(d, compiled.features, schema, to, {
+    customerFilter: idsOf(FULL_ROWS),
     // Read in place rather than stored first: one table of the candidates fewer to write.
     eventValues: sql`${forward} ${fresh}`,
     stored: {
@@ -172,12 +191,21 @@ export async function refreshFeaturesIncrementally(
       },
     },
   });
-  await engine.run(d.createTempAs(CANDIDATE_ROWS, rows));
+  const counted = new Set(events.map((e) => e.column));
+  const carriedRow = (await engine.tableColumns(storedTable)).map((c) => {
+    const col = sql.ident(c);
+    return counted.has(c)
+      ? sql`coalesce(s.${col}, 0) + coalesce(x.${col}, 0) AS ${col}`
+      : sql`s.${col} AS ${col}`;
+  });
+  const gone = sql`SELECT customer_id FROM ${temp(SCAN)} WHERE gone`;
+  const broughtForward = sql`SELECT ${sql.join(carriedRow)}
+      FROM (SELECT * FROM ${stored} WHERE customer_id IN (${idsOf(DELTA)})
+              AND customer_id NOT IN (${idsOf(FULL_ROWS)}) AND customer_id NOT IN (${gone})) s
+      JOIN ${temp(DELTA)} x ON x.customer_id = s.customer_id`;
+  await engine.run(d.createTempAs(CANDIDATE_ROWS, sql`${built} UNION ALL ${broughtForward}`));
   await engine.run([
-    d.deleteWhere(
-      storedTable,
-      sql`customer_id IN (${idsOf(CANDIDATES)}) OR customer_id IN (SELECT customer_id FROM ${temp(SCAN)} WHERE gone)`,
-    ),
+    d.deleteWhere(storedTable, sql`customer_id IN (${idsOf(CANDIDATE_ROWS)}) OR customer_id IN (${gone})`),
     sql`INSERT INTO ${stored} SELECT * FROM ${temp(CANDIDATE_ROWS)}`,
   ]);
   const n = await engine.query(sql`SELECT count(*) AS n FROM ${temp(CANDIDATES)}`);
@@ -249,6 +277,6 @@ async function scanCustomers(
 }
 
 export async function dropIncremental(engine: Engine): Promise<void> {
-  const tables = [DELTA, SCAN, RESCAN, CANDIDATE_ROWS, CANDIDATES, ...SOURCES.map(recomputeTable)];
+  const tables = [DELTA, SCAN, RESCAN, CANDIDATE_ROWS, FULL_ROWS, CANDIDATES, ...SOURCES.map(recomputeTable)];
   await engine.run(tables.map((t) => sql`DROP TABLE IF EXISTS ${temp(t)}`));
 }
