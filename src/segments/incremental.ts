@@ -22,7 +22,7 @@ import { type ResolvedWindow, tsParam, windowStart } from "./window.js";
  * candidate's row is its stored one with the event counts brought forward (a join with the delta, where building
  * it in full reads every source table: most candidates of a day only have new events).
  *
- * Temp tables left for the caller: CANDIDATES (whose rows were rebuilt) and SCAN (among others, the customers
+ * Temp tables left for the caller: CANDIDATES (whose rows may have changed, to evaluate again) and SCAN (among others, the customers
  * whose time leaves changed); `dropIncremental` removes them and the intermediate ones.
  */
 
@@ -96,7 +96,7 @@ function recomputeSql(compiled: CompiledSegments, from: Date, to: Date): Record<
 
 /**
  * Brings the stored feature table from `from` to `to` in place (see the module comment) and leaves the
- * candidates, whose rows were rebuilt, in CANDIDATES. Returns their number, or null when the definitions do not
+ * candidates, whose rows may have changed, in CANDIDATES. Returns their number, or null when the definitions do not
  * allow it (an event property compared with a relative date: the row tests themselves move), having changed
  * nothing.
  */
