@@ -47,7 +47,7 @@ export async function enginesBenchmark(): Promise<void> {
       await runCase(script("segments-setup"), [db, asOf.toISOString()]);
       const full = await runCase(script("segments-ours"), [db, asOf.toISOString()]);
       console.error(`  ${e}: full refresh ${full.seconds.toFixed(2)} s, peak ${full.peakMiB} MiB`);
-      const incremental = await runCase(script("engines-incremental"), [db, asOf.toISOString()]);
+      const incremental = await runCase(script("segments-incremental"), [db, asOf.toISOString(), "day"]);
       console.error(
         `  ${e}: incremental refresh ${incremental.seconds.toFixed(2)} s (${incremental.mode}, ${incremental.recomputed} recomputed), peak ${incremental.peakMiB} MiB`,
       );

@@ -138,13 +138,6 @@ export async function refreshFeaturesIncrementally(
   );
   const recompute = recomputeSql(compiled, from, to);
   for (const t of SOURCES) await engine.run(d.createTempAs(recomputeTable(t), recompute[t]));
-  const parts = [
-    sql`SELECT customer_id FROM segment_dirty`,
-    idsOf(DELTA),
-    ...SOURCES.map((t) => idsOf(recomputeTable(t))),
-    sql`SELECT customer_id FROM ${temp(SCAN)} WHERE computed_changed`,
-  ];
-  await engine.run(d.createTempAs(CANDIDATES, sql.join(parts, " UNION DISTINCT ")));
   // Candidates whose row takes more than new event counts (new or rescanned customers are among those with rows
   // to recompute): built in full. The other candidates' rows are their stored ones with the counts brought
   // forward, or, with no new counts (a profile changed), stay as they are: evaluated again all the same.
@@ -160,6 +153,8 @@ export async function refreshFeaturesIncrementally(
       ),
     ),
   );
+  const parts = [sql`SELECT customer_id FROM segment_dirty`, idsOf(DELTA), idsOf(FULL_ROWS)];
+  await engine.run(d.createTempAs(CANDIDATES, sql.join(parts, " UNION DISTINCT ")));
 
   const carried = cols.map((c) => sql`, coalesce(s.${c}, 0) + coalesce(x.${c}, 0) AS ${c}`);
   const forward = sql`SELECT c.customer_id AS customer_id${sql.join(carried, "")}

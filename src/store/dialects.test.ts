@@ -1553,6 +1553,15 @@ interface ScriptCase {
   readonly wrongOn?: WrongOn;
 }
 
+/** A ScriptCase's run: writes `text` to a file named `name` and reads its lines back, numbered. */
+const numberedLines =
+  (name: string, text: string): ScriptCase["run"] =>
+  async (engine, d, dir) => {
+    const path = join(dir, name);
+    writeFileSync(path, text);
+    return rowsOf(engine, sql`SELECT ${d.fileRowNumber()} AS rn, line FROM ${d.readLines(path)}`);
+  };
+
 const rowsOf = async (engine: Engine, q: Sql) => plainRows((await query(engine, q)).rows(), undefined);
 
 const SCRIPT_CASES: readonly ScriptCase[] = [
@@ -1736,11 +1745,7 @@ const SCRIPT_CASES: readonly ScriptCase[] = [
   },
   {
     title: "readLines, fileRowNumber: the file's lines in order, numbered from 1",
-    run: async (engine, d, dir) => {
-      const path = join(dir, "in.txt");
-      writeFileSync(path, 'a b\nc,d "e"\n last\t\n');
-      return rowsOf(engine, sql`SELECT ${d.fileRowNumber()} AS rn, line FROM ${d.readLines(path)}`);
-    },
+    run: numberedLines("in.txt", 'a b\nc,d "e"\n last\t\n'),
     expected: [
       { rn: 1, line: "a b" },
       { rn: 2, line: 'c,d "e"' },
@@ -1749,11 +1754,7 @@ const SCRIPT_CASES: readonly ScriptCase[] = [
   },
   {
     title: "readLines: lines ended by CR LF",
-    run: async (engine, d, dir) => {
-      const path = join(dir, "crlf.txt");
-      writeFileSync(path, "a\r\nb c\r\n");
-      return rowsOf(engine, sql`SELECT ${d.fileRowNumber()} AS rn, line FROM ${d.readLines(path)}`);
-    },
+    run: numberedLines("crlf.txt", "a\r\nb c\r\n"),
     expected: [
       { rn: 1, line: "a" },
       { rn: 2, line: "b c" },
@@ -1761,11 +1762,7 @@ const SCRIPT_CASES: readonly ScriptCase[] = [
   },
   {
     title: "readLines: an empty line",
-    run: async (engine, d, dir) => {
-      const path = join(dir, "empty-line.txt");
-      writeFileSync(path, "a\n\nb\n");
-      return rowsOf(engine, sql`SELECT ${d.fileRowNumber()} AS rn, line FROM ${d.readLines(path)}`);
-    },
+    run: numberedLines("empty-line.txt", "a\n\nb\n"),
     expected: [
       { rn: 1, line: "a" },
       { rn: 2, line: null },

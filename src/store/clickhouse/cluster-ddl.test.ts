@@ -26,43 +26,48 @@ interface ParsedCreate {
   readonly orderBy: readonly string[] | null;
 }
 
-/** Splits at top-level commas (outside parentheses and quotes). */
-function splitTop(text: string): string[] {
-  const parts: string[] = [];
+/**
+ * Walks `text` from `from`, skipping quoted strings (with backslash escapes), and calls `visit` on every other
+ * character with the parenthesis depth after it; stops where `visit` returns true. Returns that index, or -1.
+ */
+function walk(text: string, from: number, visit: (c: string, i: number, depth: number) => boolean): number {
   let depth = 0;
   let quote: string | null = null;
-  let start = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
+  for (let i = from; i < text.length; i++) {
+    const c = text[i] as string;
     if (quote !== null) {
       if (c === "\\") i++;
       else if (c === quote) quote = null;
-    } else if (c === "'" || c === '"') quote = c;
+      continue;
+    }
+    if (c === "'" || c === '"') quote = c;
     else if (c === "(") depth++;
     else if (c === ")") depth--;
-    else if (c === "," && depth === 0) {
+    if (visit(c, i, depth)) return i;
+  }
+  return -1;
+}
+
+/** Splits at top-level commas (outside parentheses and quotes). */
+function splitTop(text: string): string[] {
+  const parts: string[] = [];
+  let start = 0;
+  walk(text, 0, (c, i, depth) => {
+    if (c === "," && depth === 0) {
       parts.push(text.slice(start, i).trim());
       start = i + 1;
     }
-  }
+    return false;
+  });
   parts.push(text.slice(start).trim());
   return parts.filter((p) => p !== "");
 }
 
 /** The text inside the parentheses opening at `open`, and the index after the closing one. */
 function group(text: string, open: number): [string, number] {
-  let depth = 0;
-  let quote: string | null = null;
-  for (let i = open; i < text.length; i++) {
-    const c = text[i];
-    if (quote !== null) {
-      if (c === "\\") i++;
-      else if (c === quote) quote = null;
-    } else if (c === "'" || c === '"') quote = c;
-    else if (c === "(") depth++;
-    else if (c === ")" && --depth === 0) return [text.slice(open + 1, i), i + 1];
-  }
-  throw new Error(`unbalanced parentheses in ${text}`);
+  const close = walk(text, open, (c, _, depth) => c === ")" && depth === 0);
+  if (close < 0) throw new Error(`unbalanced parentheses in ${text}`);
+  return [text.slice(open + 1, close), close + 1];
 }
 
 const unquote = (ident: string) => ident.replace(/^"(.*)"$/, "$1");
