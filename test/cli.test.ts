@@ -2,30 +2,12 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { memoryIo } from "../src/cli/io.js";
-import { main } from "../src/cli/main.js";
-import { openSession } from "../src/store/open-store.js";
-import { snapshot, tempDir, writeFile } from "./helpers.js";
-
-async function run(...args: string[]) {
-  const io = memoryIo();
-  const code = await main(args, io);
-  return { code, stdout: io.stdout(), stderr: io.stderr() };
-}
-
-async function dbSnapshot(db: string): Promise<string> {
-  const engine = await openSession(db);
-  try {
-    return await snapshot(engine);
-  } finally {
-    engine.close();
-  }
-}
+import { dbSnapshot, emptyDb, runCli, tempDir, writeFile } from "./helpers.js";
 
 describe("tessera command line", () => {
   it("stats --json prints exactly one JSON document with the contract's keys", async () => {
-    const db = join(tempDir(), "t.duckdb");
-    const r = await run("stats", "--db", db, "--json");
+    const db = await emptyDb(join(tempDir(), "t.duckdb"));
+    const r = await runCli("stats", "--db", db, "--json");
     expect(r.code).toBe(0);
     expect(r.stderr).toBe("");
     expect(JSON.parse(r.stdout)).toEqual({
@@ -45,15 +27,15 @@ describe("tessera command line", () => {
     try {
       const dir = tempDir();
       const f = writeFile(dir, "c.csv", "customer_id\nx1\n");
-      expect((await run("import", "customers", f)).code).toBe(0);
+      expect((await runCli("import", "customers", f)).code).toBe(0);
     } finally {
       delete process.env.TESSERA_DB;
     }
-    expect(JSON.parse((await run("stats", "--db", db, "--json")).stdout).customers).toBe(1);
+    expect(JSON.parse((await runCli("stats", "--db", db, "--json")).stdout).customers).toBe(1);
   });
 
   it("prints a table for people without --json", async () => {
-    const r = await run("stats", "--db", join(tempDir(), "t.duckdb"));
+    const r = await runCli("stats", "--db", await emptyDb(join(tempDir(), "t.duckdb")));
     expect(r.stdout).toMatch(/^table\s+rows\n/);
     expect(r.stdout).toMatch(/orderItems\s+0/);
   });
@@ -62,10 +44,10 @@ describe("tessera command line", () => {
     const dir = tempDir();
     const db = join(dir, "t.duckdb");
     const good = writeFile(dir, "o.csv", "order_id,customer_id,timestamp,total\n1,c1,2024-01-01,5\n");
-    expect((await run("import", "orders", good, "--db", db)).code).toBe(0);
+    expect((await runCli("import", "orders", good, "--db", db)).code).toBe(0);
     const before = await dbSnapshot(db);
     const bad = writeFile(dir, "bad.csv", "order_id,customer_id,timestamp,total\n2,c2,2024-01-02,five\n");
-    const r = await run("import", "orders", bad, "--db", db, "--strict", "--json");
+    const r = await runCli("import", "orders", bad, "--db", db, "--strict", "--json");
     expect(r.code).toBe(1);
     expect(r.stdout).toBe("");
     expect(r.stderr).toContain(
@@ -76,10 +58,10 @@ describe("tessera command line", () => {
 
   it("exits 1 on an unknown kind, an unknown command and a bad option value", async () => {
     const db = join(tempDir(), "t.duckdb");
-    const kind = await run("import", "visitors", "x.csv", "--db", db);
+    const kind = await runCli("import", "visitors", "x.csv", "--db", db);
     expect([kind.code, kind.stderr]).toEqual([1, expect.stringContaining('unknown kind "visitors"')]);
-    expect((await run("frobnicate")).code).toBe(1);
-    const opt = await run("audit", "--db", db, "--as-of", "last tuesday");
+    expect((await runCli("frobnicate")).code).toBe(1);
+    const opt = await runCli("audit", "--db", db, "--as-of", "last tuesday");
     expect([opt.code, opt.stderr]).toEqual([
       1,
       expect.stringContaining('--as-of: not an ISO 8601 date: "last tuesday"'),
@@ -87,18 +69,18 @@ describe("tessera command line", () => {
   });
 
   it("exits 0 for --help", async () => {
-    const r = await run("--help");
+    const r = await runCli("--help");
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("import");
   });
 
-  it("runs as the installed executable", () => {
+  it("runs as the installed executable", async () => {
     const bin = join(import.meta.dirname, "..", "bin", "tessera.js");
     expect(
       existsSync(join(import.meta.dirname, "..", "dist", "src", "cli", "main.js")),
       "run `npm run build` first",
     ).toBe(true);
-    const db = join(tempDir(), "bin.duckdb");
+    const db = await emptyDb(join(tempDir(), "bin.duckdb"));
     const r = spawnSync(process.execPath, [bin, "stats", "--json", "--db", db], { encoding: "utf8" });
     expect(r.status, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).customers).toBe(0);

@@ -1,6 +1,6 @@
 /**
  * `tessera demo` (what `npm start` runs), on a small base: the whole pipeline — generate, import, audit, RFM,
- * lifetime value, three example segments refreshed — and that it never replaces a database it was not made for.
+ * lifetime value, three example segments refreshed — and that it never replaces an existing database unasked.
  */
 import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -49,13 +49,13 @@ describe("tessera demo", () => {
     for (const s of r.segments) expect(list.segments.find((x) => x.id === s.id)?.size).toBe(s.size);
   }, 120_000);
 
-  it("refuses to replace an existing database it was not made for, unless forced", async () => {
+  it("refuses to replace an existing database unless forced (--keep: test/hardening-databases.test.ts)", async () => {
     const dir = tempDir();
     const precious = writeFile(dir, "precious.duckdb", "not a demo");
     const io = memoryIo();
     expect(await main(["demo", "--customers", "200", "--db", precious], io)).toBe(1);
     expect(io.stderr()).toBe(
-      `tessera: ${precious}: exists, and the demo replaces its database: name a new file, or give force (--force) to replace it\n`,
+      `tessera: ${precious}: exists, and the demo builds a new database: name a new one with --db, give --force to replace it, or --keep to leave it and see what it holds\n`,
     );
     expect(statSync(precious).size).toBe("not a demo".length);
     const forced = await tesseraJson(precious, "demo", "--customers", "200", "--force");

@@ -9,25 +9,14 @@ import { describe, expect, it } from "vitest";
 import { memoryIo } from "../src/cli/io.js";
 import { main } from "../src/cli/main.js";
 import { SHARED_DATA, tempDir } from "./helpers.js";
+import { readmeSteps } from "./readme-steps.js";
 
-/** The shell commands of the README's engine section, one per line (continuations joined), `npm install` left out. */
+/** The README's commands on a ClickHouse engine (its engine section), as test/readme-steps.ts reads them. */
 function readmeCommands(): string[][] {
   const readme = readFileSync(join(import.meta.dirname, "..", "README.md"), "utf8");
-  const section = readme.slice(readme.indexOf("## Choosing an engine"));
-  const block = section.slice(
-    section.indexOf("```sh") + 5,
-    section.indexOf("```", section.indexOf("```sh") + 5),
+  return readmeSteps(readme).flatMap((s) =>
+    s.kind === "skip" && s.args?.some((a) => a.startsWith("chdb:")) ? [s.args] : [],
   );
-  return block
-    .replaceAll("\\\n", " ")
-    .split("\n")
-    .map((l) => l.replace(/#.*$/, "").trim())
-    .filter((l) => l.startsWith("npx tessera "))
-    .map((l) =>
-      (l.slice("npx tessera ".length).match(/'[^']*'|"[^"]*"|\S+/g) ?? []).map((w) =>
-        w.replace(/^'(.*)'$|^"(.*)"$/, "$1$2"),
-      ),
-    );
 }
 
 async function run(args: string[]): Promise<Record<string, unknown>> {

@@ -5,7 +5,9 @@ import { afterAll, expect } from "vitest";
 import { memoryIo } from "../src/cli/io.js";
 import { main } from "../src/cli/main.js";
 import type { Engine } from "../src/store/engine.js";
+import { openSession, openStore } from "../src/store/open-store.js";
 import { type Sql, sql } from "../src/store/sql.js";
+import { FOR_READING } from "../src/store/store.js";
 
 /** The folders `tempDir` made for the test file running in this worker. */
 const madeHere: string[] = [];
@@ -50,6 +52,32 @@ export async function snapshot(engine: Engine): Promise<string> {
     );
   }
   return parts.join("\n");
+}
+
+/** Runs the command line in this process, as `tessera ARGS…` would: its exit code and what it printed. */
+export async function runCli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const io = memoryIo();
+  const code = await main(args, io);
+  return { code, stdout: io.stdout(), stderr: io.stderr() };
+}
+
+/** A new, empty database at `db` (commands that read need one that exists: only commands that write create one). */
+export async function emptyDb(db: string): Promise<string> {
+  await (await openStore(db)).close();
+  return db;
+}
+
+/**
+ * Every table of the database at `db` (`snapshot`), opened for reading, so looking changes nothing: equal before
+ * and after a command only if it wrote nothing.
+ */
+export async function dbSnapshot(db: string): Promise<string> {
+  const engine = await openSession(db, FOR_READING);
+  try {
+    return await snapshot(engine);
+  } finally {
+    engine.close();
+  }
 }
 
 /** The first value of a query's first row, as a number (a count, a sum). */

@@ -22,8 +22,10 @@ import {
 
 export interface ClvValidateOptions {
   readonly calibrationEnd: Date;
-  /** Last day of the holdout (inclusive); default: the last purchase day. */
+  /** Last day of the holdout (inclusive); default: `defaultHoldoutEnd`, else the last purchase day. */
   readonly holdoutEnd?: Date;
+  /** The default holdout end chosen by the caller's policy (the last purchase day not after now). */
+  readonly defaultHoldoutEnd?: Date;
   readonly unit: TimeUnit;
   readonly minGroup?: number;
 }
@@ -64,7 +66,12 @@ export async function validateClv(engine: Engine, opts: ClvValidateOptions): Pro
   const endDay = await resolveCalibrationEnd(engine, opts.calibrationEnd, "--calibration-end");
   const span = await purchaseSpan(engine);
   const last = span?.last ?? endDay;
-  const holdoutEndDay = opts.holdoutEnd === undefined ? last : dayOf(opts.holdoutEnd);
+  const holdoutEndDay =
+    opts.holdoutEnd !== undefined
+      ? dayOf(opts.holdoutEnd)
+      : opts.defaultHoldoutEnd !== undefined
+        ? dayOf(opts.defaultHoldoutEnd)
+        : last;
   if (holdoutEndDay <= endDay)
     throw new UserError(
       "bad-option",

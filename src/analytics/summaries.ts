@@ -3,6 +3,7 @@
  * and holdout counts. Everything that touches order rows runs here, in the engine; TypeScript receives
  * distinct tuples with counts. Times are whole UTC days (day number = seconds since 1970 / 86,400, floored).
  */
+import { IMPLAUSIBLE_AMOUNT } from "../common/plausible-values.js";
 import { UserError } from "../errors.js";
 import type { Engine } from "../store/engine.js";
 import { type Sql, sql } from "../store/sql.js";
@@ -25,8 +26,13 @@ export function parseUnit(value: string | undefined, option = "--unit"): TimeUni
 /**
  * An order counts as a purchase unless it holds nothing but returns (total 0 with returned lines): a
  * cancellation invoice is not a visit to the shop. A zero-value order without returns (a free item) is one.
+ * An order whose total no real order reaches (IMPLAUSIBLE_AMOUNT or more, or not finite: the audit's
+ * implausible-amounts) is none: one `1e308` would make every revenue figure infinite and the spend model
+ * unfittable. Reports say how many they left out (`implausibleOrders`).
  */
-export const PURCHASE_SQL = sql.raw("(o.total > 0 OR (o.total = 0 AND coalesce(o.returned, 0) = 0))");
+export const PURCHASE_SQL = sql.raw(
+  `(abs(o.total) < ${IMPLAUSIBLE_AMOUNT} AND (o.total > 0 OR (o.total = 0 AND coalesce(o.returned, 0) = 0)))`,
+);
 
 /** Day number of a Date (UTC). */
 export function dayOf(date: Date): number {

@@ -10,6 +10,7 @@ import type { KMeansAlgorithm } from "./kmeans.js";
 import { kprototypes } from "./kprototypes.js";
 import { type Matrix, rows } from "./matrix.js";
 import { adjustedRand, silhouette } from "./metrics.js";
+import { threadsSetting } from "./parallel.js";
 import { clusterNames } from "./personas.js";
 import { applyPreprocessing, type Categorical, fitPreprocessing, type Scale } from "./preprocess.js";
 import { Rng } from "./random.js";
@@ -36,6 +37,8 @@ export interface ClusterOptions {
 }
 
 export async function runClustering(engine: Engine, opts: ClusterOptions): Promise<ClusteringResult> {
+  // A bad TESSERA_THREADS is refused before any work, on every base (it is read again when the fit starts).
+  threadsSetting();
   const seed = opts.seed ?? 1;
   const asOf = opts.asOf ?? new Date();
   const schema = await featureSchema(engine);

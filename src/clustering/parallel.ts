@@ -4,6 +4,7 @@ import { availableParallelism } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
+import { UserError } from "../errors.js";
 import { type KMeansOptions, type KMeansResult, kmeans, kmeansWith } from "./kmeans.js";
 import { runTask } from "./kmeans-tasks.js";
 import type { Matrix } from "./matrix.js";
@@ -34,14 +35,36 @@ function workerScript(): URL | null {
   }
 }
 
+/** The most threads `TESSERA_THREADS` may ask for: more is surely a typo, and each one is a worker to start. */
+export const MAX_THREADS = 1024;
+
+/**
+ * `TESSERA_THREADS`: a whole number of threads from 1 to `MAX_THREADS`, or undefined when unset (set but empty is
+ * unset). Anything else is a user error naming the variable, whatever the size of the base (a typo must not be
+ * ignored because this base happened to be small).
+ */
+export function threadsSetting(): number | undefined {
+  const raw = process.env.TESSERA_THREADS;
+  const text = raw?.trim();
+  if (text === undefined || text === "") return undefined;
+  const n = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (!(n >= 1 && n <= MAX_THREADS))
+    throw new UserError(
+      "bad-threads",
+      `expected a whole number of threads from 1 to ${MAX_THREADS} (the main one included), got "${raw}"`,
+      "TESSERA_THREADS",
+    );
+  return n;
+}
+
 /**
  * How many threads k-means uses on n points, the main thread included: one per core (`TESSERA_THREADS`
  * overrides; 1 disables). One when running from the TypeScript sources, unless a caller asks for more.
  */
 export function threadCount(n: number): number {
+  const setting = threadsSetting();
   if (n < PARALLEL_MIN_POINTS || !existsSync(fileURLToPath(COMPILED))) return 1;
-  const env = Number(process.env.TESSERA_THREADS);
-  return Number.isInteger(env) && env > 0 ? env : availableParallelism();
+  return setting ?? availableParallelism();
 }
 
 /**

@@ -16,6 +16,43 @@ export interface ColumnPlan {
   readonly extras: readonly { readonly column: string; readonly name: string }[];
 }
 
+/**
+ * The strftime directives a `--map` time format may use: those every engine reads alike (DuckDB's strptime;
+ * ClickHouse's parseDateTime after the dialect's translation), checked by the dialect conformance tests.
+ */
+export const FORMAT_DIRECTIVES: Readonly<Record<string, string>> = {
+  Y: "year",
+  y: "two-digit year",
+  m: "month",
+  d: "day",
+  H: "hour (24h)",
+  I: "hour (12h)",
+  p: "AM/PM",
+  M: "minute",
+  S: "second",
+  f: "fraction of a second",
+  z: "UTC offset",
+  "%": "a percent sign",
+};
+
+/** Refuses a time format with a directive outside `FORMAT_DIRECTIVES` (every row would otherwise be rejected). */
+function checkFormat(spec: string, format: string): void {
+  for (const m of format.matchAll(/%(.?)/g)) {
+    const directive = m[1] ?? "";
+    if (directive in FORMAT_DIRECTIVES && directive !== "") continue;
+    const known = Object.keys(FORMAT_DIRECTIVES)
+      .map((k) => `%${k}`)
+      .join(" ");
+    throw new UserError(
+      "bad-mapping",
+      directive === ""
+        ? `expected a directive after the % at the end of the format "${format}" (known: ${known})`
+        : `unknown directive %${directive} in the format "${format}" (known: ${known})`,
+      `--map ${spec}`,
+    );
+  }
+}
+
 /** Parses one `--map target=source[:format]` value. */
 export function parseMapping(spec: string): { target: string; source: string; format?: string } {
   const eq = spec.indexOf("=");
@@ -26,9 +63,10 @@ export function parseMapping(spec: string): { target: string; source: string; fo
   }
   // The format starts at the first ":%" so that column names may contain colons.
   const fmt = rest.indexOf(":%");
-  return fmt < 0
-    ? { target, source: rest }
-    : { target, source: rest.slice(0, fmt), format: rest.slice(fmt + 1) };
+  if (fmt < 0) return { target, source: rest };
+  const format = rest.slice(fmt + 1);
+  checkFormat(spec, format);
+  return { target, source: rest.slice(0, fmt), format };
 }
 
 /** Turns a column header into a trait or property name: lower-case words joined by underscores. */

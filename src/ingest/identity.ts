@@ -41,6 +41,14 @@ const GROUP = "_id_group";
 const COMBINED = "_id_combined";
 const tmp = sql.temp;
 
+/**
+ * A relation (`value`) of the identifiers of one kind that the last resolution met for the first time (until
+ * `dropResolution`): a row bringing one is never already present, whatever else it gives.
+ */
+export function newIdentifiers(kind: IdentifierKind): Sql {
+  return sql`(SELECT value FROM ${tmp(CUSTOMER)} WHERE kind = ${kind} AND old_customer IS NULL)`;
+}
+
 /** Drops what resolveIdentities left for the loaders. */
 export async function dropResolution(engine: Engine): Promise<void> {
   await engine.run([
@@ -51,7 +59,9 @@ export async function dropResolution(engine: Engine): Promise<void> {
 }
 
 export interface ResolveResult {
+  /** Customers that did not exist before. */
   readonly created: number;
+  /** Records that became part of another customer: stored customers merged, and new records joined. */
   readonly merged: number;
 }
 
@@ -137,14 +147,20 @@ export async function resolveIdentities(
     { name: "node", type: "integer", values: Int32Array.from({ length: n }, (_, i) => i) },
     { name: "root", type: "integer", values: root },
   ]);
-  const rank = sql`CASE n.kind ${sql.join(
-    Object.entries(PRIORITY).map(([k, p]) => sql`WHEN ${lit(k)} THEN ${sql.raw(String(p.rank))}`),
-    " ",
-  )} END`;
-  const candidate = sql`CASE n.kind ${sql.join(
-    Object.entries(PRIORITY).map(([k, p]) => sql`WHEN ${lit(k)} THEN ${lit(p.prefix)} || n.value`),
-    " ",
-  )} END`;
+  const rankOf = (a: string): Sql =>
+    sql`CASE ${sql.raw(a)}.kind ${sql.join(
+      Object.entries(PRIORITY).map(([k, p]) => sql`WHEN ${lit(k)} THEN ${sql.raw(String(p.rank))}`),
+      " ",
+    )} END`;
+  const candidateOf = (a: string): Sql =>
+    sql`CASE ${sql.raw(a)}.kind ${sql.join(
+      Object.entries(PRIORITY).map(
+        ([k, p]) => sql`WHEN ${lit(k)} THEN ${lit(p.prefix)} || ${sql.raw(a)}.value`,
+      ),
+      " ",
+    )} END`;
+  const rank = rankOf("n");
+  const candidate = candidateOf("n");
   await engine.run([
     ...d.createTempAs(
       CAND,
@@ -168,6 +184,25 @@ export async function resolveIdentities(
     ),
   ]);
   const merged = Number((await engine.query(sql`SELECT count(*) AS n FROM ${tmp(MERGE)}`)).column("n")[0]);
+  // New records joined to another customer: a row's identifiers would name a customer of their own (the best of
+  // them, as a component is named), new in this import, but it is now part of one named otherwise (two new
+  // customer ids sharing an email, a new id whose email is known, an anonymous visitor who identified). A stored
+  // customer merged is counted above; a re-import, whose identifiers are all known, joins nothing.
+  const joined = Number(
+    (
+      await engine.query(
+        sql`WITH own AS (
+              SELECT p.t, ${rankOf("p")} AS rank, ${candidateOf("p")} AS cand, c.old_customer, c.customer_id
+                FROM ${tmp(PAIRS)} p JOIN ${tmp(CUSTOMER)} c ON c.kind = p.kind AND c.value = p.value),
+            best AS (
+              SELECT o.t, min(o.cand) AS cand FROM own o
+                JOIN (SELECT t, min(rank) AS rank FROM own GROUP BY t) b ON b.t = o.t AND b.rank = o.rank
+               GROUP BY o.t)
+            SELECT count(DISTINCT o.cand) AS n FROM best b JOIN own o ON o.t = b.t AND o.cand = b.cand
+             WHERE o.old_customer IS NULL AND o.customer_id <> o.cand`,
+      )
+    ).column("n")[0],
+  );
   if (merged > 0) await applyMerges(engine, reason);
   const before = await countCustomers(engine);
   await engine.run([
@@ -206,7 +241,7 @@ export async function resolveIdentities(
       (name) => sql`DROP TABLE ${tmp(name)}`,
     ),
   ]);
-  return { created, merged };
+  return { created, merged: merged + joined };
 }
 
 async function countCustomers(engine: Engine): Promise<number> {

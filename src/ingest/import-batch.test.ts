@@ -432,6 +432,8 @@ describe.each(TEST_ENGINES)("batches and files on $name", ({ location }) => {
           accepted: 0,
           rejected: 0,
           alreadyPresent: 0,
+          conflicts: 0,
+          onConflict: "reject",
           rejectsFile: null,
           newTraits: [],
           customersCreated: 0,

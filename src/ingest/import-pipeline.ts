@@ -4,16 +4,27 @@ import type { Engine } from "../store/engine.js";
 import { sql } from "../store/sql.js";
 import { parseCategory } from "../store/trait-registry.js";
 import { type ColumnPlan, planColumns } from "./column-plan.js";
+import {
+  type Conflicts,
+  conflictLines,
+  dropConflicts,
+  findConflicts,
+  NO_CONFLICTS,
+  rederiveOrders,
+  replaceStored,
+} from "./conflicts.js";
+import { factSpecOf } from "./fact-specs.js";
 import { dropResolution, resolveIdentities, VALID_ROWS } from "./identity.js";
 import type { ImportSource } from "./import-source.js";
-import type { ImportKind, ImportSettings, ImportSummary } from "./import-types.js";
+import type { ConflictPolicy, ImportKind, ImportSettings, ImportSummary } from "./import-types.js";
 import { identifiersOf } from "./kind-identifiers.js";
 import type { LoadCounts } from "./load-counts.js";
 import { loadCustomers } from "./load-customers.js";
-import { loadConsents, loadEvents, loadOrderLines, loadOrders, loadSurveyResponses } from "./load-facts.js";
+import { loadFacts } from "./load-facts.js";
 import { type Rejects, setAsideRejects } from "./rejected-rows.js";
+import { markPii, resolveTraitOptions } from "./trait-options.js";
 import { prepareTraits, registerTraits } from "./traits.js";
-import { buildStage, STAGE_TABLE, type TypedExtra } from "./validate.js";
+import { buildStage, plausibleDates, STAGE_TABLE, type TypedExtra } from "./validate.js";
 
 /**
  * Decides where an import's rejected rows go, inside its transaction and before anything is loaded (so also when
@@ -48,33 +59,61 @@ export async function runImport(
     const source = await open();
     if (source.empty) {
       await source.close();
-      return emptySummary(kind, source.label);
+      return emptySummary(kind, source.label, settings.onConflict ?? "reject");
     }
     const plan = planColumns(kind, source, settings.map ?? []);
     const traits =
       kind === "customers"
         ? await prepareTraits(engine, source, plan, category, settings.pii ?? [])
         : { typed: [], created: [] };
-    const { accepted, rejected } = await buildStage(engine, kind, source, plan, traits.typed);
+    // --pii names checked, each new trait's PII flag decided (asked, or found by name or values): nothing written.
+    const traitOptions = await resolveTraitOptions(engine, kind, source, plan, traits.created, settings);
+    // Implausible dates are judged against the time the import runs; the flag that admits them is named in the
+    // reason as the source's user knows it (an option of the command, a field of a batch).
+    const dates = settings.allowAnyDate
+      ? null
+      : plausibleDates(
+          settings.now ?? new Date(),
+          source.noun === "file" ? "--allow-any-date" : "allowAnyDate",
+        );
+    const { accepted, rejected } = await buildStage(engine, kind, source, plan, traits.typed, dates);
     const read = accepted + rejected;
+    const onConflict = settings.onConflict ?? "reject";
+    const spec = kind === "customers" ? null : factSpecOf(engine, kind, plan);
+    const conflicts = spec ? await findConflicts(engine, spec, source, plan, onConflict) : NO_CONFLICTS;
     let rejectsFile: string | null = null;
-    if (rejected > 0) {
-      const rejects = await setAsideRejects(engine, source, rejected);
+    if (rejected > 0 || conflicts.rows > 0) {
+      const more = conflicts.rows > 0 ? conflictLines(source.columns.length) : null;
+      const rejects = await setAsideRejects(
+        engine,
+        source,
+        rejected + conflicts.dropped + conflicts.lines,
+        more,
+      );
       rejectsFile = await onRejects(rejects);
       await rejects.drop();
-      if (settings.strict) {
+      // Unresolved conflicts (`reject`) refuse a strict import as rejected rows do; a chosen resolution does not.
+      const refused = onConflict === "reject" ? conflicts.rows : 0;
+      if (settings.strict && (rejected > 0 || refused > 0)) {
         // A file's reject file is named (its user reads the reasons there); a batch's caller has them as values.
         const flag = source.noun === "file" ? "--strict" : "strict";
+        const what = [
+          ...(rejected > 0 ? [`${rejected} of ${read} rows rejected`] : []),
+          ...(refused > 0
+            ? [`${refused} of ${read} rows in conflict with stored or earlier rows of the same key`]
+            : []),
+        ].join(", ");
         throw new UserError(
           "rows-rejected",
-          `${rejected} of ${read} rows rejected (first: ${await firstReject(engine)}); nothing was imported (${flag})${rejectsFile ? `. Reasons in ${rejectsFile}` : ""}`,
+          `${what} (first: ${await firstReject(engine)}); nothing was imported (${flag})${rejectsFile ? `. Reasons in ${rejectsFile}` : ""}`,
           source.label,
         );
       }
     }
     // Everything that may refuse the import is behind us: only now is anything written to the database's own
     // tables (an engine without transactions has nothing to roll back after a refusal).
-    await registerTraits(engine, traits.created);
+    await registerTraits(engine, traitOptions.created);
+    await markPii(engine, traitOptions.marked);
     settings.onStep?.("linking identities");
     const resolved = await resolveIdentities(
       engine,
@@ -83,7 +122,14 @@ export async function runImport(
       `import ${kind} ${source.shortName}`,
     );
     settings.onStep?.("writing");
-    const counts = await load(engine, kind, plan, traits.typed, accepted);
+    if (spec && conflicts.replaced > 0) await replaceStored(engine, spec);
+    const counts = await load(engine, kind, plan, traits.typed, accepted - conflicts.dropped, conflicts);
+    if (kind === "order-lines" && conflicts.replaced > 0) await rederiveOrders(engine);
+    await dropConflicts(engine);
+    // Rows that replaced a stored version were inserted, but are counted as conflicts, not as new facts; identical
+    // copies of them are conflicts too (each has the stored key with other content).
+    const added = counts.inserted - conflicts.replaced;
+    const present = counts.alreadyPresent - (conflicts.replacing - conflicts.replaced);
     // Segments re-evaluate these people at the next (incremental) refresh.
     // `since`: the earliest time the new facts touch (a refresh adds what lies after its last as-of and re-reads
     // the history of the others); NULL when only a profile changed.
@@ -93,10 +139,10 @@ export async function runImport(
       sql`INSERT INTO segment_dirty (customer_id, marked_at, since)
             SELECT _customer_id, ${d.now()}, ${since} FROM ${VALID_ROWS} WHERE _customer_id IS NOT NULL GROUP BY _customer_id`,
     );
-    const notes = await notesOn(engine, kind, plan, source);
+    const notes = [...traitOptions.notes, ...(await notesOn(engine, kind, plan, source))];
     await engine.run(
       sql`INSERT INTO import_log (kind, file, read, accepted, rejected, already_present, imported_at)
-            VALUES (${kind}, ${source.logName}, ${read}, ${counts.inserted}, ${rejected}, ${counts.alreadyPresent}, ${d.now()})`,
+            VALUES (${kind}, ${source.logName}, ${read}, ${added}, ${rejected}, ${present}, ${d.now()})`,
     );
     await dropResolution(engine);
     await engine.run(sql`DROP TABLE ${STAGE_TABLE}`);
@@ -105,9 +151,11 @@ export async function runImport(
       kind,
       file: source.label,
       read,
-      accepted: counts.inserted,
+      accepted: added,
       rejected,
-      alreadyPresent: counts.alreadyPresent,
+      alreadyPresent: present,
+      conflicts: conflicts.rows,
+      onConflict,
       rejectsFile,
       newTraits: traits.created.map((t) => ({ name: t.name, type: t.type })),
       customersCreated: resolved.created,
@@ -120,7 +168,7 @@ export async function runImport(
 }
 
 /** The summary of a source with nothing in it: nothing read, nothing written. */
-function emptySummary(kind: ImportKind, file: string): ImportSummary {
+function emptySummary(kind: ImportKind, file: string, onConflict: ConflictPolicy): ImportSummary {
   return {
     kind,
     file,
@@ -128,6 +176,8 @@ function emptySummary(kind: ImportKind, file: string): ImportSummary {
     accepted: 0,
     rejected: 0,
     alreadyPresent: 0,
+    conflicts: 0,
+    onConflict,
     rejectsFile: null,
     newTraits: [],
     customersCreated: 0,
@@ -177,19 +227,9 @@ function load(
   plan: ColumnPlan,
   traits: readonly TypedExtra[],
   valid: number,
+  conflicts: Conflicts,
 ): Promise<LoadCounts> {
-  switch (kind) {
-    case "customers":
-      return loadCustomers(engine, traits, valid);
-    case "events":
-      return loadEvents(engine, plan, valid);
-    case "orders":
-      return loadOrders(engine, plan, valid);
-    case "order-lines":
-      return loadOrderLines(engine, plan, valid);
-    case "consents":
-      return loadConsents(engine, valid);
-    case "survey-responses":
-      return loadSurveyResponses(engine, valid);
-  }
+  return kind === "customers"
+    ? loadCustomers(engine, traits, valid)
+    : loadFacts(engine, kind, plan, valid, conflicts.mayRepeat);
 }

@@ -14,6 +14,16 @@ export const IMPORT_KINDS = [
 ] as const;
 export type ImportKind = (typeof IMPORT_KINDS)[number];
 
+/**
+ * What an import does with a row whose key (message_id, order_id, an order's line) is stored, or repeated in the
+ * source, with other content — a conflict (conflicts.ts). Every conflict is reported, with both versions; `reject`
+ * sets the row aside (the import goes on; with `strict` it is refused), `keep-first` keeps the version seen first
+ * (the stored one, or the source's first row), `replace` keeps the last (the source's last row, in place of the
+ * stored one).
+ */
+export const CONFLICT_POLICIES = ["reject", "keep-first", "replace"] as const;
+export type ConflictPolicy = (typeof CONFLICT_POLICIES)[number];
+
 /** How rows of any source are read, checked and loaded: what every import is told, whatever it reads. */
 export interface ImportSettings {
   readonly kind: ImportKind;
@@ -23,8 +33,17 @@ export interface ImportSettings {
   readonly category?: string;
   /** Trait names to register as personal data. */
   readonly pii?: readonly string[];
-  /** Any rejected row aborts the import and nothing is written. */
+  /** Any rejected row (or conflict, with `onConflict` reject) aborts the import and nothing is written. */
   readonly strict?: boolean;
+  /** What a conflict does (default `reject`). */
+  readonly onConflict?: ConflictPolicy;
+  /**
+   * Admit any date: without it a timestamp on or before 1900-01-01 or more than a day after the import's time is
+   * rejected as implausible (validate.ts, `plausibleDates`).
+   */
+  readonly allowAnyDate?: boolean;
+  /** The import's time, which "in the future" is judged by (default: the clock; tests fix it). */
+  readonly now?: Date;
   /** Told each step as it starts (reading, identities, writing), for a progress line. */
   readonly onStep?: (step: ImportStep) => void;
 }
@@ -36,6 +55,8 @@ export interface ImportOptions extends ImportSettings {
   readonly delimiter?: string;
   /** CSV header: true, false, or undefined to detect. */
   readonly header?: boolean;
+  /** The file's text encoding (a WHATWG label: latin1, windows-1252, utf-16le, …); default UTF-8. */
+  readonly encoding?: string;
   /** Where rejected rows go (default `<file>.rejects.csv`). */
   readonly rejectsPath?: string;
 }
@@ -57,16 +78,31 @@ export interface ImportSummary {
   readonly kind: ImportKind;
   /** The file as given, or the batch's source label. */
   readonly file: string;
+  /** Rows read: accepted + rejected + alreadyPresent + conflicts. */
   readonly read: number;
+  /** Rows that added or changed data: new facts; for customers, rows that changed a profile. */
   readonly accepted: number;
+  /** Rows that failed a check (the reasons in the reject file, or the batch's rejects). */
   readonly rejected: number;
+  /** Rows that would change nothing: an identical fact is stored, or given earlier in the source. */
   readonly alreadyPresent: number;
+  /**
+   * Rows whose key is stored, or given earlier in the source, with other content: reported with both versions,
+   * and loaded or not as `onConflict` says.
+   */
+  readonly conflicts: number;
+  readonly onConflict: ConflictPolicy;
   /** Path of the reject file, when rows were rejected (file imports). */
   readonly rejectsFile: string | null;
   /** Traits created by this import (customers). */
   readonly newTraits: readonly { name: string; type: string }[];
-  /** Customers created and merged by identity resolution. */
+  /** Customers created by identity resolution. */
   readonly customersCreated: number;
+  /**
+   * Records that became part of another customer through a shared identifier: stored customers merged into
+   * another, and the source's new records (a new customer id, an anonymous visitor) joined to an existing or
+   * another new one. A re-import merges nothing.
+   */
   readonly customersMerged: number;
   /** Things the user should know (derived ids, invalid emails kept, …). */
   readonly notes: readonly string[];

@@ -17,7 +17,12 @@ export function importFile(engine: Engine, opts: ImportOptions): Promise<ImportS
   return runImport(
     engine,
     opts,
-    () => openFile(engine, opts.path, { delimiter: opts.delimiter, header: opts.header }),
+    () =>
+      openFile(engine, opts.path, {
+        delimiter: opts.delimiter,
+        header: opts.header,
+        encoding: opts.encoding,
+      }),
     async (rejects) => {
       const path = rejectsPathFor(opts.path, opts.rejectsPath);
       await writeRejectFile(engine, rejects, path);

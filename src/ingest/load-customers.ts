@@ -1,6 +1,6 @@
 import type { Engine } from "../store/engine.js";
 import { type Sql, sql } from "../store/sql.js";
-import { VALID_ROWS } from "./identity.js";
+import { newIdentifiers, VALID_ROWS } from "./identity.js";
 import type { LoadCounts } from "./load-counts.js";
 import type { TypedExtra } from "./validate.js";
 
@@ -26,7 +26,7 @@ export async function loadCustomers(
     ...CONTACT.map((c) => ({ target: c, source: c })),
     ...traits.map((t) => ({ target: t.name, source: `x_${t.name}` })),
   ];
-  // A row is already present when every value it gives equals what its customer's profile holds.
+  // Every value the row gives equals what its customer's profile holds.
   const same: Sql =
     fields.length === 0
       ? sql`TRUE`
@@ -34,10 +34,6 @@ export async function loadCustomers(
           fields.map((f) => sql`(s.${id(f.source)} IS NULL OR s.${id(f.source)} = k.${id(f.target)})`),
           " AND ",
         );
-  const present = await engine.query(
-    sql`SELECT count(*) AS n FROM ${VALID_ROWS} s JOIN customers k ON k.customer_id = s._customer_id
-         WHERE k.profile_at IS NOT NULL AND ${same}`,
-  );
   const latest = fields.map(
     (f) =>
       sql`${d.aggIf("argMax", [sql`s.${id(f.source)}`, pos], sql`s.${id(f.source)} IS NOT NULL`)} AS ${id(f.target)}`,
@@ -48,6 +44,25 @@ export async function loadCustomers(
       sql`SELECT s._customer_id AS customer_id${latest.length > 0 ? sql`, ${sql.join(latest)}` : sql.empty}
             FROM ${VALID_ROWS} s GROUP BY s._customer_id`,
     ),
+  );
+  // A row is already present when it would change nothing: every value it gives equals what its customer's
+  // profile holds, or the profile comes out of the import as it was (rows of one person that disagree — ids merged
+  // by a shared email — leave the later value each time: a re-import of them changes nothing either).
+  const unchanged: Sql =
+    fields.length === 0
+      ? sql`TRUE`
+      : sql.join(
+          fields.map(
+            (f) => sql`coalesce(p.${id(f.target)}, k.${id(f.target)}) IS NOT DISTINCT FROM k.${id(f.target)}`,
+          ),
+          " AND ",
+        );
+  // A row whose customer id is new (linked to a known person by a shared email or phone) added that link.
+  const present = await engine.query(
+    sql`SELECT count(*) AS n FROM ${VALID_ROWS} s JOIN customers k ON k.customer_id = s._customer_id
+          JOIN ${sql.temp(PROFILES)} p ON p.customer_id = s._customer_id
+          LEFT JOIN ${newIdentifiers("user_id")} ni ON ni.value = s.customer_id
+         WHERE k.profile_at IS NOT NULL AND ni.value IS NULL AND ((${same}) OR (${unchanged}))`,
   );
   const now = d.now();
   await engine.run([

@@ -18,7 +18,8 @@ export function rejectsPathFor(file: string, explicit?: string): string {
 
 /**
  * Writes rejected rows as CSV with the engine's writer: `row,field,reason,<the source's columns>`, one line per
- * row with its original values, in row order. Straight from where the import set them aside: reading them into
+ * row with its original values, in row order; a conflict's row is followed by a line with the other version
+ * (same row and field; the reason says which version: a row of the source, or the stored values). Straight from where the import set them aside: reading them into
  * JavaScript and back would triple the cost of a file whose every row is rejected (a wrong timestamp format).
  */
 export async function writeRejectFile(engine: Engine, rejects: Rejects, path: string): Promise<void> {
@@ -39,11 +40,12 @@ export async function writeRejectFile(engine: Engine, rejects: Rejects, path: st
   }
   try {
     await engine.run(
-      d.copyToCsv(
-        sql`SELECT ${row}, field, reason, ${original} FROM ${rejects.table} ORDER BY ${row}`,
-        path,
-        ["row", "field", "reason", ...rejects.columns],
-      ),
+      d.copyToCsv(sql`SELECT ${row}, field, reason, ${original} FROM ${rejects.table} ORDER BY _n`, path, [
+        "row",
+        "field",
+        "reason",
+        ...rejects.columns,
+      ]),
     );
   } catch (e) {
     throw new UserError(

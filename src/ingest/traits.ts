@@ -13,6 +13,9 @@ import type { ColumnPlan } from "./column-plan.js";
 import type { ImportSource } from "./import-source.js";
 import type { TypedExtra } from "./validate.js";
 
+/** How NaN and the infinities are written (lower case): not numbers, though a number column may hold them by mistake. */
+const NON_FINITE_SPELLINGS = ["nan", "inf", "infinity"].flatMap((w) => [w, `+${w}`, `-${w}`]);
+
 /** Candidate types, narrowest first: a column takes the first one that parses every non-empty value. */
 const INFERENCE_ORDER: readonly TraitType[] = ["integer", "number", "boolean", "date", "timestamp"];
 
@@ -55,15 +58,23 @@ export async function prepareTraits(
       const text = sql`NULLIF(trim(${sql.ident(x.column)}), '')`;
       return [
         sql`count(${text}) AS ${sql.raw(`n${i}`)}`,
+        sql`count(CASE WHEN lower(${text}) IN (${sql.join(NON_FINITE_SPELLINGS.map((w) => sql.raw(d.literal(w))))}) THEN 1 END) AS ${sql.raw(`nf${i}`)}`,
         ...INFERENCE_ORDER.map((t) => sql`count(${parsers[t](text)}) AS ${sql.raw(`${t}${i}`)}`),
       ];
     });
     const r = (await engine.query(sql`SELECT ${sql.join(counts)} FROM ${source.relation} r`)).rows()[0] ?? {};
     for (const [i, x] of fresh.entries()) {
       const filled = Number(r[`n${i}`]);
+      // A NaN or an infinity among numbers does not make the column text: it is a number column whose rows
+      // holding one are rejected (no numeric trait is ever non-finite).
+      const nonFinite = Number(r[`nf${i}`]);
+      const fits = (t: TraitType): boolean => {
+        const parsed = Number(r[`${t}${i}`]);
+        const numeric = t === "integer" || t === "number";
+        return numeric ? parsed > 0 && parsed === filled - nonFinite : parsed === filled;
+      };
       // An empty column says nothing about its type: it stays text until values arrive.
-      const type =
-        filled === 0 ? "string" : (INFERENCE_ORDER.find((t) => Number(r[`${t}${i}`]) === filled) ?? "string");
+      const type = filled === 0 ? "string" : (INFERENCE_ORDER.find(fits) ?? "string");
       const trait: Trait = {
         name: x.name,
         type,

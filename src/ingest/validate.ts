@@ -6,13 +6,40 @@ import type { ImportSource } from "./import-source.js";
 import type { ImportKind } from "./import-types.js";
 
 /** The typed staging table's name. */
-const STAGE_NAME = "_import_stage";
+export const STAGE_NAME = "_import_stage";
 
 /**
  * The typed staging table (a session temporary table): one typed column per canonical field, `x_<name>` per extra
  * column, and the verdict (`_reject_field`, `_reject_reason`), and `_row`, the 1-based data row number in the source.
  */
 export const STAGE_TABLE = sql.temp(STAGE_NAME);
+
+/**
+ * The dates an import admits in its canonical timestamps (orders, lines, events, consents, answers): after
+ * `earliest` and no later than `latest`. Dates outside are implausible (a `9999-12-31` placeholder, a 1900 default,
+ * a typo in the year) and would move every default "as of the data's end"; they are rejected with the reason unless
+ * the import admits any date (`flag` names the option that does, for the message).
+ */
+export interface DateBounds {
+  readonly earliest: Date;
+  readonly latest: Date;
+  readonly flag: string;
+}
+
+/** Dates on or before this are implausible in customer data (1900-01-01 itself is a common placeholder). */
+export const EARLIEST_PLAUSIBLE = new Date("1900-01-01T00:00:00Z");
+/** How far after the import's own time a date may lie (clocks and time zones differ by hours, not days). */
+export const FUTURE_TOLERANCE_MS = 86_400_000;
+
+/** The bounds for an import running at `now`: after 1900-01-01, up to a day after `now`. */
+export function plausibleDates(now: Date, flag: string): DateBounds {
+  return { earliest: EARLIEST_PLAUSIBLE, latest: new Date(now.getTime() + FUTURE_TOLERANCE_MS), flag };
+}
+
+/** A time as a bound timestamp (UTC, as the engines' timestamp text). */
+function timeParam(t: Date): Sql {
+  return sql.param(t.toISOString().replace("T", " ").replace("Z", ""), "timestamp");
+}
 
 /** An extra column that must parse as a trait type (customers' registered traits). */
 export interface TypedExtra {
@@ -73,7 +100,8 @@ function parseField(
   texts: Texts,
   f: CanonicalField,
   col: string | undefined,
-  format?: string,
+  format: string | undefined,
+  dates: DateBounds | null,
 ): [Sql, Check[]] {
   if (col === undefined) {
     const dflt =
@@ -110,13 +138,16 @@ function parseField(
         checks,
       ];
     case "number":
+      // NaN and the infinities parse to NULL (tryNumber): no amount, price or quantity is ever non-finite.
       return [d.tryNumber(raw), [...checks, bad(constant(d, "not a number: "))]];
     case "timestamp": {
       const hint =
         format === undefined
           ? constant(d, "not an ISO 8601 timestamp: ")
           : given(`does not match the format ${format}: `);
-      return [d.tryTimestamp(raw, format), [...checks, bad(hint)]];
+      checks.push(bad(hint));
+      if (dates !== null) checks.push(...implausibleDate(name, raw, field, dates));
+      return [d.tryTimestamp(raw, format), checks];
     }
     case "json-object":
       return [
@@ -133,6 +164,24 @@ function parseField(
       ];
     }
   }
+}
+
+/** The checks that refuse a parsed date outside the plausible bounds (an infinite timestamp included). */
+function implausibleDate(name: Sql, raw: Sql, field: Sql, dates: DateBounds): Check[] {
+  const latest = dates.latest.toISOString();
+  return [
+    {
+      field,
+      failed: sql`${name} > ${timeParam(dates.latest)}`,
+      reason: sql`${given(`date in the future (after ${latest}, a day after the import; ${dates.flag} admits it): `)} || ${raw}`,
+    },
+    {
+      field,
+      // On or before: an engine whose timestamps start at 1900 (ClickHouse) reads an earlier date as 1900-01-01.
+      failed: sql`${name} <= ${timeParam(dates.earliest)}`,
+      reason: sql`${given(`date before 1900 (not after 1900-01-01; ${dates.flag} admits it): `)} || ${raw}`,
+    },
+  ];
 }
 
 function typeOfField(f: CanonicalField): ColumnType {
@@ -180,6 +229,17 @@ function rowChecks(kind: ImportKind, d: Dialect): Check[] {
       },
     ];
   }
+  if (kind === "order-lines") {
+    // Each factor is finite (tryNumber), but their product can overflow to infinity: the line's amount (and the
+    // order's total derived from it) would not be a number any report can print.
+    return [
+      {
+        field: constant(d, "unit_price"),
+        failed: sql`NOT (abs(${p("quantity")} * ${p("unit_price")}) <= 1.7976931348623157e308)`,
+        reason: constant(d, "quantity × unit_price is not a finite amount (it overflows)"),
+      },
+    ];
+  }
   return [];
 }
 
@@ -192,7 +252,8 @@ export async function buildStage(
   kind: ImportKind,
   source: ImportSource,
   plan: ColumnPlan,
-  typedExtras: readonly TypedExtra[] = [],
+  typedExtras: readonly TypedExtra[],
+  dates: DateBounds | null,
 ): Promise<{ accepted: number; rejected: number }> {
   const d = engine.dialect;
   const texts = new Texts();
@@ -200,7 +261,7 @@ export async function buildStage(
   const checks: Check[] = [];
   for (const f of CANONICAL[kind]) {
     const src = plan.fields.get(f.name);
-    const [expr, cs] = parseField(d, texts, f, src?.column, src?.format);
+    const [expr, cs] = parseField(d, texts, f, src?.column, src?.format, dates);
     select.push(sql`${expr} AS ${sql.ident(f.name)}`);
     checks.push(...cs);
   }

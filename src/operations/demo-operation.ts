@@ -1,6 +1,6 @@
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { z } from "zod";
 import { type ClvFit, fitClv } from "../analytics/clv.js";
 import { predictClv } from "../analytics/clv-predict.js";
@@ -11,8 +11,10 @@ import type { ImportSummary } from "../ingest/import-types.js";
 import { type AuditReport, audit } from "../quality/audit.js";
 import type { RefreshResult } from "../segments/segment-refresh.js";
 import { saveSegment } from "../segments/segment-store.js";
+import { engineOf } from "../store/engines.js";
 import { openStore } from "../store/open-store.js";
 import { type StoreStats, storeStats } from "../store/stats.js";
+import { FOR_READING } from "../store/store.js";
 import { generate } from "../synth/generate.js";
 import { defineOperation } from "./operation.js";
 import { refreshAll } from "./refresh-pipeline.js";
@@ -66,14 +68,17 @@ export const DEMO_END = "2026-06-30";
 
 export const DemoInput = z
   .object({
-    /** The database file to (re)create: the default demo file is replaced; any other existing file only with `force`. */
+    /** The database to build the demo in (default `./tessera-demo.duckdb`). */
     db: z.string().min(1).default(DEMO_DB),
     /** How many synthetic customers. */
     customers: wholeNumber(1).default(50_000),
     /** Random seed of the generator: the same seed gives the same base. */
     seed: wholeNumber(0).default(42),
-    /** Replace `db` even when it exists and is not the default demo database. */
-    force: z.boolean().default(false),
+    /**
+     * When `db` already exists: `refuse` (a user error: nothing is destroyed unasked), `keep` (leave it as it is and
+     * report what it holds: a second `npm start`), or `replace` (`--force`: delete it and build the demo afresh).
+     */
+    ifExists: z.enum(["refuse", "keep", "replace"]).default("refuse"),
   })
   .strict();
 
@@ -83,9 +88,10 @@ export type DemoEvent =
   | { readonly type: "generating"; readonly done: number; readonly total: number }
   | { readonly type: "imported"; readonly summary: ImportSummary };
 
-/** What the demo built: the `--json` document of `tessera demo`. */
-export interface DemoResult {
+/** What the demo built: the `--json` document of `tessera demo` (or `DemoKept`). */
+export interface DemoBuilt {
   readonly db: string;
+  readonly built: true;
   readonly stats: StoreStats;
   readonly imports: ImportSummary[];
   /** The quality score and the findings with at least one case. */
@@ -96,8 +102,42 @@ export interface DemoResult {
   readonly seconds: number;
 }
 
+/** The demo's database was there already and `ifExists` was `keep`: left as it is; what it holds. */
+export interface DemoKept {
+  readonly db: string;
+  readonly built: false;
+  readonly stats: StoreStats;
+}
+
+export type DemoResult = DemoBuilt | DemoKept;
+
 /**
- * `demo`: generates a synthetic base into a fresh database (`db`, replaced: see `force`), imports it, audits it, scores
+ * What to do with the demo's database before building: nothing when there is none; else as `ifExists` says.
+ * Returns true when the demo is to be built.
+ */
+async function clearTarget(db: string, ifExists: "refuse" | "keep" | "replace"): Promise<boolean> {
+  const engine = engineOf(db);
+  if (!(await engine.exists(db))) return true;
+  if (ifExists === "keep") return false;
+  if (ifExists === "refuse")
+    throw new UserError(
+      "would-replace",
+      "exists, and the demo builds a new database: name a new one with --db, give --force to replace it, " +
+        "or --keep to leave it and see what it holds",
+      db,
+    );
+  if (engine.remove === undefined)
+    throw new UserError(
+      "would-replace",
+      "exists, and the demo replaces only a DuckDB file: remove this database yourself, or name a new one",
+      db,
+    );
+  engine.remove(db);
+  return true;
+}
+
+/**
+ * `demo`: generates a synthetic base into a fresh database (`db`; one that exists: see `ifExists`), imports it, audits it, scores
  * RFM and lifetime value (BG/NBD + Gamma-Gamma, fitted on the whole period), saves three example segments and
  * refreshes everything as of the period's end. Standalone: it opens the database it creates.
  */
@@ -109,15 +149,17 @@ export const demoOperation = defineOperation<typeof DemoInput, DemoResult, DemoE
   async run(input, emit) {
     const started = performance.now();
     const { db, customers, seed } = input;
-    // A fresh database every time: the figures are those of the generated base alone. The default demo file is
-    // the demo's own; any other file that exists may hold someone's data, and is replaced only when asked to.
-    if (resolve(db) !== resolve(DEMO_DB) && existsSync(db) && !input.force)
-      throw new UserError(
-        "would-replace",
-        "exists, and the demo replaces its database: name a new file, or give force (--force) to replace it",
-        db,
-      );
-    for (const f of [db, `${db}.wal`]) rmSync(f, { force: true });
+    // The demo builds a fresh database (its figures are those of the generated base alone). One that exists may
+    // hold someone's data — even the default file, after `import … --db ./tessera-demo.duckdb` — so it is never
+    // replaced unasked.
+    if (!(await clearTarget(db, input.ifExists))) {
+      const store = await openStore(db, FOR_READING);
+      try {
+        return { db, built: false, stats: await store.read(storeStats) };
+      } finally {
+        await store.close();
+      }
+    }
     const dir = mkdtempSync(join(tmpdir(), "tessera-demo-"));
     try {
       emit({
@@ -158,6 +200,7 @@ export const demoOperation = defineOperation<typeof DemoInput, DemoResult, DemoE
           const refreshed = await refreshAll(session, { asOf });
           return {
             db,
+            built: true as const,
             stats,
             imports,
             audit: { score: report.score, findings: report.findings.filter((f) => f.count > 0) },

@@ -30,7 +30,7 @@ import {
   segmentRemoveOperation,
   segmentShowOperation,
 } from "./segment-operations.js";
-import { statsOperation, traitsOperation } from "./store-operations.js";
+import { statsOperation, traitSetOperation, traitsOperation } from "./store-operations.js";
 import { generateOperation } from "./synth-operations.js";
 import {
   clvFitOperation,
@@ -58,6 +58,7 @@ export const OPERATIONS: readonly AnyOperation[] = [
   generateOperation,
   statsOperation,
   traitsOperation,
+  traitSetOperation,
   auditOperation,
   segmentAddOperation,
   segmentListOperation,

@@ -1,14 +1,17 @@
+import { TextDecoder } from "node:util";
 import { z } from "zod";
 import { UserError } from "../errors.js";
 import { importFile } from "../ingest/import.js";
 import { importRows } from "../ingest/import-rows.js";
 import {
+  CONFLICT_POLICIES,
   IMPORT_KINDS,
   type ImportStep,
   type ImportSummary,
   type RowsImportResult,
 } from "../ingest/import-types.js";
 import { defineOperation, type Emit } from "./operation.js";
+import { isoTime } from "./schema-types.js";
 
 /**
  * What an import holds. An unknown kind is reported as the CLI always has (`import: unknown kind "x" (expected
@@ -27,18 +30,51 @@ const importKind = z
   })
   .pipe(z.enum(IMPORT_KINDS));
 
+/**
+ * A CSV delimiter every engine reads alike: one ASCII character that is neither the quote nor a line break
+ * (ClickHouse's reader takes one byte; a longer delimiter split nothing and left one column), or `whitespace`.
+ */
+export function isDelimiter(value: string): boolean {
+  return (
+    value === "whitespace" ||
+    (value.length === 1 && value.charCodeAt(0) < 0x80 && !['"', "\n", "\r"].includes(value))
+  );
+}
+
+/** An encoding Node can decode (TextDecoder's labels). */
+export function isEncoding(label: string): boolean {
+  try {
+    new TextDecoder(label.trim());
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** How rows are read, whatever holds them. */
 const importSettings = {
   /** What the rows hold: customers, events, orders, order-lines, consents or survey-responses. */
   kind: importKind,
   /** `target=source[:format]`: take a canonical field from another column (`timestamp=date:%Y%m%d`). */
   map: z.array(z.string()).default([]),
-  /** Category of the traits a customers import creates. */
-  category: z.string().default("custom"),
-  /** Traits that are personal data. */
+  /** Category of the traits a customers import creates (default custom; stored traits keep theirs). */
+  category: z.string().optional(),
+  /** Traits that are personal data: each must be a trait of the import (or a contact field). */
   pii: z.array(z.string()).default([]),
-  /** Any rejected row aborts the import, and nothing is written. */
+  /** Any rejected row aborts the import, and nothing is written (and any conflict, with onConflict reject). */
   strict: z.boolean().default(false),
+  /**
+   * A row whose key (message_id, order_id, an order's line) is stored or given earlier with other content:
+   * `reject` sets it aside, `keep-first` keeps the earlier version, `replace` the later. Reported either way.
+   */
+  onConflict: z.enum(CONFLICT_POLICIES).default("reject"),
+  /**
+   * Admit any date. Without it a row dated on or before 1900-01-01, or more than a day after the import's time, is
+   * rejected with the reason (a `9999-12-31` placeholder would move every default "as of the data's end").
+   */
+  allowAnyDate: z.boolean().default(false),
+  /** The import's time, which "in the future" is judged by (default: now). */
+  now: isoTime.optional(),
 };
 
 export const ImportInput = z
@@ -46,10 +82,20 @@ export const ImportInput = z
     ...importSettings,
     /** The files, each imported in its own transaction, in order. */
     files: z.array(z.string().min(1)).min(1),
-    /** CSV delimiter (default: detected); `whitespace` for blank-separated columns. */
-    delimiter: z.string().optional(),
+    /** CSV delimiter, one character (default: detected); `whitespace` for blank-separated columns. */
+    delimiter: z
+      .string()
+      .refine(isDelimiter, {
+        message: 'expected one ASCII character (not a quote or a line break), or "whitespace"',
+      })
+      .optional(),
     /** Whether the first line is a header (default: detected). */
     header: z.boolean().optional(),
+    /** The files' text encoding (a WHATWG label: latin1, windows-1252, utf-16le, …); default UTF-8. */
+    encoding: z
+      .string()
+      .refine(isEncoding, { message: "unknown encoding (e.g. utf-8, latin1, windows-1252, utf-16le)" })
+      .optional(),
     /** Where rejected rows go (default `<file>.rejects.csv`). */
     rejects: z.string().optional(),
   })
@@ -83,8 +129,12 @@ export const importOperation = defineOperation({
         category: input.category,
         pii: input.pii,
         strict: input.strict,
+        onConflict: input.onConflict,
+        allowAnyDate: input.allowAnyDate,
+        ...(input.now ? { now: input.now } : {}),
         delimiter: input.delimiter,
         header: input.header,
+        encoding: input.encoding,
         rejectsPath: input.rejects,
         onStep: (step) => emit({ type: "step", file: path, step }),
       });
@@ -124,5 +174,8 @@ export const importBatchOperation = defineOperation({
       category: input.category,
       pii: input.pii,
       strict: input.strict,
+      onConflict: input.onConflict,
+      allowAnyDate: input.allowAnyDate,
+      ...(input.now ? { now: input.now } : {}),
     }),
 });

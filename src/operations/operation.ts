@@ -2,7 +2,7 @@ import type { z } from "zod";
 import { UserError } from "../errors.js";
 import type { Engine } from "../store/engine.js";
 import { openStore } from "../store/open-store.js";
-import type { Store } from "../store/store.js";
+import { FOR_READING, FOR_WRITING, type Store } from "../store/store.js";
 
 /** Tells the caller how a long operation is going (a front door draws it; nothing depends on it). */
 export type Emit<E> = (event: E) => void;
@@ -99,7 +99,8 @@ export async function runParsed<S extends z.ZodType, R, E>(
 
 /**
  * Runs an operation on the database at `path`: the input is checked first (a bad one must not leave a new, empty
- * database file behind), then the database is opened for it — only if the operation needs one — and closed.
+ * database file behind), then the database is opened for it — only if the operation needs one: created by an
+ * operation that writes, required to exist and opened read-only by one that reads — and closed.
  * For a front door that serves one call per process (the CLI); a server keeps its store open.
  */
 export async function runOnDatabase<S extends z.ZodType, R, E>(
@@ -110,7 +111,8 @@ export async function runOnDatabase<S extends z.ZodType, R, E>(
 ): Promise<R> {
   const parsed = parseInput(op, input);
   if (op.access === "none") return runParsed(null, op, parsed, emit);
-  const store = await openStore(path);
+  // Only a command that writes creates the database; one that reads needs it to exist, and opens it read-only.
+  const store = await openStore(path, op.access === "read" ? FOR_READING : FOR_WRITING);
   try {
     return await runParsed(store, op, parsed, emit);
   } finally {

@@ -68,9 +68,11 @@ describe.each(TEST_ENGINES)("segment operations on $name", ({ location }) => {
       id: "eu",
       version: 1,
       changed: true,
+      warnings: [],
     });
     expect(await runOperation(store, segmentAddOperation, { definition: eu })).toMatchObject({
       changed: false,
+      warnings: [],
     });
     const buyers = "id: buyers\nname: Buyers\nwhere: orders.count(90d) >= 1\n";
     expect(await runOperation(store, segmentAddOperation, { definition: buyers })).toMatchObject({
@@ -136,6 +138,7 @@ describe.each(TEST_ENGINES)("segment operations on $name", ({ location }) => {
       customers: 5,
       share: 0.4,
       sample: ["c1", "c3"],
+      warnings: [],
     });
     const later = await runOperation(store, segmentPreviewOperation, {
       definition: recent,
@@ -153,6 +156,7 @@ describe.each(TEST_ENGINES)("segment operations on $name", ({ location }) => {
       leaving: 1,
       enteringSample: ["c3"],
       leavingSample: ["c2"],
+      warnings: [],
     });
     const x = await runOperation(store, segmentExplainOperation, { id: "buyers" });
     expect([x.size, x.customers, x.steps.map((s) => s.passing)]).toEqual([2, 5, [2]]);

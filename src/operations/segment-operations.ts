@@ -23,7 +23,7 @@ import {
 } from "../segments/segment-store.js";
 import { currentSizes, type HistoryPoint, segmentHistory, segmentMembers } from "../segments/stays.js";
 import { parseSegmentText } from "../segments/text/parse.js";
-import { SegmentError } from "../segments/validate.js";
+import { SegmentError, type SegmentIssue } from "../segments/validate.js";
 import {
   type Diff,
   diffSegment,
@@ -33,7 +33,9 @@ import {
   previewSegment,
 } from "../segments/what-if.js";
 import type { Engine } from "../store/engine.js";
+import { type AsOfChoice, chooseAsOf } from "./as-of.js";
 import { defineOperation } from "./operation.js";
+import { massExitError, pastDataEnd, pastDataEndWarning } from "./refresh-guard.js";
 import { type PipelineRefresh, refreshAll } from "./refresh-pipeline.js";
 import { isoTime, share, wholeNumber } from "./schema-types.js";
 
@@ -80,10 +82,11 @@ const SAMPLE_IDS = 10;
 
 /**
  * The time a look at segments evaluates them at when none is given: the last stored refresh's, so that it agrees
- * with the memberships on record; with no refresh yet, now.
+ * with the memberships on record; with no refresh yet, the default every command shares (as-of.ts: the end of the
+ * data's last day, at most now).
  */
 async function asOfOrLastRefresh(session: Engine, asOf: Date | undefined): Promise<Date> {
-  return asOf ?? (await lastRefresh(session)) ?? new Date();
+  return asOf ?? (await lastRefresh(session)) ?? (await chooseAsOf(session, undefined)).asOf;
 }
 
 export const SegmentAddInput = z.object(definitionFields).strict();
@@ -94,7 +97,10 @@ export const segmentAddOperation = defineOperation({
   summary: "save a segment definition (a new version if it changed)",
   input: SegmentAddInput,
   access: "write",
-  run: (session, input): Promise<{ id: string; version: number; changed: boolean }> =>
+  run: (
+    session,
+    input,
+  ): Promise<{ id: string; version: number; changed: boolean; warnings: SegmentIssue[] }> =>
     saveSegment(session, definitionDocument(input), input.source),
 });
 
@@ -151,10 +157,18 @@ export const segmentRemoveOperation = defineOperation({
 
 export const SegmentRefreshInput = z
   .object({
-    /** Evaluate as of this moment (default now); before the last stored refresh it is a backtest. */
+    /**
+     * Evaluate as of this moment (default: the end of the data's last day, at most now: as-of.ts); before the last
+     * stored refresh it is a backtest.
+     */
     asOf: isoTime.optional(),
     /** Rebuild every customer's features instead of only those something happened to. */
     full: z.boolean().default(false),
+    /**
+     * Record the refresh even when its as-of lies past the data's end and segments would lose most of their
+     * members (refused without it: refresh-guard.ts).
+     */
+    force: z.boolean().default(false),
     /** Warn about segments with fewer people than this. */
     minSize: wholeNumber(0).default(GUARD_DEFAULTS.minSize),
     /** Warn about segments under this share of customers (0.01 is 1%). */
@@ -164,8 +178,16 @@ export const SegmentRefreshInput = z
   })
   .strict();
 
-/** What `segment.refresh` did, and what the size guard found in the result. */
-export type SegmentRefresh = PipelineRefresh & { readonly warnings: GuardWarning[] };
+/** A warning of a refresh: the size guard's, or an as-of past the data's end (refresh-guard.ts). */
+export type RefreshWarning =
+  | GuardWarning
+  | { readonly kind: "as-of-after-data"; readonly segments: string[]; readonly message: string };
+
+/** What `segment.refresh` did, how its as-of was chosen, and what the guards found. */
+export type SegmentRefresh = PipelineRefresh & {
+  readonly warnings: RefreshWarning[];
+  readonly asOfChoice: AsOfChoice;
+};
 
 /**
  * `segment.refresh`: brings values (RFM, CLV, clusters) and every saved segment to one as-of time, records who
@@ -178,13 +200,29 @@ export const segmentRefreshOperation = defineOperation({
   input: SegmentRefreshInput,
   access: "write",
   run: async (session, input): Promise<SegmentRefresh> => {
+    const last = input.asOf === undefined ? await lastRefresh(session) : null;
+    const { asOf, choice } = await chooseAsOf(session, input.asOf, new Date(), last);
+    // Past the data's end, the refresh is tried first without recording: mass exits are refused unless forced.
+    // (At the last refresh's own time the members on record are that time's: there is nothing to try.)
+    const past = choice.basis === "last-refresh" ? null : await pastDataEnd(session, asOf, choice);
+    if (past !== null && past.exits.length > 0 && !input.force) throw massExitError(asOf, past);
     const result = await refreshAll(session, {
-      asOf: input.asOf,
+      asOf,
       ...(input.full ? { mode: "full" as const } : {}),
     });
     const { minSize, minShare, maxJaccard } = input;
-    const warnings = result.stored ? await sizeGuard(session, { minSize, minShare, maxJaccard }) : [];
-    return { ...result, warnings };
+    const warnings: RefreshWarning[] = result.stored
+      ? await sizeGuard(session, { minSize, minShare, maxJaccard })
+      : [];
+    // Forced past a refusal: the record says what it cost. (A given as-of past the data's end that empties nothing
+    // much is said in the as-of note, not warned about.)
+    if (past !== null && past.exits.length > 0)
+      warnings.unshift({
+        kind: "as-of-after-data",
+        segments: past.exits.map((e) => e.id),
+        message: pastDataEndWarning(past),
+      });
+    return { ...result, warnings, asOfChoice: choice };
   },
 });
 

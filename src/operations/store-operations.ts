@@ -1,6 +1,7 @@
 import { z } from "zod";
+import { UserError } from "../errors.js";
 import { type StoreStats, storeStats } from "../store/stats.js";
-import { listTraits, type Trait } from "../store/trait-registry.js";
+import { listTraits, parseCategory, setTraitFlags, type Trait } from "../store/trait-registry.js";
 import { defineOperation } from "./operation.js";
 
 export const StatsInput = z.object({}).strict();
@@ -23,4 +24,41 @@ export const traitsOperation = defineOperation({
   input: TraitsInput,
   access: "read",
   run: async (session): Promise<{ traits: Trait[] }> => ({ traits: await listTraits(session) }),
+});
+
+export const TraitSetInput = z
+  .object({
+    /** The trait, as `tessera traits` lists it. */
+    name: z.string().min(1),
+    /** Whether the trait is personal data (left as it is when absent). */
+    pii: z.boolean().optional(),
+    /** Its category: demographic, geographic, psychographic, behavioral, technographic, value or custom. */
+    category: z.string().optional(),
+  })
+  .strict();
+
+/**
+ * `traits.set`: changes a registered trait's PII flag and category (an import sets them only for the traits it
+ * creates). The trait must exist, and at least one change must be asked for; the result is the trait as it now is.
+ */
+export const traitSetOperation = defineOperation({
+  name: "traits.set",
+  summary: "change a trait's PII flag or category",
+  input: TraitSetInput,
+  access: "write",
+  run: async (session, input): Promise<{ trait: Trait }> => {
+    const category = input.category === undefined ? undefined : parseCategory(input.category);
+    if (input.pii === undefined && category === undefined)
+      throw new UserError("bad-input", "nothing to change: give --pii, --no-pii or --category", "traits set");
+    const traits = await listTraits(session);
+    const known = traits.find((t) => t.name === input.name);
+    if (known === undefined)
+      throw new UserError(
+        "unknown-trait",
+        `no trait "${input.name}" (known: ${traits.map((t) => t.name).join(", ") || "none: import a customers file"})`,
+        "traits set",
+      );
+    await setTraitFlags(session, known.name, { pii: input.pii, category });
+    return { trait: { ...known, pii: input.pii ?? known.pii, category: category ?? known.category } };
+  },
 });

@@ -1,8 +1,11 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { z } from "zod";
+import { UserError } from "../errors.js";
 import { importDirectory } from "../ingest/import-directory.js";
 import type { ImportSummary } from "../ingest/import-types.js";
 import { openStore } from "../store/open-store.js";
-import { type GenerateResult, generate } from "../synth/generate.js";
+import { GENERATED_FILES, type GenerateResult, generate, TRUTH_FILE } from "../synth/generate.js";
 import { defineOperation, type Emit } from "./operation.js";
 import { wholeNumber } from "./schema-types.js";
 
@@ -20,6 +23,8 @@ export const GenerateInput = z
     out: z.string().min(1),
     /** Also import the files into this database (created if missing). */
     into: z.string().min(1).optional(),
+    /** Replace files of the generator's names in `out` even when the folder is not an earlier output of it. */
+    force: z.boolean().default(false),
   })
   .strict();
 
@@ -33,6 +38,22 @@ export type GenerateEvent =
 export type GenerateOperationResult = GenerateResult & { readonly imports: ImportSummary[] };
 
 /**
+ * The generator writes fixed file names (customers.csv, orders.csv, …) into `out`: in a folder of someone's own
+ * exports, those may be their data. Files it wrote before (the folder holds its truth.json) are its own to replace;
+ * any other file of those names is replaced only with `force`.
+ */
+function refuseToOverwrite(out: string, force: boolean): void {
+  if (force || existsSync(join(out, TRUTH_FILE))) return;
+  const taken = GENERATED_FILES.filter((name) => existsSync(join(out, name)));
+  if (taken.length > 0)
+    throw new UserError(
+      "would-replace",
+      `holds ${taken.join(", ")}, which generate would replace: name another folder, or give --force to replace them`,
+      out,
+    );
+}
+
+/**
  * `generate`: writes a synthetic customer base (planted personas, BG/NBD purchases, dirt) in the import formats,
  * and with `into` imports it into that database. It needs no open store: with `into` it opens that database itself
  * and imports through the store's write queue, one transaction per file.
@@ -43,6 +64,7 @@ export const generateOperation = defineOperation({
   input: GenerateInput,
   access: "none",
   run: async (input, emit: Emit<GenerateEvent>): Promise<GenerateOperationResult> => {
+    refuseToOverwrite(input.out, input.force);
     const result = await generate({
       customers: input.customers,
       seed: input.seed,

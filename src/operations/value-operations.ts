@@ -11,13 +11,50 @@ import { type ClvFit, fitClv } from "../analytics/clv.js";
 import { type ClvPrediction, customerPrediction, predictClv } from "../analytics/clv-predict.js";
 import { type ClvValidation, validateClv } from "../analytics/clv-validate.js";
 import { type ConcentrationReport, concentration } from "../analytics/concentration.js";
+import { implausibleOrders } from "../analytics/data-span.js";
 import type { GroupBy } from "../analytics/grouping.js";
 import { type KpiReport, kpis } from "../analytics/kpis.js";
 import { type RfmReport, rfm } from "../analytics/rfm.js";
-import type { TimeUnit } from "../analytics/summaries.js";
+import { purchaseSpan, type TimeUnit } from "../analytics/summaries.js";
+import { UserError } from "../errors.js";
 import { DEFAULT_MIN_GROUP } from "../privacy/small-groups.js";
+import type { Engine } from "../store/engine.js";
+import { type AsOfChoice, chooseAsOf, chooseLastPurchaseDay } from "./as-of.js";
 import { defineOperation } from "./operation.js";
 import { isoTime, minGroup, share } from "./schema-types.js";
+
+/**
+ * What every value report adds to its domain result: how its as-of time (or calibration end) was chosen — the
+ * shared policy of as-of.ts — and what the reader should know about the data it read.
+ */
+export interface ValueContext {
+  /** Null when the time was given (clv's calibration end) and there is nothing to explain. */
+  readonly asOfChoice: AsOfChoice | null;
+  readonly notes: string[];
+}
+
+/** Orders left out of every value report because their totals cannot be real money, in words. */
+async function dataNotes(session: Engine): Promise<string[]> {
+  const n = await implausibleOrders(session);
+  return n > 0
+    ? [
+        `${n.toLocaleString("en-US")} order(s) with a total of 1e12 or more (or not a finite number) left out: no real order reaches it (see \`tessera audit\`, implausible-amounts)`,
+      ]
+    : [];
+}
+
+/**
+ * A value report's time (as-of.ts). With none given and nobody having bought, there is no report to time: the
+ * domain's own refusal, as before any default was chosen.
+ */
+async function reportAsOf(
+  session: Engine,
+  given: Date | undefined,
+): Promise<{ asOf: Date; choice: AsOfChoice }> {
+  if (given === undefined && (await purchaseSpan(session)) === null)
+    throw new UserError("no-purchases", "no customer has a purchase yet: import orders first");
+  return chooseAsOf(session, given);
+}
 
 /** Groups smaller than this many customers are suppressed (default 10). */
 const smallGroups = minGroup.default(DEFAULT_MIN_GROUP);
@@ -48,7 +85,7 @@ const cutPoints = z.array(z.number()).optional();
 /** The input of `rfm` (the options of `tessera rfm`). */
 export const RfmInput = z
   .object({
-    /** Evaluate as of this moment (default: midnight after the last purchase day). */
+    /** Evaluate as of this moment (default: the end of the data's last day, at most now: operations/as-of.ts). */
     asOf: isoTime.optional(),
     frequency: z.enum(RFM_FREQUENCIES).default("orders"),
     monetary: z.enum(RFM_MONETARY).default("total"),
@@ -69,7 +106,11 @@ export const rfmOperation = defineOperation({
     "score recency, frequency and monetary value 1–5, name the RFM segments, report revenue per segment",
   input: RfmInput,
   access: "write",
-  run: (session, input): Promise<RfmReport> => rfm(session, input),
+  run: async (session, input): Promise<RfmReport & ValueContext> => {
+    const { asOf, choice } = await reportAsOf(session, input.asOf);
+    const report = await rfm(session, { ...input, asOf });
+    return { ...report, asOfChoice: choice, notes: await dataNotes(session) };
+  },
 });
 
 /** The model's time unit. */
@@ -78,7 +119,7 @@ const timeUnit = z.enum(["week", "day"]) satisfies z.ZodType<TimeUnit>;
 /** The input of `clv.fit`. */
 export const ClvFitInput = z
   .object({
-    /** Last day of the calibration period, included (default: the last purchase day). */
+    /** Last day of the calibration period, included (default: the last purchase day not after now). */
     calibrationEnd: isoTime.optional(),
     unit: timeUnit.default("week"),
   })
@@ -93,7 +134,11 @@ export const clvFitOperation = defineOperation({
   summary: "fit BG/NBD and Gamma-Gamma on purchases up to the calibration end; saves the model",
   input: ClvFitInput,
   access: "write",
-  run: (session, input): Promise<ClvFit> => fitClv(session, input),
+  run: async (session, input): Promise<ClvFit & ValueContext> => {
+    const { day, choice } = await chooseLastPurchaseDay(session, input.calibrationEnd, "calibration end");
+    const fit = await fitClv(session, { ...input, ...(day ? { calibrationEnd: day } : {}) });
+    return { ...fit, asOfChoice: choice, notes: await dataNotes(session) };
+  },
 });
 
 /** The ranges of `clv.predict`'s figures, [min, max] (the CLI checks them too, to name its options). */
@@ -123,7 +168,7 @@ export const ClvPredictInput = z
   .strict();
 
 /** What `clv.predict` returns: the population figures, and one customer's when asked for. */
-export type ClvPredictResult = ClvPrediction & { customer?: Record<string, unknown> };
+export type ClvPredictResult = ClvPrediction & { customer?: Record<string, unknown> } & ValueContext;
 
 /**
  * `clv.predict`: from the saved model, each customer's expected purchases, P(alive), expected spend and CLV.
@@ -139,9 +184,14 @@ export const clvPredictOperation = defineOperation({
     session.transaction(async () => {
       // The customer is checked before anything is written (`customer`), so a refusal leaves the store as it was.
       const prediction = await predictClv(session, { ...options, customer });
+      const context = { asOfChoice: null, notes: await dataNotes(session) };
       // The customer's figures are read from the summary the prediction just built (a temporary table).
-      if (customer === undefined) return prediction;
-      return { ...prediction, customer: await customerPrediction(session, customer, prediction.period) };
+      if (customer === undefined) return { ...prediction, ...context };
+      return {
+        ...prediction,
+        customer: await customerPrediction(session, customer, prediction.period),
+        ...context,
+      };
     }),
 });
 
@@ -150,7 +200,7 @@ export const ClvValidateInput = z
   .object({
     /** Last day of the calibration period, included. */
     calibrationEnd: isoTime,
-    /** Last day of the holdout, included (default: the last purchase day). */
+    /** Last day of the holdout, included (default: the last purchase day not after now). */
     holdoutEnd: isoTime.optional(),
     unit: timeUnit.default("week"),
     minGroup: smallGroups,
@@ -167,13 +217,17 @@ export const clvValidateOperation = defineOperation({
   summary: "fit on the calibration period and compare predicted with actual repeat purchases in the holdout",
   input: ClvValidateInput,
   access: "read",
-  run: (session, input): Promise<ClvValidation> => validateClv(session, input),
+  run: async (session, input): Promise<ClvValidation & ValueContext> => {
+    const { day, choice } = await chooseLastPurchaseDay(session, input.holdoutEnd, "holdout end");
+    const validation = await validateClv(session, { ...input, ...(day ? { defaultHoldoutEnd: day } : {}) });
+    return { ...validation, asOfChoice: choice, notes: await dataNotes(session) };
+  },
 });
 
 /** The input of `kpis`. */
 export const KpisInput = z
   .object({
-    /** Evaluate as of this moment (default: midnight after the last purchase day). */
+    /** Evaluate as of this moment (default: the end of the data's last day, at most now: operations/as-of.ts). */
     asOf: isoTime.optional(),
     /** The groups to report (default: one group of everyone). */
     by: GroupByInput.default({ kind: "all" }),
@@ -196,7 +250,11 @@ export const paretoOperation = defineOperation({
   summary: "revenue concentration: share of revenue from the top customers, Lorenz curve, Gini",
   input: ParetoInput,
   access: "read",
-  run: (session, input): Promise<ConcentrationReport> => concentration(session, input),
+  run: async (session, input): Promise<ConcentrationReport & ValueContext> => {
+    const { asOf, choice } = await reportAsOf(session, input.asOf);
+    const report = await concentration(session, { ...input, asOf });
+    return { ...report, asOfChoice: choice, notes: await dataNotes(session) };
+  },
 });
 
 /**
@@ -208,5 +266,9 @@ export const kpisOperation = defineOperation({
   summary: "customers, share of base, revenue, AOV, purchase frequency, average CLV and conversion per group",
   input: KpisInput,
   access: "read",
-  run: (session, input): Promise<KpiReport> => kpis(session, input),
+  run: async (session, input): Promise<KpiReport & ValueContext> => {
+    const { asOf, choice } = await reportAsOf(session, input.asOf);
+    const report = await kpis(session, { ...input, asOf });
+    return { ...report, asOfChoice: choice, notes: await dataNotes(session) };
+  },
 });

@@ -7,6 +7,7 @@ import { UserError } from "../errors.js";
 import { STATS_TABLES } from "../store/data-model.js";
 import type { Engine } from "../store/engine.js";
 import { sql } from "../store/sql.js";
+import { amountChecks } from "./checks-amounts.js";
 import { completeness } from "./checks-completeness.js";
 import { customerChecks } from "./checks-customers.js";
 import { duplicateChecks } from "./checks-duplicates.js";
@@ -73,6 +74,7 @@ export async function audit(engine: Engine, opts: AuditOptions = {}): Promise<Au
   };
   const findings = [
     ...(await validityChecks(ctx)),
+    ...(await amountChecks(ctx)),
     ...(await duplicateChecks(ctx)),
     ...(await customerChecks(ctx)),
     ...(await orphanChecks(ctx)),

@@ -26,8 +26,10 @@ function medianSql(relation: Sql): Sql {
  */
 async function totalOutliers(ctx: AuditContext): Promise<Finding> {
   const totals = sql.raw("SELECT total AS v FROM orders WHERE total IS NOT NULL");
+  // Bound as doubles: a whole-valued double beyond 2^53 (a `1e308` total makes the median one) is no integer.
   const median = (await aggregate(ctx, medianSql(totals))).m ?? 0;
-  const deviations = sql`SELECT abs(total - ${median}) AS v FROM orders WHERE total IS NOT NULL`;
+  const m = sql.param(median, "number");
+  const deviations = sql`SELECT abs(total - ${m}) AS v FROM orders WHERE total IS NOT NULL`;
   const mad = (await aggregate(ctx, medianSql(deviations))).m ?? 0;
   const meanAd = (await aggregate(ctx, sql`SELECT avg(v) AS a FROM (${deviations}) AS d`)).a ?? 0;
   const sigma = mad > 0 ? mad / MAD_TO_SIGMA : meanAd * MEAN_AD_TO_SIGMA;
@@ -37,18 +39,20 @@ async function totalOutliers(ctx: AuditContext): Promise<Finding> {
   let high = 0;
   let low = 0;
   let examples: string[] = [];
-  if (sigma > 0) {
-    const flagged = sql`SELECT order_id AS id, total FROM orders WHERE abs(total - ${median}) > ${Z_CUTOFF * sigma}`;
+  // With absurd totals the cut-off itself can overflow (3.5σ of 1e308): nothing lies beyond an infinite one, and
+  // those totals are the implausible-amounts check's to flag.
+  if (sigma > 0 && Number.isFinite(Z_CUTOFF * sigma)) {
+    const flagged = sql`SELECT order_id AS id, total FROM orders WHERE abs(total - ${m}) > ${sql.param(Z_CUTOFF * sigma, "number")}`;
     const row = await aggregate(
       ctx,
-      sql`SELECT sum(CASE WHEN total > ${median} THEN 1 ELSE 0 END) AS high,
-                 sum(CASE WHEN total < ${median} THEN 1 ELSE 0 END) AS low
+      sql`SELECT sum(CASE WHEN total > ${m} THEN 1 ELSE 0 END) AS high,
+                 sum(CASE WHEN total < ${m} THEN 1 ELSE 0 END) AS low
        FROM (${flagged}) AS f`,
     );
     high = row.high ?? 0;
     low = row.low ?? 0;
     // The most extreme first: those are the likeliest typing errors.
-    examples = await exampleIds(ctx, flagged, sql`abs(total - ${median}) DESC, id`);
+    examples = await exampleIds(ctx, flagged, sql`abs(total - ${m}) DESC, id`);
   }
   const basis = mad > 0 ? `MAD ${fmt(mad, 2)}` : `MAD 0, mean absolute deviation ${fmt(meanAd, 2)}`;
   return finding({

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { numberProblem } from "./limits.js";
 
 /**
  * The segment definition language (DESIGN.md, "Segment definition language"): one zod schema is the type, the
@@ -9,8 +10,35 @@ import { z } from "zod";
 export const AgoSchema = z.strictObject({ ago: z.string() });
 export type Ago = z.infer<typeof AgoSchema>;
 
-export const ScalarSchema = z.union([z.string(), z.number(), z.boolean(), AgoSchema]);
-export type Scalar = z.infer<typeof ScalarSchema>;
+export type Scalar = string | number | boolean | Ago;
+
+/** A value as a message names it, without printing it whole (it may be a large or deeply nested document). */
+function kindOf(v: unknown): string {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "a list";
+  if (typeof v === "object")
+    return `an object with keys ${Object.keys(v).slice(0, 5).join(", ") || "(none)"}`;
+  return typeof v;
+}
+
+/**
+ * A value compared with: text, a number (finite, within ±2^53 − 1: `numberProblem`), a boolean or `{"ago": …}`.
+ * Checked by hand rather than as a union, whose refusal says only "Invalid input": the message names the cause.
+ */
+export const ScalarSchema: z.ZodType<Scalar> = z.custom<Scalar>().superRefine((v, ctx) => {
+  if (typeof v === "string" || typeof v === "boolean") return;
+  const why =
+    typeof v === "number"
+      ? numberProblem(v)
+      : typeof v === "object" && v !== null && !Array.isArray(v)
+        ? AgoSchema.safeParse(v).success
+          ? undefined
+          : "ago" in v
+            ? `{"ago": …} takes a duration such as "30d" and nothing else`
+            : `expected a value or {"ago": "30d"}, found ${kindOf(v)}`
+        : `expected a value (text, a number, true, false or {"ago": "30d"}), found ${kindOf(v)}`;
+  if (why !== undefined) ctx.addIssue({ code: "custom", message: why });
+});
 
 export const COMPARISON_OPS = [
   "eq",
@@ -35,9 +63,11 @@ const comparisonShape = {
   gte: ScalarSchema.optional(),
   lt: ScalarSchema.optional(),
   lte: ScalarSchema.optional(),
-  in: z.array(ScalarSchema).min(1).optional(),
-  not_in: z.array(ScalarSchema).min(1).optional(),
-  between: z.tuple([ScalarSchema, ScalarSchema]).optional(),
+  in: z.array(ScalarSchema).min(1, '"in" needs at least one value').optional(),
+  not_in: z.array(ScalarSchema).min(1, '"not_in" needs at least one value').optional(),
+  between: z
+    .tuple([ScalarSchema, ScalarSchema], { error: '"between" takes two values: [low, high]' })
+    .optional(),
   contains: z.string().optional(),
   starts_with: z.string().optional(),
   exists: z.boolean().optional(),
@@ -61,7 +91,9 @@ export const ComparisonSchema = z.strictObject(comparisonShape).superRefine(exac
 export type Comparison = z.infer<typeof ComparisonSchema>;
 
 /** "<n>d" | "<n>w" | "<n>m" | "<n>y", or an absolute range of ISO dates (both inclusive). */
-export const WindowSchema = z.union([z.string(), z.strictObject({ from: z.string(), to: z.string() })]);
+export const WindowSchema = z.union([z.string(), z.strictObject({ from: z.string(), to: z.string() })], {
+  error: 'expected a window: "30d", "2w", "6m", "1y" or {"from": "2024-01-01", "to": "2024-03-31"}',
+});
 export type Window = z.infer<typeof WindowSchema>;
 
 export const EVENT_TYPES = ["track", "page", "screen", "identify", "group", "alias"] as const;

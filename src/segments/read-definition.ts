@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { UserError } from "../errors.js";
+import { LIMITS, textLengthProblem } from "./limits.js";
 import { parseSegmentText } from "./text/parse.js";
 import { SegmentError } from "./validate.js";
 
@@ -15,10 +16,16 @@ export function readDefinitionFile(path: string): unknown {
   } catch {
     throw new UserError("file-not-found", "no such file (or it cannot be read)", path);
   }
+  // Checked before parsing: a file of many megabytes is no definition, and parsing it costs time and memory.
+  const tooLong = textLengthProblem(text);
+  if (tooLong !== undefined) throw new UserError("definition-too-long", tooLong, path);
   if (path.toLowerCase().endsWith(".json") || text.trimStart().startsWith("{")) {
     try {
       return JSON.parse(text);
     } catch (e) {
+      // A stack overflow inside JSON.parse is nesting, not a syntax error (the limits are checked once it is read).
+      if (e instanceof RangeError)
+        throw new UserError("bad-json", `nested deeper than ${LIMITS.depth} levels`, path);
       throw new UserError("bad-json", `not valid JSON: ${(e as Error).message}`, path);
     }
   }

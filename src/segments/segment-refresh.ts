@@ -107,7 +107,12 @@ async function incrementalBase(
  */
 export async function refreshSegments(
   engine: Engine,
-  opts: { asOf?: Date; mode?: "auto" | "full" } = {},
+  opts: {
+    asOf?: Date;
+    mode?: "auto" | "full";
+    /** False: evaluate and report sizes only, as a backtest does, whatever the time (a trial before recording). */
+    record?: boolean;
+  } = {},
 ): Promise<RefreshResult> {
   const started = performance.now();
   const startedAt = new Date();
@@ -119,7 +124,7 @@ export async function refreshSegments(
   // saved is a refusal naming the segment (SavedSegmentError), not a failure inside the engine.
   const defs = validateSaved(schema.segments.values(), schema).sort((a, b) => a.id.localeCompare(b.id));
   const last = await lastRefresh(engine);
-  const stored = last === null || asOf.getTime() >= last.getTime();
+  const stored = opts.record !== false && (last === null || asOf.getTime() >= last.getTime());
   if (defs.length === 0) {
     return {
       asOf: asOf.toISOString(),

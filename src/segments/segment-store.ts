@@ -3,8 +3,9 @@ import { UserError } from "../errors.js";
 import type { Engine } from "../store/engine.js";
 import { type Sql, sql } from "../store/sql.js";
 import { canonicalDefinition, type SegmentDefinition } from "./definition.js";
+import { definitionWarnings } from "./hints.js";
 import { loadSchemaContext } from "./schema-context.js";
-import { refsOf, validateWithDatabase } from "./validate.js";
+import { refsOf, type SegmentIssue, validateWithDatabase } from "./validate.js";
 
 export interface SavedSegment {
   readonly id: string;
@@ -29,10 +30,12 @@ export async function saveSegment(
   engine: Engine,
   input: unknown,
   where?: string,
-): Promise<{ id: string; version: number; changed: boolean }> {
+): Promise<{ id: string; version: number; changed: boolean; warnings: SegmentIssue[] }> {
   const { def, schema } = await validateWithDatabase(engine, input, where);
   const d = engine.dialect;
-  return engine.transaction(async () => {
+  // Read before the write: what in the definition likely matches nobody by mistake (saved all the same).
+  const warnings = await definitionWarnings(engine, def, schema);
+  const saved = await engine.transaction(async () => {
     const current = await engine.query(sql`SELECT latest_version FROM segments WHERE segment_id = ${def.id}`);
     const latest = current.rowCount ? Number(current.column("latest_version")[0]) : 0;
     if (latest > 0) {
@@ -62,6 +65,7 @@ export async function saveSegment(
     }
     return { id: def.id, version, changed: true };
   });
+  return { ...saved, warnings };
 }
 
 /**

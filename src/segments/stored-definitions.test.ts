@@ -235,6 +235,7 @@ describe.each(TEST_ENGINES)("stored definitions on $name", ({ location }) => {
         id: "high",
         version: 2,
         changed: true,
+        warnings: [],
       });
       expect((await refreshSegments(engine, { asOf: T2 })).segments.map((s) => [s.id, s.size])).toEqual([
         ["gold", 2],
@@ -276,7 +277,7 @@ describe.each(TEST_ENGINES)("stored definitions on $name", ({ location }) => {
           ],
         },
       };
-      expect(await saveSegment(engine, first)).toEqual({ id: "v", version: 1, changed: true });
+      expect(await saveSegment(engine, first)).toEqual({ id: "v", version: 1, changed: true, warnings: [] });
       const same = {
         where: {
           all: [
@@ -287,12 +288,12 @@ describe.each(TEST_ENGINES)("stored definitions on $name", ({ location }) => {
         name: "Viewers who spent",
         id: "v",
       };
-      expect(await saveSegment(engine, same)).toEqual({ id: "v", version: 1, changed: false });
+      expect(await saveSegment(engine, same)).toEqual({ id: "v", version: 1, changed: false, warnings: [] });
       const more = {
         ...first,
         where: { all: [{ event: "Product Viewed", within: "30d", count: { gte: 2 } }] },
       };
-      expect(await saveSegment(engine, more)).toEqual({ id: "v", version: 2, changed: true });
+      expect(await saveSegment(engine, more)).toEqual({ id: "v", version: 2, changed: true, warnings: [] });
     });
 
     it("keeps what reads differently apart: the order of items, another name", () => {

@@ -12,6 +12,7 @@ import {
   type SegmentDefinition,
   SegmentSchema,
 } from "./definition.js";
+import { shapeProblem } from "./limits.js";
 import { loadSchemaContext, type SchemaContext, type ValueType } from "./schema-context.js";
 import { parseWindow } from "./window.js";
 
@@ -31,7 +32,7 @@ export class SegmentError extends UserError {
   }
 }
 
-export const LIMITS = { depth: 16, nodes: 1000 } as const;
+export { LIMITS } from "./limits.js";
 
 export function formatPath(path: readonly PropertyKey[]): string {
   return path
@@ -81,11 +82,10 @@ export async function validateWithDatabase(
   input: unknown,
   where?: string,
 ): Promise<{ def: SegmentDefinition; schema: SchemaContext }> {
-  const parsed = SegmentSchema.safeParse(input);
-  // A document that does not parse is refused before any name is looked at, and one naming more events than a
-  // definition may have conditions is refused for its size: neither is worth a lookup.
-  const events = parsed.success ? eventNamesOf(parsed.data.where) : [];
-  const schema = await loadSchemaContext(engine, { events: events.length <= LIMITS.nodes ? events : [] });
+  // A document past the limits or that does not parse is refused before any name is looked at.
+  const parsed = shapeIssue(input) === undefined ? SegmentSchema.safeParse(input) : undefined;
+  const events = parsed?.success ? eventNamesOf(parsed.data.where) : [];
+  const schema = await loadSchemaContext(engine, { events });
   return { def: validateSegment(input, schema, where), schema };
 }
 
@@ -127,6 +127,12 @@ function check(
   issues: SegmentIssue[],
   opts: { events: boolean },
 ): SegmentDefinition | null {
+  // The limits first: the schema and the checker recurse over the document.
+  const tooBig = shapeIssue(input);
+  if (tooBig !== undefined) {
+    issues.push(tooBig);
+    return null;
+  }
   const parsed = SegmentSchema.safeParse(input);
   if (!parsed.success) {
     issues.push(...zodIssues(parsed.error));
@@ -134,10 +140,16 @@ function check(
   }
   const def = parsed.data;
   const checker = new Checker(ctx, issues, opts.events);
-  checker.size(def.where, ["where"]);
-  if (issues.length === 0) checker.condition(def.where, ["where"]);
+  checker.condition(def.where, ["where"]);
   checker.cycles(def);
   return def;
+}
+
+/** The first limit (`limits.ts`) a document's condition passes, as an issue with its path. */
+function shapeIssue(input: unknown): SegmentIssue | undefined {
+  if (typeof input !== "object" || input === null || !("where" in input)) return undefined;
+  const p = shapeProblem((input as { where: unknown }).where);
+  return p && { path: formatPath(p.path), message: p.message };
 }
 
 function zodIssues(error: z.ZodError): SegmentIssue[] {
@@ -159,23 +171,6 @@ class Checker {
 
   private add(path: Path, message: string): void {
     this.issues.push({ path: formatPath(path), message });
-  }
-
-  size(c: unknown, path: Path): void {
-    let nodes = 0;
-    let deepest = 0;
-    const walk = (x: unknown, depth: number) => {
-      nodes++;
-      deepest = Math.max(deepest, depth);
-      if (typeof x !== "object" || x === null) return;
-      const o = x as Record<string, unknown>;
-      if (Array.isArray(o.all)) for (const y of o.all) walk(y, depth + 1);
-      if (Array.isArray(o.any)) for (const y of o.any) walk(y, depth + 1);
-      if (o.not !== undefined) walk(o.not, depth + 1);
-    };
-    walk(c, 1);
-    if (deepest > LIMITS.depth) this.add(path, `nested ${deepest} levels deep; the limit is ${LIMITS.depth}`);
-    if (nodes > LIMITS.nodes) this.add(path, `has ${nodes} conditions; the limit is ${LIMITS.nodes}`);
   }
 
   condition(c: Condition, path: Path): void {
@@ -276,18 +271,19 @@ class Checker {
       }
     }
     for (const v of values(c)) {
-      const got =
-        typeof v === "object"
-          ? "relative date"
-          : typeof v === "string" && TEMPORAL.has(type)
-            ? "date"
-            : typeof v;
+      if (TEMPORAL.has(type) && typeof v === "string" && !isIsoTime(v)) {
+        this.add(
+          at,
+          `${what} is ${type}, but ${JSON.stringify(v)} is not a valid date or time (YYYY-MM-DD, or an ISO 8601 time such as 2024-01-31T12:00:00Z)`,
+        );
+        continue;
+      }
+      const got = typeof v === "object" ? "relative date" : typeof v;
       const ok =
         (NUMERIC.has(type) && typeof v === "number") ||
         (type === "string" && typeof v === "string") ||
         (type === "boolean" && typeof v === "boolean") ||
-        (TEMPORAL.has(type) &&
-          (typeof v === "object" || (typeof v === "string" && !Number.isNaN(Date.parse(v)))));
+        (TEMPORAL.has(type) && (typeof v === "object" || typeof v === "string"));
       if (!ok) {
         this.add(at, `${what} is ${type}, but ${JSON.stringify(v)} is ${got === "string" ? "text" : got}`);
         continue;
@@ -332,6 +328,30 @@ class Checker {
     const cycle = visit(def.id);
     if (cycle) this.add(["where"], `segments refer to each other in a cycle: ${cycle.join(" → ")}`);
   }
+}
+
+const ISO_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$/;
+
+/**
+ * Whether a text is a real calendar date or time in ISO 8601 (`2024-01-31`, `2024-01-31T12:00:00Z`, with an offset
+ * or none): `Date.parse` takes "1" or "2020-02-30", which an engine then refuses, or reads as another day.
+ */
+export function isIsoTime(text: string): boolean {
+  const m = ISO_TIME.exec(text);
+  if (!m) return false;
+  const [y, mo, d, h = 0, mi = 0, sec = 0] = m.slice(1).map((x) => (x === undefined ? undefined : Number(x)));
+  const day = new Date(0);
+  day.setUTCFullYear(y as number, (mo as number) - 1, d as number); // Date.UTC would read year 50 as 1950
+  return (
+    (mo as number) >= 1 &&
+    (mo as number) <= 12 &&
+    day.getUTCDate() === d &&
+    day.getUTCMonth() === (mo as number) - 1 &&
+    (h as number) < 24 &&
+    (mi as number) < 60 &&
+    (sec as number) < 60
+  );
 }
 
 export function opOf(c: Comparison): (typeof COMPARISON_OPS)[number] {

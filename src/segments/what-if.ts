@@ -2,10 +2,11 @@ import type { Engine } from "../store/engine.js";
 import { type Sql, sql } from "../store/sql.js";
 import type { Condition, SegmentDefinition } from "./definition.js";
 import { countWhere, customerCount, dropEvaluation, EVAL, evaluateSegments, idsWhere } from "./evaluate.js";
+import { definitionWarnings } from "./hints.js";
 import { loadSchemaContext } from "./schema-context.js";
 import { requireSegment } from "./segment-store.js";
 import { describeCondition } from "./text/print.js";
-import { savedDefinition, validateWithDatabase } from "./validate.js";
+import { type SegmentIssue, savedDefinition, validateWithDatabase } from "./validate.js";
 
 /**
  * What-if tools: a definition evaluated as of a time without touching the membership history — its size
@@ -20,6 +21,8 @@ export interface Preview {
   readonly customers: number;
   readonly share: number;
   readonly sample: string[];
+  /** What in the definition likely matches nobody by mistake (`definitionWarnings`): a property or value never seen. */
+  readonly warnings: SegmentIssue[];
 }
 
 /** Evaluates a definition as of a time without saving anything. */
@@ -37,7 +40,8 @@ export async function previewSegment(
   const ids = await idsWhere(engine, sql.ident(col), sample);
   await dropEvaluation(engine);
   const customers = await customerCount(engine);
-  return { id: def.id, size, customers, share: customers ? size / customers : 0, sample: ids };
+  const warnings = await definitionWarnings(engine, def, schema);
+  return { id: def.id, size, customers, share: customers ? size / customers : 0, sample: ids, warnings };
 }
 
 export interface Diff {
@@ -48,6 +52,8 @@ export interface Diff {
   readonly leaving: number;
   readonly enteringSample: string[];
   readonly leavingSample: string[];
+  /** As a preview's, for the new definition. */
+  readonly warnings: SegmentIssue[];
 }
 
 /** Who would enter and who would leave if the saved segment took this definition (both evaluated now). */
@@ -76,6 +82,7 @@ export async function diffSegment(
     leaving: await n(leaving),
     enteringSample: await idsWhere(engine, entering, sample),
     leavingSample: await idsWhere(engine, leaving, sample),
+    warnings: await definitionWarnings(engine, def, schema),
   };
   await dropEvaluation(engine);
   return result;
@@ -98,6 +105,8 @@ export interface Explanation {
   readonly featureSql: string;
   readonly predicateSql: string;
   readonly steps: ExplainStep[];
+  /** As a preview's, for the saved definition. */
+  readonly warnings: SegmentIssue[];
 }
 
 /** The SQL of a saved segment and how many customers pass each condition, step by step. */
@@ -147,5 +156,6 @@ export async function explainSegment(engine: Engine, id: string, asOf: Date): Pr
       sql`SELECT f.customer_id FROM ${ev.rowsSql} f WHERE ${ev.predicates.get(def.id) as Sql}`,
     ),
     steps,
+    warnings: await definitionWarnings(engine, def, schema),
   };
 }

@@ -351,7 +351,8 @@ const TEXT_CASES: readonly TextCase[] = [
     of: (d) => d.tryTimestamp(x),
     sql: {
       duckdb:
-        "CASE WHEN upper(right(x, 1)) = 'Z' OR strpos(substr(x, 12), '+') > 0 OR strpos(substr(x, 12), '-') > 0 " +
+        "CASE WHEN NOT (ascii(trim(x)) BETWEEN 48 AND 57) THEN NULL " +
+        "WHEN upper(right(x, 1)) = 'Z' OR strpos(substr(x, 12), '+') > 0 OR strpos(substr(x, 12), '-') > 0 " +
         "THEN TRY_CAST(TRY_CAST(trim(x) AS TIMESTAMPTZ) AS TIMESTAMP) ELSE TRY_CAST(trim(x) AS TIMESTAMP) END",
       // Only the shapes DuckDB's cast reads go to the best-effort parser (it reads Unix times, "Jan 5 2024", …).
       clickhouse:
@@ -392,7 +393,11 @@ const TEXT_CASES: readonly TextCase[] = [
     hook: "isJsonObject",
     of: (d) => d.isJsonObject(x),
     sql: {
-      duckdb: "(CASE WHEN x IS NOT NULL THEN coalesce(json_type(TRY_CAST(x AS JSON)) = 'OBJECT', false) END)",
+      duckdb:
+        "(CASE WHEN x IS NOT NULL THEN coalesce(json_type(TRY_CAST(x AS JSON)) = 'OBJECT' AND NOT (" +
+        "regexp_matches(x, '(?i)nan|inf|e[+]?0*[3-9][0-9][0-9]') AND regexp_full_match(x, " +
+        String.raw`'(?s)(?:[^"]|"(?:[^"\\]|\\.)*")*(?:(?i:nan|inf)|[:,\[]\s*-?[1-9][0-9]*(?:[.][0-9]*)?[eE][+]?0*(?:309|3[1-9][0-9]|[4-9][0-9][0-9]|[1-9][0-9]{3,})).*'` +
+        ")), false) END)",
       clickhouse: "(isValidJSON(x) AND JSONType(x) = 'Object')",
     },
   },
@@ -807,6 +812,13 @@ const VALUE_CASES: readonly ValueCase[] = [
     expected: [null, null, null],
   },
   {
+    title: "tryTimestamp: words a cast would take (infinite times, epoch) are not timestamps",
+    type: "string",
+    inputs: ["infinity", "-infinity", "epoch", " infinity"],
+    expr: (d, x) => d.tryTimestamp(x),
+    expected: [null, null, null, null],
+  },
+  {
     title: "tryTimestamp with a format: dates",
     type: "string",
     inputs: ["05/01/2024", " 05/01/2024 ", "05/01/2024 extra", "garbage", "31/02/2024"],
@@ -990,6 +1002,22 @@ const VALUE_CASES: readonly ValueCase[] = [
     inputs: ["not json", "{", ""],
     expr: (d, x) => d.isJsonObject(x),
     expected: [false, false, false],
+  },
+  {
+    title:
+      "isJsonObject: NaN, infinities and numbers beyond a double are not JSON; the same words in strings are",
+    type: "string",
+    inputs: [
+      '{"a": NaN}',
+      '{"a": -Infinity}',
+      '{"a": [1, inf]}',
+      '{"a": 1e999}',
+      '{"a": 1e308}',
+      '{"a": "NaN, Infinity"}',
+      '{"info": "x\\" NaN", "b": 2}',
+    ],
+    expr: (d, x) => d.isJsonObject(x),
+    expected: [false, false, false, false, true, true, true],
   },
   {
     title: "jsonObject: text values and keys escaped, NULL values omitted",

@@ -181,14 +181,20 @@ export interface Dialect {
   tryInteger(expr: Sql): Sql;
   /** Expression: parse text to a boolean, NULL when it is not one. */
   tryBoolean(expr: Sql): Sql;
-  /** Expression: parse text to a UTC timestamp (ISO 8601, or the given strftime-style format). NULL when it fails. */
+  /**
+   * Expression: parse text to a UTC timestamp (ISO 8601, or the given strftime-style format). NULL when it fails,
+   * and for words a cast may take ("infinity", "epoch"): a timestamp is always a finite time.
+   */
   tryTimestamp(expr: Sql, format?: string): Sql;
   /** Expression: parse text to a date. NULL when it fails. */
   tryDate(expr: Sql, format?: string): Sql;
 
   // JSON, text, regular expressions
 
-  /** Expression: true when the text is valid JSON object. */
+  /**
+   * Expression: true when the text is a valid JSON object (RFC 8259: NaN, infinities and numbers beyond a double,
+   * which some parsers take, are not JSON).
+   */
   isJsonObject(expr: Sql): Sql;
   /** Expression: a JSON object built from pairs of (key literal, value expression); NULL values are omitted. */
   jsonObject(pairs: readonly (readonly [string, Sql])[]): Sql;
@@ -200,6 +206,11 @@ export interface Dialect {
   jsonTextAtPath(expr: Sql, path: Sql): Sql;
   /** Expression: the text of a JSON object's key (NULL when absent). */
   jsonText(expr: Sql, key: string): Sql;
+  /**
+   * Set-returning expression in a SELECT list: one row per top-level key of a JSON object's text (each row of the
+   * FROM repeated; an empty object yields none).
+   */
+  jsonKeys(expr: Sql): Sql;
   /** Expression: does the whole text match a regular expression? */
   regexMatches(expr: Sql, pattern: Sql): Sql;
   /** Expression: replace every match of a regular expression. */

@@ -6,6 +6,7 @@ import { parseServerUrl } from "./clickhouse/server-connection.js";
 import { engineOf } from "./engines.js";
 import { openStore } from "./open-store.js";
 import { importOptional } from "./optional-package.js";
+import { FOR_WRITING } from "./store.js";
 
 async function userError(work: Promise<unknown>): Promise<UserError> {
   const e = await work.then(
@@ -61,7 +62,7 @@ describe("the engine registry, by URL", () => {
     expect(() => parseServerUrl("clickhouse://")).toThrow(/not a URL|no host/);
     expect(() => parseServerUrl("clickhouse://h/bad-name;drop")).toThrow(/is not a database name/);
     expect(() => parseServerUrl("http://h/db")).toThrow(/clickhouse:\/\//);
-    await expect(engineOf("chdb:").open("chdb:")).rejects.toThrow(/needs a directory/);
+    await expect(engineOf("chdb:").open("chdb:", FOR_WRITING)).rejects.toThrow(/needs a directory/);
   });
 
   it("says a server cannot be reached, naming it (a user error, not a crash)", async () => {

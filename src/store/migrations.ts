@@ -349,6 +349,20 @@ export function migratedTables(
   return out;
 }
 
+/** The newest schema version: what `migrate` brings a database to. */
+export const LATEST_SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;
+
+/**
+ * The schema version of a database, without changing it (a store opened read-only can tell): 0 for a database no
+ * migration has run on, null for one that holds tables but no record of migrations (not a Tessera database).
+ */
+export async function schemaVersion(engine: Engine): Promise<number | null> {
+  const tables = await engine.tables();
+  if (!tables.includes(SCHEMA_MIGRATIONS.name)) return tables.length === 0 ? 0 : null;
+  const done = await engine.query("SELECT coalesce(max(version), 0) AS v FROM schema_migrations");
+  return Number(done.column("v")[0]);
+}
+
 /** Brings a database to the newest schema version; each migration runs in its own transaction. */
 export async function migrate(engine: Engine): Promise<number> {
   const d = engine.dialect;

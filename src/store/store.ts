@@ -32,6 +32,22 @@ export interface Store {
 }
 
 /**
+ * How an operation opens its database (`openStore`). A command that writes creates the database when it is missing;
+ * one that reads needs it to exist (a mistyped path is an error, never a new empty database) and opens it
+ * read-only where the engine can (DuckDB: readers of a file run beside each other, and the file is never touched).
+ */
+export interface OpenOptions {
+  readonly access: "read" | "write";
+  /** Create the database when it does not exist (else a missing one is a user error naming it). */
+  readonly create: boolean;
+}
+
+/** A command that writes: the database is created on first use. */
+export const FOR_WRITING: OpenOptions = { access: "write", create: true };
+/** A command that only reads: the database must exist, and is opened read-only where the engine can. */
+export const FOR_READING: OpenOptions = { access: "read", create: false };
+
+/**
  * A first-in, first-out lock: `run(work)` starts `work` when every earlier `run` has settled, whether it
  * succeeded or failed.
  */

@@ -73,3 +73,18 @@ export async function registerTrait(engine: Engine, trait: Trait): Promise<void>
         VALUES (${trait.name}, ${trait.type}, ${trait.category}, ${trait.pii}, ${sql.param(trait.sourceColumn, "string")}, ${d.now()})`,
   );
 }
+
+/** Changes a registered trait's PII flag and category (`tessera traits set`); the trait must exist. */
+export async function setTraitFlags(
+  engine: Engine,
+  name: string,
+  change: { readonly pii?: boolean; readonly category?: TraitCategory },
+): Promise<void> {
+  const d = engine.dialect;
+  const set = [
+    ...(change.pii === undefined ? [] : [sql`pii = ${change.pii}`]),
+    ...(change.category === undefined ? [] : [sql`category = ${change.category}`]),
+  ];
+  if (set.length === 0) return;
+  await engine.run(d.updateWhere("trait_registry", sql.join(set), sql`name = ${name}`));
+}

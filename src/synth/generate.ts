@@ -66,6 +66,11 @@ const FILE_NAMES = {
   truthCustomers: "truth-customers.csv",
 } as const;
 
+/** The files `generate` writes into its folder (replacing any of the same name), truth.json last. */
+export const GENERATED_FILES: readonly string[] = Object.values(FILE_NAMES);
+/** The file that marks a folder as the generator's output. */
+export const TRUTH_FILE = FILE_NAMES.truth;
+
 /** Customers between back-pressure checks and progress reports. */
 const BATCH = 2_000;
 /** Name prefix of temporary files in the output folder. */

@@ -9,11 +9,12 @@ import {
   clvFitOperation,
   clvPredictOperation,
   clvValidateOperation,
+  type ValueContext,
 } from "../../operations/value-operations.js";
 import type { Cli } from "../context.js";
 import { dateOption, numberOption } from "../parse.js";
 import { table } from "../table.js";
-import { minGroupOption, num, parseMinGroup, pct } from "./value-options.js";
+import { contextLines, minGroupOption, num, parseMinGroup, pct } from "./value-options.js";
 
 export function registerClv(program: Command, cli: Cli): void {
   const clv = program
@@ -78,7 +79,7 @@ export function registerClv(program: Command, cli: Cli): void {
     });
 }
 
-function formatFit(f: ClvFit): string {
+function formatFit(f: ClvFit & ValueContext): string {
   const b = f.bgnbd;
   const g = f.gammaGamma;
   const lines = [
@@ -90,6 +91,7 @@ function formatFit(f: ClvFit): string {
     `Frequency–spend correlation ${f.frequencySpendCorrelation === null ? "n/a" : f.frequencySpendCorrelation.toFixed(3)} (Gamma-Gamma assumes ≈ 0)`,
     `Summary ${f.seconds.summary.toFixed(2)} s, fit ${f.seconds.fit.toFixed(2)} s. Saved; next: tessera clv predict`,
     ...f.warnings.map((w) => `warning: ${w}`),
+    ...contextLines(f),
   ];
   return `${lines.join("\n")}\n`;
 }
@@ -106,16 +108,18 @@ function formatPrediction(p: ClvPredictResult): string {
     "",
     'Stored per customer in customer_clv; segments can use {"computed": "p_alive", "lt": 0.3}.',
   ];
+  lines.push(...contextLines(p));
   if (p.customer) lines.push("", JSON.stringify(p.customer, null, 2));
   return `${lines.join("\n")}\n`;
 }
 
-function formatValidation(v: ClvValidation): string {
+function formatValidation(v: ClvValidation & ValueContext): string {
   const o = v.overall;
   const head = [
     `Calibration to ${v.calibrationEnd}, holdout to ${v.holdoutEnd} (${num(v.holdoutLength)} ${v.unit}s)`,
     `BG/NBD r = ${v.fit.bgnbd.r.toFixed(4)}, alpha = ${v.fit.bgnbd.alpha.toFixed(4)}, a = ${v.fit.bgnbd.a.toFixed(4)}, b = ${v.fit.bgnbd.b.toFixed(4)}`,
     `Holdout repeat purchases: actual ${num(o.actual, 0)}, predicted ${num(o.predicted, 1)}, error ${num(o.error, 1)} (${pct(o.relativeError)}), mean absolute error per customer ${num(o.meanAbsoluteError, 3)}`,
+    ...contextLines(v),
   ];
   const t = table(
     [

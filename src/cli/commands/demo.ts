@@ -1,5 +1,12 @@
-import type { Command } from "commander";
-import { DEMO_END, type DemoEvent, type DemoResult, demoOperation } from "../../operations/demo-operation.js";
+import { type Command, Option } from "commander";
+import {
+  DEMO_DB,
+  DEMO_END,
+  type DemoBuilt,
+  type DemoEvent,
+  type DemoKept,
+  demoOperation,
+} from "../../operations/demo-operation.js";
 import type { Cli } from "../context.js";
 import { intOption } from "../parse.js";
 import { progressBar } from "../progress.js";
@@ -13,7 +20,13 @@ export function registerDemo(program: Command, cli: Cli): void {
     )
     .option("--customers <n>", "how many customers", "50000")
     .option("--seed <s>", "random seed", "42")
-    .option("--force", "replace the --db file even if it exists (the default demo file is always replaced)")
+    .option("--force", "replace the database if it exists (it may hold data: never replaced without this)")
+    .addOption(
+      new Option(
+        "--keep",
+        "if the database exists, leave it as it is and show what it holds (what npm start does)",
+      ).conflicts("force"),
+    )
     .action(async (opts, cmd: Command) => {
       const { json } = cli.globals(cmd);
       const say = (t: string) => !json && cli.io.out(t);
@@ -34,20 +47,42 @@ export function registerDemo(program: Command, cli: Cli): void {
         cmd,
         demoOperation,
         {
-          // Only an explicit --db: the demo never overwrites $TESSERA_DB's database unasked.
+          // Only an explicit --db: the demo builds in a file of its own, not in $TESSERA_DB's database.
           db: (cmd.optsWithGlobals() as { db?: string }).db,
           customers: intOption(opts.customers, "--customers", 1),
           seed: intOption(opts.seed, "--seed", 0),
-          force: Boolean(opts.force),
+          ifExists: opts.force ? "replace" : opts.keep ? "keep" : "refuse",
         },
         show,
       );
-      cli.print(cmd, result, () => formatDemo(result));
+      cli.print(cmd, result, () => (result.built ? formatDemo(result) : formatKept(result)));
     });
 }
 
+/** What to try on the demo's database. */
+function tryNext(db: string): string {
+  return (
+    `  npx tessera stats --db ${db}\n` +
+    `  npx tessera audit --db ${db}\n` +
+    `  npx tessera traits --db ${db}\n` +
+    `  npx tessera segment explain champions-mobile --db ${db}\n` +
+    `  npx tessera segment preview --db ${db} --id try --name Try --where 'age < 30 and consent("marketing", "email")'\n` +
+    `  npx tessera pareto --db ${db}\n` +
+    `  npx tessera import customers my-customers.csv --db ${db}\n`
+  );
+}
+
+/** The database was there already (--keep): say so, what it holds, and how to rebuild it. */
+function formatKept(r: DemoKept): string {
+  return (
+    `${r.db} is already there: left as it is (\`npx tessera demo --force${r.db === DEMO_DB ? "" : ` --db ${r.db}`}\` rebuilds it).\n` +
+    `\nWhat is there:\n${table(["table", "rows"], Object.entries(r.stats))}` +
+    `\nTry next:\n${tryNext(r.db)}`
+  );
+}
+
 /** The demo's report for people: what is there, its quality, value and example segments, and what to try. */
-function formatDemo(r: DemoResult): string {
+function formatDemo(r: DemoBuilt): string {
   const { db } = r;
   // The result keeps only findings with cases; people are shown the ones that are more than information.
   const issues = r.audit.findings.filter((f) => f.severity !== "info").sort((a, b) => b.count - a.count);
@@ -72,13 +107,6 @@ function formatDemo(r: DemoResult): string {
       ["segment", "name", "customers"],
       r.segments.map((x) => [x.id, x.name, x.size]),
     ) +
-    `\nDone in ${r.seconds.toFixed(0)} s. Try next:\n` +
-    `  npx tessera stats --db ${db}\n` +
-    `  npx tessera audit --db ${db}\n` +
-    `  npx tessera traits --db ${db}\n` +
-    `  npx tessera segment explain champions-mobile --db ${db}\n` +
-    `  npx tessera segment preview --db ${db} --id try --name Try --where 'age < 30 and consent("marketing", "email")'\n` +
-    `  npx tessera pareto --db ${db}\n` +
-    `  npx tessera import customers my-customers.csv --db ${db}\n`
+    `\nDone in ${r.seconds.toFixed(0)} s. Try next:\n${tryNext(db)}`
   );
 }

@@ -19,6 +19,7 @@ export function registerGenerate(program: Command, cli: Cli): void {
     .option("--dirt <rate>", "share of customers given each kind of dirt (0 = clean)", "0.02")
     .requiredOption("--out <dir>", "folder to write the files and truth.json to")
     .option("--into <db>", "also import the files into this database")
+    .option("--force", "replace files of the same names in --out that generate did not write")
     .action(async (opts, cmd: Command) => {
       const { json } = cli.globals(cmd);
       if (opts.into !== undefined && (typeof opts.into !== "string" || opts.into === ""))
@@ -53,6 +54,7 @@ export function registerGenerate(program: Command, cli: Cli): void {
           dirt: numberOption(opts.dirt, "--dirt", 0, 0.5),
           out: opts.out,
           into: opts.into,
+          force: Boolean(opts.force),
         },
         show,
       );

@@ -1,18 +1,21 @@
 import type { Command } from "commander";
 import { parseGroupBy } from "../../analytics/grouping.js";
 import type { KpiReport } from "../../analytics/kpis.js";
-import { kpisOperation } from "../../operations/value-operations.js";
+import { kpisOperation, type ValueContext } from "../../operations/value-operations.js";
 import type { Cli } from "../context.js";
 import { dateOption } from "../parse.js";
 import { table } from "../table.js";
-import { minGroupOption, num, parseMinGroup, pct } from "./value-options.js";
+import { contextLines, minGroupOption, num, parseMinGroup, pct } from "./value-options.js";
 
 export function registerKpis(program: Command, cli: Cli): void {
   minGroupOption(
     program
       .command("kpis")
       .description(kpisOperation.summary)
-      .option("--as-of <date>", "evaluate as of this moment (default: the end of the last purchase day)")
+      .option(
+        "--as-of <date>",
+        "evaluate as of this moment (default: the end of the data's last day, at most now)",
+      )
       .option("--by <grouping>", "rfm_segment, segment, trait:<name> or computed:<name> (default: everyone)"),
   ).action(async (opts, cmd: Command) => {
     const report = await cli.run(cmd, kpisOperation, {
@@ -24,7 +27,7 @@ export function registerKpis(program: Command, cli: Cli): void {
   });
 }
 
-function formatKpis(r: KpiReport): string {
+function formatKpis(r: KpiReport & ValueContext): string {
   const t = table(
     [
       "group",
@@ -56,5 +59,8 @@ function formatKpis(r: KpiReport): string {
   const note = r.clvAvailable
     ? ""
     : "avg CLV is empty until `tessera clv fit` and `tessera clv predict` have run.\n";
-  return `KPIs as of ${r.asOf} by ${r.by} (base: ${num(r.base)} customers)\n${t}${note}`;
+  const context = contextLines(r)
+    .map((l) => `${l}\n`)
+    .join("");
+  return `KPIs as of ${r.asOf} by ${r.by} (base: ${num(r.base)} customers)\n${context}${t}${note}`;
 }

@@ -1,18 +1,21 @@
 import type { Command } from "commander";
 import type { ConcentrationReport } from "../../analytics/concentration.js";
 import { parseGroupBy } from "../../analytics/grouping.js";
-import { paretoOperation } from "../../operations/value-operations.js";
+import { paretoOperation, type ValueContext } from "../../operations/value-operations.js";
 import type { Cli } from "../context.js";
 import { dateOption, numberOption } from "../parse.js";
 import { table } from "../table.js";
-import { minGroupOption, num, parseMinGroup, pct } from "./value-options.js";
+import { contextLines, minGroupOption, num, parseMinGroup, pct } from "./value-options.js";
 
 export function registerPareto(program: Command, cli: Cli): void {
   minGroupOption(
     program
       .command("pareto")
       .description(paretoOperation.summary)
-      .option("--as-of <date>", "evaluate as of this moment (default: the end of the last purchase day)")
+      .option(
+        "--as-of <date>",
+        "evaluate as of this moment (default: the end of the data's last day, at most now)",
+      )
       .option("--top <share>", "the top share of customers, from 0 to 1", "0.2")
       .option("--by <grouping>", "also per group: rfm_segment, segment, trait:<name> or computed:<name>"),
   ).action(async (opts, cmd: Command) => {
@@ -26,13 +29,24 @@ export function registerPareto(program: Command, cli: Cli): void {
   });
 }
 
-function formatPareto(r: ConcentrationReport): string {
+function formatPareto(r: ConcentrationReport & ValueContext): string {
   const topPct = `${Math.round(r.top * 1000) / 10}%`;
-  const lines = [
-    `As of ${r.asOf}: ${num(r.customers)} customers with a purchase, revenue ${num(r.revenue)}`,
-    `The top ${topPct} (${num(r.topCustomers)} customers) bring ${pct(r.topShare)} of revenue; Gini ${num(r.gini, 3)}`,
-    `Lorenz curve (share of revenue of the bottom share of customers): ${(r.lorenz ?? []).map((p) => `${pct(p.customerShare)} → ${pct(p.revenueShare)}`).join(", ")}`,
-  ];
+  // A figure that is missing says why in words: never a blank in a sentence.
+  const figures = r.suppressed
+    ? [
+        `As of ${r.asOf}: fewer customers with a purchase than the minimum group: figures suppressed (--min-group)`,
+      ]
+    : r.topShare === null
+      ? [
+          `As of ${r.asOf}: ${num(r.customers)} customers with a purchase, revenue ${num(r.revenue)}`,
+          "No revenue: the top share, the Lorenz curve and the Gini coefficient are undefined",
+        ]
+      : [
+          `As of ${r.asOf}: ${num(r.customers)} customers with a purchase, revenue ${num(r.revenue)}`,
+          `The top ${topPct} (${num(r.topCustomers)} customers) bring ${pct(r.topShare)} of revenue; Gini ${r.gini === null ? "undefined" : num(r.gini, 3)}`,
+          `Lorenz curve (share of revenue of the bottom share of customers): ${(r.lorenz ?? []).map((p) => `${pct(p.customerShare)} → ${pct(p.revenueShare)}`).join(", ")}`,
+        ];
+  const lines = [...figures, ...contextLines(r)];
   let out = `${lines.join("\n")}\n`;
   if (r.groups.length > 0) {
     out += `\nBy ${r.by}\n${table(

@@ -1,17 +1,33 @@
 import type { Command } from "commander";
 import type { RfmReport } from "../../analytics/rfm.js";
-import { RFM_FREQUENCIES, RFM_MONETARY, rfmOperation } from "../../operations/value-operations.js";
+import {
+  RFM_FREQUENCIES,
+  RFM_MONETARY,
+  rfmOperation,
+  type ValueContext,
+} from "../../operations/value-operations.js";
 import type { Cli } from "../context.js";
 import { dateOption } from "../parse.js";
 import { table } from "../table.js";
-import { choiceOption, minGroupOption, num, numberListOption, parseMinGroup, pct } from "./value-options.js";
+import {
+  choiceOption,
+  contextLines,
+  minGroupOption,
+  num,
+  numberListOption,
+  parseMinGroup,
+  pct,
+} from "./value-options.js";
 
 export function registerRfm(program: Command, cli: Cli): void {
   minGroupOption(
     program
       .command("rfm")
       .description(rfmOperation.summary)
-      .option("--as-of <date>", "evaluate as of this moment (default: the end of the last purchase day)")
+      .option(
+        "--as-of <date>",
+        "evaluate as of this moment (default: the end of the data's last day, at most now)",
+      )
       .option("--frequency <mode>", "orders, or days (distinct purchase days)", "orders")
       .option("--monetary <mode>", "total spend, or average spend per order", "total")
       .option(
@@ -36,8 +52,11 @@ export function registerRfm(program: Command, cli: Cli): void {
   });
 }
 
-function formatRfm(r: RfmReport): string {
-  const head = `RFM as of ${r.asOf}: ${num(r.customers)} customers with a purchase, revenue ${num(r.revenue)} (frequency: ${r.frequency}, monetary: ${r.monetary}, scores: R ${r.scoring.r}, F ${r.scoring.f}, M ${r.scoring.m})\n\n`;
+function formatRfm(r: RfmReport & ValueContext): string {
+  const context = contextLines(r)
+    .map((l) => `${l}\n`)
+    .join("");
+  const head = `RFM as of ${r.asOf}: ${num(r.customers)} customers with a purchase, revenue ${num(r.revenue)} (frequency: ${r.frequency}, monetary: ${r.monetary}, scores: R ${r.scoring.r}, F ${r.scoring.f}, M ${r.scoring.m})\n${context}\n`;
   const segments = table(
     [
       "segment",

@@ -19,6 +19,7 @@ import { GUARD_DEFAULTS, MECE_PREFIX } from "../../segments/membership-reports.j
 import { readDefinitionFile } from "../../segments/read-definition.js";
 import { parseCondition } from "../../segments/text/parse.js";
 import { printCondition } from "../../segments/text/print.js";
+import { SegmentError } from "../../segments/validate.js";
 import type { Cli } from "../context.js";
 import { dateOption, intOption, numberOption } from "../parse.js";
 import { formatCount, table } from "../table.js";
@@ -28,6 +29,24 @@ const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 /** The line that says which segments a report over current memberships left out, if any. */
 const leftOut = (ids: readonly string[]) =>
   ids.length ? `left out, saved since the last refresh and not evaluated yet: ${ids.join(", ")}\n` : "";
+
+/**
+ * Warnings about a definition (a property or value never seen), on stderr whether or not --json is given: the
+ * JSON document on stdout carries them too.
+ */
+function warn(cli: Cli, warnings: readonly { path: string; message: string }[]): void {
+  for (const w of warnings) cli.io.err(`warning: ${w.path}: ${w.message}\n`);
+}
+
+/** The condition of `--where`, parsed; its errors (line and column) are prefixed with the option's name. */
+function whereOption(text: string): unknown {
+  try {
+    return parseCondition(text);
+  } catch (e) {
+    if (e instanceof SegmentError) throw new SegmentError(e.issues, "--where");
+    throw e;
+  }
+}
 
 /**
  * The definition a command works on, and where it came from (errors name it): a file (JSON or the text form; reading
@@ -45,7 +64,7 @@ function definitionFrom(
       id: opts.id,
       name: opts.name ?? opts.id,
       ...(opts.description ? { description: opts.description } : {}),
-      where: parseCondition(opts.where),
+      where: whereOption(opts.where),
     },
     source: "--where",
   };
@@ -53,7 +72,7 @@ function definitionFrom(
 
 const asOfOption = [
   "--as-of <time>",
-  "evaluate as of this time (ISO 8601; default: the last refresh's, else now)",
+  "evaluate as of this time (ISO 8601; default: the last refresh's, else the end of the data's last day)",
 ] as const;
 
 export function registerSegment(program: Command, cli: Cli): void {
@@ -73,6 +92,7 @@ export function registerSegment(program: Command, cli: Cli): void {
     seg.command("add").description("save a segment definition (a new version if it changed)"),
   ).action(async (file: string | undefined, opts, cmd: Command) => {
     const r = await cli.run(cmd, segmentAddOperation, definitionFrom(file, opts));
+    warn(cli, r.warnings);
     cli.print(cmd, r, () =>
       r.changed ? `saved ${r.id} (version ${r.version})\n` : `${r.id} unchanged (version ${r.version})\n`,
     );
@@ -124,8 +144,15 @@ export function registerSegment(program: Command, cli: Cli): void {
     .description(
       "bring values (RFM, CLV, clusters) and every saved segment to one as-of time; record who entered and left",
     )
-    .option("--as-of <time>", "evaluate as of this time (ISO 8601; default now)")
+    .option(
+      "--as-of <time>",
+      "evaluate as of this time (ISO 8601; default: the end of the data's last day, at most now)",
+    )
     .option("--full", "rebuild every customer's features (default: incremental when possible)")
+    .option(
+      "--force",
+      "record even when the as-of is past the data's end and segments would lose most of their members",
+    )
     .option(
       "--min-size <n>",
       "warn about segments with fewer people than this",
@@ -149,6 +176,7 @@ export function registerSegment(program: Command, cli: Cli): void {
         maxJaccard: numberOption(opts.nearCopy, "--near-copy", 0, 1),
         asOf: dateOption(opts.asOf, "--as-of"),
         full: Boolean(opts.full),
+        force: Boolean(opts.force),
       });
       const { warnings } = result;
       cli.print(cmd, result, () => {
@@ -160,6 +188,7 @@ export function registerSegment(program: Command, cli: Cli): void {
           ? `${result.mode}, ${result.recomputed.toLocaleString("en-US")} customers' features rebuilt`
           : "backtest before the last refresh: history not changed";
         s += `as of ${result.asOf}: ${result.segments.length} segments, ${result.features} features, ${result.seconds.toFixed(2)} s (${how})\n`;
+        s += `${result.asOfChoice.note}\n`;
         for (const w of warnings) s += `warning: ${w.message}\n`;
         return s;
       });
@@ -217,6 +246,7 @@ export function registerSegment(program: Command, cli: Cli): void {
         ...definitionFrom(file, opts),
         asOf: dateOption(opts.asOf, "--as-of"),
       });
+      warn(cli, p.warnings);
       cli.print(
         cmd,
         p,
@@ -234,6 +264,7 @@ export function registerSegment(program: Command, cli: Cli): void {
         ...definitionFrom(file, opts),
         asOf: dateOption(opts.asOf, "--as-of"),
       });
+      warn(cli, d.warnings);
       cli.print(
         cmd,
         d,
@@ -248,6 +279,7 @@ export function registerSegment(program: Command, cli: Cli): void {
     .option(...asOfOption)
     .action(async (id: string, opts, cmd: Command) => {
       const x = await cli.run(cmd, segmentExplainOperation, { id, asOf: dateOption(opts.asOf, "--as-of") });
+      warn(cli, x.warnings);
       cli.print(cmd, x, () => {
         const rows = x.steps.map((s) => [
           `${"  ".repeat(s.depth)}${s.condition}`,

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { UserError } from "../../errors.js";
+import type { ValueContext } from "../../operations/value-operations.js";
 import { DEFAULT_MIN_GROUP } from "../../privacy/small-groups.js";
 import { intOption } from "../parse.js";
 
@@ -10,6 +11,11 @@ export function minGroupOption(cmd: Command): Command {
     `suppress figures of groups with fewer than k customers`,
     String(DEFAULT_MIN_GROUP),
   );
+}
+
+/** How a value report's time was chosen and what it left out, one line each (empty when there is nothing to say). */
+export function contextLines(r: ValueContext): string[] {
+  return [...(r.asOfChoice ? [r.asOfChoice.note] : []), ...r.notes.map((n) => `note: ${n}`)];
 }
 
 export function parseMinGroup(value: string | undefined): number {

@@ -1,4 +1,5 @@
 import { parseDuration } from "../../common/duration.js";
+import { numberProblem } from "../limits.js";
 
 /** Tokens of the text form, each with its position (1-based line and column) for error messages. */
 export type TokenKind = "ident" | "string" | "number" | "duration" | "punct" | "end";
@@ -58,8 +59,11 @@ export function tokenize(src: string, startLine = 1): Token[] {
       i = j + 1;
       continue;
     }
-    const dur = /^[0-9]+[dwmy](?![A-Za-z0-9_])/.exec(src.slice(i));
+    const dur = /^-?[0-9]+[dwmy](?![A-Za-z0-9_])/.exec(src.slice(i));
     if (dur) {
+      // Checked here, so that a duration out of range or negative is refused at its line and column.
+      const why = parseDuration(dur[0]);
+      if (typeof why === "string") throw new TextError(why, pos.line, pos.column);
       out.push({ kind: "duration", text: dur[0], value: dur[0], ...pos });
       i += dur[0].length;
       continue;
@@ -68,7 +72,15 @@ export function tokenize(src: string, startLine = 1): Token[] {
     // number ("30x" read as 3 then a stray "0").
     const num = /^-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?(?![A-Za-z0-9_.])/.exec(src.slice(i));
     if (num && (ch !== "-" || /[0-9]/.test(src[i + 1] ?? ""))) {
-      out.push({ kind: "number", text: num[0], value: Number(num[0]), ...pos });
+      const value = Number(num[0]);
+      // Too large (1e999 is Infinity), beyond exact whole numbers, or so small it reads as 0 (1e-999).
+      const why =
+        numberProblem(value, num[0]) ??
+        (value === 0 && /[1-9]/.test(num[0].split(/[eE]/)[0] as string)
+          ? `number ${num[0]} is out of range: it is too small to tell from 0`
+          : undefined);
+      if (why !== undefined) throw new TextError(why, pos.line, pos.column);
+      out.push({ kind: "number", text: num[0], value, ...pos });
       i += num[0].length;
       continue;
     }

@@ -1,10 +1,14 @@
 import type { Comparison, Condition, PropertyCondition, Scalar, Window } from "../definition.js";
 import { ORDER_AGGREGATES } from "../definition.js";
+import { LIMITS, textLengthProblem } from "../limits.js";
 import { SegmentError } from "../validate.js";
 import { TextError, type Token, tokenize } from "./lexer.js";
 
 /** Parses the text form of a condition (see print.ts); errors say the line and column. */
 export function parseCondition(text: string, startLine = 1): Condition {
+  const tooLong = textLengthProblem(text);
+  if (tooLong !== undefined)
+    throw new SegmentError([{ path: `line ${startLine}, column 1`, message: tooLong }]);
   try {
     const p = new Parser(tokenize(text, startLine));
     const c = p.or();
@@ -32,6 +36,8 @@ export function parseSegmentText(text: string): {
   description?: string;
   where: Condition;
 } {
+  const tooLong = textLengthProblem(text);
+  if (tooLong !== undefined) throw new SegmentError([{ path: "line 1, column 1", message: tooLong }]);
   // Files written on Windows end their lines with \r\n: a line is what lies between the breaks either way.
   const lines = text.split(/\r?\n/);
   const header: Record<string, string> = {};
@@ -76,7 +82,22 @@ const CMP_OPS: Record<string, keyof Comparison> = {
 
 class Parser {
   private i = 0;
+  /** Groups open where the parser is (parentheses, not, all(…), any(…)): capped before the stack is. */
+  private depth = 0;
   constructor(private readonly tokens: readonly Token[]) {}
+
+  /**
+   * Parses a nested group with `f`, refusing it at its token when it is more than `LIMITS.depth` groups deep: no
+   * definition that deep is valid, and 50,000 parentheses would overflow the stack of this recursive parser.
+   */
+  private nested<T>(f: () => T): T {
+    const t = this.peek();
+    if (++this.depth > LIMITS.depth)
+      throw new TextError(`nested deeper than ${LIMITS.depth} levels`, t.line, t.column);
+    const r = f();
+    this.depth--;
+    return r;
+  }
 
   private peek(k = 0): Token {
     return this.tokens[Math.min(this.i + k, this.tokens.length - 1)] as Token;
@@ -136,23 +157,26 @@ class Parser {
     return items.length === 1 ? (items[0] as Condition) : { all: items };
   }
   private unary(): Condition {
-    if (this.isWord("not")) {
-      this.next();
-      return { not: this.unary() };
-    }
-    if (this.isPunct("(")) {
-      this.next();
-      const c = this.or();
-      this.punct(")");
-      return c;
-    }
-    if ((this.isWord("all") || this.isWord("any")) && this.isPunct("(", 1)) {
-      const key = this.next().text as "all" | "any";
-      this.punct("(");
-      const c = this.or();
-      this.punct(")");
-      return key === "all" ? { all: [c] } : { any: [c] };
-    }
+    if (this.isWord("not"))
+      return this.nested(() => {
+        this.next();
+        return { not: this.unary() };
+      });
+    if (this.isPunct("("))
+      return this.nested(() => {
+        this.next();
+        const c = this.or();
+        this.punct(")");
+        return c;
+      });
+    if ((this.isWord("all") || this.isWord("any")) && this.isPunct("(", 1))
+      return this.nested(() => {
+        const key = this.next().text as "all" | "any";
+        this.punct("(");
+        const c = this.or();
+        this.punct(")");
+        return key === "all" ? { all: [c] } : { any: [c] };
+      });
     return this.leaf();
   }
 
@@ -289,23 +313,26 @@ class Parser {
     return items.length === 1 ? (items[0] as PropertyCondition) : { all: items };
   }
   private propUnary(): PropertyCondition {
-    if (this.isWord("not")) {
-      this.next();
-      return { not: this.propUnary() };
-    }
-    if (this.isPunct("(")) {
-      this.next();
-      const p = this.propOr();
-      this.punct(")");
-      return p;
-    }
-    if ((this.isWord("all") || this.isWord("any")) && this.isPunct("(", 1)) {
-      const key = this.next().text;
-      this.punct("(");
-      const p = this.propOr();
-      this.punct(")");
-      return key === "all" ? { all: [p] } : { any: [p] };
-    }
+    if (this.isWord("not"))
+      return this.nested(() => {
+        this.next();
+        return { not: this.propUnary() };
+      });
+    if (this.isPunct("("))
+      return this.nested(() => {
+        this.next();
+        const p = this.propOr();
+        this.punct(")");
+        return p;
+      });
+    if ((this.isWord("all") || this.isWord("any")) && this.isPunct("(", 1))
+      return this.nested(() => {
+        const key = this.next().text;
+        this.punct("(");
+        const p = this.propOr();
+        this.punct(")");
+        return key === "all" ? { all: [p] } : { any: [p] };
+      });
     const t = this.peek();
     if (t.kind !== "ident") this.fail("a property condition");
     if (t.text === "prop" && this.isPunct("(", 1)) {
@@ -340,6 +367,7 @@ class Parser {
 
   private list(): Scalar[] {
     this.punct("(");
+    if (this.isPunct(")")) this.fail("at least one value in the list");
     const items = [this.value()];
     while (this.isPunct(",")) {
       this.next();

@@ -1,7 +1,8 @@
-import { mkdirSync } from "node:fs";
+import { mkdirSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { UserError } from "../../errors.js";
 import { importOptional } from "../optional-package.js";
+import type { OpenOptions } from "../store.js";
 import { type ClickHouseConnection, type CompactResult, SESSION_SETTINGS } from "./clickhouse-connection.js";
 
 /** The part of the chdb package this connection uses (loaded only when a `chdb:` store is opened). */
@@ -41,6 +42,30 @@ let active: {
 export const chdbLimits = { waitForCloseMs: 10_000 };
 
 /**
+ * A chdb database is a directory: one that does not exist is created only for a command that writes (a command
+ * that reads names a missing one as an error), and a file in its place is refused, saying so.
+ */
+function checkDirectory(dir: string, options: OpenOptions): void {
+  let isDirectory: boolean;
+  try {
+    isDirectory = statSync(dir).isDirectory();
+  } catch {
+    if (options.create) return;
+    throw new UserError(
+      "no-database",
+      "no such database directory (commands that read need an existing one; a command that writes, such as import, creates it)",
+      `chdb:${dir}`,
+    );
+  }
+  if (!isDirectory)
+    throw new UserError(
+      "not-a-database",
+      "is a file; chdb: names a directory (a DuckDB file needs no scheme)",
+      `chdb:${dir}`,
+    );
+}
+
+/**
  * ClickHouse in this process, on a directory of its own. The store's sessions share the one chdb connection:
  * their temporary tables carry the session's name (clickhouse-session.ts).
  */
@@ -52,7 +77,8 @@ export class ChdbConnection implements ClickHouseConnection {
     private readonly ready: Promise<void>,
   ) {}
 
-  static async open(dir: string): Promise<ChdbConnection> {
+  static async open(dir: string, options: OpenOptions): Promise<ChdbConnection> {
+    checkDirectory(dir, options);
     const chdb = await importOptional<ChdbModule>(
       () => import("chdb"),
       "the chdb engine (ClickHouse in this process)",

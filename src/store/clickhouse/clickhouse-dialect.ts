@@ -339,6 +339,8 @@ export const clickhouseDialect: Dialect = {
   jsonKeyPath: (key) => key,
   jsonTextAtPath: (e, path) => jsonTextOf(e, path),
   jsonText: (e, key) => jsonTextOf(e, raw(lit(key))),
+  // An array may not be Nullable: a NULL text has the keys of the empty object (none).
+  jsonKeys: (e) => sql`arrayJoin(JSONExtractKeys(ifNull(${e}, '{}')))`,
   // RE2 as DuckDB sets it: "." does not match a line feed ((?-s); ClickHouse lets it by default).
   regexMatches: (e, pattern) => sql`match(${e}, concat('(?-s)^(?:', ${pattern}, ')$'))`,
   // The flag also keeps a pattern without special characters off replaceRegexpAll's plain-text path, which

@@ -20,6 +20,10 @@ function paramValue(value: SqlValue, type: ColumnType): unknown {
     return Number.isNaN(d.getTime()) ? value : timestampText(d);
   }
   if (typeof value === "bigint") return value.toString();
+  // A whole number beyond 2^53 is a double that happens to be whole (1e308): the client refuses it as an integer;
+  // its text is what ClickHouse parses for the Float64 parameter.
+  if (typeof value === "number" && Number.isInteger(value) && !Number.isSafeInteger(value))
+    return String(value);
   return value;
 }
 
@@ -175,10 +179,18 @@ export class ClickHouseSession implements Session {
    * more than `COMPACT_RATIO` times its rows (and at least `COMPACT_MIN_ROWS`) is merged into one part now.
    */
   async compact(): Promise<string[]> {
+    // Deleted rows are recorded in patch parts (a row per row deleted or updated; older servers mark deletes in
+    // the part itself instead), so a table whose patches hold too few rows to leave it over-stored is left
+    // without counting.
+    // Counting is the expensive part (it applies the patches to every row: 0.75 s of CPU for 35M events with 60
+    // patched rows), and every write operation ends here.
     const stored = await this.query(
-      sql`SELECT table, sum(rows) AS stored FROM system.parts
-           WHERE database = currentDatabase() AND active AND NOT startsWith(name, 'patch-')
-           GROUP BY table HAVING stored >= ${sql.param(COMPACT_MIN_ROWS, "integer")}`,
+      sql`SELECT table, sumIf(rows, NOT startsWith(name, 'patch-')) AS stored,
+                 sumIf(rows, startsWith(name, 'patch-')) AS patched
+            FROM system.parts WHERE database = currentDatabase() AND active
+           GROUP BY table HAVING stored >= ${sql.param(COMPACT_MIN_ROWS, "integer")}
+              AND (patched * ${sql.param(COMPACT_RATIO, "integer")} >= stored * ${sql.param(COMPACT_RATIO - 1, "integer")}
+                   OR countIf(has_lightweight_delete AND NOT startsWith(name, 'patch-')) > 0)`,
     );
     const compacted: string[] = [];
     for (const { table, stored: rows } of stored.rows() as { table: string; stored: number }[]) {

@@ -1,6 +1,7 @@
 import { Readable } from "node:stream";
 import { UserError } from "../../errors.js";
 import { importOptional } from "../optional-package.js";
+import type { OpenOptions } from "../store.js";
 import { type ClickHouseConnection, type CompactResult, SESSION_SETTINGS } from "./clickhouse-connection.js";
 import { clickhouseDialect } from "./clickhouse-dialect.js";
 
@@ -82,19 +83,29 @@ export class ServerConnection implements ClickHouseConnection {
     readonly address: ServerAddress,
   ) {}
 
-  static async open(address: ServerAddress): Promise<ServerConnection> {
+  static async open(address: ServerAddress, options: OpenOptions): Promise<ServerConnection> {
     const { createClient } = await importOptional<ClientModule>(
       () => import("@clickhouse/client"),
       "a clickhouse:// database",
       "npm install @clickhouse/client",
     );
     const config = { url: address.url, username: address.username, password: address.password };
-    // The database is created on first use, as a DuckDB file is.
+    // The database is created on first use by a command that writes, as a DuckDB file is; one that reads needs it.
     const admin = createClient(config);
+    let exists = true;
     try {
-      await admin.command({
-        query: `CREATE DATABASE IF NOT EXISTS ${clickhouseDialect.quoteIdent(address.database)}`,
-      });
+      if (options.create)
+        await admin.command({
+          query: `CREATE DATABASE IF NOT EXISTS ${clickhouseDialect.quoteIdent(address.database)}`,
+        });
+      else {
+        const r = await admin.query({
+          query: "SELECT count() FROM system.databases WHERE name = {name:String}",
+          query_params: { name: address.database },
+          format: "JSONCompact",
+        });
+        exists = Number((await r.json<CompactResult>()).data[0]?.[0] ?? 0) > 0;
+      }
     } catch (e) {
       throw new UserError(
         "engine-unreachable",
@@ -104,6 +115,12 @@ export class ServerConnection implements ClickHouseConnection {
     } finally {
       await admin.close();
     }
+    if (!exists)
+      throw new UserError(
+        "no-database",
+        `the ClickHouse server at ${address.url} has no database ${address.database} (commands that read need an existing one; a command that writes, such as import, creates it)`,
+        "--db",
+      );
     const client = createClient({
       ...config,
       database: address.database,

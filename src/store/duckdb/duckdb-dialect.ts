@@ -15,6 +15,15 @@ function lit(value: string): string {
   return `'${value.replaceAll("'", "''")}'`;
 }
 
+/** Text that may hold a JSON number that is not finite: NaN, Inf(inity) in any case, an exponent of 300 or more. */
+const MAYBE_NON_FINITE = "(?i)nan|inf|e[+]?0*[3-9][0-9][0-9]";
+/**
+ * A JSON text with a non-finite number outside its strings: the prefix is whole strings and other characters (so the
+ * match point is outside any string); then NaN or Inf(inity) (no other JSON word holds those letters) or a number of
+ * 1e309 or more.
+ */
+const NON_FINITE_JSON = String.raw`(?s)(?:[^"]|"(?:[^"\\]|\\.)*")*(?:(?i:nan|inf)|[:,\[]\s*-?[1-9][0-9]*(?:[.][0-9]*)?[eE][+]?0*(?:309|3[1-9][0-9]|[4-9][0-9][0-9]|[1-9][0-9]{3,})).*`;
+
 /** The options every CSV read and sniff shares: text columns, ragged rows tolerated, the user's choices. */
 function csvOptions(spec: FileReadSpec): string[] {
   // RFC 4180 quoting: the sniffer can mistake a backslash inside a quoted field for an escape character.
@@ -145,10 +154,12 @@ export const duckdbDialect: Dialect = {
     sql`CASE WHEN regexp_full_match(trim(${e}), '[+-]?[0-9]+') THEN TRY_CAST(trim(${e}) AS BIGINT) END`,
   tryBoolean: (e) => sql`TRY_CAST(trim(${e}) AS BOOLEAN)`,
   // A cast to TIMESTAMP ignores a UTC offset, so text with one ("Z", "+02:00" after the date) goes through
-  // TIMESTAMPTZ; the common offset-free case takes the much faster plain cast.
+  // TIMESTAMPTZ; the common offset-free case takes the much faster plain cast. Text that does not start with a digit
+  // is no ISO 8601 time: the casts would read "infinity", "-infinity" and "epoch" (an infinite time is no date).
   tryTimestamp: (e, format) =>
     format === undefined
-      ? sql`CASE WHEN upper(right(${e}, 1)) = 'Z' OR strpos(substr(${e}, 12), '+') > 0 OR strpos(substr(${e}, 12), '-') > 0
+      ? sql`CASE WHEN NOT (ascii(trim(${e})) BETWEEN 48 AND 57) THEN NULL
+           WHEN upper(right(${e}, 1)) = 'Z' OR strpos(substr(${e}, 12), '+') > 0 OR strpos(substr(${e}, 12), '-') > 0
            THEN TRY_CAST(TRY_CAST(trim(${e}) AS TIMESTAMPTZ) AS TIMESTAMP) ELSE TRY_CAST(trim(${e}) AS TIMESTAMP) END`
       : sql`TRY_STRPTIME(trim(${e}), ${raw(lit(format))})::TIMESTAMP`,
   tryDate: (e, format) =>
@@ -156,9 +167,11 @@ export const duckdbDialect: Dialect = {
       ? sql`CASE WHEN regexp_full_match(trim(${e}), '[0-9]{4}-[0-9]{2}-[0-9]{2}') THEN TRY_CAST(trim(${e}) AS DATE) END`
       : sql`TRY_STRPTIME(trim(${e}), ${raw(lit(format))})::DATE`,
 
-  // Text that is not JSON casts to NULL: false, not NULL (NULL stays NULL).
+  // Text that is not JSON casts to NULL: false, not NULL (NULL stays NULL). DuckDB's parser also takes NaN,
+  // Infinity and numbers beyond a double, which are not JSON (RFC 8259) and which ClickHouse refuses: a cheap
+  // search finds the few texts that may hold one, and only those are matched token by token.
   isJsonObject: (e) =>
-    sql`(CASE WHEN ${e} IS NOT NULL THEN coalesce(json_type(TRY_CAST(${e} AS JSON)) = 'OBJECT', false) END)`,
+    sql`(CASE WHEN ${e} IS NOT NULL THEN coalesce(json_type(TRY_CAST(${e} AS JSON)) = 'OBJECT' AND NOT (regexp_matches(${e}, ${raw(lit(MAYBE_NON_FINITE))}) AND regexp_full_match(${e}, ${raw(lit(NON_FINITE_JSON))})), false) END)`,
   // json_object keeps a NULL value as null: one pair is left out by a CASE, more by a merge into {} (RFC 7396
   // drops null members; a value that is itself a JSON object loses its null members too).
   jsonObject: (pairs) => {
@@ -174,6 +187,7 @@ export const duckdbDialect: Dialect = {
   jsonMergePatch: (base, patch) => sql`json_merge_patch(${base}, ${patch})`,
   // The key quoted (jsonKeyPath): "a.b" is a key, not a path.
   jsonText: (e, key) => sql`json_extract_string(${e}, ${raw(lit(duckdbDialect.jsonKeyPath(key)))})`,
+  jsonKeys: (e) => sql`unnest(json_keys(${e}))`,
   regexMatches: (e, pattern) => sql`regexp_full_match(${e}, ${pattern})`,
   regexReplace: (e, pattern, replacement) => sql`regexp_replace(${e}, ${pattern}, ${replacement}, 'g')`,
   contains: (e, part) => sql`(strpos(${e}, ${part}) > 0)`,

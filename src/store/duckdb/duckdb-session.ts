@@ -5,6 +5,7 @@ import { renderSql, type Sql, sql } from "../sql.js";
 import { PROFILE, profileStatement as profile } from "../statement-profile.js";
 import type { Session } from "../store.js";
 import { DUCKDB_RENDERER, duckdbDialect } from "./duckdb-dialect.js";
+import { explainStatementError } from "./duckdb-errors.js";
 
 function toJs(value: unknown): unknown {
   if (typeof value === "bigint") {
@@ -16,7 +17,12 @@ function toJs(value: unknown): unknown {
 }
 
 function toParam(value: SqlValue): DuckDBValue {
-  return value instanceof Date ? value.toISOString() : value;
+  if (value instanceof Date) return value.toISOString();
+  // The driver binds a whole JS number as a BIGINT; one beyond 2^53 is a double that happens to be whole (a median
+  // of absurd totals, 1e308) and does not fit: its text, which the placeholder's CAST reads back exactly.
+  if (typeof value === "number" && Number.isInteger(value) && !Number.isSafeInteger(value))
+    return String(value);
+  return value;
 }
 
 /**
@@ -60,18 +66,24 @@ export class DuckDBSession implements Session {
     }
     const { text, params } = renderSql(statement as Sql | string, DUCKDB_RENDERER);
     const t0 = PROFILE ? performance.now() : 0;
-    if (params.length > 0) await this.open.run(text, params.map(toParam));
-    else await this.open.run(text);
+    try {
+      if (params.length > 0) await this.open.run(text, params.map(toParam));
+      else await this.open.run(text);
+    } catch (e) {
+      throw explainStatementError(this.location, e);
+    }
     if (PROFILE) profile(text, t0);
   }
 
   async query(query: Sql | string): Promise<ColumnResult> {
     const { text, params } = renderSql(query, DUCKDB_RENDERER);
     const t0 = PROFILE ? performance.now() : 0;
-    const reader =
-      params.length > 0
-        ? await this.open.runAndReadAll(text, params.map(toParam))
-        : await this.open.runAndReadAll(text);
+    const reader = await (params.length > 0
+      ? this.open.runAndReadAll(text, params.map(toParam))
+      : this.open.runAndReadAll(text)
+    ).catch((e: unknown) => {
+      throw explainStatementError(this.location, e);
+    });
     if (PROFILE) profile(text, t0);
     return new ColumnarResult(
       reader.columnNames(),

@@ -1,8 +1,10 @@
 import { DuckDBInstance } from "@duckdb/node-api";
 import { UserError } from "../../errors.js";
 import { SessionStore } from "../session-store.js";
-import type { Session } from "../store.js";
+import { FOR_WRITING, type OpenOptions, type Session } from "../store.js";
 import { duckdbDialect } from "./duckdb-dialect.js";
+import { explainOpenError } from "./duckdb-errors.js";
+import { checkDuckDBFile } from "./duckdb-file.js";
 import { DuckDBSession } from "./duckdb-session.js";
 
 const SIZE = /^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i;
@@ -22,7 +24,12 @@ export class DuckDBStore extends SessionStore {
     super(location);
   }
 
-  static async open(location: string): Promise<DuckDBStore> {
+  /**
+   * Opens a file (or `:memory:`) as `options` say: a command that only reads opens an existing file read-only, so
+   * it works on a read-only file and beside other readers. Whatever keeps the file from opening is a user error
+   * saying what (duckdb-file.ts, duckdb-errors.ts).
+   */
+  static async open(location: string, options: OpenOptions = FOR_WRITING): Promise<DuckDBStore> {
     // Checked before the file is opened: a typo must not leave a database behind. Set but empty is unset.
     const limit = process.env.TESSERA_MEMORY_LIMIT?.trim() || undefined;
     if (limit !== undefined && !SIZE.test(limit))
@@ -31,7 +38,21 @@ export class DuckDBStore extends SessionStore {
         `expected a size such as 8GB, got "${process.env.TESSERA_MEMORY_LIMIT}"`,
         "TESSERA_MEMORY_LIMIT",
       );
-    const instance = await DuckDBInstance.create(location);
+    const inMemory = location === ":memory:" || location === "";
+    if (!inMemory) checkDuckDBFile(location, options);
+    let instance: DuckDBInstance;
+    try {
+      instance = await DuckDBInstance.create(location, {
+        // An in-memory database is always new, so always writable.
+        access_mode: options.access === "read" && !inMemory ? "READ_ONLY" : "READ_WRITE",
+        // Never fetch or load an extension the database or a statement asks for: every one Tessera uses (json,
+        // parquet, icu) is built in, and a network download on open is never what a user asked for.
+        autoinstall_known_extensions: "false",
+        autoload_known_extensions: "false",
+      });
+    } catch (e) {
+      throw explainOpenError(location, e, options);
+    }
     // DuckDB fills a buffer pool up to its limit (80% of memory) before it spills to disk; on a shared machine a
     // lower ceiling (e.g. TESSERA_MEMORY_LIMIT=8GB) makes large imports and refreshes spill sooner instead. The
     // limit is the instance's, shared by every session.
