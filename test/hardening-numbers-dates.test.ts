@@ -289,7 +289,14 @@ describe.each(TEST_ENGINES)("non-finite numbers and implausible dates on $name",
       dataEnd: end,
       futureRows: 1,
     };
-    for (const cmd of [["rfm"], ["pareto"], ["kpis"]]) {
+    const clustering = [
+      "cluster",
+      "--features",
+      "orders.count,orders.revenue,orders.days_since_last",
+      "--k",
+      "2",
+    ];
+    for (const cmd of [["rfm"], ["pareto"], ["kpis"], clustering]) {
       const r = await json(db, ...cmd);
       expect(r.asOf, cmd[0]).toBe(end);
       expect(r.asOfChoice, cmd[0]).toMatchObject(choice);
@@ -297,6 +304,9 @@ describe.each(TEST_ENGINES)("non-finite numbers and implausible dates on $name",
         /^as of 2024-03-22T00:00:00.000Z: the end of the data's last day \(2024-03-21\), as no as-of time was given; 1 order\(s\) or event\(s\) dated after now \(.*\) left out of the data's end \(see `tessera audit`\)$/,
       );
     }
+    // Personas of the clustering saved at that time, behaviour computed as of the same default.
+    expect((await runCli(...clustering, "--save-as", "buyers", "--db", db)).code).toBe(0);
+    expect((await json(db, "personas", "--clustering", "buyers")).asOfChoice).toMatchObject(choice);
     const fit = await json(db, "clv", "fit");
     expect(fit.calibrationEnd).toBe("2024-03-21");
     expect(fit.asOfChoice).toMatchObject({ basis: "data", futureRows: 1 });

@@ -231,5 +231,5 @@ function load(
 ): Promise<LoadCounts> {
   return kind === "customers"
     ? loadCustomers(engine, traits, valid)
-    : loadFacts(engine, kind, plan, valid, conflicts.mayRepeat);
+    : loadFacts(engine, kind, plan, valid, conflicts);
 }

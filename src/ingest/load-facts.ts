@@ -11,15 +11,23 @@ async function countRows(engine: Engine, table: string): Promise<number> {
   return Number(r.column("n")[0]);
 }
 
+/** What the conflict check (conflicts.ts) already knows of the rows to load; undefined: not known, look. */
+export interface KnownKeys {
+  /** Whether a key may repeat among the rows. */
+  readonly mayRepeat?: boolean | undefined;
+  /** Whether any row's key is stored already. */
+  readonly anyStoredKey?: boolean | undefined;
+}
+
 /**
  * Inserts the facts of the `valid` staged rows that are not stored yet (the first row of a repeated key); returns
- * the counts. `mayRepeat`: whether a key may repeat among them, when already known (undefined: look).
+ * the counts.
  */
 async function insertFacts(
   engine: Engine,
   spec: FactSpec,
   valid: number,
-  mayRepeat?: boolean,
+  { mayRepeat, anyStoredKey }: KnownKeys,
 ): Promise<LoadCounts> {
   const id = sql.ident;
   const table = id(spec.table);
@@ -54,11 +62,11 @@ async function insertFacts(
       ? rows
       : sql`SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY ${keys} ORDER BY _row) AS _dup FROM (${rows})) WHERE _dup = 1`;
   const before = await countRows(engine, spec.table);
-  // Into an empty table (a first import) nothing can be stored already: no need to look. Otherwise an anti-join on
-  // the key (NULLs equal): a join every engine runs as one, where a correlated NOT EXISTS comparing with IS NOT
-  // DISTINCT FROM is a nested loop on some.
+  // Into an empty table (a first import), or when the conflict check found no key stored, nothing can be stored
+  // already: no need to look. Otherwise an anti-join on the key (NULLs equal): a join every engine runs as one,
+  // where a correlated NOT EXISTS comparing with IS NOT DISTINCT FROM is a nested loop on some.
   const unseen =
-    before === 0
+    before === 0 || anyStoredKey === false
       ? sql.empty
       : sql` LEFT JOIN (SELECT ${keys}, 1 AS _stored FROM ${table}) t ON ${stored} WHERE t._stored IS NULL`;
   const order = spec.orderBy ? sql` ORDER BY n.${id(spec.orderBy)}` : sql.empty;
@@ -95,9 +103,9 @@ export async function loadFacts(
   kind: FactKind,
   plan: ColumnPlan,
   valid: number,
-  mayRepeat?: boolean,
+  known: KnownKeys = {},
 ): Promise<LoadCounts> {
-  const counts = await insertFacts(engine, factSpecOf(engine, kind, plan), valid, mayRepeat);
+  const counts = await insertFacts(engine, factSpecOf(engine, kind, plan), valid, known);
   if (kind === "order-lines") await deriveOrders(engine, plan);
   // Consents and answers may come without a time (survey answers): nothing to widen then.
   if (kind !== "consents" && kind !== "survey-responses") await updateSeen(engine);

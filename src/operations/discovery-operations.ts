@@ -20,6 +20,7 @@ import {
 } from "../clustering/saved-clusterings.js";
 import { isUserError } from "../errors.js";
 import { DEFAULT_MIN_GROUP } from "../privacy/small-groups.js";
+import { type AsOfChoice, chooseAsOf } from "./as-of.js";
 import { defineOperation } from "./operation.js";
 import { isoTime, minGroup, wholeNumber } from "./schema-types.js";
 
@@ -70,7 +71,7 @@ const clusterFields = {
   mergeSmall: z.boolean().default(false),
   /** Also cluster visitors known only by an anonymous id. */
   includeAnonymous: z.boolean().default(false),
-  /** Compute behaviour as of this moment (default now). */
+  /** Compute behaviour as of this moment (default: the end of the data's last day, at most now: as-of.ts). */
   asOf: isoTime.optional(),
 };
 
@@ -103,8 +104,15 @@ export interface SavedAs {
   readonly segments: string[];
 }
 
+/** How the time behaviour is computed at was chosen (as-of.ts: given, else the data's end, as every report). */
+export interface AsOfContext {
+  readonly asOfChoice: AsOfChoice;
+}
+
 /** What `cluster` reports: the clustering without its fitted model (not printable), and where it was saved. */
-export type ClusterReport = Omit<ClusteringResult, "fitted"> & { readonly saved: SavedAs | null };
+export type ClusterReport = Omit<ClusteringResult, "fitted"> & {
+  readonly saved: SavedAs | null;
+} & AsOfContext;
 
 /**
  * `cluster`: finds segments by k-means (or k-prototypes) and reports them; nothing is saved. A read, so that a
@@ -116,8 +124,9 @@ export const clusterOperation = defineOperation({
   input: ClusterInput,
   access: "read",
   async run(session, input): Promise<ClusterReport> {
-    const { fitted: _fitted, ...report } = await runClustering(session, input);
-    return { ...report, saved: null };
+    const { asOf, choice } = await chooseAsOf(session, input.asOf);
+    const { fitted: _fitted, ...report } = await runClustering(session, { ...input, asOf });
+    return { ...report, saved: null, asOfChoice: choice };
   },
 });
 
@@ -133,7 +142,8 @@ export const clusterSaveOperation = defineOperation({
   access: "write",
   async run(session, input): Promise<ClusterReport> {
     const { saveAs, segments, ...options } = input;
-    const clustering = await runClustering(session, options);
+    const { asOf, choice } = await chooseAsOf(session, input.asOf);
+    const clustering = await runClustering(session, { ...options, asOf });
     const { fitted: _fitted, ...report } = clustering;
     // The model, the assignments and the cluster segments go in together or not at all: a segment that fails
     // validation must not leave a clustering saved without its segments.
@@ -141,7 +151,11 @@ export const clusterSaveOperation = defineOperation({
       await saveClustering(session, saveAs, clustering);
       return segments ? saveClusterSegments(session, saveAs, clustering.clusters) : [];
     });
-    return { ...report, saved: { name: saveAs, computed: `cluster.${saveAs}`, segments: ids } };
+    return {
+      ...report,
+      saved: { name: saveAs, computed: `cluster.${saveAs}`, segments: ids },
+      asOfChoice: choice,
+    };
   },
 });
 
@@ -162,7 +176,7 @@ export const ClustersAssignInput = z
   .object({
     /** A saved clustering, or "all". */
     name: z.string(),
-    /** Compute behaviour as of this moment (default now). */
+    /** Compute behaviour as of this moment (default: the end of the data's last day, at most now: as-of.ts). */
     asOf: isoTime.optional(),
   })
   .strict();
@@ -176,13 +190,14 @@ export const clustersAssignOperation = defineOperation({
   summary: "re-assign every customer of a saved clustering (or all) to its nearest centre",
   input: ClustersAssignInput,
   access: "write",
-  async run(session, input): Promise<{ assigned: ClusterAssignment[] }> {
-    const opts = input.asOf ? { asOf: input.asOf } : {};
+  async run(session, input): Promise<{ assigned: ClusterAssignment[] } & AsOfContext> {
+    const { asOf, choice } = await chooseAsOf(session, input.asOf);
+    const opts = { asOf };
     const assigned =
       input.name === "all"
         ? await assignAllClusterings(session, opts)
         : [await assignToClusters(session, input.name, opts)];
-    return { assigned };
+    return { assigned, asOfChoice: choice };
   },
 });
 
@@ -225,7 +240,7 @@ export const PersonasInput = z
     top: wholeNumber(1).default(5),
     /** Groups with fewer customers report their size only (DESIGN.md principle 5). */
     minGroup: minGroup.default(DEFAULT_MIN_GROUP),
-    /** Compute behaviour as of this moment (default now). */
+    /** Compute behaviour as of this moment (default: the end of the data's last day, at most now: as-of.ts). */
     asOf: isoTime.optional(),
   })
   .strict()
@@ -240,13 +255,16 @@ export const personasOperation = defineOperation({
   summary: "explain the clusters of a saved clustering, or a segment: what sets each group apart",
   input: PersonasInput,
   access: "read",
-  run: (session, input): Promise<PersonaReport> =>
-    personas(
+  async run(session, input): Promise<PersonaReport & AsOfContext> {
+    const { asOf, choice } = await chooseAsOf(session, input.asOf);
+    const report = await personas(
       session,
       // The schema lets exactly one through.
       input.clustering !== undefined
         ? { clustering: input.clustering }
         : { segment: input.segment as string },
-      { top: input.top, minGroup: input.minGroup, ...(input.asOf ? { asOf: input.asOf } : {}) },
-    ),
+      { top: input.top, minGroup: input.minGroup, asOf },
+    );
+    return { ...report, asOfChoice: choice };
+  },
 });

@@ -60,7 +60,10 @@ export function registerCluster(program: Command, cli: Cli): void {
     .option("--min-size <n>", "flag clusters smaller than this (default: 10 or 1% of the customers)")
     .option("--merge-small", "merge clusters below --min-size into their nearest neighbours")
     .option("--include-anonymous", "also cluster visitors known only by an anonymous id")
-    .option("--as-of <date>", "compute behaviour as of this date (default now)")
+    .option(
+      "--as-of <date>",
+      "compute behaviour as of this date (default: the end of the data's last day, at most now)",
+    )
     .option(
       "--save-as <name>",
       "store the clustering, each customer's cluster (computed value cluster.<name>) and a segment per cluster",
@@ -126,7 +129,10 @@ export function registerCluster(program: Command, cli: Cli): void {
       "--remove <name>",
       "remove a saved clustering, its assignments, computed value and cluster segments",
     )
-    .option("--as-of <date>", "with --assign: compute behaviour as of this date (default now)")
+    .option(
+      "--as-of <date>",
+      "with --assign: compute behaviour as of this date (default: the end of the data's last day, at most now)",
+    )
     .action(async (opts, cmd: Command) => {
       const asOf = dateOption(opts.asOf, "--as-of");
       // One command, three operations: --remove wins over --assign, and neither lists.
@@ -139,10 +145,10 @@ export function registerCluster(program: Command, cli: Cli): void {
       cli.print(cmd, result, () => {
         if ("removed" in result) return `removed ${result.removed}\n`;
         if ("assigned" in result)
-          return table(
+          return `${table(
             ["clustering", "customers", "changed cluster", "new"],
             result.assigned.map((a) => [a.name, a.customers, a.changed, a.added]),
-          );
+          )}${result.asOfChoice.note}\n`;
         if (result.clusterings.length === 0)
           return "No saved clusterings: save one with tessera cluster --save-as NAME.\n";
         return table(
@@ -203,5 +209,5 @@ function formatClustering(r: ClusterReport): string {
     s += `saved as ${saved.name}: segments can use {"computed": "${saved.computed}", "eq": 0}`;
     s += saved.segments.length ? `; segments ${saved.segments.join(", ")}\n` : "\n";
   }
-  return s;
+  return `${s}${r.asOfChoice.note}\n`;
 }

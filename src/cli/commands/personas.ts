@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import type { PersonaReport } from "../../clustering/personas.js";
 import { UserError } from "../../errors.js";
-import { personasOperation } from "../../operations/discovery-operations.js";
+import { type AsOfContext, personasOperation } from "../../operations/discovery-operations.js";
 import type { Cli } from "../context.js";
 import { dateOption, intOption } from "../parse.js";
 import { minGroupOption, num, parseMinGroup, pct } from "./value-options.js";
@@ -16,7 +16,10 @@ export function registerPersonas(program: Command, cli: Cli): void {
       .option("--clustering <name>", "a clustering saved with tessera cluster --save-as")
       .option("--segment <id>", "a saved segment (its members at the last refresh)")
       .option("--top <n>", "distinguishing features per persona", "5")
-      .option("--as-of <date>", "compute behaviour as of this date (default now)"),
+      .option(
+        "--as-of <date>",
+        "compute behaviour as of this date (default: the end of the data's last day, at most now)",
+      ),
   ).action(async (opts, cmd: Command) => {
     if ((opts.clustering === undefined) === (opts.segment === undefined))
       throw new UserError(
@@ -35,8 +38,8 @@ export function registerPersonas(program: Command, cli: Cli): void {
   });
 }
 
-function formatPersonas(r: PersonaReport): string {
-  let s = `${r.personas.length} persona${r.personas.length === 1 ? "" : "s"} of ${r.source.kind} ${r.source.name ?? ""} (${num(r.customers, 0)} customers in the base)\n`;
+function formatPersonas(r: PersonaReport & AsOfContext): string {
+  let s = `${r.personas.length} persona${r.personas.length === 1 ? "" : "s"} of ${r.source.kind} ${r.source.name ?? ""} (${num(r.customers, 0)} customers in the base)\n${r.asOfChoice.note}\n`;
   for (const p of r.personas) {
     s += `\n${p.group}. ${p.name}: ${num(p.size, 0)} customers (${pct(p.share)})\n`;
     if (p.suppressed) {
