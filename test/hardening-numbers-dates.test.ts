@@ -272,6 +272,17 @@ describe.each(TEST_ENGINES)("non-finite numbers and implausible dates on $name",
       expect(text.stdout).not.toMatch(/NaN|∞|Infinity|bring {2}of|Gini $/m);
       expect(text.stdout).toContain(`note: ${note}`);
     }
+    // Only implausible orders: every report refuses, saying why there is no purchase (not "import orders first").
+    const only = location();
+    const huge = writeFile(dir, "huge.csv", "order_id,customer_id,timestamp,total\nh1,c1,2024-01-20,1e308\n");
+    expect((await runCli("import", "orders", huge, "--db", only)).code).toBe(0);
+    for (const cmd of [["rfm"], ["pareto"], ["kpis"], ["clv", "fit"]]) {
+      const r = await runCli(...cmd, "--db", only);
+      expect(r.code, cmd.join(" ")).toBe(1);
+      expect(r.stderr, cmd.join(" ")).toContain(
+        "no customer has a purchase that can be real: 1 order(s) with a total of 1e12 or more (or not a finite number) are left out (see `tessera audit`, implausible-amounts)",
+      );
+    }
   });
 
   it("the default as-of is the data's end for every command, leaves out future-dated rows and says so", async () => {

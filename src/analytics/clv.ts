@@ -2,10 +2,12 @@
  * Fitting the lifetime-value models on a store: the calibration summary in SQL, BG/NBD and Gamma-Gamma on
  * the distinct tuples, and the fitted model kept in `clv_model` (one row) for `clv predict`.
  */
+
 import { UserError } from "../errors.js";
 import type { ColumnDef, Engine } from "../store/engine.js";
 import { sql } from "../store/sql.js";
 import { type BgNbdParams, fitBgNbd } from "./bgnbd.js";
+import { noPurchasesError } from "./data-span.js";
 import { fitGammaGamma, type GammaGammaParams } from "./gamma-gamma.js";
 import {
   buildSummary,
@@ -58,8 +60,7 @@ export async function resolveCalibrationEnd(
   option: string,
 ): Promise<number> {
   const span = await purchaseSpan(engine);
-  if (span === null)
-    throw new UserError("no-purchases", "no customer has a purchase yet: import orders first");
+  if (span === null) throw await noPurchasesError(engine);
   if (date === undefined) return span.last;
   const day = dayOf(date);
   if (day < span.first)

@@ -5,6 +5,7 @@
  */
 
 import { IMPLAUSIBLE_AMOUNT } from "../common/plausible-values.js";
+import { UserError } from "../errors.js";
 import type { Engine } from "../store/engine.js";
 import { type Sql, sql } from "../store/sql.js";
 import { PURCHASE_SQL } from "./summaries.js";
@@ -64,4 +65,18 @@ export async function implausibleOrders(engine: Engine): Promise<number> {
           WHERE o.customer_id IS NOT NULL AND NOT (abs(o.total) < ${sql.raw(String(IMPLAUSIBLE_AMOUNT))})`,
   );
   return Number(r.column("n")[0]);
+}
+
+/**
+ * The refusal of a value report when no customer has a purchase: when orders are there but every one was left out
+ * as implausible, it says so (a bare "import orders first" would send the user to import what is there).
+ */
+export async function noPurchasesError(engine: Engine): Promise<UserError> {
+  const left = await implausibleOrders(engine);
+  return new UserError(
+    "no-purchases",
+    left > 0
+      ? `no customer has a purchase that can be real: ${left.toLocaleString("en-US")} order(s) with a total of 1e12 or more (or not a finite number) are left out (see \`tessera audit\`, implausible-amounts)`
+      : "no customer has a purchase yet: import orders first",
+  );
 }

@@ -9,11 +9,13 @@
  * t1 < t2 < t3 < t4: F and M score 1 + (number of tᵢ ≤ value); R scores 1 + (number of tᵢ ≥ recency), so
  * recency ≤ t1 days scores 5.
  */
+
 import { UserError } from "../errors.js";
 import { DEFAULT_MIN_GROUP, suppress } from "../privacy/small-groups.js";
 import { registerComputed } from "../store/computed.js";
 import type { Engine } from "../store/engine.js";
 import { type Sql, sql } from "../store/sql.js";
+import { noPurchasesError } from "./data-span.js";
 import { RFM_SEGMENT_NAMES, rfmSegmentSql } from "./rfm-segments.js";
 import { saveSettings } from "./settings.js";
 import { daySql, PURCHASE_SQL, purchaseSpan, SECONDS_PER_DAY } from "./summaries.js";
@@ -74,8 +76,7 @@ export const RFM_TABLE = "customer_rfm";
 /** The default as-of: midnight after the last purchase day, so that day's purchases have recency 0. */
 export async function defaultAsOf(engine: Engine): Promise<Date> {
   const span = await purchaseSpan(engine);
-  if (span === null)
-    throw new UserError("no-purchases", "no customer has a purchase yet: import orders first");
+  if (span === null) throw await noPurchasesError(engine);
   return new Date((span.last + 1) * SECONDS_PER_DAY * 1000);
 }
 

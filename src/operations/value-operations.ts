@@ -11,12 +11,11 @@ import { type ClvFit, fitClv } from "../analytics/clv.js";
 import { type ClvPrediction, customerPrediction, predictClv } from "../analytics/clv-predict.js";
 import { type ClvValidation, validateClv } from "../analytics/clv-validate.js";
 import { type ConcentrationReport, concentration } from "../analytics/concentration.js";
-import { implausibleOrders } from "../analytics/data-span.js";
+import { implausibleOrders, noPurchasesError } from "../analytics/data-span.js";
 import type { GroupBy } from "../analytics/grouping.js";
 import { type KpiReport, kpis } from "../analytics/kpis.js";
 import { type RfmReport, rfm } from "../analytics/rfm.js";
 import { purchaseSpan, type TimeUnit } from "../analytics/summaries.js";
-import { UserError } from "../errors.js";
 import { DEFAULT_MIN_GROUP } from "../privacy/small-groups.js";
 import type { Engine } from "../store/engine.js";
 import { type AsOfChoice, chooseAsOf, chooseLastPurchaseDay } from "./as-of.js";
@@ -51,8 +50,7 @@ async function reportAsOf(
   session: Engine,
   given: Date | undefined,
 ): Promise<{ asOf: Date; choice: AsOfChoice }> {
-  if (given === undefined && (await purchaseSpan(session)) === null)
-    throw new UserError("no-purchases", "no customer has a purchase yet: import orders first");
+  if (given === undefined && (await purchaseSpan(session)) === null) throw await noPurchasesError(session);
   return chooseAsOf(session, given);
 }
 
