@@ -373,7 +373,7 @@ setInterval(() => {}, 1000);`,
     expect(w.code).toBe(1);
     expect(w.stderr).toMatch(
       new RegExp(
-        `^tessera: ${db}: is open for reading in process ${pid} \\(.*hold\\.mjs.*\\): commands that read can run meanwhile, a command that writes waits until it ends\\n$`,
+        `^tessera: ${db}: is open for reading in process ${pid} \\(.*hold\\.mjs.*\\): commands that read can run meanwhile, a command that writes cannot until it ends: run it again then\\n$`,
       ),
     );
     child?.kill();

@@ -27,7 +27,7 @@ function lockMessage(text: string, options: OpenOptions): string | null {
   const who = `process ${pid} (${commandLine(pid) ?? m[1]})`;
   const holderReads = /read-only mode/.test(text);
   if (holderReads && options.access === "write")
-    return `is open for reading in ${who}: commands that read can run meanwhile, a command that writes waits until it ends`;
+    return `is open for reading in ${who}: commands that read can run meanwhile, a command that writes cannot until it ends: run it again then`;
   return (
     `is locked by ${who}, which writes to it: while it does, DuckDB lets no other process open the file, ` +
     "not even to read it; run the command again when it has finished"
