@@ -376,17 +376,22 @@ const LAYER_RULES: readonly LayerRule[] = [
   {
     name: "the store imports no domain module, front door or operation",
     applies: under("store"),
-    forbidden: anyOf(domain, under("cli"), under("operations")),
+    forbidden: anyOf(domain, under("cli"), under("server"), under("operations")),
   },
   {
     name: "domain modules import no front door or operation",
     applies: domain,
-    forbidden: anyOf(under("cli"), under("operations")),
+    forbidden: anyOf(under("cli"), under("server"), under("operations")),
   },
   {
     name: "src/common imports no domain module and not the store",
     applies: under("common"),
     forbidden: anyOf(...DOMAIN.filter((d) => d !== "common").map(under), under("store")),
+  },
+  {
+    name: "the server does not reach the store or the domain (it runs operations)",
+    applies: under("server"),
+    forbidden: anyOf(under("store"), domain, under("cli")),
   },
 ];
 
@@ -661,8 +666,10 @@ describe("the checks themselves", () => {
       ["src/common/duration.ts", ["src/ingest/x.ts", "src/store/engine.ts", "src/common/iso-time.ts"]],
       ["src/operations/x.ts", ["src/analytics/rfm.ts", "src/store/engine.ts"]],
       ["src/store/store.test.ts", ["src/ingest/import.ts"]],
+      ["src/server/app.ts", ["src/operations/x.ts", "src/store/engine.ts", "src/segments/compile.ts"]],
+      ["src/store/open-store.ts", ["src/store/engine.ts", "src/errors.ts", "src/server/app.ts"]],
     ]);
-    const [cli, store, dom, common] = LAYER_RULES.map((r) => r.name);
+    const [cli, store, dom, common, server] = LAYER_RULES.map((r) => r.name);
     expect(layerViolations(graph)).toEqual([
       `${dom}: src/analytics/rfm.ts → src/operations/x.ts`,
       `${cli}: src/cli/commands/rfm.ts → src/store/engine.ts`,
@@ -670,9 +677,12 @@ describe("the checks themselves", () => {
       `${common}: src/common/duration.ts → src/ingest/x.ts`,
       `${common}: src/common/duration.ts → src/store/engine.ts`,
       `${dom}: src/segments/compile.ts → src/cli/parse.ts`,
+      `${server}: src/server/app.ts → src/store/engine.ts`,
+      `${server}: src/server/app.ts → src/segments/compile.ts`,
       `${store}: src/store/engine.ts → src/segments/compile.ts`,
       `${store}: src/store/engine.ts → src/cli/io.ts`,
       `${store}: src/store/engine.ts → src/operations/x.ts`,
+      `${store}: src/store/open-store.ts → src/server/app.ts`,
     ]);
   });
 

@@ -29,6 +29,12 @@ export const SKIPPED: readonly { pattern: RegExp; reason: string }[] = [
       "and the benchmarks are developer tools outside `npm test`",
   },
   {
+    pattern: /^(npx )?tessera serve\b|^curl\b/,
+    reason:
+      "the HTTP API: `serve` runs until stopped, and the curl requests need it running; test/server-api.test.ts " +
+      "starts the server and makes the same requests (and the command's stop on SIGTERM)",
+  },
+  {
     pattern: /--db (chdb|clickhouses?):/,
     reason:
       "a ClickHouse engine: test/engine-readme.test.ts runs the engine section's commands on chdb and on DuckDB",

@@ -11,6 +11,7 @@ import { registerPareto } from "./commands/pareto.js";
 import { registerPersonas } from "./commands/personas.js";
 import { registerRfm } from "./commands/rfm.js";
 import { registerSegment } from "./commands/segment.js";
+import { registerServe } from "./commands/serve.js";
 import { registerStats } from "./commands/stats.js";
 import { makeCli } from "./context.js";
 import { type Io, processIo } from "./io.js";
@@ -42,6 +43,7 @@ function program(io: Io): Command {
   registerKpis(p, cli);
   registerCluster(p, cli);
   registerPersonas(p, cli);
+  registerServe(p, cli);
   // Subcommands (and theirs) report through io and never exit the process either.
   const override = (c: Command): void => {
     for (const sub of c.commands) {

@@ -119,3 +119,14 @@ export async function runOnDatabase<S extends z.ZodType, R, E>(
     await store.close();
   }
 }
+
+/** The store a front door holds open for many calls (the server's), as `runParsed` takes it. */
+export type { Store };
+
+/**
+ * Opens the database at `path` for a front door that serves many calls while it runs (the server): created when
+ * missing, as a command that writes would create it, and brought to the current schema. The caller closes it.
+ */
+export function openForServing(path: string): Promise<Store> {
+  return openStore(path, FOR_WRITING);
+}

@@ -1,0 +1,50 @@
+import type { Command } from "commander";
+import { UserError } from "../../errors.js";
+import { serve } from "../../server/serve.js";
+import type { Cli } from "../context.js";
+import { intOption } from "../parse.js";
+
+/** Resolves at the first SIGINT (Ctrl-C) or SIGTERM (a service manager's stop). */
+function stopSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const stop = (signal: string) => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      resolve(signal);
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
+}
+
+export function registerServe(program: Command, cli: Cli): void {
+  program
+    .command("serve")
+    .description("serve every operation as JSON over HTTP (the OpenAPI document at /api/openapi.json)")
+    .option(
+      "--host <address>",
+      "the address to listen on (default 127.0.0.1: this machine only)",
+      "127.0.0.1",
+    )
+    .option("--port <n>", "the port to listen on (0: any free one)", "8080")
+    .action(async (opts, cmd: Command) => {
+      const { db } = cli.globals(cmd);
+      const port = intOption(opts.port, "--port", 0) as number;
+      if (port > 65535)
+        throw new UserError("bad-option", `expected a port from 0 to 65535, got "${opts.port}"`, "--port");
+      const serving = await serve({
+        db,
+        host: opts.host,
+        port,
+        // One JSON line per request on stdout: the request log.
+        log: (line) => cli.io.out(`${JSON.stringify(line)}\n`),
+      });
+      cli.io.err(
+        `tessera: serving ${db} at ${serving.url}/api/ (OpenAPI: ${serving.url}/api/openapi.json); Ctrl-C stops\n`,
+      );
+      const signal = await stopSignal();
+      cli.io.err(`tessera: ${signal}: finishing the requests in flight, then closing ${db}\n`);
+      await serving.close();
+      cli.io.err("tessera: stopped\n");
+    });
+}

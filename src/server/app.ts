@@ -1,0 +1,128 @@
+import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
+import { z } from "zod";
+import { UserError } from "../errors.js";
+import { type AnyOperation, parseInput, runParsed, type Store } from "../operations/operation.js";
+import { errorAnswer } from "./http-errors.js";
+import { openApiDocument } from "./openapi.js";
+import { pathParams, ROUTES, type Route, takesQuery } from "./routes.js";
+
+/** One line per request, for the log (the server writes each as JSON). */
+export interface RequestLine {
+  readonly time: string;
+  readonly method: string;
+  readonly url: string;
+  readonly status: number;
+  readonly ms: number;
+  /** The operation the route ran, if it matched one. */
+  readonly operation: string | null;
+  /** The answer names people (their ids or data). */
+  readonly personal: boolean;
+}
+
+export interface ServerOptions {
+  /** Receives one line per request answered. */
+  readonly log?: (line: RequestLine) => void;
+  /** The largest request body, in bytes (default 1 MiB): a larger one is a 413. */
+  readonly bodyLimit?: number;
+}
+
+/** The JSON Schema of an operation's input, as the query string's values are typed by it. */
+function inputProperties(op: AnyOperation): Record<string, { type?: unknown }> {
+  const schema = z.toJSONSchema(op.input, { io: "input", unrepresentable: "any" }) as {
+    properties?: Record<string, { type?: unknown }>;
+  };
+  return schema.properties ?? {};
+}
+
+/**
+ * A query string's values typed as the operation's schema declares its fields (a query holds only text):
+ * numbers, booleans and lists (comma-separated, or the parameter repeated). A value that does not read as its type
+ * is passed on as text, for the schema to refuse with the field named.
+ */
+function typedQuery(op: AnyOperation, query: Record<string, unknown>): Record<string, unknown> {
+  const props = inputProperties(op);
+  const out: Record<string, unknown> = {};
+  for (const [key, raw] of Object.entries(query)) {
+    const type = props[key]?.type;
+    const text = Array.isArray(raw) ? raw.map(String) : String(raw);
+    if (type === "array") out[key] = Array.isArray(text) ? text : text === "" ? [] : text.split(",");
+    else if (Array.isArray(text)) out[key] = text;
+    else if ((type === "integer" || type === "number") && /^-?\d+(\.\d+)?$/.test(text))
+      out[key] = Number(text);
+    else if (type === "boolean" && (text === "true" || text === "false")) out[key] = text === "true";
+    else out[key] = text;
+  }
+  return out;
+}
+
+/** A route's input: the path's parameters, with the JSON body's fields or the typed query string. */
+function inputOf(route: Route, req: FastifyRequest): Record<string, unknown> {
+  const params = req.params as Record<string, string>;
+  if (takesQuery(route)) return { ...typedQuery(route.op, req.query as Record<string, unknown>), ...params };
+  const body = req.body ?? {};
+  if (typeof body !== "object" || Array.isArray(body))
+    throw new UserError("bad-input", "the request body must be a JSON object", "body");
+  for (const name of pathParams(route.path))
+    if (name in body && (body as Record<string, unknown>)[name] !== params[name])
+      throw new UserError(
+        "bad-input",
+        `given in the path as "${params[name]}": leave it out of the body`,
+        name,
+      );
+  return { ...(body as Record<string, unknown>), ...params };
+}
+
+/**
+ * The HTTP API over an open store (the second front door, beside the CLI): every route parses its input, runs one
+ * operation in a session of the store (reads concurrently, writes one at a time: store.ts), and answers its result
+ * as JSON — the CLI's `--json` document. Errors answer `{"error": {"code", "message", "path"}}` with a 4xx for
+ * anything the caller can fix (http-errors.ts), never a 500 for bad input. The OpenAPI 3.1 document of every route
+ * is at `/api/openapi.json`.
+ */
+export function buildServer(store: Store, options: ServerOptions = {}): FastifyInstance {
+  const app = Fastify({ bodyLimit: options.bodyLimit ?? 1024 * 1024, logger: false });
+  const operationOf = new WeakMap<FastifyRequest, Route>();
+  const started = new WeakMap<FastifyRequest, number>();
+  app.addHook("onRequest", async (req) => {
+    started.set(req, performance.now());
+  });
+  app.addHook("onResponse", async (req, reply) => {
+    const route = operationOf.get(req);
+    options.log?.({
+      time: new Date().toISOString(),
+      method: req.method,
+      url: req.url,
+      status: reply.statusCode,
+      ms: Math.round((performance.now() - (started.get(req) ?? performance.now())) * 10) / 10,
+      operation: route?.op.name ?? null,
+      personal: route?.personal === true && reply.statusCode < 400,
+    });
+  });
+  app.setErrorHandler((error, req, reply) => {
+    const { status, body } = errorAnswer(error, operationOf.get(req)?.op.name);
+    void reply.status(status).send(body);
+  });
+  app.setNotFoundHandler((req, reply) => {
+    void reply.status(404).send({
+      error: {
+        code: "no-such-route",
+        message: `no route ${req.method} ${req.url.split("?")[0]}`,
+        path: null,
+      },
+    });
+  });
+  for (const route of ROUTES) {
+    app.route({
+      method: route.method,
+      url: route.path.replace(/\{(\w+)\}/g, (_, name: string) => `:${name}`),
+      handler: async (req) => {
+        operationOf.set(req, route);
+        const input = parseInput(route.op, inputOf(route, req));
+        return runParsed(store, route.op, input);
+      },
+    });
+  }
+  const document = openApiDocument(ROUTES);
+  app.get("/api/openapi.json", async () => document);
+  return app;
+}

@@ -1,0 +1,121 @@
+import { z } from "zod";
+import { pathParams, type Route, takesQuery } from "./routes.js";
+
+type JsonSchema = Record<string, unknown> & {
+  properties?: Record<string, Record<string, unknown>>;
+  required?: string[];
+};
+
+/** An operation's input as JSON Schema 2020-12 (OpenAPI 3.1's dialect), without the fields the path gives. */
+function inputSchema(route: Route): JsonSchema {
+  const { $schema: _dialect, ...schema } = z.toJSONSchema(route.op.input, {
+    io: "input",
+    target: "draft-2020-12",
+    unrepresentable: "any",
+  }) as JsonSchema;
+  const inPath = new Set(pathParams(route.path));
+  if (inPath.size === 0 || !schema.properties) return schema;
+  const properties = Object.fromEntries(Object.entries(schema.properties).filter(([k]) => !inPath.has(k)));
+  const required = (schema.required ?? []).filter((k) => !inPath.has(k));
+  return { ...schema, properties, ...(required.length > 0 ? { required } : { required: undefined }) };
+}
+
+const ERROR_SCHEMA = {
+  type: "object",
+  required: ["error"],
+  properties: {
+    error: {
+      type: "object",
+      required: ["code", "message", "path"],
+      properties: {
+        code: { type: "string", description: "stable: what went wrong (unknown-segment, bad-input, …)" },
+        message: { type: "string", description: "the reason, for people" },
+        path: {
+          type: ["string", "null"],
+          description: "where: the request field's path, a file, a part of a definition",
+        },
+      },
+    },
+  },
+} as const;
+
+const ERROR_ANSWER = (description: string) => ({
+  description,
+  content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
+});
+
+/** One route as an OpenAPI operation object. */
+function operationObject(route: Route): Record<string, unknown> {
+  const schema = inputSchema(route);
+  const parameters = [
+    ...pathParams(route.path).map((name) => ({
+      name,
+      in: "path",
+      required: true,
+      schema: { type: "string" },
+    })),
+    ...(takesQuery(route)
+      ? Object.entries(schema.properties ?? {}).map(([name, s]) => ({
+          name,
+          in: "query",
+          required: (schema.required ?? []).includes(name),
+          schema: s,
+          // A list is given comma-separated, or the parameter repeated.
+          ...(s.type === "array" ? { style: "form", explode: false } : {}),
+        }))
+      : []),
+  ];
+  return {
+    operationId: route.op.name,
+    summary: route.op.summary,
+    tags: [route.path.split("/")[2] ?? "api"],
+    ...(parameters.length > 0 ? { parameters } : {}),
+    ...(takesQuery(route)
+      ? {}
+      : {
+          requestBody: {
+            required: (schema.required ?? []).length > 0,
+            content: { "application/json": { schema: cleaned(schema) } },
+          },
+        }),
+    responses: {
+      "200": {
+        description: `the operation's result (the same document as \`tessera … --json\`)${route.personal ? "; names people" : ""}`,
+        content: { "application/json": { schema: { type: "object" } } },
+      },
+      "400": ERROR_ANSWER("the input is not what the operation takes (the field is named)"),
+      "404": ERROR_ANSWER("something the input names does not exist"),
+      "409": ERROR_ANSWER("the request clashes with what the store holds now"),
+      "413": ERROR_ANSWER("the body (or a definition) is over the limits"),
+      "422": ERROR_ANSWER("well formed, but the data cannot give an answer (the reason says why)"),
+      "503": ERROR_ANSWER("the database cannot be used now (locked, damaged, full disk)"),
+    },
+  };
+}
+
+/** Drops keys set to undefined (a JSON document has none). */
+function cleaned(schema: JsonSchema): JsonSchema {
+  return JSON.parse(JSON.stringify(schema)) as JsonSchema;
+}
+
+/** The OpenAPI 3.1 document of the routes, their inputs the operations' own schemas. */
+export function openApiDocument(routes: readonly Route[]): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const route of routes) {
+    const item = paths[route.path] ?? {};
+    item[route.method.toLowerCase()] = operationObject(route);
+    paths[route.path] = item;
+  }
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "Tessera",
+      version: "0.1.0",
+      description:
+        "Privacy-first customer segmentation: every operation of the command line, as JSON over HTTP. Errors are " +
+        '`{"error": {"code", "message", "path"}}`.',
+    },
+    paths,
+    components: { schemas: { Error: ERROR_SCHEMA } },
+  };
+}

@@ -1,0 +1,81 @@
+import type { AddressInfo } from "node:net";
+import { UserError } from "../errors.js";
+import { openForServing } from "../operations/operation.js";
+import { buildServer, type RequestLine } from "./app.js";
+
+export interface ServeOptions {
+  /** The database (as `--db`). */
+  readonly db: string;
+  /** Default 127.0.0.1: loopback unless told otherwise. */
+  readonly host?: string;
+  /** Default 8080; 0 takes any free port. */
+  readonly port?: number;
+  readonly log?: (line: RequestLine) => void;
+}
+
+/** A running server: where it listens, and how to stop it. */
+export interface Serving {
+  readonly url: string;
+  /**
+   * Stops accepting connections, lets the requests in flight finish, then closes the store (which waits for its
+   * sessions: every write settled and on disk).
+   */
+  close(): Promise<void>;
+}
+
+/** The addresses of this machine alone. */
+const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
+
+/**
+ * Opens the store and serves the HTTP API over it until `close`. Until the API has keys and roles, it serves this
+ * machine alone: any other address is refused (every route reaches the data, people's ids included).
+ */
+export async function serve(options: ServeOptions): Promise<Serving> {
+  const host = options.host ?? "127.0.0.1";
+  if (!LOOPBACK.has(host))
+    throw new UserError(
+      "bad-host",
+      `the API has no keys yet, so it serves this machine only: --host 127.0.0.1, ::1 or localhost, not ${host}`,
+      "--host",
+    );
+  const store = await openForServing(options.db);
+  const app = buildServer(store, options.log ? { log: options.log } : {});
+  const port = options.port ?? 8080;
+  try {
+    await app.listen({ host, port });
+  } catch (e) {
+    await app.close();
+    await store.close();
+    throw listenError(e, host, port);
+  }
+  const address = app.server.address() as AddressInfo;
+  const shown = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  let closing: Promise<void> | null = null;
+  return {
+    url: `http://${shown}:${address.port}`,
+    close: () => {
+      closing ??= app.close().then(() => store.close());
+      return closing;
+    },
+  };
+}
+
+/** Why the server could not listen, when it is the user's to fix (the port or the address). */
+function listenError(e: unknown, host: string, port: number): unknown {
+  const code = (e as { code?: string }).code;
+  if (code === "EADDRINUSE")
+    return new UserError(
+      "port-in-use",
+      `port ${port} on ${host} is in use: choose another with --port`,
+      "--port",
+    );
+  if (code === "EACCES")
+    return new UserError(
+      "port-not-allowed",
+      `port ${port} needs privileges this process lacks: choose one above 1023`,
+      "--port",
+    );
+  if (code === "EADDRNOTAVAIL" || code === "ENOTFOUND")
+    return new UserError("bad-host", `${host} is not an address of this machine`, "--host");
+  return e;
+}

@@ -1,0 +1,280 @@
+/**
+ * The HTTP API (src/server): every route in the OpenAPI document and the document valid OpenAPI 3.1; the routes
+ * run the operations with the CLI's results; every kind of bad request answered with a 4xx and the error body,
+ * nothing written; a real listening server stops cleanly.
+ */
+
+import { existsSync } from "node:fs";
+import { Validator } from "@seriousme/openapi-schema-validator";
+import type { FastifyInstance } from "fastify";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { OPERATIONS, openForServing, type Store } from "../src/operations/index.js";
+import { buildServer, type RequestLine } from "../src/server/app.js";
+import { ROUTES } from "../src/server/routes.js";
+import { serve } from "../src/server/serve.js";
+import { runCli, snapshot, tempDir, writeFile } from "./helpers.js";
+
+/** Operations no route serves, and why (they name files on the server's disk, or build a database of their own). */
+const NOT_SERVED = new Set(["import", "generate", "demo"]);
+
+describe("the HTTP API", () => {
+  let store: Store;
+  let app: FastifyInstance;
+  const lines: RequestLine[] = [];
+  const db = `${tempDir()}/api.duckdb`;
+
+  beforeAll(async () => {
+    const dir = tempDir();
+    const orders = writeFile(
+      dir,
+      "orders.csv",
+      "order_id,customer_id,timestamp,total\n" +
+        Array.from(
+          { length: 30 },
+          (_, i) => `o${i},c${i % 12},2024-0${1 + (i % 3)}-1${i % 10},${10 + i}`,
+        ).join("\n") +
+        "\n",
+    );
+    expect((await runCli("import", "orders", orders, "--db", db)).code).toBe(0);
+    store = await openForServing(db);
+    app = buildServer(store, { log: (l) => lines.push(l) });
+  });
+  afterAll(async () => {
+    await app.close();
+    await store.close();
+  });
+
+  const call = async (method: string, url: string, payload?: unknown, headers?: Record<string, string>) => {
+    const r = await app.inject({
+      method: method as "GET",
+      url,
+      ...(payload === undefined ? {} : { payload: payload as string }),
+      ...(headers ? { headers } : {}),
+    });
+    return { status: r.statusCode, body: r.json() as Record<string, unknown> };
+  };
+
+  it("serves an OpenAPI 3.1 document that is valid and holds every route; every operation is served or said not to be", async () => {
+    const { status, body: doc } = await call("GET", "/api/openapi.json");
+    expect(status).toBe(200);
+    const result = await new Validator().validate(doc as Parameters<Validator["validate"]>[0]);
+    expect(result.errors ?? []).toEqual([]);
+    expect(result.valid).toBe(true);
+    expect(doc.openapi).toBe("3.1.0");
+    const paths = doc.paths as Record<string, Record<string, { operationId: string }>>;
+    for (const r of ROUTES)
+      expect(paths[r.path]?.[r.method.toLowerCase()]?.operationId, `${r.method} ${r.path}`).toBe(r.op.name);
+    const served = new Set(ROUTES.map((r) => r.op.name));
+    for (const op of OPERATIONS) expect(served.has(op.name) || NOT_SERVED.has(op.name), op.name).toBe(true);
+    // A path parameter is a parameter, not a body field as well.
+    const show = paths["/api/segments/{id}"]?.get as unknown as {
+      parameters: { name: string; in: string }[];
+    };
+    expect(show.parameters).toEqual([expect.objectContaining({ name: "id", in: "path" })]);
+  });
+
+  it("runs the operations: the answers are the CLI's --json documents", async () => {
+    const stats = await call("GET", "/api/stats");
+    expect(stats).toEqual({
+      status: 200,
+      body: JSON.parse((await runCli("stats", "--db", db, "--json")).stdout),
+    });
+    expect(stats.body.orders).toBe(30);
+
+    const added = await call("POST", "/api/segments", {
+      definition: { id: "big", name: "Big spenders", where: { orders: "sum", of: "total", gte: 60 } },
+    });
+    expect(added.status, JSON.stringify(added.body)).toBe(200);
+    const refreshed = await call("POST", "/api/segments/refresh", { asOf: "2024-04-01" });
+    expect(refreshed.status, JSON.stringify(refreshed.body)).toBe(200);
+    // By hand: customer c(k) has the orders i ≡ k (mod 12), each totalling 10 + i.
+    const spend = (k: number) => [k, k + 12, k + 24].filter((i) => i < 30).reduce((a, i) => a + 10 + i, 0);
+    const expected = Array.from({ length: 12 }, (_, k) => k).filter((k) => spend(k) >= 60).length;
+    expect(refreshed.body.segments).toEqual([expect.objectContaining({ id: "big", size: expected })]);
+    const list = await call("GET", "/api/segments");
+    expect(list.status).toBe(200);
+    expect(JSON.stringify(list.body)).toContain('"big"');
+    // GET with a typed query: limit is a number in the schema, given as text.
+    const members = await call("GET", "/api/segments/big/members?limit=2");
+    expect(members.status, JSON.stringify(members.body)).toBe(200);
+    expect((members.body.customers as string[]).length).toBe(Math.min(2, expected));
+    expect(lines.at(-1)).toMatchObject({
+      method: "GET",
+      url: "/api/segments/big/members?limit=2",
+      status: 200,
+      operation: "segment.members",
+      personal: true,
+    });
+  });
+
+  it("answers every kind of bad request with a 4xx and the error body, and writes nothing", async () => {
+    const before = await store.read((s) => snapshot(s));
+    const cases: [
+      string,
+      string,
+      unknown,
+      Record<string, string> | undefined,
+      number,
+      Record<string, unknown>,
+    ][] = [
+      // Malformed JSON.
+      [
+        "POST",
+        "/api/segments",
+        "{not json",
+        { "content-type": "application/json" },
+        400,
+        { code: "bad-request" },
+      ],
+      // Not a JSON object.
+      ["POST", "/api/segments", [1, 2], undefined, 400, { code: "bad-input", path: "body" }],
+      // A field the operation does not take, named by its path.
+      [
+        "POST",
+        "/api/segments/refresh",
+        { full: true, fast: 1 },
+        undefined,
+        400,
+        { code: "bad-input", path: "fast" },
+      ],
+      // A mistyped field.
+      ["POST", "/api/segments/refresh", { full: "yes" }, undefined, 400, { code: "bad-input", path: "full" }],
+      // A query value that is not its type.
+      [
+        "GET",
+        "/api/segments/big/members?limit=lots",
+        undefined,
+        undefined,
+        400,
+        { code: "bad-input", path: "limit" },
+      ],
+      // A definition the segment language refuses, with where in it.
+      [
+        "POST",
+        "/api/segments/preview",
+        { definition: { id: "x", name: "X", where: { trait: "nope", eq: 1 } } },
+        undefined,
+        400,
+        { code: "invalid-segment" },
+      ],
+      // Something named that does not exist.
+      ["GET", "/api/segments/nobody", undefined, undefined, 404, { code: "unknown-segment" }],
+      ["DELETE", "/api/segments/nobody", undefined, undefined, 404, { code: "unknown-segment" }],
+      ["GET", "/api/nothing-here", undefined, undefined, 404, { code: "no-such-route" }],
+      // The path and the body disagree.
+      [
+        "PATCH",
+        "/api/traits/a",
+        { name: "b", pii: true },
+        undefined,
+        400,
+        { code: "bad-input", path: "name" },
+      ],
+      // Not JSON at all.
+      [
+        "POST",
+        "/api/segments",
+        "id,name",
+        { "content-type": "text/csv" },
+        415,
+        { code: "unsupported-media-type" },
+      ],
+      // Over the body limit.
+      [
+        "POST",
+        "/api/segments/preview",
+        { definition: "x".repeat(2 * 1024 * 1024) },
+        undefined,
+        413,
+        { code: "body-too-large" },
+      ],
+    ];
+    for (const [method, url, payload, headers, status, error] of cases) {
+      const r = await call(method, url, payload, headers);
+      expect(r.status, `${method} ${url}: ${JSON.stringify(r.body)}`).toBe(status);
+      expect(r.body.error, `${method} ${url}`).toMatchObject(error);
+      expect(Object.keys(r.body.error as object).sort()).toEqual(["code", "message", "path"]);
+    }
+    expect(await store.read((s) => snapshot(s))).toBe(before);
+  });
+});
+
+describe("tessera serve", () => {
+  it("listens on loopback, answers, and stops cleanly, the store closed", async () => {
+    const db = `${tempDir()}/serve.duckdb`;
+    const lines: RequestLine[] = [];
+    const serving = await serve({ db, port: 0, log: (l) => lines.push(l) });
+    expect(serving.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const r = await fetch(`${serving.url}/api/stats`);
+    expect(r.status).toBe(200);
+    expect(((await r.json()) as { customers: number }).customers).toBe(0);
+    await serving.close();
+    expect(lines).toEqual([expect.objectContaining({ method: "GET", url: "/api/stats", status: 200 })]);
+    // Closed: the database opens again for the command line.
+    expect((await runCli("stats", "--db", db)).code).toBe(0);
+  });
+
+  it("serves this machine only until the API has keys: another address is refused, nothing opened", async () => {
+    const db = `${tempDir()}/open.duckdb`;
+    const r = await runCli("serve", "--host", "0.0.0.0", "--db", db);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      "tessera: --host: the API has no keys yet, so it serves this machine only: --host 127.0.0.1, ::1 or localhost, not 0.0.0.0\n",
+    );
+    expect(existsSync(db)).toBe(false);
+  });
+
+  it("a port in use is a user error naming it", async () => {
+    const a = await serve({ db: `${tempDir()}/a.duckdb`, port: 0 });
+    const port = Number(new URL(a.url).port);
+    try {
+      const r = await runCli("serve", "--port", String(port), "--db", `${tempDir()}/b.duckdb`);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe(
+        `tessera: --port: port ${port} on 127.0.0.1 is in use: choose another with --port\n`,
+      );
+    } finally {
+      await a.close();
+    }
+  });
+});
+
+describe("tessera serve, the command", () => {
+  it("serves until SIGTERM, logs one JSON line per request, and exits 0 once the requests in flight are done", async () => {
+    const { spawn } = await import("node:child_process");
+    const { join } = await import("node:path");
+    const db = `${tempDir()}/cmd.duckdb`;
+    const bin = join(import.meta.dirname, "..", "bin", "tessera.js");
+    const child = spawn(process.execPath, [bin, "serve", "--port", "0", "--db", db]);
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (b: Buffer) => {
+      out += b.toString();
+    });
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stderr.on("data", (b: Buffer) => {
+        err += b.toString();
+        const m = /at (http:\/\/127\.0\.0\.1:\d+)\/api\//.exec(err);
+        if (m) resolve(m[1] as string);
+      });
+      child.on("exit", () => reject(new Error(`exited early: ${err}`)));
+    });
+    expect((await fetch(`${url}/api/traits`)).status).toBe(200);
+    expect((await fetch(`${url}/api/segments/none`)).status).toBe(404);
+    const code = await new Promise<number | null>((resolve) => {
+      child.on("exit", (c) => resolve(c));
+      child.kill("SIGTERM");
+    });
+    expect(code).toBe(0);
+    const lines = out
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as RequestLine);
+    expect(lines.map((l) => [l.method, l.url, l.status, l.operation])).toEqual([
+      ["GET", "/api/traits", 200, "traits"],
+      ["GET", "/api/segments/none", 404, "segment.show"],
+    ]);
+    expect(err).toContain("SIGTERM: finishing the requests in flight");
+    expect(err).toContain("tessera: stopped");
+  });
+});
