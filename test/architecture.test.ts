@@ -350,7 +350,17 @@ function findCycles(graph: Graph): string[][] {
 }
 
 /** Domain modules: what the platform does, below the operations and above the store. */
-const DOMAIN = ["ingest", "quality", "segments", "analytics", "clustering", "privacy", "synth", "common"];
+const DOMAIN = [
+  "ingest",
+  "quality",
+  "segments",
+  "analytics",
+  "clustering",
+  "privacy",
+  "access",
+  "synth",
+  "common",
+];
 
 const under = (folder: string) => (f: string) => f.startsWith(`src/${folder}/`);
 const anyOf =

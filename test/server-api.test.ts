@@ -4,23 +4,35 @@
  * nothing written; a real listening server stops cleanly.
  */
 
-import { existsSync } from "node:fs";
 import { Validator } from "@seriousme/openapi-schema-validator";
 import type { FastifyInstance } from "fastify";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { createKey as createKeyForTest, revokeKey as revokeKeyForTest } from "../src/access/keys.js";
 import { OPERATIONS, openForServing, type Store } from "../src/operations/index.js";
 import { buildServer, type RequestLine } from "../src/server/app.js";
 import { ROUTES } from "../src/server/routes.js";
 import { serve } from "../src/server/serve.js";
-import { runCli, snapshot, tempDir, writeFile } from "./helpers.js";
+import { count, runCli, snapshot, tempDir, writeFile } from "./helpers.js";
 
-/** Operations no route serves, and why (they name files on the server's disk, or build a database of their own). */
-const NOT_SERVED = new Set(["import", "generate", "demo"]);
+/**
+ * Operations no route serves, and why: they name files on the server's disk, build a database of their own, or
+ * make and revoke keys (done at the machine, by an admin).
+ */
+const NOT_SERVED = new Set(["import", "generate", "demo", "keys.create", "keys.list", "keys.revoke"]);
+
+/** A new key of a role for the database at `db`, made as an admin would (`tessera keys create --json`). */
+async function keyFor(db: string, role: string): Promise<{ key: string; id: string }> {
+  const r = await runCli("keys", "create", "--role", role, "--db", db, "--json");
+  expect(r.code, r.stderr).toBe(0);
+  return JSON.parse(r.stdout);
+}
 
 describe("the HTTP API", () => {
   let store: Store;
   let app: FastifyInstance;
+  let admin: string;
   const lines: RequestLine[] = [];
+  const errors: unknown[] = [];
   const db = `${tempDir()}/api.duckdb`;
 
   beforeAll(async () => {
@@ -36,20 +48,34 @@ describe("the HTTP API", () => {
         "\n",
     );
     expect((await runCli("import", "orders", orders, "--db", db)).code).toBe(0);
+    admin = (await keyFor(db, "admin")).key;
     store = await openForServing(db);
-    app = buildServer(store, { log: (l) => lines.push(l) });
+    app = buildServer(store, {
+      log: (l) => lines.push(l),
+      // A 500 fails the test with its cause.
+      internalError: (e) => errors.push(e),
+    });
+  });
+  afterEach(() => {
+    expect(errors.splice(0)).toEqual([]);
   });
   afterAll(async () => {
     await app.close();
     await store.close();
   });
 
-  const call = async (method: string, url: string, payload?: unknown, headers?: Record<string, string>) => {
+  const call = async (
+    method: string,
+    url: string,
+    payload?: unknown,
+    headers?: Record<string, string>,
+    key: string | null = admin,
+  ) => {
     const r = await app.inject({
       method: method as "GET",
       url,
       ...(payload === undefined ? {} : { payload: payload as string }),
-      ...(headers ? { headers } : {}),
+      headers: { ...(key === null ? {} : { authorization: `Bearer ${key}` }), ...headers },
     });
     return { status: r.statusCode, body: r.json() as Record<string, unknown> };
   };
@@ -103,8 +129,69 @@ describe("the HTTP API", () => {
       url: "/api/segments/big/members?limit=2",
       status: 200,
       operation: "segment.members",
-      personal: true,
+      people: Math.min(2, expected),
     });
+  });
+
+  it("needs a key whose role has the route's permission; records every read of people in the audit log", async () => {
+    const doc = await call("GET", "/api/openapi.json", undefined, undefined, null);
+    expect(doc.status).toBe(200);
+    // No key, a malformed one, one of no store: 401, asking for a Bearer key.
+    for (const key of [null, "nope", `tsk_000000000000_${"A".repeat(43)}`]) {
+      const r = await app.inject({
+        method: "GET",
+        url: "/api/stats",
+        ...(key === null ? {} : { headers: { authorization: `Bearer ${key}` } }),
+      });
+      expect(r.statusCode, String(key)).toBe(401);
+      expect(r.headers["www-authenticate"]).toBe("Bearer");
+      expect(r.json().error.code).toBe("unauthorized");
+    }
+    // The keys are made while the server holds the store: through it, as the command does.
+    const make = (role: "analyst" | "marketer" | "ingest") => store.write((s) => createKeyForTest(s, role));
+    const [analyst, marketer, ingest] = [await make("analyst"), await make("marketer"), await make("ingest")];
+    const status = async (method: string, url: string, key: string, payload?: unknown) =>
+      (await call(method, url, payload, undefined, key)).status;
+    expect(await status("GET", "/api/stats", analyst.key)).toBe(200);
+    expect(await status("POST", "/api/pareto", analyst.key, {})).toBe(200);
+    const denied = await call("GET", "/api/segments/big/members", undefined, undefined, analyst.key);
+    expect(denied).toEqual({
+      status: 403,
+      body: {
+        error: {
+          code: "forbidden",
+          message: `the permission read:people is missing: segment.members needs it, and the role analyst of key ${analyst.id} does not have it`,
+          path: null,
+        },
+      },
+    });
+    expect(await status("GET", "/api/audit", analyst.key)).toBe(403);
+    expect(await status("POST", "/api/segments", analyst.key, { definition: {} })).toBe(403);
+    // A marketer changes segments, and sees no one.
+    expect(await status("GET", "/api/segments", marketer.key)).toBe(200);
+    expect(await status("GET", "/api/segments/big/members", marketer.key)).toBe(403);
+    expect(await status("POST", "/api/rfm", marketer.key, {})).toBe(403);
+    // An ingest key is for the tracking API alone.
+    expect(await status("GET", "/api/stats", ingest.key)).toBe(403);
+    // An admin reads members: recorded (who, what, when, how many) before the answer.
+    const before = await store.read((s) => count(s, "SELECT count(*) FROM audit_log"));
+    const members = await call("GET", "/api/segments/big/members");
+    expect(members.status).toBe(200);
+    const n = (members.body.customers as string[]).length;
+    const logged = await store.read(async (s) =>
+      (await s.query('SELECT who, what, people FROM audit_log ORDER BY "at" DESC LIMIT 1')).rows(),
+    );
+    expect(await store.read((s) => count(s, "SELECT count(*) FROM audit_log"))).toBe(before + 1);
+    expect(logged).toEqual([
+      {
+        who: expect.stringMatching(/^key [0-9a-f]{12} \(admin-[0-9a-f]{12}\)$/),
+        what: "segment.members id=big",
+        people: n,
+      },
+    ]);
+    // A revoked key is refused from then on.
+    await store.write((s) => revokeKeyForTest(s, analyst.id));
+    expect(await status("GET", "/api/stats", analyst.key)).toBe(401);
   });
 
   it("answers every kind of bad request with a 4xx and the error body, and writes nothing", async () => {
@@ -202,26 +289,17 @@ describe("the HTTP API", () => {
 describe("tessera serve", () => {
   it("listens on loopback, answers, and stops cleanly, the store closed", async () => {
     const db = `${tempDir()}/serve.duckdb`;
+    const { key } = await keyFor(db, "analyst");
     const lines: RequestLine[] = [];
     const serving = await serve({ db, port: 0, log: (l) => lines.push(l) });
     expect(serving.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    const r = await fetch(`${serving.url}/api/stats`);
+    const r = await fetch(`${serving.url}/api/stats`, { headers: { authorization: `Bearer ${key}` } });
     expect(r.status).toBe(200);
     expect(((await r.json()) as { customers: number }).customers).toBe(0);
     await serving.close();
     expect(lines).toEqual([expect.objectContaining({ method: "GET", url: "/api/stats", status: 200 })]);
     // Closed: the database opens again for the command line.
     expect((await runCli("stats", "--db", db)).code).toBe(0);
-  });
-
-  it("serves this machine only until the API has keys: another address is refused, nothing opened", async () => {
-    const db = `${tempDir()}/open.duckdb`;
-    const r = await runCli("serve", "--host", "0.0.0.0", "--db", db);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toBe(
-      "tessera: --host: the API has no keys yet, so it serves this machine only: --host 127.0.0.1, ::1 or localhost, not 0.0.0.0\n",
-    );
-    expect(existsSync(db)).toBe(false);
   });
 
   it("a port in use is a user error naming it", async () => {
@@ -244,6 +322,8 @@ describe("tessera serve, the command", () => {
     const { spawn } = await import("node:child_process");
     const { join } = await import("node:path");
     const db = `${tempDir()}/cmd.duckdb`;
+    const { key, id } = await keyFor(db, "admin");
+    const auth = { headers: { authorization: `Bearer ${key}` } };
     const bin = join(import.meta.dirname, "..", "bin", "tessera.js");
     const child = spawn(process.execPath, [bin, "serve", "--port", "0", "--db", db]);
     let out = "";
@@ -259,8 +339,8 @@ describe("tessera serve, the command", () => {
       });
       child.on("exit", () => reject(new Error(`exited early: ${err}`)));
     });
-    expect((await fetch(`${url}/api/traits`)).status).toBe(200);
-    expect((await fetch(`${url}/api/segments/none`)).status).toBe(404);
+    expect((await fetch(`${url}/api/traits`, auth)).status).toBe(200);
+    expect((await fetch(`${url}/api/segments/none`, auth)).status).toBe(404);
     const code = await new Promise<number | null>((resolve) => {
       child.on("exit", (c) => resolve(c));
       child.kill("SIGTERM");
@@ -270,9 +350,9 @@ describe("tessera serve, the command", () => {
       .trim()
       .split("\n")
       .map((l) => JSON.parse(l) as RequestLine);
-    expect(lines.map((l) => [l.method, l.url, l.status, l.operation])).toEqual([
-      ["GET", "/api/traits", 200, "traits"],
-      ["GET", "/api/segments/none", 404, "segment.show"],
+    expect(lines.map((l) => [l.method, l.url, l.status, l.operation, l.key])).toEqual([
+      ["GET", "/api/traits", 200, "traits", id],
+      ["GET", "/api/segments/none", 404, "segment.show", id],
     ]);
     expect(err).toContain("SIGTERM: finishing the requests in flight");
     expect(err).toContain("tessera: stopped");

@@ -6,6 +6,7 @@ import { registerClv } from "./commands/clv.js";
 import { registerDemo } from "./commands/demo.js";
 import { registerGenerate } from "./commands/generate.js";
 import { registerImport } from "./commands/import.js";
+import { registerKeys } from "./commands/keys.js";
 import { registerKpis } from "./commands/kpis.js";
 import { registerPareto } from "./commands/pareto.js";
 import { registerPersonas } from "./commands/personas.js";
@@ -44,6 +45,7 @@ function program(io: Io): Command {
   registerCluster(p, cli);
   registerPersonas(p, cli);
   registerServe(p, cli);
+  registerKeys(p, cli);
   // Subcommands (and theirs) report through io and never exit the process either.
   const override = (c: Command): void => {
     for (const sub of c.commands) {

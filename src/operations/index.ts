@@ -3,6 +3,7 @@
  * HTTP API and the dashboard next). An operation's input schema is the API's request body and its result the
  * CLI's `--json` document.
  */
+import { keyCreateOperation, keyListOperation, keyRevokeOperation } from "./access-operations.js";
 import { demoOperation } from "./demo-operation.js";
 import {
   clusterOperation,
@@ -41,6 +42,7 @@ import {
   rfmOperation,
 } from "./value-operations.js";
 
+export * from "./access-operations.js";
 export * from "./demo-operation.js";
 export * from "./discovery-operations.js";
 export * from "./ingest-operations.js";
@@ -85,6 +87,9 @@ export const OPERATIONS: readonly AnyOperation[] = [
   clustersAssignOperation,
   clustersRemoveOperation,
   personasOperation,
+  keyCreateOperation,
+  keyListOperation,
+  keyRevokeOperation,
   demoOperation,
 ];
 

@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
 import { z } from "zod";
 import { UserError } from "../errors.js";
+import { authenticate, recordRead, roleAllows } from "../operations/access-operations.js";
 import { type AnyOperation, parseInput, runParsed, type Store } from "../operations/operation.js";
 import { errorAnswer } from "./http-errors.js";
 import { openApiDocument } from "./openapi.js";
@@ -15,8 +16,10 @@ export interface RequestLine {
   readonly ms: number;
   /** The operation the route ran, if it matched one. */
   readonly operation: string | null;
-  /** The answer names people (their ids or data). */
-  readonly personal: boolean;
+  /** The id of the key the request came with, when it was a key of this store. */
+  readonly key: string | null;
+  /** How many people the answer named (recorded in the audit log); 0 for aggregates. */
+  readonly people: number;
 }
 
 export interface ServerOptions {
@@ -24,6 +27,8 @@ export interface ServerOptions {
   readonly log?: (line: RequestLine) => void;
   /** The largest request body, in bytes (default 1 MiB): a larger one is a 413. */
   readonly bodyLimit?: number;
+  /** Receives what went wrong inside the server (an answer of 500): the answer itself says no more. */
+  readonly internalError?: (e: unknown, req: { method: string; url: string }) => void;
 }
 
 /** The JSON Schema of an operation's input, as the query string's values are typed by it. */
@@ -55,6 +60,37 @@ function typedQuery(op: AnyOperation, query: Record<string, unknown>): Record<st
   return out;
 }
 
+/** The answer of a request without a valid key, or whose key's role lacks the route's permission. */
+class Denied extends Error {
+  constructor(
+    readonly status: 401 | 403,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The key of a request (`Authorization: Bearer KEY`), checked against the store, and its role's permission. */
+async function authorize(store: Store, route: Route, header: string | undefined) {
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? "");
+  if (!m)
+    throw new Denied(
+      401,
+      "unauthorized",
+      "an API key is required: Authorization: Bearer KEY (an admin makes one with tessera keys create)",
+    );
+  const who = await authenticate(store, m[1] as string);
+  if (!who) throw new Denied(401, "unauthorized", "the API key is not valid (unknown, or revoked)");
+  if (!roleAllows(who.role, route.permission))
+    throw new Denied(
+      403,
+      "forbidden",
+      `the permission ${route.permission} is missing: ${route.op.name} needs it, and the role ${who.role} of key ${who.id} does not have it`,
+    );
+  return who;
+}
+
 /** A route's input: the path's parameters, with the JSON body's fields or the typed query string. */
 function inputOf(route: Route, req: FastifyRequest): Record<string, unknown> {
   const params = req.params as Record<string, string>;
@@ -75,31 +111,44 @@ function inputOf(route: Route, req: FastifyRequest): Record<string, unknown> {
 /**
  * The HTTP API over an open store (the second front door, beside the CLI): every route parses its input, runs one
  * operation in a session of the store (reads concurrently, writes one at a time: store.ts), and answers its result
- * as JSON — the CLI's `--json` document. Errors answer `{"error": {"code", "message", "path"}}` with a 4xx for
+ * as JSON — the CLI's `--json` document. Every route needs a key (`Authorization: Bearer KEY`) whose role has the
+ * route's permission (401 without one, 403 naming the permission missing); answers that name people are
+ * recorded in the audit log first. Errors answer `{"error": {"code", "message", "path"}}` with a 4xx for
  * anything the caller can fix (http-errors.ts), never a 500 for bad input. The OpenAPI 3.1 document of every route
  * is at `/api/openapi.json`.
  */
 export function buildServer(store: Store, options: ServerOptions = {}): FastifyInstance {
   const app = Fastify({ bodyLimit: options.bodyLimit ?? 1024 * 1024, logger: false });
-  const operationOf = new WeakMap<FastifyRequest, Route>();
-  const started = new WeakMap<FastifyRequest, number>();
+  const seen = new WeakMap<
+    FastifyRequest,
+    { route?: Route; key?: string; people: number; started: number }
+  >();
   app.addHook("onRequest", async (req) => {
-    started.set(req, performance.now());
+    seen.set(req, { people: 0, started: performance.now() });
   });
   app.addHook("onResponse", async (req, reply) => {
-    const route = operationOf.get(req);
+    const s = seen.get(req);
     options.log?.({
       time: new Date().toISOString(),
       method: req.method,
       url: req.url,
       status: reply.statusCode,
-      ms: Math.round((performance.now() - (started.get(req) ?? performance.now())) * 10) / 10,
-      operation: route?.op.name ?? null,
-      personal: route?.personal === true && reply.statusCode < 400,
+      ms: Math.round((performance.now() - (s?.started ?? performance.now())) * 10) / 10,
+      operation: s?.route?.op.name ?? null,
+      key: s?.key ?? null,
+      people: s?.people ?? 0,
     });
   });
   app.setErrorHandler((error, req, reply) => {
-    const { status, body } = errorAnswer(error, operationOf.get(req)?.op.name);
+    if (error instanceof Denied) {
+      if (error.status === 401) void reply.header("www-authenticate", "Bearer");
+      void reply
+        .status(error.status)
+        .send({ error: { code: error.code, message: error.message, path: null } });
+      return;
+    }
+    const { status, body } = errorAnswer(error, seen.get(req)?.route?.op.name);
+    if (status >= 500) options.internalError?.(error, req);
     void reply.status(status).send(body);
   });
   app.setNotFoundHandler((req, reply) => {
@@ -116,9 +165,24 @@ export function buildServer(store: Store, options: ServerOptions = {}): FastifyI
       method: route.method,
       url: route.path.replace(/\{(\w+)\}/g, (_, name: string) => `:${name}`),
       handler: async (req) => {
-        operationOf.set(req, route);
+        const s = seen.get(req) ?? { people: 0, started: performance.now() };
+        s.route = route;
+        const who = await authorize(store, route, req.headers.authorization);
+        s.key = who.id;
         const input = parseInput(route.op, inputOf(route, req));
-        return runParsed(store, route.op, input);
+        const result = await runParsed(store, route.op, input);
+        if (route.people) {
+          // Recorded before the answer leaves: no read of people goes unaccounted for.
+          s.people = route.people(result as never);
+          const subject = Object.entries(req.params as Record<string, string>).map(([k, v]) => `${k}=${v}`);
+          await recordRead(
+            store,
+            `key ${who.id} (${who.name})`,
+            [route.op.name, ...subject].join(" "),
+            s.people,
+          );
+        }
+        return result;
       },
     });
   }

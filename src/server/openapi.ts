@@ -68,6 +68,8 @@ function operationObject(route: Route): Record<string, unknown> {
   return {
     operationId: route.op.name,
     summary: route.op.summary,
+    description: `Needs the permission ${route.permission}.`,
+    security: [{ apiKey: [] }],
     tags: [route.path.split("/")[2] ?? "api"],
     ...(parameters.length > 0 ? { parameters } : {}),
     ...(takesQuery(route)
@@ -80,10 +82,12 @@ function operationObject(route: Route): Record<string, unknown> {
         }),
     responses: {
       "200": {
-        description: `the operation's result (the same document as \`tessera … --json\`)${route.personal ? "; names people" : ""}`,
+        description: `the operation's result (the same document as \`tessera … --json\`)${route.people ? "; names people: recorded in the audit log" : ""}`,
         content: { "application/json": { schema: { type: "object" } } },
       },
       "400": ERROR_ANSWER("the input is not what the operation takes (the field is named)"),
+      "401": ERROR_ANSWER("no API key, or not a valid one"),
+      "403": ERROR_ANSWER(`the key's role lacks the permission ${route.permission}`),
       "404": ERROR_ANSWER("something the input names does not exist"),
       "409": ERROR_ANSWER("the request clashes with what the store holds now"),
       "413": ERROR_ANSWER("the body (or a definition) is over the limits"),
@@ -116,6 +120,16 @@ export function openApiDocument(routes: readonly Route[]): Record<string, unknow
         '`{"error": {"code", "message", "path"}}`.',
     },
     paths,
-    components: { schemas: { Error: ERROR_SCHEMA } },
+    components: {
+      schemas: { Error: ERROR_SCHEMA },
+      securitySchemes: {
+        apiKey: {
+          type: "http",
+          scheme: "bearer",
+          description:
+            "An API key made by `tessera keys create --role …`: admin, analyst, marketer or ingest.",
+        },
+      },
+    },
   };
 }

@@ -11,6 +11,7 @@ import {
   clvValidateOperation,
   importBatchOperation,
   kpisOperation,
+  type Permission,
   paretoOperation,
   personasOperation,
   rfmOperation,
@@ -39,49 +40,121 @@ import {
  * structured (a definition, a grouping) are POST, as search APIs do; writes are POST, PATCH or DELETE.
  *
  * Left out on purpose: `import` of paths and `generate` (they name files on the server's disk: uploads come
- * instead), and `demo` (it builds a database of its own).
+ * instead), `demo` (it builds a database of its own) and `keys.*` (a key is made at the machine, by an admin).
  */
 export interface Route {
   readonly method: "GET" | "POST" | "PATCH" | "DELETE";
   /** OpenAPI form: `/api/segments/{id}`. */
   readonly path: string;
   readonly op: AnyOperation;
-  /** Whether the answer names people (ids or their data): logged as a read of personal data. */
-  readonly personal?: boolean;
+  /** What the caller's role must allow (src/access/roles.ts). */
+  readonly permission: Permission;
+  /**
+   * For an answer that names people (ids or their data): how many it names. Such a read is recorded in the audit
+   * log (who, what, when, how many people) before the answer leaves.
+   */
+  readonly people?: (result: never) => number;
 }
 
+/** The number of ids in the lists of a result (a segment's members, the ids entered and exited in a history). */
+const ids =
+  (...lists: string[]) =>
+  (result: Record<string, unknown>): number =>
+    lists.reduce((n, key) => n + (Array.isArray(result[key]) ? (result[key] as unknown[]).length : 0), 0);
+
 export const ROUTES: readonly Route[] = [
-  { method: "GET", path: "/api/stats", op: statsOperation },
-  { method: "GET", path: "/api/traits", op: traitsOperation },
-  { method: "PATCH", path: "/api/traits/{name}", op: traitSetOperation },
-  { method: "POST", path: "/api/imports/{kind}/rows", op: importBatchOperation },
-  { method: "GET", path: "/api/audit", op: auditOperation },
-  { method: "GET", path: "/api/segments", op: segmentListOperation },
-  { method: "POST", path: "/api/segments", op: segmentAddOperation },
-  { method: "POST", path: "/api/segments/refresh", op: segmentRefreshOperation },
-  { method: "POST", path: "/api/segments/preview", op: segmentPreviewOperation },
-  { method: "POST", path: "/api/segments/diff", op: segmentDiffOperation },
-  { method: "POST", path: "/api/segments/overlap", op: segmentOverlapOperation },
-  { method: "POST", path: "/api/segments/mece", op: segmentMeceOperation },
-  { method: "POST", path: "/api/segments/mece/exclusive", op: segmentMeceExclusiveOperation },
-  { method: "GET", path: "/api/segments/{id}", op: segmentShowOperation },
-  { method: "DELETE", path: "/api/segments/{id}", op: segmentRemoveOperation },
-  { method: "GET", path: "/api/segments/{id}/members", op: segmentMembersOperation, personal: true },
-  { method: "GET", path: "/api/segments/{id}/history", op: segmentHistoryOperation, personal: true },
-  { method: "GET", path: "/api/segments/{id}/explain", op: segmentExplainOperation },
-  { method: "POST", path: "/api/rfm", op: rfmOperation },
-  { method: "POST", path: "/api/clv/fit", op: clvFitOperation },
-  { method: "POST", path: "/api/clv/predict", op: clvPredictOperation, personal: true },
-  { method: "POST", path: "/api/clv/validate", op: clvValidateOperation },
-  { method: "POST", path: "/api/pareto", op: paretoOperation },
-  { method: "POST", path: "/api/kpis", op: kpisOperation },
-  { method: "POST", path: "/api/clusterings/preview", op: clusterOperation },
-  { method: "GET", path: "/api/clusterings", op: clustersListOperation },
-  { method: "POST", path: "/api/clusterings", op: clusterSaveOperation },
-  { method: "POST", path: "/api/clusterings/{name}/assign", op: clustersAssignOperation },
-  { method: "DELETE", path: "/api/clusterings/{name}", op: clustersRemoveOperation },
-  { method: "POST", path: "/api/personas", op: personasOperation },
+  { method: "GET", path: "/api/stats", op: statsOperation, permission: "read:aggregates" },
+  { method: "GET", path: "/api/traits", op: traitsOperation, permission: "read:aggregates" },
+  { method: "PATCH", path: "/api/traits/{name}", op: traitSetOperation, permission: "write:data" },
+  { method: "POST", path: "/api/imports/{kind}/rows", op: importBatchOperation, permission: "write:data" },
+  // Its findings give example ids.
+  { method: "GET", path: "/api/audit", op: auditOperation, permission: "read:people", people: auditExamples },
+  { method: "GET", path: "/api/segments", op: segmentListOperation, permission: "read:aggregates" },
+  { method: "POST", path: "/api/segments", op: segmentAddOperation, permission: "write:segments" },
+  {
+    method: "POST",
+    path: "/api/segments/refresh",
+    op: segmentRefreshOperation,
+    permission: "write:segments",
+  },
+  {
+    method: "POST",
+    path: "/api/segments/preview",
+    op: segmentPreviewOperation,
+    permission: "read:aggregates",
+  },
+  { method: "POST", path: "/api/segments/diff", op: segmentDiffOperation, permission: "read:aggregates" },
+  {
+    method: "POST",
+    path: "/api/segments/overlap",
+    op: segmentOverlapOperation,
+    permission: "read:aggregates",
+  },
+  { method: "POST", path: "/api/segments/mece", op: segmentMeceOperation, permission: "read:aggregates" },
+  {
+    method: "POST",
+    path: "/api/segments/mece/exclusive",
+    op: segmentMeceExclusiveOperation,
+    permission: "write:segments",
+  },
+  { method: "GET", path: "/api/segments/{id}", op: segmentShowOperation, permission: "read:aggregates" },
+  { method: "DELETE", path: "/api/segments/{id}", op: segmentRemoveOperation, permission: "write:segments" },
+  {
+    method: "GET",
+    path: "/api/segments/{id}/members",
+    op: segmentMembersOperation,
+    permission: "read:people",
+    people: ids("customers"),
+  },
+  {
+    method: "GET",
+    path: "/api/segments/{id}/history",
+    op: segmentHistoryOperation,
+    permission: "read:people",
+    people: (r: { history?: Record<string, unknown>[] }) =>
+      (r.history ?? []).reduce((n, p) => n + ids("enteredIds", "exitedIds")(p), 0),
+  },
+  {
+    method: "GET",
+    path: "/api/segments/{id}/explain",
+    op: segmentExplainOperation,
+    permission: "read:aggregates",
+  },
+  { method: "POST", path: "/api/rfm", op: rfmOperation, permission: "write:values" },
+  { method: "POST", path: "/api/clv/fit", op: clvFitOperation, permission: "write:values" },
+  // With `customer`, one person's values.
+  {
+    method: "POST",
+    path: "/api/clv/predict",
+    op: clvPredictOperation,
+    permission: "read:people",
+    people: (r: { customer?: unknown }) => (r.customer ? 1 : 0),
+  },
+  { method: "POST", path: "/api/clv/validate", op: clvValidateOperation, permission: "read:aggregates" },
+  { method: "POST", path: "/api/pareto", op: paretoOperation, permission: "read:aggregates" },
+  { method: "POST", path: "/api/kpis", op: kpisOperation, permission: "read:aggregates" },
+  { method: "POST", path: "/api/clusterings/preview", op: clusterOperation, permission: "read:aggregates" },
+  { method: "GET", path: "/api/clusterings", op: clustersListOperation, permission: "read:aggregates" },
+  { method: "POST", path: "/api/clusterings", op: clusterSaveOperation, permission: "write:values" },
+  {
+    method: "POST",
+    path: "/api/clusterings/{name}/assign",
+    op: clustersAssignOperation,
+    permission: "write:values",
+  },
+  {
+    method: "DELETE",
+    path: "/api/clusterings/{name}",
+    op: clustersRemoveOperation,
+    permission: "write:values",
+  },
+  { method: "POST", path: "/api/personas", op: personasOperation, permission: "read:aggregates" },
 ];
+
+/** The example ids of an audit's findings. */
+function auditExamples(r: { findings?: { examples?: unknown[] }[] }): number {
+  return (r.findings ?? []).reduce((n, f) => n + (f.examples?.length ?? 0), 0);
+}
 
 /** The path's parameters, in order: `/api/segments/{id}/members` → ["id"]. */
 export function pathParams(path: string): string[] {

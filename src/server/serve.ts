@@ -11,6 +11,8 @@ export interface ServeOptions {
   /** Default 8080; 0 takes any free port. */
   readonly port?: number;
   readonly log?: (line: RequestLine) => void;
+  /** Receives what went wrong inside the server (a 500). */
+  readonly internalError?: (e: unknown, req: { method: string; url: string }) => void;
 }
 
 /** A running server: where it listens, and how to stop it. */
@@ -23,23 +25,17 @@ export interface Serving {
   close(): Promise<void>;
 }
 
-/** The addresses of this machine alone. */
-const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
-
 /**
- * Opens the store and serves the HTTP API over it until `close`. Until the API has keys and roles, it serves this
- * machine alone: any other address is refused (every route reaches the data, people's ids included).
+ * Opens the store and serves the HTTP API over it until `close`. It listens on loopback unless told otherwise;
+ * every route needs an API key.
  */
 export async function serve(options: ServeOptions): Promise<Serving> {
   const host = options.host ?? "127.0.0.1";
-  if (!LOOPBACK.has(host))
-    throw new UserError(
-      "bad-host",
-      `the API has no keys yet, so it serves this machine only: --host 127.0.0.1, ::1 or localhost, not ${host}`,
-      "--host",
-    );
   const store = await openForServing(options.db);
-  const app = buildServer(store, options.log ? { log: options.log } : {});
+  const app = buildServer(store, {
+    ...(options.log ? { log: options.log } : {}),
+    ...(options.internalError ? { internalError: options.internalError } : {}),
+  });
   const port = options.port ?? 8080;
   try {
     await app.listen({ host, port });

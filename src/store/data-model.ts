@@ -188,6 +188,15 @@ const TABLES = {
     stats: null,
     created: "migration",
   },
+  api_keys: {
+    role: "registry",
+    label: "API keys",
+    customer: null,
+    time: "created_at",
+    key: ["key_id"],
+    stats: null,
+    created: "migration",
+  },
   computed_registry: {
     role: "registry",
     label: "Computed values",

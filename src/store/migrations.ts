@@ -319,6 +319,24 @@ export const MIGRATIONS: readonly Migration[] = [
     // ClickHouse stores made before kept events person first (data-model.ts says why time first).
     rekey: ["events"],
   },
+  {
+    version: 8,
+    name: "API keys: a role each, stored as a hash",
+    tables: [
+      {
+        // The key itself is shown once, when created; only its SHA-256 is kept (src/access/keys.ts).
+        name: "api_keys",
+        columns: [
+          ["key_id", "string"],
+          ["name", "string"],
+          ["role", "string"],
+          ["hash", "string"],
+          ["created_at", "timestamp"],
+          ["revoked_at", "timestamp"],
+        ],
+      },
+    ],
+  },
 ];
 
 /** Which migrations a database has had: created by `migrate` itself, before any migration. */

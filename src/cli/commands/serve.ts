@@ -38,6 +38,11 @@ export function registerServe(program: Command, cli: Cli): void {
         port,
         // One JSON line per request on stdout: the request log.
         log: (line) => cli.io.out(`${JSON.stringify(line)}\n`),
+        // The caller got a bare 500: the cause goes to the operator.
+        internalError: (e, req) =>
+          cli.io.err(
+            `tessera: internal error at ${req.method} ${req.url}: ${(e as Error).message ?? e}\n${process.env.TESSERA_DEBUG ? `${(e as Error).stack ?? ""}\n` : ""}`,
+          ),
       });
       cli.io.err(
         `tessera: serving ${db} at ${serving.url}/api/ (OpenAPI: ${serving.url}/api/openapi.json); Ctrl-C stops\n`,

@@ -1,0 +1,37 @@
+/**
+ * Roles and what they may do (issue 16). Each route of the API needs one permission; a role is the set it has.
+ * - admin: everything;
+ * - analyst: aggregates only — sizes, reports, models fitted and their summaries — never a person's id or data;
+ * - marketer: segments (and, as they land, audiences and campaigns) and the aggregates; person-level data only
+ *   through the consent-filtered paths (issue 17), of which none is served yet;
+ * - ingest: only the tracking API.
+ */
+export const ROLES = ["admin", "analyst", "marketer", "ingest"] as const;
+export type Role = (typeof ROLES)[number];
+
+export const PERMISSIONS = [
+  /** Sizes, counts, reports and registries: no person's id or data. */
+  "read:aggregates",
+  /** Answers that name people: segment members, ids in a history, the audit's example ids, one customer's values. */
+  "read:people",
+  /** Save, change, remove or refresh segments. */
+  "write:segments",
+  /** Fit models and store their per-customer values (RFM, CLV, clusterings). */
+  "write:values",
+  /** Load data (rows) and change the trait registry. */
+  "write:data",
+  /** Send events to the tracking API. */
+  "track",
+] as const;
+export type Permission = (typeof PERMISSIONS)[number];
+
+const GRANTS: Record<Role, readonly Permission[]> = {
+  admin: PERMISSIONS,
+  analyst: ["read:aggregates", "write:values"],
+  marketer: ["read:aggregates", "write:segments"],
+  ingest: ["track"],
+};
+
+export function allows(role: Role, permission: Permission): boolean {
+  return GRANTS[role].includes(permission);
+}
