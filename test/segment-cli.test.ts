@@ -1,20 +1,14 @@
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { memoryIo } from "../src/cli/io.js";
-import { main } from "../src/cli/main.js";
 import { openSession } from "../src/store/open-store.js";
 import { TEST_ENGINES } from "./engines.js";
-import { snapshot, tempDir, writeFile } from "./helpers.js";
+import { runCli, snapshot, tempDir, writeFile } from "./helpers.js";
 
 describe.each(TEST_ENGINES)("segment CLI on $name", ({ location }) => {
   let dir: string;
   let db: string;
 
-  async function run(...args: string[]) {
-    const io = memoryIo();
-    const code = await main([...args, "--db", db], io);
-    return { code, stdout: io.stdout(), stderr: io.stderr() };
-  }
+  const run = (...args: string[]) => runCli(...args, "--db", db);
   async function json(...args: string[]) {
     const r = await run(...args, "--json");
     expect(r.code, r.stderr).toBe(0);

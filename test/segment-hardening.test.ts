@@ -1,10 +1,7 @@
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { memoryIo } from "../src/cli/io.js";
-import { main } from "../src/cli/main.js";
-import { openSession } from "../src/store/open-store.js";
 import { TEST_ENGINES } from "./engines.js";
-import { snapshot, tempDir, writeFile } from "./helpers.js";
+import { dbSnapshot, runCli, tempDir, writeFile } from "./helpers.js";
 
 /**
  * Issue 15, items 9 (segment language), 10 and 11: every bad definition is refused with where (line and column
@@ -132,19 +129,8 @@ describe.each(TEST_ENGINES)("segment hardening on $name", ({ location }) => {
   let dir: string;
   let db: string;
 
-  async function run(...args: string[]) {
-    const io = memoryIo();
-    const code = await main([...args, "--db", db], io);
-    return { code, stdout: io.stdout(), stderr: io.stderr() };
-  }
-  async function state(): Promise<string> {
-    const engine = await openSession(db);
-    try {
-      return await snapshot(engine);
-    } finally {
-      engine.close();
-    }
-  }
+  const run = (...args: string[]) => runCli(...args, "--db", db);
+  const state = () => dbSnapshot(db);
 
   beforeAll(async () => {
     dir = tempDir();
