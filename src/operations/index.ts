@@ -51,6 +51,7 @@ export * from "./quality-operations.js";
 export * from "./segment-operations.js";
 export * from "./store-operations.js";
 export * from "./synth-operations.js";
+export * from "./tracking-operations.js";
 export * from "./value-operations.js";
 
 /** Every operation, in the order of the pipeline: collect, audit, segment, value, discover. */

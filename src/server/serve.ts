@@ -1,7 +1,11 @@
 import type { AddressInfo } from "node:net";
 import { UserError } from "../errors.js";
 import { openForServing } from "../operations/operation.js";
+import { loadTracked } from "../operations/tracking-operations.js";
 import { buildServer, type RequestLine } from "./app.js";
+import { registerTracking } from "./tracking.js";
+import { TrackingLoader } from "./tracking-loader.js";
+import { WriteAheadLog } from "./wal.js";
 
 export interface ServeOptions {
   /** The database (as `--db`). */
@@ -11,16 +15,28 @@ export interface ServeOptions {
   /** Default 8080; 0 takes any free port. */
   readonly port?: number;
   readonly log?: (line: RequestLine) => void;
-  /** Receives what went wrong inside the server (a 500). */
+  /** Receives what went wrong inside the server (a 500, or a load of tracked events that failed). */
   readonly internalError?: (e: unknown, req: { method: string; url: string }) => void;
+  /**
+   * The folder of the tracking API's write-ahead log (default: beside the database: `<file>.tracking-log`, or
+   * `<DIR>/tracking-log` for chdb:DIR, or `./tessera-tracking-log` for a ClickHouse server).
+   */
+  readonly trackingLog?: string;
+}
+
+/** Where the write-ahead log lives when not told: beside the database it feeds. */
+function defaultTrackingLog(db: string): string {
+  if (db.startsWith("chdb:")) return `${db.slice(5)}/tracking-log`;
+  if (/^clickhouses?:\/\//.test(db)) return "./tessera-tracking-log";
+  return `${db.replace(/^duckdb:/, "")}.tracking-log`;
 }
 
 /** A running server: where it listens, and how to stop it. */
 export interface Serving {
   readonly url: string;
   /**
-   * Stops accepting connections, lets the requests in flight finish, then closes the store (which waits for its
-   * sessions: every write settled and on disk).
+   * Stops accepting connections, lets the requests in flight finish, loads what the tracking log holds, then
+   * closes the store (which waits for its sessions: every write settled and on disk).
    */
   close(): Promise<void>;
 }
@@ -36,11 +52,19 @@ export async function serve(options: ServeOptions): Promise<Serving> {
     ...(options.log ? { log: options.log } : {}),
     ...(options.internalError ? { internalError: options.internalError } : {}),
   });
+  // Acknowledged events first go to the log; what it holds from before (a crash, a stop) is loaded now.
+  const wal = await WriteAheadLog.open(options.trackingLog ?? defaultTrackingLog(options.db));
+  const loader = new TrackingLoader(wal, (rows) => loadTracked(store, rows), {
+    onError: (e) => options.internalError?.(e, { method: "LOAD", url: "tracking-log" }),
+  });
+  registerTracking(app, store, wal, loader);
   const port = options.port ?? 8080;
   try {
     await app.listen({ host, port });
   } catch (e) {
     await app.close();
+    await loader.close();
+    await wal.close();
     await store.close();
     throw listenError(e, host, port);
   }
@@ -50,7 +74,12 @@ export async function serve(options: ServeOptions): Promise<Serving> {
   return {
     url: `http://${shown}:${address.port}`,
     close: () => {
-      closing ??= app.close().then(() => store.close());
+      // Connections first (requests in flight finish), then what the log holds goes into the store, then the store.
+      closing ??= app
+        .close()
+        .then(() => loader.close())
+        .then(() => wal.close())
+        .then(() => store.close());
       return closing;
     },
   };

@@ -1,0 +1,64 @@
+import {
+  BATCH_LIMIT,
+  MESSAGE_LIMIT,
+  type MessageProblem,
+  messageRows,
+  type TrackingRow,
+} from "../ingest/tracking-messages.js";
+import { importBatchOperation } from "./ingest-operations.js";
+import { runOperation, type Store } from "./operation.js";
+
+export { BATCH_LIMIT, MESSAGE_LIMIT, type MessageProblem, type TrackingRow };
+
+/** The calls of Segment's HTTP Tracking API: one message each, or `batch`. */
+export const TRACKING_CALLS = ["track", "identify", "page", "screen", "group", "alias", "batch"] as const;
+export type TrackingCall = (typeof TRACKING_CALLS)[number];
+
+/**
+ * A tracking request's body as rows for the importers, and the messages refused with their reasons (a batch with
+ * some invalid messages keeps the valid ones). `receivedAt`: when the request arrived (the clock-skew correction).
+ */
+export function trackingRows(
+  call: TrackingCall,
+  body: unknown,
+  receivedAt: Date,
+): { rows: TrackingRow[]; problems: MessageProblem[]; messages: number } {
+  const rows: TrackingRow[] = [];
+  const problems: MessageProblem[] = [];
+  const batch = call === "batch";
+  const record = body as { batch?: unknown; sentAt?: unknown } | null;
+  const messages = batch ? record?.batch : [body];
+  if (!Array.isArray(messages)) {
+    problems.push({ index: 0, path: "batch", reason: 'a batch is {"batch": [messages…]}' });
+    return { rows, problems, messages: 0 };
+  }
+  messages.forEach((m, i) => {
+    const out = messageRows(m, i, receivedAt, batch ? record?.sentAt : undefined, batch ? undefined : call);
+    if ("problem" in out) problems.push(out.problem);
+    else rows.push(...out.rows);
+  });
+  return { rows, problems, messages: messages.length };
+}
+
+/**
+ * Loads tracked rows into the store (once they are in the write-ahead log): the customers rows of identify calls,
+ * then the events, each kind as one `import.batch` (the same checks, identity resolution and loading as a file).
+ * Loading again what was loaded changes nothing (events by message id), so a crash before the log's checkpoint
+ * is harmless. Rows the importer rejects are returned (the log keeps them too).
+ */
+export async function loadTracked(store: Store, rows: readonly TrackingRow[]): Promise<{ rejected: number }> {
+  let rejected = 0;
+  for (const kind of ["customers", "events"] as const) {
+    const these = rows.filter((r) => r.kind === kind).map((r) => r.row);
+    if (these.length === 0) continue;
+    const r = await runOperation(store, importBatchOperation, {
+      kind,
+      rows: these,
+      source: "tracking API",
+      // A message sent again with other content (a client retrying after changing it) replaces nothing: kept first.
+      onConflict: "keep-first",
+    });
+    rejected += r.rejected;
+  }
+  return { rejected };
+}

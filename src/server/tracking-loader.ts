@@ -1,0 +1,74 @@
+import type { TrackingRow } from "../operations/tracking-operations.js";
+import type { WalRecord, WriteAheadLog } from "./wal.js";
+
+/**
+ * Moves acknowledged tracking records from the write-ahead log into the store, in batches: what arrived while a
+ * load ran goes in the next one (at most `batch` records each), and after each the log's checkpoint moves past
+ * what was loaded. On start it loads what the log holds after its checkpoint (records acknowledged before a crash
+ * or a stop). A load that fails is tried again later: the records stay in the queue and the log.
+ */
+export class TrackingLoader {
+  private readonly queue: WalRecord[];
+  private running: Promise<void> | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
+  /** Records loaded since start, and loads that failed (for the log line and tests). */
+  loaded = 0;
+  failures = 0;
+
+  constructor(
+    private readonly wal: WriteAheadLog,
+    private readonly load: (rows: TrackingRow[]) => Promise<unknown>,
+    private readonly options: { delayMs?: number; batch?: number; onError?: (e: unknown) => void } = {},
+  ) {
+    this.queue = [...wal.replay()];
+    if (this.queue.length > 0) this.schedule(0);
+  }
+
+  /** Records appended (and synced) to the log: they are loaded soon. */
+  added(records: readonly WalRecord[]): void {
+    this.queue.push(...records);
+    this.schedule(this.options.delayMs ?? 50);
+  }
+
+  /** Whether every record acknowledged so far is in the store. */
+  get idle(): boolean {
+    return this.queue.length === 0 && this.running === null;
+  }
+
+  private schedule(delay: number): void {
+    if (this.stopped || this.timer !== null || this.running !== null) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.running = this.drain().finally(() => {
+        this.running = null;
+        if (this.queue.length > 0) this.schedule(this.options.delayMs ?? 50);
+      });
+    }, delay);
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      const chunk = this.queue.slice(0, this.options.batch ?? 10_000);
+      try {
+        await this.load(chunk.map((r) => JSON.parse(r.text) as TrackingRow));
+      } catch (e) {
+        this.failures++;
+        this.options.onError?.(e);
+        return; // tried again at the next schedule
+      }
+      this.queue.splice(0, chunk.length);
+      this.loaded += chunk.length;
+      this.wal.checkpoint((chunk.at(-1) as WalRecord).seq);
+    }
+  }
+
+  /** Loads what is queued (one last time) and stops. */
+  async close(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.running) await this.running;
+    await this.drain();
+  }
+}

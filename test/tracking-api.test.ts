@@ -1,0 +1,226 @@
+/**
+ * The tracking API (Segment's HTTP Tracking API on `tessera serve`): the real `@segment/analytics-node` client
+ * pointed at the server; each message rule by hand; and durability: a server killed (SIGKILL) again and again
+ * while clients send loses no acknowledged event, and loads each exactly once.
+ */
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { Analytics } from "@segment/analytics-node";
+import { describe, expect, it } from "vitest";
+import { serve } from "../src/server/serve.js";
+import { openSession } from "../src/store/open-store.js";
+import { FOR_READING } from "../src/store/store.js";
+import { runCli, tempDir } from "./helpers.js";
+
+async function keyFor(db: string, role: string): Promise<string> {
+  const r = await runCli("keys", "create", "--role", role, "--db", db, "--json");
+  expect(r.code, r.stderr).toBe(0);
+  return (JSON.parse(r.stdout) as { key: string }).key;
+}
+
+async function rows(db: string, query: string): Promise<Record<string, unknown>[]> {
+  const engine = await openSession(db, FOR_READING);
+  try {
+    return (await engine.query(query)).rows();
+  } finally {
+    engine.close();
+  }
+}
+
+const basic = (key: string) => `Basic ${Buffer.from(`${key}:`).toString("base64")}`;
+
+describe("the tracking API", () => {
+  it("takes what @segment/analytics-node sends: events, identities and traits reach the store", async () => {
+    const db = `${tempDir()}/sdk.duckdb`;
+    const writeKey = await keyFor(db, "ingest");
+    const serving = await serve({ db, port: 0 });
+    try {
+      const analytics = new Analytics({ writeKey, host: serving.url, flushAt: 3, flushInterval: 50 });
+      analytics.identify({
+        anonymousId: "anon-1",
+        userId: "u1",
+        traits: { email: "Ana@Example.com", plan: "pro" },
+      });
+      analytics.track({
+        userId: "u1",
+        event: "Order Completed",
+        properties: { revenue: 42.5, currency: "EUR" },
+        context: { ip: "203.0.113.9", locale: "pt-PT" },
+      });
+      analytics.page({ anonymousId: "anon-2", name: "Pricing", properties: { path: "/pricing" } });
+      analytics.track({ anonymousId: "anon-2", event: "Signed Up" });
+      analytics.alias({ userId: "u2", previousId: "anon-2" });
+      await analytics.closeAndFlush({ timeout: 10_000 });
+    } finally {
+      // Closing loads what the log holds.
+      await serving.close();
+    }
+    const events = await rows(
+      db,
+      "SELECT type, event, customer_id, user_id, anonymous_id, properties FROM events ORDER BY ts, type",
+    );
+    expect(events.map((e) => [e.type, e.event])).toEqual(
+      expect.arrayContaining([
+        ["identify", null],
+        ["track", "Order Completed"],
+        ["page", "Pricing"],
+        ["track", "Signed Up"],
+        ["alias", null],
+      ]),
+    );
+    expect(events).toHaveLength(5);
+    const order = events.find((e) => e.event === "Order Completed") as {
+      properties: string;
+      customer_id: string;
+    };
+    const props = JSON.parse(order.properties) as Record<string, unknown>;
+    expect(props).toMatchObject({ revenue: 42.5, currency: "EUR", context: { locale: "pt-PT" } });
+    // The IP address is personal data: dropped.
+    expect(JSON.stringify(props)).not.toContain("203.0.113.9");
+    // One person across anonymous-1, u1 and her email; anon-2 aliased to u2.
+    const ana = (await rows(db, "SELECT customer_id, email, plan FROM customers WHERE email IS NOT NULL"))[0];
+    // The profile keeps the address as given (identities match it lower-cased).
+    expect(ana).toMatchObject({ email: "Ana@Example.com", plan: "pro" });
+    const signed = events.find((e) => e.event === "Signed Up") as { customer_id: string };
+    const aliased = events.find((e) => e.type === "alias") as { customer_id: string };
+    expect(signed.customer_id).toBe(aliased.customer_id);
+    expect(order.customer_id).toBe((ana as { customer_id: string }).customer_id);
+  }, 60_000);
+
+  it("checks each message: keys, required fields, limits, clock skew, duplicates across restarts", async () => {
+    const db = `${tempDir()}/rules.duckdb`;
+    const writeKey = await keyFor(db, "ingest");
+    const analyst = await keyFor(db, "analyst");
+    let serving = await serve({ db, port: 0 });
+    let now = 0;
+    const post = async (path: string, body: unknown, auth: string | null = basic(writeKey)) => {
+      const r = await fetch(`${serving.url}${path}`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...(auth ? { authorization: auth } : {}) },
+        body: typeof body === "string" ? body : JSON.stringify(body),
+      });
+      return { status: r.status, body: (await r.json()) as Record<string, unknown> };
+    };
+    try {
+      expect((await post("/v1/track", { userId: "a", event: "E" }, null)).status).toBe(401);
+      expect((await post("/v1/track", { userId: "a", event: "E" }, basic("tsk_nope"))).status).toBe(401);
+      const denied = await post("/v1/track", { userId: "a", event: "E" }, basic(analyst));
+      expect(denied.status).toBe(403);
+      expect((denied.body.error as { message: string }).message).toContain("the permission track is missing");
+      // The REST API is not the ingest key's.
+      const rest = await fetch(`${serving.url}/api/stats`, {
+        headers: { authorization: `Bearer ${writeKey}` },
+      });
+      expect(rest.status).toBe(403);
+      expect(await post("/v1/track", { event: "E" })).toMatchObject({
+        status: 400,
+        body: {
+          error: { code: "bad-message", path: "userId", message: "userId or anonymousId is required" },
+        },
+      });
+      expect((await post("/v1/track", { userId: "a" })).body.error).toMatchObject({ path: "event" });
+      expect((await post("/v1/track", "{oops")).status).toBe(400);
+      expect(
+        (await post("/v1/track", { userId: "a", event: "E", properties: { x: "y".repeat(40_000) } })).status,
+      ).toBe(413);
+      // A batch keeps the valid messages and names the others.
+      const batch = await post("/v1/batch", {
+        batch: [
+          { type: "track", userId: "a", event: "Kept", messageId: "m-1", timestamp: "2026-01-01T10:00:00Z" },
+          { type: "track", userId: "a", messageId: "m-2" },
+          { type: "nope", userId: "a" },
+          { type: "group", userId: "a", groupId: "g" },
+        ],
+      });
+      expect(batch.status).toBe(200);
+      expect(batch.body).toMatchObject({ success: true, accepted: 1 });
+      expect((batch.body.rejected as { path: string }[]).map((r) => r.path)).toEqual([
+        "batch[1].event",
+        "batch[2].type",
+        "batch[3].type",
+      ]);
+      // The client's clock is an hour behind: sentAt says so, and its timestamp is moved by the hour.
+      now = Date.now();
+      const behind = new Date(now - 3_600_000).toISOString();
+      expect(
+        (
+          await post("/v1/track", {
+            userId: "a",
+            event: "Skewed",
+            messageId: "m-3",
+            timestamp: behind,
+            sentAt: behind,
+          })
+        ).status,
+      ).toBe(200);
+      // Sent again after a restart: still one event.
+      await serving.close();
+      serving = await serve({ db, port: 0 });
+      expect(
+        (
+          await post("/v1/track", {
+            userId: "a",
+            event: "Kept",
+            messageId: "m-1",
+            timestamp: "2026-01-01T10:00:00Z",
+          })
+        ).status,
+      ).toBe(200);
+    } finally {
+      await serving.close();
+    }
+    const stored = await rows(db, "SELECT message_id, event, ts FROM events ORDER BY message_id");
+    expect(stored.map((e) => e.message_id)).toEqual(["m-1", "m-3"]);
+    const skewed = (stored[1] as { ts: Date }).ts.getTime();
+    expect(Math.abs(skewed - now)).toBeLessThan(60_000);
+  }, 60_000);
+
+  it("loses no acknowledged event when the server is killed (kill -9) again and again, and loads each once", async () => {
+    const db = `${tempDir()}/durable.duckdb`;
+    const writeKey = await keyFor(db, "ingest");
+    const bin = join(import.meta.dirname, "..", "bin", "tessera.js");
+    const acknowledged: string[] = [];
+    let sent = 0;
+    for (let run = 0; run < 4; run++) {
+      const child = spawn(process.execPath, [bin, "serve", "--port", "0", "--db", db]);
+      let err = "";
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stderr.on("data", (b: Buffer) => {
+          err += b.toString();
+          const m = /at (http:\/\/127\.0\.0\.1:\d+)\/api\//.exec(err);
+          if (m) resolve(m[1] as string);
+        });
+        child.on("exit", () => reject(new Error(`exited: ${err}`)));
+      });
+      const exited = new Promise<void>((r) => child.on("exit", () => r()));
+      // Four clients send batches of 20 until the server dies under them.
+      const client = async () => {
+        for (;;) {
+          const ids = Array.from({ length: 20 }, () => `r${run}-${sent++}`);
+          const r = await fetch(`${url}/v1/batch`, {
+            method: "POST",
+            headers: { "content-type": "application/json", authorization: basic(writeKey) },
+            body: JSON.stringify({
+              batch: ids.map((messageId) => ({ type: "track", anonymousId: "v", event: "Tick", messageId })),
+            }),
+          }).catch(() => null);
+          if (r === null) return;
+          if (r.status === 200) acknowledged.push(...ids);
+        }
+      };
+      const clients = Promise.all([client(), client(), client(), client()]);
+      await new Promise((r) => setTimeout(r, 300 + run * 200));
+      child.kill("SIGKILL");
+      await exited;
+      await clients;
+    }
+    // A last start loads what the log holds; a clean stop.
+    const serving = await serve({ db, port: 0 });
+    await serving.close();
+    expect(acknowledged.length).toBeGreaterThan(100);
+    const stored = (await rows(db, "SELECT message_id FROM events")).map((r) => r.message_id as string);
+    expect(new Set(stored).size).toBe(stored.length);
+    const have = new Set(stored);
+    expect(acknowledged.filter((id) => !have.has(id))).toEqual([]);
+  }, 120_000);
+});
