@@ -123,6 +123,21 @@ describe("the tracking API", () => {
       expect(
         (await post("/v1/track", { userId: "a", event: "E", properties: { x: "y".repeat(40_000) } })).status,
       ).toBe(413);
+      // Times no real event has are refused before the answer, as an import refuses them.
+      expect(
+        (await post("/v1/track", { userId: "a", event: "E", timestamp: "9999-12-31T00:00:00Z" })).body.error,
+      ).toMatchObject({ path: "timestamp", message: expect.stringContaining("implausible time 9999-12-31") });
+      // Traits differing only in case are one trait: both identifies load.
+      expect(
+        (
+          await post("/v1/batch", {
+            batch: [
+              { type: "identify", userId: "p1", traits: { Plan: "pro" } },
+              { type: "identify", userId: "p2", traits: { plan: "free", "Favourite Colour": "red" } },
+            ],
+          })
+        ).body,
+      ).toMatchObject({ success: true, accepted: 2 });
       // A batch keeps the valid messages and names the others.
       const batch = await post("/v1/batch", {
         batch: [
@@ -169,9 +184,21 @@ describe("the tracking API", () => {
     } finally {
       await serving.close();
     }
-    const stored = await rows(db, "SELECT message_id, event, ts FROM events ORDER BY message_id");
+    const stored = await rows(
+      db,
+      "SELECT message_id, event, ts FROM events WHERE type = 'track' ORDER BY message_id",
+    );
     expect(stored.map((e) => e.message_id)).toEqual(["m-1", "m-3"]);
     const skewed = (stored[1] as { ts: Date }).ts.getTime();
+    expect(
+      await rows(
+        db,
+        "SELECT customer_id, plan, favourite_colour FROM customers WHERE customer_id IN ('p1', 'p2') ORDER BY customer_id",
+      ),
+    ).toEqual([
+      { customer_id: "p1", plan: "pro", favourite_colour: null },
+      { customer_id: "p2", plan: "free", favourite_colour: "red" },
+    ]);
     expect(Math.abs(skewed - now)).toBeLessThan(60_000);
   }, 60_000);
 

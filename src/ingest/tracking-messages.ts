@@ -1,4 +1,6 @@
 import { createHash } from "node:crypto";
+import { toIdentifier } from "./column-plan.js";
+import { EARLIEST_PLAUSIBLE, FUTURE_TOLERANCE_MS } from "./validate.js";
 
 /**
  * Messages of Segment's HTTP Tracking API (track, identify, page, screen, alias; `batch` carries them), checked and
@@ -110,6 +112,15 @@ export function messageRows(
   // The client's clock is off by (sentAt − receivedAt): its times are moved by the difference.
   const skew = sent ? receivedAt.getTime() - sent.getTime() : 0;
   const at = new Date((stamp ?? receivedAt).getTime() + (stamp ? skew : 0));
+  // Refused here, before the 200, as an import refuses such a date: acknowledged, it would vanish at the load.
+  if (
+    at.getTime() <= EARLIEST_PLAUSIBLE.getTime() ||
+    at.getTime() > receivedAt.getTime() + FUTURE_TOLERANCE_MS
+  )
+    return bad(
+      message.timestamp !== undefined ? "timestamp" : "originalTimestamp",
+      `implausible time ${at.toISOString()}: on or before 1900-01-01, or more than a day after it was received`,
+    );
   const { ip: _ip, ...context } = (message.context ?? {}) as Record<string, unknown>;
   const properties = {
     ...((props as Record<string, unknown> | undefined) ?? {}),
@@ -154,7 +165,10 @@ function customerRow(userId: string, traits: Record<string, unknown>): Record<st
   const row: Record<string, unknown> = { customer_id: userId };
   for (const [k, v] of Object.entries(traits)) {
     if (v === undefined || v === null) continue;
-    const name = canonical[k.toLowerCase()] ?? k;
+    // Trait names as a file's headers become them (`Plan`, `plan` and `PLAN` are one trait): the rows of a batch
+    // never hold two keys that differ only in case, which the importer refuses for the whole batch.
+    const name = canonical[k.toLowerCase()] ?? toIdentifier(k);
+    if (name === "customer_id") continue;
     row[name] = v;
   }
   return row;

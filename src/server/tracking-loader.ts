@@ -1,3 +1,4 @@
+import { isUserError } from "../errors.js";
 import type { TrackingRow } from "../operations/tracking-operations.js";
 import type { WalRecord, WriteAheadLog } from "./wal.js";
 
@@ -15,6 +16,8 @@ export class TrackingLoader {
   /** Records loaded since start, and loads that failed (for the log line and tests). */
   loaded = 0;
   failures = 0;
+  /** Records the store refused even alone: reported, and passed. */
+  skipped = 0;
 
   constructor(
     private readonly wal: WriteAheadLog,
@@ -55,12 +58,32 @@ export class TrackingLoader {
       } catch (e) {
         this.failures++;
         this.options.onError?.(e);
-        return; // tried again at the next schedule
+        // One record the store refuses for good must not hold back the others: the group is loaded record by
+        // record, and what is refused alone for what it holds is reported and passed.
+        if (!(await this.oneByOne(chunk))) return;
       }
       this.queue.splice(0, chunk.length);
       this.loaded += chunk.length;
       this.wal.checkpoint((chunk.at(-1) as WalRecord).seq);
     }
+  }
+
+  /**
+   * Loads each record alone. A record refused for what it holds (a user error: the same again every time) is
+   * reported and passed; any other failure (the store itself) stops it: false, and the group is tried again later
+   * (what was loaded of it loads again as already present).
+   */
+  private async oneByOne(chunk: readonly WalRecord[]): Promise<boolean> {
+    for (const record of chunk) {
+      try {
+        await this.load([JSON.parse(record.text) as TrackingRow]);
+      } catch (e) {
+        if (!isUserError(e)) return false;
+        this.options.onError?.(e);
+        this.skipped++;
+      }
+    }
+    return true;
   }
 
   /** Loads what is queued (one last time) and stops. */

@@ -1,0 +1,71 @@
+import { describe, expect, it } from "vitest";
+import { tempDir } from "../../test/helpers.js";
+import { UserError } from "../errors.js";
+import type { TrackingRow } from "../operations/tracking-operations.js";
+import { TrackingLoader } from "./tracking-loader.js";
+import { WriteAheadLog } from "./wal.js";
+
+const row = (id: string): TrackingRow => ({ kind: "events", row: { message_id: id } });
+
+/** Appends rows as the tracking route does, and tells the loader. */
+async function add(wal: WriteAheadLog, loader: TrackingLoader, ids: string[]): Promise<void> {
+  const texts = ids.map((id) => JSON.stringify(row(id)));
+  const last = await wal.append(texts);
+  loader.added(texts.map((text, i) => ({ seq: last - texts.length + 1 + i, text })));
+}
+
+const until = async (done: () => boolean) => {
+  for (let i = 0; i < 200 && !done(); i++) await new Promise((r) => setTimeout(r, 10));
+};
+
+describe("the tracking loader", () => {
+  it("passes a record the store refuses for what it holds, loads the rest, and retries when the store fails", async () => {
+    const dir = tempDir();
+    const wal = await WriteAheadLog.open(dir);
+    const stored: string[] = [];
+    const errors: unknown[] = [];
+    let storeDown = 2;
+    const loader = new TrackingLoader(
+      wal,
+      async (rows) => {
+        const ids = rows.map((r) => r.row.message_id as string);
+        // The store fails twice, whatever the rows (transient: the group, then its first record; tried again later).
+        if (storeDown-- > 0) throw new Error("disk busy");
+        if (ids.includes("poison")) throw new UserError("duplicate-column", "refused for what it holds");
+        stored.push(...ids);
+      },
+      { delayMs: 5, onError: (e) => errors.push(e) },
+    );
+    await add(wal, loader, ["a", "poison", "b"]);
+    await until(() => loader.idle && stored.length === 2);
+    expect(stored).toEqual(["a", "b"]);
+    expect(loader.skipped).toBe(1);
+    expect(errors.map((e) => (e as Error).message)).toEqual([
+      "disk busy",
+      "refused for what it holds",
+      "refused for what it holds",
+    ]);
+    expect(wal.loaded).toBe(3);
+    await loader.close();
+    await wal.close();
+    // Nothing left to load on the next start.
+    const again = await WriteAheadLog.open(dir);
+    expect([...again.replay()]).toEqual([]);
+    await again.close();
+  });
+
+  it("on start, loads what the log holds after its checkpoint", async () => {
+    const dir = tempDir();
+    const wal = await WriteAheadLog.open(dir);
+    await wal.append(["x", "y", "z"].map((id) => JSON.stringify(row(id))));
+    wal.checkpoint(1);
+    const stored: string[] = [];
+    const loader = new TrackingLoader(wal, async (rows) => {
+      stored.push(...rows.map((r) => r.row.message_id as string));
+    });
+    await until(() => loader.idle && stored.length === 2);
+    expect(stored).toEqual(["y", "z"]);
+    await loader.close();
+    await wal.close();
+  });
+});
