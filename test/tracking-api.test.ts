@@ -202,6 +202,58 @@ describe("the tracking API", () => {
     expect(Math.abs(skewed - now)).toBeLessThan(60_000);
   }, 60_000);
 
+  it("keeps segments live: a tracked event shows in the segment's members within seconds", async () => {
+    const db = `${tempDir()}/live.duckdb`;
+    const writeKey = await keyFor(db, "ingest");
+    const admin = await keyFor(db, "admin");
+    const serving = await serve({ db, port: 0, liveRefreshMs: 50 });
+    const api = async (method: string, path: string, body?: unknown) => {
+      const r = await fetch(`${serving.url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${admin}`, "content-type": "application/json" },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      return (await r.json()) as Record<string, unknown>;
+    };
+    const track = (userId: string) =>
+      fetch(`${serving.url}/v1/track`, {
+        method: "POST",
+        headers: { authorization: basic(writeKey), "content-type": "application/json" },
+        body: JSON.stringify({ userId, event: "Order Completed" }),
+      });
+    try {
+      // A segment names events the store has seen: one first.
+      expect((await track("live-0")).status).toBe(200);
+      for (let i = 0; i < 200 && ((await api("GET", "/api/stats")).events as number) < 1; i++)
+        await new Promise((res) => setTimeout(res, 25));
+      const added = await api("POST", "/api/segments", {
+        definition: { id: "buyers", name: "Bought today", where: { event: "Order Completed", within: "1d" } },
+      });
+      expect(added.error, JSON.stringify(added)).toBeUndefined();
+      const before = await api("GET", "/api/segments/buyers");
+      expect(before.evaluated, JSON.stringify(before)).toBeNull();
+      const sent = Date.now();
+      expect((await track("live-1")).status).toBe(200);
+      let members: string[] = [];
+      while (Date.now() - sent < 10_000) {
+        const m = await api("GET", "/api/segments/buyers/members");
+        members = (m.customers as string[] | undefined) ?? [];
+        if (members.includes("live-1")) break;
+        await new Promise((res) => setTimeout(res, 50));
+      }
+      expect(members).toEqual(["live-0", "live-1"]);
+      expect(Date.now() - sent).toBeLessThan(5_000);
+      // The segment says when it was evaluated, and as of which time (now, for live data).
+      const shown = (await api("GET", "/api/segments/buyers")).evaluated as {
+        asOf: string;
+        refreshedAt: string;
+      };
+      expect(Math.abs(new Date(shown.asOf).getTime() - Date.now())).toBeLessThan(10_000);
+    } finally {
+      await serving.close();
+    }
+  }, 60_000);
+
   it("loses no acknowledged event when the server is killed (kill -9) again and again, and loads each once", async () => {
     const db = `${tempDir()}/durable.duckdb`;
     const writeKey = await keyFor(db, "ingest");

@@ -9,7 +9,7 @@ import {
   segmentOverlap,
   sizeGuard,
 } from "../segments/membership-reports.js";
-import { lastRefresh } from "../segments/segment-refresh.js";
+import { lastRefresh, latestRefresh } from "../segments/segment-refresh.js";
 import {
   listSegments,
   notEvaluated,
@@ -135,10 +135,20 @@ export const segmentShowOperation = defineOperation({
   summary: "a segment's versions, newest first",
   input: SegmentShowInput,
   access: "read",
-  run: async (session, { id }): Promise<{ id: string; versions: SegmentVersion[] }> => ({
-    id,
-    versions: await segmentVersions(session, id),
-  }),
+  run: async (
+    session,
+    { id },
+  ): Promise<{
+    id: string;
+    versions: SegmentVersion[];
+    evaluated: { asOf: string; refreshedAt: string } | null;
+  }> => {
+    const versions = await segmentVersions(session, id);
+    // When the members on record were evaluated, and as of which time: the latest refresh, unless this version was
+    // saved after it (not evaluated yet).
+    const stale = (await notEvaluated(session)).has(id);
+    return { id, versions, evaluated: stale ? null : await latestRefresh(session) };
+  },
 });
 
 export const SegmentRemoveInput = z.object({ id: z.string() }).strict();

@@ -51,6 +51,15 @@ export async function lastRefresh(engine: Engine): Promise<Date | null> {
   return t instanceof Date ? t : null;
 }
 
+/** The latest stored refresh: the as-of time it evaluated, and when it ran; null before the first. */
+export async function latestRefresh(engine: Engine): Promise<{ asOf: string; refreshedAt: string } | null> {
+  const r = await engine.query(
+    "SELECT as_of, refreshed_at FROM segment_refreshes ORDER BY as_of DESC, refreshed_at DESC LIMIT 1",
+  );
+  const row = r.rows<{ as_of: Date; refreshed_at: Date }>()[0];
+  return row ? { asOf: row.as_of.toISOString(), refreshedAt: row.refreshed_at.toISOString() } : null;
+}
+
 async function count(engine: Engine, query: Sql): Promise<number> {
   const r = await engine.query(query);
   return Number(r.column(r.columns[0] as string)[0]);

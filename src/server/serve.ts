@@ -3,6 +3,7 @@ import { UserError } from "../errors.js";
 import { openForServing } from "../operations/operation.js";
 import { loadTracked } from "../operations/tracking-operations.js";
 import { buildServer, type RequestLine } from "./app.js";
+import { LiveRefresh } from "./live-refresh.js";
 import { registerTracking } from "./tracking.js";
 import { TrackingLoader } from "./tracking-loader.js";
 import { WriteAheadLog } from "./wal.js";
@@ -17,6 +18,8 @@ export interface ServeOptions {
   readonly log?: (line: RequestLine) => void;
   /** Receives what went wrong inside the server (a 500, or a load of tracked events that failed). */
   readonly internalError?: (e: unknown, req: { method: string; url: string }) => void;
+  /** Refresh the saved segments this long after tracked events are loaded (default 500 ms); null: never. */
+  readonly liveRefreshMs?: number | null;
   /**
    * The folder of the tracking API's write-ahead log (default: beside the database: `<file>.tracking-log`, or
    * `<DIR>/tracking-log` for chdb:DIR, or `./tessera-tracking-log` for a ClickHouse server).
@@ -54,8 +57,16 @@ export async function serve(options: ServeOptions): Promise<Serving> {
   });
   // Acknowledged events first go to the log; what it holds from before (a crash, a stop) is loaded now.
   const wal = await WriteAheadLog.open(options.trackingLog ?? defaultTrackingLog(options.db));
+  const live =
+    options.liveRefreshMs === null
+      ? null
+      : new LiveRefresh(store, {
+          delayMs: options.liveRefreshMs ?? 500,
+          onError: (e) => options.internalError?.(e, { method: "REFRESH", url: "segments" }),
+        });
   const loader = new TrackingLoader(wal, (rows) => loadTracked(store, rows), {
     onError: (e) => options.internalError?.(e, { method: "LOAD", url: "tracking-log" }),
+    ...(live ? { onLoaded: () => live.changed() } : {}),
   });
   registerTracking(app, store, wal, loader);
   const port = options.port ?? 8080;
@@ -64,6 +75,7 @@ export async function serve(options: ServeOptions): Promise<Serving> {
   } catch (e) {
     await app.close();
     await loader.close();
+    await live?.close();
     await wal.close();
     await store.close();
     throw listenError(e, host, port);
@@ -78,6 +90,7 @@ export async function serve(options: ServeOptions): Promise<Serving> {
       closing ??= app
         .close()
         .then(() => loader.close())
+        .then(() => live?.close())
         .then(() => wal.close())
         .then(() => store.close());
       return closing;

@@ -22,7 +22,13 @@ export class TrackingLoader {
   constructor(
     private readonly wal: WriteAheadLog,
     private readonly load: (rows: TrackingRow[]) => Promise<unknown>,
-    private readonly options: { delayMs?: number; batch?: number; onError?: (e: unknown) => void } = {},
+    private readonly options: {
+      delayMs?: number;
+      batch?: number;
+      onError?: (e: unknown) => void;
+      /** Called after rows went into the store (live segments refresh then). */
+      onLoaded?: () => void;
+    } = {},
   ) {
     this.queue = [...wal.replay()];
     if (this.queue.length > 0) this.schedule(0);
@@ -65,6 +71,7 @@ export class TrackingLoader {
       this.queue.splice(0, chunk.length);
       this.loaded += chunk.length;
       this.wal.checkpoint((chunk.at(-1) as WalRecord).seq);
+      this.options.onLoaded?.();
     }
   }
 
