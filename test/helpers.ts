@@ -61,6 +61,13 @@ export async function runCli(...args: string[]): Promise<{ code: number; stdout:
   return { code, stdout: io.stdout(), stderr: io.stderr() };
 }
 
+/** A new API key of a role for the database at `db`, made as an admin would (`tessera keys create --json`). */
+export async function apiKey(db: string, role: string): Promise<{ key: string; id: string }> {
+  const r = await runCli("keys", "create", "--role", role, "--db", db, "--json");
+  expect(r.code, r.stderr).toBe(0);
+  return JSON.parse(r.stdout) as { key: string; id: string };
+}
+
 /** A new, empty database at `db` (commands that read need one that exists: only commands that write create one). */
 export async function emptyDb(db: string): Promise<string> {
   await (await openStore(db)).close();

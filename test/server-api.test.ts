@@ -12,20 +12,13 @@ import { OPERATIONS, openForServing, type Store } from "../src/operations/index.
 import { buildServer, type RequestLine } from "../src/server/app.js";
 import { ROUTES } from "../src/server/routes.js";
 import { serve } from "../src/server/serve.js";
-import { count, runCli, snapshot, tempDir, writeFile } from "./helpers.js";
+import { apiKey, count, runCli, snapshot, tempDir, writeFile } from "./helpers.js";
 
 /**
  * Operations no route serves, and why: they name files on the server's disk, build a database of their own, or
  * make and revoke keys (done at the machine, by an admin).
  */
 const NOT_SERVED = new Set(["import", "generate", "demo", "keys.create", "keys.list", "keys.revoke"]);
-
-/** A new key of a role for the database at `db`, made as an admin would (`tessera keys create --json`). */
-async function keyFor(db: string, role: string): Promise<{ key: string; id: string }> {
-  const r = await runCli("keys", "create", "--role", role, "--db", db, "--json");
-  expect(r.code, r.stderr).toBe(0);
-  return JSON.parse(r.stdout);
-}
 
 describe("the HTTP API", () => {
   let store: Store;
@@ -48,7 +41,7 @@ describe("the HTTP API", () => {
         "\n",
     );
     expect((await runCli("import", "orders", orders, "--db", db)).code).toBe(0);
-    admin = (await keyFor(db, "admin")).key;
+    admin = (await apiKey(db, "admin")).key;
     store = await openForServing(db);
     app = buildServer(store, {
       log: (l) => lines.push(l),
@@ -289,7 +282,7 @@ describe("the HTTP API", () => {
 describe("tessera serve", () => {
   it("listens on loopback, answers, and stops cleanly, the store closed", async () => {
     const db = `${tempDir()}/serve.duckdb`;
-    const { key } = await keyFor(db, "analyst");
+    const { key } = await apiKey(db, "analyst");
     const lines: RequestLine[] = [];
     const serving = await serve({ db, port: 0, log: (l) => lines.push(l) });
     expect(serving.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
@@ -322,7 +315,7 @@ describe("tessera serve, the command", () => {
     const { spawn } = await import("node:child_process");
     const { join } = await import("node:path");
     const db = `${tempDir()}/cmd.duckdb`;
-    const { key, id } = await keyFor(db, "admin");
+    const { key, id } = await apiKey(db, "admin");
     const auth = { headers: { authorization: `Bearer ${key}` } };
     const bin = join(import.meta.dirname, "..", "bin", "tessera.js");
     const child = spawn(process.execPath, [bin, "serve", "--port", "0", "--db", db]);

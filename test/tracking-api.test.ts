@@ -10,13 +10,7 @@ import { describe, expect, it } from "vitest";
 import { serve } from "../src/server/serve.js";
 import { openSession } from "../src/store/open-store.js";
 import { FOR_READING } from "../src/store/store.js";
-import { runCli, tempDir } from "./helpers.js";
-
-async function keyFor(db: string, role: string): Promise<string> {
-  const r = await runCli("keys", "create", "--role", role, "--db", db, "--json");
-  expect(r.code, r.stderr).toBe(0);
-  return (JSON.parse(r.stdout) as { key: string }).key;
-}
+import { apiKey, tempDir } from "./helpers.js";
 
 async function rows(db: string, query: string): Promise<Record<string, unknown>[]> {
   const engine = await openSession(db, FOR_READING);
@@ -32,7 +26,7 @@ const basic = (key: string) => `Basic ${Buffer.from(`${key}:`).toString("base64"
 describe("the tracking API", () => {
   it("takes what @segment/analytics-node sends: events, identities and traits reach the store", async () => {
     const db = `${tempDir()}/sdk.duckdb`;
-    const writeKey = await keyFor(db, "ingest");
+    const writeKey = (await apiKey(db, "ingest")).key;
     const serving = await serve({ db, port: 0 });
     try {
       const analytics = new Analytics({ writeKey, host: serving.url, flushAt: 3, flushInterval: 50 });
@@ -89,8 +83,8 @@ describe("the tracking API", () => {
 
   it("checks each message: keys, required fields, limits, clock skew, duplicates across restarts", async () => {
     const db = `${tempDir()}/rules.duckdb`;
-    const writeKey = await keyFor(db, "ingest");
-    const analyst = await keyFor(db, "analyst");
+    const writeKey = (await apiKey(db, "ingest")).key;
+    const analyst = (await apiKey(db, "analyst")).key;
     let serving = await serve({ db, port: 0 });
     let now = 0;
     const post = async (path: string, body: unknown, auth: string | null = basic(writeKey)) => {
@@ -204,8 +198,8 @@ describe("the tracking API", () => {
 
   it("keeps segments live: a tracked event shows in the segment's members within seconds", async () => {
     const db = `${tempDir()}/live.duckdb`;
-    const writeKey = await keyFor(db, "ingest");
-    const admin = await keyFor(db, "admin");
+    const writeKey = (await apiKey(db, "ingest")).key;
+    const admin = (await apiKey(db, "admin")).key;
     const serving = await serve({ db, port: 0, liveRefreshMs: 50 });
     const api = async (method: string, path: string, body?: unknown) => {
       const r = await fetch(`${serving.url}${path}`, {
@@ -256,7 +250,7 @@ describe("the tracking API", () => {
 
   it("loses no acknowledged event when the server is killed (kill -9) again and again, and loads each once", async () => {
     const db = `${tempDir()}/durable.duckdb`;
-    const writeKey = await keyFor(db, "ingest");
+    const writeKey = (await apiKey(db, "ingest")).key;
     const bin = join(import.meta.dirname, "..", "bin", "tessera.js");
     const acknowledged: string[] = [];
     let sent = 0;
