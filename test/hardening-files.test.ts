@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { beforeEach, describe, expect, it } from "vitest";
 import { isUserError } from "../src/errors.js";
-import { MAX_LINE_BYTES } from "../src/ingest/file-check.js";
+import { MAX_LINE_BYTES } from "../src/ingest/text-scan.js";
 import { ImportInput, importOperation } from "../src/operations/ingest-operations.js";
 import { parseInput } from "../src/operations/operation.js";
 import { openSession } from "../src/store/open-store.js";
