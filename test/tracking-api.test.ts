@@ -196,6 +196,33 @@ describe("the tracking API", () => {
     expect(Math.abs(skewed - now)).toBeLessThan(60_000);
   }, 60_000);
 
+  it("limits requests per key: 429 with Retry-After, other keys unaffected", async () => {
+    const db = `${tempDir()}/limits.duckdb`;
+    const writeKey = (await apiKey(db, "ingest")).key;
+    const other = (await apiKey(db, "ingest")).key;
+    const admin = (await apiKey(db, "admin")).key;
+    const serving = await serve({ db, port: 0, rateLimit: { perSecond: 1, burst: 2 } });
+    const track = (key: string) =>
+      fetch(`${serving.url}/v1/track`, {
+        method: "POST",
+        headers: { authorization: basic(key), "content-type": "application/json" },
+        body: JSON.stringify({ userId: "u", event: "E" }),
+      });
+    try {
+      expect([(await track(writeKey)).status, (await track(writeKey)).status]).toEqual([200, 200]);
+      const limited = await track(writeKey);
+      expect(limited.status).toBe(429);
+      expect(limited.headers.get("retry-after")).toBe("1");
+      expect(((await limited.json()) as { error: { code: string } }).error.code).toBe("rate-limited");
+      expect((await track(other)).status).toBe(200);
+      // The REST API too.
+      const rest = () => fetch(`${serving.url}/api/stats`, { headers: { authorization: `Bearer ${admin}` } });
+      expect([(await rest()).status, (await rest()).status, (await rest()).status]).toEqual([200, 200, 429]);
+    } finally {
+      await serving.close();
+    }
+  });
+
   it("keeps segments live: a tracked event shows in the segment's members within seconds", async () => {
     const db = `${tempDir()}/live.duckdb`;
     const writeKey = (await apiKey(db, "ingest")).key;

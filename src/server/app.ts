@@ -5,6 +5,7 @@ import { authenticate, recordRead, roleAllows } from "../operations/access-opera
 import { type AnyOperation, parseInput, runParsed, type Store } from "../operations/operation.js";
 import { errorAnswer } from "./http-errors.js";
 import { openApiDocument } from "./openapi.js";
+import { RateLimiter, rateLimitedBody } from "./rate-limit.js";
 import { pathParams, ROUTES, type Route, takesQuery } from "./routes.js";
 
 /** One line per request, for the log (the server writes each as JSON). */
@@ -27,6 +28,8 @@ export interface ServerOptions {
   readonly log?: (line: RequestLine) => void;
   /** The largest request body, in bytes (default 1 MiB): a larger one is a 413. */
   readonly bodyLimit?: number;
+  /** Requests per key: the limiter (shared with the tracking routes), or its limit (default: rate-limit.ts). */
+  readonly limiter?: RateLimiter;
   /** Receives what went wrong inside the server (an answer of 500): the answer itself says no more. */
   readonly internalError?: (e: unknown, req: { method: string; url: string }) => void;
 }
@@ -63,16 +66,18 @@ function typedQuery(op: AnyOperation, query: Record<string, unknown>): Record<st
 /** The answer of a request without a valid key, or whose key's role lacks the route's permission. */
 class Denied extends Error {
   constructor(
-    readonly status: 401 | 403,
+    readonly status: 401 | 403 | 429,
     readonly code: string,
     message: string,
+    /** For a 429: the seconds to wait. */
+    readonly retryAfter = 0,
   ) {
     super(message);
   }
 }
 
 /** The key of a request (`Authorization: Bearer KEY`), checked against the store, and its role's permission. */
-async function authorize(store: Store, route: Route, header: string | undefined) {
+async function authorize(store: Store, limiter: RateLimiter, route: Route, header: string | undefined) {
   const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? "");
   if (!m)
     throw new Denied(
@@ -82,6 +87,8 @@ async function authorize(store: Store, route: Route, header: string | undefined)
     );
   const who = await authenticate(store, m[1] as string);
   if (!who) throw new Denied(401, "unauthorized", "the API key is not valid (unknown, or revoked)");
+  const wait = limiter.take(who.id);
+  if (wait > 0) throw new Denied(429, "rate-limited", rateLimitedBody(wait).error.message, wait);
   if (!roleAllows(who.role, route.permission))
     throw new Denied(
       403,
@@ -119,6 +126,7 @@ function inputOf(route: Route, req: FastifyRequest): Record<string, unknown> {
  */
 export function buildServer(store: Store, options: ServerOptions = {}): FastifyInstance {
   const app = Fastify({ bodyLimit: options.bodyLimit ?? 1024 * 1024, logger: false });
+  const limiter = options.limiter ?? new RateLimiter();
   const seen = new WeakMap<
     FastifyRequest,
     { route?: Route; key?: string; people: number; started: number }
@@ -142,6 +150,7 @@ export function buildServer(store: Store, options: ServerOptions = {}): FastifyI
   app.setErrorHandler((error, req, reply) => {
     if (error instanceof Denied) {
       if (error.status === 401) void reply.header("www-authenticate", "Bearer");
+      if (error.status === 429) void reply.header("retry-after", String(error.retryAfter));
       void reply
         .status(error.status)
         .send({ error: { code: error.code, message: error.message, path: null } });
@@ -167,7 +176,7 @@ export function buildServer(store: Store, options: ServerOptions = {}): FastifyI
       handler: async (req) => {
         const s = seen.get(req) ?? { people: 0, started: performance.now() };
         s.route = route;
-        const who = await authorize(store, route, req.headers.authorization);
+        const who = await authorize(store, limiter, route, req.headers.authorization);
         s.key = who.id;
         const input = parseInput(route.op, inputOf(route, req));
         const result = await runParsed(store, route.op, input);

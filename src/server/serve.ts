@@ -4,6 +4,7 @@ import { openForServing } from "../operations/operation.js";
 import { loadTracked } from "../operations/tracking-operations.js";
 import { buildServer, type RequestLine } from "./app.js";
 import { LiveRefresh } from "./live-refresh.js";
+import { type RateLimit, RateLimiter } from "./rate-limit.js";
 import { registerTracking } from "./tracking.js";
 import { TrackingLoader } from "./tracking-loader.js";
 import { WriteAheadLog } from "./wal.js";
@@ -18,6 +19,8 @@ export interface ServeOptions {
   readonly log?: (line: RequestLine) => void;
   /** Receives what went wrong inside the server (a 500, or a load of tracked events that failed). */
   readonly internalError?: (e: unknown, req: { method: string; url: string }) => void;
+  /** Requests per key and second, and the burst (default rate-limit.ts: 1,000 a second, bursts of 2,000). */
+  readonly rateLimit?: RateLimit;
   /** Refresh the saved segments this long after tracked events are loaded (default 500 ms); null: never. */
   readonly liveRefreshMs?: number | null;
   /**
@@ -51,7 +54,9 @@ export interface Serving {
 export async function serve(options: ServeOptions): Promise<Serving> {
   const host = options.host ?? "127.0.0.1";
   const store = await openForServing(options.db);
+  const limiter = new RateLimiter(options.rateLimit);
   const app = buildServer(store, {
+    limiter,
     ...(options.log ? { log: options.log } : {}),
     ...(options.internalError ? { internalError: options.internalError } : {}),
   });
@@ -68,7 +73,7 @@ export async function serve(options: ServeOptions): Promise<Serving> {
     onError: (e) => options.internalError?.(e, { method: "LOAD", url: "tracking-log" }),
     ...(live ? { onLoaded: () => live.changed() } : {}),
   });
-  registerTracking(app, store, wal, loader);
+  registerTracking(app, store, wal, loader, limiter);
   const port = options.port ?? 8080;
   try {
     await app.listen({ host, port });

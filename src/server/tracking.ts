@@ -7,6 +7,7 @@ import {
   TRACKING_CALLS,
   trackingRows,
 } from "../operations/tracking-operations.js";
+import { type RateLimiter, rateLimitedBody } from "./rate-limit.js";
 import type { TrackingLoader } from "./tracking-loader.js";
 import type { WriteAheadLog } from "./wal.js";
 
@@ -22,6 +23,7 @@ export function registerTracking(
   store: Store,
   wal: WriteAheadLog,
   loader: TrackingLoader,
+  limiter: RateLimiter,
 ): void {
   for (const call of TRACKING_CALLS) {
     app.post(
@@ -41,6 +43,9 @@ export function registerTracking(
             },
           });
         }
+        const wait = limiter.take(who.id);
+        if (wait > 0)
+          return reply.status(429).header("retry-after", String(wait)).send(rateLimitedBody(wait));
         if (!roleAllows(who.role, "track"))
           return reply.status(403).send({
             error: {
