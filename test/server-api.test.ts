@@ -4,6 +4,7 @@
  * nothing written; a real listening server stops cleanly.
  */
 
+import { existsSync } from "node:fs";
 import { Validator } from "@seriousme/openapi-schema-validator";
 import type { FastifyInstance } from "fastify";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -334,11 +335,20 @@ describe("tessera serve, the command", () => {
     });
     expect((await fetch(`${url}/api/traits`, auth)).status).toBe(200);
     expect((await fetch(`${url}/api/segments/none`, auth)).status).toBe(404);
+    // The command line, on the database the server holds, is told which server holds it.
+    const held = await runCli("stats", "--db", db);
+    expect(held.code).toBe(1);
+    expect(held.stderr).toBe(
+      `tessera: ${db}: is held by the Tessera server at ${url} (process ${child.pid}): use its API (${url}/api/openapi.json lists it), or stop the server first\n`,
+    );
     const code = await new Promise<number | null>((resolve) => {
       child.on("exit", (c) => resolve(c));
       child.kill("SIGTERM");
     });
     expect(code).toBe(0);
+    // Stopped: the note is gone, and the database opens again.
+    expect(existsSync(`${db}.served-by.json`)).toBe(false);
+    expect((await runCli("stats", "--db", db)).code).toBe(0);
     const lines = out
       .trim()
       .split("\n")

@@ -2,6 +2,7 @@ import type { z } from "zod";
 import { UserError } from "../errors.js";
 import type { Engine } from "../store/engine.js";
 import { openStore } from "../store/open-store.js";
+import { removeServedBy, writeServedBy } from "../store/served-by.js";
 import { FOR_READING, FOR_WRITING, type Store } from "../store/store.js";
 
 /** Tells the caller how a long operation is going (a front door draws it; nothing depends on it). */
@@ -129,4 +130,13 @@ export type { Store };
  */
 export function openForServing(path: string): Promise<Store> {
   return openStore(path, FOR_WRITING);
+}
+
+/**
+ * Says beside the database that a server at `url` holds it, so that a command meeting its lock names the server;
+ * returns how to take the note back when the server stops.
+ */
+export function announceServer(path: string, url: string): () => void {
+  writeServedBy(path, { url, pid: process.pid });
+  return () => removeServedBy(path);
 }

@@ -1,6 +1,6 @@
 import type { AddressInfo } from "node:net";
 import { UserError } from "../errors.js";
-import { openForServing } from "../operations/operation.js";
+import { announceServer, openForServing } from "../operations/operation.js";
 import { loadTracked } from "../operations/tracking-operations.js";
 import { buildServer, type RequestLine } from "./app.js";
 import { LiveRefresh } from "./live-refresh.js";
@@ -87,9 +87,11 @@ export async function serve(options: ServeOptions): Promise<Serving> {
   }
   const address = app.server.address() as AddressInfo;
   const shown = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  const url = `http://${shown}:${address.port}`;
+  const withdraw = announceServer(options.db, url);
   let closing: Promise<void> | null = null;
   return {
-    url: `http://${shown}:${address.port}`,
+    url,
     close: () => {
       // Connections first (requests in flight finish), then what the log holds goes into the store, then the store.
       closing ??= app
@@ -97,7 +99,8 @@ export async function serve(options: ServeOptions): Promise<Serving> {
         .then(() => loader.close())
         .then(() => live?.close())
         .then(() => wal.close())
-        .then(() => store.close());
+        .then(() => store.close())
+        .then(withdraw);
       return closing;
     },
   };

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { UserError } from "../../errors.js";
+import { readServedBy } from "../served-by.js";
 import type { OpenOptions } from "../store.js";
 
 /** DuckDB's words for a block it could not read: the file ends before it (cut short after it was written). */
@@ -20,10 +21,16 @@ function commandLine(pid: number): string | null {
  * DuckDB locks a file for the process that opens it: a process that writes excludes every other one, readers
  * included; processes that opened it read-only exclude writers only (its message then says read-only would work).
  */
-function lockMessage(text: string, options: OpenOptions): string | null {
+function lockMessage(path: string, text: string, options: OpenOptions): string | null {
   const m = /Conflicting lock is held in (.*?) \(PID (\d+)\)/.exec(text);
   if (m === null) return null;
   const pid = Number(m[2]);
+  const server = readServedBy(path);
+  if (server?.pid === pid)
+    return (
+      `is held by the Tessera server at ${server.url} (process ${pid}): use its API (${server.url}/api/openapi.json ` +
+      "lists it), or stop the server first"
+    );
   const who = `process ${pid} (${commandLine(pid) ?? m[1]})`;
   const holderReads = /read-only mode/.test(text);
   if (holderReads && options.access === "write")
@@ -41,7 +48,7 @@ function lockMessage(text: string, options: OpenOptions): string | null {
  */
 export function explainOpenError(path: string, e: unknown, options: OpenOptions): unknown {
   const text = (e as Error)?.message ?? String(e);
-  const locked = lockMessage(text, options);
+  const locked = lockMessage(path, text, options);
   if (locked !== null) return new UserError("database-locked", locked, path);
   if (/permission denied/i.test(text))
     return new UserError(
