@@ -9,6 +9,7 @@
  *   npm run bench -- kmeans       k-means on 1M × 10 vs ml-kmeans and scikit-learn; k auto 2..10
  *   npm run bench -- segments     segment refresh vs hand-written SQL on DuckDB and PostgreSQL 15 (segments/)
  *   npm run bench -- engines      import, full and incremental refresh on DuckDB and chdb side by side (engines/)
+ *   npm run bench -- server       tracking ingestion: tessera serve beside a bare node:http server (server/)
  */
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,6 +17,7 @@ import { enginesBenchmark } from "./engines/benchmark.js";
 import { kmeansBenchmark } from "./kmeans-bench.js";
 import { type Measured, median, record, runCase, scratchDir } from "./measure.js";
 import { segmentsBenchmark } from "./segments/benchmark.js";
+import { serverBenchmark } from "./server/benchmark.js";
 
 const here = import.meta.dirname;
 const only = process.argv[2];
@@ -122,3 +124,4 @@ if (!only || only === "clv") await clvBenchmark();
 if (!only || only === "kmeans") await kmeansBenchmark(here, scratch);
 if (!only || only === "segments") await segmentsBenchmark();
 if (!only || only === "engines") await enginesBenchmark();
+if (!only || only === "server") await serverBenchmark();

@@ -11,6 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createKey as createKeyForTest, revokeKey as revokeKeyForTest } from "../src/access/keys.js";
 import { OPERATIONS, openForServing, type Store } from "../src/operations/index.js";
 import { buildServer, type RequestLine } from "../src/server/app.js";
+import { Authenticator } from "../src/server/authenticator.js";
 import { ROUTES } from "../src/server/routes.js";
 import { serve } from "../src/server/serve.js";
 import { apiKey, count, runCli, snapshot, tempDir, writeFile } from "./helpers.js";
@@ -45,6 +46,8 @@ describe("the HTTP API", () => {
     admin = (await apiKey(db, "admin")).key;
     store = await openForServing(db);
     app = buildServer(store, {
+      // Keys looked up at every request: the test revokes one and expects the next request refused.
+      keys: new Authenticator(store, 0),
       log: (l) => lines.push(l),
       // A 500 fails the test with its cause.
       internalError: (e) => errors.push(e),
@@ -183,8 +186,13 @@ describe("the HTTP API", () => {
         people: n,
       },
     ]);
-    // A revoked key is refused from then on.
+    // A server remembers who a key is for a few seconds (a lookup per request would cost more than the request):
+    // a key revoked meanwhile is refused once that has passed.
+    const remembering = new Authenticator(store, 60_000);
+    expect(await remembering.caller(analyst.key)).toMatchObject({ role: "analyst" });
     await store.write((s) => revokeKeyForTest(s, analyst.id));
+    expect(await remembering.caller(analyst.key)).toMatchObject({ role: "analyst" });
+    expect(await new Authenticator(store, 0).caller(analyst.key)).toBeNull();
     expect(await status("GET", "/api/stats", analyst.key)).toBe(401);
   });
 

@@ -1,8 +1,9 @@
 import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
 import { z } from "zod";
 import { UserError } from "../errors.js";
-import { authenticate, recordRead, roleAllows } from "../operations/access-operations.js";
+import { recordRead, roleAllows } from "../operations/access-operations.js";
 import { type AnyOperation, parseInput, runParsed, type Store } from "../operations/operation.js";
+import { Authenticator } from "./authenticator.js";
 import { errorAnswer } from "./http-errors.js";
 import { openApiDocument } from "./openapi.js";
 import { RateLimiter, rateLimitedBody } from "./rate-limit.js";
@@ -30,6 +31,8 @@ export interface ServerOptions {
   readonly bodyLimit?: number;
   /** Requests per key: the limiter (shared with the tracking routes), or its limit (default: rate-limit.ts). */
   readonly limiter?: RateLimiter;
+  /** Who keys are (shared with the tracking routes; default: a new one over the store). */
+  readonly keys?: Authenticator;
   /** Receives what went wrong inside the server (an answer of 500): the answer itself says no more. */
   readonly internalError?: (e: unknown, req: { method: string; url: string }) => void;
 }
@@ -77,7 +80,12 @@ class Denied extends Error {
 }
 
 /** The key of a request (`Authorization: Bearer KEY`), checked against the store, and its role's permission. */
-async function authorize(store: Store, limiter: RateLimiter, route: Route, header: string | undefined) {
+async function authorize(
+  keys: Authenticator,
+  limiter: RateLimiter,
+  route: Route,
+  header: string | undefined,
+) {
   const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? "");
   if (!m)
     throw new Denied(
@@ -85,7 +93,7 @@ async function authorize(store: Store, limiter: RateLimiter, route: Route, heade
       "unauthorized",
       "an API key is required: Authorization: Bearer KEY (an admin makes one with tessera keys create)",
     );
-  const who = await authenticate(store, m[1] as string);
+  const who = await keys.caller(m[1] as string);
   if (!who) throw new Denied(401, "unauthorized", "the API key is not valid (unknown, or revoked)");
   const wait = limiter.take(who.id);
   if (wait > 0) throw new Denied(429, "rate-limited", rateLimitedBody(wait).error.message, wait);
@@ -127,6 +135,7 @@ function inputOf(route: Route, req: FastifyRequest): Record<string, unknown> {
 export function buildServer(store: Store, options: ServerOptions = {}): FastifyInstance {
   const app = Fastify({ bodyLimit: options.bodyLimit ?? 1024 * 1024, logger: false });
   const limiter = options.limiter ?? new RateLimiter();
+  const keys = options.keys ?? new Authenticator(store);
   const seen = new WeakMap<
     FastifyRequest,
     { route?: Route; key?: string; people: number; started: number }
@@ -176,7 +185,7 @@ export function buildServer(store: Store, options: ServerOptions = {}): FastifyI
       handler: async (req) => {
         const s = seen.get(req) ?? { people: 0, started: performance.now() };
         s.route = route;
-        const who = await authorize(store, limiter, route, req.headers.authorization);
+        const who = await authorize(keys, limiter, route, req.headers.authorization);
         s.key = who.id;
         const input = parseInput(route.op, inputOf(route, req));
         const result = await runParsed(store, route.op, input);

@@ -3,6 +3,7 @@ import { UserError } from "../errors.js";
 import { announceServer, openForServing } from "../operations/operation.js";
 import { loadTracked } from "../operations/tracking-operations.js";
 import { buildServer, type RequestLine } from "./app.js";
+import { Authenticator } from "./authenticator.js";
 import { LiveRefresh } from "./live-refresh.js";
 import { type RateLimit, RateLimiter } from "./rate-limit.js";
 import { registerTracking } from "./tracking.js";
@@ -55,8 +56,10 @@ export async function serve(options: ServeOptions): Promise<Serving> {
   const host = options.host ?? "127.0.0.1";
   const store = await openForServing(options.db);
   const limiter = new RateLimiter(options.rateLimit);
+  const keys = new Authenticator(store);
   const app = buildServer(store, {
     limiter,
+    keys,
     ...(options.log ? { log: options.log } : {}),
     ...(options.internalError ? { internalError: options.internalError } : {}),
   });
@@ -73,7 +76,7 @@ export async function serve(options: ServeOptions): Promise<Serving> {
     onError: (e) => options.internalError?.(e, { method: "LOAD", url: "tracking-log" }),
     ...(live ? { onLoaded: () => live.changed() } : {}),
   });
-  registerTracking(app, store, wal, loader, limiter);
+  registerTracking(app, keys, wal, loader, limiter);
   const port = options.port ?? 8080;
   try {
     await app.listen({ host, port });

@@ -1,12 +1,12 @@
 import type { FastifyInstance } from "fastify";
-import { authenticate, roleAllows } from "../operations/access-operations.js";
-import type { Store } from "../operations/operation.js";
+import { roleAllows } from "../operations/access-operations.js";
 import {
   BATCH_LIMIT,
   MESSAGE_LIMIT,
   TRACKING_CALLS,
   trackingRows,
 } from "../operations/tracking-operations.js";
+import type { Authenticator } from "./authenticator.js";
 import { type RateLimiter, rateLimitedBody } from "./rate-limit.js";
 import type { TrackingLoader } from "./tracking-loader.js";
 import type { WriteAheadLog } from "./wal.js";
@@ -20,7 +20,7 @@ import type { WriteAheadLog } from "./wal.js";
  */
 export function registerTracking(
   app: FastifyInstance,
-  store: Store,
+  keys: Authenticator,
   wal: WriteAheadLog,
   loader: TrackingLoader,
   limiter: RateLimiter,
@@ -31,7 +31,7 @@ export function registerTracking(
       { bodyLimit: call === "batch" ? BATCH_LIMIT : MESSAGE_LIMIT },
       async (req, reply) => {
         const key = writeKey(req.headers.authorization);
-        const who = key === null ? null : await authenticate(store, key);
+        const who = key === null ? null : await keys.caller(key);
         if (who === null) {
           void reply.header("www-authenticate", 'Basic realm="tessera"');
           return reply.status(401).send({
