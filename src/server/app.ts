@@ -37,12 +37,20 @@ export interface ServerOptions {
   readonly internalError?: (e: unknown, req: { method: string; url: string }) => void;
 }
 
+/** Each operation's input fields as JSON Schema, made once per operation (not at every request). */
+const propertiesOf = new WeakMap<AnyOperation, Record<string, { type?: unknown }>>();
+
 /** The JSON Schema of an operation's input, as the query string's values are typed by it. */
 function inputProperties(op: AnyOperation): Record<string, { type?: unknown }> {
-  const schema = z.toJSONSchema(op.input, { io: "input", unrepresentable: "any" }) as {
-    properties?: Record<string, { type?: unknown }>;
-  };
-  return schema.properties ?? {};
+  let props = propertiesOf.get(op);
+  if (props === undefined) {
+    const schema = z.toJSONSchema(op.input, { io: "input", unrepresentable: "any" }) as {
+      properties?: Record<string, { type?: unknown }>;
+    };
+    props = schema.properties ?? {};
+    propertiesOf.set(op, props);
+  }
+  return props;
 }
 
 /**

@@ -64,7 +64,13 @@ export async function serve(options: ServeOptions): Promise<Serving> {
     ...(options.internalError ? { internalError: options.internalError } : {}),
   });
   // Acknowledged events first go to the log; what it holds from before (a crash, a stop) is loaded now.
-  const wal = await WriteAheadLog.open(options.trackingLog ?? defaultTrackingLog(options.db));
+  const wal = await WriteAheadLog.open(options.trackingLog ?? defaultTrackingLog(options.db)).catch(
+    async (e: unknown) => {
+      // The store is open: closed again, so a log that cannot be opened leaves nothing held.
+      await store.close();
+      throw e;
+    },
+  );
   const live =
     options.liveRefreshMs === null
       ? null
