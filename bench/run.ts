@@ -9,7 +9,8 @@
  *   npm run bench -- kmeans       k-means on 1M × 10 vs ml-kmeans and scikit-learn; k auto 2..10
  *   npm run bench -- segments     segment refresh vs hand-written SQL on DuckDB and PostgreSQL 15 (segments/)
  *   npm run bench -- engines      import, full and incremental refresh on DuckDB and chdb side by side (engines/)
- *   npm run bench -- server       tracking ingestion: tessera serve beside a bare node:http server (server/)
+ *   npm run bench -- server       tracking ingestion beside a bare node:http server; freshness and reads while
+ *                                 ingesting on the 1M data set (server/; TESSERA_BENCH_PARTS=ingest|live)
  */
 import { tmpdir } from "node:os";
 import { join } from "node:path";

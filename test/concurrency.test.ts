@@ -176,6 +176,7 @@ function recording(
   return {
     dialect: store.dialect,
     location: store.location,
+    exclusive: store.exclusive,
     session: () => store.session(),
     read: (work) => store.read((s) => at("read", () => work(s))()),
     write: (work) => store.write((s) => at("write", () => work(s))()),

@@ -270,10 +270,59 @@ describe("the tracking API", () => {
         refreshedAt: string;
       };
       expect(Math.abs(new Date(shown.asOf).getTime() - Date.now())).toBeLessThan(10_000);
+      // Its size and the list's, which a server answers from memory, follow the live refresh too.
+      let size: unknown = null;
+      for (let i = 0; i < 100 && size !== 2; i++) {
+        size = (await api("GET", "/api/segments/buyers")).size;
+        if (size !== 2) await new Promise((res) => setTimeout(res, 50));
+      }
+      expect(size).toBe(2);
+      const listed = (await api("GET", "/api/segments")).segments as { id: string; size: number }[];
+      expect(listed.map((x) => [x.id, x.size])).toEqual([["buyers", 2]]);
     } finally {
       await serving.close();
     }
   }, 60_000);
+
+  it("stops promptly on close although clients keep their connections open: answers in flight say connection: close", async () => {
+    const { Agent, request } = await import("node:http");
+    const db = `${tempDir()}/stop.duckdb`;
+    const writeKey = (await apiKey(db, "ingest")).key;
+    const serving = await serve({ db, port: 0, liveRefreshMs: null });
+    const agent = new Agent({ keepAlive: true });
+    const body = JSON.stringify({ userId: "u1", event: "Signed Up" });
+    // A request in flight when the stop begins: half its body sent, the rest after.
+    const answer = new Promise<{ status: number; connection: string | undefined }>((resolve, reject) => {
+      const req = request(
+        `${serving.url}/v1/track`,
+        {
+          agent,
+          method: "POST",
+          headers: {
+            authorization: basic(writeKey),
+            "content-type": "application/json",
+            "content-length": Buffer.byteLength(body),
+          },
+        },
+        (res) => {
+          res.resume();
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection }));
+        },
+      );
+      req.on("error", reject);
+      req.write(body.slice(0, 10));
+      setTimeout(() => req.end(body.slice(10)), 300);
+    });
+    await new Promise((res) => setTimeout(res, 100));
+    const t0 = performance.now();
+    const closed = serving.close();
+    expect(await answer).toEqual({ status: 200, connection: "close" });
+    await closed;
+    // Not the keep-alive timeout (72 s): the connection closed with its answer.
+    expect(performance.now() - t0).toBeLessThan(5_000);
+    agent.destroy();
+    expect(await rows(db, "SELECT event FROM events")).toEqual([{ event: "Signed Up" }]);
+  }, 30_000);
 
   it("loses no acknowledged event when the server is killed (kill -9) again and again, and loads each once", async () => {
     const db = `${tempDir()}/durable.duckdb`;

@@ -7,21 +7,26 @@ import { generate } from "../../src/synth/generate.js";
 import { report } from "../measure.js";
 
 /**
- * argv: customers, seed, cache folder. Generates the synthetic data set into `<cache>/data` once (kept: every
+ * argv: customers, seed, cache folder, and the period's last day (ISO date; default the generator's). Generates the synthetic data set into `<cache>/data` once (kept: every
  * engine imports the same files) and cuts its events into slices of EVENTS_PER_SLICE rows, in file order (an
  * import of 35M events at once does not fit DuckDB's default memory on this machine; the generator writes each
  * person's events together, so slices keep people whole but for the boundaries). Reports the files, in import
  * order, and the counts.
  */
 const EVENTS_PER_SLICE = 4_000_000;
-const [customers, seed, cache] = process.argv.slice(2) as [string, string, string];
+const [customers, seed, cache, endDate] = process.argv.slice(2) as [string, string, string, string?];
 const data = join(cache, "data");
 const manifest = join(cache, "files.json");
 
 if (!existsSync(manifest)) {
   mkdirSync(cache, { recursive: true });
   const t0 = performance.now();
-  const g = await generate({ customers: Number(customers), seed: Number(seed), outDir: data });
+  const g = await generate({
+    customers: Number(customers),
+    seed: Number(seed),
+    outDir: data,
+    ...(endDate ? { endDate } : {}),
+  });
   const generateSeconds = (performance.now() - t0) / 1000;
   console.error(`  generated ${JSON.stringify(g.counts)} in ${generateSeconds.toFixed(0)} s`);
   const files: { kind: string; path: string }[] = [];

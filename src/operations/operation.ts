@@ -4,6 +4,7 @@ import type { Engine } from "../store/engine.js";
 import { openStore } from "../store/open-store.js";
 import { removeServedBy, writeServedBy } from "../store/served-by.js";
 import { FOR_READING, FOR_WRITING, type Store } from "../store/store.js";
+import { resultCache, TOPICS, type Topic } from "./result-cache.js";
 
 /** Tells the caller how a long operation is going (a front door draws it; nothing depends on it). */
 export type Emit<E> = (event: E) => void;
@@ -25,6 +26,13 @@ interface OperationBase<S extends z.ZodType, E> {
  */
 export interface StoreOperation<S extends z.ZodType, R, E = never> extends OperationBase<S, E> {
   readonly access: "read" | "write";
+  /**
+   * A read whose answer a server may keep in memory until a write changes one of these topics (result-cache.ts):
+   * for cheap reads asked for often (the segment catalogue). Its answer is shared: callers must not change it.
+   */
+  readonly cachedUntil?: readonly Topic[];
+  /** What a write may change (default: everything); answers kept of reads of other topics stay true. */
+  readonly changes?: readonly Topic[];
   run(session: Engine, input: z.output<S>, emit: Emit<E>): Promise<R>;
 }
 
@@ -93,9 +101,15 @@ export async function runParsed<S extends z.ZodType, R, E>(
 ): Promise<R> {
   if (op.access === "none") return op.run(input, emit);
   if (!store) throw new Error(`operation ${op.name} needs an open store`);
-  return op.access === "write"
-    ? store.write((s) => op.run(s, input, emit))
-    : store.read((s) => op.run(s, input, emit));
+  if (op.access === "write") {
+    const cache = resultCache(store);
+    // Committed or not, what it may have changed is read again (a failed write changes nothing; it costs a miss).
+    return store.write((s) => op.run(s, input, emit)).finally(() => cache.changed(op.changes ?? TOPICS));
+  }
+  const read = () => store.read((s) => op.run(s, input, emit));
+  return op.cachedUntil
+    ? resultCache(store).get(`${op.name} ${JSON.stringify(input)}`, op.cachedUntil, read)
+    : read();
 }
 
 /**

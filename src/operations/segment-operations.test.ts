@@ -123,6 +123,11 @@ describe.each(TEST_ENGINES)("segment operations on $name", ({ location }) => {
     expect(
       (await runOperation(store, segmentMembersOperation, { id: "buyers", limit: 1 })).customers,
     ).toEqual(["c1"]);
+    // One segment's size, with when it was evaluated: the same count as the members.
+    expect(await runOperation(store, segmentShowOperation, { id: "buyers" })).toMatchObject({
+      size: 2,
+      evaluated: { asOf: AS_OF },
+    });
     expect(await runOperation(store, segmentHistoryOperation, { id: "buyers", withIds: 5 })).toEqual({
       id: "buyers",
       history: [{ asOf: AS_OF, size: 2, entered: 2, exited: 0, enteredIds: ["c1", "c3"], exitedIds: [] }],

@@ -115,6 +115,8 @@ export const segmentListOperation = defineOperation({
   summary: "list saved segments with their size at the last refresh",
   input: SegmentListInput,
   access: "read",
+  // What a dashboard polls: kept in memory by a server until a segment is saved, removed or refreshed.
+  cachedUntil: ["segments"],
   run: async (session): Promise<{ segments: ListedSegment[] }> => {
     const list = await listSegments(session);
     const sizes = await currentSizes(session);
@@ -129,25 +131,29 @@ export const segmentListOperation = defineOperation({
 
 export const SegmentShowInput = z.object({ id: z.string() }).strict();
 
-/** `segment.show`: a saved segment's versions, newest first. */
+/** `segment.show`: a saved segment's versions, newest first, its size now and when it was evaluated. */
 export const segmentShowOperation = defineOperation({
   name: "segment.show",
-  summary: "a segment's versions, newest first",
+  summary: "a segment's size now and its versions, newest first",
   input: SegmentShowInput,
   access: "read",
+  cachedUntil: ["segments"],
   run: async (
     session,
     { id },
   ): Promise<{
     id: string;
     versions: SegmentVersion[];
+    size: number | null;
     evaluated: { asOf: string; refreshedAt: string } | null;
   }> => {
     const versions = await segmentVersions(session, id);
     // When the members on record were evaluated, and as of which time: the latest refresh, unless this version was
-    // saved after it (not evaluated yet).
+    // saved after it (not evaluated yet: its size is unknown, as in segment.list).
     const stale = (await notEvaluated(session)).has(id);
-    return { id, versions, evaluated: stale ? null : await latestRefresh(session) };
+    if (stale) return { id, versions, size: null, evaluated: null };
+    const size = (await currentSizes(session, [id])).get(id) ?? 0;
+    return { id, versions, size, evaluated: await latestRefresh(session) };
   },
 });
 
@@ -354,11 +360,22 @@ export const segmentOverlapOperation = defineOperation({
   run: (session, { ids }): Promise<Overlap> => segmentOverlap(session, ids),
 });
 
+/**
+ * The id prefix of exclusive segments: `<prefix><id>` must be a segment id, so the prefix is made of what ids are
+ * (refused here, naming the field, rather than as a definition the re-cut builds).
+ */
+const meceIdPrefix = z
+  .string()
+  .regex(
+    /^[a-z0-9][a-z0-9_-]{0,31}$/,
+    "lower-case letters, digits, - and _ (at most 32), starting with a letter or digit",
+  );
+
 export const SegmentMeceInput = z
   .object({
     ids: segmentIds,
     /** The id prefix of earlier exclusive results, left out when no ids are given (they re-divide the others). */
-    prefix: z.string().default(MECE_PREFIX),
+    prefix: meceIdPrefix.default(MECE_PREFIX),
   })
   .strict();
 
@@ -379,7 +396,7 @@ export const SegmentMeceExclusiveInput = z
     /** The segments in priority order: each customer goes to the first one that matches (required, not empty). */
     ids: segmentIds,
     /** The id prefix of the exclusive segments saved: `<prefix><id>` and `<prefix>other`. */
-    prefix: z.string().default(MECE_PREFIX),
+    prefix: meceIdPrefix.default(MECE_PREFIX),
     /** Size the exclusive segments as of this moment (default: the last refresh's, else now). */
     asOf: isoTime.optional(),
   })

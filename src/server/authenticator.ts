@@ -15,6 +15,8 @@ export interface Caller {
  */
 export class Authenticator {
   private readonly known = new Map<string, { caller: Caller | null; until: number }>();
+  /** Lookups under way: the requests that find a key expired at once share one (not one query each). */
+  private readonly looking = new Map<string, Promise<Caller | null>>();
 
   constructor(
     private readonly store: Store,
@@ -25,10 +27,18 @@ export class Authenticator {
     const now = performance.now();
     const hit = this.known.get(key);
     if (hit && hit.until > now) return hit.caller;
-    const caller = await authenticate(this.store, key);
-    // Bounded: a flood of distinct keys empties it rather than growing it.
-    if (this.known.size >= 10_000) this.known.clear();
-    this.known.set(key, { caller, until: now + (caller ? this.ttlMs : Math.min(this.ttlMs, 1000)) });
-    return caller;
+    let lookup = this.looking.get(key);
+    if (lookup === undefined) {
+      lookup = authenticate(this.store, key)
+        .then((caller) => {
+          // Bounded: a flood of distinct keys empties it rather than growing it.
+          if (this.known.size >= 10_000) this.known.clear();
+          this.known.set(key, { caller, until: now + (caller ? this.ttlMs : Math.min(this.ttlMs, 1000)) });
+          return caller;
+        })
+        .finally(() => this.looking.delete(key));
+      this.looking.set(key, lookup);
+    }
+    return lookup;
   }
 }

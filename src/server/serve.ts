@@ -83,6 +83,13 @@ export async function serve(options: ServeOptions): Promise<Serving> {
     ...(live ? { onLoaded: () => live.changed() } : {}),
   });
   registerTracking(app, keys, wal, loader, limiter);
+  // Once stopping, every answer closes its connection: a client that keeps its connection open (keep-alive) would
+  // otherwise hold the stop for the whole keep-alive timeout (72 s), as idle connections are closed only once.
+  let stopping = false;
+  app.addHook("onSend", async (_req, reply, payload) => {
+    if (stopping) void reply.header("connection", "close");
+    return payload;
+  });
   const port = options.port ?? 8080;
   try {
     await app.listen({ host, port });
@@ -103,6 +110,7 @@ export async function serve(options: ServeOptions): Promise<Serving> {
     url,
     close: () => {
       // Connections first (requests in flight finish), then what the log holds goes into the store, then the store.
+      stopping = true;
       closing ??= app
         .close()
         .then(() => loader.close())

@@ -3,13 +3,21 @@ import type { TrackingRow } from "../operations/tracking-operations.js";
 import type { WalRecord, WriteAheadLog } from "./wal.js";
 
 /**
+ * A record to load and its place in the log: as the log holds it (replayed after a restart), or the row itself
+ * while the server still has it in memory (appended since start: not parsed again, and its text not kept twice).
+ */
+export type QueuedRecord = WalRecord | { readonly seq: number; readonly row: TrackingRow };
+
+const rowOf = (r: QueuedRecord): TrackingRow => ("row" in r ? r.row : (JSON.parse(r.text) as TrackingRow));
+
+/**
  * Moves acknowledged tracking records from the write-ahead log into the store, in batches: what arrived while a
  * load ran goes in the next one (at most `batch` records each), and after each the log's checkpoint moves past
  * what was loaded. On start it loads what the log holds after its checkpoint (records acknowledged before a crash
  * or a stop). A load that fails is tried again later: the records stay in the queue and the log.
  */
 export class TrackingLoader {
-  private readonly queue: WalRecord[];
+  private readonly queue: QueuedRecord[];
   private running: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
@@ -35,7 +43,7 @@ export class TrackingLoader {
   }
 
   /** Records appended (and synced) to the log: they are loaded soon. */
-  added(records: readonly WalRecord[]): void {
+  added(records: readonly QueuedRecord[]): void {
     this.queue.push(...records);
     this.schedule(this.options.delayMs ?? 50);
   }
@@ -60,7 +68,7 @@ export class TrackingLoader {
     while (this.queue.length > 0) {
       const chunk = this.queue.slice(0, this.options.batch ?? 10_000);
       try {
-        await this.load(chunk.map((r) => JSON.parse(r.text) as TrackingRow));
+        await this.load(chunk.map(rowOf));
       } catch (e) {
         this.failures++;
         this.options.onError?.(e);
@@ -70,7 +78,7 @@ export class TrackingLoader {
       }
       this.queue.splice(0, chunk.length);
       this.loaded += chunk.length;
-      this.wal.checkpoint((chunk.at(-1) as WalRecord).seq);
+      this.wal.checkpoint((chunk.at(-1) as QueuedRecord).seq);
       this.options.onLoaded?.();
     }
   }
@@ -80,10 +88,10 @@ export class TrackingLoader {
    * reported and passed; any other failure (the store itself) stops it: false, and the group is tried again later
    * (what was loaded of it loads again as already present).
    */
-  private async oneByOne(chunk: readonly WalRecord[]): Promise<boolean> {
+  private async oneByOne(chunk: readonly QueuedRecord[]): Promise<boolean> {
     for (const record of chunk) {
       try {
-        await this.load([JSON.parse(record.text) as TrackingRow]);
+        await this.load([rowOf(record)]);
       } catch (e) {
         if (!isUserError(e)) return false;
         this.options.onError?.(e);

@@ -73,7 +73,7 @@ export function registerTracking(
         }
         const texts = rows.map((r) => JSON.stringify(r));
         const last = await wal.append(texts);
-        loader.added(texts.map((text, i) => ({ seq: last - texts.length + 1 + i, text })));
+        loader.added(rows.map((row, i) => ({ seq: last - rows.length + 1 + i, row })));
         return { success: true, accepted: messages - problems.length, rejected };
       },
     );

@@ -48,7 +48,7 @@ export const ENGINES: readonly EngineKind[] = [
       const dir = chdbDir(location);
       if (dir === "")
         throw new UserError("bad-db-url", `"${location}": chdb: needs a directory (chdb:./data)`, "--db");
-      return new ClickHouseStore(location, await ChdbConnection.open(dir, options));
+      return new ClickHouseStore(location, await ChdbConnection.open(dir, options), true);
     },
     // An empty folder holds no database yet.
     exists: async (location) => {
@@ -61,12 +61,13 @@ export const ENGINES: readonly EngineKind[] = [
     summary:
       "clickhouse://USER:PASSWORD@HOST:PORT/DATABASE: a ClickHouse server (npm install @clickhouse/client)",
     open: async (location, options) =>
-      new ClickHouseStore(location, await ServerConnection.open(parseServerUrl(location), options)),
+      new ClickHouseStore(location, await ServerConnection.open(parseServerUrl(location), options), false),
     exists: async (location) => {
       try {
         const store = new ClickHouseStore(
           location,
           await ServerConnection.open(parseServerUrl(location), FOR_READING),
+          false,
         );
         await store.close();
         return true;

@@ -8,6 +8,7 @@ import { SerialQueue, type Session, type Store } from "./store.js";
  */
 export abstract class SessionStore implements Store {
   abstract readonly dialect: Dialect;
+  abstract readonly exclusive: boolean;
   private readonly writes = new SerialQueue();
   private readonly open = new Set<Session>();
   private idle: (() => void) | null = null;

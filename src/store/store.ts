@@ -18,6 +18,12 @@ export interface Store {
   readonly dialect: Dialect;
   /** Where the database lives (a path, or `:memory:`). */
   readonly location: string;
+  /**
+   * Whether no other process can change the database while this store holds it (an embedded database: a DuckDB
+   * file is locked, chdb runs in this process), so that what this process has not written has not changed. False
+   * for a ClickHouse server, which other clients write.
+   */
+  readonly exclusive: boolean;
   /** Opens a session the caller closes (scripts, tests; operations use `read` and `write`). */
   session(): Promise<Session>;
   /** Runs `work` in a new session inside one transaction (a snapshot), concurrently with anything else. */

@@ -118,16 +118,22 @@ export function registerSegment(program: Command, cli: Cli): void {
 
   seg
     .command("show <id>")
-    .description("a segment's versions, newest first, in the text form and as JSON")
+    .description("a segment's size now and its versions, newest first, in the text form and as JSON")
     .action(async (id: string, _o, cmd: Command) => {
       const result = await cli.run(cmd, segmentShowOperation, { id });
-      cli.print(cmd, result, () =>
-        result.versions
-          .map(
-            (v) =>
-              `version ${v.version} (${v.createdAt.toISOString()}): ${v.definition.name}\n  ${printCondition(v.definition.where)}\n`,
-          )
-          .join(""),
+      cli.print(
+        cmd,
+        result,
+        () =>
+          (result.evaluated === null
+            ? "size unknown: not evaluated since it was saved (tessera segment refresh)\n"
+            : `size ${result.size} (as of ${result.evaluated.asOf}, refreshed ${result.evaluated.refreshedAt})\n`) +
+          result.versions
+            .map(
+              (v) =>
+                `version ${v.version} (${v.createdAt.toISOString()}): ${v.definition.name}\n  ${printCondition(v.definition.where)}\n`,
+            )
+            .join(""),
       );
     });
 

@@ -11,10 +11,11 @@ import { ClickHouseSession } from "./clickhouse-session.js";
  */
 export class ClickHouseStore extends SessionStore {
   readonly dialect = clickhouseDialect;
-
   constructor(
     location: string,
     private readonly connection: ClickHouseConnection,
+    /** chdb runs in this process: true; a server has other clients: false. */
+    readonly exclusive: boolean,
   ) {
     super(location);
   }

@@ -16,6 +16,8 @@ const SIZE = /^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i;
  */
 export class DuckDBStore extends SessionStore {
   readonly dialect = duckdbDialect;
+  // DuckDB locks the file: no other process writes it while it is open here.
+  readonly exclusive = true;
 
   private constructor(
     location: string,
