@@ -20,7 +20,7 @@ import { apiKey, count, runCli, snapshot, tempDir, writeFile } from "./helpers.j
  * Operations no route serves, and why: they name files on the server's disk, build a database of their own, or
  * make and revoke keys (done at the machine, by an admin).
  */
-const NOT_SERVED = new Set(["import", "generate", "demo", "keys.create", "keys.list", "keys.revoke"]);
+const NOT_SERVED = new Set(["generate", "demo", "keys.create", "keys.list", "keys.revoke"]);
 
 describe("the HTTP API", () => {
   let store: Store;
@@ -244,7 +244,7 @@ describe("the HTTP API", () => {
         { definition: { id: "x", name: "X", where: { trait: "nope", eq: 1 } } },
         undefined,
         400,
-        { code: "invalid-segment" },
+        { code: "invalid-segment", path: "definition.where.trait" },
       ],
       // Something named that does not exist.
       ["GET", "/api/segments/nobody", undefined, undefined, 404, { code: "unknown-segment" }],

@@ -18,14 +18,19 @@ export function nearest(name: string, known: Iterable<string>): string | undefin
   let best: string | undefined;
   let bestD = Number.POSITIVE_INFINITY;
   const lower = name.toLowerCase();
+  const within = Math.max(2, Math.floor(name.length / 3));
   for (const k of known) {
-    const d = editDistance(lower, k.toLowerCase());
+    // The distance is at least the difference in length: a name far longer than any known one (a megabyte sent to
+    // the API) is no typo, and is not compared letter by letter (that took seconds a request).
+    const other = k.toLowerCase();
+    if (Math.abs(other.length - lower.length) > within) continue;
+    const d = editDistance(lower, other);
     if (d < bestD) {
       bestD = d;
       best = k;
     }
   }
-  return best !== undefined && bestD <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined;
+  return best !== undefined && bestD <= within ? best : undefined;
 }
 
 export function didYouMean(name: string, known: Iterable<string>): string {

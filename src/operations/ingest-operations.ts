@@ -1,15 +1,22 @@
 import { TextDecoder } from "node:util";
 import { z } from "zod";
-import { UserError } from "../errors.js";
+import { isUserError, UserError } from "../errors.js";
+import { openFile } from "../ingest/file-source.js";
 import { importFile } from "../ingest/import.js";
+import { runImport } from "../ingest/import-pipeline.js";
 import { importRows } from "../ingest/import-rows.js";
 import {
   CONFLICT_POLICIES,
   IMPORT_KINDS,
+  type ImportOptions,
   type ImportStep,
   type ImportSummary,
+  type RejectedRow,
   type RowsImportResult,
+  RowsRejectedError,
 } from "../ingest/import-types.js";
+import type { Rejects } from "../ingest/rejected-rows.js";
+import type { Engine } from "../store/engine.js";
 import { defineOperation, type Emit } from "./operation.js";
 import { isoTime } from "./schema-types.js";
 
@@ -50,6 +57,16 @@ export function isEncoding(label: string): boolean {
     return false;
   }
 }
+
+/**
+ * How an import's messages, summary and log name a source that is not a path (an upload, a batch): a short line of
+ * text, not a megabyte or a control character that would then be in every message and the import log.
+ */
+const sourceName = z
+  .string()
+  .min(1)
+  .max(200)
+  .refine((n) => !/\p{Cc}/u.test(n), { message: "must not hold control characters" });
 
 /** How rows are read, whatever holds them. */
 const importSettings = {
@@ -98,16 +115,45 @@ export const ImportInput = z
       .optional(),
     /** Where rejected rows go (default `<file>.rejects.csv`). */
     rejects: z.string().optional(),
+    /**
+     * The file is an upload (the HTTP API's `POST /api/imports/{kind}`): messages, the summary and the import log
+     * call it by this name, not by its path (the server's temporary copy, deleted after), and its rejected rows
+     * come back in the result (`rejects`, the first 1,000) rather than in a reject file beside that copy. With
+     * one file, and without `rejects`.
+     */
+    name: sourceName.optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((input, ctx) => {
+    if (input.name === undefined) return;
+    if (input.files.length > 1)
+      ctx.addIssue({ code: "custom", path: ["files"], message: "an upload (name) is one file" });
+    if (input.rejects !== undefined)
+      ctx.addIssue({
+        code: "custom",
+        path: ["rejects"],
+        message: "an upload's rejected rows come back in the result: no reject file is written",
+      });
+  });
 
 /** What an import reports as it goes: a file's step as it starts, and each file's summary once it is in. */
 export type ImportEvent =
   | { readonly type: "step"; readonly file: string; readonly step: ImportStep }
   | { readonly type: "imported"; readonly summary: ImportSummary };
 
+/** An upload's summary: its rejected rows are in it (the first `UPLOAD_REJECTS_SHOWN`), not in a file. */
+export interface UploadSummary extends ImportSummary {
+  readonly rejects: readonly RejectedRow[];
+}
+
 /** One file's summary; several files' summaries, in order. */
-export type ImportResult = ImportSummary | { readonly imports: ImportSummary[] };
+export type ImportResult = ImportSummary | UploadSummary | { readonly imports: ImportSummary[] };
+
+/**
+ * The rejected rows an upload's result lists: enough to see every kind of mistake, while a file of millions of
+ * bad rows (a timestamp format not mapped) does not become an answer of gigabytes. `rejected` gives the count.
+ */
+export const UPLOAD_REJECTS_SHOWN = 1000;
 
 /**
  * `import`: imports files of one kind (CSV, JSON, NDJSON, Parquet, gzipped or not, blank-separated text), each in
@@ -119,10 +165,12 @@ export const importOperation = defineOperation({
   summary: "import files of one kind",
   input: ImportInput,
   access: "write",
+  // Rows and identities: merges rewrite the customer ids of segment stays but change no segment's size.
+  changes: ["data"],
   run: async (session, input, emit: Emit<ImportEvent>): Promise<ImportResult> => {
     const summaries: ImportSummary[] = [];
     for (const path of input.files) {
-      const summary = await importFile(session, {
+      const options: ImportOptions = {
         kind: input.kind,
         path,
         map: input.map,
@@ -136,8 +184,12 @@ export const importOperation = defineOperation({
         header: input.header,
         encoding: input.encoding,
         rejectsPath: input.rejects,
-        onStep: (step) => emit({ type: "step", file: path, step }),
-      });
+        onStep: (step) => emit({ type: "step", file: input.name ?? path, step }),
+      };
+      const summary =
+        input.name === undefined
+          ? await importFile(session, options)
+          : await importUpload(session, options, input.name);
       emit({ type: "imported", summary });
       summaries.push(summary);
     }
@@ -145,13 +197,65 @@ export const importOperation = defineOperation({
   },
 });
 
+/**
+ * Imports an uploaded file as `importFile` imports any file (the same check, reader and pipeline), named `name`
+ * wherever the import speaks of it — its errors too, which the file's check and reader raise naming the path —
+ * with its rejected rows kept as values for the answer.
+ */
+async function importUpload(session: Engine, options: ImportOptions, name: string): Promise<UploadSummary> {
+  const { path } = options;
+  let rejects: RejectedRow[] = [];
+  let lines = 0;
+  try {
+    const summary = await runImport(
+      session,
+      options,
+      async () => ({
+        ...(await openFile(session, path, options)),
+        label: name,
+        shortName: name,
+        logName: `upload ${name}`,
+      }),
+      async (set) => {
+        lines = set.count;
+        rejects = await firstRejects(set, UPLOAD_REJECTS_SHOWN);
+        return null;
+      },
+    );
+    const notes =
+      lines > rejects.length
+        ? [...summary.notes, `rejects lists the first ${rejects.length} of ${lines} lines of rejected rows`]
+        : summary.notes;
+    return { ...summary, notes, rejects };
+  } catch (e) {
+    if (!isUserError(e)) throw e;
+    const named = new UserError(
+      e.code,
+      e.reason.replaceAll(path, name),
+      e.where === undefined ? undefined : e.where.replaceAll(path, name),
+    );
+    // A strict import refused: the rejected rows go with the error, as a batch's do.
+    throw e.code === "rows-rejected" ? new RowsRejectedError(named, rejects) : named;
+  }
+}
+
+/** The first `limit` rejected rows, in row order (a page is read at a time: the rest are never read). */
+async function firstRejects(set: Rejects, limit: number): Promise<RejectedRow[]> {
+  const first: RejectedRow[] = [];
+  for await (const page of set.pages()) {
+    first.push(...page.slice(0, limit - first.length));
+    if (first.length >= limit) break;
+  }
+  return first;
+}
+
 export const ImportBatchInput = z
   .object({
     ...importSettings,
     /** The rows, in order (row 1 first): column → value; objects and arrays are taken as JSON. */
     rows: z.array(z.record(z.string(), z.unknown())),
     /** Names the batch in messages, the summary and the import log (as a file's path would). */
-    source: z.string().min(1),
+    source: sourceName,
   })
   .strict();
 
@@ -165,6 +269,8 @@ export const importBatchOperation = defineOperation({
   summary: "import a batch of rows sent as data",
   input: ImportBatchInput,
   access: "write",
+  // Rows and identities: merges rewrite the customer ids of segment stays but change no segment's size.
+  changes: ["data"],
   run: (session, input): Promise<RowsImportResult> =>
     importRows(session, {
       kind: input.kind,

@@ -6,14 +6,22 @@ import { parseIsoTime } from "../common/iso-time.js";
  * the same way, from the CLI (already typed) and from JSON (text).
  */
 
-/** A moment: a Date, or ISO 8601 text (a date alone is its midnight UTC; no offset means UTC). */
+/**
+ * A moment: a Date, or ISO 8601 text (a date alone is its midnight UTC; no offset means UTC), in the years 0001 to
+ * 9999. JavaScript reaches further (`+099999-01-01`), the engines do not: such a time failed inside the engine's SQL
+ * instead of being refused here.
+ */
 export const isoTime = z
   .union([z.date(), z.string()], { error: "expected an ISO 8601 date or time" })
   .transform((v, ctx) => {
-    if (v instanceof Date) return v;
-    const d = parseIsoTime(v);
-    if (d === null) {
-      ctx.addIssue({ code: "custom", message: `not an ISO 8601 date: "${v}"` });
+    const d = v instanceof Date ? v : parseIsoTime(v);
+    if (d === null || Number.isNaN(d.getTime())) {
+      ctx.addIssue({ code: "custom", message: `not an ISO 8601 date: "${String(v)}"` });
+      return z.NEVER;
+    }
+    const year = d.getUTCFullYear();
+    if (year < 1 || year > 9999) {
+      ctx.addIssue({ code: "custom", message: `${d.toISOString()} is outside the years 0001 to 9999` });
       return z.NEVER;
     }
     return d;

@@ -1,3 +1,8 @@
+import { isUtf8 } from "node:buffer";
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Readable } from "node:stream";
 import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
 import { z } from "zod";
 import { UserError } from "../errors.js";
@@ -7,7 +12,16 @@ import { Authenticator } from "./authenticator.js";
 import { errorAnswer } from "./http-errors.js";
 import { openApiDocument } from "./openapi.js";
 import { RateLimiter, rateLimitedBody } from "./rate-limit.js";
-import { pathParams, ROUTES, type Route, takesQuery } from "./routes.js";
+import { pathParams, ROUTES, type Route, takesQuery, UPLOAD_FIELDS } from "./routes.js";
+import {
+  dispositionName,
+  receiveUpload,
+  removeUpload,
+  tooLarge,
+  UPLOAD_LIMIT,
+  UPLOAD_PREFIX,
+  uploadHeaders,
+} from "./uploads.js";
 
 /** One line per request, for the log (the server writes each as JSON). */
 export interface RequestLine {
@@ -27,8 +41,12 @@ export interface RequestLine {
 export interface ServerOptions {
   /** Receives one line per request answered. */
   readonly log?: (line: RequestLine) => void;
-  /** The largest request body, in bytes (default 1 MiB): a larger one is a 413. */
+  /** The largest JSON request body, in bytes (default 1 MiB): a larger one is a 413. */
   readonly bodyLimit?: number;
+  /** The largest upload (a file to import), in bytes (default 1 GiB): a larger one is a 413. */
+  readonly uploadLimit?: number;
+  /** Where uploads are copied while they are imported (default: the system's temporary folder). */
+  readonly uploadDir?: string;
   /** Requests per key: the limiter (shared with the tracking routes), or its limit (default: rate-limit.ts). */
   readonly limiter?: RateLimiter;
   /** Who keys are (shared with the tracking routes; default: a new one over the store). */
@@ -118,8 +136,9 @@ async function authorize(
 function inputOf(route: Route, req: FastifyRequest): Record<string, unknown> {
   const params = req.params as Record<string, string>;
   if (takesQuery(route)) return { ...typedQuery(route.op, req.query as Record<string, unknown>), ...params };
-  const body = req.body ?? {};
-  if (typeof body !== "object" || Array.isArray(body))
+  // No body is an empty input; a JSON `null` is a body, and not an object.
+  const body = req.body === undefined ? {} : req.body;
+  if (typeof body !== "object" || body === null || Array.isArray(body))
     throw new UserError("bad-input", "the request body must be a JSON object", "body");
   for (const name of pathParams(route.path))
     if (name in body && (body as Record<string, unknown>)[name] !== params[name])
@@ -129,6 +148,86 @@ function inputOf(route: Route, req: FastifyRequest): Record<string, unknown> {
         name,
       );
   return { ...(body as Record<string, unknown>), ...params };
+}
+
+/** A UTF-16 surrogate without its pair: JSON's `\ud800` escape gives one, and no UTF-8 text can hold it. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Where in a parsed JSON value a string (or a key) holds a lone surrogate (`definition.name`), or null. */
+function loneSurrogateAt(value: unknown, path: readonly string[] = []): string | null {
+  if (typeof value === "string") return LONE_SURROGATE.test(value) ? path.join(".") || "body" : null;
+  if (typeof value !== "object" || value === null) return null;
+  for (const [key, v] of Object.entries(value)) {
+    if (LONE_SURROGATE.test(key)) return [...path, key].join(".");
+    const found = loneSurrogateAt(v, [...path, key]);
+    if (found !== null) return found;
+  }
+  return null;
+}
+
+/**
+ * Parses a JSON body with fastify's own parser (prototype poisoning refused), after the checks it leaves out:
+ * bytes that are not UTF-8 (it would read them as U+FFFD, silently) and escapes of lone surrogates (the store
+ * would keep U+FFFD instead), each a 400 naming where.
+ */
+function jsonBodyParser(app: FastifyInstance) {
+  const parse = app.getDefaultJsonParser("error", "error");
+  return (req: FastifyRequest, body: Buffer, done: (e: Error | null, value?: unknown) => void): void => {
+    if (!isUtf8(body)) {
+      done(new UserError("bad-request", "the body is not UTF-8 text, as JSON must be", "body"));
+      return;
+    }
+    const text = body.toString("utf8");
+    void parse(req, text, (e, value) => {
+      if (e) return done(e);
+      const at = /\\u[dD][89abcdefABCDEF]/.test(text) ? loneSurrogateAt(value) : null;
+      if (at !== null)
+        return done(
+          new UserError(
+            "bad-request",
+            "holds a lone surrogate (an unpaired \\ud800–\\udfff escape): not text",
+            at,
+          ),
+        );
+      done(null, value);
+    });
+  };
+}
+
+/**
+ * Runs an upload's import: the input from the query string (checked before the body is read), the body streamed to
+ * a temporary file under the limit, the operation run on that file; the file is removed whatever happens.
+ */
+async function runUpload(
+  store: Store,
+  route: Route,
+  req: FastifyRequest,
+  limit: number,
+  dir: string,
+): Promise<unknown> {
+  const headers = uploadHeaders(req.headers["content-type"], req.headers["content-encoding"]);
+  if (Number(req.headers["content-length"]) > limit) throw tooLarge(limit);
+  const query = inputOf(route, req);
+  for (const field of UPLOAD_FIELDS)
+    if (field in query)
+      throw new UserError("bad-input", "the body is the file: leave this out of the query", field);
+  const name =
+    "name" in query ? query.name : (dispositionName(req.headers["content-disposition"]) ?? "upload");
+  const given = {
+    // A charset of the Content-Type is the file's encoding, unless the query says otherwise.
+    ...(headers.charset === undefined ? {} : { encoding: headers.charset }),
+    ...query,
+    name,
+  };
+  // Checked with a stand-in path first: a bad option is refused before a byte of the body is read.
+  const input = parseInput(route.op, { ...given, files: ["upload"] });
+  const folder = await mkdtemp(join(dir, UPLOAD_PREFIX));
+  try {
+    const path = await receiveUpload(req.body as Readable | undefined, folder, limit, headers, String(name));
+    return await runParsed(store, route.op, { ...(input as Record<string, unknown>), files: [path] });
+  } finally {
+    await removeUpload(folder);
+  }
 }
 
 /**
@@ -142,6 +241,9 @@ function inputOf(route: Route, req: FastifyRequest): Record<string, unknown> {
  */
 export function buildServer(store: Store, options: ServerOptions = {}): FastifyInstance {
   const app = Fastify({ bodyLimit: options.bodyLimit ?? 1024 * 1024, logger: false });
+  // JSON only (text/plain is no input: a 415, as any other type), checked as fastify does not (jsonBodyParser).
+  app.removeContentTypeParser(["application/json", "text/plain"]);
+  app.addContentTypeParser("application/json", { parseAs: "buffer" }, jsonBodyParser(app));
   const limiter = options.limiter ?? new RateLimiter();
   const keys = options.keys ?? new Authenticator(store);
   const seen = new WeakMap<
@@ -186,32 +288,41 @@ export function buildServer(store: Store, options: ServerOptions = {}): FastifyI
       },
     });
   });
-  for (const route of ROUTES) {
-    app.route({
-      method: route.method,
-      url: route.path.replace(/\{(\w+)\}/g, (_, name: string) => `:${name}`),
-      handler: async (req) => {
-        const s = seen.get(req) ?? { people: 0, started: performance.now() };
-        s.route = route;
-        const who = await authorize(keys, limiter, route, req.headers.authorization);
-        s.key = who.id;
-        const input = parseInput(route.op, inputOf(route, req));
-        const result = await runParsed(store, route.op, input);
-        if (route.people) {
-          // Recorded before the answer leaves: no read of people goes unaccounted for.
-          s.people = route.people(result as never);
-          const subject = Object.entries(req.params as Record<string, string>).map(([k, v]) => `${k}=${v}`);
-          await recordRead(
-            store,
-            `key ${who.id} (${who.name})`,
-            [route.op.name, ...subject].join(" "),
-            s.people,
-          );
-        }
-        return result;
-      },
-    });
-  }
+  const uploadLimit = options.uploadLimit ?? UPLOAD_LIMIT;
+  const uploadDir = options.uploadDir ?? tmpdir();
+  const routeOf = (route: Route) => ({
+    method: route.method,
+    url: route.path.replace(/\{(\w+)\}/g, (_, name: string) => `:${name}`),
+    handler: async (req: FastifyRequest) => {
+      const s = seen.get(req) ?? { people: 0, started: performance.now() };
+      s.route = route;
+      const who = await authorize(keys, limiter, route, req.headers.authorization);
+      s.key = who.id;
+      const result = route.upload
+        ? await runUpload(store, route, req, uploadLimit, uploadDir)
+        : await runParsed(store, route.op, parseInput(route.op, inputOf(route, req)));
+      if (route.people) {
+        // Recorded before the answer leaves: no read of people goes unaccounted for.
+        s.people = route.people(result as never);
+        const subject = Object.entries(req.params as Record<string, string>).map(([k, v]) => `${k}=${v}`);
+        await recordRead(
+          store,
+          `key ${who.id} (${who.name})`,
+          [route.op.name, ...subject].join(" "),
+          s.people,
+        );
+      }
+      return result;
+    },
+  });
+  for (const route of ROUTES) if (!route.upload) app.route(routeOf(route));
+  // Uploads in a scope of their own, whose one body parser hands the body on unread, whatever its type: the
+  // handler checks the key before reading a byte, then streams it to disk (never whole in memory).
+  void app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser("*", (_req, payload, done) => done(null, payload));
+    for (const route of ROUTES) if (route.upload) scope.route(routeOf(route));
+  });
   const document = openApiDocument(ROUTES);
   app.get("/api/openapi.json", async () => document);
   return app;

@@ -37,19 +37,43 @@ const UNAVAILABLE = new Set([
   "read-only-database",
 ]);
 
+/** Codes of a request over a limit: a definition, an upload. */
+const TOO_LARGE = new Set(["definition-too-long", "body-too-large"]);
+
 /**
- * The HTTP status of a user error: 400 for input that is not what the operation takes (its schema, an option), 404
- * for something named that does not exist, 409 for a clash with the store's state, 413 for a definition over the
- * limits, 503 for the database's surroundings, else 422 (well formed, but the data cannot give an answer: rows
- * rejected, too few customers, no purchases).
+ * The HTTP status of a user error: 400 for input that is not what the operation takes (its schema, an option, an
+ * upload cut short), 404 for something named that does not exist, 409 for a clash with the store's state, 413 for
+ * a definition or an upload over the limits, 415 for an upload that is not a file the importer reads, 503 for the
+ * database's surroundings, else 422 (well formed, but the data cannot give an answer: a file that cannot be read,
+ * rows rejected, too few customers, no purchases).
  */
 export function statusOf(e: UserError): number {
   if (NOT_FOUND.has(e.code)) return 404;
   if (CONFLICT.has(e.code)) return 409;
   if (UNAVAILABLE.has(e.code)) return 503;
-  if (e.code === "definition-too-long") return 413;
-  if (e.code.startsWith("bad-") || e.code === "invalid-segment") return 400;
+  if (TOO_LARGE.has(e.code)) return 413;
+  if (e.code === "unsupported-media-type") return 415;
+  if (e.code.startsWith("bad-") || e.code === "invalid-segment" || e.code === "upload-aborted") return 400;
   return 422;
+}
+
+/**
+ * Codes whose error names the command or a file, not the field (the importer's `import: unknown kind "x"`, the CLI's
+ * words kept; a definition's problems, prefixed with the file it came from and listing their places in it): the
+ * request's field they are about.
+ */
+const FIELD_OF_CODE: Readonly<Record<string, string>> = {
+  "bad-kind": "kind",
+  "invalid-segment": "definition",
+};
+
+/**
+ * A command-line option named as the place of an error (`--allow-any-date`, `--map`: the importer speaks to the
+ * CLI's user) is, in the API, the input field of the same name (`allowAnyDate`, `map`).
+ */
+function fieldOfOption(where: string): string {
+  const option = /^--([a-z][a-z0-9-]*)$/.exec(where)?.[1];
+  return option === undefined ? where : option.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 }
 
 /**
@@ -58,8 +82,15 @@ export function statusOf(e: UserError): number {
  */
 export function userErrorBody(e: UserError, operation?: string): ErrorBody {
   const prefix = operation === undefined ? "" : `${operation}: `;
-  const path = e.where?.startsWith(prefix) ? e.where.slice(prefix.length) : e.where;
-  return { error: { code: e.code, message: e.reason, path: path ?? null } };
+  // An operation that names itself as its command (`traits set`: nothing to change) names no field.
+  const where = e.where === operation?.replaceAll(".", " ") ? undefined : e.where;
+  const path = where?.startsWith(prefix) ? where.slice(prefix.length) : where;
+  const field = FIELD_OF_CODE[e.code] ?? (path === undefined ? null : fieldOfOption(path));
+  // A definition's problems carry their places in it (`where.all[1].within`, src/segments): the first one's, under
+  // the request's field.
+  const place = (e as { issues?: readonly { path?: unknown }[] }).issues?.[0]?.path;
+  const within = field === "definition" && typeof place === "string" && place !== "" ? `.${place}` : "";
+  return { error: { code: e.code, message: e.reason, path: field === null ? null : `${field}${within}` } };
 }
 
 /**

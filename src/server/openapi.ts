@@ -1,19 +1,23 @@
 import { z } from "zod";
-import { pathParams, type Route, takesQuery } from "./routes.js";
+import { pathParams, type Route, takesQuery, UPLOAD_FIELDS } from "./routes.js";
+import { UPLOAD_TYPES } from "./uploads.js";
 
 type JsonSchema = Record<string, unknown> & {
   properties?: Record<string, Record<string, unknown>>;
   required?: string[];
 };
 
-/** An operation's input as JSON Schema 2020-12 (OpenAPI 3.1's dialect), without the fields the path gives. */
+/**
+ * An operation's input as JSON Schema 2020-12 (OpenAPI 3.1's dialect), without the fields the path gives (nor, for
+ * an upload, those the body gives).
+ */
 function inputSchema(route: Route): JsonSchema {
   const { $schema: _dialect, ...schema } = z.toJSONSchema(route.op.input, {
     io: "input",
     target: "draft-2020-12",
     unrepresentable: "any",
   }) as JsonSchema;
-  const inPath = new Set(pathParams(route.path));
+  const inPath = new Set<string>([...pathParams(route.path), ...(route.upload ? UPLOAD_FIELDS : [])]);
   if (inPath.size === 0 || !schema.properties) return schema;
   const properties = Object.fromEntries(Object.entries(schema.properties).filter(([k]) => !inPath.has(k)));
   const required = (schema.required ?? []).filter((k) => !inPath.has(k));
@@ -44,6 +48,20 @@ const ERROR_ANSWER = (description: string) => ({
   content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
 });
 
+/**
+ * An upload's body: the file itself, in any of the formats the importer reads (binary: OpenAPI 3.1 describes it by
+ * its media type alone). Gzip with `Content-Encoding: gzip` or `application/gzip`; `application/octet-stream`: the
+ * format is found from the bytes.
+ */
+const UPLOAD_BODY = {
+  required: true,
+  description:
+    "The file to import: CSV, NDJSON or a JSON array, or Parquet, gzip-compressed or not (Content-Encoding: gzip, " +
+    "or application/gzip). application/octet-stream: the format is found from the bytes. Its name in messages: " +
+    "?name=, else the Content-Disposition's filename, else upload.",
+  content: Object.fromEntries(Object.keys(UPLOAD_TYPES).map((type) => [type, {}])),
+} as const;
+
 /** One route as an OpenAPI operation object. */
 function operationObject(route: Route): Record<string, unknown> {
   const schema = inputSchema(route);
@@ -72,14 +90,16 @@ function operationObject(route: Route): Record<string, unknown> {
     security: [{ apiKey: [] }],
     tags: [route.path.split("/")[2] ?? "api"],
     ...(parameters.length > 0 ? { parameters } : {}),
-    ...(takesQuery(route)
-      ? {}
-      : {
-          requestBody: {
-            required: (schema.required ?? []).length > 0,
-            content: { "application/json": { schema: cleaned(schema) } },
-          },
-        }),
+    ...(route.upload
+      ? { requestBody: UPLOAD_BODY }
+      : takesQuery(route)
+        ? {}
+        : {
+            requestBody: {
+              required: (schema.required ?? []).length > 0,
+              content: { "application/json": { schema: cleaned(schema) } },
+            },
+          }),
     responses: {
       "200": {
         description: `the operation's result (the same document as \`tessera … --json\`)${route.people ? "; names people: recorded in the audit log" : ""}`,
@@ -91,6 +111,7 @@ function operationObject(route: Route): Record<string, unknown> {
       "404": ERROR_ANSWER("something the input names does not exist"),
       "409": ERROR_ANSWER("the request clashes with what the store holds now"),
       "413": ERROR_ANSWER("the body (or a definition) is over the limits"),
+      "415": ERROR_ANSWER("the body is not of a content type the route takes"),
       "422": ERROR_ANSWER("well formed, but the data cannot give an answer (the reason says why)"),
       "503": ERROR_ANSWER("the database cannot be used now (locked, damaged, full disk)"),
     },

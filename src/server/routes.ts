@@ -10,6 +10,7 @@ import {
   clvPredictOperation,
   clvValidateOperation,
   importBatchOperation,
+  importOperation,
   kpisOperation,
   type Permission,
   paretoOperation,
@@ -36,11 +37,13 @@ import {
 /**
  * The REST API's routes: each is one operation of the operations layer, its input assembled from the path's
  * parameters (`{id}` → the input's `id`) and either the JSON body (POST, PUT, PATCH) or the query string (GET,
- * DELETE: values typed by the operation's own schema). Reads of a resource are GET; computations whose input is
- * structured (a definition, a grouping) are POST, as search APIs do; writes are POST, PATCH or DELETE.
+ * DELETE, uploads: values typed by the operation's own schema). Reads of a resource are GET; computations whose
+ * input is structured (a definition, a grouping) are POST, as search APIs do; writes are POST, PATCH or DELETE.
+ * An upload's body is a file (`POST /api/imports/{kind}`: CSV, NDJSON/JSON, Parquet, gzip or not), which the server
+ * copies to a temporary file and gives the operation as its one path (`files`), named by `?name=`.
  *
- * Left out on purpose: `import` of paths and `generate` (they name files on the server's disk: uploads come
- * instead), `demo` (it builds a database of its own) and `keys.*` (a key is made at the machine, by an admin).
+ * Left out on purpose: `import` of paths on the server's disk (an upload instead) and `generate` (it writes files
+ * there), `demo` (it builds a database of its own) and `keys.*` (a key is made at the machine, by an admin).
  */
 export interface Route {
   readonly method: "GET" | "POST" | "PATCH" | "DELETE";
@@ -54,6 +57,11 @@ export interface Route {
    * log (who, what, when, how many people) before the answer leaves.
    */
   readonly people?: (result: never) => number;
+  /**
+   * The body is a file (an upload): the server streams it to a temporary file, gives the operation its path as
+   * `files` (one) and its name as `name`, and takes the other fields from the query string.
+   */
+  readonly upload?: true;
 }
 
 /** The number of ids in the lists of a result (a segment's members, the ids entered and exited in a history). */
@@ -66,6 +74,13 @@ export const ROUTES: readonly Route[] = [
   { method: "GET", path: "/api/stats", op: statsOperation, permission: "read:aggregates" },
   { method: "GET", path: "/api/traits", op: traitsOperation, permission: "read:aggregates" },
   { method: "PATCH", path: "/api/traits/{name}", op: traitSetOperation, permission: "write:data" },
+  {
+    method: "POST",
+    path: "/api/imports/{kind}",
+    op: importOperation,
+    permission: "write:data",
+    upload: true,
+  },
   { method: "POST", path: "/api/imports/{kind}/rows", op: importBatchOperation, permission: "write:data" },
   // Its findings give example ids.
   { method: "GET", path: "/api/audit", op: auditOperation, permission: "read:people", people: auditExamples },
@@ -161,7 +176,10 @@ export function pathParams(path: string): string[] {
   return [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1] as string);
 }
 
-/** Whether a route takes its input from the query string rather than a body. */
+/** Whether a route takes its input from the query string rather than a JSON body. */
 export function takesQuery(route: Route): boolean {
-  return route.method === "GET" || route.method === "DELETE";
+  return route.method === "GET" || route.method === "DELETE" || route.upload === true;
 }
+
+/** The input fields the server fills in for an upload (from the body), never from the query string. */
+export const UPLOAD_FIELDS = ["files"] as const;

@@ -29,6 +29,9 @@ export interface ServeOptions {
    * `<DIR>/tracking-log` for chdb:DIR, or `./tessera-tracking-log` for a ClickHouse server).
    */
   readonly trackingLog?: string;
+  /** The largest file upload (`POST /api/imports/{kind}`), in bytes (default 1 GiB), and where it is kept meanwhile. */
+  readonly uploadLimit?: number;
+  readonly uploadDir?: string;
 }
 
 /** Where the write-ahead log lives when not told: beside the database it feeds. */
@@ -62,6 +65,8 @@ export async function serve(options: ServeOptions): Promise<Serving> {
     keys,
     ...(options.log ? { log: options.log } : {}),
     ...(options.internalError ? { internalError: options.internalError } : {}),
+    ...(options.uploadLimit !== undefined ? { uploadLimit: options.uploadLimit } : {}),
+    ...(options.uploadDir !== undefined ? { uploadDir: options.uploadDir } : {}),
   });
   // Acknowledged events first go to the log; what it holds from before (a crash, a stop) is loaded now.
   const wal = await WriteAheadLog.open(options.trackingLog ?? defaultTrackingLog(options.db)).catch(

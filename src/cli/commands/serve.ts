@@ -28,17 +28,20 @@ export function registerServe(program: Command, cli: Cli): void {
     )
     .option("--port <n>", "the port to listen on (0: any free one)", "8080")
     .option("--rate-limit <n>", "requests a second per key, in bursts of twice as many (default 1000)")
+    .option("--upload-limit <MiB>", "the largest file upload (POST /api/imports/{kind}), in MiB (default 1024)")
     .action(async (opts, cmd: Command) => {
       const { db } = cli.globals(cmd);
       const port = intOption(opts.port, "--port", 0) as number;
       if (port > 65535)
         throw new UserError("bad-option", `expected a port from 0 to 65535, got "${opts.port}"`, "--port");
       const perSecond = intOption(opts.rateLimit, "--rate-limit", 1);
+      const uploadMiB = intOption(opts.uploadLimit, "--upload-limit", 1);
       const serving = await serve({
         db,
         host: opts.host,
         port,
         ...(perSecond !== undefined ? { rateLimit: { perSecond, burst: 2 * perSecond } } : {}),
+        ...(uploadMiB !== undefined ? { uploadLimit: uploadMiB * 1024 * 1024 } : {}),
         // One JSON line per request on stdout: the request log.
         log: (line) => cli.io.out(`${JSON.stringify(line)}\n`),
         // The caller got a bare 500: the cause goes to the operator.
