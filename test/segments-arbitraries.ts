@@ -5,6 +5,9 @@ import type { Condition } from "../src/segments/definition.js";
 export const EVENTS = ["Viewed", "Added", "Bought"];
 export const CATS = ["shoes", "hats", "bags"];
 export const COUNTRIES = ["DE", "FR", "NL"];
+export const INDUSTRIES = ["Software", "Retail", "Health"];
+/** Accounts of the data's group calls: every one but the last has a row of traits (segments-data.ts). */
+export const ACCOUNT_IDS = ["a0", "a1", "a2", "a3"];
 
 const num = (lo: number, hi: number) => fc.integer({ min: lo, max: hi });
 const window = fc.oneof(
@@ -83,6 +86,17 @@ export const leaf: fc.Arbitrary<Condition> = fc.oneof(
     .map((c) => ({ trait: "vip", ...c }) as Condition),
   cmpDate.map((c) => ({ trait: "signup", ...c }) as Condition),
   cmpNum(0, 10).map((c) => ({ computed: "score", ...c }) as Condition),
+  {
+    arbitrary: fc
+      .oneof(
+        cmpText(INDUSTRIES).map((c) => ({ account: "industry", ...c })),
+        cmpNum(1, 500).map((c) => ({ account: "employees", ...c })),
+        cmpDate.map((c) => ({ account: "founded", ...c })),
+        cmpText(ACCOUNT_IDS).map((c) => ({ account: "account_id", ...c })),
+      )
+      .map((c) => c as Condition),
+    weight: 2,
+  },
   fc
     .record(
       {

@@ -1,9 +1,10 @@
 import fc from "fast-check";
+import { registerAccountTrait } from "../src/store/accounts.js";
 import { registerComputed } from "../src/store/computed.js";
 import type { Engine } from "../src/store/engine.js";
 import { type Sql, type SqlValue, sql } from "../src/store/sql.js";
 import { registerTrait } from "../src/store/trait-registry.js";
-import { CATS, COUNTRIES, EVENTS } from "./segments-arbitraries.js";
+import { ACCOUNT_IDS, CATS, COUNTRIES, EVENTS, INDUSTRIES } from "./segments-arbitraries.js";
 import type { RefData } from "./segments-reference.js";
 
 /** Random small datasets for the segment property tests, and loading them straight into the tables. */
@@ -68,8 +69,31 @@ export const arbData: fc.Arbitrary<RefData> = fc
       }),
       { maxLength: 12 },
     ),
+    // Group calls, of the accounts ACCOUNT_IDS names; the last of them never has a row of traits.
+    groups: fc.array(
+      fc.record({
+        c: fc.nat(7),
+        account: fc.constantFrom(...ACCOUNT_IDS),
+        // Often after the as-of time: a person joins an account only when the call is made.
+        ts: fc.oneof(
+          arbTs,
+          fc.integer({ min: 1, max: 120 }).map((h) => AS_OF + h * 3_600_000),
+        ),
+      }),
+      { maxLength: 8 },
+    ),
+    accounts: fc.array(
+      fc.record({
+        industry: fc.option(fc.constantFrom(...INDUSTRIES), { nil: null }),
+        employees: fc.option(fc.integer({ min: 1, max: 500 }), { nil: null }),
+        founded: fc.option(fc.constantFrom("2023-01-15", "2024-03-01", "2024-03-30", "2024-02-29"), {
+          nil: null,
+        }),
+      }),
+      { minLength: ACCOUNT_IDS.length - 1, maxLength: ACCOUNT_IDS.length - 1 },
+    ),
   })
-  .map(({ n, traits, events, orders, consents }) => {
+  .map(({ n, traits, events, orders, consents, groups, accounts }) => {
     const id = (i: number) => `c${i % n}`;
     return {
       customers: traits.slice(0, n).map((t, i) => ({
@@ -99,6 +123,9 @@ export const arbData: fc.Arbitrary<RefData> = fc
         status: k.status,
         ts: k.ts,
       })),
+      groups: groups.map((g) => ({ customer: id(g.c), account: g.account, ts: g.ts })),
+      accounts: accounts.map((traits, i) => ({ id: ACCOUNT_IDS[i] as string, traits })),
+      accountTraitTypes: { industry: "string", employees: "integer", founded: "date" },
     } satisfies RefData;
   });
 
@@ -135,6 +162,20 @@ export async function load(
       v(e.event),
       ts(e.ts),
       v(JSON.stringify(e.props)),
+    ]),
+  );
+  // Group calls as the tracking API stores them: events of type group, no name, the account in group_id.
+  await insertRows(
+    engine,
+    "events",
+    ["message_id", "customer_id", "type", "event", "ts", "properties"],
+    data.groups.map((g, i) => [
+      v(`${pre}g${i}`),
+      v(g.customer),
+      v("group"),
+      sql.param(null, "string"),
+      ts(g.ts),
+      v(JSON.stringify({ group_id: g.account })),
     ]),
   );
   await insertRows(
@@ -187,6 +228,20 @@ async function loadCustomers(engine: Engine, data: RefData): Promise<void> {
       sql.param(c.traits.age as number | null, "integer"),
       sql.param(c.traits.vip as boolean | null, "boolean"),
       sql.param(c.traits.signup as string | null, "date"),
+    ]),
+  );
+  for (const [name, type] of Object.entries(data.accountTraitTypes)) {
+    await registerAccountTrait(engine, { name, type, sourceColumn: name });
+  }
+  await insertRows(
+    engine,
+    "accounts",
+    ["account_id", "industry", "employees", "founded"],
+    data.accounts.map((a) => [
+      sql`${a.id}`,
+      sql.param(a.traits.industry as string | null, "string"),
+      sql.param(a.traits.employees as number | null, "integer"),
+      sql.param(a.traits.founded as string | null, "date"),
     ]),
   );
   await engine.run(

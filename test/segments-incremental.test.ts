@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { importFile } from "../src/ingest/import.js";
+import { importRows } from "../src/ingest/import-rows.js";
 import type { SegmentDefinition } from "../src/segments/definition.js";
 import { type RefreshResult, refreshSegments } from "../src/segments/segment-refresh.js";
 import type { Engine } from "../src/store/engine.js";
@@ -95,17 +96,26 @@ async function addBatch(engine: Engine, first: RefData, second: RefData): Promis
     events: second.events.map(move),
     lines: second.lines.map(move),
     consents: second.consents.map(move),
+    groups: second.groups.map(move),
   };
   await load(engine, batch, { customers: false, prefix: "b2-" });
   // Marked as the importers mark them: the earliest time each one's new facts touch.
   const since = new Map<string, number>();
-  for (const x of [...batch.events, ...batch.lines, ...batch.consents])
+  for (const x of [...batch.events, ...batch.lines, ...batch.consents, ...batch.groups])
     since.set(x.customer, Math.min(since.get(x.customer) ?? x.ts, x.ts));
   for (const [c, t] of since) await dirty(engine, c, new Date(t));
   // A trait changes too, as a customers import would do (a profile change: no time).
   const d = engine.dialect;
   await engine.run(d.updateWhere("customers", sql`age = coalesce(age, 0) + 40`, sql`customer_id = 'c0'`));
   await dirty(engine, "c0", null);
+  // An account's traits change through the importer, which marks the people of its group calls (no one else
+  // says they changed: their account leaves read the traits when evaluated).
+  const account = second.accounts[0];
+  await importRows(engine, {
+    kind: "accounts",
+    source: "test",
+    rows: [{ account_id: "a0", industry: account?.traits.industry ?? "Retail", employees: 250 }],
+  });
   // A producer rewrites a computed value without marking anyone: the refresh must notice on its own.
   await engine.run(
     d.updateWhere(

@@ -32,12 +32,26 @@ export interface RefConsent {
   status: string;
   ts: number;
 }
+/** A group call: the person belongs to the account from `ts` on (stored as an event of type group). */
+export interface RefGroup {
+  customer: string;
+  account: string;
+  ts: number;
+}
+/** An account's row (an account named only by group calls has none). */
+export interface RefAccount {
+  id: string;
+  traits: Record<string, string | number | null>;
+}
 export interface RefData {
   customers: RefCustomer[];
   traitTypes: Record<string, "string" | "integer" | "boolean" | "date">;
   events: RefEvent[];
   lines: RefLine[];
   consents: RefConsent[];
+  groups: RefGroup[];
+  accounts: RefAccount[];
+  accountTraitTypes: Record<string, "string" | "integer" | "date">;
 }
 
 const DAY = 86_400_000;
@@ -181,6 +195,16 @@ function holds(
     return compare(c.traits[cond.trait], cond, asOf, type === "date" ? "date" : "plain");
   }
   if ("computed" in cond) return compare(c.score, cond, asOf, "plain");
+  if ("account" in cond) {
+    // Some account the person belongs to by the as-of time has the trait satisfying the comparison.
+    const ids = new Set(data.groups.filter((g) => g.customer === c.id && g.ts <= asOf).map((g) => g.account));
+    const kind = data.accountTraitTypes[cond.account] === "date" ? "date" : "plain";
+    return [...ids].some((id) => {
+      const value =
+        cond.account === "account_id" ? id : data.accounts.find((a) => a.id === id)?.traits[cond.account];
+      return compare(value, cond, asOf, kind);
+    });
+  }
   if ("consent" in cond) {
     const recs = data.consents.filter(
       (k) =>
@@ -194,7 +218,15 @@ function holds(
     return Number.isFinite(granted) && granted > other;
   }
   if ("event" in cond) {
-    const n = data.events.filter((e) => {
+    // Group calls are events too (type group, no name), with their account as a property.
+    const groups = data.groups.map((g) => ({
+      customer: g.customer,
+      event: null,
+      type: "group",
+      ts: g.ts,
+      props: { group_id: g.account } as RefEvent["props"],
+    }));
+    const n = [...data.events, ...groups].filter((e) => {
       if (e.customer !== c.id || !inWindow(cond.within, e.ts, asOf)) return false;
       if (cond.event !== "*" && e.event !== cond.event) return false;
       if (cond.type && e.type !== cond.type) return false;

@@ -138,7 +138,7 @@ describe("the tracking API", () => {
           { type: "track", userId: "a", event: "Kept", messageId: "m-1", timestamp: "2026-01-01T10:00:00Z" },
           { type: "track", userId: "a", messageId: "m-2" },
           { type: "nope", userId: "a" },
-          { type: "group", userId: "a", groupId: "g" },
+          { type: "group", userId: "a" },
         ],
       });
       expect(batch.status).toBe(200);
@@ -146,7 +146,7 @@ describe("the tracking API", () => {
       expect((batch.body.rejected as { path: string }[]).map((r) => r.path)).toEqual([
         "batch[1].event",
         "batch[2].type",
-        "batch[3].type",
+        "batch[3].groupId",
       ]);
       // The client's clock is an hour behind: sentAt says so, and its timestamp is moved by the hour.
       now = Date.now();

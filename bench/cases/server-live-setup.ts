@@ -1,8 +1,8 @@
 import { writeFileSync } from "node:fs";
 import { importBatchOperation } from "../../src/operations/ingest-operations.js";
 import { runOperation } from "../../src/operations/operation.js";
-import { rfmOperation } from "../../src/operations/value-operations.js";
 import { segmentAddOperation, segmentRefreshOperation } from "../../src/operations/segment-operations.js";
+import { rfmOperation } from "../../src/operations/value-operations.js";
 import { openStore } from "../../src/store/open-store.js";
 import { report } from "../measure.js";
 import { SEGMENTS } from "../segments/definitions.js";

@@ -1,6 +1,6 @@
 import { copyFileSync, existsSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { Agent } from "node:http";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runCase, scratchDir } from "../measure.js";
 import { start, stop } from "./benchmark.js";

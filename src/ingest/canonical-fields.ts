@@ -28,7 +28,7 @@ export const CONSENT_STATUSES = ["granted", "denied", "withdrawn"] as const;
 
 /**
  * Canonical columns of each import kind (DESIGN.md, "Import formats"). Columns not listed become traits
- * (customers) or properties (events, orders, order lines).
+ * (customers), account traits (accounts) or properties (events, orders, order lines).
  */
 export const CANONICAL: Record<ImportKind, readonly CanonicalField[]> = {
   customers: [
@@ -38,6 +38,8 @@ export const CANONICAL: Record<ImportKind, readonly CanonicalField[]> = {
     { name: "first_name", type: S },
     { name: "last_name", type: S },
   ],
+  // A company (Segment's group): its id, and every other column an account trait.
+  accounts: [{ name: "account_id", type: ID, required: true }],
   events: [
     { name: "timestamp", type: TS, required: true },
     { name: "event", type: S }, // required for track events: checked per row

@@ -5,8 +5,8 @@ import type { ColumnPlan } from "./column-plan.js";
 import type { ImportKind } from "./import-types.js";
 import { STAGE_TABLE } from "./validate.js";
 
-/** The kinds whose rows become rows of a fact table (customers are profiles: a later row updates them). */
-export type FactKind = Exclude<ImportKind, "customers">;
+/** The kinds whose rows become rows of a fact table (customers and accounts are profiles: a later row updates them). */
+export type FactKind = Exclude<ImportKind, "customers" | "accounts">;
 
 /**
  * How staged rows become rows of a fact table, what makes two rows the same fact (the key), and what makes them

@@ -18,6 +18,7 @@ import { dropResolution, resolveIdentities, VALID_ROWS } from "./identity.js";
 import type { ImportSource } from "./import-source.js";
 import type { ConflictPolicy, ImportKind, ImportSettings, ImportSummary } from "./import-types.js";
 import { identifiersOf } from "./kind-identifiers.js";
+import { loadAccounts } from "./load-accounts.js";
 import type { LoadCounts } from "./load-counts.js";
 import { loadCustomers } from "./load-customers.js";
 import { loadFacts } from "./load-facts.js";
@@ -62,9 +63,11 @@ export async function runImport(
       return emptySummary(kind, source.label, settings.onConflict ?? "reject");
     }
     const plan = planColumns(kind, source, settings.map ?? []);
+    // A profile's extra columns are traits: a person's (customers) or a company's (accounts).
+    const owner = kind === "customers" || kind === "accounts" ? kind : null;
     const traits =
-      kind === "customers"
-        ? await prepareTraits(engine, source, plan, category, settings.pii ?? [])
+      owner !== null
+        ? await prepareTraits(engine, source, plan, category, settings.pii ?? [], owner)
         : { typed: [], created: [] };
     // --pii names checked, each new trait's PII flag decided (asked, or found by name or values): nothing written.
     const traitOptions = await resolveTraitOptions(engine, kind, source, plan, traits.created, settings);
@@ -79,7 +82,7 @@ export async function runImport(
     const { accepted, rejected } = await buildStage(engine, kind, source, plan, traits.typed, dates);
     const read = accepted + rejected;
     const onConflict = settings.onConflict ?? "reject";
-    const spec = kind === "customers" ? null : factSpecOf(engine, kind, plan);
+    const spec = kind === "customers" || kind === "accounts" ? null : factSpecOf(engine, kind, plan);
     const conflicts = spec ? await findConflicts(engine, spec, source, plan, onConflict) : NO_CONFLICTS;
     let rejectsFile: string | null = null;
     if (rejected > 0 || conflicts.rows > 0) {
@@ -112,15 +115,22 @@ export async function runImport(
     }
     // Everything that may refuse the import is behind us: only now is anything written to the database's own
     // tables (an engine without transactions has nothing to roll back after a refusal).
-    await registerTraits(engine, traitOptions.created);
+    // Account traits have no PII flag or category to decide: registered as typed.
+    if (kind === "accounts") await registerTraits(engine, traits.created, "accounts");
+    else await registerTraits(engine, traitOptions.created);
     await markPii(engine, traitOptions.marked);
     settings.onStep?.("linking identities");
-    const resolved = await resolveIdentities(
-      engine,
-      STAGE_TABLE,
-      identifiersOf(engine, kind, (f) => plan.fields.has(f)),
-      `import ${kind} ${source.shortName}`,
-    );
+    // An account id names a company, not a person: no identifiers to link (its members are linked by their
+    // group events, which the events import resolves).
+    const resolved =
+      kind === "accounts"
+        ? { created: 0, merged: 0 }
+        : await resolveIdentities(
+            engine,
+            STAGE_TABLE,
+            identifiersOf(engine, kind, (f) => plan.fields.has(f)),
+            `import ${kind} ${source.shortName}`,
+          );
     settings.onStep?.("writing");
     if (spec && conflicts.replaced > 0) await replaceStored(engine, spec);
     const counts = await load(engine, kind, plan, traits.typed, accepted - conflicts.dropped, conflicts);
@@ -133,12 +143,14 @@ export async function runImport(
     // Segments re-evaluate these people at the next (incremental) refresh.
     // `since`: the earliest time the new facts touch (a refresh adds what lies after its last as-of and re-reads
     // the history of the others); NULL when only a profile changed.
+    // (An accounts import marked the members of the accounts it changed as it loaded them.)
     const d = engine.dialect;
     const since = plan.fields.has("timestamp") ? sql`min(timestamp)` : d.cast(sql`NULL`, "timestamp");
-    await engine.run(
-      sql`INSERT INTO segment_dirty (customer_id, marked_at, since)
+    if (kind !== "accounts")
+      await engine.run(
+        sql`INSERT INTO segment_dirty (customer_id, marked_at, since)
             SELECT _customer_id, ${d.now()}, ${since} FROM ${VALID_ROWS} WHERE _customer_id IS NOT NULL GROUP BY _customer_id`,
-    );
+      );
     const notes = [...traitOptions.notes, ...(await notesOn(engine, kind, plan, source))];
     await engine.run(
       sql`INSERT INTO import_log (kind, file, read, accepted, rejected, already_present, imported_at)
@@ -229,7 +241,7 @@ function load(
   valid: number,
   conflicts: Conflicts,
 ): Promise<LoadCounts> {
-  return kind === "customers"
-    ? loadCustomers(engine, traits, valid)
-    : loadFacts(engine, kind, plan, valid, conflicts);
+  if (kind === "customers") return loadCustomers(engine, traits, valid);
+  if (kind === "accounts") return loadAccounts(engine, traits, valid);
+  return loadFacts(engine, kind, plan, valid, conflicts);
 }

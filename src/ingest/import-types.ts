@@ -1,11 +1,12 @@
 import { UserError } from "../errors.js";
 /**
  * The kinds of data Tessera imports (DESIGN.md, "Import formats"), in the order a folder of them is imported:
- * profiles first (so their ids name the people), then behaviour, then orders before their lines (lines then find
- * their orders stored and derive none).
+ * profiles first (so their ids name the people; then accounts, the companies people belong to), then behaviour,
+ * then orders before their lines (lines then find their orders stored and derive none).
  */
 export const IMPORT_KINDS = [
   "customers",
+  "accounts",
   "events",
   "orders",
   "order-lines",
@@ -29,7 +30,7 @@ export interface ImportSettings {
   readonly kind: ImportKind;
   /** `target=source[:format]` pairs, as given with `--map`. */
   readonly map?: readonly string[];
-  /** Category of traits this import creates (customers only). */
+  /** Category of traits this import creates (customers only; account traits have none). */
   readonly category?: string;
   /** Trait names to register as personal data. */
   readonly pii?: readonly string[];
@@ -94,7 +95,7 @@ export interface ImportSummary {
   readonly onConflict: ConflictPolicy;
   /** Path of the reject file, when rows were rejected (file imports). */
   readonly rejectsFile: string | null;
-  /** Traits created by this import (customers). */
+  /** Traits created by this import (customers; accounts: account traits). */
   readonly newTraits: readonly { name: string; type: string }[];
   /** Customers created by identity resolution. */
   readonly customersCreated: number;

@@ -1,11 +1,12 @@
 import { createHash } from "node:crypto";
+import { BUILT_IN_ACCOUNT_COLUMNS, GROUP_ID } from "../store/accounts.js";
 import { toIdentifier } from "./column-plan.js";
 import { EARLIEST_PLAUSIBLE, FUTURE_TOLERANCE_MS } from "./validate.js";
 
 /**
- * Messages of Segment's HTTP Tracking API (track, identify, page, screen, alias; `batch` carries them), checked and
- * turned into the rows the importers take, so that tracked events go through the same validation, identity
- * resolution and loading as a file of events. What this does, by the spec:
+ * Messages of Segment's HTTP Tracking API (track, identify, page, screen, group, alias; `batch` carries them),
+ * checked and turned into the rows the importers take, so that tracked events go through the same validation,
+ * identity resolution and loading as a file of events. What this does, by the spec:
  *
  * - `userId` or `anonymousId` is required (alias: `userId` and `previousId`); `track` needs `event`.
  * - `messageId` is kept (the store's key for deduplication); a message without one gets an id derived from its
@@ -18,9 +19,13 @@ import { EARLIEST_PLAUSIBLE, FUTURE_TOLERANCE_MS } from "./validate.js";
  *   `page` and `screen` take `name` as their event name.
  * - An identify with a `userId` also becomes a customers row: the customer's traits (`email`, `phone`,
  *   `firstName`/`first_name`, `lastName`, and the others as traits).
+ * - A group links its person to an account (`groupId`, required): the event (type `group`, `groupId` kept as its
+ *   `group_id` property beside the traits, which is what membership reads) and an accounts row of the account's
+ *   traits (`traits`: company size, industry, revenue…), upserted, later values winning trait by trait. A group
+ *   call without traits still names the account: its row is created with none.
  */
 export interface TrackingRow {
-  readonly kind: "events" | "customers";
+  readonly kind: "events" | "customers" | "accounts";
   readonly row: Record<string, unknown>;
 }
 
@@ -76,11 +81,6 @@ export function messageRows(
   const type = (typeOfCall ?? message.type) as MessageType;
   if (!TYPES.includes(type))
     return bad("type", `"${String(message.type)}" is not a message type (${TYPES.join(", ")})`);
-  if (type === "group")
-    return bad(
-      "type",
-      "group calls (accounts and their traits) are not stored yet: the message was not accepted",
-    );
   const userId = idOf(message.userId);
   const anonymousId = idOf(message.anonymousId);
   const previousId = idOf(message.previousId);
@@ -94,15 +94,32 @@ export function messageRows(
     if (!userId || !previousId)
       return bad(userId ? "previousId" : "userId", "alias needs userId and previousId");
   } else if (!userId && !anonymousId) return bad("userId", "userId or anonymousId is required");
+  const groupId = type === "group" ? idOf(message.groupId) : undefined;
+  if (type === "group" && !groupId)
+    return bad(
+      "groupId",
+      groupId === null
+        ? "a groupId is text of at most 512 characters (or a number)"
+        : "group needs groupId (the account's id)",
+    );
   const event =
     type === "track" ? message.event : type === "page" || type === "screen" ? message.name : undefined;
   if (type === "track" && (typeof event !== "string" || event.trim() === ""))
     return bad("event", "track needs the event's name");
   if (event !== undefined && event !== null && typeof event !== "string")
     return bad(type === "track" ? "event" : "name", "a name is text");
-  const props = type === "identify" ? message.traits : message.properties;
+  const withTraits = type === "identify" || type === "group";
+  const props = withTraits ? message.traits : message.properties;
   if (props !== undefined && props !== null && !isObject(props))
-    return bad(type === "identify" ? "traits" : "properties", "must be a JSON object");
+    return bad(withTraits ? "traits" : "properties", "must be a JSON object");
+  if (type === "group" && isObject(props)) {
+    const reserved = Object.keys(props).find((k) => reservedAccountColumn(k));
+    if (reserved !== undefined)
+      return bad(
+        `traits.${reserved}`,
+        `"${reserved}" is the name of an account's own column (${BUILT_IN_ACCOUNT_COLUMNS.join(", ")}), not a trait`,
+      );
+  }
   if (message.context !== undefined && message.context !== null && !isObject(message.context))
     return bad("context", "must be a JSON object");
   const stamp = timeOf(message.timestamp ?? message.originalTimestamp);
@@ -125,6 +142,8 @@ export function messageRows(
   const properties = {
     ...((props as Record<string, unknown> | undefined) ?? {}),
     ...(Object.keys(context).length > 0 ? { context } : {}),
+    // Last: the account the event links to is the one the call names, whatever its traits hold.
+    ...(groupId ? { [GROUP_ID]: groupId } : {}),
   };
   const messageId =
     idOf(message.messageId) ??
@@ -149,7 +168,24 @@ export function messageRows(
   ];
   if (type === "identify" && userId && isObject(props))
     rows.push({ kind: "customers", row: customerRow(userId, props) });
+  if (groupId) rows.push({ kind: "accounts", row: accountRow(groupId, isObject(props) ? props : {}) });
   return { rows };
+}
+
+/** A trait key that would become one of the account's own columns (as a file's header becomes a column name). */
+function reservedAccountColumn(key: string): boolean {
+  return (BUILT_IN_ACCOUNT_COLUMNS as readonly string[]).includes(toIdentifier(key));
+}
+
+/** A group's traits as an accounts row: its id, and each trait by the name a file's header would become. */
+function accountRow(groupId: string, traits: Record<string, unknown>): Record<string, unknown> {
+  const row: Record<string, unknown> = { account_id: groupId };
+  for (const [k, v] of Object.entries(traits)) {
+    if (v === undefined || v === null) continue;
+    // `Employees` and `employees` are one trait: a batch's rows never hold keys differing only in case.
+    row[toIdentifier(k)] = v;
+  }
+  return row;
 }
 
 /** An identify's traits as a customers row: the contact fields by their canonical names, the rest as traits. */

@@ -56,7 +56,9 @@ export async function resolveTraitOptions(
     if (given.length > 0)
       throw new UserError(
         "bad-option",
-        `${given.join(" and ")} apply to a customers import (its columns become traits); a ${kind} import creates no traits`,
+        kind === "accounts"
+          ? `${given.join(" and ")} apply to a customers import (a person's traits); an accounts import's columns are the company's traits, which have neither`
+          : `${given.join(" and ")} apply to a customers import (its columns become traits); a ${kind} import creates no traits`,
         source.label,
       );
     return { created: [], marked: [], notes: [] };

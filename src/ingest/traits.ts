@@ -1,4 +1,5 @@
 import { UserError } from "../errors.js";
+import { BUILT_IN_ACCOUNT_COLUMNS, listAccountTraits, registerAccountTrait } from "../store/accounts.js";
 import type { Engine } from "../store/engine.js";
 import { type Sql, sql } from "../store/sql.js";
 import {
@@ -19,10 +20,14 @@ const NON_FINITE_SPELLINGS = ["nan", "inf", "infinity"].flatMap((w) => [w, `+${w
 /** Candidate types, narrowest first: a column takes the first one that parses every non-empty value. */
 const INFERENCE_ORDER: readonly TraitType[] = ["integer", "number", "boolean", "date", "timestamp"];
 
+/** Whose traits an import's extra columns are: a person's (customers) or a company's (accounts). */
+export type TraitOwner = "customers" | "accounts";
+
 /**
  * Infers the type of each new trait column from all its values (in SQL) and returns how every extra column must
  * parse: as its registered type for known traits, as the inferred one for new traits (`created`, registered only
- * by `registerTraits` once the import is sure to go ahead: this writes nothing).
+ * by `registerTraits` once the import is sure to go ahead: this writes nothing). `owner` says which registry
+ * (customers: trait_registry; accounts: account_traits, whose traits have no category and are not personal data).
  */
 export async function prepareTraits(
   engine: Engine,
@@ -30,14 +35,19 @@ export async function prepareTraits(
   plan: ColumnPlan,
   category: TraitCategory,
   pii: readonly string[],
+  owner: TraitOwner = "customers",
 ): Promise<{ typed: TypedExtra[]; created: Trait[] }> {
   const d = engine.dialect;
-  const known = new Map((await listTraits(engine)).map((t) => [t.name, t]));
+  const accounts = owner === "accounts";
+  const registered = accounts ? await listAccountTraits(engine) : await listTraits(engine);
+  const known = new Map<string, { name: string; type: TraitType }>(registered.map((t) => [t.name, t]));
+  const builtIn: readonly string[] = accounts ? BUILT_IN_ACCOUNT_COLUMNS : BUILT_IN_CUSTOMER_COLUMNS;
   for (const x of plan.extras) {
-    if ((BUILT_IN_CUSTOMER_COLUMNS as readonly string[]).includes(x.name)) {
+    if (builtIn.includes(x.name)) {
+      const what = accounts ? "account trait" : "trait";
       throw new UserError(
         "reserved-column",
-        `column "${x.column}" would become the trait "${x.name}", which is a built-in field; rename it with --map <trait>=${x.column}`,
+        `column "${x.column}" would become the ${what} "${x.name}", which is a built-in field${accounts ? ` of accounts (${builtIn.join(", ")})` : ""}; rename it with --map <${what.replace(" ", "_")}>=${x.column}`,
         source.label,
       );
     }
@@ -92,7 +102,14 @@ export async function prepareTraits(
   return { typed, created };
 }
 
-/** Registers the traits `prepareTraits` found new, each with its column in `customers`. */
-export async function registerTraits(engine: Engine, created: readonly Trait[]): Promise<void> {
-  for (const trait of created) await registerTrait(engine, trait);
+/** Registers the traits `prepareTraits` found new, each with its column in `customers` (or `accounts`). */
+export async function registerTraits(
+  engine: Engine,
+  created: readonly Trait[],
+  owner: TraitOwner = "customers",
+): Promise<void> {
+  for (const trait of created) {
+    if (owner === "accounts") await registerAccountTrait(engine, trait);
+    else await registerTrait(engine, trait);
+  }
 }

@@ -1,3 +1,4 @@
+import { GROUP_ID } from "../store/accounts.js";
 import type { ColumnType, Dialect, Engine } from "../store/engine.js";
 import { type Sql, sql } from "../store/sql.js";
 import { CANONICAL, type CanonicalField } from "./canonical-fields.js";
@@ -244,6 +245,25 @@ function rowChecks(kind: ImportKind, d: Dialect): Check[] {
 }
 
 /**
+ * A group event names its account (`group_id`: a column, which becomes a property, or a key of `properties`, the
+ * column winning as it does when they are merged): without one it would link its person to nothing.
+ */
+function groupCheck(d: Dialect, plan: ColumnPlan): Check {
+  const inProperties = d.jsonText(sql`p.properties`, GROUP_ID);
+  const column = plan.extras.some((x) => x.name === GROUP_ID)
+    ? sql`coalesce(p.${sql.ident(`x_${GROUP_ID}`)}, ${inProperties})`
+    : inProperties;
+  return {
+    field: constant(d, GROUP_ID),
+    failed: sql`p.type = 'group' AND ${column} IS NULL`,
+    reason: constant(
+      d,
+      "missing group_id (required for group events: a group_id column or a key of properties)",
+    ),
+  };
+}
+
+/**
  * Builds STAGE_TABLE in one pass over the source: every field parsed in SQL, and for each row the first failing
  * check as `_reject_field` / `_reject_reason` (NULL when the row is good).
  */
@@ -266,6 +286,7 @@ export async function buildStage(
     checks.push(...cs);
   }
   checks.push(...rowChecks(kind, d));
+  if (kind === "events") checks.push(groupCheck(d, plan));
   const typed = new Map(typedExtras.map((t) => [t.column, t]));
   for (const x of plan.extras) {
     const raw = texts.trimmed(x.column);

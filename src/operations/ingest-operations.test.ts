@@ -74,7 +74,7 @@ describe("import", () => {
     const kind = await failure(runOperation(store, importOperation, { kind: "visitors", files: ["x.csv"] }));
     expect(isUserError(kind)).toBe(true);
     expect(kind.message).toBe(
-      'import: unknown kind "visitors" (expected one of customers, events, orders, order-lines, consents, survey-responses)',
+      'import: unknown kind "visitors" (expected one of customers, accounts, events, orders, order-lines, consents, survey-responses)',
     );
     const none = await failure(runOperation(store, importOperation, { kind: "orders", files: [] }));
     expect([isUserError(none), none.message]).toEqual([true, expect.stringMatching(/^import: files: /)]);

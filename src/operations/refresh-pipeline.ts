@@ -6,8 +6,11 @@ import { validateSaved } from "../segments/validate.js";
 import type { Engine } from "../store/engine.js";
 
 export interface PipelineRefresh extends RefreshResult {
-  /** Customers re-scored per value producer (null: that producer has never run). */
-  readonly values: ValuesRefresh & { readonly clusterings: number };
+  /**
+   * Customers re-scored per value producer (null: that producer has never run, or the values were kept:
+   * `rescored` false).
+   */
+  readonly values: ValuesRefresh & { readonly clusterings: number; readonly rescored: boolean };
 }
 
 /**
@@ -20,7 +23,7 @@ export interface PipelineRefresh extends RefreshResult {
  */
 export async function refreshAll(
   engine: Engine,
-  opts: { asOf?: Date; mode?: "auto" | "full" } = {},
+  opts: { asOf?: Date; mode?: "auto" | "full"; keepValues?: boolean } = {},
 ): Promise<PipelineRefresh> {
   const asOf = opts.asOf ?? new Date();
   // Without transactions a refusal could not be undone: the saved definitions are checked before any value is
@@ -30,9 +33,14 @@ export async function refreshAll(
     validateSaved(schema.segments.values(), schema);
   }
   return engine.transaction(async () => {
+    // Kept (a live refresh within the day its values were scored): segments read the values as they are.
+    if (opts.keepValues) {
+      const segments = await refreshSegments(engine, { asOf, ...(opts.mode ? { mode: opts.mode } : {}) });
+      return { ...segments, values: { rfm: null, clv: null, clusterings: 0, rescored: false } };
+    }
     const values = await refreshValues(engine, asOf);
     const clusterings = await assignAllClusterings(engine, { asOf });
     const segments = await refreshSegments(engine, { asOf, ...(opts.mode ? { mode: opts.mode } : {}) });
-    return { ...segments, values: { ...values, clusterings: clusterings.length } };
+    return { ...segments, values: { ...values, clusterings: clusterings.length, rescored: true } };
   });
 }

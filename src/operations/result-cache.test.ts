@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { Store } from "../store/store.js";
 import { openStore } from "../store/open-store.js";
+import type { Store } from "../store/store.js";
 import { importBatchOperation } from "./ingest-operations.js";
 import { runOperation } from "./operation.js";
 import { ResultCache } from "./result-cache.js";
@@ -58,7 +58,9 @@ describe("ResultCache", () => {
     slow.answer(7);
     expect([await a, await b, slow.calls]).toEqual([7, 7, 1]);
     const failing = new ResultCache(Number.POSITIVE_INFINITY);
-    await expect(failing.get("k", ["segments"], () => Promise.reject(new Error("boom")))).rejects.toThrow("boom");
+    await expect(failing.get("k", ["segments"], () => Promise.reject(new Error("boom")))).rejects.toThrow(
+      "boom",
+    );
     expect(await failing.get("k", ["segments"], async () => 1)).toBe(1);
   });
 

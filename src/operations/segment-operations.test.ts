@@ -5,6 +5,7 @@ import { isUserError } from "../errors.js";
 import { importFile } from "../ingest/import.js";
 import { openStore } from "../store/open-store.js";
 import type { Store } from "../store/store.js";
+import { importBatchOperation } from "./ingest-operations.js";
 import { runOperation } from "./operation.js";
 import {
   segmentAddOperation,
@@ -21,6 +22,7 @@ import {
   segmentRemoveOperation,
   segmentShowOperation,
 } from "./segment-operations.js";
+import { rfmOperation } from "./value-operations.js";
 
 /** Expects `work` to fail with a user error whose message contains every one of `parts`. */
 async function expectUserError(work: Promise<unknown>, ...parts: string[]): Promise<void> {
@@ -199,6 +201,40 @@ describe.each(TEST_ENGINES)("segment operations on $name", ({ location }) => {
       runOperation(store, segmentMeceExclusiveOperation, {}),
       "mece --exclusive: name the segments in priority order",
     );
+  });
+
+  it("a live refresh re-scores the values only at the first refresh of a day, and gives no warnings", async () => {
+    const rfm = await runOperation(store, rfmOperation, { asOf: AS_OF });
+    expect(rfm.customers).toBe(3);
+    await runOperation(store, importBatchOperation, {
+      kind: "orders",
+      source: "test",
+      rows: [{ order_id: "o5", customer_id: "c4", timestamp: "2024-03-31T05:00:00Z", total: 10 }],
+    });
+    // The last stored refresh is of Mar 31: the same day, so the values are kept (c4's order is not scored yet).
+    const kept = await runOperation(store, segmentRefreshOperation, {
+      asOf: "2024-03-31T06:00:00Z",
+      live: true,
+      minSize: 1000,
+    });
+    expect([kept.stored, kept.values, kept.warnings]).toEqual([
+      true,
+      { rfm: null, clv: null, clusterings: 0, rescored: false },
+      [],
+    ]);
+    // A new day: the first live refresh re-scores, c4 included.
+    const next = await runOperation(store, segmentRefreshOperation, {
+      asOf: "2024-04-01T01:00:00Z",
+      live: true,
+    });
+    expect(next.values).toMatchObject({ rfm: 4, rescored: true });
+    // A refresh that is not live always re-scores, and warns as asked.
+    const plain = await runOperation(store, segmentRefreshOperation, {
+      asOf: "2024-04-01T02:00:00Z",
+      minSize: 1000,
+    });
+    expect(plain.values).toMatchObject({ rfm: 4, rescored: true });
+    expect(plain.warnings.map((w) => w.kind)).toContain("too-small");
   });
 
   it("removes a segment nothing uses, and refuses one in use", async () => {

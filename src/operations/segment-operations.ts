@@ -191,6 +191,13 @@ export const SegmentRefreshInput = z
     minShare: share.default(GUARD_DEFAULTS.minShare),
     /** Warn about pairs of segments at least this similar (Jaccard index). */
     maxJaccard: share.default(GUARD_DEFAULTS.maxJaccard),
+    /**
+     * A server's routine refresh as events arrive (live segments): the values (RFM, CLV, cluster assignments) are
+     * re-scored only at the first refresh of a UTC day — re-scoring a million customers every few seconds would
+     * keep the segments from being live, and RFM's recency counts whole days — and the size and near-copy
+     * warnings, which nobody reads there, are left out.
+     */
+    live: z.boolean().default(false),
   })
   .strict();
 
@@ -216,20 +223,27 @@ export const segmentRefreshOperation = defineOperation({
   input: SegmentRefreshInput,
   access: "write",
   run: async (session, input): Promise<SegmentRefresh> => {
-    const last = input.asOf === undefined ? await lastRefresh(session) : null;
-    const { asOf, choice } = await chooseAsOf(session, input.asOf, new Date(), last);
+    const last = input.asOf === undefined || input.live ? await lastRefresh(session) : null;
+    const { asOf, choice } = await chooseAsOf(
+      session,
+      input.asOf,
+      new Date(),
+      input.asOf === undefined ? last : null,
+    );
     // Past the data's end, the refresh is tried first without recording: mass exits are refused unless forced.
     // (At the last refresh's own time the members on record are that time's: there is nothing to try.)
     const past = choice.basis === "last-refresh" ? null : await pastDataEnd(session, asOf, choice);
     if (past !== null && past.exits.length > 0 && !input.force) throw massExitError(asOf, past);
+    const sameDay = (a: Date, b: Date) => a.toISOString().slice(0, 10) === b.toISOString().slice(0, 10);
     const result = await refreshAll(session, {
       asOf,
       ...(input.full ? { mode: "full" as const } : {}),
+      // Values kept only when the last refresh (which scored them, or kept the day's first scoring) is of the same day.
+      keepValues: input.live && last !== null && sameDay(last, asOf),
     });
     const { minSize, minShare, maxJaccard } = input;
-    const warnings: RefreshWarning[] = result.stored
-      ? await sizeGuard(session, { minSize, minShare, maxJaccard })
-      : [];
+    const warnings: RefreshWarning[] =
+      result.stored && !input.live ? await sizeGuard(session, { minSize, minShare, maxJaccard }) : [];
     // Forced past a refusal: the record says what it cost. (A given as-of past the data's end that empties nothing
     // much is said in the as-of note, not warned about.)
     if (past !== null && past.exits.length > 0)

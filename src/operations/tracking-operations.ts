@@ -42,13 +42,16 @@ export function trackingRows(
 
 /**
  * Loads tracked rows into the store (once they are in the write-ahead log): the customers rows of identify calls,
- * then the events, each kind as one `import.batch` (the same checks, identity resolution and loading as a file).
- * Loading again what was loaded changes nothing (events by message id), so a crash before the log's checkpoint
- * is harmless. Rows the importer rejects are returned (the log keeps them too).
+ * then the accounts rows of group calls, then the events, each kind as one `import.batch` (the same checks,
+ * identity resolution and loading as a file). Accounts before events: a changed account marks the people its
+ * stored group events name, and the events (new group events among them) mark their own people, so every
+ * member's segments are evaluated again whichever arrived first. Loading again what was loaded changes nothing
+ * (events by message id; an account's traits already hold the values), so a crash before the log's checkpoint is
+ * harmless. Rows the importer rejects are returned (the log keeps them too).
  */
 export async function loadTracked(store: Store, rows: readonly TrackingRow[]): Promise<{ rejected: number }> {
   let rejected = 0;
-  for (const kind of ["customers", "events"] as const) {
+  for (const kind of ["customers", "accounts", "events"] as const) {
     const these = rows.filter((r) => r.kind === kind).map((r) => r.row);
     if (these.length === 0) continue;
     const r = await runOperation(store, importBatchOperation, {

@@ -96,6 +96,14 @@ const CH_NUMBER_TEXT = (n: number) => {
   const digits = "'([0-9])_([0-9])', '\\\\1\\\\2'";
   return `if(position(${text(n)}, '_') > 0, replaceRegexpAll(replaceRegexpAll(${text(n + 1)}, ${digits}), ${digits}), ${text(n + 2)})`;
 };
+/** Who belongs to which account as of the time bound as parameter `n`: the group events naming one. */
+const MEMBERS = (account: string, asOf: string) =>
+  `SELECT e.customer_id AS customer_id, ${account} AS account_id FROM events e WHERE e.type = 'group' ` +
+  `AND e.customer_id IS NOT NULL AND ${account} IS NOT NULL AND e.ts <= ${asOf}`;
+const DUCK_MEMBERS = (n: number) =>
+  MEMBERS(`json_extract_string(e.properties, '$."group_id"')`, `CAST($${n} AS TIMESTAMP)`);
+const CH_MEMBERS = (n: number) =>
+  MEMBERS(`JSONExtract(e.properties, 'group_id', 'Nullable(String)')`, CH_TS(n));
 /** ClickHouse's `cast(e, "integer", "integer")` (a count, unsigned there, as a signed integer): a plain CAST. */
 const CH_INTEGER = (e: string) => `CAST(${e} AS Nullable(Int64))`;
 
@@ -325,12 +333,47 @@ const LEAVES: readonly LeafCase[] = [
       },
     },
   },
+  {
+    // Membership (group events by the as-of time) joined to the accounts' traits: a semi-join, no feature column.
+    leaf: { account: "industry", eq: "Software" },
+    bound: [NOW, "Software"],
+    sql: {
+      duckdb: {
+        predicate: `coalesce(f.customer_id IN (SELECT m.customer_id FROM (${DUCK_MEMBERS(1)}) m LEFT JOIN accounts a ON a.account_id = m.account_id WHERE coalesce(a."industry" = CAST($2 AS VARCHAR), false)), false)`,
+        features: ALL_CUSTOMERS,
+      },
+      clickhouse: {
+        predicate: `coalesce(f.customer_id IN (SELECT m.customer_id FROM (${CH_MEMBERS(0)}) m LEFT JOIN accounts a ON a.account_id = m.account_id WHERE coalesce(a."industry" = {p1:String}, false)), false)`,
+        features: ALL_CUSTOMERS,
+      },
+    },
+  },
+  {
+    // The account's id is the group events' own: members of an account without a row of traits count.
+    leaf: { account: "account_id", in: ["acme", "initech"] },
+    bound: [NOW, "acme", "initech"],
+    sql: {
+      duckdb: {
+        predicate: `coalesce(f.customer_id IN (SELECT m.customer_id FROM (${DUCK_MEMBERS(1)}) m LEFT JOIN accounts a ON a.account_id = m.account_id WHERE coalesce(m.account_id IN (CAST($2 AS VARCHAR), CAST($3 AS VARCHAR)), false)), false)`,
+        features: ALL_CUSTOMERS,
+      },
+      clickhouse: {
+        predicate: `coalesce(f.customer_id IN (SELECT m.customer_id FROM (${CH_MEMBERS(0)}) m LEFT JOIN accounts a ON a.account_id = m.account_id WHERE coalesce(m.account_id IN ({p1:String}, {p2:String}), false)), false)`,
+        features: ALL_CUSTOMERS,
+      },
+    },
+  },
 ];
 
 const LEAF_SCHEMA: SchemaContext = {
   traits: new Map([
     ["tier", "string"],
     ["signup", "date"],
+  ]),
+  accounts: new Map([
+    ["account_id", "string"],
+    ["industry", "string"],
+    ["employees", "integer"],
   ]),
   computed: new Map([["score", { type: "number", table: "test_scores", column: "score" }]]),
   events: new Set(),

@@ -119,6 +119,15 @@ export const ComputedSchema = z
   .superRefine(exactlyOneComparison);
 export type ComputedLeaf = z.infer<typeof ComputedSchema>;
 
+/**
+ * An account trait (B2B): true when some account the person belongs to (a group call linked them, by the as-of
+ * time) has the trait satisfying the comparison; false without an account (two-valued logic, as every leaf).
+ */
+export const AccountSchema = z
+  .strictObject({ account: z.string().min(1), ...comparisonShape })
+  .superRefine(exactlyOneComparison);
+export type AccountLeaf = z.infer<typeof AccountSchema>;
+
 export const PropertySchema = z
   .strictObject({ property: z.string().min(1), ...comparisonShape })
   .superRefine(exactlyOneComparison);
@@ -179,7 +188,8 @@ export type Condition =
   | OrdersLeaf
   | SegmentRefLeaf
   | ConsentLeaf
-  | ComputedLeaf;
+  | ComputedLeaf
+  | AccountLeaf;
 
 /**
  * A condition is recognised by its distinguishing key, so an error names the leaf the user meant instead of
@@ -192,6 +202,7 @@ const LEAF_SCHEMAS: readonly (readonly [string, z.ZodType])[] = [
   ["segment", SegmentRefSchema],
   ["consent", ConsentSchema],
   ["computed", ComputedSchema],
+  ["account", AccountSchema],
 ];
 
 export const ConditionSchema: z.ZodType<Condition> = z.lazy(() =>
@@ -210,7 +221,7 @@ export const ConditionSchema: z.ZodType<Condition> = z.lazy(() =>
     if (!match) {
       ctx.addIssue({
         code: "custom",
-        message: `unknown condition with keys ${Object.keys(v).join(", ") || "(none)"}; expected one of all, any, not, trait, event, orders, segment, consent, computed`,
+        message: `unknown condition with keys ${Object.keys(v).join(", ") || "(none)"}; expected one of all, any, not, trait, event, orders, segment, consent, computed, account`,
       });
       return;
     }

@@ -43,6 +43,8 @@ function textValues(c: Comparison, path: readonly PropertyKey[]): ValueUse["valu
 /** What a definition compares, gathered by subject. */
 class Uses {
   readonly traits = new Map<string, ValueUse["values"][number][]>();
+  /** Account traits (the id, read from the group events, is not looked at). */
+  readonly accounts = new Map<string, ValueUse["values"][number][]>();
   readonly computed = new Map<string, ValueUse["values"][number][]>();
   /** event name ("*": any) → property name → where it is named, and the values it is compared with. */
   readonly properties = new Map<
@@ -58,6 +60,9 @@ class Uses {
     else if ("not" in c) this.condition(c.not, [...path, "not"]);
     else if ("trait" in c) {
       if (this.schema.traits.get(c.trait) === "string") push(this.traits, c.trait, textValues(c, path));
+    } else if ("account" in c) {
+      if (c.account !== "account_id" && this.schema.accounts.get(c.account) === "string")
+        push(this.accounts, c.account, textValues(c, path));
     } else if ("computed" in c) {
       if (this.schema.computed.get(c.computed)?.type === "string")
         push(this.computed, c.computed, textValues(c, path));
@@ -147,9 +152,9 @@ function eventsOf(event: string): Sql {
 
 /**
  * Warnings (not errors) about a validated definition: event property names no such event has, and values of
- * low-cardinality text traits, computed values and properties that never occur, each with the nearest known one
- * ("did you mean") or, when none is near, the known ones: the traits', then the computed values', then the
- * properties'.
+ * low-cardinality text traits, account traits, computed values and properties that never occur, each with the
+ * nearest known one ("did you mean") or, when none is near, the known ones: the traits', then the account traits',
+ * the computed values', then the properties'.
  */
 export async function definitionWarnings(
   engine: Engine,
@@ -163,6 +168,10 @@ export async function definitionWarnings(
   for (const [trait, values] of uses.traits) {
     const seen = await distinctSample(engine, sql.ident(trait), sql`customers`, HINTS.values);
     if (seen) out.push(...valueWarnings(`trait ${trait}`, seen, values, "customers"));
+  }
+  for (const [trait, values] of uses.accounts) {
+    const seen = await distinctSample(engine, sql.ident(trait), sql`accounts`, HINTS.values);
+    if (seen) out.push(...valueWarnings(`account trait ${trait}`, seen, values, "accounts"));
   }
   for (const [name, values] of uses.computed) {
     const src = schema.computed.get(name);

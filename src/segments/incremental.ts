@@ -243,6 +243,11 @@ async function scanCustomers(
     const [stored, now] = [sql`f.${sql.ident(col)}`, sql.raw(`f._v${i}`)];
     return sql`coalesce(${stored} <> ${now}, (${stored} IS NULL) <> (${now} IS NULL))`;
   });
+  // The stored row's columns, and the customer's id under its own name (what an account leaf's semi-join reads):
+  // not `s.*`, whose customer_id ClickHouse would call `s.customer_id` beside the customers' own.
+  const storedColumns = (await engine.tableColumns(storedTable))
+    .filter((c) => c !== "customer_id")
+    .map((c) => sql`s.${sql.ident(c)}, `);
   // Who is gone has no traits or computed values to compare: they are flagged gone and nothing else.
   const flags: [string, Sql][] = [
     ["is_new", sql`f._stored IS NULL`],
@@ -263,7 +268,7 @@ async function scanCustomers(
            flags.map(([flag, test]) => sql`, coalesce(${test}, false) AS ${sql.raw(flag)}`),
            "",
          )}
-           FROM (SELECT s.*, s.customer_id AS _stored, c.customer_id AS _id${traitColumnsSql(compiled.features, "c")}${sql.join(values, "")}
+           FROM (SELECT ${sql.join(storedColumns, "")}coalesce(c.customer_id, s.customer_id) AS customer_id, s.customer_id AS _stored, c.customer_id AS _id${traitColumnsSql(compiled.features, "c")}${sql.join(values, "")}
                    FROM customers c FULL JOIN ${sql.ident(storedTable)} s ON s.customer_id = c.customer_id
                    ${sql.join(computed.joins, " ")}) f
        ) x WHERE is_new OR gone OR computed_changed OR crossed`,

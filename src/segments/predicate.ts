@@ -1,7 +1,8 @@
 import { durationBefore, parseDuration } from "../common/duration.js";
+import { accountMembersSql } from "../store/accounts.js";
 import type { Dialect } from "../store/engine.js";
 import { renderSql, type Sql, sql } from "../store/sql.js";
-import type { Comparison, Condition, OrdersLeaf, Scalar } from "./definition.js";
+import type { AccountLeaf, Comparison, Condition, OrdersLeaf, Scalar } from "./definition.js";
 import type { FeatureSet } from "./leaf-features.js";
 import type { SchemaContext, ValueType } from "./schema-context.js";
 import { opOf } from "./validate.js";
@@ -182,6 +183,7 @@ export function predicateSql(p: PredicateContext, c: Condition): Sql {
     const value = col(p.features.computedValue(c.computed));
     return leafSql(p, (q) => comparisonSql(q, value, c, type));
   }
+  if ("account" in c) return accountPredicate(p, c);
   if ("consent" in c) {
     const column = p.features.add({
       kind: "consent",
@@ -203,6 +205,27 @@ export function predicateSql(p: PredicateContext, c: Condition): Sql {
     return comparisonSql(p, sql`coalesce(${col(column)}, 0)`, c.count ?? { gte: 1 }, "integer");
   }
   return ordersPredicate(p, c, col);
+}
+
+/**
+ * An account leaf: the person is a member (a group event by the as-of time) of some account whose trait satisfies
+ * the comparison, as a semi-join on the ids of such members. The subquery is uncorrelated (every engine computes
+ * it once per statement; not every ClickHouse runs correlated ones) and the leaf is never NULL (no account, or
+ * none with the trait, is false). Account traits are not feature columns: like a customer's traits they are read
+ * when the predicate runs, so an incremental refresh needs only whom to evaluate again — the members of a changed
+ * account (marked by the accounts import) and, since membership reads the as-of time, whoever a group event
+ * dated between two refreshes moves (the leaf is a time leaf).
+ */
+function accountPredicate(p: PredicateContext, c: AccountLeaf): Sql {
+  const type = p.schema.accounts.get(c.account) ?? "string";
+  const self = sql`${sql.raw(p.alias)}.customer_id`;
+  // The id is read from the group events: an account no file or call gave traits has members all the same.
+  const value = c.account === "account_id" ? sql`m.account_id` : sql`a.${sql.ident(c.account)}`;
+  return leafSql(p, (q) => {
+    const members = accountMembersSql(q.d, tsParam(q.asOf));
+    return sql`coalesce(${self} IN (SELECT m.customer_id FROM (${members}) m LEFT JOIN accounts a ON a.account_id = m.account_id
+                 WHERE ${comparisonSql(q, value, c, type)}), false)`;
+  });
 }
 
 function ordersPredicate(p: PredicateContext, c: OrdersLeaf, col: (n: string) => Sql): Sql {

@@ -1,3 +1,4 @@
+import { listAccountTraits } from "../store/accounts.js";
 import { listComputed } from "../store/computed.js";
 import type { Engine } from "../store/engine.js";
 import { sql } from "../store/sql.js";
@@ -6,9 +7,14 @@ import type { SegmentDefinition } from "./definition.js";
 
 export type ValueType = "string" | "integer" | "number" | "boolean" | "date" | "timestamp";
 
-/** What a definition may name: traits and computed values with their types, event names, saved segments. */
+/**
+ * What a definition may name: traits, account traits and computed values with their types, event names, saved
+ * segments.
+ */
 export interface SchemaContext {
   readonly traits: ReadonlyMap<string, ValueType>;
+  /** Account traits (`{"account": name}`), the account's id among them. */
+  readonly accounts: ReadonlyMap<string, ValueType>;
   readonly computed: ReadonlyMap<string, { type: ValueType; table: string; column: string }>;
   /**
    * Known event names, as many as were asked for (`loadSchemaContext`'s `events`): every one, none, or those of
@@ -33,6 +39,13 @@ export const BUILT_IN_TRAITS: ReadonlyMap<string, ValueType> = new Map([
 ]);
 
 /**
+ * Account columns a definition may compare like account traits: the id (`account.account_id = "acme"`: the
+ * members of one account), read from the group events, so that it names members of an account no file or call
+ * has given traits yet.
+ */
+export const BUILT_IN_ACCOUNT_TRAITS: ReadonlyMap<string, ValueType> = new Map([["account_id", "string"]]);
+
+/**
  * Loads what definitions may name. Event names, by `events`:
  * - a list of names (what validating a definition needs: `validateWithDatabase`): which of them occur, each by an
  *   existence check that stops at its first row (no scan of every event while the names are known); when one does not occur, every known
@@ -46,6 +59,8 @@ export async function loadSchemaContext(
 ): Promise<SchemaContext> {
   const traits = new Map<string, ValueType>(BUILT_IN_TRAITS);
   for (const t of await listTraits(engine)) traits.set(t.name, t.type);
+  const accounts = new Map<string, ValueType>(BUILT_IN_ACCOUNT_TRAITS);
+  for (const t of await listAccountTraits(engine)) accounts.set(t.name, t.type);
   const computed = new Map<string, { type: ValueType; table: string; column: string }>();
   for (const c of await listComputed(engine))
     computed.set(c.name, { type: c.type, table: c.table, column: c.column });
@@ -64,7 +79,7 @@ export async function loadSchemaContext(
   for (const r of segs.rows<{ segment_id: string; definition: string }>()) {
     segments.set(r.segment_id, JSON.parse(r.definition) as SegmentDefinition);
   }
-  return { traits, computed, events, segments };
+  return { traits, accounts, computed, events, segments };
 }
 
 /** Every event name that occurs: one scan of the events' names. */

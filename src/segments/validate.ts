@@ -185,6 +185,16 @@ class Checker {
           `unknown trait "${c.trait}"${didYouMean(c.trait, this.ctx.traits.keys())}`,
         );
       else this.comparison(c, type, path, `trait ${c.trait}`);
+    } else if ("account" in c) {
+      const type = this.ctx.accounts.get(c.account);
+      if (type === undefined) {
+        // Only the built-in id: no accounts import or group call has brought a trait yet.
+        const none = this.ctx.accounts.size <= 1;
+        this.add(
+          [...path, "account"],
+          `unknown account trait "${c.account}"${didYouMean(c.account, this.ctx.accounts.keys())}${none ? " (no account traits yet: import accounts, or send group calls with traits)" : ""}`,
+        );
+      } else this.comparison(c, type, path, `account trait ${c.account}`);
     } else if ("computed" in c) {
       const v = this.ctx.computed.get(c.computed);
       if (v === undefined) {

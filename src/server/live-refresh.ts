@@ -42,7 +42,7 @@ export class LiveRefresh {
 
   private async refresh(): Promise<void> {
     try {
-      await runOperation(this.store, segmentRefreshOperation, {});
+      await runOperation(this.store, segmentRefreshOperation, { live: true });
       this.runs++;
     } catch (e) {
       this.options.onError?.(e);

@@ -10,7 +10,7 @@ import type { StorageKey } from "./engine.js";
 
 /**
  * What a table is for:
- * - profile: the unified person (`customers`);
+ * - profile: the unified person (`customers`), or a company people belong to (`accounts`);
  * - identity: identifiers linked to a person;
  * - fact: what people did, as imported (events, orders, lines, survey answers);
  * - ledger: append-only records of changes (consents, the merge log, the audit log);
@@ -185,6 +185,26 @@ const TABLES = {
     customer: null,
     time: "at",
     key: [],
+    stats: null,
+    created: "migration",
+  },
+  accounts: {
+    // A company's profile, as `customers` is a person's; no person's id: membership is the group events.
+    role: "profile",
+    label: "Accounts",
+    customer: null,
+    time: "updated_at",
+    key: ["account_id"],
+    // Not in `tessera stats`: its document's keys are the command line's contract.
+    stats: null,
+    created: "migration",
+  },
+  account_traits: {
+    role: "registry",
+    label: "Registered account traits",
+    customer: null,
+    time: "created_at",
+    key: ["name"],
     stats: null,
     created: "migration",
   },

@@ -337,6 +337,38 @@ export const MIGRATIONS: readonly Migration[] = [
       },
     ],
   },
+  {
+    version: 9,
+    name: "accounts (Segment group calls) and their typed traits",
+    tables: [
+      {
+        // The companies people belong to (B2B). Traits are typed columns, added as imports and group calls bring
+        // them (as customers' traits are), typed by `account_traits`: a segment compares `employees > 50` as a
+        // number and validation names a type mismatch, where JSON text would compare as text or not at all, and
+        // a file's or a call's later values win column by column with the same upsert the customers import
+        // uses. Who belongs to which account is not stored here: it is the group events (type 'group',
+        // properties.group_id), which identity merges rewrite and erasure removes with the person's events.
+        name: "accounts",
+        columns: [
+          ["account_id", "string"],
+          ["created_at", "timestamp"],
+          ["updated_at", "timestamp"],
+        ],
+      },
+      {
+        // The registry of account traits (name, type), apart from `trait_registry`: account traits are the
+        // company's, not a person's (no PII flag, no category), and an account trait may share a customer
+        // trait's name (`plan`) with another type.
+        name: "account_traits",
+        columns: [
+          ["name", "string"],
+          ["type", "string"],
+          ["source_column", "string"],
+          ["created_at", "timestamp"],
+        ],
+      },
+    ],
+  },
 ];
 
 /** Which migrations a database has had: created by `migrate` itself, before any migration. */

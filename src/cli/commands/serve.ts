@@ -28,7 +28,10 @@ export function registerServe(program: Command, cli: Cli): void {
     )
     .option("--port <n>", "the port to listen on (0: any free one)", "8080")
     .option("--rate-limit <n>", "requests a second per key, in bursts of twice as many (default 1000)")
-    .option("--upload-limit <MiB>", "the largest file upload (POST /api/imports/{kind}), in MiB (default 1024)")
+    .option(
+      "--upload-limit <MiB>",
+      "the largest file upload (POST /api/imports/{kind}), in MiB (default 1024)",
+    )
     .action(async (opts, cmd: Command) => {
       const { db } = cli.globals(cmd);
       const port = intOption(opts.port, "--port", 0) as number;

@@ -183,7 +183,9 @@ class Parser {
   private leaf(): Condition {
     const t = this.peek();
     if (t.kind !== "ident")
-      this.fail("a condition (a trait, orders.…, count(…), has(…), segment(…), consent(…), computed(…))");
+      this.fail(
+        "a condition (a trait, orders.…, account.…, count(…), has(…), segment(…), consent(…), computed(…))",
+      );
     const call = this.isPunct("(", 1);
     if (t.text === "segment" && call) {
       this.next();
@@ -214,6 +216,7 @@ class Parser {
       ) as Condition;
     }
     if (t.text === "orders" && this.isPunct(".", 1)) return this.orders();
+    if (t.text === "account" && (this.isPunct(".", 1) || call)) return this.account();
     if ((t.text === "count" || t.text === "has") && call) return this.event();
     this.next();
     return { trait: t.text, ...this.comparison() } as Condition;
@@ -251,6 +254,23 @@ class Parser {
     }
     this.punct(")");
     return { ...leaf, ...this.comparison() } as Condition;
+  }
+
+  /** `account.industry = "Software"`, or `account("Annual Revenue") > 5` for a name that is not an identifier. */
+  private account(): Condition {
+    this.word("account");
+    let name: string;
+    if (this.isPunct("(")) {
+      this.next();
+      name = this.string("an account trait name");
+      this.punct(")");
+    } else {
+      this.punct(".");
+      const t = this.peek();
+      if (t.kind !== "ident") this.fail('an account trait after "account." (or account("name"))');
+      name = this.next().text;
+    }
+    return { account: name, ...this.comparison() } as Condition;
   }
 
   private window(): Window {

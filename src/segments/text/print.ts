@@ -7,6 +7,7 @@ import { opOf } from "../validate.js";
  *
  *   country in ("DE", "FR") and orders.sum(total, 365d) >= 500
  *     and count(event "Product Viewed", 30d, device = "mobile") >= 3 and not segment("recent-buyers")
+ *     and account.industry = "Software"
  */
 
 export const KEYWORDS = new Set([
@@ -124,6 +125,9 @@ export function printCondition(c: Condition, parent: "top" | "and" | "or" | "not
   if ("not" in c) return `not ${printCondition(c.not, "not")}`;
   if ("trait" in c) return `${name("trait", c.trait)} ${printComparison(c)}`;
   if ("computed" in c) return `computed(${JSON.stringify(c.computed)}) ${printComparison(c)}`;
+  // After the dot any identifier reads as the trait (a keyword too: `account.type`); other names are quoted.
+  if ("account" in c)
+    return `${IDENT.test(c.account) ? `account.${c.account}` : `account(${JSON.stringify(c.account)})`} ${printComparison(c)}`;
   if ("segment" in c) return `segment(${JSON.stringify(c.segment)})`;
   if ("consent" in c)
     return `consent(${JSON.stringify(c.consent)}${c.channel ? `, ${JSON.stringify(c.channel)}` : ""})`;
