@@ -123,6 +123,12 @@ const JSON_CASES: readonly [string, string][] = [
     doc(`{"trait":"country","eq":"${"x".repeat(1_000_000)}"}`),
     "the definition is 1,000,057 characters long; the limit is 1,000,000",
   ],
+  // A name is one line of readable text, shown wherever segments are listed.
+  [`{"id":"x","name":"${"n".repeat(201)}","where":{"trait":"age","gt":1}}`, "name: at most 200 characters"],
+  [
+    '{"id":"x","name":"a\\u0000b","where":{"trait":"age","gt":1}}',
+    "name: must not hold control characters (tabs, line breaks, NUL)",
+  ],
 ];
 
 describe.each(TEST_ENGINES)("segment hardening on $name", ({ location }) => {

@@ -304,4 +304,41 @@ describe.each(TEST_ENGINES)("conflicting duplicates on $name", ({ location }) =>
       },
     ]);
   });
+
+  describe("within a deduplication window (the tracking API's loads)", () => {
+    const event = (id: string, ts: string, page = "/") => ({
+      message_id: id,
+      customer_id: "c1",
+      event: "Page Viewed",
+      timestamp: ts,
+      properties: { page },
+    });
+    const load = (rows: Record<string, unknown>[], dedupeWithinDays?: number) =>
+      importRows(engine, {
+        kind: "events",
+        rows,
+        source: "batch",
+        onConflict: "keep-first",
+        ...(dedupeWithinDays !== undefined ? { dedupeWithinDays } : {}),
+      });
+
+    it("finds a message sent again within the window, and not one stored further away", async () => {
+      await load([event("m-near", "2024-03-01T10:00:00Z"), event("m-far", "2024-01-01T10:00:00Z")]);
+      // m-near again 3 days later (identical: already present; other content: a conflict, first kept).
+      const near = await load(
+        [event("m-near", "2024-03-01T10:00:00Z"), event("m-near", "2024-03-04T10:00:00Z", "/other")],
+        7,
+      );
+      expect([near.alreadyPresent, near.conflicts]).toEqual([1, 1]);
+      // m-far's stored version is 60 days before the batch: outside the window, so not looked for: stored again.
+      const far = await load([event("m-far", "2024-03-01T10:00:00Z", "/later")], 7);
+      expect([far.alreadyPresent, far.conflicts]).toEqual([0, 0]);
+      expect(await count(engine, "SELECT count(*) FROM events WHERE message_id = 'm-far'")).toBe(2);
+      // Without a window (files, import.batch by default) every stored event is looked at: m-near's copy dated
+      // months later is found.
+      const all = await load([event("m-near", "2024-09-01T10:00:00Z")]);
+      expect([all.alreadyPresent, all.conflicts]).toEqual([0, 1]);
+      expect(await count(engine, "SELECT count(*) FROM events WHERE message_id = 'm-near'")).toBe(1);
+    });
+  });
 });

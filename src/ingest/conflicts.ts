@@ -1,5 +1,5 @@
 import type { Engine } from "../store/engine.js";
-import { type Sql, sql } from "../store/sql.js";
+import { type Sql, sql, tsParam } from "../store/sql.js";
 import type { ColumnPlan } from "./column-plan.js";
 import { canConflict, type FactSpec } from "./fact-specs.js";
 import type { ImportSource } from "./import-source.js";
@@ -55,6 +55,27 @@ export function conflictLines(columns: number): Sql {
 }
 
 /**
+ * The stored facts a batch's keys are looked for among: all of them, or — events with `withinDays` — those dated
+ * within that many days of the batch's own times, a range the engine reads from few row groups (events are stored
+ * in time order). A relation for `FROM`; null when the batch holds no valid row.
+ */
+export async function storedKeys(engine: Engine, spec: FactSpec, withinDays?: number): Promise<Sql | null> {
+  const table = sql.ident(spec.table);
+  if (withinDays === undefined || spec.table !== "events") return table;
+  const ts = spec.columns.find(([c]) => c === "ts")?.[1];
+  if (ts === undefined) return table;
+  const r = await engine.query(
+    sql`SELECT min(${ts}) AS lo, max(${ts}) AS hi FROM ${STAGE_TABLE} s${spec.join} WHERE s._reject_field IS NULL`,
+  );
+  const [lo, hi] = [r.column("lo")[0], r.column("hi")[0]];
+  if (!(lo instanceof Date) || !(hi instanceof Date)) return null;
+  const day = 86_400_000;
+  const from = new Date(lo.getTime() - withinDays * day);
+  const to = new Date(hi.getTime() + withinDays * day);
+  return sql`(SELECT * FROM ${table} WHERE ts >= ${tsParam(from)} AND ts <= ${tsParam(to)})`;
+}
+
+/**
  * Finds the conflicts among the accepted staged rows of a fact kind, before anything is loaded (and before
  * identity resolution: a row set aside links no identifier). Two rows of one key are identical when every content
  * column of the fact agrees (`FactSpec.content`: the stored columns but the key and the resolved customer, NULLs
@@ -69,6 +90,7 @@ export async function findConflicts(
   source: Pick<ImportSource, "noun" | "columns">,
   plan: ColumnPlan,
   policy: ConflictPolicy,
+  storedFacts: Sql = sql.ident(spec.table),
 ): Promise<Conflicts> {
   if (!canConflict(spec)) return NO_CONFLICTS;
   const d = engine.dialect;
@@ -162,7 +184,7 @@ export async function findConflicts(
     Number(
       (
         await engine.query(
-          sql`SELECT count(*) AS n FROM (${rows}) n JOIN (SELECT ${sql.join(spec.key.map((k) => id(k)))} FROM ${sql.ident(spec.table)}) t ON ${sameKey("n", "t")}`,
+          sql`SELECT count(*) AS n FROM (${rows}) n JOIN (SELECT ${sql.join(spec.key.map((k) => id(k)))} FROM ${storedFacts} x) t ON ${sameKey("n", "t")}`,
         )
       ).column("n")[0],
     ) > 0;
@@ -174,7 +196,7 @@ export async function findConflicts(
                  'conflict: ' || ${spec.keyText("n")} || ${lit(` is stored with other values${action}`)},
                  'conflict: the other version of ' || ${spec.keyText("n")} || ${lit(policy === "replace" ? ": stored (replaced)" : ": stored (kept)")},
                  ${policy === "replace" ? sql`0` : sql`1`}, ${keyCols}${cols(storedValues)}
-            FROM (${rows}) n JOIN ${sql.ident(spec.table)} t ON ${sameKey("n", "t")}
+            FROM (${rows}) n JOIN ${storedFacts} t ON ${sameKey("n", "t")}
            WHERE NOT (${sameContent("n", "t")})
              AND n._row NOT IN (SELECT ${id("row")} FROM ${tmp(CONFLICTS_TABLE)})`,
     );

@@ -12,6 +12,7 @@ import {
   NO_CONFLICTS,
   rederiveOrders,
   replaceStored,
+  storedKeys,
 } from "./conflicts.js";
 import { factSpecOf } from "./fact-specs.js";
 import { dropResolution, resolveIdentities, VALID_ROWS } from "./identity.js";
@@ -21,7 +22,7 @@ import { identifiersOf } from "./kind-identifiers.js";
 import { loadAccounts } from "./load-accounts.js";
 import type { LoadCounts } from "./load-counts.js";
 import { loadCustomers } from "./load-customers.js";
-import { loadFacts } from "./load-facts.js";
+import { type KnownKeys, loadFacts } from "./load-facts.js";
 import { type Rejects, setAsideRejects } from "./rejected-rows.js";
 import { markPii, resolveTraitOptions } from "./trait-options.js";
 import { prepareTraits, registerTraits } from "./traits.js";
@@ -83,7 +84,9 @@ export async function runImport(
     const read = accepted + rejected;
     const onConflict = settings.onConflict ?? "reject";
     const spec = kind === "customers" || kind === "accounts" ? null : factSpecOf(engine, kind, plan);
-    const conflicts = spec ? await findConflicts(engine, spec, source, plan, onConflict) : NO_CONFLICTS;
+    const stored = spec ? await storedKeys(engine, spec, settings.dedupeWithinDays) : null;
+    const conflicts =
+      spec && stored ? await findConflicts(engine, spec, source, plan, onConflict, stored) : NO_CONFLICTS;
     let rejectsFile: string | null = null;
     if (rejected > 0 || conflicts.rows > 0) {
       const more = conflicts.rows > 0 ? conflictLines(source.columns.length) : null;
@@ -133,7 +136,10 @@ export async function runImport(
           );
     settings.onStep?.("writing");
     if (spec && conflicts.replaced > 0) await replaceStored(engine, spec);
-    const counts = await load(engine, kind, plan, traits.typed, accepted - conflicts.dropped, conflicts);
+    const counts = await load(engine, kind, plan, traits.typed, accepted - conflicts.dropped, {
+      ...conflicts,
+      storedFacts: stored,
+    });
     if (kind === "order-lines" && conflicts.replaced > 0) await rederiveOrders(engine);
     await dropConflicts(engine);
     // Rows that replaced a stored version were inserted, but are counted as conflicts, not as new facts; identical
@@ -239,7 +245,7 @@ function load(
   plan: ColumnPlan,
   traits: readonly TypedExtra[],
   valid: number,
-  conflicts: Conflicts,
+  conflicts: Conflicts & KnownKeys,
 ): Promise<LoadCounts> {
   if (kind === "customers") return loadCustomers(engine, traits, valid);
   if (kind === "accounts") return loadAccounts(engine, traits, valid);

@@ -45,6 +45,13 @@ export interface ImportSettings {
   readonly allowAnyDate?: boolean;
   /** The import's time, which "in the future" is judged by (default: the clock; tests fix it). */
   readonly now?: Date;
+  /**
+   * Events only: look for a row's `message_id` among the stored events dated within this many days of the
+   * batch's own times, not among all of them (Segment's deduplication window: a message sent again is sent
+   * again soon). The tracking API's loads use it; on 35M stored events it turns a scan of every message id per
+   * load into one of a few row groups. Default: all stored events.
+   */
+  readonly dedupeWithinDays?: number;
   /** Told each step as it starts (reading, identities, writing), for a progress line. */
   readonly onStep?: (step: ImportStep) => void;
 }

@@ -1,5 +1,5 @@
 import type { Engine } from "../store/engine.js";
-import { sql } from "../store/sql.js";
+import { type Sql, sql } from "../store/sql.js";
 import type { ColumnPlan } from "./column-plan.js";
 import { extra, type FactKind, type FactSpec, factSpecOf, RESOLVED_CUSTOMER } from "./fact-specs.js";
 import { VALID_ROWS } from "./identity.js";
@@ -17,6 +17,8 @@ export interface KnownKeys {
   readonly mayRepeat?: boolean | undefined;
   /** Whether any row's key is stored already. */
   readonly anyStoredKey?: boolean | undefined;
+  /** Where stored keys are looked for (conflicts.ts `storedKeys`; default the whole table). */
+  readonly storedFacts?: Sql | null | undefined;
 }
 
 /**
@@ -27,7 +29,7 @@ async function insertFacts(
   engine: Engine,
   spec: FactSpec,
   valid: number,
-  { mayRepeat, anyStoredKey }: KnownKeys,
+  { mayRepeat, anyStoredKey, storedFacts }: KnownKeys,
 ): Promise<LoadCounts> {
   const id = sql.ident;
   const table = id(spec.table);
@@ -68,7 +70,7 @@ async function insertFacts(
   const unseen =
     before === 0 || anyStoredKey === false
       ? sql.empty
-      : sql` LEFT JOIN (SELECT ${keys}, 1 AS _stored FROM ${table}) t ON ${stored} WHERE t._stored IS NULL`;
+      : sql` LEFT JOIN (SELECT ${keys}, 1 AS _stored FROM ${storedFacts ?? table} x) t ON ${stored} WHERE t._stored IS NULL`;
   const order = spec.orderBy ? sql` ORDER BY n.${id(spec.orderBy)}` : sql.empty;
   const picked = sql.join(spec.columns.map(([c]) => sql`n.${id(c)}`));
   await engine.run(sql`INSERT INTO ${table} (${cols}) SELECT ${picked} FROM (${firsts}) n${unseen}${order}`);

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { BUILT_IN_ACCOUNT_COLUMNS, GROUP_ID } from "../store/accounts.js";
+import { BUILT_IN_CUSTOMER_COLUMNS } from "../store/trait-registry.js";
 import { toIdentifier } from "./column-plan.js";
 import { EARLIEST_PLAUSIBLE, FUTURE_TOLERANCE_MS } from "./validate.js";
 
@@ -120,6 +121,15 @@ export function messageRows(
         `"${reserved}" is the name of an account's own column (${BUILT_IN_ACCOUNT_COLUMNS.join(", ")}), not a trait`,
       );
   }
+  // Refused before the 200, as the importer would refuse the whole row at the load: acknowledged, it would vanish.
+  if (type === "identify" && isObject(props)) {
+    const reserved = Object.keys(props).find((k) => KEPT_BY_TESSERA.includes(customerField(k)));
+    if (reserved !== undefined)
+      return bad(
+        `traits.${reserved}`,
+        `"${reserved}" is a column Tessera keeps itself (${KEPT_BY_TESSERA.join(", ")}), not a trait: rename it`,
+      );
+  }
   if (message.context !== undefined && message.context !== null && !isObject(message.context))
     return bad("context", "must be a JSON object");
   const stamp = timeOf(message.timestamp ?? message.originalTimestamp);
@@ -188,22 +198,36 @@ function accountRow(groupId: string, traits: Record<string, unknown>): Record<st
   return row;
 }
 
+/** The contact fields an identify's traits fill, by the names SDKs give them. */
+const CONTACT_FIELDS: Record<string, string> = {
+  email: "email",
+  phone: "phone",
+  firstname: "first_name",
+  first_name: "first_name",
+  lastname: "last_name",
+  last_name: "last_name",
+};
+
+/** The customers' columns Tessera fills itself (first and last seen, …): no trait may take their names. */
+const KEPT_BY_TESSERA: readonly string[] = BUILT_IN_CUSTOMER_COLUMNS.filter(
+  (c) => c !== "customer_id" && !Object.values(CONTACT_FIELDS).includes(c),
+);
+
+/**
+ * The customers row field an identify trait fills: a contact field by its canonical name, any other trait by the
+ * name a file's header would become (`Plan`, `plan` and `PLAN` are one trait: the rows of a batch never hold two
+ * keys that differ only in case, which the importer refuses for the whole batch).
+ */
+function customerField(key: string): string {
+  return CONTACT_FIELDS[key.toLowerCase()] ?? toIdentifier(key);
+}
+
 /** An identify's traits as a customers row: the contact fields by their canonical names, the rest as traits. */
 function customerRow(userId: string, traits: Record<string, unknown>): Record<string, unknown> {
-  const canonical: Record<string, string> = {
-    email: "email",
-    phone: "phone",
-    firstname: "first_name",
-    first_name: "first_name",
-    lastname: "last_name",
-    last_name: "last_name",
-  };
   const row: Record<string, unknown> = { customer_id: userId };
   for (const [k, v] of Object.entries(traits)) {
     if (v === undefined || v === null) continue;
-    // Trait names as a file's headers become them (`Plan`, `plan` and `PLAN` are one trait): the rows of a batch
-    // never hold two keys that differ only in case, which the importer refuses for the whole batch.
-    const name = canonical[k.toLowerCase()] ?? toIdentifier(k);
+    const name = customerField(k);
     if (name === "customer_id") continue;
     row[name] = v;
   }

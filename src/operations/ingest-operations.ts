@@ -18,7 +18,7 @@ import {
 import type { Rejects } from "../ingest/rejected-rows.js";
 import type { Engine } from "../store/engine.js";
 import { defineOperation, type Emit } from "./operation.js";
-import { isoTime } from "./schema-types.js";
+import { isoTime, wholeNumber } from "./schema-types.js";
 
 /**
  * What an import holds. An unknown kind is reported as the CLI always has (`import: unknown kind "x" (expected
@@ -256,6 +256,11 @@ export const ImportBatchInput = z
     rows: z.array(z.record(z.string(), z.unknown())),
     /** Names the batch in messages, the summary and the import log (as a file's path would). */
     source: sourceName,
+    /**
+     * Events: look for each `message_id` among the stored events dated within this many days of the batch's times
+     * (Segment's deduplication window) instead of among all of them. The tracking API loads with 7.
+     */
+    dedupeWithinDays: wholeNumber(1).optional(),
   })
   .strict();
 
@@ -283,5 +288,6 @@ export const importBatchOperation = defineOperation({
       onConflict: input.onConflict,
       allowAnyDate: input.allowAnyDate,
       ...(input.now ? { now: input.now } : {}),
+      ...(input.dedupeWithinDays !== undefined ? { dedupeWithinDays: input.dedupeWithinDays } : {}),
     }),
 });

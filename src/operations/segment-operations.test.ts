@@ -228,6 +228,12 @@ describe.each(TEST_ENGINES)("segment operations on $name", ({ location }) => {
       live: true,
     });
     expect(next.values).toMatchObject({ rfm: 4, rescored: true });
+    // A live refresh asked for an earlier time (an event still to load is older) stays at the last one's time.
+    const back = await runOperation(store, segmentRefreshOperation, {
+      asOf: "2024-03-31T23:00:00Z",
+      live: true,
+    });
+    expect([back.asOf, back.stored]).toEqual(["2024-04-01T01:00:00.000Z", true]);
     // A refresh that is not live always re-scores, and warns as asked.
     const plain = await runOperation(store, segmentRefreshOperation, {
       asOf: "2024-04-01T02:00:00Z",

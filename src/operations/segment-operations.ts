@@ -224,9 +224,11 @@ export const segmentRefreshOperation = defineOperation({
   access: "write",
   run: async (session, input): Promise<SegmentRefresh> => {
     const last = input.asOf === undefined || input.live ? await lastRefresh(session) : null;
+    // A live refresh never goes back before the last one (an event still to load may be older): it stays there.
+    const given = input.live && input.asOf && last && input.asOf < last ? last : input.asOf;
     const { asOf, choice } = await chooseAsOf(
       session,
-      input.asOf,
+      given,
       new Date(),
       input.asOf === undefined ? last : null,
     );

@@ -10,6 +10,9 @@ import { runOperation, type Store } from "./operation.js";
 
 export { BATCH_LIMIT, MESSAGE_LIMIT, type MessageProblem, type TrackingRow };
 
+/** How far apart in time a message and its resending may be for the resending to be recognised (by message id). */
+export const DEDUPE_DAYS = 7;
+
 /** The calls of Segment's HTTP Tracking API: one message each, or `batch`. */
 export const TRACKING_CALLS = ["track", "identify", "page", "screen", "group", "alias", "batch"] as const;
 export type TrackingCall = (typeof TRACKING_CALLS)[number];
@@ -60,6 +63,9 @@ export async function loadTracked(store: Store, rows: readonly TrackingRow[]): P
       source: "tracking API",
       // A message sent again with other content (a client retrying after changing it) replaces nothing: kept first.
       onConflict: "keep-first",
+      // A message is sent again within days (an SDK's retry, a replay after an outage): its id is looked for among
+      // the events of the batch's week on either side, not among every event ever stored (issue 16: 7 days).
+      dedupeWithinDays: DEDUPE_DAYS,
     });
     rejected += r.rejected;
   }

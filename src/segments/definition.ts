@@ -236,8 +236,21 @@ export const SegmentSchema = z.strictObject({
   id: z
     .string()
     .regex(SEGMENT_ID, "lower-case letters, digits, - and _ (at most 64), starting with a letter or digit"),
-  name: z.string().min(1),
-  description: z.string().optional(),
+  // Shown in tables, dashboards and campaign tools: one line of readable text, not a document.
+  name: z
+    .string()
+    .min(1)
+    .max(200, "at most 200 characters")
+    .refine((n) => !/\p{Cc}/u.test(n), {
+      message: "must not hold control characters (tabs, line breaks, NUL)",
+    }),
+  description: z
+    .string()
+    .max(2000, "at most 2,000 characters")
+    .refine((n) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(n), {
+      message: "must not hold control characters (line breaks and tabs are allowed)",
+    })
+    .optional(),
   where: ConditionSchema,
 });
 export type SegmentDefinition = z.infer<typeof SegmentSchema>;

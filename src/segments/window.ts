@@ -1,12 +1,9 @@
 import { durationBefore, parseDuration, type Unit } from "../common/duration.js";
-import { type Sql, sql } from "../store/sql.js";
+import { type Sql, sql, tsParam, tsText } from "../store/sql.js";
 import type { Window } from "./definition.js";
 
-/** A time as timestamp text (UTC, no zone): how the segment compiler binds its instants. */
-export const tsText = (d: Date) => d.toISOString().replace("T", " ").replace("Z", "");
-
-/** A time bound as a timestamp parameter. */
-export const tsParam = (d: Date): Sql => sql.param(tsText(d), "timestamp");
+// How the segment compiler binds its instants (defined with the other SQL pieces: the importer binds times too).
+export { tsParam, tsText };
 
 /** A window resolved: relative to the as-of time, or an absolute range [from, to + 1 day). */
 export type ResolvedWindow =

@@ -11,17 +11,33 @@ export class LiveRefresh {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private again = false;
+  /** The latest event time loaded (a refresh is due until one evaluates as of it or later). */
+  private latest: Date | null = null;
   private stopped = false;
   /** Refreshes run (for tests and the request log). */
   runs = 0;
 
   constructor(
     private readonly store: Store,
-    private readonly options: { delayMs?: number; onError?: (e: unknown) => void } = {},
+    private readonly options: {
+      delayMs?: number;
+      onError?: (e: unknown) => void;
+      /** The time to evaluate as of (default: the operation's default, now for live data). */
+      asOf?: () => Date;
+    } = {},
   ) {}
 
-  /** New data are in the store: refresh soon. */
-  changed(): void {
+  /**
+   * New data are in the store: refresh soon. `latest`: the latest event time among them — a refresh whose as-of
+   * falls before it (a live as-of keeps a margin behind now) is followed by one more once the clock has passed it,
+   * so the last events of a stream show too, with no event after them to set off a refresh.
+   */
+  changed(latest?: Date | null): void {
+    if (latest && (this.latest === null || latest > this.latest)) this.latest = latest;
+    this.schedule(this.options.delayMs ?? 500);
+  }
+
+  private schedule(delay: number): void {
     if (this.stopped) return;
     if (this.running) {
       this.again = true;
@@ -30,22 +46,34 @@ export class LiveRefresh {
     if (this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = null;
-      this.running = this.refresh().finally(() => {
+      this.running = this.refresh().then((asOf) => {
         this.running = null;
         if (this.again) {
           this.again = false;
-          this.changed();
+          this.schedule(this.options.delayMs ?? 500);
+        } else if (asOf !== null && this.latest !== null && this.latest >= asOf) {
+          // Evaluated before the latest event: once more when the as-of can reach it — within seconds; an event
+          // dated further ahead (a client's clock) shows at a refresh its own time sets off later.
+          const wait = this.latest.getTime() - asOf.getTime() + 300;
+          if (wait <= 5000) this.schedule(Math.max(this.options.delayMs ?? 500, wait));
         }
       });
-    }, this.options.delayMs ?? 500);
+    }, delay);
   }
 
-  private async refresh(): Promise<void> {
+  /** One refresh; the as-of it evaluated (null: it failed). */
+  private async refresh(): Promise<Date | null> {
     try {
-      await runOperation(this.store, segmentRefreshOperation, { live: true });
+      const asOf = this.options.asOf?.();
+      const r = await runOperation(this.store, segmentRefreshOperation, {
+        live: true,
+        ...(asOf ? { asOf } : {}),
+      });
       this.runs++;
+      return new Date(r.asOf);
     } catch (e) {
       this.options.onError?.(e);
+      return null;
     }
   }
 

@@ -22,7 +22,7 @@ export interface ServeOptions {
   readonly internalError?: (e: unknown, req: { method: string; url: string }) => void;
   /** Requests per key and second, and the burst (default rate-limit.ts: 1,000 a second, bursts of 2,000). */
   readonly rateLimit?: RateLimit;
-  /** Refresh the saved segments this long after tracked events are loaded (default 500 ms); null: never. */
+  /** Refresh the saved segments this long after tracked events are loaded (default 200 ms); null: never. */
   readonly liveRefreshMs?: number | null;
   /**
    * The folder of the tracking API's write-ahead log (default: beside the database: `<file>.tracking-log`, or
@@ -76,17 +76,21 @@ export async function serve(options: ServeOptions): Promise<Serving> {
       throw e;
     },
   );
+  // The loader is made after the refresh it feeds; the refresh asks it what is still to load.
+  let pending: () => Date | null = () => null;
   const live =
     options.liveRefreshMs === null
       ? null
       : new LiveRefresh(store, {
-          delayMs: options.liveRefreshMs ?? 500,
+          delayMs: options.liveRefreshMs ?? 200,
           onError: (e) => options.internalError?.(e, { method: "REFRESH", url: "segments" }),
+          asOf: () => liveAsOf(new Date(), pending()),
         });
   const loader = new TrackingLoader(wal, (rows) => loadTracked(store, rows), {
     onError: (e) => options.internalError?.(e, { method: "LOAD", url: "tracking-log" }),
-    ...(live ? { onLoaded: () => live.changed() } : {}),
+    ...(live ? { onLoaded: (latest: Date | null) => live.changed(latest) } : {}),
   });
+  pending = () => loader.pendingSince();
   registerTracking(app, keys, wal, loader, limiter);
   // Once stopping, every answer closes its connection: a client that keeps its connection open (keep-alive) would
   // otherwise hold the stop for the whole keep-alive timeout (72 s), as idle connections are closed only once.
@@ -126,6 +130,18 @@ export async function serve(options: ServeOptions): Promise<Serving> {
       return closing;
     },
   };
+}
+
+/**
+ * The as-of time of a live refresh: a quarter of a second before now (an event acknowledged this instant may not be queued for
+ * loading yet), and before the earliest event still waiting to be loaded. An event then always lands after the
+ * refresh that could not see it, and the next one counts it as new data — where a row dated before the last
+ * refresh (late) makes the incremental refresh read every event of its person again, a scan of the whole events
+ * table on a large store. Never before the last refresh: the operation keeps a live as-of from going back.
+ */
+export function liveAsOf(now: Date, pendingSince: Date | null): Date {
+  const margin = now.getTime() - 250;
+  return new Date(pendingSince === null ? margin : Math.min(margin, pendingSince.getTime() - 1));
 }
 
 /** Why the server could not listen, when it is the user's to fix (the port or the address). */

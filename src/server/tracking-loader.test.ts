@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { tempDir } from "../../test/helpers.js";
 import { UserError } from "../errors.js";
 import type { TrackingRow } from "../operations/tracking-operations.js";
+import { liveAsOf } from "./serve.js";
 import { TrackingLoader } from "./tracking-loader.js";
 import { WriteAheadLog } from "./wal.js";
 
@@ -65,6 +66,36 @@ describe("the tracking loader", () => {
     });
     await until(() => loader.idle && stored.length === 2);
     expect(stored).toEqual(["y", "z"]);
+    await loader.close();
+    await wal.close();
+  });
+
+  it("tells the earliest time of the events not yet loaded; a live as-of stays before it", async () => {
+    const wal = await WriteAheadLog.open(tempDir());
+    let release: () => void = () => {};
+    const held = new Promise<void>((r) => (release = r));
+    const loader = new TrackingLoader(wal, () => held, { delayMs: 1 });
+    expect(loader.pendingSince()).toBeNull();
+    const event = (id: string, timestamp: string): TrackingRow => ({
+      kind: "events",
+      row: { message_id: id, timestamp },
+    });
+    const rows = [
+      event("late", "2026-01-01T10:00:05.000Z"),
+      event("early", "2026-01-01T10:00:02.000Z"),
+      { kind: "customers", row: { customer_id: "c" } } as TrackingRow,
+    ];
+    const last = await wal.append(rows.map((r) => JSON.stringify(r)));
+    loader.added(rows.map((r, i) => ({ seq: last - 2 + i, row: r })));
+    // Being loaded still counts: not in the store yet.
+    await until(() => !loader.idle);
+    expect(loader.pendingSince()?.toISOString()).toBe("2026-01-01T10:00:02.000Z");
+    const now = new Date("2026-01-01T10:00:10.000Z");
+    expect(liveAsOf(now, loader.pendingSince()).toISOString()).toBe("2026-01-01T10:00:01.999Z");
+    expect(liveAsOf(now, null).toISOString()).toBe("2026-01-01T10:00:09.750Z");
+    release();
+    await until(() => loader.idle);
+    expect(loader.pendingSince()).toBeNull();
     await loader.close();
     await wal.close();
   });

@@ -10,6 +10,20 @@ export type QueuedRecord = WalRecord | { readonly seq: number; readonly row: Tra
 
 const rowOf = (r: QueuedRecord): TrackingRow => ("row" in r ? r.row : (JSON.parse(r.text) as TrackingRow));
 
+/** The earliest (`pick` Math.min) or latest (Math.max) event time among records; null: no event among them. */
+function eventTime(records: readonly QueuedRecord[], pick: (a: number, b: number) => number): Date | null {
+  let found: number | null = null;
+  for (const r of records) {
+    const { kind, row } = rowOf(r);
+    if (kind !== "events" || typeof row.timestamp !== "string") continue;
+    const t = Date.parse(row.timestamp);
+    found = found === null ? t : pick(found, t);
+  }
+  return found === null ? null : new Date(found);
+}
+
+const latestEvent = (records: readonly QueuedRecord[]): Date | null => eventTime(records, Math.max);
+
 /**
  * Moves acknowledged tracking records from the write-ahead log into the store, in batches: what arrived while a
  * load ran goes in the next one (at most `batch` records each), and after each the log's checkpoint moves past
@@ -34,8 +48,8 @@ export class TrackingLoader {
       delayMs?: number;
       batch?: number;
       onError?: (e: unknown) => void;
-      /** Called after rows went into the store (live segments refresh then). */
-      onLoaded?: () => void;
+      /** Called after rows went into the store, with their latest event time (live segments refresh then). */
+      onLoaded?: (latest: Date | null) => void;
     } = {},
   ) {
     this.queue = [...wal.replay()];
@@ -46,6 +60,15 @@ export class TrackingLoader {
   added(records: readonly QueuedRecord[]): void {
     this.queue.push(...records);
     this.schedule(this.options.delayMs ?? 50);
+  }
+
+  /**
+   * The earliest time of an event acknowledged but not yet in the store (null: none). A live refresh evaluates as
+   * of no later than this, so that the event, once loaded, is dated after that refresh and is counted as new
+   * (not as a late row, which makes the next refresh read all of its person's events again).
+   */
+  pendingSince(): Date | null {
+    return eventTime(this.queue, Math.min);
   }
 
   /** Whether every record acknowledged so far is in the store. */
@@ -79,7 +102,7 @@ export class TrackingLoader {
       this.queue.splice(0, chunk.length);
       this.loaded += chunk.length;
       this.wal.checkpoint((chunk.at(-1) as QueuedRecord).seq);
-      this.options.onLoaded?.();
+      this.options.onLoaded?.(latestEvent(chunk));
     }
   }
 

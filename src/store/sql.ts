@@ -120,3 +120,9 @@ export function renderSql(q: Sql | string, r: SqlRenderer): RenderedSql {
   }
   return { text, params, types };
 }
+
+/** A time as timestamp text (UTC, no zone), as every engine reads a timestamp parameter. */
+export const tsText = (d: Date): string => d.toISOString().replace("T", " ").replace("Z", "");
+
+/** A time bound as a timestamp parameter. */
+export const tsParam = (d: Date): Sql => sql.param(tsText(d), "timestamp");
