@@ -112,3 +112,16 @@ export async function tesseraJson(db: string, ...args: string[]): Promise<Record
   expect(code, io.stderr()).toBe(0);
   return JSON.parse(io.stdout());
 }
+
+/** The rows of a query on the database at `db`, opened read-only for it. */
+export async function storedRows(db: string, query: string): Promise<Record<string, unknown>[]> {
+  const engine = await openSession(db, FOR_READING);
+  try {
+    return (await engine.query(query)).rows();
+  } finally {
+    engine.close();
+  }
+}
+
+/** An HTTP Basic authorization with `key` as the user name (how Segment's SDKs send a write key). */
+export const basicAuth = (key: string): string => `Basic ${Buffer.from(`${key}:`).toString("base64")}`;

@@ -327,7 +327,8 @@ describe("tessera serve, the command", () => {
     const { key, id } = await apiKey(db, "admin");
     const auth = { headers: { authorization: `Bearer ${key}` } };
     const bin = join(import.meta.dirname, "..", "bin", "tessera.js");
-    const child = spawn(process.execPath, [bin, "serve", "--port", "0", "--db", db]);
+    const log = `${tempDir()}/wal`;
+    const child = spawn(process.execPath, [bin, "serve", "--port", "0", "--db", db, "--tracking-log", log]);
     let out = "";
     let err = "";
     child.stdout.on("data", (b: Buffer) => {
@@ -342,6 +343,8 @@ describe("tessera serve, the command", () => {
       child.on("exit", () => reject(new Error(`exited early: ${err}`)));
     });
     expect((await fetch(`${url}/api/traits`, auth)).status).toBe(200);
+    // The tracking API's log is where --tracking-log says.
+    expect(existsSync(log)).toBe(true);
     expect((await fetch(`${url}/api/segments/none`, auth)).status).toBe(404);
     // The command line, on the database the server holds, is told which server holds it.
     const held = await runCli("stats", "--db", db);

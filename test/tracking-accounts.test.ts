@@ -6,20 +6,10 @@
 import { Analytics } from "@segment/analytics-node";
 import { describe, expect, it } from "vitest";
 import { type Serving, serve } from "../src/server/serve.js";
-import { openSession } from "../src/store/open-store.js";
-import { FOR_READING } from "../src/store/store.js";
-import { apiKey, tempDir } from "./helpers.js";
+import { apiKey, basicAuth, storedRows, tempDir } from "./helpers.js";
 
-async function rows(db: string, query: string): Promise<Record<string, unknown>[]> {
-  const engine = await openSession(db, FOR_READING);
-  try {
-    return (await engine.query(query)).rows();
-  } finally {
-    engine.close();
-  }
-}
-
-const basic = (key: string) => `Basic ${Buffer.from(`${key}:`).toString("base64")}`;
+const rows = storedRows;
+const basic = basicAuth;
 
 /** Posts a tracking call with the write key: the status and the JSON answer. */
 function tracker(serving: Serving, writeKey: string) {

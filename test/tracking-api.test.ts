@@ -8,20 +8,10 @@ import { join } from "node:path";
 import { Analytics } from "@segment/analytics-node";
 import { describe, expect, it } from "vitest";
 import { serve } from "../src/server/serve.js";
-import { openSession } from "../src/store/open-store.js";
-import { FOR_READING } from "../src/store/store.js";
-import { apiKey, tempDir } from "./helpers.js";
+import { apiKey, basicAuth, storedRows, tempDir } from "./helpers.js";
 
-async function rows(db: string, query: string): Promise<Record<string, unknown>[]> {
-  const engine = await openSession(db, FOR_READING);
-  try {
-    return (await engine.query(query)).rows();
-  } finally {
-    engine.close();
-  }
-}
-
-const basic = (key: string) => `Basic ${Buffer.from(`${key}:`).toString("base64")}`;
+const rows = storedRows;
+const basic = basicAuth;
 
 describe("the tracking API", () => {
   it("takes what @segment/analytics-node sends: events, identities and traits reach the store", async () => {

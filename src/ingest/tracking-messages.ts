@@ -66,7 +66,8 @@ function timeOf(v: unknown): Date | null | undefined {
 
 /**
  * Checks one message and turns it into rows; `receivedAt` is when the server received its request, `sentAt` the
- * batch's own (a message's `sentAt` wins).
+ * batch's own (a message's `sentAt` wins). `mayBeOversize` false: the request's whole body is within the message
+ * limit, so no message of it can be over (its size is then not measured: that is writing it out again).
  */
 export function messageRows(
   message: unknown,
@@ -74,10 +75,11 @@ export function messageRows(
   receivedAt: Date,
   batchSentAt?: unknown,
   typeOfCall?: MessageType,
+  mayBeOversize = true,
 ): { rows: TrackingRow[] } | { problem: MessageProblem } {
   const bad = (path: string, reason: string) => ({ problem: { index, path, reason } });
   if (!isObject(message)) return bad("", "a message is a JSON object");
-  if (Buffer.byteLength(JSON.stringify(message)) > MESSAGE_LIMIT)
+  if (mayBeOversize && Buffer.byteLength(JSON.stringify(message)) > MESSAGE_LIMIT)
     return bad("", `the message is over ${MESSAGE_LIMIT / 1024} KB`);
   const type = (typeOfCall ?? message.type) as MessageType;
   if (!TYPES.includes(type))

@@ -25,7 +25,10 @@ export function trackingRows(
   call: TrackingCall,
   body: unknown,
   receivedAt: Date,
+  /** The request body's size in bytes, when known: within the message limit, no message is measured. */
+  bodyBytes?: number,
 ): { rows: TrackingRow[]; problems: MessageProblem[]; messages: number } {
+  const mayBeOversize = bodyBytes === undefined || !(bodyBytes <= MESSAGE_LIMIT);
   const rows: TrackingRow[] = [];
   const problems: MessageProblem[] = [];
   const batch = call === "batch";
@@ -36,7 +39,14 @@ export function trackingRows(
     return { rows, problems, messages: 0 };
   }
   messages.forEach((m, i) => {
-    const out = messageRows(m, i, receivedAt, batch ? record?.sentAt : undefined, batch ? undefined : call);
+    const out = messageRows(
+      m,
+      i,
+      receivedAt,
+      batch ? record?.sentAt : undefined,
+      batch ? undefined : call,
+      mayBeOversize,
+    );
     if ("problem" in out) problems.push(out.problem);
     else rows.push(...out.rows);
   });

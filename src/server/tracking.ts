@@ -54,7 +54,13 @@ export function registerTracking(
               path: null,
             },
           });
-        const { rows, problems, messages } = trackingRows(call, req.body, new Date());
+        const length = Number(req.headers["content-length"]);
+        const { rows, problems, messages } = trackingRows(
+          call,
+          req.body,
+          new Date(),
+          Number.isFinite(length) ? length : undefined,
+        );
         const rejected = problems.map((p) => ({
           ...(call === "batch" ? { index: p.index } : {}),
           path: call === "batch" ? `batch[${p.index}]${p.path ? `.${p.path}` : ""}` : p.path,

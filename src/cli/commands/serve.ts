@@ -32,6 +32,10 @@ export function registerServe(program: Command, cli: Cli): void {
       "--upload-limit <MiB>",
       "the largest file upload (POST /api/imports/{kind}), in MiB (default 1024)",
     )
+    .option(
+      "--tracking-log <dir>",
+      "the tracking API's write-ahead log (default: beside the database); on another disk, its syncs do not wait behind the database's",
+    )
     .action(async (opts, cmd: Command) => {
       const { db } = cli.globals(cmd);
       const port = intOption(opts.port, "--port", 0) as number;
@@ -45,6 +49,7 @@ export function registerServe(program: Command, cli: Cli): void {
         port,
         ...(perSecond !== undefined ? { rateLimit: { perSecond, burst: 2 * perSecond } } : {}),
         ...(uploadMiB !== undefined ? { uploadLimit: uploadMiB * 1024 * 1024 } : {}),
+        ...(opts.trackingLog ? { trackingLog: opts.trackingLog } : {}),
         // One JSON line per request on stdout: the request log.
         log: (line) => cli.io.out(`${JSON.stringify(line)}\n`),
         // The caller got a bare 500: the cause goes to the operator.
