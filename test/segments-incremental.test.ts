@@ -4,6 +4,7 @@ import { importFile } from "../src/ingest/import.js";
 import { importRows } from "../src/ingest/import-rows.js";
 import type { SegmentDefinition } from "../src/segments/definition.js";
 import { type RefreshResult, refreshSegments } from "../src/segments/segment-refresh.js";
+import { registerComputed } from "../src/store/computed.js";
 import type { Engine } from "../src/store/engine.js";
 import { openStore } from "../src/store/open-store.js";
 import { sql } from "../src/store/sql.js";
@@ -116,7 +117,8 @@ async function addBatch(engine: Engine, first: RefData, second: RefData): Promis
     source: "test",
     rows: [{ account_id: "a0", industry: account?.traits.industry ?? "Retail", employees: 250 }],
   });
-  // A producer rewrites a computed value without marking anyone: the refresh must notice on its own.
+  // A producer rewrites a computed value without marking anyone, and registers it as every producer does
+  // (src/store/computed.ts): the refresh must notice on its own which customers' values changed.
   await engine.run(
     d.updateWhere(
       "test_scores",
@@ -124,6 +126,16 @@ async function addBatch(engine: Engine, first: RefData, second: RefData): Promis
       sql`customer_id = ${`c${first.customers.length - 1}`}`,
     ),
   );
+  await registerComputed(engine, [
+    {
+      name: "score",
+      type: "number",
+      table: "test_scores",
+      column: "score",
+      producer: "test",
+      description: "",
+    },
+  ]);
 }
 
 /**

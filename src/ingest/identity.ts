@@ -112,9 +112,12 @@ export async function resolveIdentities(
   );
   await engine.run([
     ...d.createTempAs(BATCH, sql`SELECT DISTINCT kind, value FROM ${tmp(PAIRS)}`),
+    // The batch's identifiers already known, with their customers: one read of identities answers both which
+    // customers the batch touches and which of its identifiers are new (a second read per load cost ~0.1 s on
+    // millions of identities).
     ...d.createTempAs(
       TOUCHED,
-      sql`SELECT DISTINCT i.customer_id FROM identities i JOIN ${tmp(BATCH)} b ON i.kind = b.kind AND i.value = b.value`,
+      sql`SELECT i.kind, i.value, i.customer_id FROM identities i JOIN ${tmp(BATCH)} b ON i.kind = b.kind AND i.value = b.value`,
     ),
     ...d.createTempAs(
       NODES,
@@ -123,7 +126,7 @@ export async function resolveIdentities(
           WHERE i.customer_id IN (SELECT customer_id FROM ${tmp(TOUCHED)})
          UNION ALL
          SELECT b.kind, b.value, NULL FROM ${tmp(BATCH)} b
-          WHERE NOT EXISTS (SELECT 1 FROM identities i WHERE i.kind = b.kind AND i.value = b.value))`,
+          WHERE NOT EXISTS (SELECT 1 FROM ${tmp(TOUCHED)} t WHERE t.kind = b.kind AND t.value = b.value))`,
     ),
   ]);
   // Edges: every identifier of a tuple to the tuple's smallest node, and every known identifier of a

@@ -125,7 +125,7 @@ export async function refreshFeaturesIncrementally(
         )} FROM customers WHERE false`,
     ),
   );
-  await scanCustomers(engine, compiled, schema, storedTable, from, to);
+  await scanCustomers(engine, compiled, schema, storedTable, from, to, await computedUnchanged(engine));
   // Whose events must be read again: facts that reach back to or before `from` (late rows; the earliest timestamp
   // there is after a merge: `timestampMin`), and anyone new who is not dirty (nothing says where their history starts).
   await engine.run(
@@ -220,6 +220,23 @@ export async function refreshFeaturesIncrementally(
  *   and compared here, instead of evaluating every such segment for everyone.
  * Only flagged customers are kept.
  */
+/**
+ * Whether no computed value has been written since the stored feature table was built. Every producer registers
+ * its values when it writes them (`registerComputed`, src/store/computed.ts: the registry's `updated_at`), so then
+ * no stored computed value can differ from the current one and the scan need not join them: a live refresh, which
+ * keeps the values within a day, skips reading a million of them each time. Strictly before: a value written in
+ * the build's own transaction (the same `now()`) counts as changed, to be safe.
+ */
+async function computedUnchanged(engine: Engine): Promise<boolean> {
+  const r = await engine.query(
+    sql`SELECT (SELECT max(updated_at) FROM computed_registry) AS written,
+               (SELECT max(built_at) FROM segment_feature_state) AS built`,
+  );
+  const [written, built] = [r.column("written")[0], r.column("built")[0]];
+  if (!(built instanceof Date)) return false;
+  return written === null || (written instanceof Date && written.getTime() < built.getTime());
+}
+
 async function scanCustomers(
   engine: Engine,
   compiled: CompiledSegments,
@@ -227,6 +244,7 @@ async function scanCustomers(
   storedTable: string,
   from: Date,
   to: Date,
+  valuesUnchanged: boolean,
 ): Promise<void> {
   const d = engine.dialect;
   const leaves = new Map<string, TimeLeaf>();
@@ -235,8 +253,10 @@ async function scanCustomers(
   }
   // A leaf is never NULL (a comparison's missing value compares false), so `<>` tells whether it changed.
   const crossed = [...leaves.values()].map((leaf) => sql`(${leaf(from)}) <> (${leaf(to)})`);
-  // Each computed value now (`_v<i>`) beside the stored one.
-  const computed = computedValuesSql(compiled.features, schema);
+  // Each computed value now (`_v<i>`) beside the stored one (none to compare when none was written since).
+  const computed = valuesUnchanged
+    ? { values: new Map<string, Sql>(), joins: [] as Sql[] }
+    : computedValuesSql(compiled.features, schema);
   const values = [...computed.values].map(([, value], i) => sql`, ${value} AS ${sql.raw(`_v${i}`)}`);
   // Differ, a missing value differing from any other (IS DISTINCT FROM, which not every engine has).
   const changed = [...computed.values.keys()].map((col, i) => {

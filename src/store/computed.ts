@@ -20,8 +20,10 @@ export interface ComputedValue {
 const NAME = /^[a-z][a-z0-9_]*(\.[a-z0-9_-]+)?$/;
 
 /**
- * Registers (or updates) computed values. Producers call this after (re)writing their table; names are
- * lower-case identifiers, optionally qualified (`cluster.mall`).
+ * Registers (or updates) computed values. Producers call this after (re)writing their table — every time: the
+ * registry's `updated_at` is how an incremental segment refresh knows whether any value may have changed since it
+ * stored its features (segments/incremental.ts); names are lower-case identifiers, optionally qualified
+ * (`cluster.mall`).
  */
 export async function registerComputed(engine: Engine, values: readonly ComputedValue[]): Promise<void> {
   for (const v of values) {
