@@ -260,7 +260,12 @@ async function loadCustomers(engine: Engine, data: RefData): Promise<void> {
     ["customer_id", "score"],
     data.customers.map((c) => [sql`${c.id}`, sql.param(c.score, "number")]),
   );
-  await registerComputed(engine, [
+  await registerScore(engine);
+}
+
+/** Registers the test's computed value `score`, as a producer does each time it writes it. */
+export function registerScore(engine: Engine): Promise<void> {
+  return registerComputed(engine, [
     {
       name: "score",
       type: "number",

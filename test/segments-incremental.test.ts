@@ -4,14 +4,13 @@ import { importFile } from "../src/ingest/import.js";
 import { importRows } from "../src/ingest/import-rows.js";
 import type { SegmentDefinition } from "../src/segments/definition.js";
 import { type RefreshResult, refreshSegments } from "../src/segments/segment-refresh.js";
-import { registerComputed } from "../src/store/computed.js";
 import type { Engine } from "../src/store/engine.js";
 import { openStore } from "../src/store/open-store.js";
 import { sql } from "../src/store/sql.js";
 import { TEST_ENGINES } from "./engines.js";
 import { tempDir, writeFile } from "./helpers.js";
 import { condition } from "./segments-arbitraries.js";
-import { AS_OF, arbData, load } from "./segments-data.js";
+import { AS_OF, arbData, load, registerScore } from "./segments-data.js";
 import type { RefData } from "./segments-reference.js";
 
 const DAY = 86_400_000;
@@ -126,16 +125,7 @@ async function addBatch(engine: Engine, first: RefData, second: RefData): Promis
       sql`customer_id = ${`c${first.customers.length - 1}`}`,
     ),
   );
-  await registerComputed(engine, [
-    {
-      name: "score",
-      type: "number",
-      table: "test_scores",
-      column: "score",
-      producer: "test",
-      description: "",
-    },
-  ]);
+  await registerScore(engine);
 }
 
 /**
