@@ -138,7 +138,9 @@ async function ingestBenchmark(): Promise<Record<string, unknown>> {
         const server = await start(join(cases, script), [join(scratch, `${round}-${mode}-${file}`)]);
         const measured = await load(server, name === "bare" ? "/" : path, body, per, seconds);
         const stopped = await stop(server);
-        ((runs[name] as Record<string, Record<string, unknown>[]>)[mode] ??= []).push({
+        const byMode = runs[name] as Record<string, Record<string, unknown>[]>;
+        byMode[mode] = [...(byMode[mode] ?? [])];
+        (byMode[mode] as Record<string, unknown>[]).push({
           ...measured,
           ...stopped,
         });

@@ -44,6 +44,8 @@ export async function liveBenchmark(): Promise<Record<string, unknown>> {
   const base = join(cache, "base.duckdb");
   const idsFile = join(cache, "ids.json");
   if (!existsSync(idsFile)) {
+    // A set-up cut short left a database half made: made anew.
+    for (const f of [base, `${base}.wal`]) rmSync(f, { force: true });
     console.error(
       `  live: building the data set of ${customers} customers ending ${yesterday} in ${cache} …`,
     );

@@ -247,7 +247,7 @@ export const SegmentSchema = z.strictObject({
   description: z
     .string()
     .max(2000, "at most 2,000 characters")
-    .refine((n) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(n), {
+    .refine((n) => !/(?![\t\n\r])\p{Cc}/u.test(n), {
       message: "must not hold control characters (line breaks and tabs are allowed)",
     })
     .optional(),
