@@ -115,23 +115,13 @@ export function messageRows(
   const props = withTraits ? message.traits : message.properties;
   if (props !== undefined && props !== null && !isObject(props))
     return bad(withTraits ? "traits" : "properties", "must be a JSON object");
-  if (type === "group" && isObject(props)) {
-    const reserved = Object.keys(props).find((k) => reservedAccountColumn(k));
-    if (reserved !== undefined)
-      return bad(
-        `traits.${reserved}`,
-        `"${reserved}" is the name of an account's own column (${BUILT_IN_ACCOUNT_COLUMNS.join(", ")}), not a trait`,
-      );
-  }
-  // Refused before the 200, as the importer would refuse the whole row at the load: acknowledged, it would vanish.
-  if (type === "identify" && isObject(props)) {
-    const reserved = Object.keys(props).find((k) => KEPT_BY_TESSERA.includes(customerField(k)));
-    if (reserved !== undefined)
-      return bad(
-        `traits.${reserved}`,
-        `"${reserved}" is a column Tessera keeps itself (${KEPT_BY_TESSERA.join(", ")}), not a trait: rename it`,
-      );
-  }
+  // A trait named as a column Tessera fills itself would have the importer refuse the whole row at the load:
+  // refused before the 200 (acknowledged, it would vanish).
+  const rule = type === "group" ? ACCOUNT_COLUMNS : type === "identify" ? CUSTOMER_COLUMNS : null;
+  const reserved =
+    rule && isObject(props) ? Object.keys(props).find((k) => rule.names.includes(rule.field(k))) : undefined;
+  if (rule && reserved !== undefined)
+    return bad(`traits.${reserved}`, `"${reserved}" is ${rule.what} (${rule.names.join(", ")}), not a trait`);
   if (message.context !== undefined && message.context !== null && !isObject(message.context))
     return bad("context", "must be a JSON object");
   const stamp = timeOf(message.timestamp ?? message.originalTimestamp);
@@ -184,11 +174,6 @@ export function messageRows(
   return { rows };
 }
 
-/** A trait key that would become one of the account's own columns (as a file's header becomes a column name). */
-function reservedAccountColumn(key: string): boolean {
-  return (BUILT_IN_ACCOUNT_COLUMNS as readonly string[]).includes(toIdentifier(key));
-}
-
 /** A group's traits as an accounts row: its id, and each trait by the name a file's header would become. */
 function accountRow(groupId: string, traits: Record<string, unknown>): Record<string, unknown> {
   const row: Record<string, unknown> = { account_id: groupId };
@@ -210,11 +195,6 @@ const CONTACT_FIELDS: Record<string, string> = {
   last_name: "last_name",
 };
 
-/** The customers' columns Tessera fills itself (first and last seen, …): no trait may take their names. */
-const KEPT_BY_TESSERA: readonly string[] = BUILT_IN_CUSTOMER_COLUMNS.filter(
-  (c) => c !== "customer_id" && !Object.values(CONTACT_FIELDS).includes(c),
-);
-
 /**
  * The customers row field an identify trait fills: a contact field by its canonical name, any other trait by the
  * name a file's header would become (`Plan`, `plan` and `PLAN` are one trait: the rows of a batch never hold two
@@ -223,6 +203,29 @@ const KEPT_BY_TESSERA: readonly string[] = BUILT_IN_CUSTOMER_COLUMNS.filter(
 function customerField(key: string): string {
   return CONTACT_FIELDS[key.toLowerCase()] ?? toIdentifier(key);
 }
+
+/** Columns a group's or an identify's trait may not be named as: what the trait's key becomes, and what it hits. */
+interface ReservedColumns {
+  readonly names: readonly string[];
+  readonly field: (key: string) => string;
+  readonly what: string;
+}
+
+/** An account's own columns (a trait key becomes a column as a file's header does). */
+const ACCOUNT_COLUMNS: ReservedColumns = {
+  names: BUILT_IN_ACCOUNT_COLUMNS,
+  field: toIdentifier,
+  what: "the name of an account's own column",
+};
+
+/** The customers' columns Tessera fills itself (first and last seen, …): not the id or the contact fields. */
+const CUSTOMER_COLUMNS: ReservedColumns = {
+  names: BUILT_IN_CUSTOMER_COLUMNS.filter(
+    (c) => c !== "customer_id" && !Object.values(CONTACT_FIELDS).includes(c),
+  ),
+  field: customerField,
+  what: "a column Tessera keeps itself",
+};
 
 /** An identify's traits as a customers row: the contact fields by their canonical names, the rest as traits. */
 function customerRow(userId: string, traits: Record<string, unknown>): Record<string, unknown> {

@@ -76,21 +76,19 @@ export async function serve(options: ServeOptions): Promise<Serving> {
       throw e;
     },
   );
-  // The loader is made after the refresh it feeds; the refresh asks it what is still to load.
-  let pending: () => Date | null = () => null;
-  const live =
+  // The refresh asks the loader (made next, before any refresh can run) what is still to load.
+  const live: LiveRefresh | null =
     options.liveRefreshMs === null
       ? null
       : new LiveRefresh(store, {
           delayMs: options.liveRefreshMs ?? 200,
           onError: (e) => options.internalError?.(e, { method: "REFRESH", url: "segments" }),
-          asOf: () => liveAsOf(new Date(), pending()),
+          asOf: () => liveAsOf(new Date(), loader.pendingSince()),
         });
-  const loader = new TrackingLoader(wal, (rows) => loadTracked(store, rows), {
+  const loader: TrackingLoader = new TrackingLoader(wal, (rows) => loadTracked(store, rows), {
     onError: (e) => options.internalError?.(e, { method: "LOAD", url: "tracking-log" }),
     ...(live ? { onLoaded: (latest: Date | null) => live.changed(latest) } : {}),
   });
-  pending = () => loader.pendingSince();
   registerTracking(app, keys, wal, loader, limiter);
   // Once stopping, every answer closes its connection: a client that keeps its connection open (keep-alive) would
   // otherwise hold the stop for the whole keep-alive timeout (72 s), as idle connections are closed only once.
