@@ -22,6 +22,11 @@ export const PERMISSIONS = [
   "write:data",
   /** Send events to the tracking API. */
   "track",
+  /**
+   * Privacy administration: erase a person, answer an access request, record consent, retention, privacy
+   * settings, the audit log. Admins only.
+   */
+  "manage:privacy",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 

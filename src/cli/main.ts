@@ -10,6 +10,7 @@ import { registerKeys } from "./commands/keys.js";
 import { registerKpis } from "./commands/kpis.js";
 import { registerPareto } from "./commands/pareto.js";
 import { registerPersonas } from "./commands/personas.js";
+import { registerPrivacy } from "./commands/privacy.js";
 import { registerRfm } from "./commands/rfm.js";
 import { registerSegment } from "./commands/segment.js";
 import { registerServe } from "./commands/serve.js";
@@ -46,6 +47,7 @@ function program(io: Io): Command {
   registerPersonas(p, cli);
   registerServe(p, cli);
   registerKeys(p, cli);
+  registerPrivacy(p, cli);
   // Subcommands (and theirs) report through io and never exit the process either.
   const override = (c: Command): void => {
     for (const sub of c.commands) {

@@ -1,4 +1,6 @@
+import { userInfo } from "node:os";
 import type { z } from "zod";
+import type { Role } from "../access/roles.js";
 import { UserError } from "../errors.js";
 import type { Engine } from "../store/engine.js";
 import { openStore } from "../store/open-store.js";
@@ -8,6 +10,27 @@ import { resultCache, TOPICS, type Topic } from "./result-cache.js";
 
 /** Tells the caller how a long operation is going (a front door draws it; nothing depends on it). */
 export type Emit<E> = (event: E) => void;
+
+/**
+ * Who asks for an operation, as the front door established it (never from the input, which the caller writes):
+ * what the audit log of sensitive actions records as "who", and the role that says what they may see.
+ */
+export interface Caller {
+  /** As the audit log names them: `cli:alice`, `key k_3f… (crm sync)`. */
+  readonly who: string;
+  readonly role: Role;
+}
+
+/** The person at this machine's command line: the database's owner, so an admin. */
+export function localCaller(): Caller {
+  let user = "unknown";
+  try {
+    user = userInfo().username;
+  } catch {
+    // A user without a passwd entry (some containers): the audit log still says it came from the CLI.
+  }
+  return { who: `cli:${user}`, role: "admin" };
+}
 
 interface OperationBase<S extends z.ZodType, E> {
   /** Dotted name, as the API will route it: `segment.refresh`, `clv.fit`. */
@@ -33,7 +56,7 @@ export interface StoreOperation<S extends z.ZodType, R, E = never> extends Opera
   readonly cachedUntil?: readonly Topic[];
   /** What a write may change (default: everything); answers kept of reads of other topics stay true. */
   readonly changes?: readonly Topic[];
-  run(session: Engine, input: z.output<S>, emit: Emit<E>): Promise<R>;
+  run(session: Engine, input: z.output<S>, emit: Emit<E>, caller: Caller): Promise<R>;
 }
 
 /** An operation that needs no open store, or opens its own (generating files, the demo's fresh database). */
@@ -85,8 +108,9 @@ export async function runOperation<S extends z.ZodType, R, E>(
   op: Operation<S, R, E>,
   input: z.input<S>,
   emit: Emit<E> = () => {},
+  caller: Caller = localCaller(),
 ): Promise<R> {
-  return runParsed(store, op, parseInput(op, input), emit);
+  return runParsed(store, op, parseInput(op, input), emit, caller);
 }
 
 /**
@@ -98,15 +122,17 @@ export async function runParsed<S extends z.ZodType, R, E>(
   op: Operation<S, R, E>,
   input: z.output<S>,
   emit: Emit<E> = () => {},
+  caller: Caller = localCaller(),
 ): Promise<R> {
   if (op.access === "none") return op.run(input, emit);
   if (!store) throw new Error(`operation ${op.name} needs an open store`);
   if (op.access === "write") {
     const cache = resultCache(store);
     // Committed or not, what it may have changed is read again (a failed write changes nothing; it costs a miss).
-    return store.write((s) => op.run(s, input, emit)).finally(() => cache.changed(op.changes ?? TOPICS));
+    return store.write((s) => op.run(s, input, emit, caller)).finally(() => cache.changed(op.changes ?? TOPICS));
   }
-  const read = () => store.read((s) => op.run(s, input, emit));
+  const read = () => store.read((s) => op.run(s, input, emit, caller));
+  // Cached answers are the same for every caller: an operation whose answer depends on who asks is not cached.
   return op.cachedUntil
     ? resultCache(store).get(`${op.name} ${JSON.stringify(input)}`, op.cachedUntil, read)
     : read();
@@ -123,13 +149,14 @@ export async function runOnDatabase<S extends z.ZodType, R, E>(
   op: Operation<S, R, E>,
   input: z.input<S>,
   emit: Emit<E> = () => {},
+  caller: Caller = localCaller(),
 ): Promise<R> {
   const parsed = parseInput(op, input);
   if (op.access === "none") return runParsed(null, op, parsed, emit);
   // Only a command that writes creates the database; one that reads needs it to exist, and opens it read-only.
   const store = await openStore(path, op.access === "read" ? FOR_READING : FOR_WRITING);
   try {
-    return await runParsed(store, op, parsed, emit);
+    return await runParsed(store, op, parsed, emit, caller);
   } finally {
     await store.close();
   }

@@ -7,7 +7,13 @@ import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
 import { z } from "zod";
 import { UserError } from "../errors.js";
 import { recordRead, roleAllows } from "../operations/access-operations.js";
-import { type AnyOperation, parseInput, runParsed, type Store } from "../operations/operation.js";
+import {
+  type AnyOperation,
+  type Caller,
+  parseInput,
+  runParsed,
+  type Store,
+} from "../operations/operation.js";
 import { Authenticator } from "./authenticator.js";
 import { errorAnswer } from "./http-errors.js";
 import { openApiDocument } from "./openapi.js";
@@ -204,6 +210,7 @@ async function runUpload(
   req: FastifyRequest,
   limit: number,
   dir: string,
+  caller: Caller,
 ): Promise<unknown> {
   const headers = uploadHeaders(req.headers["content-type"], req.headers["content-encoding"]);
   if (Number(req.headers["content-length"]) > limit) throw tooLarge(limit);
@@ -224,7 +231,13 @@ async function runUpload(
   const folder = await mkdtemp(join(dir, UPLOAD_PREFIX));
   try {
     const path = await receiveUpload(req.body as Readable | undefined, folder, limit, headers, String(name));
-    return await runParsed(store, route.op, { ...(input as Record<string, unknown>), files: [path] });
+    return await runParsed(
+      store,
+      route.op,
+      { ...(input as Record<string, unknown>), files: [path] },
+      undefined,
+      caller,
+    );
   } finally {
     await removeUpload(folder);
   }
@@ -298,16 +311,17 @@ export function buildServer(store: Store, options: ServerOptions = {}): FastifyI
       s.route = route;
       const who = await authorize(keys, limiter, route, req.headers.authorization);
       s.key = who.id;
+      const caller: Caller = { who: `key ${who.id} (${who.name})`, role: who.role };
       const result = route.upload
-        ? await runUpload(store, route, req, uploadLimit, uploadDir)
-        : await runParsed(store, route.op, parseInput(route.op, inputOf(route, req)));
+        ? await runUpload(store, route, req, uploadLimit, uploadDir, caller)
+        : await runParsed(store, route.op, parseInput(route.op, inputOf(route, req)), undefined, caller);
       if (route.people) {
         // Recorded before the answer leaves: no read of people goes unaccounted for.
         s.people = route.people(result as never);
         const subject = Object.entries(req.params as Record<string, string>).map(([k, v]) => `${k}=${v}`);
         await recordRead(
           store,
-          `key ${who.id} (${who.name})`,
+          caller.who,
           [route.op.name, ...subject].join(" "),
           s.people,
         );

@@ -9,6 +9,7 @@ export interface ErrorBody {
 const NOT_FOUND = new Set([
   "unknown-segment",
   "unknown-customer",
+  "unknown-person",
   "unknown-clustering",
   "unknown-trait",
   "unknown-computed",
