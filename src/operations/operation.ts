@@ -129,7 +129,9 @@ export async function runParsed<S extends z.ZodType, R, E>(
   if (op.access === "write") {
     const cache = resultCache(store);
     // Committed or not, what it may have changed is read again (a failed write changes nothing; it costs a miss).
-    return store.write((s) => op.run(s, input, emit, caller)).finally(() => cache.changed(op.changes ?? TOPICS));
+    return store
+      .write((s) => op.run(s, input, emit, caller))
+      .finally(() => cache.changed(op.changes ?? TOPICS));
   }
   const read = () => store.read((s) => op.run(s, input, emit, caller));
   // Cached answers are the same for every caller: an operation whose answer depends on who asks is not cached.

@@ -44,7 +44,12 @@ export async function resolvePerson(engine: Engine, given: string, path = "perso
         { kind: "customer_id", where: sql`i.customer_id = ${text}` },
         { kind: "user_id", where: sql`i.kind = 'user_id' AND i.value = ${text}` },
         ...(asPhone
-          ? [{ kind: "phone" as const, where: sql`i.kind = 'phone' AND i.value = ${phoneKey(d, sql`${text}`)}` }]
+          ? [
+              {
+                kind: "phone" as const,
+                where: sql`i.kind = 'phone' AND i.value = ${phoneKey(d, sql`${text}`)}`,
+              },
+            ]
           : []),
       ];
   for (const { kind, where } of lookups) {
@@ -53,7 +58,9 @@ export async function resolvePerson(engine: Engine, given: string, path = "perso
     if (ids.length === 0) continue;
     // Identity resolution links each identifier to one person; two would be a corrupt store, not a choice to make.
     if (ids.length > 1)
-      throw new Error(`identifier ${kind} names ${ids.length} customers: the identities table is inconsistent`);
+      throw new Error(
+        `identifier ${kind} names ${ids.length} customers: the identities table is inconsistent`,
+      );
     const customerId = ids[0] as string;
     const all = await engine.query(
       sql`SELECT kind, value FROM identities WHERE customer_id = ${customerId} ORDER BY kind, value`,

@@ -319,12 +319,7 @@ export function buildServer(store: Store, options: ServerOptions = {}): FastifyI
         // Recorded before the answer leaves: no read of people goes unaccounted for.
         s.people = route.people(result as never);
         const subject = Object.entries(req.params as Record<string, string>).map(([k, v]) => `${k}=${v}`);
-        await recordRead(
-          store,
-          caller.who,
-          [route.op.name, ...subject].join(" "),
-          s.people,
-        );
+        await recordRead(store, caller.who, [route.op.name, ...subject].join(" "), s.people);
       }
       return result;
     },
