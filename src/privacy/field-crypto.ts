@@ -8,10 +8,11 @@
  *   email copied into another column does not open). The sealed text names its key version, so keys rotate: new
  *   values take the current version, old ones open with theirs until rewritten.
  * - A value that must be matched (identity resolution, erasure and tombstones by email or phone) also gets a keyed
- *   blind index: HMAC-SHA256 of its normalised text under an index key of its own. Without the key, neither the
- *   sealed value nor the index says anything (a plain hash of an email is reversed by hashing a list of emails).
- *   The index key has its own version, which does not move with the encryption key: rotating the index means
- *   re-indexing, so it is a separate decision.
+ *   blind index of its normalised text under an index key of its own (`blindIndex`): computed by the engine as
+ *   well as here, so identity resolution keeps raw rows in SQL. Without the key, neither the sealed value nor the
+ *   index says anything (a plain hash of an email is reversed by hashing a list of emails). The index key has its
+ *   own version, which does not move with the encryption key: rotating the index means re-indexing, so it is a
+ *   separate decision.
  * - Per-person data keys make crypto-shredding possible: a person's values sealed under their own key (itself
  *   sealed under the master key) become unreadable everywhere — backups included — once that key is deleted.
  *
@@ -22,13 +23,15 @@
 import {
   createCipheriv,
   createDecipheriv,
-  createHmac,
+  createHash,
   hkdfSync,
   randomBytes,
   timingSafeEqual,
 } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { UserError } from "../errors.js";
+import type { Dialect } from "../store/engine.js";
+import { type Sql, sql } from "../store/sql.js";
 
 const KEY_BYTES = 32;
 const IV_BYTES = 12;
@@ -48,12 +51,15 @@ export interface Keyring {
   readonly versions: readonly number[];
   /** The sealing key of a version (derived from its master key). */
   sealingKey(version: number): Buffer;
-  /** The blind-index key (derived from the master key of `index`). */
-  indexKey(): Buffer;
+  /**
+   * The blind-index keys (derived from the master key of `index`): an inner and an outer key of 32 bytes, each
+   * written as 64 hexadecimal characters, which is one SHA-256 block.
+   */
+  indexKeys(): { readonly inner: string; readonly outer: string };
 }
 
-function derive(master: Buffer, purpose: string): Buffer {
-  return Buffer.from(hkdfSync("sha256", master, HKDF_SALT, Buffer.from(purpose), KEY_BYTES));
+function derive(master: Buffer, purpose: string, bytes = KEY_BYTES): Buffer {
+  return Buffer.from(hkdfSync("sha256", master, HKDF_SALT, Buffer.from(purpose), bytes));
 }
 
 /** Reads a 32-byte key written as base64 (44 characters) or hex (64); anything else is refused, naming `where`. */
@@ -86,7 +92,11 @@ export function makeKeyring(masters: ReadonlyMap<number, Buffer>, current: numbe
   need(current, "current");
   need(index, "index");
   const sealing = new Map<number, Buffer>();
-  const indexKey = derive(need(index, "index"), "blind index");
+  const both = derive(need(index, "index"), "blind index", 2 * KEY_BYTES);
+  const indexKeys = {
+    inner: both.subarray(0, KEY_BYTES).toString("hex"),
+    outer: both.subarray(KEY_BYTES).toString("hex"),
+  };
   return {
     current,
     index,
@@ -99,7 +109,7 @@ export function makeKeyring(masters: ReadonlyMap<number, Buffer>, current: numbe
       }
       return k;
     },
-    indexKey: () => indexKey,
+    indexKeys: () => indexKeys,
   };
 }
 
@@ -222,11 +232,25 @@ function wrongKey(which: string, context: string): UserError {
 }
 
 /**
- * The blind index of an identifier: HMAC-SHA256 under the index key of `kind` and the normalised value (the
- * kind is part of the message, so an email and a user id with the same text do not share an index). Hex.
+ * The blind index of an identifier: SHA256(outer ‖ SHA256(inner ‖ kind ‖ ":" ‖ value)), hexadecimal throughout,
+ * with the two index keys each written as 64 hexadecimal characters. That is the NMAC construction HMAC is built on
+ * (a secret first block keys each hash; the outer hash hides the inner one, so no length extension), written so
+ * that an engine computes it with nothing but its SHA-256 function: `blindIndexSql` gives the same text. The kind
+ * is part of the message, so an email and a user id with the same text do not share an index.
  */
 export function blindIndex(keyring: Keyring, kind: string, normalised: string): string {
-  return createHmac("sha256", keyring.indexKey()).update(`${kind}\u0000${normalised}`).digest("hex");
+  const { inner, outer } = keyring.indexKeys();
+  const sha = (text: string) => createHash("sha256").update(text, "utf8").digest("hex");
+  return sha(outer + sha(`${inner}${kind}:${normalised}`));
+}
+
+/**
+ * SQL: the blind index of the identifiers of `kind` an expression gives, as `blindIndex` computes it. The keys are
+ * bound values, never literals: they must not end up in a view's text or a statement log.
+ */
+export function blindIndexSql(d: Dialect, keyring: Keyring, kind: string, expr: Sql): Sql {
+  const { inner, outer } = keyring.indexKeys();
+  return d.sha256Hex(sql`${outer} || ${d.sha256Hex(sql`${`${inner}${kind}:`} || ${expr}`)}`);
 }
 
 /** Compares two blind indexes in constant time. */

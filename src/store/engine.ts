@@ -219,6 +219,8 @@ export interface Dialect {
   contains(expr: Sql, part: Sql): Sql;
   /** Expression: a stable hexadecimal hash of a text. */
   hash(expr: Sql): Sql;
+  /** Expression: the SHA-256 of a text's UTF-8 bytes, as 64 lower-case hexadecimal characters. */
+  sha256Hex(expr: Sql): Sql;
   /** Expression: trim text, split it on a regular expression, and take part i (0-based; NULL past the end). */
   splitPart(expr: Sql, pattern: Sql, index: number): Sql;
   /** Expression: how many parts `splitPart` sees. */

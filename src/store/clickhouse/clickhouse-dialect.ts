@@ -349,6 +349,7 @@ export const clickhouseDialect: Dialect = {
     sql`replaceRegexpAll(${e}, concat('(?-s)', ${pattern}), ${replacement})`,
   contains: (e, part) => sql`(position(${e}, ${part}) > 0)`,
   hash: (e) => sql`lower(hex(MD5(${e})))`,
+  sha256Hex: (e) => sql`lower(hex(SHA256(${e})))`,
   // NULL has no parts (splitByRegexp of a NULL splits the empty text).
   splitPart: (e, pattern, index) =>
     sql`if(${e} IS NULL, NULL, arrayElementOrNull(splitByRegexp(${pattern}, ${trim(e)}), ${raw(String(Math.floor(index) + 1))}))`,

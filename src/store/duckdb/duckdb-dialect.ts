@@ -192,6 +192,7 @@ export const duckdbDialect: Dialect = {
   regexReplace: (e, pattern, replacement) => sql`regexp_replace(${e}, ${pattern}, ${replacement}, 'g')`,
   contains: (e, part) => sql`(strpos(${e}, ${part}) > 0)`,
   hash: (e) => sql`md5(${e})`,
+  sha256Hex: (e) => sql`sha256(${e})`,
   splitPart: (e, pattern, index) =>
     sql`regexp_split_to_array(regexp_replace(${e}, '^\\s+|\\s+$', '', 'g'), ${pattern})[${raw(String(Math.floor(index) + 1))}]`,
   countParts: (e, pattern) =>
