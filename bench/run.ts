@@ -11,12 +11,14 @@
  *   npm run bench -- engines      import, full and incremental refresh on DuckDB and chdb side by side (engines/)
  *   npm run bench -- server       tracking ingestion beside a bare node:http server; freshness and reads while
  *                                 ingesting on the 1M data set (server/; TESSERA_BENCH_PARTS=ingest|live)
+ *   npm run bench -- privacy      erasing one person, verified, on the engines' data set (privacy/; ≤ 10 s)
  */
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { enginesBenchmark } from "./engines/benchmark.js";
 import { kmeansBenchmark } from "./kmeans-bench.js";
 import { type Measured, median, record, runCase, scratchDir } from "./measure.js";
+import { privacyBenchmark } from "./privacy/benchmark.js";
 import { segmentsBenchmark } from "./segments/benchmark.js";
 import { serverBenchmark } from "./server/benchmark.js";
 
@@ -126,3 +128,4 @@ if (!only || only === "kmeans") await kmeansBenchmark(here, scratch);
 if (!only || only === "segments") await segmentsBenchmark();
 if (!only || only === "engines") await enginesBenchmark();
 if (!only || only === "server") await serverBenchmark();
+if (!only || only === "privacy") await privacyBenchmark();

@@ -107,7 +107,10 @@ describe("tessera command line", () => {
     // Far more than a pipe holds (~300 KB of ids), and the reader takes 20 bytes.
     const r = spawnSync(
       "sh",
-      ["-c", `"${process.execPath}" "${bin}" segment members all --json --db "${db}" | head -c 20`],
+      [
+        "-c",
+        `"${process.execPath}" "${bin}" segment members all --purpose marketing --channel email --json --db "${db}" | head -c 20`,
+      ],
       {
         encoding: "utf8",
       },

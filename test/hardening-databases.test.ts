@@ -268,7 +268,7 @@ describe("a read-only database file", () => {
     const w = await runCli("import", "customers", csv, "--db", db);
     expect([w.code, w.stderr]).toEqual([
       1,
-      `tessera: ${db}: is read-only (r--r--r--): a command that writes needs write permission on it; commands that only read it (stats, audit, segment list, …) work as it is\n`,
+      `tessera: ${db}: is read-only (r--r--r--): a command that writes needs write permission on it; commands that only read it (stats, segment list, kpis, …) work as it is; those that show people write the audit log\n`,
     ]);
     expect(fingerprint(db)).toBe(before);
     expect(existsSync(`${db}.wal`)).toBe(false);
@@ -300,7 +300,7 @@ describe("a database of an older schema (made by an earlier Tessera)", () => {
     const r = await runCli("stats", "--db", db);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(
-      `tessera: ${db}: its schema (version ${LATEST_SCHEMA_VERSION - 1}) is older than this Tessera's (${LATEST_SCHEMA_VERSION}), and upgrading it writes: is read-only (r--r--r--): a command that writes needs write permission on it; commands that only read it (stats, audit, segment list, …) work as it is\n`,
+      `tessera: ${db}: its schema (version ${LATEST_SCHEMA_VERSION - 1}) is older than this Tessera's (${LATEST_SCHEMA_VERSION}), and upgrading it writes: is read-only (r--r--r--): a command that writes needs write permission on it; commands that only read it (stats, segment list, kpis, …) work as it is; those that show people write the audit log\n`,
     );
     expect(fingerprint(db)).toBe(before);
   });

@@ -83,7 +83,7 @@ export async function dbSnapshot(db: string): Promise<string> {
   try {
     return await snapshot(engine);
   } finally {
-    engine.close();
+    await engine.close();
   }
 }
 
@@ -119,7 +119,7 @@ export async function storedRows(db: string, query: string): Promise<Record<stri
   try {
     return (await engine.query(query)).rows();
   } finally {
-    engine.close();
+    await engine.close();
   }
 }
 

@@ -144,7 +144,13 @@ describe.each(TEST_ENGINES)("segment hardening on $name", ({ location }) => {
     writeFile(
       dir,
       "customers.csv",
-      "customer_id,country,age\nc1,DE,30\nc2,FR,45\nc3,NL,22\nc4,DE,61\nc5,,38\n",
+      // Ten customers like each of c1 … c5 (c1, c1-1 … c1-9): a preview's size under 10, or within 10 of
+      // everyone, would be suppressed (the k-gate).
+      `customer_id,country,age\n${["c1,DE,30", "c2,FR,45", "c3,NL,22", "c4,DE,61", "c5,,38"]
+        .flatMap((line) =>
+          Array.from({ length: 10 }, (_, n) => (n === 0 ? line : line.replace(/^(c\d)/, `$1-${n}`))),
+        )
+        .join("\n")}\n`,
     );
     const events: [string, string, string, object][] = [
       ["c1", "2024-03-25T20:00:00Z", "Product Viewed", { device: "mobile", price: 10 }],
@@ -271,8 +277,8 @@ describe.each(TEST_ENGINES)("segment hardening on $name", ({ location }) => {
       "--json",
     );
     expect([preview.code, preview.stderr]).toEqual([0, stderr]);
-    // Everyone with a country passes country != "NLL" (the typo makes it always true); c5 has none.
-    expect(JSON.parse(preview.stdout)).toMatchObject({ size: 4, warnings });
+    // Everyone with a country passes country != "NLL" (the typo makes it always true); the c5s have none.
+    expect(JSON.parse(preview.stdout)).toMatchObject({ size: 40, warnings });
     expect(await state()).toBe(before);
 
     // Saved all the same (a property may not have occurred yet): a warning, not an error.

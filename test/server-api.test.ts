@@ -37,12 +37,20 @@ describe("the HTTP API", () => {
       "orders.csv",
       "order_id,customer_id,timestamp,total\n" +
         Array.from(
-          { length: 30 },
-          (_, i) => `o${i},c${i % 12},2024-0${1 + (i % 3)}-1${i % 10},${10 + i}`,
+          // 120 customers, 300 orders: a segment's size passes the k-gate (no group under 10 is reported).
+          { length: 300 },
+          (_, i) => `o${i},c${i % 120},2024-0${1 + (i % 3)}-1${i % 10},${10 + i}`,
         ).join("\n") +
         "\n",
     );
     expect((await runCli("import", "orders", orders, "--db", db)).code).toBe(0);
+    // Everyone consented to marketing by email: members are listed for that use (the consent gate).
+    const consents = writeFile(
+      dir,
+      "consents.csv",
+      `customer_id,purpose,channel,status,timestamp\n${Array.from({ length: 120 }, (_, k) => `c${k},marketing,email,granted,2024-01-01`).join("\n")}\n`,
+    );
+    expect((await runCli("import", "consents", consents, "--db", db)).code).toBe(0);
     admin = (await apiKey(db, "admin")).key;
     store = await openForServing(db);
     app = buildServer(store, {
@@ -102,28 +110,30 @@ describe("the HTTP API", () => {
       status: 200,
       body: JSON.parse((await runCli("stats", "--db", db, "--json")).stdout),
     });
-    expect(stats.body.orders).toBe(30);
+    expect(stats.body.orders).toBe(300);
 
     const added = await call("POST", "/api/segments", {
-      definition: { id: "big", name: "Big spenders", where: { orders: "sum", of: "total", gte: 60 } },
+      definition: { id: "big", name: "Big spenders", where: { orders: "sum", of: "total", gte: 300 } },
     });
     expect(added.status, JSON.stringify(added.body)).toBe(200);
     const refreshed = await call("POST", "/api/segments/refresh", { asOf: "2024-04-01" });
     expect(refreshed.status, JSON.stringify(refreshed.body)).toBe(200);
-    // By hand: customer c(k) has the orders i ≡ k (mod 12), each totalling 10 + i.
-    const spend = (k: number) => [k, k + 12, k + 24].filter((i) => i < 30).reduce((a, i) => a + 10 + i, 0);
-    const expected = Array.from({ length: 12 }, (_, k) => k).filter((k) => spend(k) >= 60).length;
+    // By hand: customer c(k) has the orders i ≡ k (mod 120), each totalling 10 + i: c0 … c59 three (390 + 3k),
+    // c60 … c119 two (140 + 2k, 300 from k = 80 on): 100 customers.
+    const spend = (k: number) => [k, k + 120, k + 240].filter((i) => i < 300).reduce((a, i) => a + 10 + i, 0);
+    const expected = Array.from({ length: 120 }, (_, k) => k).filter((k) => spend(k) >= 300).length;
+    expect(expected).toBe(100);
     expect(refreshed.body.segments).toEqual([expect.objectContaining({ id: "big", size: expected })]);
     const list = await call("GET", "/api/segments");
     expect(list.status).toBe(200);
     expect(JSON.stringify(list.body)).toContain('"big"');
     // GET with a typed query: limit is a number in the schema, given as text.
-    const members = await call("GET", "/api/segments/big/members?limit=2");
+    const members = await call("GET", "/api/segments/big/members?limit=2&purpose=marketing&channel=email");
     expect(members.status, JSON.stringify(members.body)).toBe(200);
     expect((members.body.customers as string[]).length).toBe(Math.min(2, expected));
     expect(lines.at(-1)).toMatchObject({
       method: "GET",
-      url: "/api/segments/big/members?limit=2",
+      url: "/api/segments/big/members?limit=2&purpose=marketing&channel=email",
       status: 200,
       operation: "segment.members",
       people: Math.min(2, expected),
@@ -157,22 +167,36 @@ describe("the HTTP API", () => {
       body: {
         error: {
           code: "forbidden",
-          message: `the permission read:people is missing: segment.members needs it, and the role analyst of key ${analyst.id} does not have it`,
+          message: `the permission read:consented-people is missing: segment.members needs it, and the role analyst of key ${analyst.id} does not have it`,
           path: null,
         },
       },
     });
     expect(await status("GET", "/api/audit", analyst.key)).toBe(403);
     expect(await status("POST", "/api/segments", analyst.key, { definition: {} })).toBe(403);
-    // A marketer changes segments, and sees no one.
+    // A marketer changes segments, and sees people only through the consent gate: for a purpose and a channel.
     expect(await status("GET", "/api/segments", marketer.key)).toBe(200);
-    expect(await status("GET", "/api/segments/big/members", marketer.key)).toBe(403);
+    expect(
+      await status("GET", "/api/segments/big/members?purpose=marketing&channel=email", marketer.key),
+    ).toBe(200);
+    const noPurpose = await call(
+      "GET",
+      "/api/segments/big/members?channel=email",
+      undefined,
+      undefined,
+      marketer.key,
+    );
+    expect([noPurpose.status, noPurpose.body.error]).toEqual([
+      400,
+      { code: "bad-input", message: "a purpose is required", path: "purpose" },
+    ]);
+    expect(await status("GET", "/api/segments/big/history?withIds=3", marketer.key)).toBe(403);
     expect(await status("POST", "/api/rfm", marketer.key, {})).toBe(403);
     // An ingest key is for the tracking API alone.
     expect(await status("GET", "/api/stats", ingest.key)).toBe(403);
     // An admin reads members: recorded (who, what, when, how many) before the answer.
     const before = await store.read((s) => count(s, "SELECT count(*) FROM audit_log"));
-    const members = await call("GET", "/api/segments/big/members");
+    const members = await call("GET", "/api/segments/big/members?purpose=marketing&channel=email");
     expect(members.status).toBe(200);
     const n = (members.body.customers as string[]).length;
     const logged = await store.read(async (s) =>
@@ -182,7 +206,7 @@ describe("the HTTP API", () => {
     expect(logged).toEqual([
       {
         who: expect.stringMatching(/^key [0-9a-f]{12} \(admin-[0-9a-f]{12}\)$/),
-        what: "segment.members id=big",
+        what: "segment.members segment=big channel=email purpose=marketing",
         people: n,
       },
     ]);
@@ -231,7 +255,7 @@ describe("the HTTP API", () => {
       // A query value that is not its type.
       [
         "GET",
-        "/api/segments/big/members?limit=lots",
+        "/api/segments/big/members?limit=lots&purpose=marketing&channel=email",
         undefined,
         undefined,
         400,

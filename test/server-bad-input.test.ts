@@ -110,6 +110,11 @@ const PLAIN: Record<string, unknown> = {
   source: "sweep",
   saveAs: "sweep",
   calibrationEnd: "2024-03-01",
+  // A use (the consent gate), a consent record, a suppression.
+  purpose: "marketing",
+  channel: "email",
+  status: "granted",
+  reason: "unsubscribed",
 };
 
 /**
@@ -122,6 +127,7 @@ const BASE: Record<string, Record<string, unknown>> = {
   "segment.mece.exclusive": { ids: ["pro"] },
   personas: { segment: "pro" },
   "traits.set": { pii: true },
+  "privacy.retention.set": { period: "400d" },
 };
 
 /** An upload's body in the sweep: a row the store holds already (its import changes only the import log). */
@@ -143,7 +149,8 @@ interface Case {
 
 /** Path parameters that name something the store holds (so that the sweep reaches the input's checks). */
 function existing(route: Route, name: string): string {
-  if (name === "kind") return "customers";
+  if (name === "kind") return route.path.startsWith("/api/privacy/retention") ? "events" : "customers";
+  if (name === "person") return "c0";
   if (name === "name") return route.path.startsWith("/api/traits") ? "plan" : "grp";
   return "pro";
 }
@@ -188,7 +195,12 @@ function casesOf(route: Route): Case[] {
       cases.push({
         what: `unknown ${name} ${JSON.stringify(id)}`,
         method,
-        url: urlOf(route, { [name]: id }),
+        // A query route gets its required fields too (a use for members), so that only the id is wrong.
+        url: query
+          ? withQuery(Object.fromEntries(Object.entries(base).map(([k, v]) => [k, String(v)])), {
+              [name]: id,
+            })
+          : urlOf(route, { [name]: id }),
         ...(query ? {} : { payload: JSON.stringify(base), headers: json }),
         ...(route.upload ? { payload: UPLOAD_BODY, headers: { "content-type": "text/csv" } } : {}),
         field: name,

@@ -20,16 +20,23 @@ async function json(db: string, ...args: string[]): Promise<Record<string, unkno
   return JSON.parse(r.out);
 }
 
-/** 30 customers over 2024: c_i buys on (i mod 4) + 1 distinct days, amounts varying. */
+/**
+ * 300 customers over 2024: 30 kinds, ten customers alike of each (c_i, c_i-1 … c_i-9; reports pass the k-gate,
+ * which suppresses groups under 10), c_i buying on (i mod 4) + 1 distinct days, amounts varying. Ten copies keep
+ * every quintile score (1 + ⌊5·(rank − 1)/n⌋ with ties ranked alike), so each RFM segment is ten times one of 30.
+ */
 function ordersCsv(): string {
   const lines = ["order_id,customer_id,timestamp,total"];
   for (let i = 0; i < 30; i++) {
-    for (let k = 0; k <= i % 4; k++) {
-      const month = String(1 + ((i + 3 * k) % 12)).padStart(2, "0");
-      const day = String(1 + ((i * 7 + k) % 27)).padStart(2, "0");
-      lines.push(
-        `o${i}-${k},c${i},2024-${month}-${day}T10:00:00Z,${(10 + ((i * 13 + k * 29) % 90)).toFixed(2)}`,
-      );
+    for (let copy = 0; copy < 10; copy++) {
+      const id = copy === 0 ? `c${i}` : `c${i}-${copy}`;
+      for (let k = 0; k <= i % 4; k++) {
+        const month = String(1 + ((i + 3 * k) % 12)).padStart(2, "0");
+        const day = String(1 + ((i * 7 + k) % 27)).padStart(2, "0");
+        lines.push(
+          `o${i}-${k}-${copy},${id},2024-${month}-${day}T10:00:00Z,${(10 + ((i * 13 + k * 29) % 90)).toFixed(2)}`,
+        );
+      }
     }
   }
   return `${lines.join("\n")}\n`;
@@ -53,7 +60,7 @@ describe("customer-value commands", () => {
   });
 
   it("rfm --json prints segments with name, customers and revenue; pareto --json prints topShare and gini", async () => {
-    const rfm = await json(db, "rfm", "--min-group", "1");
+    const rfm = await json(db, "rfm");
     const segments = rfm.segments as Record<string, unknown>[];
     expect(segments).toHaveLength(11);
     for (const s of segments)
@@ -64,7 +71,9 @@ describe("customer-value commands", () => {
           revenue: expect.any(Number),
         }),
       );
-    expect(segments.reduce((n, s) => n + (s.customers as number), 0)).toBe(30);
+    // Each segment is ten times one of the 30 kinds: 0 or 10 and more, none suppressed.
+    for (const s of segments) expect((s.customers as number) % 10).toBe(0);
+    expect(segments.reduce((n, s) => n + (s.customers as number), 0)).toBe(300);
     const pareto = await json(db, "pareto");
     expect(pareto.topShare).toEqual(expect.any(Number));
     expect(pareto.gini).toEqual(expect.any(Number));
@@ -72,12 +81,12 @@ describe("customer-value commands", () => {
 
   it("clv predict stores values segments can use, and kpis --by rfm_segment reports average CLV", async () => {
     const p = await json(db, "clv", "predict", "--months", "6", "--customer", "c3");
-    expect(p.customers).toBe(30);
+    expect(p.customers).toBe(300);
     expect((p.customer as Record<string, unknown>).probabilityOfPurchases).toHaveLength(6);
-    const k = await json(db, "kpis", "--by", "rfm_segment", "--min-group", "1");
+    const k = await json(db, "kpis", "--by", "rfm_segment");
     expect(k.clvAvailable).toBe(true);
     const groups = k.groups as Record<string, unknown>[];
-    expect(groups.reduce((n, g) => n + (g.customers as number), 0)).toBe(30);
+    expect(groups.reduce((n, g) => n + (g.customers as number), 0)).toBe(300);
     for (const g of groups) expect(g.averageClv).toEqual(expect.any(Number));
   });
 
@@ -117,7 +126,11 @@ describe("customer-value commands", () => {
     [["pareto", "--by", "country"], /--by: cannot group by "country"/],
     [["kpis", "--by", "trait:country"], /--by: no trait "country"/],
     [["kpis", "--by", "segment"], /--by: no saved segment has members yet/],
-    [["kpis", "--min-group", "0"], /--min-group: expected a whole number ≥ 1/],
+    [["kpis", "--min-group", "4"], /--min-group: expected a whole number ≥ 5/],
+    [
+      ["kpis", "--min-group", "6"],
+      /below this database's smallest group \(min_group 10\): --min-group may only raise it/,
+    ],
   ])("%j is a user error naming the option", async (args, message) => {
     const r = await run(db, ...(args as string[]));
     expect(r.code, r.out).toBe(1);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { TEST_ENGINES } from "../../test/engines.js";
+import { readAuditLog, recordSensitiveAction } from "../privacy/audit-log.js";
 import { openSession } from "../store/open-store.js";
-import { auditLog, recordPersonalRead } from "./access-log.js";
 import { createKey, listKeys, revokeKey, verifyKey } from "./keys.js";
 import { allows, PERMISSIONS, ROLES } from "./roles.js";
 
@@ -37,9 +37,14 @@ describe.each(TEST_ENGINES)("API keys on $name", ({ location }) => {
       expect(await verifyKey(engine, b.key)).not.toBeNull();
       await expect(revokeKey(engine, "000000000000")).rejects.toMatchObject({ code: "unknown-key" });
       // The audit log keeps who read how many people.
-      await recordPersonalRead(engine, `key ${b.id}`, "segment.members id=vip", 42);
-      expect(await auditLog(engine, 10)).toEqual([
-        { who: `key ${b.id}`, what: "segment.members id=vip", at: expect.any(String), people: 42 },
+      await recordSensitiveAction(engine, {
+        who: `key ${b.id}`,
+        action: "segment.members",
+        subject: "segment=vip",
+        people: 42,
+      });
+      expect(await readAuditLog(engine, 10)).toMatchObject([
+        { seq: 1, who: `key ${b.id}`, what: "segment.members segment=vip", people: 42 },
       ]);
     } finally {
       engine.close();
@@ -53,7 +58,12 @@ describe("roles", () => {
     for (const role of ROLES.filter((r) => r !== "admin"))
       expect(allows(role, "read:people"), role).toBe(false);
     expect(PERMISSIONS.filter((p) => allows("ingest", p))).toEqual(["track"]);
-    expect(PERMISSIONS.filter((p) => allows("marketer", p))).toEqual(["read:aggregates", "write:segments"]);
+    // A marketer reaches people only through the consent gate (issue 17): members for a purpose they consented to.
+    expect(PERMISSIONS.filter((p) => allows("marketer", p))).toEqual([
+      "read:aggregates",
+      "read:consented-people",
+      "write:segments",
+    ]);
     expect(PERMISSIONS.filter((p) => allows("analyst", p))).toEqual(["read:aggregates", "write:values"]);
   });
 });

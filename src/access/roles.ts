@@ -3,7 +3,7 @@
  * - admin: everything;
  * - analyst: aggregates only — sizes, reports, models fitted and their summaries — never a person's id or data;
  * - marketer: segments (and, as they land, audiences and campaigns) and the aggregates; person-level data only
- *   through the consent-filtered paths (issue 17), of which none is served yet;
+ *   through the consent gate (issue 17: `read:consented-people`, segment members for a purpose and a channel);
  * - ingest: only the tracking API.
  */
 export const ROLES = ["admin", "analyst", "marketer", "ingest"] as const;
@@ -14,6 +14,11 @@ export const PERMISSIONS = [
   "read:aggregates",
   /** Answers that name people: segment members, ids in a history, the audit's example ids, one customer's values. */
   "read:people",
+  /**
+   * People for a use, through the consent gate only: those whose latest consent to the purpose on the channel the
+   * caller names is granted, less the suppression list (segment members; audiences and campaigns next).
+   */
+  "read:consented-people",
   /** Save, change, remove or refresh segments. */
   "write:segments",
   /** Fit models and store their per-customer values (RFM, CLV, clusterings). */
@@ -33,7 +38,7 @@ export type Permission = (typeof PERMISSIONS)[number];
 const GRANTS: Record<Role, readonly Permission[]> = {
   admin: PERMISSIONS,
   analyst: ["read:aggregates", "write:values"],
-  marketer: ["read:aggregates", "write:segments"],
+  marketer: ["read:aggregates", "read:consented-people", "write:segments"],
   ingest: ["track"],
 };
 

@@ -4,6 +4,7 @@
  * frequency, the classic BG/NBD check (Fader, Hardie & Lee 2005, figure 4).
  */
 import { UserError } from "../errors.js";
+import { suppressPartition } from "../privacy/k-gate.js";
 import { DEFAULT_MIN_GROUP, suppress } from "../privacy/small-groups.js";
 import type { Engine } from "../store/engine.js";
 import { sql } from "../store/sql.js";
@@ -125,6 +126,12 @@ export async function validateClv(engine: Engine, opts: ClvValidateOptions): Pro
     predicted: number;
     abs_error: number;
   }>();
+  // The frequency groups add up to the overall figures: complementary suppression (the overall minus the other
+  // groups must not give a suppressed one back).
+  const gate = suppressPartition(
+    rows.map((g) => Number(g.customers)),
+    minGroup,
+  );
   const total = rows.reduce(
     (acc, g) => ({
       customers: acc.customers + Number(g.customers),
@@ -140,14 +147,18 @@ export async function validateClv(engine: Engine, opts: ClvValidateOptions): Pro
     holdoutLength,
     unit: opts.unit,
     fit,
-    overall: compare(total, minGroup),
-    byFrequency: rows.map((g) => ({ frequency: g.frequency, ...compare(g, minGroup) })),
+    overall: compare(total, minGroup, gate.totalHidden),
+    byFrequency: rows.map((g, i) => ({
+      frequency: g.frequency,
+      ...compare(g, minGroup, gate.hidden[i] === true || (gate.totalHidden && Number(g.customers) > 0)),
+    })),
   };
 }
 
 function compare(
   g: { customers: number; actual: number; predicted: number; abs_error: number },
   minGroup: number,
+  hide = false,
 ): HoldoutComparison {
   const customers = Number(g.customers);
   const actual = Number(g.actual);
@@ -164,5 +175,6 @@ function compare(
     customers,
     minGroup,
     ["customers", "actual", "predicted", "error", "relativeError", "meanAbsoluteError"],
+    hide,
   );
 }

@@ -60,7 +60,9 @@ describe.each(TEST_ENGINES)("revenue concentration on $name", ({ location }) => 
     expect(zero).toMatchObject({ customers: 2, revenue: 0, topShare: null, gini: null, lorenz: null });
     engine.close();
     const rows: OrderRow[] = [];
-    for (let i = 0; i < 12; i++) rows.push([`x${i}`, "2024-02-01", i + 1]);
+    // gold: 50 customers spending 1…50; silver: 10 spending 2 each; basic: 1 (under k = 10).
+    for (let i = 0; i < 50; i++) rows.push([`x${i}`, "2024-02-01", i + 1]);
+    for (let i = 0; i < 10; i++) rows.push([`z${i}`, "2024-02-01", 2]);
     rows.push(["y0", "2024-02-01", 5]);
     engine = await storeWithOrders(location(), rows);
     const d = engine.dialect;
@@ -68,7 +70,7 @@ describe.each(TEST_ENGINES)("revenue concentration on $name", ({ location }) => 
     await engine.run(
       d.updateWhere(
         "customers",
-        sql`tier = CASE WHEN customer_id LIKE 'x%' THEN 'gold' ELSE 'basic' END`,
+        sql`tier = CASE WHEN customer_id LIKE 'x%' THEN 'gold' WHEN customer_id LIKE 'z%' THEN 'silver' ELSE 'basic' END`,
         sql`customer_id IS NOT NULL`,
       ),
     );
@@ -79,9 +81,19 @@ describe.each(TEST_ENGINES)("revenue concentration on $name", ({ location }) => 
     const r = await concentration(engine, { asOf: AS_OF, by: { kind: "trait", name: "tier" } });
     const gold = r.groups.find((g) => g.group === "gold");
     const basic = r.groups.find((g) => g.group === "basic");
-    expect(gold).toMatchObject({ customers: 12, revenue: 78, topCustomers: 3, suppressed: false });
-    expect(gold?.topShare).toBeCloseTo((12 + 11 + 10) / 78, 12);
+    const silver = r.groups.find((g) => g.group === "silver");
+    // The top 20% of gold: its 10 biggest spenders, 41…50.
+    expect(gold).toMatchObject({ customers: 50, revenue: 1275, topCustomers: 10, suppressed: false });
+    expect(gold?.topShare).toBeCloseTo(455 / 1275, 12);
     expect(basic).toMatchObject({ customers: null, gini: null, suppressed: true });
+    // The tiers divide the 61 buyers: the overall figures minus gold would give basic back, so silver (the
+    // smallest other group) is suppressed with it.
+    expect(r.customers).toBe(61);
+    expect(silver).toMatchObject({ customers: null, revenue: null, suppressed: true });
+    // Lorenz points of gold, 5 customers apart, are shown only 10 or more apart.
+    const shown = (gold?.lorenz ?? []).filter((p) => p.revenueShare !== null).map((p) => p.customerShare);
+    expect(shown).toEqual([0, 0.2, 0.4, 0.6, 0.8, 1]);
+    expect(gold?.lorenz?.find((p) => p.customerShare === 0.2)?.revenueShare).toBeCloseTo(55 / 1275, 12);
   });
 
   it("names --top and --by when they are wrong", async () => {

@@ -10,6 +10,7 @@
  * - Gini = 2 Σ i·xᵢ / (n S) − (n + 1) / n (0: everyone spends the same; (n−1)/n: one customer spends all).
  */
 import { UserError } from "../errors.js";
+import { isSmall, suppressPartition } from "../privacy/k-gate.js";
 import { DEFAULT_MIN_GROUP, suppress } from "../privacy/small-groups.js";
 import type { Engine } from "../store/engine.js";
 import { type Sql, sql } from "../store/sql.js";
@@ -34,11 +35,14 @@ export interface Concentration {
   readonly topShare: number | null;
   readonly topCustomers: number | null;
   readonly gini: number | null;
-  readonly lorenz: readonly { readonly customerShare: number; readonly revenueShare: number }[] | null;
+  /** A point's revenue share is null where it would describe fewer than k customers (`shownCuts`). */
+  readonly lorenz: readonly { readonly customerShare: number; readonly revenueShare: number | null }[] | null;
   readonly suppressed: boolean;
 }
 
 export interface ConcentrationReport extends Concentration {
+  /** The k of the k-gate this report went through. */
+  readonly minGroup: number;
   readonly asOf: string;
   readonly top: number;
   readonly by: string;
@@ -127,14 +131,23 @@ async function measure(
     const total = Number(g.total);
     // All revenue zero: shares and Gini are undefined, not NaN.
     const defined = total > 0;
-    const lorenz = curves.get(g.grp) ?? [];
+    // Each figure is the revenue of the customers below a cut (the top share: above it): a cut within k
+    // customers of another, of none or of all would let two figures describe fewer than k people.
+    const curve = curves.get(g.grp) ?? [];
+    const topN = Number(g.top_n);
+    const shown = shownCuts(
+      [n - topN, ...curve.map((p) => Math.floor(p.customerShare * n + 1e-9))],
+      n,
+      minGroup,
+    );
+    const lorenz = curve.map((p, i) => (shown[i + 1] ? p : { ...p, revenueShare: null }));
     out.set(
       g.grp,
       suppress(
         {
           customers: n,
           revenue: total,
-          topShare: defined ? Number(g.top_revenue) / total : null,
+          topShare: defined && shown[0] ? Number(g.top_revenue) / total : null,
           topCustomers: Number(g.top_n),
           gini: defined && g.gini !== null ? Number(g.gini) : null,
           lorenz: defined ? lorenz : null,
@@ -146,6 +159,42 @@ async function measure(
     );
   }
   return out;
+}
+
+/**
+ * Which cuts of a ranked list of n customers may be shown (the first given is kept first when it can be): a cut
+ * at 0 or n describes nobody or everyone; any other must lie at least k from 0, from n and from every cut kept,
+ * so that no difference of two shown figures covers 1 to k−1 customers.
+ */
+export function shownCuts(cuts: readonly number[], n: number, k: number): boolean[] {
+  const kept: number[] = [0, n];
+  return cuts.map((c) => {
+    if (c <= 0 || c >= n) return true;
+    if (kept.some((x) => isSmall(Math.abs(c - x), k))) return false;
+    kept.push(c);
+    return true;
+  });
+}
+
+/**
+ * The groups of a report by a grouping that divides the customers (their sizes add up to the overall count):
+ * the overall figures minus the other groups' would give a suppressed one back, so more are hidden
+ * (suppressPartition). Returns which groups to hide, and whether even the overall figures must be.
+ */
+function complementary(
+  groups: readonly (Concentration & { group: string })[],
+  raw: ReadonlyMap<string, number>,
+  overall: number,
+  k: number,
+): { hidden: boolean[]; totalHidden: boolean } {
+  const counts = groups.map((g) => raw.get(g.group) ?? 0);
+  if (counts.reduce((a, b) => a + b, 0) !== overall)
+    return { hidden: groups.map((g) => g.suppressed), totalHidden: false };
+  return suppressPartition(
+    counts,
+    k,
+    groups.map((g) => g.suppressed),
+  );
 }
 
 const EMPTY: Concentration = {
@@ -171,8 +220,11 @@ export async function concentration(
   const asOf = opts.asOf ?? (await defaultAsOf(engine));
   const all = await groupingRelation(engine, { kind: "all" }, asOf);
   await rank(engine, asOf, all.sql);
-  const overall = (await measure(engine, top, steps, minGroup)).values().next().value ?? EMPTY;
-  if (overall.customers === 0)
+  const overallCustomers = Number(
+    (await engine.query(sql`SELECT coalesce(max(n), 0) AS n FROM ${RANKED}`)).column("n")[0],
+  );
+  let overall = (await measure(engine, top, steps, minGroup)).values().next().value ?? EMPTY;
+  if (overallCustomers === 0)
     throw new UserError(
       "no-purchases",
       `no customer has a purchase at or before ${asOf.toISOString()}`,
@@ -183,7 +235,46 @@ export async function concentration(
   if (by.kind !== "all") {
     const g = await groupingRelation(engine, by, asOf);
     await rank(engine, asOf, g.sql);
-    groups = [...(await measure(engine, top, steps, minGroup))].map(([group, c]) => ({ group, ...c }));
+    const measured = await measure(engine, top, steps, minGroup);
+    groups = [...measured].map(([group, c]) => ({ group, ...c }));
+    const sizes = new Map(
+      (await engine.query(sql`SELECT grp, max(n) AS n FROM ${RANKED} GROUP BY grp`))
+        .rows<{ grp: string; n: number }>()
+        .map((r) => [String(r.grp), Number(r.n)]),
+    );
+    const gate = complementary(groups, sizes, overallCustomers, minGroup);
+    groups = groups.map((g, i) =>
+      gate.hidden[i] || gate.totalHidden
+        ? {
+            ...g,
+            customers: null,
+            revenue: null,
+            topShare: null,
+            topCustomers: null,
+            gini: null,
+            lorenz: null,
+            suppressed: g.customers !== 0 || g.suppressed,
+          }
+        : g,
+    );
+    if (gate.totalHidden)
+      overall = {
+        ...overall,
+        customers: null,
+        revenue: null,
+        topShare: null,
+        topCustomers: null,
+        gini: null,
+        lorenz: null,
+        suppressed: true,
+      };
   }
-  return { asOf: asOf.toISOString(), top, by: by.kind === "all" ? "all" : by.kind, ...overall, groups };
+  return {
+    asOf: asOf.toISOString(),
+    top,
+    by: by.kind === "all" ? "all" : by.kind,
+    minGroup,
+    ...overall,
+    groups,
+  };
 }

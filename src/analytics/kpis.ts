@@ -10,7 +10,10 @@
  * One statement: per-customer aggregates of orders and events are joined to the grouping and summed.
  */
 
+import { isSmall, sizeHidden, suppressPartition } from "../privacy/k-gate.js";
 import { DEFAULT_MIN_GROUP, suppress } from "../privacy/small-groups.js";
+import { gatedSegmentSizes } from "../segments/membership-reports.js";
+import { listSegments } from "../segments/segment-store.js";
 import type { Engine } from "../store/engine.js";
 import { sql } from "../store/sql.js";
 import { CLV_TABLE } from "./clv-predict.js";
@@ -42,8 +45,10 @@ export interface Kpis {
 export interface KpiReport {
   readonly asOf: string;
   readonly by: string;
-  /** Every customer in the base (the denominator of shareOfBase). */
-  readonly base: number;
+  /** Every customer in the base (the denominator of shareOfBase); null when fewer than k. */
+  readonly base: number | null;
+  /** The k of the k-gate this report went through. */
+  readonly minGroup: number;
   /** True when `clv predict` has scored customers (averageClv is then filled). */
   readonly clvAvailable: boolean;
   readonly groups: readonly Kpis[];
@@ -90,6 +95,25 @@ export async function kpis(engine: Engine, opts: KpiOptions = {}): Promise<KpiRe
          GROUP BY g.grp ORDER BY customers DESC, g.grp`,
   );
   const base = Number((await engine.query("SELECT count(*) AS n FROM customers")).column("n")[0]);
+  const rows = r.rows<{
+    grp: string;
+    customers: number;
+    buyers: number;
+    orders: number;
+    revenue: number;
+    sessions: number | null;
+    converted: number | null;
+    avg_clv: number | null;
+  }>();
+  // By segment, a group's customers are the segment's size: hidden wherever segment list hides it, so that the
+  // two reports side by side give nothing away (list's complements included).
+  const listed = by.kind === "segment" ? await segmentsHidden(engine, minGroup) : new Set<string>();
+  const gate = kpiGate(
+    rows.map((g) => ({ customers: Number(g.customers), buyers: Number(g.buyers) })),
+    base,
+    minGroup,
+    rows.map((g) => listed.has(String(g.grp))),
+  );
   const groups = r
     .rows<{
       grp: string;
@@ -101,13 +125,13 @@ export async function kpis(engine: Engine, opts: KpiOptions = {}): Promise<KpiRe
       converted: number | null;
       avg_clv: number | null;
     }>()
-    .map((g) => {
+    .map((g, i) => {
       const customers = Number(g.customers);
       const orders = Number(g.orders);
       const buyers = Number(g.buyers);
       const revenue = Number(g.revenue);
       const sessions = g.sessions === null ? 0 : Number(g.sessions);
-      return suppress(
+      const row = suppress(
         {
           group: String(g.grp),
           customers,
@@ -135,7 +159,72 @@ export async function kpis(engine: Engine, opts: KpiOptions = {}): Promise<KpiRe
           "sessions",
           "conversionRate",
         ],
+        gate.groups[i] === true,
       );
+      // A group shown, but too few buyers in it (or non-buyers): the buyers' figures are not.
+      return gate.buyers[i] === true && !row.suppressed
+        ? {
+            ...row,
+            buyers: null,
+            orders: null,
+            revenue: null,
+            averageOrderValue: null,
+            purchaseFrequency: null,
+            conversionRate: null,
+            suppressed: true,
+          }
+        : row;
     });
-  return { asOf: asOf.toISOString(), by: grouping.label, base, clvAvailable, groups };
+  return {
+    asOf: asOf.toISOString(),
+    by: grouping.label,
+    base: gate.base ? null : base,
+    minGroup,
+    clvAvailable,
+    groups,
+  };
+}
+
+/** The names of the segments whose size segment list hides (groups by segment are named by the segment's name). */
+async function segmentsHidden(engine: Engine, k: number): Promise<Set<string>> {
+  const { hidden } = await gatedSegmentSizes(engine, k);
+  return new Set((await listSegments(engine)).filter((s) => hidden.has(s.id)).map((s) => s.name));
+}
+
+/**
+ * The k-gate of a KPI report: a group is hidden when it, or the rest of the base, is small; its buyers' figures
+ * when its buyers or its non-buyers are. When the groups divide the base (their sizes add up to it: a trait, an
+ * RFM segment, a cluster), the base minus the other groups would give a hidden one back, and the buyers of one
+ * group are the buyers of the base (`kpis` without `--by`) minus the others': complementary suppression on both.
+ */
+export function kpiGate(
+  groups: readonly { customers: number; buyers: number }[],
+  base: number,
+  k: number,
+  alsoHidden: readonly boolean[] = [],
+): { groups: boolean[]; buyers: boolean[]; base: boolean } {
+  const hidden = groups.map((g, i) => alsoHidden[i] === true || sizeHidden(g.customers, base, k));
+  const buyers = groups.map((g) => isSmall(g.buyers, k) || isSmall(g.customers - g.buyers, k));
+  let baseHidden = isSmall(base, k);
+  if (groups.reduce((n, g) => n + g.customers, 0) === base) {
+    const p = suppressPartition(
+      groups.map((g) => g.customers),
+      k,
+      hidden,
+    );
+    p.hidden.forEach((h, i) => {
+      if (h) hidden[i] = true;
+    });
+    if (p.totalHidden) baseHidden = true;
+    const b = suppressPartition(
+      groups.map((g) => g.buyers),
+      k,
+      groups.map((_, i) => buyers[i] === true || hidden[i] === true),
+    );
+    b.hidden.forEach((h, i) => {
+      if (h) buyers[i] = true;
+    });
+  }
+  if (baseHidden) hidden.fill(true);
+  return { groups: hidden, buyers, base: baseHidden };
 }

@@ -58,7 +58,7 @@ describe.each(TEST_ENGINES)("RFM on $name", ({ location }) => {
     // R 1–2 with FM ≥ 4: c6, c7 (R 2, F 4, M 4) and c8, c9 (R 1, F 5, M 5): 140 + 160 + 270 + 500.
     const cannotLose = report.segments.find((x) => x.name === "Cannot Lose Them");
     expect(cannotLose).toMatchObject({ customers: 4, revenue: 1070, suppressed: false });
-    expect(cannotLose?.revenueShare).toBeCloseTo(1070 / report.revenue, 12);
+    expect(cannotLose?.revenueShare).toBeCloseTo(1070 / (report.revenue as number), 12);
     expect(report.segments.map((x) => x.name)).toHaveLength(11);
     expect(report.grid).toHaveLength(25);
     expect(report.grid.reduce((n, c) => n + (c.customers ?? 0), 0)).toBe(10);
@@ -98,11 +98,15 @@ describe.each(TEST_ENGINES)("RFM on $name", ({ location }) => {
 
   it("ignores orders after the as-of date and suppresses small segments", async () => {
     engine = await storeWithOrders(location(), tenCustomers());
-    const report = await rfm(engine, { asOf: new Date("2024-02-24T00:00:00Z") });
-    // Only c6…c9 have orders on or before Feb 24 00:00 (c5's is at noon that day).
-    expect(report.customers).toBe(4);
-    expect(report.segments.every((x) => x.customers === 0 || x.suppressed)).toBe(true);
-    expect(report.segments.find((x) => x.suppressed)?.revenue).toBeNull();
+    const asOf = new Date("2024-02-24T00:00:00Z");
+    // Only c6…c9 have orders on or before Feb 24 00:00 (c5's is at noon that day): counted with no gate (k 1)…
+    expect((await rfm(engine, { asOf, minGroup: 1 })).customers).toBe(4);
+    // …and under the default k of 10, 4 customers are too few for any figure: the whole report is suppressed.
+    const report = await rfm(engine, { asOf });
+    expect(report).toMatchObject({ customers: null, revenue: null, suppressed: true, minGroup: 10 });
+    expect(report.segments.every((x) => x.customers === null && x.suppressed)).toBe(true);
+    expect(report.segments.every((x) => x.revenue === null)).toBe(true);
+    expect(report.grid.every((c) => c.customers === null && c.suppressed)).toBe(true);
   });
 
   it("registers its values for segment definitions", async () => {

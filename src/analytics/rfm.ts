@@ -11,6 +11,7 @@
  */
 
 import { UserError } from "../errors.js";
+import { isSmall, suppressPartition, suppressTable } from "../privacy/k-gate.js";
 import { DEFAULT_MIN_GROUP, suppress } from "../privacy/small-groups.js";
 import { registerComputed } from "../store/computed.js";
 import type { Engine } from "../store/engine.js";
@@ -56,9 +57,13 @@ export interface RfmReport {
   readonly frequency: FrequencyMode;
   readonly monetary: MonetaryMode;
   readonly scoring: { readonly r: string; readonly f: string; readonly m: string };
-  /** Customers with at least one purchase by asOf (the scored customers). */
-  readonly customers: number;
-  readonly revenue: number;
+  /** Customers with at least one purchase by asOf (the scored customers); null when fewer than k (`suppressed`). */
+  readonly customers: number | null;
+  readonly revenue: number | null;
+  /** The whole report was suppressed: too few customers, or one too-small group that nothing else could hide. */
+  readonly suppressed: boolean;
+  /** The k of the k-gate this report went through. */
+  readonly minGroup: number;
   readonly segments: readonly RfmSegmentRow[];
   /** The R × F grid: customers and revenue per (R score, F score) cell. */
   readonly grid: readonly {
@@ -203,7 +208,11 @@ async function rfmReport(engine: Engine, table: string, asOf: Date, opts: RfmOpt
       .rows<{ name: string; customers: number; revenue: number; r: number; f: number; m: number }>()
       .map((row) => [row.name, row]),
   );
-  const segments = RFM_SEGMENT_NAMES.map((name) => {
+  // The segments divide the scored customers (total shown): complementary suppression, so that the total minus
+  // the other segments does not give a suppressed one back.
+  const segmentCounts = RFM_SEGMENT_NAMES.map((name) => Number(bySegment.get(name)?.customers ?? 0));
+  const segmentGate = suppressPartition(segmentCounts, minGroup);
+  const segments = RFM_SEGMENT_NAMES.map((name, i) => {
     const s = bySegment.get(name);
     const n = Number(s?.customers ?? 0);
     const rev = Number(s?.revenue ?? 0);
@@ -229,6 +238,7 @@ async function rfmReport(engine: Engine, table: string, asOf: Date, opts: RfmOpt
         "meanFrequency",
         "meanMonetary",
       ],
+      segmentGate.hidden[i] === true,
     );
   });
   const cells = new Map(
@@ -241,19 +251,57 @@ async function rfmReport(engine: Engine, table: string, asOf: Date, opts: RfmOpt
       .rows<{ r: number; f: number; n: number; revenue: number }>()
       .map((c) => [`${c.r},${c.f}`, c]),
   );
+  // The grid's rows, columns and total add up (R and F quintiles, the scored customers): complementary suppression
+  // along each.
+  const counts = [5, 4, 3, 2, 1].map((r) =>
+    [1, 2, 3, 4, 5].map((f) => Number(cells.get(`${r},${f}`)?.n ?? 0)),
+  );
+  const gridGate = suppressTable(counts, minGroup);
   const grid = [];
   for (let r = 5; r >= 1; r--) {
     for (let f = 1; f <= 5; f++) {
       const c = cells.get(`${r},${f}`);
       const n = Number(c?.n ?? 0);
       grid.push(
-        suppress({ r, f, customers: n, revenue: Number(c?.revenue ?? 0) }, n, minGroup, [
-          "customers",
-          "revenue",
-        ]),
+        suppress(
+          { r, f, customers: n, revenue: Number(c?.revenue ?? 0) },
+          n,
+          minGroup,
+          ["customers", "revenue"],
+          gridGate.hidden[5 - r]?.[f - 1] === true,
+        ),
       );
     }
   }
+  // Too few customers, or a small group nothing else could hide: nothing leaves but the report's shape.
+  if (isSmall(customers, minGroup) || segmentGate.totalHidden || gridGate.totalHidden) {
+    const hide = <T extends { suppressed: boolean }>(row: T, figures: (keyof T)[]): T =>
+      ({ ...row, ...Object.fromEntries(figures.map((f) => [f, null])), suppressed: true }) as T;
+    return {
+      ...head(asOf, opts),
+      customers: null,
+      revenue: null,
+      suppressed: true,
+      minGroup,
+      segments: segments.map((s) =>
+        hide(s, [
+          "customers",
+          "revenue",
+          "revenueShare",
+          "customerShare",
+          "meanRecencyDays",
+          "meanFrequency",
+          "meanMonetary",
+        ]),
+      ),
+      grid: grid.map((g) => hide(g, ["customers", "revenue"])),
+    };
+  }
+  return { ...head(asOf, opts), customers, revenue, suppressed: false, minGroup, segments, grid };
+}
+
+/** What an RFM report says of how it scored. */
+function head(asOf: Date, opts: RfmOptions) {
   const t = opts.thresholds ?? {};
   return {
     asOf: asOf.toISOString(),
@@ -264,9 +312,5 @@ async function rfmReport(engine: Engine, table: string, asOf: Date, opts: RfmOpt
       f: t.f ? "thresholds" : "quintiles",
       m: t.m ? "thresholds" : "quintiles",
     },
-    customers,
-    revenue,
-    segments,
-    grid,
   };
 }

@@ -18,7 +18,10 @@ export interface ValuesRefresh {
 export async function refreshValues(engine: Engine, asOf: Date): Promise<ValuesRefresh> {
   const rfmSettings = await loadSettings(engine, "rfm");
   const clvSettings = await loadSettings(engine, "clv");
-  const r = rfmSettings === null ? null : await rfm(engine, { ...(rfmSettings as RfmOptions), asOf });
+  // The report itself is not shown, only how many were scored (which the refresh's operation passes through the
+  // k-gate): counted exactly here (k 1).
+  const r =
+    rfmSettings === null ? null : await rfm(engine, { ...(rfmSettings as RfmOptions), asOf, minGroup: 1 });
   const c = clvSettings === null ? null : await predictClv(engine, { ...clvSettings, asOf });
   return { rfm: r?.customers ?? null, clv: c?.customers ?? null };
 }

@@ -3,6 +3,7 @@ import { isUserError } from "../errors.js";
 import { registerAudit } from "./commands/audit.js";
 import { registerCluster } from "./commands/cluster.js";
 import { registerClv } from "./commands/clv.js";
+import { registerConsent } from "./commands/consent.js";
 import { registerDemo } from "./commands/demo.js";
 import { registerGenerate } from "./commands/generate.js";
 import { registerImport } from "./commands/import.js";
@@ -48,6 +49,7 @@ function program(io: Io): Command {
   registerServe(p, cli);
   registerKeys(p, cli);
   registerPrivacy(p, cli);
+  registerConsent(p, cli);
   // Subcommands (and theirs) report through io and never exit the process either.
   const override = (c: Command): void => {
     for (const sub of c.commands) {

@@ -3,7 +3,10 @@ export function table(headers: readonly string[], rows: readonly (readonly unkno
   const cells = rows.map((r) => r.map(cell));
   const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => (r[i] ?? "").length)));
   const numeric = headers.map(
-    (_, i) => rows.length > 0 && rows.every((r) => typeof r[i] === "number" || r[i] === null),
+    // A count the k-gate suppressed (`<10`) stands in a column of numbers.
+    (_, i) =>
+      rows.length > 0 &&
+      rows.every((r) => typeof r[i] === "number" || r[i] === null || /^<\d+$/.test(String(r[i]))),
   );
   const line = (vals: readonly string[]) =>
     vals

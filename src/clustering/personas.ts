@@ -1,4 +1,6 @@
-import { DEFAULT_MIN_GROUP, isSuppressed } from "../privacy/small-groups.js";
+import { isSmall, sizeHidden, suppressPartition } from "../privacy/k-gate.js";
+import { DEFAULT_MIN_GROUP } from "../privacy/small-groups.js";
+import { gatedSegmentSizes } from "../segments/membership-reports.js";
 import { requireEvaluated, requireSegment } from "../segments/segment-store.js";
 import type { Engine } from "../store/engine.js";
 import { type Sql, sql } from "../store/sql.js";
@@ -49,9 +51,13 @@ export interface TraitLift {
 export interface Persona {
   readonly group: string;
   readonly name: string;
-  readonly size: number;
-  readonly share: number;
-  /** True when the group is too small to describe: only its size is given. */
+  /** Null when suppressed. */
+  readonly size: number | null;
+  readonly share: number | null;
+  /**
+   * True when the group is too small to describe (fewer than k people, or the rest of the base is, or the other
+   * groups' sizes would give such a group away): nothing is given but its label.
+   */
   readonly suppressed: boolean;
   readonly distinguishing: readonly Difference[];
   readonly traits: readonly TraitLift[];
@@ -145,8 +151,12 @@ export async function personas(
     const table = await extractFeatures(engine, specs, { asOf, includeAnonymous, groupTable: GROUPS });
     const profiles = await groupProfiles(engine, GROUPS, { asOf, includeAnonymous });
     const labels = table.groupLabels ?? [];
+    const hidden = hiddenGroups(table, labels.length, minGroup);
+    // A segment's persona gives its size: hidden wherever segment list hides it (complements included).
+    if ("segment" in source && (await gatedSegmentSizes(engine, minGroup)).hidden.has(source.segment))
+      hidden.fill(true);
     const out: Persona[] = labels.map((label, g) =>
-      describe(table, g, label, profiles, opts.top ?? 5, minGroup),
+      describe(table, g, label, profiles, opts.top ?? 5, minGroup, hidden[g] === true),
     );
     const kind = "clustering" in source ? "clustering" : "segment" in source ? "segment" : "relation";
     const name = "clustering" in source ? source.clustering : "segment" in source ? source.segment : null;
@@ -190,6 +200,20 @@ function columnStats(values: Float64Array, groups: Int32Array, g: number, log: b
   };
 }
 
+/**
+ * The k-gate of a persona report: a group is hidden when it or the rest of the base is small; when the groups
+ * divide the base (a clustering), the base minus the others would give a hidden one back: complementary
+ * suppression (suppressPartition).
+ */
+function hiddenGroups(table: FeatureTable, count: number, k: number): boolean[] {
+  const sizes = new Array<number>(count).fill(0);
+  for (const x of table.groups as Int32Array) if (x >= 0 && x < count) sizes[x] = (sizes[x] ?? 0) + 1;
+  const hidden = sizes.map((n) => sizeHidden(n, table.n, k));
+  if (sizes.reduce((a, b) => a + b, 0) !== table.n) return hidden;
+  const p = suppressPartition(sizes, k, hidden);
+  return p.totalHidden ? sizes.map((n) => n > 0) : p.hidden;
+}
+
 function describe(
   table: FeatureTable,
   g: number,
@@ -197,6 +221,7 @@ function describe(
   profiles: Awaited<ReturnType<typeof groupProfiles>>,
   top: number,
   minGroup: number,
+  hide: boolean,
 ): Persona {
   const groups = table.groups as Int32Array;
   let size = 0;
@@ -204,12 +229,12 @@ function describe(
   const share = round(size / Math.max(1, table.n));
   const empty = { typical: null, daypart: null, top: [] };
   const value = { revenuePerCustomer: null, ordersPerCustomer: null, averageOrderValue: null, clv: null };
-  if (isSuppressed(size, minGroup)) {
+  if (hide) {
     return {
       group: label,
       name: "(too small to describe)",
-      size,
-      share,
+      size: null,
+      share: null,
       suppressed: true,
       distinguishing: [],
       traits: [],
@@ -227,7 +252,7 @@ function describe(
   let age: Persona["age"] = null;
   for (const col of table.columns) {
     if (col.levels) {
-      traits.push(...liftsOf(col.feature, col.levels, col.values, groups, g));
+      traits.push(...liftsOf(col.feature, col.levels, col.values, groups, g, minGroup));
       continue;
     }
     if (col.role === "circular") continue;
@@ -314,6 +339,7 @@ function liftsOf(
   codes: Float64Array,
   groups: Int32Array,
   g: number,
+  minGroup: number,
 ): TraitLift[] {
   const base = new Float64Array(levels.length);
   const mine = new Float64Array(levels.length);
@@ -333,6 +359,9 @@ function liftsOf(
   levels.forEach((value, l) => {
     const share = gn ? (mine[l] as number) / gn : 0;
     const lift = bn && base[l] ? share / ((base[l] as number) / bn) : 0;
+    // A value held by fewer than k of the group (or all but fewer than k) would describe those few people.
+    const holders = mine[l] as number;
+    if (isSmall(holders, minGroup) || isSmall(gn - holders, minGroup)) return;
     if (share >= 0.1 && lift >= 1.2) out.push({ feature, value, share: round(share), lift: round(lift, 2) });
   });
   return out;

@@ -1,8 +1,10 @@
 import { EMAIL_PATTERN } from "../common/contact-formats.js";
 import { UserError } from "../errors.js";
+import { checkPersonalFlag, keyringToWrite, recordEncrypted } from "../privacy/encryption.js";
+import type { Keyring } from "../privacy/field-crypto.js";
 import type { Engine } from "../store/engine.js";
 import { sql } from "../store/sql.js";
-import { parseCategory } from "../store/trait-registry.js";
+import { listTraits, parseCategory } from "../store/trait-registry.js";
 import { type ColumnPlan, planColumns } from "./column-plan.js";
 import {
   type Conflicts,
@@ -14,6 +16,7 @@ import {
   replaceStored,
   storedKeys,
 } from "./conflicts.js";
+import { rejectErased } from "./erased-rows.js";
 import { factSpecOf } from "./fact-specs.js";
 import { dropResolution, resolveIdentities, VALID_ROWS } from "./identity.js";
 import type { ImportSource } from "./import-source.js";
@@ -24,6 +27,7 @@ import type { LoadCounts } from "./load-counts.js";
 import { loadCustomers } from "./load-customers.js";
 import { type KnownKeys, loadFacts } from "./load-facts.js";
 import { type Rejects, setAsideRejects } from "./rejected-rows.js";
+import { stageForStorage } from "./sealed-identifiers.js";
 import { markPii, resolveTraitOptions } from "./trait-options.js";
 import { prepareTraits, registerTraits } from "./traits.js";
 import { buildStage, plausibleDates, STAGE_TABLE, type TypedExtra } from "./validate.js";
@@ -80,7 +84,34 @@ export async function runImport(
           settings.now ?? new Date(),
           source.noun === "file" ? "--allow-any-date" : "allowAnyDate",
         );
-    const { accepted, rejected } = await buildStage(engine, kind, source, plan, traits.typed, dates);
+    const staged = await buildStage(engine, kind, source, plan, traits.typed, dates);
+    // The keyring personal data is sealed with, when the database is encrypted (or becomes so with this import). A
+    // missing or wrong key refuses the import here; the stage then holds identifiers as the database stores them.
+    const keyring = kind === "accounts" ? null : await keyringToWrite(engine);
+    if (keyring) {
+      const flag = source.noun === "file" ? "--pii" : "pii";
+      for (const t of traitOptions.created.filter((x) => x.pii))
+        await checkPersonalFlag(engine, t, true, flag, true);
+      const stored = await listTraits(engine);
+      for (const name of traitOptions.marked) {
+        const t = stored.find((x) => x.name === name);
+        if (t) await checkPersonalFlag(engine, t, true, flag, true);
+      }
+    }
+    const identifiers =
+      kind === "accounts"
+        ? []
+        : await stageForStorage(
+            engine,
+            kind,
+            identifiersOf(engine, kind, (f) => plan.fields.has(f)),
+            plan.fields.has("properties"),
+            keyring,
+          );
+    // Rows bringing back an erased person are rejected ("erased") like any bad row (their identifiers as stored).
+    const erased = await rejectErased(engine, kind, identifiers);
+    const accepted = staged.accepted - erased;
+    const rejected = staged.rejected + erased;
     const read = accepted + rejected;
     const onConflict = settings.onConflict ?? "reject";
     const spec = kind === "customers" || kind === "accounts" ? null : factSpecOf(engine, kind, plan);
@@ -116,6 +147,7 @@ export async function runImport(
         );
       }
     }
+    if (keyring) await recordEncrypted(engine, keyring);
     // Everything that may refuse the import is behind us: only now is anything written to the database's own
     // tables (an engine without transactions has nothing to roll back after a refusal).
     // Account traits have no PII flag or category to decide: registered as typed.
@@ -128,15 +160,10 @@ export async function runImport(
     const resolved =
       kind === "accounts"
         ? { created: 0, merged: 0 }
-        : await resolveIdentities(
-            engine,
-            STAGE_TABLE,
-            identifiersOf(engine, kind, (f) => plan.fields.has(f)),
-            `import ${kind} ${source.shortName}`,
-          );
+        : await resolveIdentities(engine, STAGE_TABLE, identifiers, `import ${kind} ${source.shortName}`);
     settings.onStep?.("writing");
     if (spec && conflicts.replaced > 0) await replaceStored(engine, spec);
-    const counts = await load(engine, kind, plan, traits.typed, accepted - conflicts.dropped, {
+    const counts = await load(engine, kind, plan, traits.typed, accepted - conflicts.dropped, keyring, {
       ...conflicts,
       storedFacts: stored,
     });
@@ -245,9 +272,10 @@ function load(
   plan: ColumnPlan,
   traits: readonly TypedExtra[],
   valid: number,
+  keyring: Keyring | null,
   conflicts: Conflicts & KnownKeys,
 ): Promise<LoadCounts> {
-  if (kind === "customers") return loadCustomers(engine, traits, valid);
+  if (kind === "customers") return loadCustomers(engine, traits, valid, keyring);
   if (kind === "accounts") return loadAccounts(engine, traits, valid);
   return loadFacts(engine, kind, plan, valid, conflicts);
 }

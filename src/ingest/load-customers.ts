@@ -1,3 +1,5 @@
+import { openProfiles, personalColumns, sealProfiles } from "../privacy/encryption.js";
+import type { Keyring } from "../privacy/field-crypto.js";
 import type { Engine } from "../store/engine.js";
 import { type Sql, sql } from "../store/sql.js";
 import { newIdentifiers, VALID_ROWS } from "./identity.js";
@@ -8,6 +10,8 @@ const CONTACT = ["email", "phone", "first_name", "last_name"] as const;
 
 /** Each customer's latest given values (a session temporary table). */
 const PROFILES = "_import_profiles";
+/** In an encrypted database, the stored profiles of the batch's customers, opened (a session temporary table). */
+const KNOWN = "_import_known_profiles";
 
 /**
  * Writes staged customer rows into `customers`: a profile's given values replace the stored ones (an empty
@@ -18,6 +22,7 @@ export async function loadCustomers(
   engine: Engine,
   traits: readonly TypedExtra[],
   valid: number,
+  keyring: Keyring | null = null,
 ): Promise<LoadCounts> {
   const d = engine.dialect;
   const id = sql.ident;
@@ -45,6 +50,21 @@ export async function loadCustomers(
             FROM ${VALID_ROWS} s GROUP BY s._customer_id`,
     ),
   );
+  // In an encrypted database the stored personal values are sealed: the rows are compared with the profiles of
+  // their customers opened into a temporary table (never written), and the new values are sealed before they go in.
+  const personal = keyring ? await personalColumns(engine) : [];
+  const sealed = fields.map((f) => f.target).filter((c) => personal.includes(c));
+  let known = sql`customers`;
+  if (keyring && sealed.length > 0) {
+    await engine.run(
+      d.createTempAs(
+        KNOWN,
+        sql`SELECT k.* FROM customers k WHERE k.customer_id IN (SELECT customer_id FROM ${sql.temp(PROFILES)})`,
+      ),
+    );
+    await openProfiles(engine, keyring, KNOWN, sealed);
+    known = sql.temp(KNOWN);
+  }
   // A row is already present when it would change nothing: every value it gives equals what its customer's
   // profile holds, or the profile comes out of the import as it was (rows of one person that disagree — ids merged
   // by a shared email — leave the later value each time: a re-import of them changes nothing either).
@@ -59,11 +79,15 @@ export async function loadCustomers(
         );
   // A row whose customer id is new (linked to a known person by a shared email or phone) added that link.
   const present = await engine.query(
-    sql`SELECT count(*) AS n FROM ${VALID_ROWS} s JOIN customers k ON k.customer_id = s._customer_id
+    sql`SELECT count(*) AS n FROM ${VALID_ROWS} s JOIN ${known} k ON k.customer_id = s._customer_id
           JOIN ${sql.temp(PROFILES)} p ON p.customer_id = s._customer_id
           LEFT JOIN ${newIdentifiers("user_id")} ni ON ni.value = s.customer_id
          WHERE k.profile_at IS NOT NULL AND ni.value IS NULL AND ((${same}) OR (${unchanged}))`,
   );
+  if (keyring && sealed.length > 0) {
+    await engine.run(sql`DROP TABLE ${sql.temp(KNOWN)}`);
+    await sealProfiles(engine, keyring, PROFILES, sealed);
+  }
   const now = d.now();
   await engine.run([
     ...d.updateFrom({

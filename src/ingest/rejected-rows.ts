@@ -1,5 +1,6 @@
 import type { Engine } from "../store/engine.js";
 import { type Sql, sql } from "../store/sql.js";
+import { ERASED } from "./erased-rows.js";
 import type { ImportSource } from "./import-source.js";
 import type { RejectedRow } from "./import-types.js";
 import { STAGE_TABLE } from "./validate.js";
@@ -47,10 +48,13 @@ export async function setAsideRejects(
   const position = (i: number): Sql => sql.raw(`c${i}`);
   const row = sql.ident("row");
   const original = sql.join(source.columns.map((c, i) => sql`r.${sql.ident(c)} AS ${position(i)}`));
+  // A row rejected as an erased person's keeps none of its values: its identifiers would otherwise be written
+  // in clear to a new file (the row number still finds it in the source).
   const values = sql.join(
     source.columns.map(
       (_, i) =>
-        sql`CASE WHEN w.from_row IS NULL THEN w.${position(i)} ELSE v.${position(i)} END AS ${position(i)}`,
+        sql`CASE WHEN w.reason = ${sql.raw(d.literal(ERASED))} THEN ${d.cast(sql`NULL`, "string")}
+                 WHEN w.from_row IS NULL THEN w.${position(i)} ELSE v.${position(i)} END AS ${position(i)}`,
     ),
   );
   const none = sql.join(source.columns.map((_, i) => sql`${d.cast(sql`NULL`, "string")} AS ${position(i)}`));

@@ -8,8 +8,9 @@ import { type RfmReport, rfm } from "../analytics/rfm.js";
 import { UserError } from "../errors.js";
 import { importDirectory } from "../ingest/import-directory.js";
 import type { ImportSummary } from "../ingest/import-types.js";
+import { reportMinGroup } from "../privacy/k-gate.js";
 import { type AuditReport, audit } from "../quality/audit.js";
-import type { RefreshResult } from "../segments/segment-refresh.js";
+import { gatedSegmentSizes } from "../segments/membership-reports.js";
 import { saveSegment } from "../segments/segment-store.js";
 import { engineOf } from "../store/engines.js";
 import { openStore } from "../store/open-store.js";
@@ -19,6 +20,7 @@ import { generate } from "../synth/generate.js";
 import { defineOperation } from "./operation.js";
 import { refreshAll } from "./refresh-pipeline.js";
 import { wholeNumber } from "./schema-types.js";
+import { type GatedRefreshedSegment, gateRefreshed } from "./segment-operations.js";
 
 /** Segments the demo saves, to show the language on the generated base. */
 const DEMO_SEGMENTS = [
@@ -98,7 +100,10 @@ export interface DemoBuilt {
   readonly audit: { readonly score: number; readonly findings: AuditReport["findings"] };
   readonly rfm: RfmReport["segments"];
   readonly clv: { readonly bgnbd: ClvFit["bgnbd"]; readonly gammaGamma: ClvFit["gammaGamma"] };
-  readonly segments: RefreshResult["segments"];
+  /** Through the k-gate, as segment refresh reports them. */
+  readonly segments: GatedRefreshedSegment[];
+  /** The k of the k-gate the figures went through. */
+  readonly minGroup: number;
   readonly seconds: number;
 }
 
@@ -190,7 +195,8 @@ export const demoOperation = defineOperation<typeof DemoInput, DemoResult, DemoE
             message:
               "Scoring value (RFM, BG/NBD + Gamma-Gamma lifetime value) and refreshing example segments …",
           });
-          const value = await rfm(session, { asOf });
+          const k = await reportMinGroup(session);
+          const value = await rfm(session, { asOf, minGroup: k });
           const model = await fitClv(session, {
             unit: "week",
             calibrationEnd: new Date(`${DEMO_END}T00:00:00Z`),
@@ -206,7 +212,8 @@ export const demoOperation = defineOperation<typeof DemoInput, DemoResult, DemoE
             audit: { score: report.score, findings: report.findings.filter((f) => f.count > 0) },
             rfm: value.segments,
             clv: { bgnbd: model.bgnbd, gammaGamma: model.gammaGamma },
-            segments: refreshed.segments,
+            segments: gateRefreshed(refreshed.segments, await gatedSegmentSizes(session, k), k, true),
+            minGroup: k,
           };
         });
         return { ...built, seconds: (performance.now() - started) / 1000 };

@@ -19,7 +19,7 @@ import {
   saveClustering,
 } from "../clustering/saved-clusterings.js";
 import { isUserError } from "../errors.js";
-import { DEFAULT_MIN_GROUP } from "../privacy/small-groups.js";
+import { isSmall, reportMinGroup, sizeHidden, suppressPartition } from "../privacy/k-gate.js";
 import { type AsOfChoice, chooseAsOf } from "./as-of.js";
 import { defineOperation } from "./operation.js";
 import { isoTime, minGroup, wholeNumber } from "./schema-types.js";
@@ -109,10 +109,53 @@ export interface AsOfContext {
   readonly asOfChoice: AsOfChoice;
 }
 
+/** A cluster as a report shows it: size, share, centre and name null when the k-gate suppressed it. */
+export type GatedCluster = Omit<ClusteringResult["clusters"][number], "size" | "share" | "centroid"> & {
+  readonly size: number | null;
+  readonly share: number | null;
+  readonly centroid: ClusteringResult["clusters"][number]["centroid"] | null;
+  readonly suppressed: boolean;
+};
+
 /** What `cluster` reports: the clustering without its fitted model (not printable), and where it was saved. */
-export type ClusterReport = Omit<ClusteringResult, "fitted"> & {
+export type ClusterReport = Omit<ClusteringResult, "fitted" | "clusters" | "guard"> & {
+  readonly clusters: readonly GatedCluster[];
+  readonly guard: Omit<ClusteringResult["guard"], "merged"> & {
+    readonly merged: readonly { cluster: number; size: number | null }[];
+  };
   readonly saved: SavedAs | null;
+  /** The k of the k-gate this report went through. */
+  readonly minGroup: number;
 } & AsOfContext;
+
+/**
+ * A clustering's report through the k-gate: the clusters divide the customers clustered, so a cluster is hidden
+ * when it or the rest is small, and more by complementary suppression (the total minus the others); a hidden
+ * cluster's centre (its members' mean values) and name (made from them) go with its size. The sizes of small
+ * clusters merged away are counts of people too.
+ */
+function gateClusters(r: Omit<ClusteringResult, "fitted">, k: number) {
+  const sizes = r.clusters.map((c) => c.size);
+  const primary = sizes.map((n) => sizeHidden(n, r.customers, k));
+  const p =
+    sizes.reduce((a, b) => a + b, 0) === r.customers
+      ? suppressPartition(sizes, k, primary)
+      : { hidden: primary, totalHidden: false };
+  const clusters: GatedCluster[] = r.clusters.map((c, i) => {
+    const hide = p.hidden[i] === true || (p.totalHidden && c.size > 0);
+    return hide
+      ? { ...c, name: "(too small to describe)", size: null, share: null, centroid: null, suppressed: true }
+      : { ...c, suppressed: false };
+  });
+  return {
+    clusters,
+    guard: {
+      ...r.guard,
+      merged: r.guard.merged.map((m) => ({ ...m, size: isSmall(m.size, k) ? null : m.size })),
+    },
+    minGroup: k,
+  };
+}
 
 /**
  * `cluster`: finds segments by k-means (or k-prototypes) and reports them; nothing is saved. A read, so that a
@@ -126,7 +169,8 @@ export const clusterOperation = defineOperation({
   async run(session, input): Promise<ClusterReport> {
     const { asOf, choice } = await chooseAsOf(session, input.asOf);
     const { fitted: _fitted, ...report } = await runClustering(session, { ...input, asOf });
-    return { ...report, saved: null, asOfChoice: choice };
+    const gated = gateClusters(report, await reportMinGroup(session));
+    return { ...report, ...gated, saved: null, asOfChoice: choice };
   },
 });
 
@@ -153,6 +197,7 @@ export const clusterSaveOperation = defineOperation({
     });
     return {
       ...report,
+      ...gateClusters(report, await reportMinGroup(session)),
       saved: { name: saveAs, computed: `cluster.${saveAs}`, segments: ids },
       asOfChoice: choice,
     };
@@ -181,8 +226,14 @@ export const ClustersAssignInput = z
   })
   .strict();
 
-/** One clustering's re-assignment: customers assigned, how many changed cluster, how many are new. */
-export type ClusterAssignment = Awaited<ReturnType<typeof assignToClusters>>;
+/**
+ * One clustering's re-assignment: customers assigned, how many changed cluster, how many are new — counts of
+ * people, null under k (the k-gate).
+ */
+export type ClusterAssignment = Omit<Awaited<ReturnType<typeof assignToClusters>>, "changed" | "added"> & {
+  readonly changed: number | null;
+  readonly added: number | null;
+};
 
 /** `clusters.assign`: puts every current customer (new ones included) in the nearest stored centre. */
 export const clustersAssignOperation = defineOperation({
@@ -190,14 +241,25 @@ export const clustersAssignOperation = defineOperation({
   summary: "re-assign every customer of a saved clustering (or all) to its nearest centre",
   input: ClustersAssignInput,
   access: "write",
-  async run(session, input): Promise<{ assigned: ClusterAssignment[] } & AsOfContext> {
+  async run(session, input): Promise<{ assigned: ClusterAssignment[]; minGroup: number } & AsOfContext> {
     const { asOf, choice } = await chooseAsOf(session, input.asOf);
     const opts = { asOf };
     const assigned =
       input.name === "all"
         ? await assignAllClusterings(session, opts)
         : [await assignToClusters(session, input.name, opts)];
-    return { assigned, asOfChoice: choice };
+    const k = await reportMinGroup(session);
+    // Those who changed cluster and those who are new: the rest of the customers are shown, so both ways.
+    const gate = (n: number, of: number) => (isSmall(n, k) || isSmall(of - n, k) ? null : n);
+    return {
+      assigned: assigned.map((a) => ({
+        ...a,
+        changed: gate(a.changed, a.customers),
+        added: gate(a.added, a.customers),
+      })),
+      minGroup: k,
+      asOfChoice: choice,
+    };
   },
 });
 
@@ -238,8 +300,8 @@ export const PersonasInput = z
     segment: z.string().optional(),
     /** Distinguishing features per persona. */
     top: wholeNumber(1).default(5),
-    /** Groups with fewer customers report their size only (DESIGN.md principle 5). */
-    minGroup: minGroup.default(DEFAULT_MIN_GROUP),
+    /** Groups with fewer customers are suppressed (default: the database's min_group, which it may only raise). */
+    minGroup: minGroup.optional(),
     /** Compute behaviour as of this moment (default: the end of the data's last day, at most now: as-of.ts). */
     asOf: isoTime.optional(),
   })
@@ -263,7 +325,7 @@ export const personasOperation = defineOperation({
       input.clustering !== undefined
         ? { clustering: input.clustering }
         : { segment: input.segment as string },
-      { top: input.top, minGroup: input.minGroup, asOf },
+      { top: input.top, minGroup: await reportMinGroup(session, input.minGroup), asOf },
     );
     return { ...report, asOfChoice: choice };
   },

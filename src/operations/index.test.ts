@@ -12,7 +12,8 @@ describe("the operations registry", () => {
     expect(new Set(exported)).toEqual(new Set(OPERATIONS));
     const names = OPERATIONS.map((op) => op.name);
     expect(new Set(names).size).toBe(names.length);
-    for (const name of names) expect(name).toMatch(/^[a-z]+(\.[a-z]+)*$/);
+    // Dotted, each part a word or words joined by hyphens, as the CLI's commands are (`privacy.audit-log`).
+    for (const name of names) expect(name).toMatch(/^[a-z]+(-[a-z]+)*(\.[a-z]+(-[a-z]+)*)*$/);
     expect(operationNamed("segment.refresh")?.access).toBe("write");
     expect(operationNamed("no.such")).toBeUndefined();
   });

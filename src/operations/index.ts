@@ -4,6 +4,13 @@
  * CLI's `--json` document.
  */
 import { keyCreateOperation, keyListOperation, keyRevokeOperation } from "./access-operations.js";
+import {
+  consentHistoryOperation,
+  consentRecordOperation,
+  privacySuppressionsOperation,
+  privacySuppressOperation,
+  privacyUnsuppressOperation,
+} from "./consent-operations.js";
 import { demoOperation } from "./demo-operation.js";
 import {
   clusterOperation,
@@ -13,8 +20,18 @@ import {
   clustersRemoveOperation,
   personasOperation,
 } from "./discovery-operations.js";
+import { privacyFairnessOperation } from "./fairness-operations.js";
 import { importBatchOperation, importOperation } from "./ingest-operations.js";
 import type { AnyOperation } from "./operation.js";
+import { privacyAuditLogOperation } from "./privacy-audit-operations.js";
+import { privacyEraseOperation } from "./privacy-erasure-operations.js";
+import { privacyExportOperation } from "./privacy-export-operations.js";
+import {
+  privacyApplyRetentionOperation,
+  privacyRetentionOperation,
+  privacyRetentionSetOperation,
+} from "./privacy-retention-operations.js";
+import { privacySettingsOperation, privacySettingsSetOperation } from "./privacy-settings-operations.js";
 import { auditOperation } from "./quality-operations.js";
 import {
   segmentAddOperation,
@@ -43,10 +60,17 @@ import {
 } from "./value-operations.js";
 
 export * from "./access-operations.js";
+export * from "./consent-operations.js";
 export * from "./demo-operation.js";
 export * from "./discovery-operations.js";
+export * from "./fairness-operations.js";
 export * from "./ingest-operations.js";
 export * from "./operation.js";
+export * from "./privacy-audit-operations.js";
+export * from "./privacy-erasure-operations.js";
+export * from "./privacy-export-operations.js";
+export * from "./privacy-retention-operations.js";
+export * from "./privacy-settings-operations.js";
 export * from "./quality-operations.js";
 export * from "./segment-operations.js";
 export * from "./store-operations.js";
@@ -91,6 +115,20 @@ export const OPERATIONS: readonly AnyOperation[] = [
   keyCreateOperation,
   keyListOperation,
   keyRevokeOperation,
+  privacyAuditLogOperation,
+  privacyEraseOperation,
+  privacyRetentionOperation,
+  privacyRetentionSetOperation,
+  privacyApplyRetentionOperation,
+  privacyFairnessOperation,
+  privacySettingsOperation,
+  privacySettingsSetOperation,
+  consentRecordOperation,
+  consentHistoryOperation,
+  privacySuppressOperation,
+  privacyUnsuppressOperation,
+  privacySuppressionsOperation,
+  privacyExportOperation,
   demoOperation,
 ];
 

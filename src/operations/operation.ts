@@ -2,6 +2,7 @@ import { userInfo } from "node:os";
 import type { z } from "zod";
 import type { Role } from "../access/roles.js";
 import { UserError } from "../errors.js";
+import { recordSensitiveAction } from "../privacy/audit-log.js";
 import type { Engine } from "../store/engine.js";
 import { openStore } from "../store/open-store.js";
 import { removeServedBy, writeServedBy } from "../store/served-by.js";
@@ -56,7 +57,24 @@ export interface StoreOperation<S extends z.ZodType, R, E = never> extends Opera
   readonly cachedUntil?: readonly Topic[];
   /** What a write may change (default: everything); answers kept of reads of other topics stay true. */
   readonly changes?: readonly Topic[];
+  /**
+   * For an operation whose answer names people (their ids or their data): each answer is recorded in the audit
+   * log (who, the operation, its subject, its purpose, how many people) after it is computed and before it leaves,
+   * whichever front door asked. A read that declares it opens the database for writing (the record is a write).
+   */
+  readonly people?: PeopleNamed<z.output<S>, NoInfer<R>>;
   run(session: Engine, input: z.output<S>, emit: Emit<E>, caller: Caller): Promise<R>;
+}
+
+/** How an answer that names people is recorded in the audit log (`StoreOperation.people`). */
+export interface PeopleNamed<I, R> {
+  /** How many people the answer names. */
+  count(result: R): number;
+  /**
+   * What it was about, without personal data (`segment=vip`). The input's `purpose` (and `channel`, added to the
+   * subject), when it has them, are recorded as the use declared.
+   */
+  subject?(input: I): string | undefined;
 }
 
 /** An operation that needs no open store, or opens its own (generating files, the demo's fresh database). */
@@ -129,15 +147,50 @@ export async function runParsed<S extends z.ZodType, R, E>(
   if (op.access === "write") {
     const cache = resultCache(store);
     // Committed or not, what it may have changed is read again (a failed write changes nothing; it costs a miss).
+    const people = op.people;
     return store
-      .write((s) => op.run(s, input, emit, caller))
+      .write(async (s) => {
+        const result = await op.run(s, input, emit, caller);
+        // In the write's own session: the record and what it records commit together.
+        if (people) await recordPeopleNamed(s, op.name, people, input, result, caller);
+        return result;
+      })
       .finally(() => cache.changed(op.changes ?? TOPICS));
   }
   const read = () => store.read((s) => op.run(s, input, emit, caller));
   // Cached answers are the same for every caller: an operation whose answer depends on who asks is not cached.
-  return op.cachedUntil
+  const result = await (op.cachedUntil
     ? resultCache(store).get(`${op.name} ${JSON.stringify(input)}`, op.cachedUntil, read)
-    : read();
+    : read());
+  // A read that names people is recorded before its answer leaves; a failed read names no one and is not.
+  const people = op.people;
+  if (people && people.count(result) > 0)
+    await store.write((s) => recordPeopleNamed(s, op.name, people, input, result, caller));
+  return result;
+}
+
+/** Records an answer that names people in the audit log (`StoreOperation.people`). */
+function recordPeopleNamed<I, R>(
+  session: Engine,
+  action: string,
+  people: PeopleNamed<I, R>,
+  input: I,
+  result: R,
+  caller: Caller,
+): Promise<void> {
+  const named = people.count(result);
+  // An answer that names no one is no read of person-level data (an empty list, a history without ids).
+  if (named === 0) return Promise.resolve();
+  // The use the caller declared, as the consent gate took it: the input's purpose and channel.
+  const { purpose, channel } = input as { purpose?: unknown; channel?: unknown };
+  const subject = [people.subject?.(input), typeof channel === "string" ? `channel=${channel}` : undefined];
+  return recordSensitiveAction(session, {
+    who: caller.who,
+    action,
+    subject: subject.filter((x) => x !== undefined).join(" ") || undefined,
+    purpose: typeof purpose === "string" ? purpose : null,
+    people: named,
+  });
 }
 
 /**
@@ -155,8 +208,12 @@ export async function runOnDatabase<S extends z.ZodType, R, E>(
 ): Promise<R> {
   const parsed = parseInput(op, input);
   if (op.access === "none") return runParsed(null, op, parsed, emit);
-  // Only a command that writes creates the database; one that reads needs it to exist, and opens it read-only.
-  const store = await openStore(path, op.access === "read" ? FOR_READING : FOR_WRITING);
+  // Only a command that writes creates the database; one that reads needs it to exist, and opens it read-only,
+  // unless its answer names people: that is recorded in the audit log, a write.
+  const store = await openStore(
+    path,
+    op.access === "write" ? FOR_WRITING : op.people ? { ...FOR_WRITING, create: false } : FOR_READING,
+  );
   try {
     return await runParsed(store, op, parsed, emit, caller);
   } finally {

@@ -6,6 +6,7 @@
  * refused when a large share of a segment's members would leave, unless the caller insists (`force`).
  */
 import { UserError } from "../errors.js";
+import { isSmall, reportMinGroup, suppressedLabel } from "../privacy/k-gate.js";
 import { lastRefresh, refreshSegments } from "../segments/segment-refresh.js";
 import { currentSizes } from "../segments/stays.js";
 import type { Engine } from "../store/engine.js";
@@ -29,6 +30,8 @@ export interface PastDataEnd {
   readonly dataEnd: string;
   readonly daysPast: number;
   readonly exits: MassExit[];
+  /** The k-gate's k: a size under it is said as `<k` in the messages (they leave the system like any report). */
+  readonly minGroup: number;
 }
 
 const DAY_MS = 86_400_000;
@@ -58,17 +61,28 @@ export async function pastDataEnd(
     if (was >= MASS_EXIT.minSize && was - s.size >= MASS_EXIT.share * was)
       exits.push({ id: s.id, before: was, after: s.size });
   }
-  return { dataEnd: choice.dataEnd, daysPast: Math.floor((asOf.getTime() - end.getTime()) / DAY_MS), exits };
+  return {
+    dataEnd: choice.dataEnd,
+    daysPast: Math.floor((asOf.getTime() - end.getTime()) / DAY_MS),
+    exits,
+    minGroup: await reportMinGroup(engine),
+  };
 }
 
-/** The exits in words: `vip 1,234 → 0 (−100%)`. */
-function describe(exits: readonly MassExit[]): string {
-  const n = (x: number) => x.toLocaleString("en-US");
+/**
+ * The exits in words: `vip 1,234 → 0 (−100%)`. A size under k is `<k`, and the share is left out with it (with
+ * the other size it would give the hidden one back); so is one whose fall is under k (the difference is a group).
+ */
+function describe(exits: readonly MassExit[], k: number): string {
+  const n = (x: number) => (isSmall(x, k) ? suppressedLabel(k) : x.toLocaleString("en-US"));
   return exits
-    .map(
-      (e) =>
-        `${e.id} ${n(e.before)} → ${n(e.after)} (−${Math.round((100 * (e.before - e.after)) / e.before)}%)`,
-    )
+    .map((e) => {
+      const hidden = isSmall(e.before, k) || isSmall(e.after, k) || isSmall(e.before - e.after, k);
+      const fall = `(−${Math.round((100 * (e.before - e.after)) / e.before)}%)`;
+      return hidden
+        ? `${e.id} ${n(e.before)} → ${n(e.after)}`
+        : `${e.id} ${n(e.before)} → ${n(e.after)} ${fall}`;
+    })
     .join(", ");
 }
 
@@ -78,7 +92,7 @@ export function massExitError(asOf: Date, found: PastDataEnd): UserError {
   return new UserError(
     "as-of-after-data",
     `as of ${asOf.toISOString()} is ${found.daysPast.toLocaleString("en-US")} day(s) past the data's end (${found.dataEnd}): ` +
-      `${found.exits.length} segment(s) would lose most of their members (${describe(found.exits)}), ` +
+      `${found.exits.length} segment(s) would lose most of their members (${describe(found.exits, found.minGroup)}), ` +
       `exits no customer made. Nothing was recorded. Refresh as of the data's end (leave out --as-of, or --as-of ${day}), ` +
       "or add --force to record it anyway",
     "segment refresh",
@@ -88,5 +102,5 @@ export function massExitError(asOf: Date, found: PastDataEnd): UserError {
 /** The warning a refresh forced past the refusal carries. */
 export function pastDataEndWarning(found: PastDataEnd): string {
   const head = `the as-of is ${found.daysPast.toLocaleString("en-US")} day(s) past the data's end (${found.dataEnd})`;
-  return `${head}: recorded with --force although ${describe(found.exits)}`;
+  return `${head}: recorded with --force although ${describe(found.exits, found.minGroup)}`;
 }

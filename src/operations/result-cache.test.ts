@@ -89,10 +89,15 @@ describe("cached operations on a store", () => {
   it("segment.list shows every save and refresh at once; an import keeps the answer, and changes no size", async () => {
     const list = async () =>
       (await runOperation(store, segmentListOperation, {})).segments.map((s) => [s.id, s.size]);
+    // Twelve people sign up (sizes under k = 10 would be suppressed: the k-gate, src/privacy/k-gate.ts).
     await runOperation(store, importBatchOperation, {
       kind: "events",
       source: "test",
-      rows: [{ customer_id: "a", event: "Signed Up", timestamp: "2024-01-02T00:00:00Z" }],
+      rows: Array.from({ length: 12 }, (_, i) => ({
+        customer_id: `a${i}`,
+        event: "Signed Up",
+        timestamp: "2024-01-02T00:00:00Z",
+      })),
     });
     expect(await list()).toEqual([]);
     await runOperation(store, segmentAddOperation, {
@@ -100,7 +105,7 @@ describe("cached operations on a store", () => {
     });
     expect(await list()).toEqual([["signed", null]]);
     await runOperation(store, segmentRefreshOperation, { asOf: "2024-01-03T00:00:00Z" });
-    expect(await list()).toEqual([["signed", 1]]);
+    expect(await list()).toEqual([["signed", 12]]);
     const kept = await runOperation(store, segmentListOperation, {});
     await runOperation(store, importBatchOperation, {
       kind: "events",
@@ -110,6 +115,6 @@ describe("cached operations on a store", () => {
     // The same answer, from memory: the import changed no stay (b enters at the next refresh).
     expect(await runOperation(store, segmentListOperation, {})).toBe(kept);
     await runOperation(store, segmentRefreshOperation, { asOf: "2024-01-03T00:00:00Z" });
-    expect(await list()).toEqual([["signed", 2]]);
+    expect(await list()).toEqual([["signed", 13]]);
   });
 });

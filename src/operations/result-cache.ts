@@ -4,10 +4,10 @@ import type { Store } from "../store/store.js";
  * What an operation's answer depends on, or what a write changes, coarsely: `data` (customers, identities, events,
  * orders, consents … and the customer ids in derived tables, which identity merges rewrite), `segments`
  * (definitions, versions, refresh records and the number of open stays per segment), `values` (computed values,
- * clusterings), `access` (keys).
+ * clusterings), `access` (keys), `privacy` (the privacy settings: the k of every report, differential privacy).
  */
-export type Topic = "data" | "segments" | "values" | "access";
-export const TOPICS: readonly Topic[] = ["data", "segments", "values", "access"];
+export type Topic = "data" | "segments" | "values" | "access" | "privacy";
+export const TOPICS: readonly Topic[] = ["data", "segments", "values", "access", "privacy"];
 
 interface Entry {
   /** The generations of the entry's topics when its read began. */

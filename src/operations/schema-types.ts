@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { parseIsoTime } from "../common/iso-time.js";
+import { MIN_GROUP_FLOOR } from "../privacy/settings.js";
 
 /**
  * Building blocks of the operations' input schemas, so that every operation reads a time, a count or a share
@@ -33,5 +34,8 @@ export const wholeNumber = (min = 0) => z.number().int().min(min);
 /** A share of a whole, from 0 to 1. */
 export const share = z.number().min(0).max(1);
 
-/** Groups smaller than this many people are suppressed (DESIGN.md principle 5). */
-export const minGroup = wholeNumber(1);
+/**
+ * Groups smaller than this many people are suppressed (DESIGN.md principle 5): a k that raises the database's
+ * `min_group` setting for one report (never below the floor of 5; below the setting, the operation refuses it).
+ */
+export const minGroup = wholeNumber(MIN_GROUP_FLOOR);

@@ -1,14 +1,39 @@
 import { z } from "zod";
+import { UserError } from "../errors.js";
+import {
+  type Channel,
+  ChannelSchema,
+  consentedPeople,
+  type LeftOut,
+  type Purpose,
+  PurposeSchema,
+  useFields,
+} from "../privacy/consent-gate.js";
+import { intersectionHidden, isSmall, reportMinGroup } from "../privacy/k-gate.js";
+import type { Mece } from "../segments/membership-reports.js";
 import {
   GUARD_DEFAULTS,
   type GuardWarning,
+  gatedSegmentSizes,
   MECE_PREFIX,
-  type Mece,
   meceSegments,
-  type Overlap,
   segmentOverlap,
   sizeGuard,
 } from "../segments/membership-reports.js";
+import {
+  type GatedDiff,
+  type GatedExplanation,
+  type GatedHistoryPoint,
+  type GatedMece,
+  type GatedOverlap,
+  type GatedPreview,
+  gateDiff,
+  gateExplanation,
+  gateHistory,
+  gateMece,
+  gateOverlap,
+  gatePreview,
+} from "../segments/report-gate.js";
 import { lastRefresh, latestRefresh } from "../segments/segment-refresh.js";
 import {
   listSegments,
@@ -21,18 +46,12 @@ import {
   saveSegment,
   segmentVersions,
 } from "../segments/segment-store.js";
-import { currentSizes, type HistoryPoint, segmentHistory, segmentMembers } from "../segments/stays.js";
+import { currentMembersSql, type ListPeople, segmentHistory } from "../segments/stays.js";
 import { parseSegmentText } from "../segments/text/parse.js";
 import { SegmentError, type SegmentIssue } from "../segments/validate.js";
-import {
-  type Diff,
-  diffSegment,
-  type Explanation,
-  explainSegment,
-  type Preview,
-  previewSegment,
-} from "../segments/what-if.js";
+import { diffSegment, explainSegment, previewSegment } from "../segments/what-if.js";
 import type { Engine } from "../store/engine.js";
+import type { Sql } from "../store/sql.js";
 import { type AsOfChoice, chooseAsOf } from "./as-of.js";
 import { defineOperation } from "./operation.js";
 import { massExitError, pastDataEnd, pastDataEndWarning } from "./refresh-guard.js";
@@ -106,25 +125,37 @@ export const segmentAddOperation = defineOperation({
 
 export const SegmentListInput = z.object({}).strict();
 
-/** A saved segment with its size at the last refresh: null when its latest version has not been evaluated yet. */
-export type ListedSegment = SavedSegment & { readonly size: number | null };
+/**
+ * A saved segment with its size at the last refresh: null when its latest version has not been evaluated yet, or
+ * when the k-gate suppressed it (`suppressed: true`: fewer than k people in it, or outside it).
+ */
+export type ListedSegment = SavedSegment & { readonly size: number | null; readonly suppressed: boolean };
 
-/** `segment.list`: the saved segments, by id, each with its size at the last refresh. */
+/**
+ * `segment.list`: the saved segments, by id, each with its size at the last refresh (through the k-gate). Cached
+ * until a segment changes or the privacy settings do (min_group is the k). An import alone keeps the answer: the
+ * sizes are the last refresh's, and the customers it adds were not there to be evaluated.
+ */
 export const segmentListOperation = defineOperation({
   name: "segment.list",
   summary: "list saved segments with their size at the last refresh",
   input: SegmentListInput,
   access: "read",
   // What a dashboard polls: kept in memory by a server until a segment is saved, removed or refreshed.
-  cachedUntil: ["segments"],
-  run: async (session): Promise<{ segments: ListedSegment[] }> => {
+  cachedUntil: ["segments", "privacy"],
+  run: async (session): Promise<{ segments: ListedSegment[]; minGroup: number }> => {
     const list = await listSegments(session);
-    const sizes = await currentSizes(session);
+    const k = await reportMinGroup(session);
     // A version saved after the last refresh has not been evaluated: its size is unknown, not 0 (and the open
     // stays, if any, are an earlier version's).
-    const stale = await notEvaluated(session);
+    const { sizes, hidden } = await gatedSegmentSizes(session, k);
     return {
-      segments: list.map((s) => ({ ...s, size: stale.has(s.id) ? null : (sizes.get(s.id) ?? 0) })),
+      segments: list.map((s) => ({
+        ...s,
+        size: hidden.has(s.id) ? null : (sizes.get(s.id) ?? null),
+        suppressed: hidden.has(s.id),
+      })),
+      minGroup: k,
     };
   },
 });
@@ -137,7 +168,7 @@ export const segmentShowOperation = defineOperation({
   summary: "a segment's size now and its versions, newest first",
   input: SegmentShowInput,
   access: "read",
-  cachedUntil: ["segments"],
+  cachedUntil: ["segments", "privacy"],
   run: async (
     session,
     { id },
@@ -145,15 +176,21 @@ export const segmentShowOperation = defineOperation({
     id: string;
     versions: SegmentVersion[];
     size: number | null;
+    suppressed: boolean;
+    minGroup: number;
     evaluated: { asOf: string; refreshedAt: string } | null;
   }> => {
     const versions = await segmentVersions(session, id);
+    const k = await reportMinGroup(session);
     // When the members on record were evaluated, and as of which time: the latest refresh, unless this version was
     // saved after it (not evaluated yet: its size is unknown, as in segment.list).
     const stale = (await notEvaluated(session)).has(id);
-    if (stale) return { id, versions, size: null, evaluated: null };
-    const size = (await currentSizes(session, [id])).get(id) ?? 0;
-    return { id, versions, size, evaluated: await latestRefresh(session) };
+    if (stale) return { id, versions, size: null, suppressed: false, minGroup: k, evaluated: null };
+    // Gated as segment.list gates it (the same rule over the same sizes): the two never disagree.
+    const { sizes, hidden } = await gatedSegmentSizes(session, k);
+    const suppressed = hidden.has(id);
+    const size = suppressed ? null : (sizes.get(id) ?? 0);
+    return { id, versions, size, suppressed, minGroup: k, evaluated: await latestRefresh(session) };
   },
 });
 
@@ -206,10 +243,12 @@ export type RefreshWarning =
   | GuardWarning
   | { readonly kind: "as-of-after-data"; readonly segments: string[]; readonly message: string };
 
-/** What `segment.refresh` did, how its as-of was chosen, and what the guards found. */
-export type SegmentRefresh = PipelineRefresh & {
+/** What `segment.refresh` did, how its as-of was chosen, and what the guards found (counts through the k-gate). */
+export type SegmentRefresh = Omit<PipelineRefresh, "segments"> & {
+  readonly segments: GatedRefreshedSegment[];
   readonly warnings: RefreshWarning[];
   readonly asOfChoice: AsOfChoice;
+  readonly minGroup: number;
 };
 
 /**
@@ -244,8 +283,12 @@ export const segmentRefreshOperation = defineOperation({
       keepValues: input.live && last !== null && sameDay(last, asOf),
     });
     const { minSize, minShare, maxJaccard } = input;
+    const k = await reportMinGroup(session);
+    const gate = await gatedSegmentSizes(session, k);
     const warnings: RefreshWarning[] =
-      result.stored && !input.live ? await sizeGuard(session, { minSize, minShare, maxJaccard }) : [];
+      result.stored && !input.live
+        ? await sizeGuard(session, { minSize, minShare, maxJaccard, k, hidden: gate.hidden })
+        : [];
     // Forced past a refusal: the record says what it cost. (A given as-of past the data's end that empties nothing
     // much is said in the as-of note, not warned about.)
     if (past !== null && past.exits.length > 0)
@@ -254,39 +297,104 @@ export const segmentRefreshOperation = defineOperation({
         segments: past.exits.map((e) => e.id),
         message: pastDataEndWarning(past),
       });
-    return { ...result, warnings, asOfChoice: choice };
+    // How many customers each producer re-scored is a count of people too: null under k.
+    const small = (n: number | null) => (n !== null && isSmall(n, k) ? null : n);
+    return {
+      ...result,
+      values: { ...result.values, rfm: small(result.values.rfm), clv: small(result.values.clv) },
+      segments: gateRefreshed(result.segments, gate, k, result.stored),
+      warnings,
+      asOfChoice: choice,
+      minGroup: k,
+    };
   },
 });
+
+/**
+ * A refresh's sizes, entries and exits through the k-gate: a stored refresh's sizes as segment list now hides
+ * them (the same sizes), a backtest's against the base; entries and exits when small; and since the size is the
+ * size before (segment list showed it) plus entries minus exits, one hidden count of the three is matched by
+ * another (report-gate.ts).
+ */
+export function gateRefreshed(
+  segments: PipelineRefresh["segments"],
+  gate: { hidden: ReadonlySet<string>; base: number },
+  k: number,
+  stored: boolean,
+): GatedRefreshedSegment[] {
+  return segments.map((s) => {
+    const [g] = gateHistory(
+      [{ asOf: "", size: s.size, entered: s.entered, exited: s.exited }],
+      gate.base,
+      k,
+      stored ? gate.hidden.has(s.id) : undefined,
+    );
+    const size = g?.size ?? null;
+    const entered = g?.entered ?? null;
+    const exited = g?.exited ?? null;
+    return { ...s, size, entered, exited, suppressed: size === null || entered === null || exited === null };
+  });
+}
+
+/** A refreshed segment as the refresh reports it: counts null where the k-gate suppressed them. */
+export type GatedRefreshedSegment = Omit<
+  PipelineRefresh["segments"][number],
+  "size" | "entered" | "exited"
+> & {
+  readonly size: number | null;
+  readonly entered: number | null;
+  readonly exited: number | null;
+  readonly suppressed: boolean;
+};
 
 export const SegmentMembersInput = z
   .object({
     id: z.string(),
+    /** What the members are wanted for, and how they would be reached: only those who consented are listed. */
+    ...useFields,
     /** At most this many customers (default all). */
     limit: wholeNumber(1).optional(),
   })
   .strict();
 
+/** `segment.members`' answer: who may be used, and how many members were left out and why (k-gated counts). */
+export interface SegmentMembers {
+  readonly id: string;
+  readonly purpose: string;
+  readonly channel: string;
+  readonly customers: string[];
+  readonly leftOut: LeftOut;
+}
+
 /**
- * `segment.members`: the customers in a segment at the last refresh, by id. A segment saved since is refused:
- * the stays on record are an earlier version's.
+ * `segment.members`: the customers in a segment at the last refresh who may be used for a purpose on a channel
+ * (the consent gate: their latest consent is a grant, and they are not on the suppression list), by id. A segment
+ * saved since is refused: the stays on record are an earlier version's.
  */
 export const segmentMembersOperation = defineOperation({
   name: "segment.members",
   summary: "the customers in a segment now (at the last refresh)",
   input: SegmentMembersInput,
   access: "read",
-  run: async (session, { id, limit }): Promise<{ id: string; customers: string[] }> => {
+  people: { count: (r: { customers: string[] }) => r.customers.length, subject: (i) => `segment=${i.id}` },
+  run: async (session, { id, limit, purpose, channel }): Promise<SegmentMembers> => {
     await requireSegment(session, id);
     await requireEvaluated(session, [id], "segment members");
-    return { id, customers: await segmentMembers(session, id, limit) };
+    const people = await consentedPeople(session, currentMembersSql(id), { purpose, channel }, { limit });
+    return { id, purpose, channel, customers: [...people.ids], leftOut: people.leftOut };
   },
 });
 
 export const SegmentHistoryInput = z
   .object({
     id: z.string(),
-    /** List up to this many ids of the customers who entered and left at each refresh (0: counts only). */
+    /**
+     * List up to this many ids of the customers who entered and left at each refresh (0: counts only): only those
+     * the consent gate passes for `purpose` and `channel`, which are then required.
+     */
     withIds: wholeNumber(0).default(0),
+    purpose: PurposeSchema.optional(),
+    channel: ChannelSchema.optional(),
   })
   .strict();
 
@@ -296,11 +404,46 @@ export const segmentHistoryOperation = defineOperation({
   summary: "size over time, and who entered or left at each refresh",
   input: SegmentHistoryInput,
   access: "read",
-  run: async (session, { id, withIds }): Promise<{ id: string; history: HistoryPoint[] }> => {
+  people: {
+    count: (r: {
+      history: { enteredIds?: readonly unknown[] | null; exitedIds?: readonly unknown[] | null }[];
+    }) => r.history.reduce((n, p) => n + (p.enteredIds?.length ?? 0) + (p.exitedIds?.length ?? 0), 0),
+    subject: (i) => `segment=${i.id}`,
+  },
+  run: async (
+    session,
+    { id, withIds, purpose, channel },
+  ): Promise<{ id: string; history: GatedHistoryPoint[]; minGroup: number }> => {
     await requireSegment(session, id);
-    return { id, history: await segmentHistory(session, id, withIds) };
+    const k = await reportMinGroup(session);
+    const { hidden, base } = await gatedSegmentSizes(session, k);
+    const points = await segmentHistory(session, id, historyIds(session, withIds, purpose, channel));
+    // The latest point is the size segment.list shows: hidden exactly as it hides it.
+    return { id, history: gateHistory(points, base, k, hidden.has(id)), minGroup: k };
   },
 });
+
+/**
+ * Who a history may list among those who entered or left (the consent gate, at most `withIds` per list), or
+ * nothing to list (0); listing without a purpose and a channel is refused.
+ */
+function historyIds(
+  session: Engine,
+  withIds: number,
+  purpose: Purpose | undefined,
+  channel: Channel | undefined,
+): ListPeople | undefined {
+  if (withIds === 0) return undefined;
+  if (purpose === undefined || channel === undefined)
+    throw new UserError(
+      "bad-input",
+      "listing who entered or left names people: give the purpose and the channel they are wanted for",
+      `segment.history: ${purpose === undefined ? "purpose" : "channel"}`,
+    );
+  return async (candidates: Sql) => [
+    ...(await consentedPeople(session, candidates, { purpose, channel }, { limit: withIds })).ids,
+  ];
+}
 
 export const SegmentPreviewInput = z
   .object({
@@ -316,13 +459,16 @@ export const segmentPreviewOperation = defineOperation({
   summary: "size and a few ids of a definition, nothing saved",
   input: SegmentPreviewInput,
   access: "read",
-  run: async (session, input): Promise<Preview> =>
-    previewSegment(
-      session,
-      definitionDocument(input),
-      await asOfOrLastRefresh(session, input.asOf),
-      SAMPLE_IDS,
-      input.source,
+  run: async (session, input): Promise<GatedPreview> =>
+    gatePreview(
+      await previewSegment(
+        session,
+        definitionDocument(input),
+        await asOfOrLastRefresh(session, input.asOf),
+        SAMPLE_IDS,
+        input.source,
+      ),
+      await reportMinGroup(session),
     ),
 });
 
@@ -334,14 +480,20 @@ export const segmentDiffOperation = defineOperation({
   summary: "who would enter and leave if the saved segment took this definition",
   input: SegmentDiffInput,
   access: "read",
-  run: async (session, input): Promise<Diff> =>
-    diffSegment(
+  run: async (session, input): Promise<GatedDiff> => {
+    const d = await diffSegment(
       session,
       definitionDocument(input),
       await asOfOrLastRefresh(session, input.asOf),
       SAMPLE_IDS,
       input.source,
-    ),
+    );
+    const k = await reportMinGroup(session);
+    const { sizes, hidden, base } = await gatedSegmentSizes(session, k);
+    // The current size is the one segment.list shows when it is the same number (evaluated at the last refresh).
+    const listed = sizes.get(d.id) === d.currentSize ? hidden.has(d.id) : undefined;
+    return gateDiff(d, base, k, listed);
+  },
 });
 
 export const SegmentExplainInput = z
@@ -358,8 +510,11 @@ export const segmentExplainOperation = defineOperation({
   summary: "the SQL of a segment and how many customers pass each condition, step by step",
   input: SegmentExplainInput,
   access: "read",
-  run: async (session, { id, asOf }): Promise<Explanation> =>
-    explainSegment(session, id, await asOfOrLastRefresh(session, asOf)),
+  run: async (session, { id, asOf }): Promise<GatedExplanation> =>
+    gateExplanation(
+      await explainSegment(session, id, await asOfOrLastRefresh(session, asOf)),
+      await reportMinGroup(session),
+    ),
 });
 
 export const SegmentOverlapInput = z.object({ ids: segmentIds }).strict();
@@ -373,7 +528,12 @@ export const segmentOverlapOperation = defineOperation({
   summary: "pairwise overlap counts and Jaccard index of current memberships",
   input: SegmentOverlapInput,
   access: "read",
-  run: (session, { ids }): Promise<Overlap> => segmentOverlap(session, ids),
+  run: async (session, { ids }): Promise<GatedOverlap> => {
+    const o = await segmentOverlap(session, ids);
+    const k = await reportMinGroup(session);
+    const { hidden, base } = await gatedSegmentSizes(session, k);
+    return gateOverlap(o, base, k, hidden);
+  },
 });
 
 /**
@@ -404,7 +564,8 @@ export const segmentMeceOperation = defineOperation({
   summary: "coverage and overlap of segments",
   input: SegmentMeceInput,
   access: "read",
-  run: (session, { ids, prefix }): Promise<Mece> => meceSegments(session, ids, { prefix }),
+  run: async (session, { ids, prefix }): Promise<GatedMece> =>
+    gatedMece(session, await meceSegments(session, ids, { prefix })),
 });
 
 export const SegmentMeceExclusiveInput = z
@@ -429,10 +590,29 @@ export const segmentMeceExclusiveOperation = defineOperation({
   summary: "save mutually exclusive, collectively exhaustive segments from segments in priority order",
   input: SegmentMeceExclusiveInput,
   access: "write",
-  run: async (session, { ids, prefix, asOf }): Promise<Mece> =>
-    meceSegments(session, ids, {
-      exclusive: true,
-      prefix,
-      asOf: await asOfOrLastRefresh(session, asOf),
-    }),
+  run: async (session, { ids, prefix, asOf }): Promise<GatedMece> =>
+    gatedMece(
+      session,
+      await meceSegments(session, ids, {
+        exclusive: true,
+        prefix,
+        asOf: await asOfOrLastRefresh(session, asOf),
+      }),
+    ),
 });
+
+/**
+ * A MECE report through the k-gate: the segments' pairwise intersections are read too, since with their sizes
+ * (segment list) and the coverage they would give a suppressed intersection back.
+ */
+async function gatedMece(session: Engine, m: Mece): Promise<GatedMece> {
+  const k = await reportMinGroup(session);
+  const o = await segmentOverlap(session, m.ids);
+  const hidden = o.ids.some((_, i) =>
+    o.ids.some(
+      (_, j) =>
+        i < j && intersectionHidden(o.counts[i]?.[j] ?? 0, o.sizes[i] ?? 0, o.sizes[j] ?? 0, m.customers, k),
+    ),
+  );
+  return gateMece(m, k, hidden);
+}

@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { UserError } from "../errors.js";
+import { recordSensitiveAction } from "../privacy/audit-log.js";
+import { checkPersonalFlag } from "../privacy/encryption.js";
 import { type StoreStats, storeStats } from "../store/stats.js";
 import { listTraits, parseCategory, setTraitFlags, type Trait } from "../store/trait-registry.js";
 import { defineOperation } from "./operation.js";
@@ -32,7 +34,10 @@ export const TraitSetInput = z
     name: z.string().min(1),
     /** Whether the trait is personal data (left as it is when absent). */
     pii: z.boolean().optional(),
-    /** Its category: demographic, geographic, psychographic, behavioral, technographic, value or custom. */
+    /**
+     * Its category: demographic, geographic, psychographic, behavioral, technographic, value, sensitive (what the
+     * fairness check compares) or custom.
+     */
     category: z.string().optional(),
   })
   .strict();
@@ -46,7 +51,7 @@ export const traitSetOperation = defineOperation({
   summary: "change a trait's PII flag or category",
   input: TraitSetInput,
   access: "write",
-  run: async (session, input): Promise<{ trait: Trait }> => {
+  run: async (session, input, _emit, caller): Promise<{ trait: Trait }> => {
     const category = input.category === undefined ? undefined : parseCategory(input.category);
     if (input.pii === undefined && category === undefined)
       throw new UserError("bad-input", "nothing to change: give --pii, --no-pii or --category", "traits set");
@@ -58,7 +63,19 @@ export const traitSetOperation = defineOperation({
         `no trait "${input.name}" (known: ${traits.map((t) => t.name).join(", ") || "none: import a customers file"})`,
         "traits set",
       );
-    await setTraitFlags(session, known.name, { pii: input.pii, category });
-    return { trait: { ...known, pii: input.pii ?? known.pii, category: category ?? known.category } };
+    if (input.pii !== undefined && input.pii !== known.pii)
+      await checkPersonalFlag(session, known, input.pii, input.pii ? "--pii" : "--no-pii");
+    const changed = { ...known, pii: input.pii ?? known.pii, category: category ?? known.category };
+    await session.transaction(async () => {
+      await setTraitFlags(session, known.name, { pii: input.pii, category });
+      // Marking a trait personal data or sensitive (or no longer) changes what the privacy gates protect.
+      await recordSensitiveAction(session, {
+        who: caller.who,
+        action: "traits.set",
+        subject: `trait=${known.name} pii=${changed.pii} category=${changed.category}`,
+        people: 0,
+      });
+    });
+    return { trait: changed };
   },
 });

@@ -5,10 +5,12 @@ import {
   messageRows,
   type TrackingRow,
 } from "../ingest/tracking-messages.js";
+import { trackingLogCodec } from "../privacy/encryption.js";
 import { importBatchOperation } from "./ingest-operations.js";
 import { runOperation, type Store } from "./operation.js";
 
-export { BATCH_LIMIT, MESSAGE_LIMIT, type MessageProblem, type TrackingRow };
+/** How the server's tracking log keeps records: sealed when a key is set (src/privacy/encryption.ts). */
+export { BATCH_LIMIT, MESSAGE_LIMIT, type MessageProblem, type TrackingRow, trackingLogCodec };
 
 /** How far apart in time a message and its resending may be for the resending to be recognised (by message id). */
 export const DEDUPE_DAYS = 7;

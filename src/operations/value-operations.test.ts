@@ -35,8 +35,24 @@ async function addOrders(engine: Engine, orders: readonly OrderRow[], extraCusto
 
 const AS_OF = "2024-04-01";
 
+/**
+ * Every report passes the k-gate (no group under 10 people, src/privacy/k-gate.ts): each customer worked through
+ * by hand below stands for ten alike (a0…a9 behave as a), so every figure is ten times the single customer's and
+ * every share, average and score the same.
+ */
+const COPIES = 10;
+const copies = (id: string) => Array.from({ length: COPIES }, (_, i) => `${id}${i}`);
+
+/** Reference Gini of revenues: 2 Σ i·xᵢ / (n S) − (n + 1) / n over the revenues sorted ascending. */
+function gini(values: readonly number[]): number {
+  const x = [...values].sort((a, b) => a - b);
+  const n = x.length;
+  const total = x.reduce((a, b) => a + b, 0);
+  return (2 * x.reduce((acc, v, i) => acc + (i + 1) * v, 0)) / (n * total) - (n + 1) / n;
+}
+
 /** Orders worked through by hand below: as of 2024-04-01, a, b, c and d spent 40, 30, 20 and 10. */
-const ORDERS: OrderRow[] = [
+const ONE_OF_EACH: OrderRow[] = [
   ["a", "2024-03-31 10:00", 40], // recency 0 days
   ["a", "2024-03-31 12:00", 0, 1], // returns only: not a purchase
   ["a", "2024-05-01 10:00", 500], // after the as-of time: not seen
@@ -46,19 +62,26 @@ const ORDERS: OrderRow[] = [
   ["d", "2023-10-01 00:00", 6], // d: 2 orders, 10 in all, recency 183
   [null, "2024-02-01 00:00", 1000], // a guest's: nobody's
 ];
+const ORDERS: OrderRow[] = ONE_OF_EACH.flatMap(([c, ...rest]) =>
+  c === null ? [[c, ...rest] as OrderRow] : copies(c).map((id) => [id, ...rest] as OrderRow),
+);
 
 describe.each(TEST_ENGINES)("value operations on hand-made orders on $name", ({ location }) => {
   let store: Store;
   beforeAll(async () => {
     store = await openStore(location());
     await store.write(async (s) => {
-      await addOrders(s, ORDERS, ["e"]); // e never bought
-      await addEvents(s, [
+      await addOrders(s, ORDERS, copies("e")); // e never bought
+      const events: [string, string, string][] = [
         ["a", "page", "2024-03-31 09:00"], // a session on a purchase day: converts
         ["a", "page", "2024-03-20 09:00"], // no purchase that day
         ["b", "track", "2024-03-01 08:00"], // converts
         ["a", "page", "2024-05-01 09:00"], // after the as-of time
-      ]);
+      ];
+      await addEvents(
+        s,
+        events.flatMap(([c, type, ts]) => copies(c).map((id): [string, string, string] => [id, type, ts])),
+      );
     });
   });
   afterAll(() => store.close());
@@ -67,12 +90,13 @@ describe.each(TEST_ENGINES)("value operations on hand-made orders on $name", ({ 
     const report = await runOperation(store, rfmOperation, {
       asOf: AS_OF,
       thresholds: { r: [30, 60, 120, 365], f: [2, 3, 4, 5], m: [10, 20, 30, 40] },
-      minGroup: 1,
     });
     expect(report).toMatchObject({
       asOf: "2024-04-01T00:00:00.000Z",
-      customers: 4,
-      revenue: 100,
+      customers: 40,
+      revenue: 1000,
+      minGroup: 10,
+      suppressed: false,
       frequency: "orders",
       scoring: { r: "thresholds", f: "thresholds", m: "thresholds" },
     });
@@ -82,7 +106,7 @@ describe.each(TEST_ENGINES)("value operations on hand-made orders on $name", ({ 
       ["b", 31, 4, 1, 4, "Potential Loyalist"], // FM 2.5
       ["c", 91, 3, 1, 3, "Need Attention"], // FM 2
       ["d", 183, 2, 2, 2, "Hibernating"], // FM 2
-    ];
+    ].flatMap(([id, ...rest]) => copies(id as string).map((c) => [c, ...rest]));
     const stored = await store.read(async (s) =>
       (
         await s.query(
@@ -94,8 +118,11 @@ describe.each(TEST_ENGINES)("value operations on hand-made orders on $name", ({ 
     );
     expect(stored).toEqual(expected);
     const loyal = report.segments.find((s) => s.name === "Loyal");
-    expect(loyal).toMatchObject({ customers: 1, revenue: 40, revenueShare: 0.4, customerShare: 0.25 });
-    expect(report.grid.find((g) => g.r === 2 && g.f === 2)).toMatchObject({ customers: 1, revenue: 10 });
+    expect(loyal).toMatchObject({ customers: 10, revenue: 400, revenueShare: 0.4, customerShare: 0.25 });
+    expect(report.grid.find((g) => g.r === 2 && g.f === 2)).toMatchObject({ customers: 10, revenue: 100 });
+    // Every segment and grid cell is 0 or 10 people: nothing is suppressed.
+    expect(report.segments.filter((x) => x.suppressed)).toEqual([]);
+    expect(report.grid.filter((x) => x.suppressed)).toEqual([]);
     const computed = await store.read((s) => listComputed(s));
     expect(computed.map((c) => c.name)).toContain("rfm_segment");
   });
@@ -105,56 +132,74 @@ describe.each(TEST_ENGINES)("value operations on hand-made orders on $name", ({ 
       asOf: AS_OF,
       top: 0.25,
       by: { kind: "rfm_segment" },
-      minGroup: 1,
     });
+    // The top quarter of 40: the ten a's, 400 of 1000.
     expect(r).toMatchObject({
-      customers: 4,
-      revenue: 100,
-      topCustomers: 1,
+      customers: 40,
+      revenue: 1000,
+      topCustomers: 10,
       topShare: 0.4,
       by: "rfm_segment",
     });
-    expect(r.gini).toBeCloseTo(0.25, 12);
-    // The bottom ⌊f·4⌋ customers: 0 up to f = 0.2, then 10, 10+20, 10+20+30 of 100.
-    const lorenz = [0, 0, 0, 0.1, 0.1, 0.3, 0.3, 0.3, 0.6, 0.6, 1];
-    expect(r.lorenz?.map((p) => p.revenueShare)).toEqual(lorenz.map((x) => expect.closeTo(x, 12)));
-    // Quintile scores (the grouping's): R a 4, b 3, c 2, d 1; F 1 but d 4; M a 4, b 3, c 2, d 1. So a is a
-    // Potential Loyalist (FM 2.5), b needs attention (FM 2), c (FM 1.5) and d (FM 2.5) hibernate.
+    const revenues = [40, 30, 20, 10].flatMap((x) => Array(COPIES).fill(x) as number[]);
+    expect(r.gini).toBeCloseTo(gini(revenues), 12);
+    // Lorenz points are ⌊f·40⌋ = 0, 4, 8 … 40 customers: a point within 10 customers of another shown figure (0,
+    // 40, the top quarter's cut at 30, each point kept) would describe fewer than 10, so only 0, 12 and 40 are
+    // shown. The bottom 12: the ten d's (10 each) and two c's (20 each), 140 of 1000.
+    const lorenz = [0, null, null, 0.14, null, null, null, null, null, null, 1];
+    expect(r.lorenz?.map((p) => p.revenueShare)).toEqual(
+      lorenz.map((x) => (x === null ? null : expect.closeTo(x, 12))),
+    );
+    // Quintile scores (the grouping's, 1 + ⌊5·(rank − 1)/40⌋ with ties ranked alike): R a 4, b 3, c 2, d 1; F 1
+    // but d 4; M a 4, b 3, c 2, d 1. So a is a Potential Loyalist (FM 2.5), b needs attention (FM 2), c (FM 1.5)
+    // and d (FM 2.5) hibernate.
     expect(r.groups.map((g) => [g.group, g.customers, g.revenue])).toEqual([
-      ["Hibernating", 2, 30],
-      ["Need Attention", 1, 30],
-      ["Potential Loyalist", 1, 40],
+      ["Hibernating", 20, 300],
+      ["Need Attention", 10, 300],
+      ["Potential Loyalist", 10, 400],
     ]);
     const hibernating = r.groups[0];
-    expect(hibernating?.topShare).toBeCloseTo(20 / 30, 12);
-    expect(hibernating?.gini).toBeCloseTo((2 * (1 * 10 + 2 * 20)) / (2 * 30) - 3 / 2, 12);
+    // Its top quarter is 5 of 20 customers: within 10 of all 20, so the 15 below it would be the rest: hidden.
+    expect(hibernating?.topShare).toBeNull();
+    expect(hibernating?.gini).toBeCloseTo(gini([...Array(COPIES).fill(10), ...Array(COPIES).fill(20)]), 12);
   });
 
   it("kpis: base, buyers, orders, AOV, frequency and conversion, overall and per RFM segment", async () => {
-    const all = await runOperation(store, kpisOperation, { asOf: AS_OF, minGroup: 1 });
-    expect(all).toMatchObject({ base: 5, by: "all", clvAvailable: false });
+    const all = await runOperation(store, kpisOperation, { asOf: AS_OF });
+    expect(all).toMatchObject({ base: 50, by: "all", clvAvailable: false, minGroup: 10 });
     expect(all.groups).toEqual([
       {
         group: "all customers",
-        customers: 5,
+        customers: 50,
         shareOfBase: 1,
-        buyers: 4,
-        orders: 5,
-        revenue: 100,
+        buyers: 40,
+        orders: 50,
+        revenue: 1000,
         averageOrderValue: 20,
         purchaseFrequency: 1.25,
         averageClv: null,
-        sessions: 3,
+        sessions: 30,
         conversionRate: 2 / 3,
         suppressed: false,
       },
     ]);
     const bySegment = await runOperation(store, kpisOperation, { asOf: AS_OF, by: { kind: "rfm_segment" } });
-    // Default k = 10: every segment here is smaller, so only its name is told.
-    expect(bySegment.groups.map((g) => [g.group, g.customers, g.suppressed])).toEqual([
-      ["Hibernating", null, true],
-      ["Need Attention", null, true],
-      ["Potential Loyalist", null, true],
+    // Default k = 10: every segment has 10 or more (and the base 50 minus each too).
+    expect(bySegment.groups.map((g) => [g.group, g.customers, g.buyers, g.suppressed])).toEqual([
+      ["Hibernating", 20, 20, false],
+      ["Need Attention", 10, 10, false],
+      ["Potential Loyalist", 10, 10, false],
+    ]);
+    // k raised to 11 for this report: the two segments of 10 are smaller, so only their names are told.
+    const raised = await runOperation(store, kpisOperation, {
+      asOf: AS_OF,
+      by: { kind: "rfm_segment" },
+      minGroup: 11,
+    });
+    expect(raised.groups.map((g) => [g.group, g.customers, g.revenue, g.suppressed])).toEqual([
+      ["Hibernating", 20, 300, false],
+      ["Need Attention", null, null, true],
+      ["Potential Loyalist", null, null, true],
     ]);
   });
 
@@ -218,7 +263,7 @@ describe.each(TEST_ENGINES)("lifetime-value operations on $name", ({ location })
 
   it("validate compares with the holdout's repeat purchase days, and leaves the saved model alone", async () => {
     const end = "2024-06-30";
-    const v = await runOperation(store, clvValidateOperation, { calibrationEnd: end, minGroup: 1 });
+    const v = await runOperation(store, clvValidateOperation, { calibrationEnd: end });
     const observed = [...purchaseDays(rows).values()].filter((d) => [...d].some((day) => day <= end));
     const holdoutDays = observed.reduce((n, d) => n + [...d].filter((day) => day > end).length, 0);
     expect(v).toMatchObject({ calibrationEnd: end, holdoutEnd: "2024-12-27", holdoutLength: 180 / 7 });

@@ -16,7 +16,7 @@ import type { GroupBy } from "../analytics/grouping.js";
 import { type KpiReport, kpis } from "../analytics/kpis.js";
 import { type RfmReport, rfm } from "../analytics/rfm.js";
 import { purchaseSpan, type TimeUnit } from "../analytics/summaries.js";
-import { DEFAULT_MIN_GROUP } from "../privacy/small-groups.js";
+import { reportMinGroup } from "../privacy/k-gate.js";
 import type { Engine } from "../store/engine.js";
 import { type AsOfChoice, chooseAsOf, chooseLastPurchaseDay } from "./as-of.js";
 import { defineOperation } from "./operation.js";
@@ -54,8 +54,8 @@ async function reportAsOf(
   return chooseAsOf(session, given);
 }
 
-/** Groups smaller than this many customers are suppressed (default 10). */
-const smallGroups = minGroup.default(DEFAULT_MIN_GROUP);
+/** Groups smaller than this many customers are suppressed (default: the database's min_group, which it may only raise). */
+const smallGroups = minGroup.optional();
 
 /**
  * A grouping of customers (`--by` on the command line), in its parsed form: an API body says
@@ -106,7 +106,11 @@ export const rfmOperation = defineOperation({
   access: "write",
   run: async (session, input): Promise<RfmReport & ValueContext> => {
     const { asOf, choice } = await reportAsOf(session, input.asOf);
-    const report = await rfm(session, { ...input, asOf });
+    const report = await rfm(session, {
+      ...input,
+      asOf,
+      minGroup: await reportMinGroup(session, input.minGroup),
+    });
     return { ...report, asOfChoice: choice, notes: await dataNotes(session) };
   },
 });
@@ -178,6 +182,8 @@ export const clvPredictOperation = defineOperation({
   summary: "per customer: expected purchases, P(alive), expected spend and CLV; stored as computed values",
   input: ClvPredictInput,
   access: "write",
+  // With `customer`, one person's values (who is not said: an erased person's id must not stay in the log).
+  people: { count: (r: ClvPredictResult) => (r.customer ? 1 : 0) },
   run: (session, { customer, ...options }): Promise<ClvPredictResult> =>
     session.transaction(async () => {
       // The customer is checked before anything is written (`customer`), so a refusal leaves the store as it was.
@@ -217,7 +223,11 @@ export const clvValidateOperation = defineOperation({
   access: "read",
   run: async (session, input): Promise<ClvValidation & ValueContext> => {
     const { day, choice } = await chooseLastPurchaseDay(session, input.holdoutEnd, "holdout end");
-    const validation = await validateClv(session, { ...input, ...(day ? { defaultHoldoutEnd: day } : {}) });
+    const validation = await validateClv(session, {
+      ...input,
+      minGroup: await reportMinGroup(session, input.minGroup),
+      ...(day ? { defaultHoldoutEnd: day } : {}),
+    });
     return { ...validation, asOfChoice: choice, notes: await dataNotes(session) };
   },
 });
@@ -250,7 +260,11 @@ export const paretoOperation = defineOperation({
   access: "read",
   run: async (session, input): Promise<ConcentrationReport & ValueContext> => {
     const { asOf, choice } = await reportAsOf(session, input.asOf);
-    const report = await concentration(session, { ...input, asOf });
+    const report = await concentration(session, {
+      ...input,
+      asOf,
+      minGroup: await reportMinGroup(session, input.minGroup),
+    });
     return { ...report, asOfChoice: choice, notes: await dataNotes(session) };
   },
 });
@@ -266,7 +280,11 @@ export const kpisOperation = defineOperation({
   access: "read",
   run: async (session, input): Promise<KpiReport & ValueContext> => {
     const { asOf, choice } = await reportAsOf(session, input.asOf);
-    const report = await kpis(session, { ...input, asOf });
+    const report = await kpis(session, {
+      ...input,
+      asOf,
+      minGroup: await reportMinGroup(session, input.minGroup),
+    });
     return { ...report, asOfChoice: choice, notes: await dataNotes(session) };
   },
 });

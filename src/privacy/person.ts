@@ -1,7 +1,8 @@
 import { UserError } from "../errors.js";
 import { emailKey, phoneKey } from "../ingest/normalize.js";
 import type { Engine } from "../store/engine.js";
-import { sql } from "../store/sql.js";
+import { type Sql, sql } from "../store/sql.js";
+import { keyringToRead, storedIdentifier } from "./encryption.js";
 
 /** How a person was named by whoever asks about them (an erasure, an access request, a consent record). */
 export type IdentifierGiven = "customer_id" | "email" | "phone" | "user_id";
@@ -38,8 +39,17 @@ export async function resolvePerson(engine: Engine, given: string, path = "perso
   const asPhone = !asEmail && PHONE.test(text) && /[0-9]{5,}/.test(text.replace(/[^0-9]/g, ""));
   if (text.includes("@") && !asEmail)
     throw new UserError("bad-input", `${JSON.stringify(text)} is not a well-formed email address`, path);
-  const lookups: { kind: IdentifierGiven; where: ReturnType<typeof sql> }[] = asEmail
-    ? [{ kind: "email", where: sql`i.kind = 'email' AND i.value = ${emailKey(d, sql`${text}`)}` }]
+  // An encrypted database keeps emails and phone numbers as their blind index: the key is needed to look them up.
+  const keyring = asEmail || asPhone ? await keyringToRead(engine) : null;
+  const stored = (kind: "email" | "phone", normalised: Sql) =>
+    storedIdentifier(engine, keyring, kind, normalised);
+  const lookups: { kind: IdentifierGiven; where: Sql }[] = asEmail
+    ? [
+        {
+          kind: "email",
+          where: sql`i.kind = 'email' AND i.value = ${stored("email", emailKey(d, sql`${text}`))}`,
+        },
+      ]
     : [
         { kind: "customer_id", where: sql`i.customer_id = ${text}` },
         { kind: "user_id", where: sql`i.kind = 'user_id' AND i.value = ${text}` },
@@ -47,7 +57,7 @@ export async function resolvePerson(engine: Engine, given: string, path = "perso
           ? [
               {
                 kind: "phone" as const,
-                where: sql`i.kind = 'phone' AND i.value = ${phoneKey(d, sql`${text}`)}`,
+                where: sql`i.kind = 'phone' AND i.value = ${stored("phone", phoneKey(d, sql`${text}`))}`,
               },
             ]
           : []),

@@ -4,6 +4,7 @@
  * back. The checks live in `checks-*.ts`, one family per file; this file resolves options and assembles the report.
  */
 import { UserError } from "../errors.js";
+import { contactsInClear } from "../privacy/encryption.js";
 import { STATS_TABLES } from "../store/data-model.js";
 import type { Engine } from "../store/engine.js";
 import { sql } from "../store/sql.js";
@@ -63,6 +64,7 @@ async function readTotals(engine: Engine): Promise<Record<string, number>> {
 export async function audit(engine: Engine, opts: AuditOptions = {}): Promise<AuditReport> {
   const { asOf, staleDays, examples } = resolveOptions(opts);
   const totals = await readTotals(engine);
+  const contacts = await contactsInClear(engine);
   const ctx: AuditContext = {
     engine,
     d: engine.dialect,
@@ -71,6 +73,7 @@ export async function audit(engine: Engine, opts: AuditOptions = {}): Promise<Au
     staleCutoff: new Date(asOf.getTime() - staleDays * DAY_MS),
     examples,
     totals,
+    contacts: contacts.table,
   };
   const findings = [
     ...(await validityChecks(ctx)),
@@ -80,6 +83,7 @@ export async function audit(engine: Engine, opts: AuditOptions = {}): Promise<Au
     ...(await orphanChecks(ctx)),
     ...(await orderChecks(ctx)),
   ];
+  await contacts.drop();
   const notes: string[] = [];
   if (COUNTED_TABLES.every((t) => (totals[t] ?? 0) === 0)) {
     notes.push("The database is empty: there is nothing to audit yet, so the score is 100 by default.");

@@ -49,10 +49,10 @@ async function sharedContacts(ctx: AuditContext): Promise<Finding> {
   const d = ctx.d;
   const phoneDigits = d.regexReplace(sql.raw("phone"), sql.raw(d.literal("[^0-9]")), sql.raw("''"));
   const phoneKey = sql`CASE WHEN trim(phone) LIKE '+%' THEN '+' ELSE '' END || ${phoneDigits}`;
-  const keyed = sql`SELECT customer_id, 'email' AS kind, lower(trim(email)) AS contact FROM customers
+  const keyed = sql`SELECT customer_id, 'email' AS kind, lower(trim(email)) AS contact FROM ${ctx.contacts}
        WHERE ${filled(d, sql.raw("email"))}
      UNION ALL
-     SELECT customer_id, 'phone' AS kind, ${phoneKey} AS contact FROM customers
+     SELECT customer_id, 'phone' AS kind, ${phoneKey} AS contact FROM ${ctx.contacts}
        WHERE phone IS NOT NULL AND ${phoneDigits} <> ''`;
   const later = sql`SELECT DISTINCT customer_id AS id FROM (
        SELECT customer_id, min(customer_id) OVER (PARTITION BY kind, contact) AS first_id FROM (${keyed}) AS k

@@ -23,9 +23,9 @@ async function contactSyntax(ctx: AuditContext, field: "email" | "phone"): Promi
     ctx,
     sql`SELECT sum(CASE WHEN ${filled(d, col)} THEN 1 ELSE 0 END) AS total,
             sum(CASE WHEN ${bad} THEN 1 ELSE 0 END) AS bad
-     FROM customers`,
+     FROM ${ctx.contacts}`,
   );
-  const examples = await exampleIds(ctx, sql`SELECT customer_id AS id FROM customers WHERE ${bad}`);
+  const examples = await exampleIds(ctx, sql`SELECT customer_id AS id FROM ${ctx.contacts} WHERE ${bad}`);
   return finding({
     check: `invalid-${field}`,
     title: field === "email" ? "Email addresses that are not valid" : "Phone numbers that are not valid",

@@ -14,6 +14,11 @@ export interface AuditContext {
   readonly examples: number;
   /** Rows per table (see `readTotals`). */
   readonly totals: Readonly<Record<string, number>>;
+  /**
+   * The customers' contact fields in clear (`customer_id`, `email`, `phone`): `customers` itself, or in an encrypted
+   * database a session temporary table of them opened for the audit (never written; `contactsInClear`).
+   */
+  readonly contacts: Sql;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { UserError } from "../errors.js";
+import { intersectionHidden } from "../privacy/k-gate.js";
 import type { Engine } from "../store/engine.js";
 import { sql } from "../store/sql.js";
 import type { SegmentDefinition } from "./definition.js";
@@ -11,6 +12,25 @@ import {
   requireSegment,
   saveSegment,
 } from "./segment-store.js";
+import { hiddenSizes } from "./size-gate.js";
+import { currentSizes } from "./stays.js";
+
+/**
+ * Every saved segment's size at the last refresh (null when its latest version has not been evaluated), the
+ * number of customers, and which sizes the k-gate hides (report-gate.ts): the one rule `segment list`, `show`,
+ * `overlap` and `history` share, so that no two of them disagree on a size.
+ */
+export async function gatedSegmentSizes(
+  engine: Engine,
+  k: number,
+): Promise<{ sizes: Map<string, number | null>; hidden: Set<string>; base: number }> {
+  const list = await listSegments(engine);
+  const current = await currentSizes(engine);
+  const stale = await notEvaluated(engine);
+  const sizes = new Map(list.map((s) => [s.id, stale.has(s.id) ? null : (current.get(s.id) ?? 0)]));
+  const base = await customerCount(engine);
+  return { sizes, hidden: hiddenSizes(sizes, base, k), base };
+}
 
 /**
  * Membership reports over the stays the last refresh recorded: pairwise overlap, the size guard (too small, near
@@ -84,10 +104,20 @@ export interface GuardWarning {
  */
 export const GUARD_DEFAULTS = { minSize: 100, minShare: 0.01, maxJaccard: 0.9 } as const;
 
-/** Warns about segments under a minimum size and about near-copies (Jaccard ≥ the threshold). */
+/**
+ * Warns about segments under a minimum size and about near-copies (Jaccard ≥ the threshold). A warning is a
+ * report too: a size the k-gate hides (`hidden`, as segment list hides it) is said as "fewer than k", and the
+ * Jaccard index of a pair whose intersection it would hide is not given, only that it passes the threshold.
+ */
 export async function sizeGuard(
   engine: Engine,
-  opts: { minSize?: number; minShare?: number; maxJaccard?: number } = {},
+  opts: {
+    minSize?: number;
+    minShare?: number;
+    maxJaccard?: number;
+    k?: number;
+    hidden?: ReadonlySet<string>;
+  } = {},
 ): Promise<GuardWarning[]> {
   const minSize = opts.minSize ?? GUARD_DEFAULTS.minSize;
   const minShare = opts.minShare ?? GUARD_DEFAULTS.minShare;
@@ -95,22 +125,32 @@ export async function sizeGuard(
   const customers = await customerCount(engine);
   const o = await segmentOverlap(engine);
   const warnings: GuardWarning[] = [];
+  const k = opts.k ?? 1;
+  const hidden = opts.hidden ?? new Set<string>();
   o.ids.forEach((id, i) => {
     const size = o.sizes[i] ?? 0;
     if (size < minSize || (customers > 0 && size / customers < minShare)) {
+      const what = hidden.has(id)
+        ? `fewer than ${k} customers, or all but fewer than ${k} (privacy: min_group)`
+        : `${size} customers (${((100 * size) / Math.max(customers, 1)).toFixed(2)}% of ${customers})`;
       warnings.push({
         kind: "too-small",
         segments: [id],
-        message: `${id} has ${size} customers (${((100 * size) / Math.max(customers, 1)).toFixed(2)}% of ${customers}): under ${minSize} people or ${Number((minShare * 100).toFixed(4))}% of customers`,
+        message: `${id} has ${what}: under ${minSize} people or ${Number((minShare * 100).toFixed(4))}% of customers`,
       });
     }
     for (let j = i + 1; j < o.ids.length; j++) {
       const jac = o.jaccard[i]?.[j] ?? 0;
       if (jac >= maxJaccard) {
+        const b = o.ids[j] as string;
+        const gated =
+          hidden.has(id) ||
+          hidden.has(b) ||
+          intersectionHidden(o.counts[i]?.[j] ?? 0, size, o.sizes[j] ?? 0, customers, k);
         warnings.push({
           kind: "near-copy",
-          segments: [id, o.ids[j] as string],
-          message: `${id} and ${o.ids[j]} are near-copies (Jaccard ${jac.toFixed(3)} ≥ ${maxJaccard})`,
+          segments: [id, b],
+          message: `${id} and ${b} are near-copies (Jaccard ${gated ? "" : `${jac.toFixed(3)} `}≥ ${maxJaccard})`,
         });
       }
     }

@@ -2,7 +2,15 @@ import { durationBefore, parseDuration } from "../common/duration.js";
 import { accountMembersSql } from "../store/accounts.js";
 import type { Dialect } from "../store/engine.js";
 import { renderSql, type Sql, sql } from "../store/sql.js";
-import type { AccountLeaf, Comparison, Condition, OrdersLeaf, Scalar } from "./definition.js";
+import type {
+  AccountLeaf,
+  Comparison,
+  Condition,
+  ConsentLeaf,
+  EventLeaf,
+  OrdersLeaf,
+  Scalar,
+} from "./definition.js";
 import type { FeatureSet } from "./leaf-features.js";
 import type { SchemaContext, ValueType } from "./schema-context.js";
 import { opOf } from "./validate.js";
@@ -184,27 +192,48 @@ export function predicateSql(p: PredicateContext, c: Condition): Sql {
     return leafSql(p, (q) => comparisonSql(q, value, c, type));
   }
   if ("account" in c) return accountPredicate(p, c);
-  if ("consent" in c) {
-    const column = p.features.add({
-      kind: "consent",
-      purpose: c.consent,
-      ...(c.channel ? { channel: c.channel } : {}),
-    });
-    return sql`coalesce(${col(column)}, false)`;
-  }
-  if ("event" in c) {
-    const column = p.features.add({
-      kind: "event",
-      event: c.event,
-      ...(c.type ? { type: c.type } : {}),
-      ...(c.within !== undefined ? { window: resolvedWindow(c.within) } : {}),
-      ...(c.hour ? { hour: c.hour } : {}),
-      ...(c.weekday ? { weekday: c.weekday } : {}),
-      ...(c.where ? { where: c.where } : {}),
-    });
-    return comparisonSql(p, sql`coalesce(${col(column)}, 0)`, c.count ?? { gte: 1 }, "integer");
-  }
+  if ("consent" in c) return consentValue(p, c);
+  if ("event" in c) return comparisonSql(p, eventValue(p, c), c.count ?? { gte: 1 }, "integer");
   return ordersPredicate(p, c, col);
+}
+
+/**
+ * The value a leaf compares, as its predicate reads it (the features it needs join the context's set): what one
+ * person's own values are beside the conditions they meet (an access request's reasons). A consent leaf's value
+ * is whether it holds; an account leaf, a group or a segment reference has none (null).
+ */
+export function leafValueSql(p: PredicateContext, c: Condition): Sql | null {
+  const col = (name: string) => sql`${sql.raw(p.alias)}.${sql.ident(name)}`;
+  if ("trait" in c) return col(p.features.trait(c.trait));
+  if ("computed" in c) return col(p.features.computedValue(c.computed));
+  if ("consent" in c) return consentValue(p, c);
+  if ("event" in c) return eventValue(p, c);
+  if ("orders" in c) return ordersValue(p, c, col(ordersColumn(p, c)));
+  return null;
+}
+
+/** Whether the latest consent record for the leaf's purpose (and channel) is a grant. Never NULL. */
+function consentValue(p: PredicateContext, c: ConsentLeaf): Sql {
+  const column = p.features.add({
+    kind: "consent",
+    purpose: c.consent,
+    ...(c.channel ? { channel: c.channel } : {}),
+  });
+  return sql`coalesce(${sql.raw(p.alias)}.${sql.ident(column)}, false)`;
+}
+
+/** The number of the leaf's events in its window (0 without any). */
+function eventValue(p: PredicateContext, c: EventLeaf): Sql {
+  const column = p.features.add({
+    kind: "event",
+    event: c.event,
+    ...(c.type ? { type: c.type } : {}),
+    ...(c.within !== undefined ? { window: resolvedWindow(c.within) } : {}),
+    ...(c.hour ? { hour: c.hour } : {}),
+    ...(c.weekday ? { weekday: c.weekday } : {}),
+    ...(c.where ? { where: c.where } : {}),
+  });
+  return sql`coalesce(${sql.raw(p.alias)}.${sql.ident(column)}, 0)`;
 }
 
 /**
@@ -228,23 +257,31 @@ function accountPredicate(p: PredicateContext, c: AccountLeaf): Sql {
   });
 }
 
-function ordersPredicate(p: PredicateContext, c: OrdersLeaf, col: (n: string) => Sql): Sql {
+/** The feature column of an orders leaf (added to the context's set). */
+function ordersColumn(p: PredicateContext, c: OrdersLeaf): string {
   const categories =
     c.category === undefined ? undefined : Array.isArray(c.category) ? [...c.category].sort() : [c.category];
-  const column = p.features.add({
+  return p.features.add({
     kind: "orders",
     agg: c.orders,
     of: c.of ?? "total",
     ...(c.within !== undefined ? { window: resolvedWindow(c.within) } : {}),
     ...(categories ? { categories } : {}),
   });
-  // With no matching orders, count and sum are 0; the others are missing (DESIGN.md semantics).
-  return leafSql(p, (q) => {
-    let value: Sql;
-    if (c.orders === "count" || c.orders === "sum") value = sql`coalesce(${col(column)}, 0)`;
-    else if (c.orders === "days_since_last" || c.orders === "days_since_first") {
-      value = q.d.daysBetween(col(column), tsParam(q.asOf));
-    } else value = col(column);
-    return comparisonSql(q, value, c, "number");
-  });
+}
+
+/**
+ * An orders leaf's value from its feature column, at the time `q` gives: with no matching orders, count and sum
+ * are 0; the others are missing (DESIGN.md semantics); days since are whole days to the as-of time.
+ */
+function ordersValue(q: Pick<PredicateContext, "d" | "asOf">, c: OrdersLeaf, column: Sql): Sql {
+  if (c.orders === "count" || c.orders === "sum") return sql`coalesce(${column}, 0)`;
+  if (c.orders === "days_since_last" || c.orders === "days_since_first")
+    return q.d.daysBetween(column, tsParam(q.asOf));
+  return column;
+}
+
+function ordersPredicate(p: PredicateContext, c: OrdersLeaf, col: (n: string) => Sql): Sql {
+  const column = col(ordersColumn(p, c));
+  return leafSql(p, (q) => comparisonSql(q, ordersValue(q, c, column), c, "number"));
 }

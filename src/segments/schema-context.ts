@@ -1,3 +1,4 @@
+import { isEncrypted, personalColumns } from "../privacy/encryption.js";
 import { listAccountTraits } from "../store/accounts.js";
 import { listComputed } from "../store/computed.js";
 import type { Engine } from "../store/engine.js";
@@ -26,6 +27,11 @@ export interface SchemaContext {
    * (`validateSaved` checks them again before they are evaluated).
    */
   readonly segments: ReadonlyMap<string, SegmentDefinition>;
+  /**
+   * Traits stored sealed (an encrypted database's personal columns: src/privacy/encryption.ts): the engine sees
+   * only ciphertext, so only whether they are set can be asked of them. Absent: none.
+   */
+  readonly sealed?: ReadonlySet<string>;
 }
 
 /** Built-in customer columns a definition may compare like traits. */
@@ -79,7 +85,8 @@ export async function loadSchemaContext(
   for (const r of segs.rows<{ segment_id: string; definition: string }>()) {
     segments.set(r.segment_id, JSON.parse(r.definition) as SegmentDefinition);
   }
-  return { traits, accounts, computed, events, segments };
+  const sealed = (await isEncrypted(engine)) ? new Set(await personalColumns(engine)) : new Set<string>();
+  return { traits, accounts, computed, events, segments, sealed };
 }
 
 /** Every event name that occurs: one scan of the events' names. */

@@ -124,15 +124,16 @@ export async function currentSizes(engine: Engine, ids?: readonly string[]): Pro
   return new Map(r.rows<{ segment_id: string; n: number }>().map((x) => [x.segment_id, Number(x.n)]));
 }
 
-/** The customers currently in a segment (open stays), by id. */
-export async function segmentMembers(engine: Engine, id: string, limit?: number): Promise<string[]> {
-  const r = await engine.query(
-    sql`SELECT customer_id FROM segment_membership WHERE segment_id = ${id} AND exited_at IS NULL ORDER BY customer_id${
-      limit ? sql` LIMIT ${sql.param(Math.floor(limit), "integer")}` : sql.empty
-    }`,
-  );
-  return r.column("customer_id") as string[];
+/**
+ * The customers currently in a segment (open stays): a query selecting their ids. Not a list of ids: people are
+ * reached for a use only through the consent gate (src/privacy/consent-gate.ts), which takes this query.
+ */
+export function currentMembersSql(id: string): Sql {
+  return sql`SELECT customer_id FROM segment_membership WHERE segment_id = ${id} AND exited_at IS NULL`;
 }
+
+/** Who of some candidates (a query selecting ids) may be listed: the consent gate, for a use the caller names. */
+export type ListPeople = (candidates: Sql) => Promise<string[]>;
 
 export interface HistoryPoint {
   readonly asOf: string;
@@ -145,9 +146,14 @@ export interface HistoryPoint {
 
 /**
  * Size over time and who entered or left at each stored refresh since the segment was created (one point per
- * as-of time: a refresh repeated at the same time changes nothing).
+ * as-of time: a refresh repeated at the same time changes nothing). With `listIds`, the ids of those who entered
+ * and left that it lets through (the consent gate, at most the number it was asked for) are listed too.
  */
-export async function segmentHistory(engine: Engine, id: string, withIds = 0): Promise<HistoryPoint[]> {
+export async function segmentHistory(
+  engine: Engine,
+  id: string,
+  listIds?: ListPeople,
+): Promise<HistoryPoint[]> {
   const times = await engine.query(
     sql`SELECT DISTINCT r.as_of FROM segment_refreshes r, segments s
          WHERE s.segment_id = ${id} AND r.refreshed_at >= s.created_at
@@ -177,14 +183,11 @@ export async function segmentHistory(engine: Engine, id: string, withIds = 0): P
       }
     }
     point.size = size;
-    if (withIds > 0) {
-      const ids = async (col: string) =>
-        (
-          await engine.query(
-            sql`SELECT customer_id FROM segment_membership WHERE segment_id = ${id} AND ${sql.ident(col)} = ${tsParam(asOf)}
-                 ORDER BY customer_id LIMIT ${sql.param(Math.floor(withIds), "integer")}`,
-          )
-        ).column("customer_id") as string[];
+    if (listIds) {
+      const ids = (col: string) =>
+        listIds(
+          sql`SELECT customer_id FROM segment_membership WHERE segment_id = ${id} AND ${sql.ident(col)} = ${tsParam(asOf)}`,
+        );
       points.push({ ...point, enteredIds: await ids("entered_at"), exitedIds: await ids("exited_at") });
     } else points.push(point);
   }

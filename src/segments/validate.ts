@@ -184,6 +184,11 @@ class Checker {
           [...path, "trait"],
           `unknown trait "${c.trait}"${didYouMean(c.trait, this.ctx.traits.keys())}`,
         );
+      else if (this.ctx.sealed?.has(c.trait) && c.exists === undefined)
+        this.add(
+          [...path, "trait"],
+          `trait ${c.trait} is personal data, stored encrypted: only whether it is set can be asked ("exists")`,
+        );
       else this.comparison(c, type, path, `trait ${c.trait}`);
     } else if ("account" in c) {
       const type = this.ctx.accounts.get(c.account);

@@ -102,7 +102,7 @@ function operationObject(route: Route): Record<string, unknown> {
           }),
     responses: {
       "200": {
-        description: `the operation's result (the same document as \`tessera … --json\`)${route.people ? "; names people: recorded in the audit log" : ""}`,
+        description: `the operation's result (the same document as \`tessera … --json\`)${route.op.access !== "none" && route.op.people ? "; names people: recorded in the audit log" : ""}`,
         content: { "application/json": { schema: { type: "object" } } },
       },
       "400": ERROR_ANSWER("the input is not what the operation takes (the field is named)"),

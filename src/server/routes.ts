@@ -9,12 +9,26 @@ import {
   clvFitOperation,
   clvPredictOperation,
   clvValidateOperation,
+  consentHistoryOperation,
+  consentRecordOperation,
   importBatchOperation,
   importOperation,
   kpisOperation,
   type Permission,
   paretoOperation,
   personasOperation,
+  privacyApplyRetentionOperation,
+  privacyAuditLogOperation,
+  privacyEraseOperation,
+  privacyExportOperation,
+  privacyFairnessOperation,
+  privacyRetentionOperation,
+  privacyRetentionSetOperation,
+  privacySettingsOperation,
+  privacySettingsSetOperation,
+  privacySuppressionsOperation,
+  privacySuppressOperation,
+  privacyUnsuppressOperation,
   rfmOperation,
   segmentAddOperation,
   segmentDiffOperation,
@@ -53,22 +67,11 @@ export interface Route {
   /** What the caller's role must allow (src/access/roles.ts). */
   readonly permission: Permission;
   /**
-   * For an answer that names people (ids or their data): how many it names. Such a read is recorded in the audit
-   * log (who, what, when, how many people) before the answer leaves.
-   */
-  readonly people?: (result: never) => number;
-  /**
    * The body is a file (an upload): the server streams it to a temporary file, gives the operation its path as
    * `files` (one) and its name as `name`, and takes the other fields from the query string.
    */
   readonly upload?: true;
 }
-
-/** The number of ids in the lists of a result (a segment's members, the ids entered and exited in a history). */
-const ids =
-  (...lists: string[]) =>
-  (result: Record<string, unknown>): number =>
-    lists.reduce((n, key) => n + (Array.isArray(result[key]) ? (result[key] as unknown[]).length : 0), 0);
 
 export const ROUTES: readonly Route[] = [
   { method: "GET", path: "/api/stats", op: statsOperation, permission: "read:aggregates" },
@@ -83,7 +86,7 @@ export const ROUTES: readonly Route[] = [
   },
   { method: "POST", path: "/api/imports/{kind}/rows", op: importBatchOperation, permission: "write:data" },
   // Its findings give example ids.
-  { method: "GET", path: "/api/audit", op: auditOperation, permission: "read:people", people: auditExamples },
+  { method: "GET", path: "/api/audit", op: auditOperation, permission: "read:people" },
   { method: "GET", path: "/api/segments", op: segmentListOperation, permission: "read:aggregates" },
   { method: "POST", path: "/api/segments", op: segmentAddOperation, permission: "write:segments" },
   {
@@ -118,16 +121,14 @@ export const ROUTES: readonly Route[] = [
     method: "GET",
     path: "/api/segments/{id}/members",
     op: segmentMembersOperation,
-    permission: "read:people",
-    people: ids("customers"),
+    // Only who consented to the purpose on the channel of the query (?purpose=…&channel=…): a marketer may ask.
+    permission: "read:consented-people",
   },
   {
     method: "GET",
     path: "/api/segments/{id}/history",
     op: segmentHistoryOperation,
     permission: "read:people",
-    people: (r: { history?: Record<string, unknown>[] }) =>
-      (r.history ?? []).reduce((n, p) => n + ids("enteredIds", "exitedIds")(p), 0),
   },
   {
     method: "GET",
@@ -143,7 +144,6 @@ export const ROUTES: readonly Route[] = [
     path: "/api/clv/predict",
     op: clvPredictOperation,
     permission: "read:people",
-    people: (r: { customer?: unknown }) => (r.customer ? 1 : 0),
   },
   { method: "POST", path: "/api/clv/validate", op: clvValidateOperation, permission: "read:aggregates" },
   { method: "POST", path: "/api/pareto", op: paretoOperation, permission: "read:aggregates" },
@@ -164,12 +164,87 @@ export const ROUTES: readonly Route[] = [
     permission: "write:values",
   },
   { method: "POST", path: "/api/personas", op: personasOperation, permission: "read:aggregates" },
+  // Aggregates through the k-gate, like any report.
+  {
+    method: "GET",
+    path: "/api/segments/{id}/fairness",
+    op: privacyFairnessOperation,
+    permission: "read:aggregates",
+  },
+  // Erasure and retention: privacy administration.
+  { method: "POST", path: "/api/privacy/erasures", op: privacyEraseOperation, permission: "manage:privacy" },
+  {
+    method: "GET",
+    path: "/api/privacy/retention",
+    op: privacyRetentionOperation,
+    permission: "manage:privacy",
+  },
+  {
+    method: "PATCH",
+    path: "/api/privacy/retention/{kind}",
+    op: privacyRetentionSetOperation,
+    permission: "manage:privacy",
+  },
+  {
+    method: "POST",
+    path: "/api/privacy/retention/apply",
+    op: privacyApplyRetentionOperation,
+    permission: "manage:privacy",
+  },
+  // Who read whom and changed what: privacy administration.
+  {
+    method: "GET",
+    path: "/api/privacy/audit-log",
+    op: privacyAuditLogOperation,
+    permission: "manage:privacy",
+  },
+  // The k every report uses is no secret; changing it is privacy administration.
+  {
+    method: "GET",
+    path: "/api/privacy/settings",
+    op: privacySettingsOperation,
+    permission: "read:aggregates",
+  },
+  {
+    method: "PATCH",
+    path: "/api/privacy/settings/{name}",
+    op: privacySettingsSetOperation,
+    permission: "manage:privacy",
+  },
+  // One person's consent ledger and the suppression list: privacy administration.
+  {
+    method: "POST",
+    path: "/api/people/{person}/consents",
+    op: consentRecordOperation,
+    permission: "manage:privacy",
+  },
+  {
+    method: "GET",
+    path: "/api/people/{person}/consents",
+    op: consentHistoryOperation,
+    permission: "manage:privacy",
+  },
+  {
+    method: "POST",
+    path: "/api/people/{person}/suppressions",
+    op: privacySuppressOperation,
+    permission: "manage:privacy",
+  },
+  {
+    method: "DELETE",
+    path: "/api/people/{person}/suppressions",
+    op: privacyUnsuppressOperation,
+    permission: "manage:privacy",
+  },
+  // An access request: everything held about one person, and why they are in their segments.
+  { method: "GET", path: "/api/people/{person}", op: privacyExportOperation, permission: "manage:privacy" },
+  {
+    method: "GET",
+    path: "/api/privacy/suppressions",
+    op: privacySuppressionsOperation,
+    permission: "manage:privacy",
+  },
 ];
-
-/** The example ids of an audit's findings. */
-function auditExamples(r: { findings?: { examples?: unknown[] }[] }): number {
-  return (r.findings ?? []).reduce((n, f) => n + (f.examples?.length ?? 0), 0);
-}
 
 /** The path's parameters, in order: `/api/segments/{id}/members` → ["id"]. */
 export function pathParams(path: string): string[] {

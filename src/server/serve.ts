@@ -1,11 +1,12 @@
 import type { AddressInfo } from "node:net";
 import { UserError } from "../errors.js";
 import { announceServer, openForServing } from "../operations/operation.js";
-import { loadTracked } from "../operations/tracking-operations.js";
+import { loadTracked, trackingLogCodec } from "../operations/tracking-operations.js";
 import { buildServer, type RequestLine } from "./app.js";
 import { Authenticator } from "./authenticator.js";
 import { LiveRefresh } from "./live-refresh.js";
 import { type RateLimit, RateLimiter } from "./rate-limit.js";
+import { RETENTION_EVERY_MS, RetentionSchedule } from "./retention-schedule.js";
 import { registerTracking } from "./tracking.js";
 import { TrackingLoader } from "./tracking-loader.js";
 import { WriteAheadLog } from "./wal.js";
@@ -32,6 +33,8 @@ export interface ServeOptions {
   /** The largest file upload (`POST /api/imports/{kind}`), in bytes (default 1 GiB), and where it is kept meanwhile. */
   readonly uploadLimit?: number;
   readonly uploadDir?: string;
+  /** Apply the retention periods this often, and once at start (default once a day); null: never. */
+  readonly retentionEveryMs?: number | null;
 }
 
 /** Where the write-ahead log lives when not told: beside the database it feeds. */
@@ -69,13 +72,13 @@ export async function serve(options: ServeOptions): Promise<Serving> {
     ...(options.uploadDir !== undefined ? { uploadDir: options.uploadDir } : {}),
   });
   // Acknowledged events first go to the log; what it holds from before (a crash, a stop) is loaded now.
-  const wal = await WriteAheadLog.open(options.trackingLog ?? defaultTrackingLog(options.db)).catch(
-    async (e: unknown) => {
-      // The store is open: closed again, so a log that cannot be opened leaves nothing held.
-      await store.close();
-      throw e;
-    },
-  );
+  const wal = await WriteAheadLog.open(options.trackingLog ?? defaultTrackingLog(options.db), {
+    codec: trackingLogCodec(),
+  }).catch(async (e: unknown) => {
+    // The store is open: closed again, so a log that cannot be opened leaves nothing held.
+    await store.close();
+    throw e;
+  });
   // The refresh asks the loader (made next, before any refresh can run) what is still to load.
   const live: LiveRefresh | null =
     options.liveRefreshMs === null
@@ -90,6 +93,14 @@ export async function serve(options: ServeOptions): Promise<Serving> {
     ...(live ? { onLoaded: (latest: Date | null) => live.changed(latest) } : {}),
   });
   registerTracking(app, keys, wal, loader, limiter);
+  // Expired data goes on a schedule, as `tessera privacy apply-retention` removes it.
+  const retention =
+    options.retentionEveryMs === null
+      ? null
+      : new RetentionSchedule(store, {
+          everyMs: options.retentionEveryMs ?? RETENTION_EVERY_MS,
+          onError: (e) => options.internalError?.(e, { method: "RETENTION", url: "privacy" }),
+        });
   // Once stopping, every answer closes its connection: a client that keeps its connection open (keep-alive) would
   // otherwise hold the stop for the whole keep-alive timeout (72 s), as idle connections are closed only once.
   let stopping = false;
@@ -102,6 +113,7 @@ export async function serve(options: ServeOptions): Promise<Serving> {
     await app.listen({ host, port });
   } catch (e) {
     await app.close();
+    await retention?.close();
     await loader.close();
     await live?.close();
     await wal.close();
@@ -120,6 +132,7 @@ export async function serve(options: ServeOptions): Promise<Serving> {
       stopping = true;
       closing ??= app
         .close()
+        .then(() => retention?.close())
         .then(() => loader.close())
         .then(() => live?.close())
         .then(() => wal.close())

@@ -32,6 +32,16 @@ export interface WalRecord {
   readonly text: string;
 }
 
+/**
+ * How a record's text is kept on disk: as it is, or sealed (an encrypted database's log: the events it holds carry
+ * personal data until they are loaded). `decode` undoes `encode`.
+ */
+export interface RecordCodec {
+  encode(text: string): string;
+  decode(text: string): string;
+}
+const PLAIN: RecordCodec = { encode: (t) => t, decode: (t) => t };
+
 const SEGMENT = /^wal-(\d{16})\.log$/;
 
 interface Group {
@@ -95,13 +105,17 @@ export class WriteAheadLog {
     private nextSeq: number,
     private checkpointed: number,
     private readonly segmentBytes: number,
+    private readonly codec: RecordCodec,
   ) {}
 
   /**
    * Opens (creating) the log in `dir`: finds the last record, cuts off a torn tail (a crash mid-write), and appends
    * after it.
    */
-  static async open(dir: string, options: { segmentBytes?: number } = {}): Promise<WriteAheadLog> {
+  static async open(
+    dir: string,
+    options: { segmentBytes?: number; codec?: RecordCodec } = {},
+  ): Promise<WriteAheadLog> {
     mkdirSync(dir, { recursive: true });
     const checkpointed = readCheckpoint(dir);
     const segments = listSegments(dir);
@@ -130,6 +144,7 @@ export class WriteAheadLog {
       nextSeq,
       checkpointed,
       options.segmentBytes ?? 64 * 1024 * 1024,
+      options.codec ?? PLAIN,
     );
   }
 
@@ -138,7 +153,7 @@ export class WriteAheadLog {
     if (this.closed) return Promise.reject(new Error("the write-ahead log is closed"));
     for (const t of texts) {
       const seq = this.nextSeq++;
-      this.pending.records.push({ seq, bytes: encode(seq, t) });
+      this.pending.records.push({ seq, bytes: encode(seq, this.codec.encode(t)) });
     }
     const seq = this.nextSeq - 1;
     const done = new Promise<number>((resolve, reject) =>
@@ -184,7 +199,8 @@ export class WriteAheadLog {
   *replay(): Generator<WalRecord> {
     for (const first of listSegments(this.dir)) {
       const { records } = parseSegment(readFileSync(join(this.dir, segmentName(first))));
-      for (const r of records) if (r.seq > this.checkpointed) yield r;
+      for (const r of records)
+        if (r.seq > this.checkpointed) yield { seq: r.seq, text: this.codec.decode(r.text) };
     }
   }
 

@@ -1,4 +1,10 @@
-import { DATA_MODEL, describeTable, type MergeRule, type TableRole } from "./data-model.js";
+import {
+  type CustomerReference,
+  DATA_MODEL,
+  describeTable,
+  type MergeRule,
+  type TableRole,
+} from "./data-model.js";
 import type { Engine } from "./engine.js";
 import { type Sql, sql } from "./sql.js";
 
@@ -15,6 +21,8 @@ export interface CustomerTable {
   readonly role: TableRole;
   readonly column: string;
   readonly otherColumns: readonly string[];
+  /** Columns holding a person's identifier of a kind (data-model.ts `identifierColumns`). */
+  readonly identifierColumns: readonly { readonly column: string; readonly kind: string }[];
   readonly onMerge: MergeRule;
 }
 
@@ -46,12 +54,20 @@ export async function customerTables(engine: Engine): Promise<CustomerTable[]> {
       role: t.role,
       column: t.customer.column,
       otherColumns: t.customer.otherColumns ?? [],
+      identifierColumns: (t.customer as CustomerReference).identifierColumns ?? [],
       onMerge: t.customer.onMerge,
     });
   }
   for (const table of await computedValueTables(engine)) {
     if (describeTable(table) !== undefined || !present.has(table)) continue;
-    out.push({ table, role: "derived", column: "customer_id", otherColumns: [], onMerge: "drop" });
+    out.push({
+      table,
+      role: "derived",
+      column: "customer_id",
+      otherColumns: [],
+      identifierColumns: [],
+      onMerge: "drop",
+    });
   }
   return out;
 }

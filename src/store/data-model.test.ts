@@ -184,6 +184,7 @@ describe("the data model after the producers ran", () => {
       role: "derived",
       column: "customer_id",
       otherColumns: [],
+      identifierColumns: [],
       onMerge: "drop",
     });
     await expectModelCoversDatabase(engine);

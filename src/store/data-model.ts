@@ -41,6 +41,11 @@ export interface CustomerReference {
    * not rewritten by merges, but erasure must clear rows by them too.
    */
   readonly otherColumns?: readonly string[];
+  /**
+   * Columns holding one of a person's identifiers as the source gave it (an event's user id and anonymous id), by
+   * the identifier's kind in `identities`: erasure clears rows by them too.
+   */
+  readonly identifierColumns?: readonly { readonly column: string; readonly kind: string }[];
 }
 
 /** One table of the data model. */
@@ -110,7 +115,13 @@ const TABLES = {
   events: {
     role: "fact",
     label: "Events",
-    customer: REWRITE,
+    customer: {
+      ...REWRITE,
+      identifierColumns: [
+        { column: "user_id", kind: "user_id" },
+        { column: "anonymous_id", kind: "anonymous_id" },
+      ],
+    },
     time: "ts",
     key: ["message_id"],
     // Time first, as PostHog stores events: a segment's window, and the new rows an incremental refresh counts,
@@ -214,6 +225,74 @@ const TABLES = {
     customer: null,
     time: "created_at",
     key: ["key_id"],
+    stats: null,
+    created: "migration",
+  },
+  privacy_settings: {
+    role: "bookkeeping",
+    label: "Privacy settings",
+    customer: null,
+    time: "updated_at",
+    key: [],
+    stats: null,
+    created: "migration",
+  },
+  privacy_budget_ledger: {
+    // Keyed by who asked (an API key or a CLI user), not by a customer.
+    role: "ledger",
+    label: "Privacy budget spends",
+    customer: null,
+    time: "at",
+    key: [],
+    stats: null,
+    created: "migration",
+  },
+  suppressions: {
+    // Who must not be reached for any use (unsubscribed, do not contact), on one channel or all: the consent gate
+    // (src/privacy/consent-gate.ts) leaves them out whatever they consented to. Follows the person on a merge.
+    role: "ledger",
+    label: "Suppressions",
+    customer: REWRITE,
+    time: "recorded_at",
+    key: [],
+    stats: null,
+    created: "migration",
+  },
+  tombstones: {
+    // Keyed hashes of erased people's identifiers: no customer id, nothing in clear.
+    role: "ledger",
+    label: "Tombstones of erased identifiers",
+    customer: null,
+    time: "erased_at",
+    key: ["hash"],
+    stats: null,
+    created: "migration",
+  },
+  tombstone_key: {
+    role: "bookkeeping",
+    label: "Tombstone hash key",
+    customer: null,
+    time: "created_at",
+    key: [],
+    stats: null,
+    created: "migration",
+  },
+  erasures: {
+    // The proof of each erasure, without the person: who asked, when, how much was removed.
+    role: "ledger",
+    label: "Erasures",
+    customer: null,
+    time: "erased_at",
+    key: ["erasure_id"],
+    stats: null,
+    created: "migration",
+  },
+  retention_periods: {
+    role: "bookkeeping",
+    label: "Retention periods",
+    customer: null,
+    time: "updated_at",
+    key: [],
     stats: null,
     created: "migration",
   },
@@ -368,6 +447,16 @@ const TABLES = {
     stats: null,
     created: "runtime",
     createdBy: "tessera rfm and clv predict (src/analytics/settings.ts)",
+  },
+  encryption_state: {
+    role: "bookkeeping",
+    label: "Encryption state",
+    customer: null,
+    time: "encrypted_at",
+    key: [],
+    stats: null,
+    created: "runtime",
+    createdBy: "the first write of personal data with a key (ENCRYPTION_STATE, src/privacy/encryption.ts)",
   },
 } as const satisfies Record<string, TableSpec>;
 

@@ -293,6 +293,22 @@ export interface AppendColumn {
   readonly values: ArrayLike<unknown>;
 }
 
+/** A file of the database's storage. */
+export interface StorageFile {
+  readonly path: string;
+  /**
+   * Part of storage the engine replaced and removes by itself later (ClickHouse's outdated parts, kept for
+   * `old_parts_lifetime` after a merge or mutation): no read sees it.
+   */
+  readonly replaced: boolean;
+}
+
+/** Rows to erase: those whose `column` holds one of `values` (text). */
+export interface EraseMatch {
+  readonly column: string;
+  readonly values: readonly string[];
+}
+
 /**
  * What domain code may ask of the engine within one session (see `store.ts`): statements and queries with bound
  * values, a transaction, bulk appends to temporary tables. Temporary tables belong to the session.
@@ -317,4 +333,22 @@ export interface Engine {
    * operation (`Store.write`); nothing changes in what the tables hold.
    */
   compact(): Promise<string[]>;
+  /**
+   * Deletes a table's rows where any of `matches`' columns holds one of its values, so that their bytes can leave
+   * the files (erasure, issue 17): the storage that held them (DuckDB's row groups; ClickHouse's parts) is
+   * rewritten without them, where a plain delete would only mark them, and no value is written anywhere in clear
+   * (ClickHouse keeps a mutation's text in its data directory). Returns how many rows it deleted. Inside a
+   * transaction where the engine has them.
+   */
+  eraseRows(table: string, matches: readonly EraseMatch[]): Promise<number>;
+  /**
+   * Makes the bytes of what was deleted or rewritten leave the files now: a checkpoint (the write-ahead log folded
+   * in and emptied), freed space overwritten (DuckDB), replaced parts removed (ClickHouse). Outside a transaction.
+   */
+  scrubFreedSpace(): Promise<void>;
+  /**
+   * The files this database's data lives in on this machine (file and write-ahead log; a data directory's files);
+   * null when they are out of reach (in memory, on a server).
+   */
+  storageFiles(): Promise<StorageFile[] | null>;
 }

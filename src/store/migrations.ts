@@ -369,6 +369,117 @@ export const MIGRATIONS: readonly Migration[] = [
       },
     ],
   },
+  {
+    version: 10,
+    name: "audit log entries hash-chained: sequence, action, subject, purpose, hashes",
+    tables: [],
+    // Entries written before (who, what, at, people) keep these NULL: the first chained entry seals them
+    // (src/privacy/audit-log.ts), so they need no rewrite, which ClickHouse could not do in place.
+    addColumns: [
+      { table: "audit_log", column: ["seq", "integer"] },
+      { table: "audit_log", column: ["action", "string"] },
+      { table: "audit_log", column: ["subject", "string"] },
+      { table: "audit_log", column: ["purpose", "string"] },
+      { table: "audit_log", column: ["prev_hash", "string"] },
+      { table: "audit_log", column: ["hash", "string"] },
+    ],
+  },
+  {
+    version: 11,
+    name: "erasure: tombstones of erased identifiers, the erasure ledger, retention periods",
+    tables: [
+      {
+        // The keyed hash of each identifier of an erased person (src/privacy/tombstones.ts): an import or a tracked
+        // event carrying one is rejected ("erased"). No identifier is kept in clear.
+        name: "tombstones",
+        columns: [
+          ["hash", "string"],
+          ["erased_at", "timestamp"],
+        ],
+      },
+      {
+        // The database's random key for those hashes (one row, made by the first erasure): a plain hash of an
+        // email or a phone number is reversed by hashing a list of them.
+        name: "tombstone_key",
+        columns: [
+          ["tombstone_key", "string"],
+          ["created_at", "timestamp"],
+        ],
+      },
+      {
+        // The proof that an erasure happened (src/privacy/erasure.ts): when, by whom, how much, and the keyed hash
+        // of the identifier the request named; nothing that says who the person was.
+        name: "erasures",
+        columns: [
+          ["erasure_id", "string"],
+          ["person_hash", "string"],
+          ["identifiers", "integer"],
+          ["rows_removed", "integer"],
+          ["erased_at", "timestamp"],
+          ["erased_by", "string"],
+        ],
+      },
+      {
+        // How long each kind of data is kept (src/privacy/retention.ts); the latest row of a kind wins, a NULL
+        // period keeps it for ever.
+        name: "retention_periods",
+        columns: [
+          ["kind", "string"],
+          ["period", "string"],
+          ["updated_at", "timestamp"],
+          ["updated_by", "string"],
+        ],
+      },
+    ],
+  },
+  {
+    version: 12,
+    name: "the suppression list: people not to be reached (unsubscribed, do not contact)",
+    tables: [
+      {
+        // Append-only, as the consent ledger (src/privacy/suppression.ts): `action` suppress or unsuppress, for
+        // every channel (NULL) or one; the latest record of a scope decides, a suppression overriding any consent.
+        name: "suppressions",
+        columns: [
+          ["customer_id", "string"],
+          ["channel", "string"],
+          ["action", "string"],
+          ["reason", "string"],
+          ["recorded_at", "timestamp"],
+          ["recorded_by", "string"],
+        ],
+      },
+    ],
+  },
+  {
+    version: 13,
+    name: "privacy settings (smallest group, differential privacy) and the privacy budget ledger",
+    tables: [
+      {
+        // One row per setting changed from its default (src/privacy/settings.ts); the latest row of a name wins.
+        name: "privacy_settings",
+        columns: [
+          ["name", "string"],
+          ["value", "string"],
+          ["updated_at", "timestamp"],
+          ["updated_by", "string"],
+        ],
+      },
+      {
+        // What each caller spent of the privacy budget per period (src/privacy/budget.ts); amounts are exact
+        // rationals written as "num/den", summed as such, never as floating point.
+        name: "privacy_budget_ledger",
+        columns: [
+          ["budget_key", "string"],
+          ["period", "string"],
+          ["unit", "string"],
+          ["amount", "string"],
+          ["operation", "string"],
+          ["at", "timestamp"],
+        ],
+      },
+    ],
+  },
 ];
 
 /** Which migrations a database has had: created by `migrate` itself, before any migration. */

@@ -9,6 +9,9 @@ export const TRAIT_CATEGORIES = [
   "behavioral",
   "technographic",
   "value",
+  // Traits a decision must not turn on (gender, age, ethnicity, health): the fairness check (src/privacy/fairness.ts)
+  // compares a segment's composition by each of them with the whole base.
+  "sensitive",
   "custom",
 ] as const;
 export type TraitCategory = (typeof TRAIT_CATEGORIES)[number];

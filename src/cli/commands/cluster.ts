@@ -13,7 +13,7 @@ import {
 import type { Cli } from "../context.js";
 import { dateOption, intOption } from "../parse.js";
 import { table } from "../table.js";
-import { choiceOption, num, pct } from "./value-options.js";
+import { choiceOption, gatedCount, gatedText, num, pct } from "./value-options.js";
 
 function kOption(value: string): number | "auto" {
   if (value === "auto") return "auto";
@@ -147,7 +147,12 @@ export function registerCluster(program: Command, cli: Cli): void {
         if ("assigned" in result)
           return `${table(
             ["clustering", "customers", "changed cluster", "new"],
-            result.assigned.map((a) => [a.name, a.customers, a.changed, a.added]),
+            result.assigned.map((a) => [
+              a.name,
+              a.customers,
+              gatedCount(a.changed, result.minGroup),
+              gatedCount(a.added, result.minGroup),
+            ]),
           )}${result.asOfChoice.note}\n`;
         if (result.clusterings.length === 0)
           return "No saved clusterings: save one with tessera cluster --save-as NAME.\n";
@@ -186,23 +191,25 @@ function formatClustering(r: ClusterReport): string {
       ]),
     );
   }
-  const keys = [...new Set(r.clusters.flatMap((c) => Object.keys(c.centroid)))].slice(0, 6);
+  const keys = [...new Set(r.clusters.flatMap((c) => Object.keys(c.centroid ?? {})))].slice(0, 6);
   s += `\n${table(
     ["cluster", "customers", "share", "name", ...keys],
     r.clusters.map((c) => [
       c.small ? `${c.id} (small)` : String(c.id),
-      c.size,
-      pct(c.share),
+      gatedCount(c.size, r.minGroup),
+      c.share === null ? "" : pct(c.share),
       c.name,
-      ...keys.map((k) => c.centroid[k] ?? null),
+      ...keys.map((k) => c.centroid?.[k] ?? null),
     ]),
   )}`;
-  if (Object.keys(r.clusters[0]?.centroid ?? {}).length > keys.length)
+  if (r.clusters.some((c) => c.suppressed))
+    s += `<${r.minGroup}: fewer than ${r.minGroup} customers, or what would give such a cluster away: not described\n`;
+  if (Object.keys(r.clusters.find((c) => c.centroid)?.centroid ?? {}).length > keys.length)
     s += "(more centroid columns with --json)\n";
   if (r.guard.small.length)
     s += `clusters below the minimum size of ${r.guard.minSize}: ${r.guard.small.join(", ")} (--merge-small merges them)\n`;
   for (const m of r.guard.merged)
-    s += `merged cluster ${m.cluster} (${m.size} customers) into its neighbours\n`;
+    s += `merged cluster ${m.cluster} (${gatedText(m.size, r.minGroup)} customers) into its neighbours\n`;
   for (const m of r.guard.mergeSuggestions)
     s += `consider merging clusters ${m.clusters[0]} and ${m.clusters[1]}: they overlap (centres ${num(m.separation, 2)} sd apart along the line between them)\n`;
   if (saved) {

@@ -73,7 +73,7 @@ export function registerClv(program: Command, cli: Cli): void {
         calibrationEnd: dateOption(opts.calibrationEnd, "--calibration-end") as Date,
         holdoutEnd: dateOption(opts.holdoutEnd, "--holdout-end"),
         unit: parseUnit(opts.unit),
-        minGroup: parseMinGroup(opts.minGroup),
+        ...parseMinGroup(opts.minGroup),
       });
       cli.print(cmd, v, () => formatValidation(v));
     });

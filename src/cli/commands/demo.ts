@@ -11,6 +11,7 @@ import type { Cli } from "../context.js";
 import { intOption } from "../parse.js";
 import { progressBar } from "../progress.js";
 import { formatCount, table } from "../table.js";
+import { gatedCount } from "./value-options.js";
 
 export function registerDemo(program: Command, cli: Cli): void {
   program
@@ -98,14 +99,18 @@ function formatDemo(r: DemoBuilt): string {
     table(
       ["segment", "customers", "revenue share"],
       r.rfm
-        .filter((x) => (x.customers ?? 0) > 0)
-        .map((x) => [x.name, x.customers, `${(100 * (x.revenueShare ?? 0)).toFixed(1)}%`]),
+        .filter((x) => x.suppressed || (x.customers ?? 0) > 0)
+        .map((x) => [
+          x.name,
+          gatedCount(x.customers, r.minGroup),
+          x.revenueShare === null ? "" : `${(100 * x.revenueShare).toFixed(1)}%`,
+        ]),
     ) +
     `\nBG/NBD fit: r ${b.r.toFixed(3)}, alpha ${b.alpha.toFixed(3)}, a ${b.a.toFixed(3)}, b ${b.b.toFixed(3)} (the generator used 0.5, 5, 0.8, 2.5)\n` +
     "\nExample segments:\n" +
     table(
       ["segment", "name", "customers"],
-      r.segments.map((x) => [x.id, x.name, x.size]),
+      r.segments.map((x) => [x.id, x.name, gatedCount(x.size, r.minGroup)]),
     ) +
     `\nDone in ${r.seconds.toFixed(0)} s. Try next:\n${tryNext(db)}`
   );

@@ -5,7 +5,15 @@ import { kpisOperation, type ValueContext } from "../../operations/value-operati
 import type { Cli } from "../context.js";
 import { dateOption } from "../parse.js";
 import { table } from "../table.js";
-import { contextLines, minGroupOption, num, parseMinGroup, pct } from "./value-options.js";
+import {
+  contextLines,
+  gatedCount,
+  gatedText,
+  minGroupOption,
+  num,
+  parseMinGroup,
+  pct,
+} from "./value-options.js";
 
 export function registerKpis(program: Command, cli: Cli): void {
   minGroupOption(
@@ -21,7 +29,7 @@ export function registerKpis(program: Command, cli: Cli): void {
     const report = await cli.run(cmd, kpisOperation, {
       asOf: dateOption(opts.asOf, "--as-of"),
       by: parseGroupBy(opts.by),
-      minGroup: parseMinGroup(opts.minGroup),
+      ...parseMinGroup(opts.minGroup),
     });
     cli.print(cmd, report, () => formatKpis(report));
   });
@@ -43,10 +51,10 @@ function formatKpis(r: KpiReport & ValueContext): string {
       "conversion",
     ],
     r.groups.map((g) => [
-      g.suppressed ? `${g.group} (suppressed)` : g.group,
-      g.customers,
+      g.group,
+      gatedCount(g.customers, r.minGroup),
       pct(g.shareOfBase),
-      g.buyers,
+      gatedCount(g.buyers, r.minGroup),
       g.orders,
       g.revenue,
       num(g.averageOrderValue),
@@ -62,5 +70,9 @@ function formatKpis(r: KpiReport & ValueContext): string {
   const context = contextLines(r)
     .map((l) => `${l}\n`)
     .join("");
-  return `KPIs as of ${r.asOf} by ${r.by} (base: ${num(r.base)} customers)\n${context}${t}${note}`;
+  return `KPIs as of ${r.asOf} by ${r.by} (base: ${gatedText(r.base, r.minGroup)} customers)\n${context}${t}${note}${
+    r.groups.some((g) => g.suppressed)
+      ? `<${r.minGroup}: suppressed (fewer than ${r.minGroup} people, or figures that would give such a group away)\n`
+      : ""
+  }`;
 }

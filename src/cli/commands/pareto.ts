@@ -5,7 +5,7 @@ import { paretoOperation, type ValueContext } from "../../operations/value-opera
 import type { Cli } from "../context.js";
 import { dateOption, numberOption } from "../parse.js";
 import { table } from "../table.js";
-import { contextLines, minGroupOption, num, parseMinGroup, pct } from "./value-options.js";
+import { contextLines, gatedCount, minGroupOption, num, parseMinGroup, pct } from "./value-options.js";
 
 export function registerPareto(program: Command, cli: Cli): void {
   minGroupOption(
@@ -23,7 +23,7 @@ export function registerPareto(program: Command, cli: Cli): void {
       asOf: dateOption(opts.asOf, "--as-of"),
       top: numberOption(opts.top, "--top", 0, 1),
       by: parseGroupBy(opts.by),
-      minGroup: parseMinGroup(opts.minGroup),
+      ...parseMinGroup(opts.minGroup),
     });
     cli.print(cmd, report, () => formatPareto(report));
   });
@@ -34,17 +34,19 @@ function formatPareto(r: ConcentrationReport & ValueContext): string {
   // A figure that is missing says why in words: never a blank in a sentence.
   const figures = r.suppressed
     ? [
-        `As of ${r.asOf}: fewer customers with a purchase than the minimum group: figures suppressed (--min-group)`,
+        `As of ${r.asOf}: fewer customers with a purchase than the minimum group (${r.minGroup}), or a group that would give such a group away: figures suppressed`,
       ]
-    : r.topShare === null
+    : r.revenue === 0
       ? [
           `As of ${r.asOf}: ${num(r.customers)} customers with a purchase, revenue ${num(r.revenue)}`,
           "No revenue: the top share, the Lorenz curve and the Gini coefficient are undefined",
         ]
       : [
           `As of ${r.asOf}: ${num(r.customers)} customers with a purchase, revenue ${num(r.revenue)}`,
-          `The top ${topPct} (${num(r.topCustomers)} customers) bring ${pct(r.topShare)} of revenue; Gini ${r.gini === null ? "undefined" : num(r.gini, 3)}`,
-          `Lorenz curve (share of revenue of the bottom share of customers): ${(r.lorenz ?? []).map((p) => `${pct(p.customerShare)} → ${pct(p.revenueShare)}`).join(", ")}`,
+          r.topShare === null
+            ? `The top ${topPct} (${num(r.topCustomers)} customers) is within ${r.minGroup} customers of the whole or of nobody: its share is suppressed; Gini`
+            : `The top ${topPct} (${num(r.topCustomers)} customers) bring ${pct(r.topShare)} of revenue; Gini ${r.gini === null ? "undefined" : num(r.gini, 3)}`,
+          `Lorenz curve (share of revenue of the bottom share of customers): ${(r.lorenz ?? []).map((p) => `${pct(p.customerShare)} → ${p.revenueShare === null ? `<${r.minGroup}` : pct(p.revenueShare)}`).join(", ")}${(r.lorenz ?? []).some((p) => p.revenueShare === null) ? ` (<${r.minGroup}: a point within ${r.minGroup} customers of another is suppressed)` : ""}`,
         ];
   const lines = [...figures, ...contextLines(r)];
   let out = `${lines.join("\n")}\n`;
@@ -52,8 +54,8 @@ function formatPareto(r: ConcentrationReport & ValueContext): string {
     out += `\nBy ${r.by}\n${table(
       ["group", "customers", "revenue", `top ${topPct} share`, "Gini"],
       r.groups.map((g) => [
-        g.suppressed ? `${g.group} (suppressed)` : g.group,
-        g.customers,
+        g.group,
+        gatedCount(g.customers, r.minGroup),
         g.revenue,
         pct(g.topShare),
         num(g.gini, 3),

@@ -32,7 +32,7 @@ export function registerPersonas(program: Command, cli: Cli): void {
       segment: opts.segment as string | undefined,
       asOf: dateOption(opts.asOf, "--as-of"),
       top: intOption(opts.top, "--top", 1),
-      minGroup: parseMinGroup(opts.minGroup),
+      ...parseMinGroup(opts.minGroup),
     });
     cli.print(cmd, report, () => formatPersonas(report));
   });
@@ -41,11 +41,11 @@ export function registerPersonas(program: Command, cli: Cli): void {
 function formatPersonas(r: PersonaReport & AsOfContext): string {
   let s = `${r.personas.length} persona${r.personas.length === 1 ? "" : "s"} of ${r.source.kind} ${r.source.name ?? ""} (${num(r.customers, 0)} customers in the base)\n${r.asOfChoice.note}\n`;
   for (const p of r.personas) {
-    s += `\n${p.group}. ${p.name}: ${num(p.size, 0)} customers (${pct(p.share)})\n`;
     if (p.suppressed) {
-      s += "   fewer customers than the minimum group: not described\n";
+      s += `\n${p.group}. ${p.name}: fewer customers than the minimum group (or what would give such a group away): not described\n`;
       continue;
     }
+    s += `\n${p.group}. ${p.name}: ${num(p.size, 0)} customers (${pct(p.share)})\n`;
     for (const d of p.distinguishing) {
       s += `   ${d.label}: ${num(d.group)} vs ${num(d.base)} overall (${d.difference > 0 ? "+" : ""}${num(d.difference)} sd)\n`;
     }

@@ -12,6 +12,8 @@ import { table } from "../table.js";
 import {
   choiceOption,
   contextLines,
+  gatedCount,
+  gatedText,
   minGroupOption,
   num,
   numberListOption,
@@ -46,7 +48,7 @@ export function registerRfm(program: Command, cli: Cli): void {
         f: numberListOption(opts.fThresholds, "--f-thresholds"),
         m: numberListOption(opts.mThresholds, "--m-thresholds"),
       },
-      minGroup: parseMinGroup(opts.minGroup),
+      ...parseMinGroup(opts.minGroup),
     });
     cli.print(cmd, report, () => formatRfm(report));
   });
@@ -56,7 +58,7 @@ function formatRfm(r: RfmReport & ValueContext): string {
   const context = contextLines(r)
     .map((l) => `${l}\n`)
     .join("");
-  const head = `RFM as of ${r.asOf}: ${num(r.customers)} customers with a purchase, revenue ${num(r.revenue)} (frequency: ${r.frequency}, monetary: ${r.monetary}, scores: R ${r.scoring.r}, F ${r.scoring.f}, M ${r.scoring.m})\n${context}\n`;
+  const head = `RFM as of ${r.asOf}: ${gatedText(r.customers, r.minGroup)} customers with a purchase, revenue ${r.revenue === null ? gatedText(null, r.minGroup) : num(r.revenue)} (frequency: ${r.frequency}, monetary: ${r.monetary}, scores: R ${r.scoring.r}, F ${r.scoring.f}, M ${r.scoring.m})\n${context}\n`;
   const segments = table(
     [
       "segment",
@@ -69,8 +71,8 @@ function formatRfm(r: RfmReport & ValueContext): string {
       "monetary",
     ],
     r.segments.map((s) => [
-      s.suppressed ? `${s.name} (fewer than the minimum group)` : s.name,
-      s.customers,
+      s.name,
+      gatedCount(s.customers, r.minGroup),
       pct(s.customerShare),
       s.revenue,
       pct(s.revenueShare),
@@ -83,9 +85,9 @@ function formatRfm(r: RfmReport & ValueContext): string {
     `R ${rs}`,
     ...[1, 2, 3, 4, 5].map((f) => {
       const c = r.grid.find((g) => g.r === rs && g.f === f);
-      return c?.suppressed ? "<k" : (c?.customers ?? 0);
+      return c?.suppressed ? gatedCount(null, r.minGroup) : (c?.customers ?? 0);
     }),
   ]);
   const grid = table(["customers", "F 1", "F 2", "F 3", "F 4", "F 5"], rows);
-  return `${head}${segments}\nR × F grid (customers; <k: suppressed)\n${grid}Stored per customer in customer_rfm; segments can use {"computed": "rfm_segment", "eq": "At Risk"}.\n`;
+  return `${head}${segments}\nR × F grid (customers; <${r.minGroup}: suppressed, fewer than ${r.minGroup} people or what would give such a group away)\n${grid}Stored per customer in customer_rfm; segments can use {"computed": "rfm_segment", "eq": "At Risk"}.\n`;
 }

@@ -23,6 +23,9 @@ import { SegmentError } from "../../segments/validate.js";
 import type { Cli } from "../context.js";
 import { dateOption, intOption, numberOption } from "../parse.js";
 import { formatCount, table } from "../table.js";
+import { leftOutLine } from "./consent-text.js";
+import { addUseOptions, useOptions } from "./use-options.js";
+import { gatedCount, gatedText } from "./value-options.js";
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
@@ -108,10 +111,17 @@ export function registerSegment(program: Command, cli: Cli): void {
         if (rows.length === 0) return "No segments yet: tessera segment add <file>\n";
         let out = table(
           ["id", "name", "version", "size"],
-          rows.map((s) => [s.id, s.name, s.latestVersion, s.size ?? "–"]),
+          rows.map((s) => [
+            s.id,
+            s.name,
+            s.latestVersion,
+            s.suppressed ? gatedText(null, result.minGroup) : (s.size ?? "–"),
+          ]),
         );
-        if (rows.some((s) => s.size === null))
+        if (rows.some((s) => s.size === null && !s.suppressed))
           out += "–: saved since the last refresh, not evaluated yet (tessera segment refresh)\n";
+        if (rows.some((s) => s.suppressed))
+          out += `<${result.minGroup}: suppressed: fewer than ${result.minGroup} people in it or outside it, or a size that would give such a group away (privacy: min_group)\n`;
         return out;
       });
     });
@@ -127,7 +137,7 @@ export function registerSegment(program: Command, cli: Cli): void {
         () =>
           (result.evaluated === null
             ? "size unknown: not evaluated since it was saved (tessera segment refresh)\n"
-            : `size ${result.size} (as of ${result.evaluated.asOf}, refreshed ${result.evaluated.refreshedAt})\n`) +
+            : `size ${gatedText(result.size, result.minGroup)} (as of ${result.evaluated.asOf}, refreshed ${result.evaluated.refreshedAt})\n`) +
           result.versions
             .map(
               (v) =>
@@ -188,7 +198,13 @@ export function registerSegment(program: Command, cli: Cli): void {
       cli.print(cmd, result, () => {
         let s = table(
           ["id", "name", "size", "entered", "left"],
-          result.segments.map((x) => [x.id, x.name, x.size, x.entered, x.exited]),
+          result.segments.map((x) => [
+            x.id,
+            x.name,
+            gatedCount(x.size, result.minGroup),
+            gatedCount(x.entered, result.minGroup),
+            gatedCount(x.exited, result.minGroup),
+          ]),
         );
         const how = result.stored
           ? `${result.mode}, ${result.recomputed.toLocaleString("en-US")} customers' features rebuilt`
@@ -200,27 +216,48 @@ export function registerSegment(program: Command, cli: Cli): void {
       });
     });
 
-  seg
-    .command("members <id>")
-    .description("the customers in a segment now (at the last refresh)")
+  addUseOptions(
+    seg
+      .command("members <id>")
+      .description(
+        "the customers in a segment now (at the last refresh) who consented to a purpose on a channel",
+      ),
+    "the members",
+  )
     .option("--limit <n>", "at most this many")
     .action(async (id: string, opts, cmd: Command) => {
       const result = await cli.run(cmd, segmentMembersOperation, {
         id,
+        ...useOptions(opts),
         limit: intOption(opts.limit, "--limit", 1),
       });
       const { customers } = result;
-      cli.print(cmd, result, () => `${customers.join("\n")}${customers.length ? "\n" : ""}`);
+      cli.print(cmd, result, () => {
+        // The ids alone on stdout (for scripts); who was left out on stderr.
+        cli.io.err(`${leftOutLine(result)}\n`);
+        return `${customers.join("\n")}${customers.length ? "\n" : ""}`;
+      });
     });
 
   seg
     .command("history <id>")
     .description("size over time, and who entered or left at each refresh")
-    .option("--ids <n>", "list up to n ids that entered and left at each refresh", "0")
+    .option(
+      "--ids <n>",
+      "list up to n ids that entered and left at each refresh (with --purpose, --channel)",
+      "0",
+    )
+    .option(
+      "--purpose <purpose>",
+      "with --ids: what those listed are wanted for (only who consented is listed)",
+    )
+    .option("--channel <channel>", "with --ids: how those listed would be reached")
     .action(async (id: string, opts, cmd: Command) => {
+      const withIds = intOption(opts.ids, "--ids", 0) ?? 0;
       const result = await cli.run(cmd, segmentHistoryOperation, {
         id,
-        withIds: intOption(opts.ids, "--ids", 0),
+        withIds,
+        ...(withIds > 0 ? useOptions(opts) : {}),
       });
       const points = result.history;
       cli.print(cmd, result, () =>
@@ -234,9 +271,9 @@ export function registerSegment(program: Command, cli: Cli): void {
           ],
           points.map((p) => [
             p.asOf,
-            p.size,
-            p.entered,
-            p.exited,
+            gatedText(p.size, result.minGroup),
+            gatedText(p.entered, result.minGroup),
+            gatedText(p.exited, result.minGroup),
             ...(p.enteredIds ? [p.enteredIds.join(" "), (p.exitedIds ?? []).join(" ")] : []),
           ]),
         ),
@@ -257,7 +294,7 @@ export function registerSegment(program: Command, cli: Cli): void {
         cmd,
         p,
         () =>
-          `${p.id}: ${formatCount(p.size)} of ${formatCount(p.customers)} customers (${pct(p.share)})\ne.g. ${p.sample.join(", ")}\n`,
+          `${p.id}: ${gatedText(p.size, p.minGroup)} of ${formatCount(p.customers)} customers${p.share === null ? "" : ` (${pct(p.share)})`}\ne.g. ${p.sample.join(", ")}\n`,
       );
     });
 
@@ -275,7 +312,7 @@ export function registerSegment(program: Command, cli: Cli): void {
         cmd,
         d,
         () =>
-          `${d.id}: ${formatCount(d.currentSize)} now → ${formatCount(d.newSize)}; ${formatCount(d.entering)} would enter (e.g. ${d.enteringSample.join(", ") || "none"}), ${formatCount(d.leaving)} would leave (e.g. ${d.leavingSample.join(", ") || "none"})\n`,
+          `${d.id}: ${gatedText(d.currentSize, d.minGroup)} now → ${gatedText(d.newSize, d.minGroup)}; ${gatedText(d.entering, d.minGroup)} would enter (e.g. ${d.enteringSample.join(", ") || "none"}), ${gatedText(d.leaving, d.minGroup)} would leave (e.g. ${d.leavingSample.join(", ") || "none"})\n`,
       );
     });
 
@@ -289,10 +326,10 @@ export function registerSegment(program: Command, cli: Cli): void {
       cli.print(cmd, x, () => {
         const rows = x.steps.map((s) => [
           `${"  ".repeat(s.depth)}${s.condition}`,
-          s.passing,
-          s.cumulative ?? null,
+          gatedText(s.passing, x.minGroup),
+          s.cumulative === undefined ? null : gatedText(s.cumulative, x.minGroup),
         ]);
-        return `${table(["condition", "passing alone", "with earlier (all)"], rows)}\n${x.id}: ${formatCount(x.size)} of ${formatCount(x.customers)} customers\n\nFeature table:\n${x.featureSql}\n\nMembers (f: the feature table's rows with the traits they compare):\n${x.predicateSql}\n`;
+        return `${table(["condition", "passing alone", "with earlier (all)"], rows)}\n${x.id}: ${gatedText(x.size, x.minGroup)} of ${formatCount(x.customers)} customers\n\nFeature table:\n${x.featureSql}\n\nMembers (f: the feature table's rows with the traits they compare):\n${x.predicateSql}\n`;
       });
     });
 
@@ -307,10 +344,13 @@ export function registerSegment(program: Command, cli: Cli): void {
         () =>
           `${table(
             ["both", ...o.ids],
-            o.ids.map((id, i) => [id, ...(o.counts[i] ?? [])]),
+            o.ids.map((id, i) => [id, ...(o.counts[i] ?? []).map((c) => gatedText(c, o.minGroup))]),
           )}\n${table(
             ["Jaccard", ...o.ids],
-            o.ids.map((id, i) => [id, ...(o.jaccard[i] ?? []).map((j) => j.toFixed(3))]),
+            o.ids.map((id, i) => [
+              id,
+              ...(o.jaccard[i] ?? []).map((j) => (j === null ? gatedText(null, o.minGroup) : j.toFixed(3))),
+            ]),
           )}${leftOut(o.notEvaluated)}`,
       );
     });
@@ -333,11 +373,11 @@ export function registerSegment(program: Command, cli: Cli): void {
         ? await cli.run(cmd, segmentMeceExclusiveOperation, { ids, prefix: opts.prefix, asOf })
         : await cli.run(cmd, segmentMeceOperation, { ids, prefix: opts.prefix });
       cli.print(cmd, m, () => {
-        let s = `coverage: ${formatCount(m.covered)} of ${formatCount(m.customers)} customers (${pct(m.coverage)}) are in at least one; ${formatCount(m.overlapping)} are in two or more\n${leftOut(m.notEvaluated)}`;
+        let s = `coverage: ${gatedText(m.covered, m.minGroup)} of ${formatCount(m.customers)} customers${m.coverage === null ? "" : ` (${pct(m.coverage)})`} are in at least one; ${gatedText(m.overlapping, m.minGroup)} are in two or more\n${leftOut(m.notEvaluated)}`;
         if (m.exclusive)
           s += table(
             ["exclusive segment", "from", "size"],
-            m.exclusive.map((x) => [x.id, x.from, x.size]),
+            m.exclusive.map((x) => [x.id, x.from, gatedText(x.size, m.minGroup)]),
           );
         return s;
       });

@@ -23,7 +23,7 @@ export function registerStats(program: Command, cli: Cli): void {
     .option("--no-pii", "the trait is not personal data")
     .option(
       "--category <category>",
-      "demographic, geographic, psychographic, behavioral, technographic, value, custom",
+      "demographic, geographic, psychographic, behavioral, technographic, value, sensitive (checked by tessera privacy fairness), custom",
     )
     .action(async (name: string, opts, cmd: Command) => {
       // --pii / --no-pii only when typed: absent, the flag stays as it is.

@@ -1,15 +1,18 @@
 import type { Command } from "commander";
 import { UserError } from "../../errors.js";
 import type { ValueContext } from "../../operations/value-operations.js";
-import { DEFAULT_MIN_GROUP } from "../../privacy/small-groups.js";
+import { suppressedLabel } from "../../privacy/k-gate.js";
+import { MIN_GROUP_FLOOR } from "../../privacy/settings.js";
 import { intOption } from "../parse.js";
 
-/** `--min-group k`: groups smaller than k people are suppressed (DESIGN principle 5). */
+/**
+ * `--min-group k`: groups smaller than k people are suppressed (DESIGN principle 5). Always on: the database's
+ * `min_group` setting is the k (tessera privacy settings); this option may only raise it.
+ */
 export function minGroupOption(cmd: Command): Command {
   return cmd.option(
     "--min-group <k>",
-    `suppress figures of groups with fewer than k customers`,
-    String(DEFAULT_MIN_GROUP),
+    "suppress figures of groups with fewer than k customers (default and minimum: the min_group privacy setting)",
   );
 }
 
@@ -18,8 +21,20 @@ export function contextLines(r: ValueContext): string[] {
   return [...(r.asOfChoice ? [r.asOfChoice.note] : []), ...r.notes.map((n) => `note: ${n}`)];
 }
 
-export function parseMinGroup(value: string | undefined): number {
-  return intOption(value, "--min-group", 1) ?? DEFAULT_MIN_GROUP;
+/** The k asked for with --min-group, if any (never below the floor; the operation refuses one below the setting). */
+export function parseMinGroup(value: string | undefined): { minGroup?: number } {
+  const k = intOption(value, "--min-group", MIN_GROUP_FLOOR);
+  return k === undefined ? {} : { minGroup: k };
+}
+
+/** A count the k-gate may have suppressed, as a table shows it: the number, or `<k`. */
+export function gatedCount(n: number | null | undefined, k: number): string | number {
+  return n === null || n === undefined ? suppressedLabel(k) : n;
+}
+
+/** The same, as text: `1,234` or `<10`. */
+export function gatedText(n: number | null | undefined, k: number): string {
+  return n === null || n === undefined ? suppressedLabel(k) : n.toLocaleString("en-US");
 }
 
 /** One of a fixed set of words, naming the option when it is not. */

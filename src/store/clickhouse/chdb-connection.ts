@@ -75,6 +75,7 @@ export class ChdbConnection implements ClickHouseConnection {
   private constructor(
     private readonly session: ChdbSession,
     private readonly ready: Promise<void>,
+    readonly dataDirectory: string,
   ) {}
 
   static async open(dir: string, options: OpenOptions): Promise<ChdbConnection> {
@@ -117,7 +118,7 @@ export class ChdbConnection implements ClickHouseConnection {
       active = { dir: wanted, session, users: 0, ready, closed, release };
     }
     active.users++;
-    return new ChdbConnection(active.session, active.ready);
+    return new ChdbConnection(active.session, active.ready, active.dir);
   }
 
   async exec(text: string, params: Readonly<Record<string, unknown>>): Promise<void> {

@@ -10,6 +10,8 @@ export interface CompactResult {
 }
 
 export interface ClickHouseConnection {
+  /** The data directory, when the database lives in this process (chdb); undefined on a server. */
+  readonly dataDirectory?: string;
   /** Runs a statement. `session` names the caller's session (its temporary tables, on a server). */
   exec(text: string, params: Readonly<Record<string, unknown>>, session: string): Promise<void>;
   /** Runs a query and reads its whole result. */

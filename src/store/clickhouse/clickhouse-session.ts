@@ -1,5 +1,8 @@
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
 import { ColumnarResult } from "../column-result.js";
-import type { AppendColumn, ColumnResult, ColumnType, SqlValue } from "../engine.js";
+import type { AppendColumn, ColumnResult, ColumnType, EraseMatch, SqlValue, StorageFile } from "../engine.js";
+import { matchesAny } from "../erase-match.js";
 import { renderSql, type Sql, type SqlRenderer, sql } from "../sql.js";
 import { PROFILE, profileStatement as profile } from "../statement-profile.js";
 import type { Session } from "../store.js";
@@ -200,6 +203,63 @@ export class ClickHouseSession implements Session {
       compacted.push(table);
     }
     return compacted;
+  }
+
+  /**
+   * Copies the values to a scratch table, deletes the rows by a mutation that reads them from there (ClickHouse
+   * keeps a mutation's text in the data directory: a value written in it would stay in clear), waits for it (the
+   * mutation rewrites the parts holding such rows, without them), then drops the scratch table at once (SYNC).
+   */
+  async eraseRows(table: string, matches: readonly EraseMatch[]): Promise<number> {
+    const where = matchesAny(matches);
+    if (where === null) return 0;
+    const t = sql.ident(table);
+    const n = Number((await this.query(sql`SELECT count() AS n FROM ${t} WHERE ${where}`)).column("n")[0]);
+    if (n === 0) return 0;
+    const scratch = sql.ident(`_erase_values_${this.id}`);
+    await this.run(sql`CREATE TABLE ${scratch} (v String) ENGINE = Memory`);
+    try {
+      const values = [...new Set(matches.flatMap((m) => m.values))];
+      await this.run(sql`INSERT INTO ${scratch} (v) VALUES ${sql.join(values.map((v) => sql`(${v})`))}`);
+      const byScratch = sql.join(
+        matches
+          .filter((m) => m.values.length > 0)
+          .map((m) => sql`${sql.ident(m.column)} IN (SELECT v FROM ${scratch})`),
+        " OR ",
+      );
+      await this.run(
+        sql`ALTER TABLE ${t} DELETE WHERE ${byScratch} SETTINGS mutations_sync = 2, allow_nondeterministic_mutations = 1`,
+      );
+    } finally {
+      await this.run(sql`DROP TABLE IF EXISTS ${scratch} SYNC`);
+    }
+    return n;
+  }
+
+  /**
+   * ClickHouse writes nothing in place: a mutation writes new parts and leaves the replaced ones to its background
+   * cleanup, `old_parts_lifetime` later (480 s by default: the safety margin for parts not yet synced to disk, which
+   * erasure does not shorten). `storageFiles` says which files are such parts.
+   */
+  async scrubFreedSpace(): Promise<void> {}
+
+  async storageFiles(): Promise<StorageFile[] | null> {
+    const dir = this.connection.dataDirectory;
+    if (dir === undefined) return null;
+    const inactive = await this.query(
+      "SELECT path FROM system.parts WHERE database = currentDatabase() AND NOT active",
+    );
+    const replaced = (inactive.column("path") as string[]).map((p) => (p.endsWith("/") ? p : `${p}/`));
+    const files: StorageFile[] = [];
+    const walk = (d: string): void => {
+      for (const e of readdirSync(d, { withFileTypes: true })) {
+        const path = join(d, e.name);
+        if (e.isDirectory()) walk(path);
+        else if (e.isFile()) files.push({ path, replaced: replaced.some((p) => path.startsWith(p)) });
+      }
+    };
+    walk(dir);
+    return files;
   }
 
   close(): void {

@@ -133,7 +133,7 @@ export function checkDuckDBFile(path: string, options: OpenOptions): void {
     throw new UserError(
       "read-only-database",
       `is read-only (${permissions(stats.mode)}): a command that writes needs write permission on it; ` +
-        "commands that only read it (stats, audit, segment list, …) work as it is",
+        "commands that only read it (stats, segment list, kpis, …) work as it is; those that show people write the audit log",
       path,
     );
 }

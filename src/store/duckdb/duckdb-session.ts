@@ -1,6 +1,8 @@
+import { existsSync } from "node:fs";
 import type { DuckDBConnection, DuckDBInstance, DuckDBValue } from "@duckdb/node-api";
 import { ColumnarResult } from "../column-result.js";
-import type { AppendColumn, ColumnResult, SqlValue } from "../engine.js";
+import type { AppendColumn, ColumnResult, EraseMatch, SqlValue, StorageFile } from "../engine.js";
+import { matchesAny } from "../erase-match.js";
 import { renderSql, type Sql, sql } from "../sql.js";
 import { PROFILE, profileStatement as profile } from "../statement-profile.js";
 import type { Session } from "../store.js";
@@ -29,8 +31,23 @@ function toParam(value: SqlValue): DuckDBValue {
  * One session on a DuckDB database: a connection of its own, so its own transaction and temporary tables
  * (DuckDB keeps temporary tables per connection). Created by `DuckDBStore`.
  */
+/** A table's row groups on disk as row id ranges [lo, hi): row ids count every stored row, deleted ones too. */
+function rowGroupRanges(table: string): Sql {
+  const size = sql.raw("max(start + count)");
+  return sql`SELECT row_group_id, sum(${size}) OVER (ORDER BY row_group_id) - ${size} AS lo,
+                    sum(${size}) OVER (ORDER BY row_group_id) AS hi
+               FROM ${storageInfo(table)} WHERE column_id = 0 GROUP BY row_group_id`;
+}
+
+/** The storage of a table's segments (row group, column, block). */
+function storageInfo(table: string): Sql {
+  return sql`pragma_storage_info(${sql.raw(duckdbDialect.literal(table))})`;
+}
+
 export class DuckDBSession implements Session {
   readonly dialect = duckdbDialect;
+  /** Blocks that held text of rows erased since the last scrub (`eraseRows`, `scrubFreedSpace`). */
+  private readonly tainted = new Set<number>();
   private depth = 0;
 
   private closed = false;
@@ -169,6 +186,156 @@ export class DuckDBSession implements Session {
   /** DuckDB reuses the space of deleted rows itself (at checkpoints): nothing to do. */
   async compact(): Promise<string[]> {
     return [];
+  }
+
+  /**
+   * Blanks the rows' text columns, then deletes them. A delete only marks rows: their bytes stay in the row group's
+   * blocks until the group is rewritten. An update, though, is written at the next checkpoint by rewriting the
+   * updated column of each row group it touched into new blocks, and the old blocks are freed
+   * (`scrubFreedSpace` then overwrites them): so the columns that can hold an identifier (text and JSON) are set to
+   * NULL first, and only those columns of the row groups holding the person are rewritten — measured, a far
+   * cheaper purge than rewriting whole row groups (on 700k events, 0.2 s against 5 s) and one that keeps every
+   * other row where it was (events stay in time order).
+   */
+  async eraseRows(table: string, matches: readonly EraseMatch[]): Promise<number> {
+    const t = sql.ident(table);
+    const where = matchesAny(matches);
+    if (where === null) return 0;
+    const n = Number((await this.query(sql`SELECT count(*) AS n FROM ${t} WHERE ${where}`)).column("n")[0]);
+    if (n === 0) return 0;
+    const text = await this.query(
+      sql`SELECT column_name FROM information_schema.columns
+           WHERE table_schema = 'main' AND table_name = ${table} AND data_type IN ('VARCHAR', 'JSON')
+           ORDER BY ordinal_position`,
+    );
+    const textColumns = text.column("column_name") as string[];
+    const blank = textColumns.map((c) => sql`${sql.ident(c)} = NULL`);
+    // The columns in which the rows hold any text: blanking changes them, so their segments are rewritten; a column
+    // NULL in every such row holds none of their bytes (and an update that changes nothing is not rewritten).
+    const held =
+      textColumns.length === 0
+        ? null
+        : await this.query(
+            sql`SELECT ${sql.join(textColumns.map((c, i) => sql`count(${sql.ident(c)}) AS ${sql.raw(`c${i}`)}`))}
+                  FROM ${t} WHERE ${where}`,
+          );
+    const holding = textColumns.filter((_, i) => held !== null && Number(held.column(`c${i}`)[0]) > 0);
+    const rows = sql.temp("_erase_rows");
+    // The blocks that hold their text now: a small segment shares its block with others (DuckDB packs them), and
+    // the block stays in use, old bytes and all, until every segment in it has moved (`scrubFreedSpace`).
+    if (holding.length > 0) {
+      // The segments holding those rows' values (a column of a row group is cut into segments by rows).
+      const names = sql.join(holding.map((c) => sql`${c}`));
+      const hit = sql`SELECT g.row_group_id, m.r - g.lo AS off FROM (SELECT rowid AS r FROM ${t} WHERE ${where}) m
+                        JOIN (${rowGroupRanges(table)}) g ON m.r >= g.lo AND m.r < g.hi`;
+      const blocks = await this.query(
+        sql`WITH x AS (SELECT DISTINCT s.block_id, s.additional_block_ids FROM ${storageInfo(table)} s
+                         JOIN (${hit}) h ON s.row_group_id = h.row_group_id AND h.off >= s.start AND h.off < s.start + s.count
+                        WHERE s.column_name IN (${names}) AND s.segment_type <> 'VALIDITY')
+            SELECT DISTINCT b FROM (SELECT block_id AS b FROM x
+                                    UNION ALL SELECT unnest(additional_block_ids) AS b FROM x WHERE additional_block_ids IS NOT NULL) y
+             WHERE b IS NOT NULL AND b >= 0`,
+      );
+      for (const b of blocks.column("b")) this.tainted.add(Number(b));
+    }
+    const these = sql`rowid IN (SELECT r FROM ${rows})`;
+    await this.run([
+      ...duckdbDialect.createTempAs("_erase_rows", sql`SELECT rowid AS r FROM ${t} WHERE ${where}`),
+      ...(blank.length > 0 ? [sql`UPDATE ${t} SET ${sql.join(blank)} WHERE ${these}`] : []),
+      sql`DELETE FROM ${t} WHERE ${these}`,
+      sql`DROP TABLE ${rows}`,
+    ]);
+    return n;
+  }
+
+  /**
+   * A checkpoint (the write-ahead log folded into the file and emptied; emptied row groups dropped), then the free
+   * blocks overwritten: DuckDB reuses a freed block as it is, without clearing it, so what a deleted row group held
+   * stays in the file until then. A table of filler text as large as the free space, written uncompressed, takes
+   * every free block (DuckDB fills free blocks before it grows the file) and is dropped again; the file's free
+   * space then holds only filler. Measured: 72 free blocks (18 MiB) in 0.4 s.
+   */
+  async scrubFreedSpace(): Promise<void> {
+    await this.run("FORCE CHECKPOINT");
+    await this.moveOutOfTaintedBlocks();
+    const size = await this.query(
+      "SELECT free_blocks, block_size FROM pragma_database_size() WHERE database_name = current_database()",
+    );
+    const free = Number(size.column("free_blocks")[0] ?? 0);
+    const block = Number(size.column("block_size")[0] ?? 0);
+    if (free === 0) return;
+    // 64 characters a row, stored as they are: the rows fill at least the free blocks' bytes.
+    const rows = Math.ceil((free * block) / 64);
+    await this.run("SET force_compression = 'uncompressed'");
+    try {
+      await this.run(
+        `CREATE OR REPLACE TABLE _scrub_fill AS SELECT md5(i::VARCHAR) || md5((-1 - i)::VARCHAR) AS filler FROM range(${rows}) r(i)`,
+      );
+      await this.run("FORCE CHECKPOINT");
+    } finally {
+      await this.run("DROP TABLE IF EXISTS _scrub_fill");
+      await this.run("RESET force_compression");
+    }
+    // Twice: the first frees the filler's blocks, the second the metadata the first replaced (and the file's end).
+    await this.run("FORCE CHECKPOINT");
+    await this.run("FORCE CHECKPOINT");
+  }
+
+  /**
+   * After a checkpoint, the blocks that held erased text are free (the rewritten segments left them), or still in
+   * use: DuckDB packs small segments together in shared blocks, and such a block keeps the freed segment's bytes
+   * while any other segment in it lives (and an update that changes no value is not rewritten, so no cheap update
+   * moves them: measured). Each row group with a segment in such a block is then rewritten whole — its rows deleted
+   * and appended again, in their order — which the next checkpoint writes as new segments, dropping the emptied
+   * group: the block is free, for the filler to overwrite. Once only: a block freed here may be reused at once by
+   * new segments, written whole (so clean). Only small segments share blocks: small tables, tails of columns.
+   */
+  /** Deletes a table's row groups (row id ranges) and appends their rows again, in their order. */
+  private async rewriteGroups(table: string, groups: readonly { lo: number; hi: number }[]): Promise<void> {
+    if (groups.length === 0) return;
+    const t = sql.ident(table);
+    const inGroups = sql.join(
+      groups.map((r) => sql`(rowid >= ${r.lo} AND rowid < ${r.hi})`),
+      " OR ",
+    );
+    const keep = sql.temp("_scrub_keep");
+    await this.transaction(() =>
+      this.run([
+        ...duckdbDialect.createTempAs(
+          "_scrub_keep",
+          sql`SELECT * FROM ${t} WHERE ${inGroups} ORDER BY rowid`,
+        ),
+        sql`DELETE FROM ${t} WHERE ${inGroups}`,
+        sql`INSERT INTO ${t} SELECT * FROM ${keep}`,
+        sql`DROP TABLE ${keep}`,
+      ]),
+    );
+  }
+
+  private async moveOutOfTaintedBlocks(): Promise<void> {
+    if (this.tainted.size === 0) return;
+    const list = sql.raw(`[${[...this.tainted].join(", ")}]::BIGINT[]`);
+    this.tainted.clear();
+    let moved = 0;
+    for (const table of await this.tables()) {
+      const live = await this.query(
+        sql`SELECT DISTINCT g.lo, g.hi
+              FROM ${storageInfo(table)} s JOIN (${rowGroupRanges(table)}) g ON g.row_group_id = s.row_group_id
+             WHERE list_contains(${list}, s.block_id)
+                OR list_has_any(${list}, coalesce(s.additional_block_ids, []::BIGINT[]))`,
+      );
+      if (live.rowCount === 0) continue;
+      await this.rewriteGroups(table, live.rows<{ lo: number; hi: number }>());
+      moved += live.rowCount;
+    }
+    if (moved > 0) await this.run("FORCE CHECKPOINT");
+  }
+
+  async storageFiles(): Promise<StorageFile[] | null> {
+    if (this.location === ":memory:" || this.location === "") return null;
+    return [this.location, `${this.location}.wal`]
+      .filter((f) => existsSync(f))
+      .map((path) => ({ path, replaced: false }));
   }
 
   close(): void {

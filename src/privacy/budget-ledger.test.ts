@@ -1,0 +1,73 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { TEST_ENGINES } from "../../test/engines.js";
+import { isUserError } from "../errors.js";
+import { openSession } from "../store/open-store.js";
+import type { Session } from "../store/store.js";
+import { chargeReport, ledgerSpends } from "./budget-ledger.js";
+import { noisyCounts, noisyGatedCounts } from "./dp-release.js";
+import { seededRandomSource } from "./random.js";
+
+const SETTINGS = { dp_epsilon_per_query: "0.3", dp_budget: "1", dp_period: "month" as const };
+const JUNE = new Date("2026-06-15T12:00:00Z");
+
+describe.each(TEST_ENGINES)("the privacy budget ledger on $name", ({ location }) => {
+  let engine: Session | undefined;
+  afterEach(() => {
+    engine?.close();
+    engine = undefined;
+  });
+
+  it("charges each report ε exactly, refuses the one that would pass the budget (showing it), and writes nothing then", async () => {
+    engine = await openSession(location());
+    const e = engine;
+    // 0.3 three times is 0.9 exactly (rationals, not 0.8999…); a fourth would be 1.2 > 1.
+    for (const left of ["0.7", "0.4", "0.1"])
+      expect(await chargeReport(e, "key k1", "kpis", SETTINGS, JUNE)).toMatchObject({
+        key: "key k1",
+        period: "2026-06",
+        remaining: left,
+      });
+    const refused = await chargeReport(e, "key k1", "kpis", SETTINGS, JUNE).catch((x: unknown) => x);
+    expect(isUserError(refused)).toBe(true);
+    expect((refused as Error).message).toContain("budget ε = 1 per month, 0.9 spent, this release asks 0.3");
+    expect(await ledgerSpends(e, "key k1", "2026-06")).toHaveLength(3);
+    // Another caller, and the same caller next month, have budgets of their own.
+    expect((await chargeReport(e, "key k2", "kpis", SETTINGS, JUNE)).remaining).toBe("0.7");
+    expect((await chargeReport(e, "key k1", "kpis", SETTINGS, new Date("2026-07-01T00:00:00Z"))).period).toBe(
+      "2026-07",
+    );
+    const spends = await ledgerSpends(e, "key k1", "2026-06");
+    expect(spends.map((s) => [s.unit, `${s.amount.num}/${s.amount.den}`])).toEqual([
+      ["epsilon", "3/10"],
+      ["epsilon", "3/10"],
+      ["epsilon", "3/10"],
+    ]);
+  });
+});
+
+describe("noisy counts of a report", () => {
+  it("are unbiased, never negative, and noisier when a person may be in several cells", () => {
+    const source = seededRandomSource(7);
+    const draws = (perPerson: number) =>
+      Array.from({ length: 4000 }, () => noisyCounts([500], 1, perPerson, source)[0] as number);
+    const one = draws(1);
+    const four = draws(4);
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const variance = (xs: number[]) => mean(xs.map((x) => (x - mean(xs)) ** 2));
+    // Discrete Laplace of scale 1/ε: variance 2e^{-ε}/(1 − e^{-ε})² ≈ 1.84 at ε = 1; at ε/4 it is ≈ 31.
+    expect(Math.abs(mean(one) - 500)).toBeLessThan(0.2);
+    expect(variance(one)).toBeGreaterThan(1.4);
+    expect(variance(one)).toBeLessThan(2.4);
+    expect(variance(four) / variance(one)).toBeGreaterThan(10);
+    expect(Math.min(...noisyCounts(Array(200).fill(0), 0.5, 1, source))).toBe(0);
+  });
+
+  it("pass the k-gate after the noise: a noisy count of 1 to k−1 is suppressed", () => {
+    const source = seededRandomSource(11);
+    for (let i = 0; i < 200; i++) {
+      const [small, big] = noisyGatedCounts([3, 400], 1, 10, 1, source);
+      expect(small === null || small === 0 || (small as number) >= 10).toBe(true);
+      expect(big).not.toBeNull();
+    }
+  });
+});
