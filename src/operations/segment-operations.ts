@@ -148,7 +148,7 @@ export const segmentListOperation = defineOperation({
     const k = await reportMinGroup(session);
     // A version saved after the last refresh has not been evaluated: its size is unknown, not 0 (and the open
     // stays, if any, are an earlier version's).
-    const { sizes, hidden } = await gatedSegmentSizes(session, k);
+    const { sizes, hidden } = await gatedSegmentSizes(session, k, list);
     return {
       segments: list.map((s) => ({
         ...s,
@@ -605,11 +605,11 @@ export const segmentMeceExclusiveOperation = defineOperation({
  * A MECE report through the k-gate: the segments' pairwise intersections are read too, since with their sizes
  * (segment list) and the coverage they would give a suppressed intersection back.
  */
-async function gatedMece(session: Engine, m: Mece): Promise<GatedMece> {
+async function gatedMece(session: Engine, { intersections, ...m }: Mece): Promise<GatedMece> {
   const k = await reportMinGroup(session);
-  const o = await segmentOverlap(session, m.ids);
-  const hidden = o.ids.some((_, i) =>
-    o.ids.some(
+  const o = intersections ?? (await segmentOverlap(session, m.ids));
+  const hidden = m.ids.some((_, i) =>
+    m.ids.some(
       (_, j) =>
         i < j && intersectionHidden(o.counts[i]?.[j] ?? 0, o.sizes[i] ?? 0, o.sizes[j] ?? 0, m.customers, k),
     ),

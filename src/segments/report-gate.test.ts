@@ -190,7 +190,7 @@ describe("the overlap matrix", () => {
 });
 
 describe("MECE coverage", () => {
-  const m: Mece = {
+  const m: Omit<Mece, "intersections"> = {
     ids: ["a", "b"],
     notEvaluated: [],
     customers: 100,

@@ -213,7 +213,7 @@ export function gateOverlap(o: Overlap, base: number, k: number, hidden: Readonl
   };
 }
 
-export type GatedMece = Omit<Mece, "covered" | "coverage" | "overlapping" | "exclusive"> & {
+export type GatedMece = Omit<Mece, "covered" | "coverage" | "overlapping" | "exclusive" | "intersections"> & {
   readonly covered: number | null;
   readonly coverage: number | null;
   readonly overlapping: number | null;
@@ -228,7 +228,7 @@ export type GatedMece = Omit<Mece, "covered" | "coverage" | "overlapping" | "exc
  * hide something (`intersectionsHidden`): sizes and coverage of two segments give their intersection back. The
  * exclusive sizes divide the base: complementary suppression.
  */
-export function gateMece(m: Mece, k: number, intersectionsHidden: boolean): GatedMece {
+export function gateMece(m: Omit<Mece, "intersections">, k: number, intersectionsHidden: boolean): GatedMece {
   const uncovered = m.customers - m.covered;
   const coveredHidden = intersectionsHidden || isSmall(m.covered, k) || isSmall(uncovered, k);
   const overlappingHidden =
