@@ -3,6 +3,8 @@ import type { z } from "zod";
 import type { Role } from "../access/roles.js";
 import { UserError } from "../errors.js";
 import { recordSensitiveAction } from "../privacy/audit-log.js";
+import { chargeReport } from "../privacy/budget-ledger.js";
+import { loadPrivacySettings } from "../privacy/settings.js";
 import type { Engine } from "../store/engine.js";
 import { openStore } from "../store/open-store.js";
 import { removeServedBy, writeServedBy } from "../store/served-by.js";
@@ -20,6 +22,11 @@ export interface Caller {
   /** As the audit log names them: `cli:alice`, `key k_3f… (crm sync)`. */
   readonly who: string;
   readonly role: Role;
+  /**
+   * Set by the operations layer, never by a front door: the caller's answers are released with differential-privacy
+   * noise, ε each (an analyst while the `dp` setting is on; the report was charged to their budget first).
+   */
+  readonly noise?: { readonly epsilon: string };
 }
 
 /** The person at this machine's command line: the database's owner, so an admin. */
@@ -63,6 +70,11 @@ export interface StoreOperation<S extends z.ZodType, R, E = never> extends Opera
    * whichever front door asked. A read that declares it opens the database for writing (the record is a write).
    */
   readonly people?: PeopleNamed<z.output<S>, NoInfer<R>>;
+  /**
+   * Whether the operation releases its counts with noise when `caller.noise` says so (src/privacy/dp-release.ts).
+   * While `dp` is on, an analyst may run only such operations: the others are refused, not answered exactly.
+   */
+  readonly noised?: boolean;
   run(session: Engine, input: z.output<S>, emit: Emit<E>, caller: Caller): Promise<R>;
 }
 
@@ -144,6 +156,7 @@ export async function runParsed<S extends z.ZodType, R, E>(
 ): Promise<R> {
   if (op.access === "none") return op.run(input, emit);
   if (!store) throw new Error(`operation ${op.name} needs an open store`);
+  caller = await released(store, op, caller);
   if (op.access === "write") {
     const cache = resultCache(store);
     // Committed or not, what it may have changed is read again (a failed write changes nothing; it costs a miss).
@@ -159,7 +172,8 @@ export async function runParsed<S extends z.ZodType, R, E>(
   }
   const read = () => store.read((s) => op.run(s, input, emit, caller));
   // Cached answers are the same for every caller: an operation whose answer depends on who asks is not cached.
-  const result = await (op.cachedUntil
+  // A noisy answer is never kept: each release is charged, and noise shared between callers could be averaged away.
+  const result = await (op.cachedUntil && !caller.noise
     ? resultCache(store).get(`${op.name} ${JSON.stringify(input)}`, op.cachedUntil, read)
     : read());
   // A read that names people is recorded before its answer leaves; a failed read names no one and is not.
@@ -167,6 +181,29 @@ export async function runParsed<S extends z.ZodType, R, E>(
   if (people && people.count(result) > 0)
     await store.write((s) => recordPeopleNamed(s, op.name, people, input, result, caller));
   return result;
+}
+
+/**
+ * How an operation's answer is released to this caller (issue 17, item 3): as computed, or, for an analyst while
+ * the `dp` setting is on, with noise — the report charged to their budget first (refused, with the budget shown,
+ * once it is spent), and an operation that does not add noise refused outright.
+ */
+async function released<S extends z.ZodType, R, E>(
+  store: Store,
+  op: StoreOperation<S, R, E>,
+  caller: Caller,
+): Promise<Caller> {
+  if (caller.role !== "analyst") return caller;
+  const settings = await store.read((s) => loadPrivacySettings(s));
+  if (!settings.dp) return caller;
+  if (!op.noised)
+    throw new UserError(
+      "not-under-dp",
+      `${op.name} is not released to analysts while differential privacy is on (the dp setting): its figures are not noised yet`,
+      op.name,
+    );
+  await store.write((s) => chargeReport(s, caller.who, op.name, settings));
+  return { ...caller, noise: { epsilon: settings.dp_epsilon_per_query } };
 }
 
 /** Records an answer that names people in the audit log (`StoreOperation.people`). */

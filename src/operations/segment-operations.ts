@@ -143,12 +143,14 @@ export const segmentListOperation = defineOperation({
   access: "read",
   // What a dashboard polls: kept in memory by a server until a segment is saved, removed or refreshed.
   cachedUntil: ["segments", "privacy"],
-  run: async (session): Promise<{ segments: ListedSegment[]; minGroup: number }> => {
+  // Its sizes take noise for an analyst while `dp` is on.
+  noised: true,
+  run: async (session, _input, _emit, caller): Promise<{ segments: ListedSegment[]; minGroup: number }> => {
     const list = await listSegments(session);
     const k = await reportMinGroup(session);
     // A version saved after the last refresh has not been evaluated: its size is unknown, not 0 (and the open
     // stays, if any, are an earlier version's).
-    const { sizes, hidden } = await gatedSegmentSizes(session, k, list);
+    const { sizes, hidden } = await gatedSegmentSizes(session, k, list, caller.noise);
     return {
       segments: list.map((s) => ({
         ...s,
@@ -169,9 +171,12 @@ export const segmentShowOperation = defineOperation({
   input: SegmentShowInput,
   access: "read",
   cachedUntil: ["segments", "privacy"],
+  noised: true,
   run: async (
     session,
     { id },
+    _emit,
+    caller,
   ): Promise<{
     id: string;
     versions: SegmentVersion[];
@@ -187,7 +192,7 @@ export const segmentShowOperation = defineOperation({
     const stale = (await notEvaluated(session)).has(id);
     if (stale) return { id, versions, size: null, suppressed: false, minGroup: k, evaluated: null };
     // Gated as segment.list gates it (the same rule over the same sizes): the two never disagree.
-    const { sizes, hidden } = await gatedSegmentSizes(session, k);
+    const { sizes, hidden } = await gatedSegmentSizes(session, k, undefined, caller.noise);
     const suppressed = hidden.has(id);
     const size = suppressed ? null : (sizes.get(id) ?? 0);
     return { id, versions, size, suppressed, minGroup: k, evaluated: await latestRefresh(session) };

@@ -1,4 +1,5 @@
 import { UserError } from "../errors.js";
+import { noisyCounts } from "../privacy/dp-release.js";
 import { intersectionHidden } from "../privacy/k-gate.js";
 import type { Engine } from "../store/engine.js";
 import { sql } from "../store/sql.js";
@@ -25,11 +26,26 @@ export async function gatedSegmentSizes(
   k: number,
   /** The saved segments, when the caller has read them already (one query less for the list a dashboard polls). */
   segments?: readonly { readonly id: string }[],
+  /**
+   * Released with differential-privacy noise (`Caller.noise`): each size gets discrete Laplace noise, ε shared
+   * among the segments (a person may be in every one of them: basic composition), before the k-gate, which then
+   * hides noisy sizes as it hides exact ones.
+   */
+  noise?: { readonly epsilon: string },
 ): Promise<{ sizes: Map<string, number | null>; hidden: Set<string>; base: number }> {
   const list = segments ?? (await listSegments(engine));
   const current = await currentSizes(engine);
   const stale = await notEvaluated(engine);
   const sizes = new Map(list.map((s) => [s.id, stale.has(s.id) ? null : (current.get(s.id) ?? 0)]));
+  if (noise) {
+    const known = [...sizes].filter((x): x is [string, number] => x[1] !== null);
+    const noisy = noisyCounts(
+      known.map(([, n]) => n),
+      Number(noise.epsilon),
+      Math.max(1, known.length),
+    );
+    known.forEach(([id], i) => sizes.set(id, noisy[i] as number));
+  }
   const base = await customerCount(engine);
   return { sizes, hidden: hiddenSizes(sizes, base, k), base };
 }

@@ -38,12 +38,16 @@ const UNAVAILABLE = new Set([
   "read-only-database",
 ]);
 
+/** Codes of what the caller may not have, whatever the input: an answer the privacy settings keep from them. */
+const FORBIDDEN = new Set(["not-under-dp", "privacy-budget-spent"]);
+
 /** Codes of a request over a limit: a definition, an upload. */
 const TOO_LARGE = new Set(["definition-too-long", "body-too-large"]);
 
 /**
  * The HTTP status of a user error: 400 for input that is not what the operation takes (its schema, an option, an
- * upload cut short), 404 for something named that does not exist, 409 for a clash with the store's state, 413 for
+ * upload cut short), 403 for an answer the privacy settings keep from the caller (differential privacy: a report not
+ * noised, a spent budget), 404 for something named that does not exist, 409 for a clash with the store's state, 413 for
  * a definition or an upload over the limits, 415 for an upload that is not a file the importer reads, 503 for the
  * database's surroundings, else 422 (well formed, but the data cannot give an answer: a file that cannot be read,
  * rows rejected, too few customers, no purchases).
@@ -51,6 +55,7 @@ const TOO_LARGE = new Set(["definition-too-long", "body-too-large"]);
 export function statusOf(e: UserError): number {
   if (NOT_FOUND.has(e.code)) return 404;
   if (CONFLICT.has(e.code)) return 409;
+  if (FORBIDDEN.has(e.code)) return 403;
   if (UNAVAILABLE.has(e.code)) return 503;
   if (TOO_LARGE.has(e.code)) return 413;
   if (e.code === "unsupported-media-type") return 415;
