@@ -44,7 +44,7 @@ export async function gatedSegmentSizes(
       Number(noise.epsilon),
       Math.max(1, known.length),
     );
-    known.forEach(([id], i) => sizes.set(id, noisy[i] as number));
+    for (const [i, [id]] of known.entries()) sizes.set(id, noisy[i] as number);
   }
   const base = await customerCount(engine);
   return { sizes, hidden: hiddenSizes(sizes, base, k), base };
