@@ -3,6 +3,9 @@
  * gate off). Run once per source tree on the same data: `npx tsx bench/privacy/gate-overhead.mts ROOT DB ROUNDS`
  * times each report operation of the tree at ROOT (this one, and a checkout of the commit before the gate) on a
  * copy of DB, as medians of ROUNDS runs after a warm-up, and prints one JSON line per report.
+ * The old tree: `git worktree add /tmp/tessera-old ead760e` and a symlink to this node_modules; the data: the
+ * server benchmark's 1M-customer database (its 20 segments refreshed), copied once per tree (the new tree
+ * migrates its copy). Results of session 11 are in bench/results/privacy.jsonl ("privacy-gate").
  */
 import { pathToFileURL } from "node:url";
 
