@@ -207,6 +207,20 @@ const EMPTY: Concentration = {
   suppressed: false,
 };
 
+/** A concentration whose figures the k-gate hides (its name and group kept). */
+function withoutFigures<T extends Concentration>(c: T, suppressed: boolean): T {
+  return {
+    ...c,
+    customers: null,
+    revenue: null,
+    topShare: null,
+    topCustomers: null,
+    gini: null,
+    lorenz: null,
+    suppressed,
+  };
+}
+
 /** `tessera pareto`: concentration overall and, with `by`, per group. */
 export async function concentration(
   engine: Engine,
@@ -244,30 +258,9 @@ export async function concentration(
     );
     const gate = complementary(groups, sizes, overallCustomers, minGroup);
     groups = groups.map((g, i) =>
-      gate.hidden[i] || gate.totalHidden
-        ? {
-            ...g,
-            customers: null,
-            revenue: null,
-            topShare: null,
-            topCustomers: null,
-            gini: null,
-            lorenz: null,
-            suppressed: g.customers !== 0 || g.suppressed,
-          }
-        : g,
+      gate.hidden[i] || gate.totalHidden ? withoutFigures(g, g.customers !== 0 || g.suppressed) : g,
     );
-    if (gate.totalHidden)
-      overall = {
-        ...overall,
-        customers: null,
-        revenue: null,
-        topShare: null,
-        topCustomers: null,
-        gini: null,
-        lorenz: null,
-        suppressed: true,
-      };
+    if (gate.totalHidden) overall = withoutFigures(overall, true);
   }
   return {
     asOf: asOf.toISOString(),

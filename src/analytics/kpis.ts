@@ -114,67 +114,56 @@ export async function kpis(engine: Engine, opts: KpiOptions = {}): Promise<KpiRe
     minGroup,
     rows.map((g) => listed.has(String(g.grp))),
   );
-  const groups = r
-    .rows<{
-      grp: string;
-      customers: number;
-      buyers: number;
-      orders: number;
-      revenue: number;
-      sessions: number | null;
-      converted: number | null;
-      avg_clv: number | null;
-    }>()
-    .map((g, i) => {
-      const customers = Number(g.customers);
-      const orders = Number(g.orders);
-      const buyers = Number(g.buyers);
-      const revenue = Number(g.revenue);
-      const sessions = g.sessions === null ? 0 : Number(g.sessions);
-      const row = suppress(
-        {
-          group: String(g.grp),
-          customers,
-          shareOfBase: base > 0 ? customers / base : null,
-          buyers,
-          orders,
-          revenue,
-          averageOrderValue: orders > 0 ? revenue / orders : null,
-          purchaseFrequency: buyers > 0 ? orders / buyers : null,
-          averageClv: g.avg_clv === null ? null : Number(g.avg_clv),
-          sessions,
-          conversionRate: sessions > 0 ? Number(g.converted) / sessions : null,
-        },
+  const groups = rows.map((g, i) => {
+    const customers = Number(g.customers);
+    const orders = Number(g.orders);
+    const buyers = Number(g.buyers);
+    const revenue = Number(g.revenue);
+    const sessions = g.sessions === null ? 0 : Number(g.sessions);
+    const row = suppress(
+      {
+        group: String(g.grp),
         customers,
-        minGroup,
-        [
-          "customers",
-          "shareOfBase",
-          "buyers",
-          "orders",
-          "revenue",
-          "averageOrderValue",
-          "purchaseFrequency",
-          "averageClv",
-          "sessions",
-          "conversionRate",
-        ],
-        gate.groups[i] === true,
-      );
-      // A group shown, but too few buyers in it (or non-buyers): the buyers' figures are not.
-      return gate.buyers[i] === true && !row.suppressed
-        ? {
-            ...row,
-            buyers: null,
-            orders: null,
-            revenue: null,
-            averageOrderValue: null,
-            purchaseFrequency: null,
-            conversionRate: null,
-            suppressed: true,
-          }
-        : row;
-    });
+        shareOfBase: base > 0 ? customers / base : null,
+        buyers,
+        orders,
+        revenue,
+        averageOrderValue: orders > 0 ? revenue / orders : null,
+        purchaseFrequency: buyers > 0 ? orders / buyers : null,
+        averageClv: g.avg_clv === null ? null : Number(g.avg_clv),
+        sessions,
+        conversionRate: sessions > 0 ? Number(g.converted) / sessions : null,
+      },
+      customers,
+      minGroup,
+      [
+        "customers",
+        "shareOfBase",
+        "buyers",
+        "orders",
+        "revenue",
+        "averageOrderValue",
+        "purchaseFrequency",
+        "averageClv",
+        "sessions",
+        "conversionRate",
+      ],
+      gate.groups[i] === true,
+    );
+    // A group shown, but too few buyers in it (or non-buyers): the buyers' figures are not.
+    return gate.buyers[i] === true && !row.suppressed
+      ? {
+          ...row,
+          buyers: null,
+          orders: null,
+          revenue: null,
+          averageOrderValue: null,
+          purchaseFrequency: null,
+          conversionRate: null,
+          suppressed: true,
+        }
+      : row;
+  });
   return {
     asOf: asOf.toISOString(),
     by: grouping.label,
