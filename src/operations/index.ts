@@ -34,20 +34,21 @@ import {
 import { privacySettingsOperation, privacySettingsSetOperation } from "./privacy-settings-operations.js";
 import { auditOperation } from "./quality-operations.js";
 import {
+  segmentMeceExclusiveOperation,
+  segmentMeceOperation,
+  segmentOverlapOperation,
+} from "./segment-coverage-operations.js";
+import {
   segmentAddOperation,
   segmentDiffOperation,
   segmentExplainOperation,
-  segmentHistoryOperation,
   segmentListOperation,
-  segmentMeceExclusiveOperation,
-  segmentMeceOperation,
-  segmentMembersOperation,
-  segmentOverlapOperation,
   segmentPreviewOperation,
   segmentRefreshOperation,
   segmentRemoveOperation,
   segmentShowOperation,
 } from "./segment-operations.js";
+import { segmentHistoryOperation, segmentMembersOperation } from "./segment-people-operations.js";
 import { statsOperation, traitSetOperation, traitsOperation } from "./store-operations.js";
 import { generateOperation } from "./synth-operations.js";
 import {
@@ -72,7 +73,9 @@ export * from "./privacy-export-operations.js";
 export * from "./privacy-retention-operations.js";
 export * from "./privacy-settings-operations.js";
 export * from "./quality-operations.js";
+export * from "./segment-coverage-operations.js";
 export * from "./segment-operations.js";
+export * from "./segment-people-operations.js";
 export * from "./store-operations.js";
 export * from "./synth-operations.js";
 export * from "./tracking-operations.js";

@@ -5,8 +5,6 @@ import { isUserError } from "../errors.js";
 import { importFile } from "../ingest/import.js";
 import { openStore } from "../store/open-store.js";
 import type { Store } from "../store/store.js";
-import { importBatchOperation } from "./ingest-operations.js";
-import { runOperation } from "./operation.js";
 import {
   segmentAddOperation,
   segmentDiffOperation,
@@ -21,7 +19,9 @@ import {
   segmentRefreshOperation,
   segmentRemoveOperation,
   segmentShowOperation,
-} from "./segment-operations.js";
+} from "./index.js";
+import { importBatchOperation } from "./ingest-operations.js";
+import { runOperation } from "./operation.js";
 import { rfmOperation } from "./value-operations.js";
 
 /** Expects `work` to fail with a user error whose message contains every one of `parts`. */

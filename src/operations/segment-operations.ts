@@ -1,37 +1,18 @@
 import { z } from "zod";
-import { UserError } from "../errors.js";
-import {
-  type Channel,
-  ChannelSchema,
-  consentedPeople,
-  type LeftOut,
-  type Purpose,
-  PurposeSchema,
-  useFields,
-} from "../privacy/consent-gate.js";
-import { intersectionHidden, isSmall, reportMinGroup } from "../privacy/k-gate.js";
-import type { Mece } from "../segments/membership-reports.js";
+import { isSmall, reportMinGroup } from "../privacy/k-gate.js";
 import {
   GUARD_DEFAULTS,
   type GuardWarning,
   gatedSegmentSizes,
-  MECE_PREFIX,
-  meceSegments,
-  segmentOverlap,
   sizeGuard,
 } from "../segments/membership-reports.js";
 import {
   type GatedDiff,
   type GatedExplanation,
-  type GatedHistoryPoint,
-  type GatedMece,
-  type GatedOverlap,
   type GatedPreview,
   gateDiff,
   gateExplanation,
   gateHistory,
-  gateMece,
-  gateOverlap,
   gatePreview,
 } from "../segments/report-gate.js";
 import { lastRefresh, latestRefresh } from "../segments/segment-refresh.js";
@@ -39,19 +20,15 @@ import {
   listSegments,
   notEvaluated,
   removeSegment,
-  requireEvaluated,
-  requireSegment,
   type SavedSegment,
   type SegmentVersion,
   saveSegment,
   segmentVersions,
 } from "../segments/segment-store.js";
-import { currentMembersSql, type ListPeople, segmentHistory } from "../segments/stays.js";
 import { parseSegmentText } from "../segments/text/parse.js";
 import { SegmentError, type SegmentIssue } from "../segments/validate.js";
 import { diffSegment, explainSegment, previewSegment } from "../segments/what-if.js";
 import type { Engine } from "../store/engine.js";
-import type { Sql } from "../store/sql.js";
 import { type AsOfChoice, chooseAsOf } from "./as-of.js";
 import { defineOperation } from "./operation.js";
 import { massExitError, pastDataEnd, pastDataEndWarning } from "./refresh-guard.js";
@@ -94,7 +71,7 @@ function definitionDocument(input: { definition: unknown; source?: string | unde
 }
 
 /** Segment ids to look at; none means every saved one the report can cover. */
-const segmentIds = z.array(z.string()).default([]);
+export const segmentIds = z.array(z.string()).default([]);
 
 /** How many example customer ids a what-if answer shows. */
 const SAMPLE_IDS = 10;
@@ -104,7 +81,7 @@ const SAMPLE_IDS = 10;
  * with the memberships on record; with no refresh yet, the default every command shares (as-of.ts: the end of the
  * data's last day, at most now).
  */
-async function asOfOrLastRefresh(session: Engine, asOf: Date | undefined): Promise<Date> {
+export async function asOfOrLastRefresh(session: Engine, asOf: Date | undefined): Promise<Date> {
   return asOf ?? (await lastRefresh(session)) ?? (await chooseAsOf(session, undefined)).asOf;
 }
 
@@ -352,104 +329,6 @@ export type GatedRefreshedSegment = Omit<
   readonly suppressed: boolean;
 };
 
-export const SegmentMembersInput = z
-  .object({
-    id: z.string(),
-    /** What the members are wanted for, and how they would be reached: only those who consented are listed. */
-    ...useFields,
-    /** At most this many customers (default all). */
-    limit: wholeNumber(1).optional(),
-  })
-  .strict();
-
-/** `segment.members`' answer: who may be used, and how many members were left out and why (k-gated counts). */
-export interface SegmentMembers {
-  readonly id: string;
-  readonly purpose: string;
-  readonly channel: string;
-  readonly customers: string[];
-  readonly leftOut: LeftOut;
-}
-
-/**
- * `segment.members`: the customers in a segment at the last refresh who may be used for a purpose on a channel
- * (the consent gate: their latest consent is a grant, and they are not on the suppression list), by id. A segment
- * saved since is refused: the stays on record are an earlier version's.
- */
-export const segmentMembersOperation = defineOperation({
-  name: "segment.members",
-  summary: "the customers in a segment now (at the last refresh)",
-  input: SegmentMembersInput,
-  access: "read",
-  people: { count: (r: { customers: string[] }) => r.customers.length, subject: (i) => `segment=${i.id}` },
-  run: async (session, { id, limit, purpose, channel }): Promise<SegmentMembers> => {
-    await requireSegment(session, id);
-    await requireEvaluated(session, [id], "segment members");
-    const people = await consentedPeople(session, currentMembersSql(id), { purpose, channel }, { limit });
-    return { id, purpose, channel, customers: [...people.ids], leftOut: people.leftOut };
-  },
-});
-
-export const SegmentHistoryInput = z
-  .object({
-    id: z.string(),
-    /**
-     * List up to this many ids of the customers who entered and left at each refresh (0: counts only): only those
-     * the consent gate passes for `purpose` and `channel`, which are then required.
-     */
-    withIds: wholeNumber(0).default(0),
-    purpose: PurposeSchema.optional(),
-    channel: ChannelSchema.optional(),
-  })
-  .strict();
-
-/** `segment.history`: a segment's size at each stored refresh, and who entered or left. */
-export const segmentHistoryOperation = defineOperation({
-  name: "segment.history",
-  summary: "size over time, and who entered or left at each refresh",
-  input: SegmentHistoryInput,
-  access: "read",
-  people: {
-    count: (r: {
-      history: { enteredIds?: readonly unknown[] | null; exitedIds?: readonly unknown[] | null }[];
-    }) => r.history.reduce((n, p) => n + (p.enteredIds?.length ?? 0) + (p.exitedIds?.length ?? 0), 0),
-    subject: (i) => `segment=${i.id}`,
-  },
-  run: async (
-    session,
-    { id, withIds, purpose, channel },
-  ): Promise<{ id: string; history: GatedHistoryPoint[]; minGroup: number }> => {
-    await requireSegment(session, id);
-    const k = await reportMinGroup(session);
-    const { hidden, base } = await gatedSegmentSizes(session, k);
-    const points = await segmentHistory(session, id, historyIds(session, withIds, purpose, channel));
-    // The latest point is the size segment.list shows: hidden exactly as it hides it.
-    return { id, history: gateHistory(points, base, k, hidden.has(id)), minGroup: k };
-  },
-});
-
-/**
- * Who a history may list among those who entered or left (the consent gate, at most `withIds` per list), or
- * nothing to list (0); listing without a purpose and a channel is refused.
- */
-function historyIds(
-  session: Engine,
-  withIds: number,
-  purpose: Purpose | undefined,
-  channel: Channel | undefined,
-): ListPeople | undefined {
-  if (withIds === 0) return undefined;
-  if (purpose === undefined || channel === undefined)
-    throw new UserError(
-      "bad-input",
-      "listing who entered or left names people: give the purpose and the channel they are wanted for",
-      `segment.history: ${purpose === undefined ? "purpose" : "channel"}`,
-    );
-  return async (candidates: Sql) => [
-    ...(await consentedPeople(session, candidates, { purpose, channel }, { limit: withIds })).ids,
-  ];
-}
-
 export const SegmentPreviewInput = z
   .object({
     ...definitionFields,
@@ -521,103 +400,3 @@ export const segmentExplainOperation = defineOperation({
       await reportMinGroup(session),
     ),
 });
-
-export const SegmentOverlapInput = z.object({ ids: segmentIds }).strict();
-
-/**
- * `segment.overlap`: pairwise overlap counts and Jaccard indices of current memberships. Named segments must have
- * been evaluated; with none named, those saved since the last refresh are left out and listed.
- */
-export const segmentOverlapOperation = defineOperation({
-  name: "segment.overlap",
-  summary: "pairwise overlap counts and Jaccard index of current memberships",
-  input: SegmentOverlapInput,
-  access: "read",
-  run: async (session, { ids }): Promise<GatedOverlap> => {
-    const o = await segmentOverlap(session, ids);
-    const k = await reportMinGroup(session);
-    const { hidden, base } = await gatedSegmentSizes(session, k);
-    return gateOverlap(o, base, k, hidden);
-  },
-});
-
-/**
- * The id prefix of exclusive segments: `<prefix><id>` must be a segment id, so the prefix is made of what ids are
- * (refused here, naming the field, rather than as a definition the re-cut builds).
- */
-const meceIdPrefix = z
-  .string()
-  .regex(
-    /^[a-z0-9][a-z0-9_-]{0,31}$/,
-    "lower-case letters, digits, - and _ (at most 32), starting with a letter or digit",
-  );
-
-export const SegmentMeceInput = z
-  .object({
-    ids: segmentIds,
-    /** The id prefix of earlier exclusive results, left out when no ids are given (they re-divide the others). */
-    prefix: meceIdPrefix.default(MECE_PREFIX),
-  })
-  .strict();
-
-/**
- * `segment.mece`: how much of the customer base a set of segments covers, and how many customers are in two or
- * more (current memberships). Reads only; the exclusive re-cut, which saves segments, is `segment.mece.exclusive`.
- */
-export const segmentMeceOperation = defineOperation({
-  name: "segment.mece",
-  summary: "coverage and overlap of segments",
-  input: SegmentMeceInput,
-  access: "read",
-  run: async (session, { ids, prefix }): Promise<GatedMece> =>
-    gatedMece(session, await meceSegments(session, ids, { prefix })),
-});
-
-export const SegmentMeceExclusiveInput = z
-  .object({
-    /** The segments in priority order: each customer goes to the first one that matches (required, not empty). */
-    ids: segmentIds,
-    /** The id prefix of the exclusive segments saved: `<prefix><id>` and `<prefix>other`. */
-    prefix: meceIdPrefix.default(MECE_PREFIX),
-    /** Size the exclusive segments as of this moment (default: the last refresh's, else now). */
-    asOf: isoTime.optional(),
-  })
-  .strict();
-
-/**
- * `segment.mece.exclusive`: `segment.mece`, then saves mutually exclusive, collectively exhaustive segments
- * (`<prefix><id>` for each given one in priority order, `<prefix>other` for the rest) and sizes them. A write,
- * apart from `segment.mece`, so that looking at coverage never waits for writers. No ids is refused (by
- * `meceSegments`, with its own message) rather than by the schema: the order is the point, and the message says so.
- */
-export const segmentMeceExclusiveOperation = defineOperation({
-  name: "segment.mece.exclusive",
-  summary: "save mutually exclusive, collectively exhaustive segments from segments in priority order",
-  input: SegmentMeceExclusiveInput,
-  access: "write",
-  run: async (session, { ids, prefix, asOf }): Promise<GatedMece> =>
-    gatedMece(
-      session,
-      await meceSegments(session, ids, {
-        exclusive: true,
-        prefix,
-        asOf: await asOfOrLastRefresh(session, asOf),
-      }),
-    ),
-});
-
-/**
- * A MECE report through the k-gate: the segments' pairwise intersections are read too, since with their sizes
- * (segment list) and the coverage they would give a suppressed intersection back.
- */
-async function gatedMece(session: Engine, { intersections, ...m }: Mece): Promise<GatedMece> {
-  const k = await reportMinGroup(session);
-  const o = intersections ?? (await segmentOverlap(session, m.ids));
-  const hidden = m.ids.some((_, i) =>
-    m.ids.some(
-      (_, j) =>
-        i < j && intersectionHidden(o.counts[i]?.[j] ?? 0, o.sizes[i] ?? 0, o.sizes[j] ?? 0, m.customers, k),
-    ),
-  );
-  return gateMece(m, k, hidden);
-}

@@ -14,7 +14,7 @@ import {
   segmentRefreshOperation,
   segmentRemoveOperation,
   segmentShowOperation,
-} from "../../operations/segment-operations.js";
+} from "../../operations/index.js";
 import { GUARD_DEFAULTS, MECE_PREFIX } from "../../segments/membership-reports.js";
 import { readDefinitionFile } from "../../segments/read-definition.js";
 import { parseCondition } from "../../segments/text/parse.js";
