@@ -7,11 +7,6 @@ import { isSmall } from "./k-gate.js";
 
 export { DEFAULT_MIN_GROUP } from "./settings.js";
 
-/** True when a group of `people` must be suppressed (empty groups reveal nobody and are shown as 0). */
-export function isSuppressed(people: number, minGroup: number): boolean {
-  return isSmall(people, minGroup);
-}
-
 /**
  * Returns `row` unchanged, or with every listed figure set to null and `suppressed: true` when the group is
  * smaller than `minGroup` (or `hide` says so: a complementary suppression).
@@ -23,7 +18,7 @@ export function suppress<T extends Record<string, unknown>>(
   figures: readonly (keyof T)[],
   hide = false,
 ): T & { suppressed: boolean } {
-  if (!hide && !isSuppressed(people, minGroup)) return { ...row, suppressed: false };
+  if (!hide && !isSmall(people, minGroup)) return { ...row, suppressed: false };
   const out: Record<string, unknown> = { ...row, suppressed: true };
   for (const f of figures) out[f as string] = null;
   return out as T & { suppressed: boolean };
