@@ -17,8 +17,6 @@ import {
 } from "../segments/report-gate.js";
 import { lastRefresh, latestRefresh } from "../segments/segment-refresh.js";
 import {
-  listSegments,
-  notEvaluated,
   removeSegment,
   type SavedSegment,
   type SegmentVersion,
@@ -123,13 +121,11 @@ export const segmentListOperation = defineOperation({
   // Its sizes take noise for an analyst while `dp` is on.
   noised: true,
   run: async (session, _input, _emit, caller): Promise<{ segments: ListedSegment[]; minGroup: number }> => {
-    const list = await listSegments(session);
-    const k = await reportMinGroup(session);
     // A version saved after the last refresh has not been evaluated: its size is unknown, not 0 (and the open
-    // stays, if any, are an earlier version's).
-    const { sizes, hidden } = await gatedSegmentSizes(session, k, list, caller.noise);
+    // stays, if any, are an earlier version's). Segments, sizes and k in one query: what dashboards poll.
+    const { segments, sizes, hidden, k } = await gatedSegmentSizes(session, undefined, caller.noise);
     return {
-      segments: list.map((s) => ({
+      segments: segments.map((s) => ({
         ...s,
         size: hidden.has(s.id) ? null : (sizes.get(s.id) ?? null),
         suppressed: hidden.has(s.id),
@@ -163,13 +159,12 @@ export const segmentShowOperation = defineOperation({
     evaluated: { asOf: string; refreshedAt: string } | null;
   }> => {
     const versions = await segmentVersions(session, id);
-    const k = await reportMinGroup(session);
+    // Gated as segment.list gates it (the same rule over the same sizes): the two never disagree.
+    const { sizes, hidden, k } = await gatedSegmentSizes(session, undefined, caller.noise);
     // When the members on record were evaluated, and as of which time: the latest refresh, unless this version was
     // saved after it (not evaluated yet: its size is unknown, as in segment.list).
-    const stale = (await notEvaluated(session)).has(id);
-    if (stale) return { id, versions, size: null, suppressed: false, minGroup: k, evaluated: null };
-    // Gated as segment.list gates it (the same rule over the same sizes): the two never disagree.
-    const { sizes, hidden } = await gatedSegmentSizes(session, k, undefined, caller.noise);
+    if (sizes.get(id) === null)
+      return { id, versions, size: null, suppressed: false, minGroup: k, evaluated: null };
     const suppressed = hidden.has(id);
     const size = suppressed ? null : (sizes.get(id) ?? 0);
     return { id, versions, size, suppressed, minGroup: k, evaluated: await latestRefresh(session) };

@@ -1,6 +1,6 @@
 import { UserError } from "../errors.js";
-import type { Engine } from "../store/engine.js";
-import { sql } from "../store/sql.js";
+import type { Dialect, Engine } from "../store/engine.js";
+import { type Sql, sql } from "../store/sql.js";
 import { type BudgetPeriod, budgetPolicy } from "./budget.js";
 import { privacyParameter } from "./noise-mechanisms.js";
 import { fromNumber } from "./rational.js";
@@ -126,14 +126,14 @@ export interface SettingRow {
 /** The settings as stored, each with when and by whom it was set (none on a database made before migration 13). */
 export async function readSettingRows(engine: Engine): Promise<SettingRow[]> {
   const set = new Map<string, { value: string; at: string; by: string }>();
-  if ((await engine.tableColumns("privacy_settings")).length > 0) {
-    const r = await engine.query(
-      sql`SELECT name, value, updated_at, updated_by FROM privacy_settings ORDER BY updated_at`,
-    );
-    // One row per name (a set replaces it); ordered anyway, so that the latest would win.
-    for (const row of r.rows<{ name: string; value: string; updated_at: unknown; updated_by: string }>())
-      set.set(row.name, { value: row.value, at: isoOf(row.updated_at), by: row.updated_by });
-  }
+  // The table exists in every database a store opens (openStore brings it to the newest schema); not asking the
+  // catalogue first saves a third of the cost of `segment list`, which reads the settings for its k.
+  const r = await engine.query(
+    sql`SELECT name, value, updated_at, updated_by FROM privacy_settings ORDER BY updated_at`,
+  );
+  // One row per name (a set replaces it); ordered anyway, so that the latest would win.
+  for (const row of r.rows<{ name: string; value: string; updated_at: unknown; updated_by: string }>())
+    set.set(row.name, { value: row.value, at: isoOf(row.updated_at), by: row.updated_by });
   return SETTING_NAMES.map((name) => {
     const s = set.get(name);
     return {
@@ -156,6 +156,22 @@ function isoOf(v: unknown): string {
 export async function loadPrivacySettings(engine: Engine): Promise<PrivacySettings> {
   const rows = await readSettingRows(engine);
   return Object.fromEntries(rows.map((r) => [r.name, r.value])) as unknown as PrivacySettings;
+}
+
+/**
+ * SQL of a one-row relation with the stored `min_group` (column `min_group`: its text, NULL or empty when never
+ * set), so that a report reads its k in the query that reads its counts (`segment list`, polled by dashboards, pays
+ * for one query less). `minGroupOf` reads the value.
+ */
+export function minGroupSql(d: Dialect): Sql {
+  return sql`SELECT ${d.argMax(sql`value`, sql`updated_at`)} AS min_group FROM privacy_settings WHERE name = 'min_group'`;
+}
+
+/** The `min_group` in force from what `minGroupSql` read (an aggregate of no rows: NULL, or "" on ClickHouse). */
+export function minGroupOf(stored: unknown): number {
+  return stored === null || stored === undefined || stored === ""
+    ? PRIVACY_DEFAULTS.min_group
+    : (parseSetting("min_group", String(stored)) as number);
 }
 
 /** Sets one setting (checked first: a refused value changes nothing); returns the value now in force. */

@@ -1,6 +1,7 @@
 import { UserError } from "../errors.js";
 import { noisyCounts } from "../privacy/dp-release.js";
 import { intersectionHidden } from "../privacy/k-gate.js";
+import { effectiveMinGroup } from "../privacy/settings.js";
 import type { Engine } from "../store/engine.js";
 import { sql } from "../store/sql.js";
 import type { SegmentDefinition } from "./definition.js";
@@ -11,32 +12,36 @@ import {
   notEvaluated,
   requireEvaluated,
   requireSegment,
+  type SavedSegment,
+  savedSegmentSizes,
   saveSegment,
 } from "./segment-store.js";
 import { hiddenSizes } from "./size-gate.js";
-import { currentSizes } from "./stays.js";
 
 /**
  * Every saved segment's size at the last refresh (null when its latest version has not been evaluated), the
  * number of customers, and which sizes the k-gate hides (report-gate.ts): the one rule `segment list`, `show`,
- * `overlap` and `history` share, so that no two of them disagree on a size.
+ * `overlap` and `history` share, so that no two of them disagree on a size. k is the database's `min_group`, or
+ * the caller's when it asks for more (as `reportMinGroup`); read with the segments and their sizes, in one query.
  */
 export async function gatedSegmentSizes(
   engine: Engine,
-  k: number,
-  /** The saved segments, when the caller has read them already (one query less for the list a dashboard polls). */
-  segments?: readonly { readonly id: string }[],
+  asked?: number,
   /**
    * Released with differential-privacy noise (`Caller.noise`): each size gets discrete Laplace noise, ε shared
    * among the segments (a person may be in every one of them: basic composition), before the k-gate, which then
    * hides noisy sizes as it hides exact ones.
    */
   noise?: { readonly epsilon: string },
-): Promise<{ sizes: Map<string, number | null>; hidden: Set<string>; base: number }> {
-  const list = segments ?? (await listSegments(engine));
-  const current = await currentSizes(engine);
-  const stale = await notEvaluated(engine);
-  const sizes = new Map(list.map((s) => [s.id, stale.has(s.id) ? null : (current.get(s.id) ?? 0)]));
+): Promise<{
+  segments: SavedSegment[];
+  sizes: Map<string, number | null>;
+  hidden: Set<string>;
+  base: number;
+  k: number;
+}> {
+  const { segments, sizes, base, minGroup } = await savedSegmentSizes(engine);
+  const k = effectiveMinGroup({ min_group: minGroup }, asked);
   if (noise) {
     const known = [...sizes].filter((x): x is [string, number] => x[1] !== null);
     const noisy = noisyCounts(
@@ -46,8 +51,7 @@ export async function gatedSegmentSizes(
     );
     for (const [i, [id]] of known.entries()) sizes.set(id, noisy[i] as number);
   }
-  const base = await customerCount(engine);
-  return { sizes, hidden: hiddenSizes(sizes, base, k), base };
+  return { segments, sizes, hidden: hiddenSizes(sizes, base, k), base, k };
 }
 
 /**

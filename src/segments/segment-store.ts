@@ -1,8 +1,10 @@
 import { didYouMean } from "../common/did-you-mean.js";
 import { UserError } from "../errors.js";
+import { loadPrivacySettings, minGroupOf, minGroupSql } from "../privacy/settings.js";
 import type { Engine } from "../store/engine.js";
 import { type Sql, sql } from "../store/sql.js";
 import { canonicalDefinition, type SegmentDefinition } from "./definition.js";
+import { customerCount } from "./evaluate.js";
 import { definitionWarnings } from "./hints.js";
 import { loadSchemaContext } from "./schema-context.js";
 import { refsOf, type SegmentIssue, validateWithDatabase } from "./validate.js";
@@ -98,6 +100,41 @@ export async function notEvaluated(engine: Engine): Promise<Set<string>> {
   return new Set(r.column("segment_id") as string[]);
 }
 
+/**
+ * Every saved segment, by id (the order the k-gate breaks ties in, the same in every report), with its size at the
+ * last refresh (null when its latest version is not evaluated yet), the number of customers and the database's
+ * `min_group`: what `segment list` shows and gates, read in one query since a dashboard polls it.
+ */
+export async function savedSegmentSizes(
+  engine: Engine,
+): Promise<{ segments: SavedSegment[]; sizes: Map<string, number | null>; base: number; minGroup: number }> {
+  const r = await engine.query(
+    sql`SELECT s.segment_id AS segment_id, s.name AS name, s.description AS description,
+               s.latest_version AS latest_version, s.updated_at AS updated_at,
+               ${evaluatedSql("s")} AS evaluated, coalesce(m.n, 0) AS n, b.base AS base, g.min_group AS min_group
+          FROM segments s
+          LEFT JOIN (SELECT segment_id, count(*) AS n FROM segment_membership WHERE exited_at IS NULL
+                      GROUP BY segment_id) m ON m.segment_id = s.segment_id
+         CROSS JOIN (SELECT count(*) AS base FROM customers) b
+         CROSS JOIN (${minGroupSql(engine.dialect)}) g
+         ORDER BY s.segment_id`,
+  );
+  const rows = r.rows<Record<string, unknown>>();
+  const first = rows[0];
+  return {
+    segments: rows.map(savedSegmentOf),
+    sizes: new Map(
+      rows.map((x) => [
+        x.segment_id as string,
+        x.evaluated === true || x.evaluated === 1 ? Number(x.n) : null,
+      ]),
+    ),
+    // With no segment saved, no row carries the base and the setting.
+    base: first ? Number(first.base) : await customerCount(engine),
+    minGroup: first ? minGroupOf(first.min_group) : (await loadPrivacySettings(engine)).min_group,
+  };
+}
+
 /** Refuses segments whose latest version no refresh has evaluated yet: their members are not known. */
 export async function requireEvaluated(engine: Engine, ids: readonly string[], what: string): Promise<void> {
   const stale = await notEvaluated(engine);
@@ -114,13 +151,18 @@ export async function listSegments(engine: Engine): Promise<SavedSegment[]> {
   const r = await engine.query(
     "SELECT segment_id, name, description, latest_version, updated_at FROM segments ORDER BY segment_id",
   );
-  return r.rows<Record<string, unknown>>().map((x) => ({
+  return r.rows<Record<string, unknown>>().map(savedSegmentOf);
+}
+
+/** A row of `segments` as a saved segment. */
+function savedSegmentOf(x: Record<string, unknown>): SavedSegment {
+  return {
     id: x.segment_id as string,
     name: x.name as string,
     description: (x.description as string | null) ?? null,
     latestVersion: Number(x.latest_version),
     updatedAt: x.updated_at as Date,
-  }));
+  };
 }
 
 /** A saved segment's versions, newest first; a clear error (with a suggestion) for an unknown id. */
