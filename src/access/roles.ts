@@ -2,7 +2,7 @@
  * Roles and what they may do (issue 16). Each route of the API needs one permission; a role is the set it has.
  * - admin: everything;
  * - analyst: aggregates only — sizes, reports, models fitted and their summaries — never a person's id or data;
- * - marketer: segments (and, as they land, audiences and campaigns) and the aggregates; person-level data only
+ * - marketer: segments, audiences, destinations and campaigns, and the aggregates; person-level data only
  *   through the consent gate (issue 17: `read:consented-people`, segment members for a purpose and a channel);
  * - ingest: only the tracking API.
  */
@@ -21,6 +21,11 @@ export const PERMISSIONS = [
   "read:consented-people",
   /** Save, change, remove or refresh segments. */
   "write:segments",
+  /**
+   * Activation (issue 18): define audiences, destinations and campaigns, sync and send. Whatever leaves goes
+   * through the consent gate; an export's people are read with `read:consented-people`.
+   */
+  "write:activation",
   /** Fit models and store their per-customer values (RFM, CLV, clusterings). */
   "write:values",
   /** Load data (rows) and change the trait registry. */
@@ -38,7 +43,7 @@ export type Permission = (typeof PERMISSIONS)[number];
 const GRANTS: Record<Role, readonly Permission[]> = {
   admin: PERMISSIONS,
   analyst: ["read:aggregates", "write:values"],
-  marketer: ["read:aggregates", "read:consented-people", "write:segments"],
+  marketer: ["read:aggregates", "read:consented-people", "write:segments", "write:activation"],
   ingest: ["track"],
 };
 

@@ -1,6 +1,9 @@
 import { Command, CommanderError } from "commander";
 import { isUserError } from "../errors.js";
+import { registerAudience } from "./commands/audience.js";
 import { registerAudit } from "./commands/audit.js";
+// activation commands (imports): destinations
+// activation commands (imports): campaigns
 import { registerCluster } from "./commands/cluster.js";
 import { registerClv } from "./commands/clv.js";
 import { registerConsent } from "./commands/consent.js";
@@ -50,6 +53,9 @@ function program(io: Io): Command {
   registerKeys(p, cli);
   registerPrivacy(p, cli);
   registerConsent(p, cli);
+  registerAudience(p, cli);
+  // activation commands: destinations
+  // activation commands: campaigns
   // Subcommands (and theirs) report through io and never exit the process either.
   const override = (c: Command): void => {
     for (const sub of c.commands) {

@@ -5,6 +5,17 @@
  */
 import { keyCreateOperation, keyListOperation, keyRevokeOperation } from "./access-operations.js";
 import {
+  audienceCreateOperation,
+  audienceListOperation,
+  audienceMembersOperation,
+  audienceRemoveOperation,
+  audienceShowOperation,
+} from "./audience-operations.js";
+// activation imports: exports
+// activation imports: destinations
+// activation imports: campaigns
+// activation imports: timing and channels
+import {
   consentHistoryOperation,
   consentRecordOperation,
   privacySuppressionsOperation,
@@ -61,6 +72,11 @@ import {
 } from "./value-operations.js";
 
 export * from "./access-operations.js";
+export * from "./audience-operations.js";
+// activation exports: exports
+// activation exports: destinations
+// activation exports: campaigns
+// activation exports: timing and channels
 export * from "./consent-operations.js";
 export * from "./demo-operation.js";
 export * from "./discovery-operations.js";
@@ -115,6 +131,15 @@ export const OPERATIONS: readonly AnyOperation[] = [
   clustersAssignOperation,
   clustersRemoveOperation,
   personasOperation,
+  audienceCreateOperation,
+  audienceListOperation,
+  audienceShowOperation,
+  audienceRemoveOperation,
+  audienceMembersOperation,
+  // activation operations: exports
+  // activation operations: destinations
+  // activation operations: campaigns
+  // activation operations: timing and channels
   keyCreateOperation,
   keyListOperation,
   keyRevokeOperation,

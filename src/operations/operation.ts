@@ -87,6 +87,11 @@ export interface PeopleNamed<I, R> {
    * subject), when it has them, are recorded as the use declared.
    */
   subject?(input: I): string | undefined;
+  /**
+   * The use the people were named for, when the input does not carry it (an audience's purpose and channel are
+   * its own): read from the answer.
+   */
+  use?(result: R): { readonly purpose: string; readonly channel: string };
 }
 
 /** An operation that needs no open store, or opens its own (generating files, the demo's fresh database). */
@@ -219,7 +224,7 @@ function recordPeopleNamed<I, R>(
   // An answer that names no one is no read of person-level data (an empty list, a history without ids).
   if (named === 0) return Promise.resolve();
   // The use the caller declared, as the consent gate took it: the input's purpose and channel.
-  const { purpose, channel } = input as { purpose?: unknown; channel?: unknown };
+  const { purpose, channel } = people.use?.(result) ?? (input as { purpose?: unknown; channel?: unknown });
   const subject = [people.subject?.(input), typeof channel === "string" ? `channel=${channel}` : undefined];
   return recordSensitiveAction(session, {
     who: caller.who,

@@ -6,8 +6,8 @@ import type { Store } from "../store/store.js";
  * (definitions, versions, refresh records and the number of open stays per segment), `values` (computed values,
  * clusterings), `access` (keys), `privacy` (the privacy settings: the k of every report, differential privacy).
  */
-export type Topic = "data" | "segments" | "values" | "access" | "privacy";
-export const TOPICS: readonly Topic[] = ["data", "segments", "values", "access", "privacy"];
+export type Topic = "data" | "segments" | "values" | "access" | "privacy" | "activation";
+export const TOPICS: readonly Topic[] = ["data", "segments", "values", "access", "privacy", "activation"];
 
 interface Entry {
   /** The generations of the entry's topics when its read began. */

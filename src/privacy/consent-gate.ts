@@ -78,16 +78,33 @@ export interface LeftOut {
 const GATE = "_consent_gate";
 
 /**
- * The people among `candidates` (a query selecting customer ids) who may be used for `use` now: the latest consent
- * for its purpose and channel is granted (as the segment language's consent leaf says, as of now) and they are not
- * on the suppression list for the channel. Candidates no longer in the store (erased) are not counted.
+ * People the gate passed for a use, as a relation the engine holds (one column, `customer_id`), for work that
+ * joins them with more data in SQL (an export's contact fields, a delivery's difference with what a destination
+ * was told) rather than reading their ids into JavaScript. Valid only inside the `withConsentedPeople` callback
+ * that received it; only the gate makes one.
  */
-export async function consentedPeople(
+export interface ConsentedRelation {
+  readonly [consented]: true;
+  readonly use: Use;
+  /** `SELECT customer_id FROM …`: the people passed (use it as a subquery). */
+  readonly sql: Sql;
+  readonly passed: number;
+  readonly leftOut: LeftOut;
+}
+
+/**
+ * Runs the gate over `candidates` (a query selecting customer ids) and gives `work` the people it passed as a
+ * relation, dropped when `work` ends: the people among the candidates who may be used for `use` now (the latest
+ * consent for its purpose and channel is granted, as the segment language's consent leaf says, as of now) and are
+ * not on the suppression list for the channel. Candidates no longer in the store (erased) are not counted.
+ */
+export async function withConsentedPeople<T>(
   engine: Engine,
   candidates: Sql,
   use: Use,
-  opts: { limit?: number; at?: Date } = {},
-): Promise<ConsentedPeople> {
+  work: (people: ConsentedRelation) => Promise<T>,
+  opts: { at?: Date } = {},
+): Promise<T> {
   const d = engine.dialect;
   const at = opts.at ?? new Date();
   const gate = sql.temp(GATE);
@@ -104,18 +121,14 @@ export async function consentedPeople(
   try {
     const counts = await engine.query(sql`SELECT verdict, count(*) AS n FROM ${gate} GROUP BY verdict`);
     const n = new Map(counts.rows<{ verdict: string; n: unknown }>().map((r) => [r.verdict, Number(r.n)]));
-    const limit = opts.limit ? sql` LIMIT ${sql.param(Math.floor(opts.limit), "integer")}` : sql.empty;
-    const ids = await engine.query(
-      sql`SELECT customer_id FROM ${gate} WHERE verdict = 'passed' ORDER BY customer_id${limit}`,
-    );
     // The two counts add up to what the caller can work out (the candidates less those passed): one hidden
     // alone would be the other's difference, so they are suppressed together (complementary suppression).
     const cells = [n.get("no-consent") ?? 0, n.get("suppressed") ?? 0];
     const k = await reportMinGroup(engine);
     const { hidden } = suppressPartition(cells, k);
-    const out = {
+    const relation = {
       use,
-      ids: ids.column("customer_id") as string[],
+      sql: sql`SELECT customer_id FROM ${gate} WHERE verdict = 'passed'`,
       passed: n.get("passed") ?? 0,
       leftOut: {
         noConsent: gated(cells[0] as number, hidden[0] === true),
@@ -123,8 +136,37 @@ export async function consentedPeople(
         suppressed: hidden.some(Boolean),
       },
     };
-    return out as unknown as ConsentedPeople;
+    return await work(relation as unknown as ConsentedRelation);
   } finally {
     await engine.run(sql`DROP TABLE IF EXISTS ${gate}`);
   }
+}
+
+/**
+ * The people among `candidates` who may be used for `use` now (`withConsentedPeople`), their ids read in id order
+ * (at most `limit`).
+ */
+export async function consentedPeople(
+  engine: Engine,
+  candidates: Sql,
+  use: Use,
+  opts: { limit?: number; at?: Date } = {},
+): Promise<ConsentedPeople> {
+  return withConsentedPeople(
+    engine,
+    candidates,
+    use,
+    async (people) => {
+      const limit = opts.limit ? sql` LIMIT ${sql.param(Math.floor(opts.limit), "integer")}` : sql.empty;
+      const ids = await engine.query(sql`${people.sql} ORDER BY customer_id${limit}`);
+      const out = {
+        use,
+        ids: ids.column("customer_id") as string[],
+        passed: people.passed,
+        leftOut: people.leftOut,
+      };
+      return out as unknown as ConsentedPeople;
+    },
+    opts,
+  );
 }

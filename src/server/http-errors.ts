@@ -13,6 +13,10 @@ const NOT_FOUND = new Set([
   "unknown-clustering",
   "unknown-trait",
   "unknown-computed",
+  "unknown-audience",
+  "unknown-destination",
+  "unknown-campaign",
+  "unknown-delivery",
 ]);
 
 /** Codes of a request that is well formed but clashes with what the store holds now. */
@@ -25,6 +29,11 @@ const CONFLICT = new Set([
   "not-evaluated",
   "no-model",
   "no-spend-model",
+  "duplicate-audience",
+  "duplicate-destination",
+  "duplicate-campaign",
+  "audience-in-use",
+  "destination-in-use",
 ]);
 
 /** Codes of the server's own surroundings (its database), not of the request: the caller may try again later. */

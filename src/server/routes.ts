@@ -1,5 +1,10 @@
 import {
   type AnyOperation,
+  audienceCreateOperation,
+  audienceListOperation,
+  audienceMembersOperation,
+  audienceRemoveOperation,
+  audienceShowOperation,
   auditOperation,
   clusterOperation,
   clusterSaveOperation,
@@ -244,6 +249,26 @@ export const ROUTES: readonly Route[] = [
     op: privacySuppressionsOperation,
     permission: "manage:privacy",
   },
+  // Activation (issue 18): audiences are segments for a purpose on a channel; their people only through the gate.
+  { method: "GET", path: "/api/audiences", op: audienceListOperation, permission: "read:aggregates" },
+  { method: "POST", path: "/api/audiences", op: audienceCreateOperation, permission: "write:activation" },
+  { method: "GET", path: "/api/audiences/{id}", op: audienceShowOperation, permission: "read:aggregates" },
+  {
+    method: "DELETE",
+    path: "/api/audiences/{id}",
+    op: audienceRemoveOperation,
+    permission: "write:activation",
+  },
+  {
+    method: "GET",
+    path: "/api/audiences/{id}/members",
+    op: audienceMembersOperation,
+    permission: "read:consented-people",
+  },
+  // activation routes: exports
+  // activation routes: destinations
+  // activation routes: campaigns
+  // activation routes: timing and channels
 ];
 
 /** The path's parameters, in order: `/api/segments/{id}/members` → ["id"]. */

@@ -480,6 +480,121 @@ export const MIGRATIONS: readonly Migration[] = [
       },
     ],
   },
+  {
+    version: 14,
+    name: "activation: audiences, destinations and their deliveries, campaigns and their sends",
+    tables: [
+      {
+        // A segment, or a boolean combination of segments, for a purpose on a channel (src/activation/audiences.ts):
+        // its members are always the consented ones, computed when asked, never stored.
+        name: "audiences",
+        columns: [
+          ["audience_id", "string"],
+          ["name", "string"],
+          ["description", "string"],
+          ["segments", "json"],
+          ["purpose", "string"],
+          ["channel", "string"],
+          ["created_at", "timestamp"],
+          ["created_by", "string"],
+        ],
+      },
+      {
+        // Where audiences go (src/activation/destinations.ts): a webhook URL and the secret its deliveries are
+        // signed with (sealed with the database's key when it has one).
+        name: "destinations",
+        columns: [
+          ["destination_id", "string"],
+          ["kind", "string"],
+          ["url", "string"],
+          ["secret", "string"],
+          ["allow_private", "boolean"],
+          ["created_at", "timestamp"],
+          ["created_by", "string"],
+        ],
+      },
+      {
+        // Which audiences each destination receives: synced after every refresh.
+        name: "destination_audiences",
+        columns: [
+          ["destination_id", "string"],
+          ["audience_id", "string"],
+          ["attached_at", "timestamp"],
+        ],
+      },
+      {
+        // Who a destination has been told is in an audience: the next delivery carries the difference (entered,
+        // exited), never the whole list.
+        name: "destination_members",
+        columns: [
+          ["destination_id", "string"],
+          ["audience_id", "string"],
+          ["customer_id", "string"],
+          ["since", "timestamp"],
+        ],
+      },
+      {
+        // The persistent outbox of webhook deliveries and their record: one row per delivery (its webhook-id), its
+        // attempts and outcome; a restart resumes the pending ones under the same id.
+        name: "deliveries",
+        columns: [
+          ["delivery_id", "string"],
+          ["destination_id", "string"],
+          ["audience_id", "string"],
+          ["kind", "string"],
+          ["entered", "integer"],
+          ["exited", "integer"],
+          ["status", "string"],
+          ["attempts", "integer"],
+          ["next_attempt_at", "timestamp"],
+          ["last_status", "integer"],
+          ["last_error", "string"],
+          ["created_at", "timestamp"],
+          ["delivered_at", "timestamp"],
+        ],
+      },
+      {
+        // The people a delivery carries (entered or exited): kept apart from the delivery so that an erasure
+        // removes a person from deliveries not yet made.
+        name: "delivery_people",
+        columns: [
+          ["delivery_id", "string"],
+          ["customer_id", "string"],
+          ["change", "string"],
+        ],
+      },
+      {
+        // A message, offer, channel and timing for an audience (src/activation/campaigns.ts).
+        name: "campaigns",
+        columns: [
+          ["campaign_id", "string"],
+          ["audience_id", "string"],
+          ["channel", "string"],
+          ["template", "string"],
+          ["offer", "json"],
+          ["holdout", "number"],
+          ["frequency_cap", "string"],
+          ["send_window", "string"],
+          ["destination_id", "string"],
+          ["created_at", "timestamp"],
+          ["created_by", "string"],
+        ],
+      },
+      {
+        // Who got what, when, and who was held out or capped: one row per person per send of a campaign.
+        name: "campaign_sends",
+        columns: [
+          ["send_id", "string"],
+          ["campaign_id", "string"],
+          ["customer_id", "string"],
+          ["status", "string"],
+          ["offer", "string"],
+          ["scheduled_at", "timestamp"],
+          ["sent_at", "timestamp"],
+        ],
+      },
+    ],
+  },
 ];
 
 /** Which migrations a database has had: created by `migrate` itself, before any migration. */
