@@ -247,6 +247,12 @@ describe.each(TEST_ENGINES)("audiences on $name", (engine) => {
       1,
       expect.stringMatching(/no audience "dee" \(did you mean "de"\?\)/),
     ]);
+    // A segment an audience combines is not removed from under it.
+    const used = await runCli("segment", "remove", "germans", "--db", db);
+    expect([used.code, used.stderr]).toEqual([
+      1,
+      expect.stringMatching(/segment "germans" is used by audience de/),
+    ]);
     // Members of a segment no refresh has evaluated are not known.
     const stale = await runCli("audience", "members", "de", "--db", db);
     expect([stale.code, stale.stderr]).toEqual([

@@ -17,10 +17,18 @@ import { serve } from "../src/server/serve.js";
 import { apiKey, count, runCli, snapshot, tempDir, writeFile } from "./helpers.js";
 
 /**
- * Operations no route serves, and why: they name files on the server's disk, build a database of their own, or
- * make and revoke keys (done at the machine, by an admin).
+ * Operations no route serves, and why: they name files on the server's disk (generate, audience.export,
+ * campaign.send), build a database of their own, or make and revoke keys (done at the machine, by an admin).
  */
-const NOT_SERVED = new Set(["generate", "demo", "keys.create", "keys.list", "keys.revoke"]);
+const NOT_SERVED = new Set([
+  "generate",
+  "demo",
+  "keys.create",
+  "keys.list",
+  "keys.revoke",
+  "audience.export",
+  "campaign.send",
+]);
 
 describe("the HTTP API", () => {
   let store: Store;

@@ -128,6 +128,12 @@ const BASE: Record<string, Record<string, unknown>> = {
   personas: { segment: "pro" },
   "traits.set": { pii: true },
   "privacy.retention.set": { period: "400d" },
+  // A URL and a secret that pass, so that each field's own check is reached.
+  "destination.add": {
+    url: "http://127.0.0.1:9/hook",
+    secret: `whsec_${Buffer.alloc(32, 1).toString("base64")}`,
+    allowPrivate: true,
+  },
 };
 
 /** An upload's body in the sweep: a row the store holds already (its import changes only the import log). */

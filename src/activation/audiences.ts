@@ -34,8 +34,10 @@ export type AudienceSegments =
 /** At most this many segments and combinations in one audience: a combination, not a segment definition. */
 const MAX_NODES = 100;
 
-export const AudienceSegmentsSchema: z.ZodType<AudienceSegments> = z
-  .custom<AudienceSegments>()
+// An object (so that the API's schema says so), checked by hand: a union of recursive shapes would answer a mistake
+// with every alternative, where this names the one the user meant.
+export const AudienceSegmentsSchema = z
+  .looseObject({})
   .superRefine((value, ctx) => {
     let nodes = 0;
     const check = (v: unknown, path: (string | number)[]): void => {
@@ -81,7 +83,8 @@ export const AudienceSegmentsSchema: z.ZodType<AudienceSegments> = z
       } else check(o.not, [...path, "not"]);
     };
     check(value, []);
-  });
+  })
+  .transform((v) => v as unknown as AudienceSegments);
 
 /**
  * Reads `--segment`'s text: a segment id (`vip`), or a combination in the segment language's text form
@@ -278,4 +281,17 @@ export async function audienceMembers(
 ): Promise<ConsentedPeople> {
   await requireEvaluated(engine, segmentsOf(audience.segments), `audience ${audience.id}`);
   return consentedPeople(engine, audienceCandidatesSql(audience.segments), useOfAudience(audience), opts);
+}
+
+/** Refuses to remove a segment an audience combines (`segment-in-use`, naming the audiences). */
+export async function refuseIfAudiencesUse(engine: Engine, segment: string): Promise<void> {
+  const users = (await listAudiences(engine))
+    .filter((a) => segmentsOf(a.segments).includes(segment))
+    .map((a) => a.id);
+  if (users.length)
+    throw new UserError(
+      "segment-in-use",
+      `segment "${segment}" is used by audience${users.length > 1 ? "s" : ""} ${users.join(", ")}: remove ${users.length > 1 ? "them" : "it"} first`,
+      "id",
+    );
 }

@@ -2,12 +2,14 @@ import { Command, CommanderError } from "commander";
 import { isUserError } from "../errors.js";
 import { registerAudience } from "./commands/audience.js";
 import { registerAudit } from "./commands/audit.js";
-// activation commands (imports): destinations
 // activation commands (imports): campaigns
+import { registerCampaign } from "./commands/campaign.js";
 import { registerCluster } from "./commands/cluster.js";
 import { registerClv } from "./commands/clv.js";
 import { registerConsent } from "./commands/consent.js";
 import { registerDemo } from "./commands/demo.js";
+// activation commands (imports): destinations
+import { registerDestination } from "./commands/destination.js";
 import { registerGenerate } from "./commands/generate.js";
 import { registerImport } from "./commands/import.js";
 import { registerKeys } from "./commands/keys.js";
@@ -55,7 +57,9 @@ function program(io: Io): Command {
   registerConsent(p, cli);
   registerAudience(p, cli);
   // activation commands: destinations
+  registerDestination(p, cli);
   // activation commands: campaigns
+  registerCampaign(p, cli);
   // Subcommands (and theirs) report through io and never exit the process either.
   const override = (c: Command): void => {
     for (const sub of c.commands) {

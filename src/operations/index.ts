@@ -4,6 +4,7 @@
  * CLI's `--json` document.
  */
 import { keyCreateOperation, keyListOperation, keyRevokeOperation } from "./access-operations.js";
+import { audienceExportOperation } from "./audience-export-operations.js";
 import {
   audienceCreateOperation,
   audienceListOperation,
@@ -11,10 +12,18 @@ import {
   audienceRemoveOperation,
   audienceShowOperation,
 } from "./audience-operations.js";
-// activation imports: exports
-// activation imports: destinations
 // activation imports: campaigns
+import {
+  campaignCreateOperation,
+  campaignListOperation,
+  campaignPreviewOperation,
+  campaignRemoveOperation,
+  campaignSendOperation,
+  campaignSendsOperation,
+  campaignShowOperation,
+} from "./campaign-operations.js";
 // activation imports: timing and channels
+import { segmentChannelsOperation, segmentSendTimesOperation } from "./channel-operations.js";
 import {
   consentHistoryOperation,
   consentRecordOperation,
@@ -23,6 +32,18 @@ import {
   privacyUnsuppressOperation,
 } from "./consent-operations.js";
 import { demoOperation } from "./demo-operation.js";
+// activation imports: exports
+// activation imports: destinations
+import {
+  destinationAddOperation,
+  destinationAttachOperation,
+  destinationDeliveriesOperation,
+  destinationDetachOperation,
+  destinationListOperation,
+  destinationRemoveOperation,
+  destinationShowOperation,
+  destinationSyncOperation,
+} from "./destination-operations.js";
 import {
   clusterOperation,
   clusterSaveOperation,
@@ -72,13 +93,17 @@ import {
 } from "./value-operations.js";
 
 export * from "./access-operations.js";
+export * from "./audience-export-operations.js";
 export * from "./audience-operations.js";
-// activation exports: exports
-// activation exports: destinations
 // activation exports: campaigns
+export * from "./campaign-operations.js";
 // activation exports: timing and channels
+export * from "./channel-operations.js";
 export * from "./consent-operations.js";
 export * from "./demo-operation.js";
+// activation exports: exports
+// activation exports: destinations
+export * from "./destination-operations.js";
 export * from "./discovery-operations.js";
 export * from "./fairness-operations.js";
 export * from "./ingest-operations.js";
@@ -137,9 +162,27 @@ export const OPERATIONS: readonly AnyOperation[] = [
   audienceRemoveOperation,
   audienceMembersOperation,
   // activation operations: exports
+  audienceExportOperation,
   // activation operations: destinations
+  destinationAddOperation,
+  destinationListOperation,
+  destinationShowOperation,
+  destinationRemoveOperation,
+  destinationAttachOperation,
+  destinationDetachOperation,
+  destinationDeliveriesOperation,
+  destinationSyncOperation,
   // activation operations: campaigns
+  campaignCreateOperation,
+  campaignListOperation,
+  campaignPreviewOperation,
+  campaignRemoveOperation,
+  campaignSendOperation,
+  campaignSendsOperation,
+  campaignShowOperation,
   // activation operations: timing and channels
+  segmentChannelsOperation,
+  segmentSendTimesOperation,
   keyCreateOperation,
   keyListOperation,
   keyRevokeOperation,

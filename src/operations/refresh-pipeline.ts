@@ -1,3 +1,4 @@
+import { recordSyncs } from "../activation/audience-sync.js";
 import { refreshValues, type ValuesRefresh } from "../analytics/value-refresh.js";
 import { assignAllClusterings } from "../clustering/saved-clusterings.js";
 import { loadSchemaContext } from "../segments/schema-context.js";
@@ -12,6 +13,9 @@ export interface PipelineRefresh extends RefreshResult {
    */
   readonly values: ValuesRefresh & { readonly clusterings: number; readonly rescored: boolean };
 }
+
+/** Who the audit log names for the syncs a refresh records. */
+const SYNC_AFTER_REFRESH = "refresh:destination-sync";
 
 /**
  * Brings everything segments read up to one as-of time, in dependency order: the values models produce
@@ -36,11 +40,14 @@ export async function refreshAll(
     // Kept (a live refresh within the day its values were scored): segments read the values as they are.
     if (opts.keepValues) {
       const segments = await refreshSegments(engine, { asOf, ...(opts.mode ? { mode: opts.mode } : {}) });
+      if (segments.stored) await recordSyncs(engine, { who: SYNC_AFTER_REFRESH });
       return { ...segments, values: { rfm: null, clv: null, clusterings: 0, rescored: false } };
     }
     const values = await refreshValues(engine, asOf);
     const clusterings = await assignAllClusterings(engine, { asOf });
     const segments = await refreshSegments(engine, { asOf, ...(opts.mode ? { mode: opts.mode } : {}) });
+    // Destinations are told who entered and left their audiences: recorded here, delivered after (activation).
+    if (segments.stored) await recordSyncs(engine, { who: SYNC_AFTER_REFRESH });
     return { ...segments, values: { ...values, clusterings: clusterings.length, rescored: true } };
   });
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { refuseIfAudiencesUse } from "../activation/audiences.js";
 import { isSmall, reportMinGroup } from "../privacy/k-gate.js";
 import {
   GUARD_DEFAULTS,
@@ -180,6 +181,9 @@ export const segmentRemoveOperation = defineOperation({
   input: SegmentRemoveInput,
   access: "write",
   run: async (session, { id }): Promise<{ id: string; removed: true }> => {
+    // An audience over it would empty silently (and its destinations be told everyone left): refused, as a segment
+    // that other segments use is.
+    await refuseIfAudiencesUse(session, id);
     await removeSegment(session, id);
     return { id, removed: true };
   },

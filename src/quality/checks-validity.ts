@@ -1,12 +1,8 @@
-import { EMAIL_PATTERN } from "../common/contact-formats.js";
+import { EMAIL_PATTERN, PHONE_PATTERN, PHONE_SEPARATORS } from "../common/contact-formats.js";
 import { DATA_MODEL, type DescribedTable } from "../store/data-model.js";
 import { sql } from "../store/sql.js";
 import { type AuditContext, aggregate, exampleIds, filled, finding, fmt, label, rowId } from "./context.js";
 import type { Finding } from "./types.js";
-
-/** What a phone number is once spaces, dashes, dots and parentheses are gone: optional +, 7–15 digits (E.164). */
-const PHONE_PATTERN = "\\+?[0-9]{7,15}";
-const PHONE_SEPARATORS = "[\\s().-]";
 
 /** Customers whose email or phone, as given in the file, cannot be a real address or number. */
 async function contactSyntax(ctx: AuditContext, field: "email" | "phone"): Promise<Finding> {

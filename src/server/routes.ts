@@ -1,4 +1,22 @@
 import {
+  campaignCreateOperation,
+  campaignListOperation,
+  campaignPreviewOperation,
+  campaignRemoveOperation,
+  campaignSendsOperation,
+  campaignShowOperation,
+} from "../operations/campaign-operations.js";
+import {
+  destinationAddOperation,
+  destinationAttachOperation,
+  destinationDeliveriesOperation,
+  destinationDetachOperation,
+  destinationListOperation,
+  destinationRemoveOperation,
+  destinationShowOperation,
+  destinationSyncOperation,
+} from "../operations/destination-operations.js";
+import {
   type AnyOperation,
   audienceCreateOperation,
   audienceListOperation,
@@ -36,6 +54,7 @@ import {
   privacyUnsuppressOperation,
   rfmOperation,
   segmentAddOperation,
+  segmentChannelsOperation,
   segmentDiffOperation,
   segmentExplainOperation,
   segmentHistoryOperation,
@@ -47,6 +66,7 @@ import {
   segmentPreviewOperation,
   segmentRefreshOperation,
   segmentRemoveOperation,
+  segmentSendTimesOperation,
   segmentShowOperation,
   statsOperation,
   traitSetOperation,
@@ -266,9 +286,85 @@ export const ROUTES: readonly Route[] = [
     permission: "read:consented-people",
   },
   // activation routes: exports
+  // audience.export is not served: it writes a file on this machine, at a path the caller names (see its operation).
   // activation routes: destinations
+  // Destinations: their URLs and delivery records are for those who set them up (write:activation).
+  { method: "GET", path: "/api/destinations", op: destinationListOperation, permission: "write:activation" },
+  { method: "POST", path: "/api/destinations", op: destinationAddOperation, permission: "write:activation" },
+  {
+    method: "GET",
+    path: "/api/destinations/{id}",
+    op: destinationShowOperation,
+    permission: "write:activation",
+  },
+  {
+    method: "DELETE",
+    path: "/api/destinations/{id}",
+    op: destinationRemoveOperation,
+    permission: "write:activation",
+  },
+  {
+    method: "POST",
+    path: "/api/destinations/{id}/audiences",
+    op: destinationAttachOperation,
+    permission: "write:activation",
+  },
+  {
+    method: "DELETE",
+    path: "/api/destinations/{id}/audiences/{audience}",
+    op: destinationDetachOperation,
+    permission: "write:activation",
+  },
+  {
+    method: "GET",
+    path: "/api/destinations/{id}/deliveries",
+    op: destinationDeliveriesOperation,
+    permission: "write:activation",
+  },
+  {
+    method: "POST",
+    path: "/api/destinations/{id}/sync",
+    op: destinationSyncOperation,
+    permission: "write:activation",
+  },
   // activation routes: campaigns
+  // Campaigns: defined and sent by those who run them; previews and who got what name people (the consent-gated
+  // read). Not served: campaign.send, which writes its outbox to a file named on the server's disk (as generate
+  // does) until webhook destinations are its outbox there.
+  { method: "GET", path: "/api/campaigns", op: campaignListOperation, permission: "read:aggregates" },
+  { method: "POST", path: "/api/campaigns", op: campaignCreateOperation, permission: "write:activation" },
+  { method: "GET", path: "/api/campaigns/{id}", op: campaignShowOperation, permission: "read:aggregates" },
+  {
+    method: "DELETE",
+    path: "/api/campaigns/{id}",
+    op: campaignRemoveOperation,
+    permission: "write:activation",
+  },
+  {
+    method: "GET",
+    path: "/api/campaigns/{id}/preview",
+    op: campaignPreviewOperation,
+    permission: "read:consented-people",
+  },
+  {
+    method: "GET",
+    path: "/api/campaigns/{id}/sends",
+    op: campaignSendsOperation,
+    permission: "read:consented-people",
+  },
   // activation routes: timing and channels
+  {
+    method: "GET",
+    path: "/api/segments/{id}/channels",
+    op: segmentChannelsOperation,
+    permission: "read:aggregates",
+  },
+  {
+    method: "GET",
+    path: "/api/segments/{id}/send-times",
+    op: segmentSendTimesOperation,
+    permission: "read:aggregates",
+  },
 ];
 
 /** The path's parameters, in order: `/api/segments/{id}/members` → ["id"]. */

@@ -4,6 +4,7 @@ import { announceServer, openForServing } from "../operations/operation.js";
 import { loadTracked, trackingLogCodec } from "../operations/tracking-operations.js";
 import { buildServer, type RequestLine } from "./app.js";
 import { Authenticator } from "./authenticator.js";
+import { DeliveryWorker } from "./delivery-worker.js";
 import { LiveRefresh } from "./live-refresh.js";
 import { type RateLimit, RateLimiter } from "./rate-limit.js";
 import { RETENTION_EVERY_MS, RetentionSchedule } from "./retention-schedule.js";
@@ -35,6 +36,8 @@ export interface ServeOptions {
   readonly uploadDir?: string;
   /** Apply the retention periods this often, and once at start (default once a day); null: never. */
   readonly retentionEveryMs?: number | null;
+  /** Look for webhook deliveries due this often (default every second); null: the server delivers none. */
+  readonly deliveryPollMs?: number | null;
 }
 
 /** Where the write-ahead log lives when not told: beside the database it feeds. */
@@ -120,6 +123,14 @@ export async function serve(options: ServeOptions): Promise<Serving> {
     await store.close();
     throw listenError(e, host, port);
   }
+  // Webhook deliveries go out in the background: those each refresh records, and the retries that fall due.
+  const deliveries =
+    options.deliveryPollMs === null
+      ? null
+      : new DeliveryWorker(store, {
+          pollMs: options.deliveryPollMs ?? 1000,
+          onError: (e) => options.internalError?.(e, { method: "DELIVER", url: "destinations" }),
+        });
   const address = app.server.address() as AddressInfo;
   const shown = address.family === "IPv6" ? `[${address.address}]` : address.address;
   const url = `http://${shown}:${address.port}`;
@@ -132,6 +143,7 @@ export async function serve(options: ServeOptions): Promise<Serving> {
       stopping = true;
       closing ??= app
         .close()
+        .then(() => deliveries?.close())
         .then(() => retention?.close())
         .then(() => loader.close())
         .then(() => live?.close())

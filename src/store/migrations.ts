@@ -551,6 +551,9 @@ export const MIGRATIONS: readonly Migration[] = [
           ["last_error", "string"],
           ["created_at", "timestamp"],
           ["delivered_at", "timestamp"],
+          // Its place among the deliveries of its destination and audience: sent in this order, each after the one
+          // before is delivered (they carry differences, which only add up in order).
+          ["sequence", "integer"],
         ],
       },
       {
@@ -571,6 +574,9 @@ export const MIGRATIONS: readonly Migration[] = [
           ["audience_id", "string"],
           ["channel", "string"],
           ["template", "string"],
+          // The subject line (a template too; email and push), and the template file's name, for show.
+          ["subject", "string"],
+          ["template_name", "string"],
           ["offer", "json"],
           ["holdout", "number"],
           ["frequency_cap", "string"],
@@ -591,6 +597,9 @@ export const MIGRATIONS: readonly Migration[] = [
           ["offer", "string"],
           ["scheduled_at", "timestamp"],
           ["sent_at", "timestamp"],
+          // The campaign's channel: a frequency cap counts a person's messages on a channel across campaigns,
+          // those of campaigns removed since included.
+          ["channel", "string"],
         ],
       },
     ],

@@ -10,6 +10,7 @@ import {
 import type { Cli } from "../context.js";
 import { intOption } from "../parse.js";
 import { table } from "../table.js";
+import { registerAudienceExport } from "./audience-export.js";
 import { leftOutLine } from "./consent-text.js";
 import { gatedCount, gatedText } from "./value-options.js";
 
@@ -89,18 +90,17 @@ export function registerAudience(program: Command, cli: Cli): void {
       });
     });
   // activation subcommands: export
+  registerAudienceExport(audience, cli);
 }
 
 function showText(a: SizedAudience, k: number): string {
-  return (
-    [
-      `audience ${a.id}${a.name !== a.id ? ` (${a.name})` : ""}`,
-      `segments: ${a.where}`,
-      `for: ${a.purpose} by ${a.channel}`,
-      `size now: ${gatedText(a.size, k)} (consented, not suppressed)`,
-      leftOutLine(a),
-      ...(a.description ? [`description: ${a.description}`] : []),
-      `created ${a.createdAt} by ${a.createdBy}`,
-    ].join("\n") + "\n"
-  );
+  return `${[
+    `audience ${a.id}${a.name !== a.id ? ` (${a.name})` : ""}`,
+    `segments: ${a.where}`,
+    `for: ${a.purpose} by ${a.channel}`,
+    `size now: ${gatedText(a.size, k)} (consented, not suppressed)`,
+    leftOutLine(a),
+    ...(a.description ? [`description: ${a.description}`] : []),
+    `created ${a.createdAt} by ${a.createdBy}`,
+  ].join("\n")}\n`;
 }

@@ -24,6 +24,8 @@ import type { Cli } from "../context.js";
 import { dateOption, intOption, numberOption } from "../parse.js";
 import { formatCount, table } from "../table.js";
 import { leftOutLine } from "./consent-text.js";
+import { deliverAfterRefresh } from "./destination.js";
+import { registerSegmentChannels } from "./segment-channels.js";
 import { addUseOptions, useOptions } from "./use-options.js";
 import { gatedCount, gatedText } from "./value-options.js";
 
@@ -214,6 +216,8 @@ export function registerSegment(program: Command, cli: Cli): void {
         for (const w of warnings) s += `warning: ${w.message}\n`;
         return s;
       });
+      // What the refresh recorded for destinations goes out now, within a few seconds (activation).
+      if (result.stored) await deliverAfterRefresh(cli, cmd);
     });
 
   addUseOptions(
@@ -382,4 +386,5 @@ export function registerSegment(program: Command, cli: Cli): void {
         return s;
       });
     });
+  registerSegmentChannels(seg, cli);
 }
