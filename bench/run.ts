@@ -12,9 +12,11 @@
  *   npm run bench -- server       tracking ingestion beside a bare node:http server; freshness and reads while
  *                                 ingesting on the 1M data set (server/; TESSERA_BENCH_PARTS=ingest|live)
  *   npm run bench -- privacy      erasing one person, verified, on the engines' data set (privacy/; ≤ 10 s)
+ *   npm run bench -- activation   audience export (Google format), message rendering, webhook deltas (activation/)
  */
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { activationBenchmark } from "./activation/benchmark.js";
 import { enginesBenchmark } from "./engines/benchmark.js";
 import { kmeansBenchmark } from "./kmeans-bench.js";
 import { type Measured, median, record, runCase, scratchDir } from "./measure.js";
@@ -129,3 +131,4 @@ if (!only || only === "segments") await segmentsBenchmark();
 if (!only || only === "engines") await enginesBenchmark();
 if (!only || only === "server") await serverBenchmark();
 if (!only || only === "privacy") await privacyBenchmark();
+if (!only || only === "activation") await activationBenchmark();

@@ -12,10 +12,18 @@ import { type Measured, record, runCase, scratchDir } from "../measure.js";
  * row groups that held them rewritten, the freed space overwritten, then every table and every byte of the file
  * checked. Target: ≤ 10 s per person, verification included; its phases are reported apart (erase, scrub, verify).
  */
-export async function privacyBenchmark(): Promise<void> {
+/**
+ * The engine benchmark's data set imported into DuckDB (cached beside its files; the activation benchmark shares
+ * it), and how to name a case's script.
+ */
+export async function privacyBase(): Promise<{
+  base: string;
+  customers: number;
+  seed: number;
+  script: (name: string) => string;
+}> {
   const customers = Number(process.env.TESSERA_BENCH_CUSTOMERS ?? 1_000_000);
   const seed = Number(process.env.TESSERA_BENCH_SEED ?? 7);
-  const people = Number(process.env.TESSERA_BENCH_PEOPLE ?? 3);
   const ext = import.meta.url.endsWith(".ts") ? ".ts" : ".js";
   const script = (name: string) => join(import.meta.dirname, "..", "cases", `${name}${ext}`);
   // The engine benchmark's files (generated once per size and seed), and a database imported from them.
@@ -25,12 +33,18 @@ export async function privacyBenchmark(): Promise<void> {
   const ready = join(cache, "privacy-base.ready");
   if (!existsSync(ready)) {
     for (const f of [base, `${base}.wal`]) rmSync(f, { force: true });
-    console.error(`privacy: importing the data set of ${customers} customers (seed ${seed}) into ${base} …`);
+    console.error(`importing the data set of ${customers} customers (seed ${seed}) into ${base} …`);
     const data = await runCase(script("engines-data"), [String(customers), String(seed), cache]);
     await runCase(script("engines-import"), [base, JSON.stringify(data.files)]);
     // A marker written last: a set-up cut short is made anew.
     writeFileSync(ready, "");
   }
+  return { base, customers, seed, script };
+}
+
+export async function privacyBenchmark(): Promise<void> {
+  const { base, customers, seed, script } = await privacyBase();
+  const people = Number(process.env.TESSERA_BENCH_PEOPLE ?? 3);
   const db = join(scratchDir("privacy"), "erase.duckdb");
   copyFileSync(base, db);
   if (existsSync(`${base}.wal`)) copyFileSync(`${base}.wal`, `${db}.wal`);
