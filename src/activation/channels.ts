@@ -36,7 +36,8 @@ import { eventChannelSql, inList, type MessageEvents, messageEvents, timeAt } fr
  *   segment, is a small group (the segment's size being known); the engaged when they or the sent who did not
  *   engage are (or the sent are hidden: engaged and rate would give them). A rate is hidden when its numerator,
  *   its denominator or their difference is a small group, and shown to 0.1 % (so it does not pin hidden counts
- *   down); the expected count is hidden when either factor is. The suggestion is made from the figures shown only.
+ *   down); the expected count is hidden when either factor is. The suggestion compares exact reach (only the
+ *   channel's name leaves) with the rates as shown.
  */
 
 /** Channels reached through a contact field, in the order reports list them. */
@@ -259,6 +260,8 @@ export async function segmentChannels(
     const membersHidden = sizeHidden(size, customers, k);
 
     const out: ChannelReach[] = [];
+    // The same channels with their exact reach, for the suggestion alone.
+    const exact: Suggestable[] = [];
     for (const channel of channels) {
       const contact = (CONTACT_CHANNELS as readonly string[]).includes(channel) ? channel : null;
       const counts = await withConsentedPeople(
@@ -296,6 +299,13 @@ export async function segmentChannels(
         sentHidden,
         engagedHidden,
       ];
+      exact.push({
+        channel,
+        reachable: counts.reachable,
+        engagementRate: rate,
+        baseEngagementRate: baseRate,
+        expectedEngaged: use === null ? null : Math.round(counts.reachable * use),
+      });
       out.push({
         channel,
         addressedBy:
@@ -326,7 +336,7 @@ export async function segmentChannels(
       since: new Date(since).toISOString(),
       members: gated(size, membersHidden),
       channels: out,
-      suggested: suggest(out),
+      suggested: suggestion(out, exact, membersHidden),
       rule: SUGGESTION_RULE,
       minGroup: k,
     };
@@ -337,9 +347,33 @@ export async function segmentChannels(
   }
 }
 
-/** The suggested channel (SUGGESTION_RULE), from the figures shown only; null when no channel reaches anyone. */
-export function suggest(channels: readonly ChannelReach[]): SegmentChannels["suggested"] {
-  let best: ChannelReach | null = null;
+/**
+ * The suggestion for a segment: made from the exact reachable counts (a channel whose reach the k-gate hides because
+ * all but a few members are reachable is the best one, not the worst), with the rates as shown (a segment's rate
+ * over a small group is not used: the base's stands in); only the channel's name and its shown expectation leave.
+ * None for a segment whose size is hidden.
+ */
+function suggestion(
+  shown: readonly ChannelReach[],
+  exact: readonly Suggestable[],
+  membersHidden: boolean,
+): SegmentChannels["suggested"] {
+  if (membersHidden) return null;
+  const pick = suggest(exact);
+  if (!pick) return null;
+  const expected = shown.find((c) => c.channel === pick.channel)?.expectedEngaged ?? null;
+  return { ...pick, expectedEngaged: expected };
+}
+
+/** What a suggestion compares of a channel. */
+type Suggestable = Pick<
+  ChannelReach,
+  "channel" | "reachable" | "engagementRate" | "baseEngagementRate" | "expectedEngaged"
+>;
+
+/** The suggested channel (SUGGESTION_RULE); null when no channel reaches anyone. */
+export function suggest(channels: readonly Suggestable[]): SegmentChannels["suggested"] {
+  let best: Suggestable | null = null;
   for (const c of channels) {
     if (c.expectedEngaged === null || c.expectedEngaged <= 0) continue;
     const rate = c.engagementRate ?? c.baseEngagementRate ?? 0;

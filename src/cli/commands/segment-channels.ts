@@ -91,7 +91,7 @@ function channelsText(r: SegmentChannels & { asOfChoice: { note: string } }): st
       rows,
     ).trimEnd(),
     r.suggested
-      ? `suggested: ${r.suggested.channel}${r.suggested.basis === "reach" ? " (the most reachable people: no engagement rate to go by)" : ` (${gatedText(r.suggested.expectedEngaged, k)} people expected to engage)`}`
+      ? `suggested: ${r.suggested.channel}${r.suggested.basis === "reach" ? " (the most reachable people: no engagement rate to go by)" : r.suggested.expectedEngaged === null ? " (the most people expected to engage; their number is hidden)" : ` (${r.suggested.expectedEngaged.toLocaleString("en-US")} people expected to engage)`}`
       : "suggested: none (nobody in the segment is reachable on any channel)",
     `rule: ${r.rule}`,
     r.asOfChoice.note,
