@@ -1,10 +1,8 @@
-import { existsSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
+import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import { threadsSetting } from "../clustering/parallel.js";
+import { threadsSetting, workerScript } from "../common/worker-threads.js";
 import { normalisePhone } from "./contact-normalisation.js";
 
 /**
@@ -42,25 +40,6 @@ export function phonesInProcess(): PhoneNormaliser {
 }
 
 /**
- * The worker's script: the compiled one, or, running from the TypeScript sources (the tests), a bootstrap that
- * registers tsx in the worker and imports the source (as src/clustering/parallel.ts does). Null when neither is
- * available.
- */
-function workerScript(): URL | null {
-  if (existsSync(fileURLToPath(COMPILED))) return COMPILED;
-  if (!import.meta.url.endsWith(".ts") || !existsSync(fileURLToPath(SOURCE))) return null;
-  try {
-    const pkg = createRequire(import.meta.url).resolve("tsx/package.json");
-    const exports = JSON.parse(readFileSync(pkg, "utf8")).exports["./esm/api"].import.default as string;
-    const api = pathToFileURL(join(dirname(pkg), exports)).href;
-    const code = `import { register } from ${JSON.stringify(api)}; register(); await import(${JSON.stringify(SOURCE.href)});`;
-    return new URL(`data:text/javascript,${encodeURIComponent(code)}`);
-  } catch {
-    return null;
-  }
-}
-
-/**
  * How many worker threads an export of `phones` numbers uses: none for a few; else one per core but the main
  * thread's (which formats, hashes and writes meanwhile: about half the phones' work), at least one, at most four;
  * `TESSERA_THREADS` counts the main thread too (1: none). None when running from the TypeScript sources (the tests
@@ -75,7 +54,7 @@ export function phoneWorkers(phones: number): number {
 
 /** Normalises in `workers` worker threads (each call's numbers split between them); in process when none start. */
 export function phonesThreaded(workers: number): PhoneNormaliser {
-  const script = workers > 0 ? workerScript() : null;
+  const script = workers > 0 ? workerScript(COMPILED, SOURCE) : null;
   if (!script) return phonesInProcess();
   const pending = new Map<number, { resolve(out: (string | null)[]): void; reject(e: unknown): void }>();
   let next = 0;

@@ -1,3 +1,4 @@
+import { threadsSetting } from "../common/worker-threads.js";
 import { UserError } from "../errors.js";
 import type { Engine } from "../store/engine.js";
 import { type Centroid, centroidsInOriginalUnits } from "./centroids.js";
@@ -10,7 +11,6 @@ import type { KMeansAlgorithm } from "./kmeans.js";
 import { kprototypes } from "./kprototypes.js";
 import { type Matrix, rows } from "./matrix.js";
 import { adjustedRand, silhouette } from "./metrics.js";
-import { threadsSetting } from "./parallel.js";
 import { clusterNames } from "./personas.js";
 import { applyPreprocessing, type Categorical, fitPreprocessing, type Scale } from "./preprocess.js";
 import { Rng } from "./random.js";

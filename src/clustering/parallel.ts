@@ -1,10 +1,8 @@
-import { existsSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
+import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import { UserError } from "../errors.js";
+import { threadsSetting, workerScript } from "../common/worker-threads.js";
 import { type KMeansOptions, type KMeansResult, kmeans, kmeansWith } from "./kmeans.js";
 import { runTask } from "./kmeans-tasks.js";
 import type { Matrix } from "./matrix.js";
@@ -15,47 +13,6 @@ export const PARALLEL_MIN_POINTS = 200_000;
 
 const COMPILED = new URL("./kmeans-worker.js", import.meta.url);
 const SOURCE = new URL("./kmeans-worker.ts", import.meta.url);
-
-/**
- * The worker's script: the compiled one, or, running from the TypeScript sources (the tests), a bootstrap that
- * registers tsx in the worker and imports the source (`--import tsx` in a worker's execArgv does not reach its
- * entry module on Node 20). Null when neither is available.
- */
-function workerScript(): URL | null {
-  if (existsSync(fileURLToPath(COMPILED))) return COMPILED;
-  if (!import.meta.url.endsWith(".ts") || !existsSync(fileURLToPath(SOURCE))) return null;
-  try {
-    const pkg = createRequire(import.meta.url).resolve("tsx/package.json");
-    const exports = JSON.parse(readFileSync(pkg, "utf8")).exports["./esm/api"].import.default as string;
-    const api = pathToFileURL(join(dirname(pkg), exports)).href;
-    const code = `import { register } from ${JSON.stringify(api)}; register(); await import(${JSON.stringify(SOURCE.href)});`;
-    return new URL(`data:text/javascript,${encodeURIComponent(code)}`);
-  } catch {
-    return null;
-  }
-}
-
-/** The most threads `TESSERA_THREADS` may ask for: more is surely a typo, and each one is a worker to start. */
-export const MAX_THREADS = 1024;
-
-/**
- * `TESSERA_THREADS`: a whole number of threads from 1 to `MAX_THREADS`, or undefined when unset (set but empty is
- * unset). Anything else is a user error naming the variable, whatever the size of the base (a typo must not be
- * ignored because this base happened to be small).
- */
-export function threadsSetting(): number | undefined {
-  const raw = process.env.TESSERA_THREADS;
-  const text = raw?.trim();
-  if (text === undefined || text === "") return undefined;
-  const n = /^\d+$/.test(text) ? Number(text) : Number.NaN;
-  if (!(n >= 1 && n <= MAX_THREADS))
-    throw new UserError(
-      "bad-threads",
-      `expected a whole number of threads from 1 to ${MAX_THREADS} (the main one included), got "${raw}"`,
-      "TESSERA_THREADS",
-    );
-  return n;
-}
 
 /**
  * How many threads k-means uses on n points, the main thread included: one per core (`TESSERA_THREADS`
@@ -123,7 +80,7 @@ function shared(x: Matrix): Float64Array {
  * wait for its workers); the tests use it so that the workers surely take part.
  */
 export async function startWorkers(threads: number): Promise<void> {
-  const script = workerScript();
+  const script = workerScript(COMPILED, SOURCE);
   if (!script || threads < 2) return;
   pool ??= new Pool(script);
   const p = pool;
@@ -146,7 +103,7 @@ export async function kmeansParallel(
   threads?: number,
 ): Promise<KMeansResult> {
   const workers = (threads ?? threadCount(x.n)) - 1;
-  const script = workers > 0 ? workerScript() : null;
+  const script = workers > 0 ? workerScript(COMPILED, SOURCE) : null;
   if (!script || x.n < opts.k) return kmeans(x, opts);
   pool ??= new Pool(script);
   // The threads start (loading their modules) while the matrix is copied into shared memory.
