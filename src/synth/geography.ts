@@ -201,6 +201,37 @@ export function dialPrefix(country: string): string {
   return DIAL[country] ?? "+1";
 }
 
+/**
+ * How a mobile number of each country begins after its dialling prefix (a real mobile range or area code) and how
+ * many digits follow: numbers a phone library accepts as valid numbers of their country, so that exports and SMS
+ * campaigns on synthetic data behave as on real data (fictional all the same: random digits in a real range).
+ */
+const MOBILE: Readonly<Record<string, { readonly start: string; readonly digits: number }>> = {
+  US: { start: "2125", digits: 6 },
+  CA: { start: "4165", digits: 6 },
+  GB: { start: "740", digits: 7 },
+  AU: { start: "41", digits: 7 },
+  DE: { start: "17", digits: 9 },
+  CH: { start: "79", digits: 7 },
+  FR: { start: "6", digits: 8 },
+  ES: { start: "6", digits: 8 },
+  IT: { start: "3", digits: 9 },
+  NL: { start: "6", digits: 8 },
+  SE: { start: "70", digits: 7 },
+  NO: { start: "4", digits: 7 },
+  JP: { start: "90", digits: 8 },
+  AE: { start: "50", digits: 7 },
+};
+
+/**
+ * A mobile number of `country` in E.164 from random digits: the country's range (for the US and Canada, an area
+ * code and the exchange's first digit), then as many of the digits as it takes.
+ */
+export function mobileNumber(country: string, randomDigits: string): string {
+  const m = MOBILE[country] ?? (MOBILE.US as { start: string; digits: number });
+  return `${dialPrefix(country)}${m.start}${randomDigits.padEnd(m.digits, randomDigits).slice(0, m.digits)}`;
+}
+
 /** Reserved example domains (RFC 2606 / 6761): synthetic addresses can never reach anybody. */
 export const EMAIL_DOMAINS: readonly string[] = [
   "example.com",

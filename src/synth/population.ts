@@ -11,7 +11,7 @@
  * exactly BG/NBD(r, α, a, b) and Gamma-Gamma(p, q, v), while personas still differ in value.
  */
 import { CATEGORIES } from "./catalog.js";
-import { CITIES, type City, dialPrefix, EMAIL_DOMAINS, emailSlug, namePool } from "./geography.js";
+import { CITIES, type City, EMAIL_DOMAINS, emailSlug, mobileNumber, namePool } from "./geography.js";
 import { BUYER_SHARE, TRUE_PARAMETERS } from "./model.js";
 import {
   CHANNELS,
@@ -170,11 +170,12 @@ function emailFor(rng: Random, index: number, first: string, last: string): stri
 }
 
 function phoneFor(rng: Random, country: string): string {
+  // The same draws as ever (so that every other column of a seed stays as it was), made into a valid mobile number.
   let digits = "";
   const length = 9 + rng.int(2);
   digits += String(1 + rng.int(9));
   for (let i = 1; i < length; i++) digits += String(rng.int(10));
-  return `${dialPrefix(country)}${digits}`;
+  return mobileNumber(country, digits);
 }
 
 /** Draws customer `index` from its own random stream. */
