@@ -110,6 +110,8 @@ const PLAIN: Record<string, unknown> = {
   source: "sweep",
   saveAs: "sweep",
   calibrationEnd: "2024-03-01",
+  // The time an evaluation is cut at (recommend, churn, propensity), where it is required.
+  asOf: "2024-03-01",
   // A use (the consent gate), a consent record, a suppression.
   purpose: "marketing",
   channel: "email",
@@ -128,6 +130,8 @@ const BASE: Record<string, Record<string, unknown>> = {
   personas: { segment: "pro" },
   "traits.set": { pii: true },
   "privacy.retention.set": { period: "400d" },
+  // A total and a grouping that pass (the store's segment "pro"), so that each field's own check is reached.
+  "budget.plan": { total: 100, by: "segment" },
   // A URL and a secret that pass, so that each field's own check is reached.
   "destination.add": {
     url: "http://127.0.0.1:9/hook",

@@ -7,8 +7,18 @@ import { sql } from "../store/sql.js";
  * and each send's counts through the k-gate.
  */
 
-/** A person's outcome in a send. */
-export const SEND_STATUSES = ["sent", "held-out", "capped", "unreachable"] as const;
+/**
+ * A person's outcome in a send. Sent to a webhook destination, `sent` becomes `withheld` when their consent was
+ * withdrawn before the delivery, `undelivered` when it failed for good or was cancelled (campaign-outbox.ts).
+ */
+export const SEND_STATUSES = [
+  "sent",
+  "held-out",
+  "capped",
+  "unreachable",
+  "withheld",
+  "undelivered",
+] as const;
 export type SendStatus = (typeof SEND_STATUSES)[number];
 
 /** One person's record in a send. */

@@ -6,7 +6,9 @@ import { gated, reportMinGroup, suppressPartition } from "../privacy/k-gate.js";
 import type { Engine } from "../store/engine.js";
 import { type Sql, sql } from "../store/sql.js";
 import { audienceNamed, withAudiencePeople } from "./audiences.js";
+import { DestinationOutbox, type OutboxMessage } from "./campaign-outbox.js";
 import { type Campaign, type CompiledCampaign, compileCampaign } from "./campaigns.js";
+import { destinationNamed } from "./destinations.js";
 import { cappedPeople } from "./frequency-cap.js";
 import { isHeldOut } from "./holdout.js";
 import { type MessageFields, withMessageFields } from "./message-fields.js";
@@ -16,13 +18,14 @@ import { type MessageTemplate, type Rendered, renderMessage } from "./templates.
  * Sending a campaign (issue 18, item 3): its audience's people now, through the consent gate
  * (`withAudiencePeople`: whoever withdrew consent is in no send), each either held out (holdout.ts), capped
  * (frequency-cap.ts), unreachable (no working address on the channel) or sent a message rendered for them. The
- * messages go to an outbox — a file of one JSON message per line, for the provider that delivers them; sending
- * email or SMS is the provider's job — and `campaign_sends` records who got what, when, and who did not and why.
+ * messages go to an outbox — a file of one JSON message per line, or a webhook destination's persistent outbox
+ * (campaign-outbox.ts), for the provider that delivers them; sending email or SMS is the provider's job — and
+ * `campaign_sends` records who got what, when, and who did not and why.
  *
  * All or nothing: every message is rendered before anything is written; any problem (a value the template needs
  * and a person lacks, a message over the render limits) refuses the whole send, naming the variables, how many
  * people and a few of them. Then the outbox is written to a temporary file beside the target and renamed into
- * place inside the transaction that records the sends.
+ * place, or recorded as a destination's deliveries, inside the transaction that records the sends.
  */
 
 /** The people staged for a send or a preview: id, and `candidate` or the reason they get nothing. */
@@ -32,23 +35,6 @@ export const STAGED = sql`SELECT customer_id FROM ${sql.temp(PEOPLE)}`;
 const UNREACHABLE = "_campaign_unreachable";
 /** At most this many example ids in an error. */
 const EXAMPLES = 3;
-
-/** One message of the outbox (a line of the file). */
-export interface OutboxMessage {
-  /** Unique per message: the send's id and the customer's (a provider's idempotency key). */
-  readonly messageId: string;
-  readonly sendId: string;
-  readonly campaign: string;
-  readonly customerId: string;
-  readonly channel: string;
-  /** The address on the channel: an email, an E.164 phone number; null for push and webhook (by customer id). */
-  readonly to: string | null;
-  readonly subject?: string;
-  readonly body: string;
-  readonly offer: Campaign["offer"];
-  /** When the provider should deliver it (ISO 8601, UTC). */
-  readonly scheduledAt: string;
-}
 
 /** What a template could not render, over the people it failed for. */
 interface Problems {
@@ -160,6 +146,9 @@ class OutboxFile {
   }
 }
 
+/** Where a send's messages go: a file, or a destination's outbox. */
+type Outbox = OutboxFile | DestinationOutbox;
+
 /** Checks where the outbox goes before any work: a file not there yet (or `force`), in a folder that is. */
 function checkOutbox(out: string, force: boolean): void {
   const dir = dirname(out);
@@ -221,7 +210,11 @@ export interface SendResult extends SendCounts {
   readonly channel: string;
   /** Null for a dry run (nothing recorded). */
   readonly sendId: string | null;
+  /** The outbox: a file, or a webhook destination (null for a dry run that named neither). */
   readonly out: string | null;
+  readonly destination: string | null;
+  /** The destination's deliveries recorded (their webhook-ids, in batch order); empty for a file. */
+  readonly deliveries: readonly string[];
   readonly dryRun: boolean;
   /** The send's time, and the first and last scheduled deliveries (null when nothing is sent). */
   readonly at: string;
@@ -261,27 +254,52 @@ export async function withStagedPeople<T>(
   }
 }
 
+/** Where a send goes: a file (replaced only with `force`) or a webhook destination's outbox, exactly one. */
+export interface SendTarget {
+  readonly out?: string;
+  readonly force?: boolean;
+  readonly destination?: string;
+  /** At most this many messages per delivery to a destination (default `CAMPAIGN_BATCH`; tests). */
+  readonly batchSize?: number;
+}
+
+/** Checks a send's target before any work; gives back the destination's id when it is one. */
+async function checkTarget(engine: Engine, t: SendTarget, dryRun: boolean): Promise<string | null> {
+  if (t.out !== undefined && t.destination !== undefined)
+    throw new UserError(
+      "bad-input",
+      "one outbox per send: a file (out) or a webhook destination (destination), not both",
+      "destination",
+    );
+  if (t.destination !== undefined) {
+    if (t.force)
+      throw new UserError("bad-input", "force replaces an outbox file: not with a destination", "force");
+    return (await destinationNamed(engine, t.destination, "destination")).id;
+  }
+  if (t.out !== undefined) checkOutbox(t.out, t.force === true);
+  else if (!dryRun)
+    throw new UserError(
+      "bad-input",
+      "where the messages go: out (a file of one JSON message per line, for the provider) or destination (a webhook destination)",
+      "out",
+    );
+  return null;
+}
+
 /**
- * Sends a campaign to its audience now (`at`): renders every message, then (unless `dryRun`) writes the outbox
- * file `out` (replaced only with `force`) and records every person's outcome in `campaign_sends`, in one
- * transaction. Any problem refuses the whole send: no file, no record.
+ * Sends a campaign to its audience now (`at`): renders every message, then (unless `dryRun`) writes them to the
+ * outbox — the file `out`, or the webhook destination `destination`'s deliveries — and records every person's
+ * outcome in `campaign_sends`, in one transaction. Any problem refuses the whole send: no file, no delivery, no
+ * record.
  */
 export async function sendCampaign(
   engine: Engine,
   campaign: Campaign,
-  opts: { out?: string; force?: boolean; dryRun?: boolean; at?: Date },
+  opts: SendTarget & { dryRun?: boolean; at?: Date },
 ): Promise<SendResult> {
   const at = opts.at ?? new Date();
   const dryRun = opts.dryRun === true;
-  if (!dryRun) {
-    if (!opts.out)
-      throw new UserError(
-        "bad-input",
-        "where the messages go: --out FILE (one JSON message per line, for the provider); webhook destinations are not an outbox yet",
-        "out",
-      );
-    checkOutbox(opts.out, opts.force === true);
-  }
+  const destination = await checkTarget(engine, opts, dryRun);
   const audience = await audienceNamed(engine, campaign.audience, "audience");
   const compiled = await compileCampaign(engine, campaign);
   const sendId = dryRun ? null : await newSendId(engine, campaign, at);
@@ -291,7 +309,11 @@ export async function sendCampaign(
     ) as string[];
     return withStagedPeople(engine, campaign, ids, people.sql, at, (candidates, status) =>
       withMessageFields(engine, campaign, compiled, candidates, at, async (fields) => {
-        const outbox = dryRun || !opts.out ? null : new OutboxFile(opts.out);
+        const outbox: Outbox | null = dryRun
+          ? null
+          : destination !== null
+            ? await DestinationOutbox.open(engine, destination, at, opts.batchSize)
+            : new OutboxFile(opts.out as string);
         try {
           const problems: Problems = { people: 0, byVariable: new Map(), byError: new Map() };
           const unreachable: string[] = [];
@@ -329,8 +351,11 @@ export async function sendCampaign(
           if (outbox && sendId)
             await engine.transaction(async () => {
               await recordSends(engine, campaign, sendId, at, fields.times, unreachable);
-              // Last, so that a failed record leaves no file; a failed rename undoes the record.
-              outbox.commit();
+              // Last, so that a failed record leaves no file; a failed rename undoes the record. Deliveries: the
+              // same transaction (without transactions, ClickHouse: the record first, so nothing is ever delivered
+              // that was not recorded).
+              if (outbox instanceof OutboxFile) outbox.commit();
+              else await outbox.record(engine, campaign.id, sendId);
             });
           const counts = await gatedCounts(engine, {
             sent,
@@ -344,7 +369,9 @@ export async function sendCampaign(
             purpose: audience.purpose,
             channel: campaign.channel,
             sendId,
-            out: outbox ? outbox.path : null,
+            out: outbox instanceof OutboxFile ? outbox.path : null,
+            destination,
+            deliveries: outbox instanceof DestinationOutbox ? outbox.deliveries : [],
             dryRun,
             ...counts,
             at: at.toISOString(),
@@ -353,7 +380,7 @@ export async function sendCampaign(
             leftOut: people.leftOut,
           };
         } catch (e) {
-          outbox?.abort();
+          if (outbox instanceof OutboxFile) outbox.abort();
           throw e;
         }
       }),

@@ -1,6 +1,7 @@
 import { useOf, withConsentedPeople } from "../privacy/consent-gate.js";
 import type { Engine } from "../store/engine.js";
 import { type Sql, sql } from "../store/sql.js";
+import { CAMPAIGN_KIND, campaignContent, settleCampaignDelivery } from "./campaign-outbox.js";
 import { iso } from "./delivery-log.js";
 import { secretKey } from "./destinations.js";
 import { AttemptAborted, type AttemptOutcome, postWebhook } from "./webhook-post.js";
@@ -17,6 +18,9 @@ import { webhookHeaders } from "./webhook-signing.js";
  * a time in their `sequence`, each once the one before is delivered. When one fails for good, it and those queued
  * behind it are undone in what the destination was told (`destination_members` is put back as after the last
  * delivered one) and marked failed, so the next sync sends the whole difference again, as it stands then.
+ *
+ * A campaign's deliveries (kind `campaign-send`, campaign-outbox.ts) carry whole messages: each goes on its own, in
+ * no order, and one that fails for good fails alone; its body and what becomes of its people are campaign-outbox.ts's.
  */
 
 /** How failed attempts are retried. */
@@ -122,6 +126,11 @@ export async function deliverPending(access: OutboxAccess, opts: PassOptions): P
     try {
       const prepared = await access.read((e) => prepare(e, next));
       if (prepared === null) continue;
+      if (prepared.body === null) {
+        // Nobody left to send it to: done without a request.
+        await access.write((e) => recordNothing(e, prepared));
+        continue;
+      }
       const at = now();
       const body = Buffer.from(prepared.body);
       const headers = webhookHeaders(prepared.key, next, Math.floor(at.getTime() / 1000), body);
@@ -160,24 +169,38 @@ async function pendingCount(engine: Engine, destination?: string): Promise<numbe
   return Number(r.column("n")[0]);
 }
 
-/** The next delivery to attempt: a pair's first pending one, the earliest due, none of `skip`. */
+/**
+ * The next delivery to attempt, the earliest due, none of `skip`: a destination and audience's first pending one, or
+ * any pending campaign delivery (they stand alone).
+ */
 async function nextHead(
   engine: Engine,
   opts: PassOptions,
   now: Date,
   skip: readonly string[],
 ): Promise<string | null> {
-  const conditions: Sql[] = [sql`d.status = 'pending'`];
+  const conditions: Sql[] = [];
   if (opts.destination !== undefined) conditions.push(sql`d.destination_id = ${opts.destination}`);
   if (opts.dueOnly) conditions.push(sql`d.next_attempt_at <= ${now}`);
   if (skip.length) conditions.push(sql`d.delivery_id NOT IN (${sql.join(skip.map((s) => sql`${s}`))})`);
+  const columns = (t: string) =>
+    sql.raw(
+      ["delivery_id", "destination_id", "next_attempt_at", "created_at", "sequence"]
+        .map((c) => `${t}.${c} AS ${c}`)
+        .join(", "),
+    );
+  const where = conditions.length ? sql`WHERE ${sql.join(conditions, sql` AND `)}` : sql.empty;
   const r = await engine.query(
-    sql`SELECT d.delivery_id AS delivery_id FROM deliveries d
-        INNER JOIN (SELECT destination_id, audience_id, min(sequence) AS head FROM deliveries
-                     WHERE status = 'pending' GROUP BY destination_id, audience_id) h
-                ON d.destination_id = h.destination_id AND d.audience_id = h.audience_id AND d.sequence = h.head
-        WHERE ${sql.join(conditions, sql` AND `)}
-        ORDER BY d.next_attempt_at, d.created_at, d.delivery_id LIMIT 1`,
+    sql`SELECT d.delivery_id AS delivery_id FROM (
+          SELECT ${columns("p")} FROM deliveries p
+           INNER JOIN (SELECT destination_id, audience_id, min(sequence) AS head FROM deliveries
+                        WHERE status = 'pending' AND kind <> ${CAMPAIGN_KIND} GROUP BY destination_id, audience_id) h
+                   ON p.destination_id = h.destination_id AND p.audience_id = h.audience_id AND p.sequence = h.head
+           WHERE p.status = 'pending' AND p.kind <> ${CAMPAIGN_KIND}
+          UNION ALL
+          SELECT ${columns("c")} FROM deliveries c WHERE c.status = 'pending' AND c.kind = ${CAMPAIGN_KIND}) d
+        ${where}
+        ORDER BY d.next_attempt_at, d.created_at, d.sequence, d.delivery_id LIMIT 1`,
   );
   return (r.column("delivery_id")[0] as string | undefined) ?? null;
 }
@@ -185,15 +208,24 @@ async function nextHead(
 /** A delivery ready to send: where, how to sign, its body. */
 interface Prepared {
   readonly id: string;
+  readonly kind: string;
   readonly destination: string;
-  readonly audience: string;
+  /** The audience whose changes it carries (null for a campaign's messages). */
+  readonly audience: string | null;
+  /** A campaign's send (null for an audience's changes). */
+  readonly sendId: string | null;
   readonly sequence: number;
   readonly attempts: number;
   readonly url: string;
   readonly allowPrivate: boolean;
   readonly key: Buffer;
-  readonly body: string;
-  /** Entered people left out now (their consent withdrawn since the delivery was recorded): never sent. */
+  /** Null when nobody is left to send it to (`nothing` says why). */
+  readonly body: string | null;
+  readonly nothing: string | null;
+  /**
+   * People left out now (their consent withdrawn since the delivery was recorded): never sent — an audience's
+   * entered, a campaign's messages.
+   */
   readonly withheld: readonly string[];
 }
 
@@ -201,21 +233,51 @@ interface Prepared {
  * A pending delivery's request: the body (type `audience.changed`, the time the change was recorded, and in
  * `data` the destination, audience, purpose, channel, sequence and the entered and exited customer ids) and the
  * signing key. The entered pass the consent gate again now: someone who withdrew consent after the delivery was
- * recorded is not sent (and is among the exited of the next sync). Null when it is no longer pending.
+ * recorded is not sent (and is among the exited of the next sync). A campaign's: campaign-outbox.ts. Null when it is
+ * no longer pending.
  */
 async function prepare(engine: Engine, id: string): Promise<Prepared | null> {
   const r = await engine.query(
-    sql`SELECT d.destination_id AS destination_id, d.audience_id AS audience_id, d.sequence AS sequence,
-               d.attempts AS attempts, d.created_at AS created_at, t.url AS url, t.secret AS secret,
-               t.allow_private AS allow_private, a.purpose AS purpose, a.channel AS channel
+    sql`SELECT d.destination_id AS destination_id, d.audience_id AS audience_id, d.kind AS kind,
+               d.sequence AS sequence, d.attempts AS attempts, d.created_at AS created_at,
+               d.campaign_id AS campaign_id, d.send_id AS send_id, t.url AS url, t.secret AS secret,
+               t.allow_private AS allow_private
           FROM deliveries d
           INNER JOIN destinations t ON t.destination_id = d.destination_id
-          INNER JOIN audiences a ON a.audience_id = d.audience_id
          WHERE d.delivery_id = ${id} AND d.status = 'pending'`,
   );
   const row = r.rows<Record<string, unknown>>()[0];
   if (!row) return null;
   const key = await secretKey(engine, String(row.secret));
+  const common = {
+    id,
+    kind: String(row.kind),
+    destination: String(row.destination_id),
+    sequence: Number(row.sequence),
+    attempts: Number(row.attempts),
+    url: String(row.url),
+    allowPrivate: Boolean(row.allow_private),
+    key,
+  };
+  if (row.kind === CAMPAIGN_KIND) {
+    const sendId = String(row.send_id);
+    const content = await campaignContent(engine, {
+      id,
+      destination: common.destination,
+      campaign: String(row.campaign_id),
+      sendId,
+      batch: common.sequence,
+      createdAt: row.created_at,
+    });
+    return { ...common, audience: null, sendId, ...content };
+  }
+  const a = await engine.query(
+    sql`SELECT purpose, channel FROM audiences WHERE audience_id = ${String(row.audience_id)}`,
+  );
+  const audience = a.rows<{ purpose: string; channel: string }>()[0];
+  if (!audience) return null;
+  row.purpose = audience.purpose;
+  row.channel = audience.channel;
   const people = (change: string) =>
     sql`SELECT customer_id FROM delivery_people WHERE delivery_id = ${id} AND change = ${change}`;
   const exited = (await engine.query(sql`${people("exited")} ORDER BY customer_id`)).column(
@@ -243,18 +305,22 @@ async function prepare(engine: Engine, id: string): Promise<Prepared | null> {
       exited,
     },
   });
-  return {
-    id,
-    destination: String(row.destination_id),
-    audience: String(row.audience_id),
-    sequence: Number(row.sequence),
-    attempts: Number(row.attempts),
-    url: String(row.url),
-    allowPrivate: Boolean(row.allow_private),
-    key,
-    body,
-    withheld,
-  };
+  return { ...common, audience: String(row.audience_id), sendId: null, body, nothing: null, withheld };
+}
+
+/** A campaign delivery with nobody left to send it to: cancelled, never sent, its people settled. */
+async function recordNothing(engine: Engine, p: Prepared): Promise<void> {
+  await engine.transaction(async () => {
+    if (p.sendId !== null)
+      await settleCampaignDelivery(engine, { id: p.id, sendId: p.sendId }, "delivered", p.withheld);
+    await engine.run(
+      engine.dialect.updateWhere(
+        "deliveries",
+        sql`status = 'cancelled', last_error = ${p.nothing ?? "nothing to send"}`,
+        sql`delivery_id = ${p.id} AND status = 'pending'`,
+      ),
+    );
+  });
 }
 
 const WITHHELD = "_delivery_withheld";
@@ -281,6 +347,10 @@ async function recordOutcome(
           mine,
         ),
       );
+      if (p.sendId !== null) {
+        await settleCampaignDelivery(engine, { id: p.id, sendId: p.sendId }, "delivered", p.withheld);
+        return;
+      }
       // Those withheld were not told: the destination's view leaves them out.
       if (p.withheld.length) {
         await engine.appendTemp(WITHHELD, [{ name: "customer_id", type: "string", values: p.withheld }]);
@@ -310,6 +380,21 @@ async function recordOutcome(
   const why = outcome.gone
     ? `${outcome.error}: the receiver wants no more deliveries (remove the destination, or fix the receiver and sync)`
     : `${outcome.error} (attempt ${attempts} of ${policy.maxAttempts}: given up)`;
+  if (p.sendId !== null) {
+    // A campaign's batch fails alone: its people were not reached.
+    await engine.transaction(async () => {
+      await settleCampaignDelivery(
+        engine,
+        { id: p.id, sendId: p.sendId as string },
+        "undelivered",
+        p.withheld,
+      );
+      await engine.run(
+        d.updateWhere("deliveries", sql`status = 'failed', ${last}, last_error = ${why}`, mine),
+      );
+    });
+    return { gaveUp: 1 };
+  }
   return { gaveUp: await giveUp(engine, p, sql`${last}, last_error = ${why}`) };
 }
 

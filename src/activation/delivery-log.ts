@@ -3,8 +3,8 @@ import { sql } from "../store/sql.js";
 
 /**
  * The record of webhook deliveries as `destination deliveries` and `destination list` show it: each delivery (its
- * webhook-id, status, attempts, last answer, people entered and exited) and, per destination, how they stand. The
- * outbox that sends them is deliveries.ts.
+ * webhook-id, status, attempts, last answer, people entered and exited, or a campaign's messages) and, per
+ * destination, how they stand. The outbox that sends them is deliveries.ts.
  */
 
 export type DeliveryStatus = "pending" | "delivered" | "failed" | "cancelled";
@@ -14,8 +14,17 @@ export interface Delivery {
   /** Its `webhook-id`. */
   readonly id: string;
   readonly destination: string;
-  readonly audience: string;
+  /** `audience-sync` (an audience's changes) or `campaign-send` (a campaign's messages). */
+  readonly kind: string;
+  /** The audience whose changes it carries; null for a campaign's messages. */
+  readonly audience: string | null;
+  /** Its place in its audience's deliveries, or its batch number in a campaign's send. */
   readonly sequence: number;
+  /** A campaign's messages: the campaign and send, the messages recorded and those withheld when it was sent. */
+  readonly campaign: string | null;
+  readonly sendId: string | null;
+  readonly messages: number | null;
+  readonly withheld: number | null;
   readonly status: DeliveryStatus;
   readonly attempts: number;
   readonly entered: number;
@@ -39,8 +48,13 @@ function deliveryOf(r: Record<string, unknown>): Delivery {
   return {
     id: r.delivery_id as string,
     destination: r.destination_id as string,
-    audience: r.audience_id as string,
+    kind: r.kind as string,
+    audience: (r.audience_id as string | null) ?? null,
     sequence: Number(r.sequence),
+    campaign: (r.campaign_id as string | null) ?? null,
+    sendId: (r.send_id as string | null) ?? null,
+    messages: num(r.messages),
+    withheld: num(r.withheld),
     status: r.status as DeliveryStatus,
     attempts: Number(r.attempts),
     entered: Number(r.entered),
@@ -53,8 +67,8 @@ function deliveryOf(r: Record<string, unknown>): Delivery {
   };
 }
 
-const DELIVERY_COLUMNS = sql`delivery_id, destination_id, audience_id, sequence, status, attempts, entered, exited,
-  created_at, next_attempt_at, delivered_at, last_status, last_error`;
+const DELIVERY_COLUMNS = sql`delivery_id, destination_id, kind, audience_id, sequence, campaign_id, send_id, messages,
+  withheld, status, attempts, entered, exited, created_at, next_attempt_at, delivered_at, last_status, last_error`;
 
 /** A destination's deliveries, newest first (at most `limit`, of one status when asked). */
 export async function listDeliveries(

@@ -9,6 +9,7 @@ import { SEGMENT_ID } from "../segments/definition.js";
 import type { Engine } from "../store/engine.js";
 import { type Sql, sql } from "../store/sql.js";
 import { audienceNamed } from "./audiences.js";
+import { cancelCampaignDeliveries } from "./campaign-outbox.js";
 import { isPrivateAddress } from "./private-addresses.js";
 import { parseSecret } from "./webhook-signing.js";
 
@@ -240,8 +241,8 @@ function dropDeliveryPeople(engine: Engine, where: Sql) {
 
 /**
  * Removes a destination with everything recorded for it: its audiences, what it was told, its deliveries (pending
- * ones are never sent) and their people. What left Tessera stays in the audit log. Returns how many pending
- * deliveries were dropped.
+ * ones are never sent: a campaign's people's records become `undelivered`) and their people and messages. What left
+ * Tessera stays in the audit log. Returns how many pending deliveries were dropped.
  */
 export async function removeDestination(engine: Engine, id: string): Promise<{ pendingDropped: number }> {
   await destinationNamed(engine, id);
@@ -251,6 +252,7 @@ export async function removeDestination(engine: Engine, id: string): Promise<{ p
   const d = engine.dialect;
   const mine = sql`destination_id = ${id}`;
   await engine.transaction(async () => {
+    await cancelCampaignDeliveries(engine, mine, `cancelled: destination ${id} was removed`);
     await dropDeliveryPeople(engine, mine);
     for (const table of ["deliveries", "destination_members", "destination_audiences", "destinations"])
       await engine.run(d.deleteWhere(table, mine));

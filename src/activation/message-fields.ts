@@ -6,7 +6,7 @@ import { type Sql, sql } from "../store/sql.js";
 import { ADDRESS_COLUMN, type Campaign, type CompiledCampaign } from "./campaigns.js";
 import { normalisePhone } from "./contact-normalisation.js";
 import { withSendTimes } from "./send-times.js";
-import { fieldsRead, type MessageScope } from "./templates.js";
+import { fieldsRead, type MessageScope, type Recommendation } from "./templates.js";
 
 /**
  * What a campaign's messages are rendered over, read in columns in one query (never a query per person): the
@@ -34,6 +34,50 @@ function addressOn(channel: Campaign["channel"], value: unknown, country: unknow
   if (channel === "email") return EMAIL.test(v) ? v : null;
   if (channel === "sms") return normalisePhone(v, typeof country === "string" ? country : null);
   return null;
+}
+
+/** Recommendations a template reads at most (the first ones by rank). */
+const RECOMMENDATIONS_READ = 10;
+
+/**
+ * Each person's stored recommendations (`recommend fit`: src/predict/recommend.ts) as `{sku, description, score,
+ * price, rank}`, when a template reads `recommendations` and a recommender was fitted; one query for everyone.
+ */
+async function recommendationsOf(
+  engine: Engine,
+  compiled: CompiledCampaign,
+  people: Sql,
+): Promise<Map<string, Recommendation[]>> {
+  const out = new Map<string, Recommendation[]>();
+  const templates = compiled.subject ? [compiled.body, compiled.subject] : [compiled.body];
+  if (!templates.some((t) => t.uses.some((u) => u.path[0] === "recommendations"))) return out;
+  if ((await engine.tableColumns("recommendations")).length === 0) return out;
+  const r = await engine.query(
+    sql`SELECT r.customer_id AS customer_id, r.rank AS rank, r.sku AS sku, i.description AS description,
+               i.price AS price, r.score AS score
+          FROM recommendations r LEFT JOIN recommend_items i ON i.sku = r.sku
+         WHERE r.rank <= ${RECOMMENDATIONS_READ} AND r.customer_id IN (${people})
+         ORDER BY r.customer_id, r.rank`,
+  );
+  const ids = r.column("customer_id");
+  const ranks = r.column("rank");
+  const skus = r.column("sku");
+  const descriptions = r.column("description");
+  const prices = r.column("price");
+  const scores = r.column("score");
+  for (let k = 0; k < ids.length; k++) {
+    const id = String(ids[k]);
+    const list = out.get(id) ?? [];
+    out.set(id, list);
+    list.push({
+      sku: String(skus[k]),
+      description: descriptions[k] == null ? null : String(descriptions[k]),
+      price: prices[k] == null ? null : Number(prices[k]),
+      score: Number(scores[k]),
+      rank: Number(ranks[k]),
+    });
+  }
+  return out;
 }
 
 /** One column per field, one row per person, in customer id order. */
@@ -145,8 +189,12 @@ export async function withMessageFields<T>(
       const address = addressColumn ? r.column(addressColumn) : null;
       const countries = country ? r.column(country) : null;
       const sendAt = r.column(SEND_AT);
+      const recommendations = await recommendationsOf(
+        engine,
+        compiled,
+        sql`SELECT customer_id FROM ${sql.temp(FIELDS)}`,
+      );
       const base = {
-        recommendations: [],
         campaign: { id: campaign.id, channel: campaign.channel },
         ...(campaign.offer ? { offer: campaign.offer } : {}),
       };
@@ -170,8 +218,9 @@ export async function withMessageFields<T>(
             const x = templateValue(column[i], type);
             if (x !== undefined) setComputed(comp, name, x);
           }
-          // Issue 19: product recommendations go here (read in columns, as the fields are).
-          return { ...values, traits: values, computed: comp, ...base };
+          // Issue 19: each person's stored recommendations (src/predict), read in one query above.
+          const recs = recommendations.get(ids[i] as string) ?? [];
+          return { ...values, traits: values, computed: comp, recommendations: recs, ...base };
         },
       });
     } finally {

@@ -2,8 +2,11 @@ import { Command, CommanderError } from "commander";
 import { isUserError } from "../errors.js";
 import { registerAudience } from "./commands/audience.js";
 import { registerAudit } from "./commands/audit.js";
+// predict commands (imports): budget
+import { registerBudget } from "./commands/budget.js";
 // activation commands (imports): campaigns
 import { registerCampaign } from "./commands/campaign.js";
+import { registerChurn } from "./commands/churn.js";
 import { registerCluster } from "./commands/cluster.js";
 import { registerClv } from "./commands/clv.js";
 import { registerConsent } from "./commands/consent.js";
@@ -17,6 +20,8 @@ import { registerKpis } from "./commands/kpis.js";
 import { registerPareto } from "./commands/pareto.js";
 import { registerPersonas } from "./commands/personas.js";
 import { registerPrivacy } from "./commands/privacy.js";
+import { registerPropensity } from "./commands/propensity.js";
+import { registerRecommend } from "./commands/recommend.js";
 import { registerRfm } from "./commands/rfm.js";
 import { registerSegment } from "./commands/segment.js";
 import { registerServe } from "./commands/serve.js";
@@ -47,6 +52,11 @@ function program(io: Io): Command {
   registerSegment(p, cli);
   registerRfm(p, cli);
   registerClv(p, cli);
+  registerRecommend(p, cli);
+  // predict commands: budget
+  registerBudget(p, cli);
+  registerChurn(p, cli);
+  registerPropensity(p, cli);
   registerPareto(p, cli);
   registerKpis(p, cli);
   registerCluster(p, cli);

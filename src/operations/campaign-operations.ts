@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { audienceNamed } from "../activation/audiences.js";
+import { cancelCampaignDeliveries } from "../activation/campaign-outbox.js";
 import type { PreviewExample } from "../activation/campaign-preview.js";
 import { previewCampaign } from "../activation/campaign-preview.js";
 import {
@@ -20,12 +21,14 @@ import {
 } from "../activation/campaigns.js";
 import type { LeftOut } from "../privacy/consent-gate.js";
 import { reportMinGroup } from "../privacy/k-gate.js";
+import { sql } from "../store/sql.js";
 import { defineOperation } from "./operation.js";
 import { wholeNumber } from "./schema-types.js";
 
 /**
  * The `campaign` operations (issue 18, item 3): define, list, show and remove campaigns; preview their message on
- * real members of their audience; send them (an outbox file and a record of who got what); list who got what.
+ * real members of their audience; send them (an outbox file or a webhook destination's outbox, and a record of who
+ * got what); list who got what.
  * People only through the audience's consent gate; what names people is recorded in the audit log with the
  * audience's purpose and channel.
  */
@@ -69,17 +72,27 @@ export const campaignShowOperation = defineOperation({
   },
 });
 
-/** `campaign.remove`: removes a campaign; what it sent stays recorded (caps count it). */
+/**
+ * `campaign.remove`: removes a campaign; what it sent stays recorded (caps count it). Its messages still waiting in a
+ * destination's outbox are cancelled (never sent; their people's records become `undelivered`).
+ */
 export const campaignRemoveOperation = defineOperation({
   name: "campaign.remove",
-  summary: "remove a campaign (what it sent stays recorded)",
+  summary: "remove a campaign (what it sent stays recorded; messages not yet delivered are cancelled)",
   input: CampaignIdInput,
   access: "write",
   changes: ["activation"],
-  run: async (session, { id }): Promise<{ removed: string }> => {
-    await removeCampaign(session, id);
-    return { removed: id };
-  },
+  run: async (session, { id }): Promise<{ removed: string; cancelled: number }> =>
+    session.transaction(async () => {
+      await campaignNamed(session, id);
+      const cancelled = await cancelCampaignDeliveries(
+        session,
+        sql`campaign_id = ${id}`,
+        `cancelled: campaign ${id} was removed`,
+      );
+      await removeCampaign(session, id);
+      return { removed: id, cancelled };
+    }),
 });
 
 export const CampaignPreviewInput = z
@@ -134,6 +147,8 @@ export const CampaignSendInput = z
     id: z.string(),
     /** The outbox: a file of one JSON message per line (NDJSON). */
     out: z.string().min(1).optional(),
+    /** Or a webhook destination: the messages go into its outbox, in deliveries of at most 500 messages. */
+    destination: z.string().min(1).optional(),
     /** Replace `out` if it exists. */
     force: z.boolean().optional(),
     /** Render and count every message, write and record nothing. */
@@ -141,23 +156,28 @@ export const CampaignSendInput = z
   })
   .strict();
 
-/** `campaign.send`: renders every message, writes the outbox and records who got what, all or nothing. */
+/**
+ * `campaign.send`: renders every message, writes the outbox (a file, or a destination's deliveries: delivered
+ * afterwards, by `destination.sync` or a server's worker) and records who got what, all or nothing.
+ */
 export const campaignSendOperation = defineOperation({
   name: "campaign.send",
-  summary: "send a campaign: each message to an outbox file, who got what recorded (all or nothing)",
+  summary:
+    "send a campaign: each message to an outbox file or a webhook destination, who got what recorded (all or nothing)",
   input: CampaignSendInput,
   access: "write",
   changes: ["activation"],
   people: {
     // The outbox holds the sent people's addresses and messages; a dry run names no one.
     count: (r: SendResult) => (r.dryRun ? 0 : r.sent),
-    subject: (i) => `campaign=${i.id}`,
+    subject: (i) => `campaign=${i.id}${i.destination !== undefined ? ` destination=${i.destination}` : ""}`,
     use: (r: SendResult) => r,
   },
-  run: async (session, { id, out, force, dryRun }): Promise<SendResult> => {
+  run: async (session, { id, out, destination, force, dryRun }): Promise<SendResult> => {
     const campaign = await campaignNamed(session, id);
     return sendCampaign(session, campaign, {
       ...(out !== undefined ? { out } : {}),
+      ...(destination !== undefined ? { destination } : {}),
       force: force === true,
       dryRun: dryRun === true,
     });

@@ -12,6 +12,8 @@ import {
   audienceRemoveOperation,
   audienceShowOperation,
 } from "./audience-operations.js";
+// predict imports: budget
+import { budgetPlanOperation, budgetShowOperation } from "./budget-operations.js";
 // activation imports: campaigns
 import {
   campaignCreateOperation,
@@ -55,6 +57,12 @@ import {
 import { privacyFairnessOperation } from "./fairness-operations.js";
 import { importBatchOperation, importOperation } from "./ingest-operations.js";
 import type { AnyOperation } from "./operation.js";
+import {
+  churnEvaluateOperation,
+  churnOperation,
+  propensityEvaluateOperation,
+  propensityFitOperation,
+} from "./predict-operations.js";
 import { privacyAuditLogOperation } from "./privacy-audit-operations.js";
 import { privacyEraseOperation } from "./privacy-erasure-operations.js";
 import { privacyExportOperation } from "./privacy-export-operations.js";
@@ -65,6 +73,12 @@ import {
 } from "./privacy-retention-operations.js";
 import { privacySettingsOperation, privacySettingsSetOperation } from "./privacy-settings-operations.js";
 import { auditOperation } from "./quality-operations.js";
+// predict imports: churn and propensity
+import {
+  recommendEvaluateOperation,
+  recommendFitOperation,
+  recommendOperation,
+} from "./recommend-operations.js";
 import {
   segmentMeceExclusiveOperation,
   segmentMeceOperation,
@@ -95,6 +109,8 @@ import {
 export * from "./access-operations.js";
 export * from "./audience-export-operations.js";
 export * from "./audience-operations.js";
+// predict exports: budget
+export * from "./budget-operations.js";
 // activation exports: campaigns
 export * from "./campaign-operations.js";
 // activation exports: timing and channels
@@ -108,12 +124,15 @@ export * from "./discovery-operations.js";
 export * from "./fairness-operations.js";
 export * from "./ingest-operations.js";
 export * from "./operation.js";
+export * from "./predict-operations.js";
 export * from "./privacy-audit-operations.js";
 export * from "./privacy-erasure-operations.js";
 export * from "./privacy-export-operations.js";
 export * from "./privacy-retention-operations.js";
 export * from "./privacy-settings-operations.js";
 export * from "./quality-operations.js";
+// predict exports: churn and propensity
+export * from "./recommend-operations.js";
 export * from "./segment-coverage-operations.js";
 export * from "./segment-operations.js";
 export * from "./segment-people-operations.js";
@@ -150,6 +169,17 @@ export const OPERATIONS: readonly AnyOperation[] = [
   clvValidateOperation,
   paretoOperation,
   kpisOperation,
+  // predict operations: budget
+  budgetPlanOperation,
+  budgetShowOperation,
+  // predict operations: churn and propensity
+  recommendFitOperation,
+  recommendOperation,
+  recommendEvaluateOperation,
+  churnOperation,
+  churnEvaluateOperation,
+  propensityFitOperation,
+  propensityEvaluateOperation,
   clusterOperation,
   clusterSaveOperation,
   clustersListOperation,

@@ -1,3 +1,4 @@
+import { budgetPlanOperation, budgetShowOperation } from "../operations/budget-operations.js";
 import {
   campaignCreateOperation,
   campaignListOperation,
@@ -52,6 +53,9 @@ import {
   privacySuppressionsOperation,
   privacySuppressOperation,
   privacyUnsuppressOperation,
+  recommendEvaluateOperation,
+  recommendFitOperation,
+  recommendOperation,
   rfmOperation,
   segmentAddOperation,
   segmentChannelsOperation,
@@ -72,6 +76,12 @@ import {
   traitSetOperation,
   traitsOperation,
 } from "../operations/index.js";
+import {
+  churnEvaluateOperation,
+  churnOperation,
+  propensityEvaluateOperation,
+  propensityFitOperation,
+} from "../operations/predict-operations.js";
 
 /**
  * The REST API's routes: each is one operation of the operations layer, its input assembled from the path's
@@ -171,6 +181,28 @@ export const ROUTES: readonly Route[] = [
     permission: "read:people",
   },
   { method: "POST", path: "/api/clv/validate", op: clvValidateOperation, permission: "read:aggregates" },
+  { method: "POST", path: "/api/recommend/fit", op: recommendFitOperation, permission: "write:values" },
+  // A customer's or a segment's members' lists name people.
+  { method: "POST", path: "/api/recommend", op: recommendOperation, permission: "read:people" },
+  {
+    method: "POST",
+    path: "/api/recommend/evaluate",
+    op: recommendEvaluateOperation,
+    permission: "read:aggregates",
+  },
+  // Churn risk and launch propensity: scores stored as computed values (their reports are aggregates).
+  { method: "POST", path: "/api/churn", op: churnOperation, permission: "write:values" },
+  { method: "POST", path: "/api/churn/evaluate", op: churnEvaluateOperation, permission: "read:aggregates" },
+  { method: "POST", path: "/api/propensity/fit", op: propensityFitOperation, permission: "write:values" },
+  {
+    method: "POST",
+    path: "/api/propensity/evaluate",
+    op: propensityEvaluateOperation,
+    permission: "read:aggregates",
+  },
+  // predict routes: budget (a plan is segment-level figures through the k-gate, kept as the last plan)
+  { method: "POST", path: "/api/budget/plan", op: budgetPlanOperation, permission: "write:values" },
+  { method: "GET", path: "/api/budget", op: budgetShowOperation, permission: "read:aggregates" },
   { method: "POST", path: "/api/pareto", op: paretoOperation, permission: "read:aggregates" },
   { method: "POST", path: "/api/kpis", op: kpisOperation, permission: "read:aggregates" },
   { method: "POST", path: "/api/clusterings/preview", op: clusterOperation, permission: "read:aggregates" },

@@ -7,6 +7,7 @@ import { runClustering } from "../clustering/cluster.js";
 import { saveClustering } from "../clustering/saved-clusterings.js";
 import { importFile } from "../ingest/import.js";
 import { refreshAll } from "../operations/refresh-pipeline.js";
+import { fitRecommender, RECOMMEND_DEFAULTS } from "../predict/recommend.js";
 import { audit } from "../quality/audit.js";
 import { label, rowId } from "../quality/context.js";
 import { STORED_FEATURES } from "../segments/segment-refresh.js";
@@ -136,6 +137,16 @@ async function produceEverything(e: Engine): Promise<void> {
   await rfm(e, { asOf: AS_OF });
   await fitClv(e, { unit: "week" });
   await predictClv(e, { asOf: AS_OF });
+  // Order lines for the recommender: each order's total as one item, and a second item on every other order.
+  await e.run(
+    `INSERT INTO order_items (order_id, line_no, customer_id, ts, sku, quantity, unit_price)
+     SELECT order_id, 1, customer_id, ts, 'A', 1, total FROM orders WHERE customer_id IS NOT NULL`,
+  );
+  await e.run(
+    `INSERT INTO order_items (order_id, line_no, customer_id, ts, sku, quantity, unit_price)
+     SELECT order_id, 2, customer_id, ts, 'B', 1, 1 FROM orders WHERE customer_id IS NOT NULL AND total > 50`,
+  );
+  await fitRecommender(e, { ...RECOMMEND_DEFAULTS, asOf: AS_OF });
   await saveClustering(
     e,
     "spend",

@@ -552,8 +552,15 @@ export const MIGRATIONS: readonly Migration[] = [
           ["created_at", "timestamp"],
           ["delivered_at", "timestamp"],
           // Its place among the deliveries of its destination and audience: sent in this order, each after the one
-          // before is delivered (they carry differences, which only add up in order).
+          // before is delivered (they carry differences, which only add up in order). A campaign's batch number.
           ["sequence", "integer"],
+          // A campaign's messages (kind `campaign-send`, src/activation/campaign-outbox.ts; no audience_id: they
+          // are not differences, each batch goes on its own): the campaign, its send, how many messages were
+          // recorded and how many were withheld at delivery (consent withdrawn since the send).
+          ["campaign_id", "string"],
+          ["send_id", "string"],
+          ["messages", "integer"],
+          ["withheld", "integer"],
         ],
       },
       {
@@ -564,6 +571,17 @@ export const MIGRATIONS: readonly Migration[] = [
           ["delivery_id", "string"],
           ["customer_id", "string"],
           ["change", "string"],
+        ],
+      },
+      {
+        // The messages a campaign's delivery carries, rendered when it was sent (src/activation/campaign-outbox.ts):
+        // one JSON message per row, sealed with the database's key when it has one; kept apart so that an erasure
+        // removes a person's pending messages, and removed once their delivery is done.
+        name: "delivery_messages",
+        columns: [
+          ["delivery_id", "string"],
+          ["customer_id", "string"],
+          ["message", "string"],
         ],
       },
       {

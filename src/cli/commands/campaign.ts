@@ -19,15 +19,18 @@ import {
   campaignSendsOperation,
   campaignShowOperation,
 } from "../../operations/campaign-operations.js";
+import { destinationSyncOperation, type SyncResult } from "../../operations/destination-operations.js";
 import type { Cli } from "../context.js";
-import { intOption } from "../parse.js";
+import { intOption, numberOption } from "../parse.js";
 import { table } from "../table.js";
 import { leftOutLine } from "./consent-text.js";
 import { choiceOption, gatedCount } from "./value-options.js";
 
 /**
  * `tessera campaign create|list|show|remove|preview|send|sends`: a message (a Liquid template file), an offer, a
- * channel and a timing for an audience; its preview on real members; its send to an outbox file; who got what.
+ * channel and a timing for an audience; its preview on real members; its send to an outbox file or a webhook
+ * destination (then delivered at once, within a time budget; the rest by `destination sync` or a server); who got
+ * what.
  * Options are read here (naming the option in errors); the operations check everything again.
  */
 export function registerCampaign(program: Command, cli: Cli): void {
@@ -116,7 +119,12 @@ export function registerCampaign(program: Command, cli: Cli): void {
     .description(campaignRemoveOperation.summary)
     .action(async (id: string, _opts, cmd: Command) => {
       const r = await cli.run(cmd, campaignRemoveOperation, { id });
-      cli.print(cmd, r, () => `removed campaign ${r.removed} (what it sent stays recorded)\n`);
+      cli.print(
+        cmd,
+        r,
+        () =>
+          `removed campaign ${r.removed} (what it sent stays recorded${r.cancelled ? `; ${r.cancelled.toLocaleString("en-US")} pending ${r.cancelled === 1 ? "delivery" : "deliveries"} cancelled, never sent` : ""})\n`,
+      );
     });
   campaign
     .command("preview <id>")
@@ -139,22 +147,47 @@ export function registerCampaign(program: Command, cli: Cli): void {
       "--out <file>",
       "the outbox: one JSON message per line (NDJSON), for the provider that delivers them",
     )
+    .option(
+      "--destination <id>",
+      "or a webhook destination: the messages go into its outbox (signed, retried) in deliveries of at most 500",
+    )
     .option("--force", "replace --out if it exists")
+    .option(
+      "--timeout <seconds>",
+      "with --destination: deliver for at most this many seconds now (default 30; the rest later)",
+    )
     .option("--dry-run", "render and count every message; write and record nothing")
     .action(async (id: string, opts, cmd: Command) => {
-      if (opts.out === undefined && !opts.dryRun)
+      if (opts.out !== undefined && opts.destination !== undefined)
         throw new UserError(
           "bad-option",
-          "required: where the messages go, a file of one JSON message per line (or --dry-run to check them)",
+          "one outbox per send: a file (--out) or a webhook destination, not both",
+          "--destination",
+        );
+      if (opts.out === undefined && opts.destination === undefined && !opts.dryRun)
+        throw new UserError(
+          "bad-option",
+          "required: where the messages go, a file of one JSON message per line, or --destination DEST (a webhook destination; or --dry-run to check them)",
           "--out",
         );
+      if (opts.force && opts.out === undefined)
+        throw new UserError(
+          "bad-option",
+          "--force replaces an --out file: give one, or leave it out",
+          "--force",
+        );
+      if (opts.timeout !== undefined && opts.destination === undefined)
+        throw new UserError("bad-option", "--timeout is how long to deliver to a --destination", "--timeout");
+      const seconds = numberOption(opts.timeout, "--timeout", 0, 600);
       const r = await cli.run(cmd, campaignSendOperation, {
         id,
         ...(opts.out !== undefined && !opts.dryRun ? { out: opts.out } : {}),
+        ...(opts.destination !== undefined ? { destination: opts.destination } : {}),
         force: Boolean(opts.force),
         dryRun: Boolean(opts.dryRun),
       });
-      cli.print(cmd, r, () => sendText(r));
+      const delivery = r.destination !== null && !r.dryRun ? await deliverNow(cli, cmd, r, seconds) : null;
+      cli.print(cmd, { ...r, delivery }, () => sendText(r, delivery));
     });
   campaign
     .command("sends <id>")
@@ -256,11 +289,60 @@ function previewText(r: CampaignPreview): string {
   return `${blocks.join("\n\n")}${blocks.length ? "\n" : "no consented members in the audience now\n"}${leftOutLine(r)}\n`;
 }
 
-function sendText(r: SendResult): string {
+/** How a send's deliveries went right after it: the pass's answer, or why nothing was delivered (they stay pending). */
+type DeliveryNow = SyncResult["delivery"] | { readonly error: string };
+
+/**
+ * After a send to a destination: delivers that destination's due deliveries for up to `seconds` (default 30).
+ * A failure to deliver (a missing key) is said, not the send's: the send is recorded, its deliveries pending.
+ */
+async function deliverNow(
+  cli: Cli,
+  cmd: Command,
+  r: SendResult,
+  seconds: number | undefined,
+): Promise<DeliveryNow> {
+  try {
+    return (
+      await cli.run(cmd, destinationSyncOperation, {
+        id: r.destination as string,
+        record: false,
+        dueOnly: true,
+        ...(seconds !== undefined ? { budgetMs: Math.round(seconds * 1000) } : {}),
+      })
+    ).delivery;
+  } catch (e) {
+    if (!(e instanceof UserError)) throw e;
+    return { error: e.message };
+  }
+}
+
+function deliveryLine(r: SendResult, d: DeliveryNow | null): string | null {
+  if (d === null) return null;
+  if ("error" in d)
+    return `deliveries: nothing delivered yet: ${d.error} (tessera destination sync sends them)`;
+  const parts = [`${d.delivered.toLocaleString("en-US")} delivered`];
+  if (d.failedAttempts)
+    parts.push(
+      `${d.failedAttempts.toLocaleString("en-US")} failed attempt${d.failedAttempts === 1 ? "" : "s"}`,
+    );
+  if (d.gaveUp) parts.push(`${d.gaveUp.toLocaleString("en-US")} failed for good`);
+  parts.push(`${d.pending.toLocaleString("en-US")} pending`);
+  const failures = d.failures.map((f) => `\n  ${f.delivery}: ${f.error}`).join("");
+  return `deliveries to ${r.destination}: ${parts.join(", ")}${d.pending ? " (tessera destination sync, or a server, sends the rest)" : ""}${failures}`;
+}
+
+function sendText(r: SendResult, delivery: DeliveryNow | null = null): string {
   const k = (n: number | null) => (n === null ? "a few (too few to show)" : n.toLocaleString("en-US"));
+  const n = r.deliveries.length;
+  const where =
+    r.destination !== null
+      ? `${n.toLocaleString("en-US")} ${n === 1 ? "delivery" : "deliveries"} to destination ${r.destination}`
+      : r.out;
   const what = r.dryRun
     ? `dry run of campaign ${r.campaign}: ${r.sent.toLocaleString("en-US")} messages would be sent (nothing written or recorded)`
-    : `sent campaign ${r.campaign} (send ${r.sendId}): ${r.sent.toLocaleString("en-US")} messages in ${r.out}`;
+    : `sent campaign ${r.campaign} (send ${r.sendId}): ${r.sent.toLocaleString("en-US")} messages in ${where}`;
+  const delivered = deliveryLine(r, delivery);
   const window =
     r.firstScheduled && r.lastScheduled && r.firstScheduled !== r.lastScheduled
       ? `scheduled from ${r.firstScheduled} to ${r.lastScheduled}`
@@ -271,6 +353,7 @@ function sendText(r: SendResult): string {
     what,
     `held out ${k(r.heldOut)}, capped ${k(r.capped)}, unreachable on ${r.channel} ${k(r.unreachable)}`,
     ...(window ? [window] : []),
+    ...(delivered ? [delivered] : []),
     leftOutLine(r),
   ]
     .join("\n")

@@ -141,22 +141,26 @@ export function registerDestination(program: Command, cli: Cli): void {
               [
                 "delivery (webhook-id)",
                 "created",
-                "audience",
+                "audience / campaign",
                 "status",
                 "attempts",
                 "last",
                 "entered",
                 "exited",
+                "messages",
               ],
               r.deliveries.map((x) => [
                 x.id,
                 x.createdAt,
-                `${x.audience} #${x.sequence}`,
+                x.campaign !== null
+                  ? `campaign ${x.campaign} #${x.sequence}`
+                  : `${x.audience} #${x.sequence}`,
                 x.status === "pending" && x.nextAttemptAt ? `pending (next ${x.nextAttemptAt})` : x.status,
                 x.attempts,
                 x.lastError ?? x.lastStatus ?? "",
-                x.entered,
-                x.exited,
+                x.campaign !== null ? "" : x.entered,
+                x.campaign !== null ? "" : x.exited,
+                x.messages === null ? "" : `${x.messages}${x.withheld ? ` (${x.withheld} withheld)` : ""}`,
               ]),
             )
           : `no deliveries to ${r.destination} yet\n`,
