@@ -13,6 +13,7 @@
  *                                 ingesting on the 1M data set (server/; TESSERA_BENCH_PARTS=ingest|live)
  *   npm run bench -- privacy      erasing one person, verified, on the engines' data set (privacy/; ≤ 10 s)
  *   npm run bench -- activation   audience export (Google format), message rendering, webhook deltas (activation/)
+ *   npm run bench -- predict      recommender fit + top 10 for all, propensity and churn fits on 1M customers (predict/)
  */
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -20,6 +21,7 @@ import { activationBenchmark } from "./activation/benchmark.js";
 import { enginesBenchmark } from "./engines/benchmark.js";
 import { kmeansBenchmark } from "./kmeans-bench.js";
 import { type Measured, median, record, runCase, scratchDir } from "./measure.js";
+import { predictBenchmark } from "./predict/benchmark.js";
 import { privacyBenchmark } from "./privacy/benchmark.js";
 import { segmentsBenchmark } from "./segments/benchmark.js";
 import { serverBenchmark } from "./server/benchmark.js";
@@ -132,3 +134,4 @@ if (!only || only === "engines") await enginesBenchmark();
 if (!only || only === "server") await serverBenchmark();
 if (!only || only === "privacy") await privacyBenchmark();
 if (!only || only === "activation") await activationBenchmark();
+if (!only || only === "predict") await predictBenchmark();
