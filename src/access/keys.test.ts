@@ -58,11 +58,13 @@ describe("roles", () => {
     for (const role of ROLES.filter((r) => r !== "admin"))
       expect(allows(role, "read:people"), role).toBe(false);
     expect(PERMISSIONS.filter((p) => allows("ingest", p))).toEqual(["track"]);
-    // A marketer reaches people only through the consent gate (issue 17): members for a purpose they consented to.
+    // A marketer reaches people only through the consent gate (issue 17): members for a purpose they consented to;
+    // activation (audiences, destinations, campaigns: issue 18) sends only those too.
     expect(PERMISSIONS.filter((p) => allows("marketer", p))).toEqual([
       "read:aggregates",
       "read:consented-people",
       "write:segments",
+      "write:activation",
     ]);
     expect(PERMISSIONS.filter((p) => allows("analyst", p))).toEqual(["read:aggregates", "write:values"]);
   });

@@ -1,7 +1,6 @@
 import { UserError } from "../errors.js";
 import { noisyCounts } from "../privacy/dp-release.js";
 import { intersectionHidden } from "../privacy/k-gate.js";
-import { effectiveMinGroup } from "../privacy/settings.js";
 import type { Engine } from "../store/engine.js";
 import { sql } from "../store/sql.js";
 import type { SegmentDefinition } from "./definition.js";
@@ -21,12 +20,12 @@ import { hiddenSizes } from "./size-gate.js";
 /**
  * Every saved segment's size at the last refresh (null when its latest version has not been evaluated), the
  * number of customers, and which sizes the k-gate hides (report-gate.ts): the one rule `segment list`, `show`,
- * `overlap` and `history` share, so that no two of them disagree on a size. k is the database's `min_group`, or
- * the caller's when it asks for more (as `reportMinGroup`); read with the segments and their sizes, in one query.
+ * `overlap` and `history` share, so that no two of them disagree on a size. k is the caller's (a report's k, from
+ * `reportMinGroup`), else the database's `min_group`, read with the segments and their sizes in one query.
  */
 export async function gatedSegmentSizes(
   engine: Engine,
-  asked?: number,
+  k?: number,
   /**
    * Released with differential-privacy noise (`Caller.noise`): each size gets discrete Laplace noise, ε shared
    * among the segments (a person may be in every one of them: basic composition), before the k-gate, which then
@@ -40,8 +39,9 @@ export async function gatedSegmentSizes(
   base: number;
   k: number;
 }> {
-  const { segments, sizes, base, minGroup } = await savedSegmentSizes(engine);
-  const k = effectiveMinGroup({ min_group: minGroup }, asked);
+  const saved = await savedSegmentSizes(engine);
+  const { segments, sizes, base } = saved;
+  const gate = k ?? saved.minGroup;
   if (noise) {
     const known = [...sizes].filter((x): x is [string, number] => x[1] !== null);
     const noisy = noisyCounts(
@@ -51,7 +51,7 @@ export async function gatedSegmentSizes(
     );
     for (const [i, [id]] of known.entries()) sizes.set(id, noisy[i] as number);
   }
-  return { segments, sizes, hidden: hiddenSizes(sizes, base, k), base, k };
+  return { segments, sizes, hidden: hiddenSizes(sizes, base, gate), base, k: gate };
 }
 
 /**

@@ -202,34 +202,44 @@ export function dialPrefix(country: string): string {
 }
 
 /**
- * How a mobile number of each country begins after its dialling prefix (a real mobile range or area code) and how
- * many digits follow: numbers a phone library accepts as valid numbers of their country, so that exports and SMS
- * campaigns on synthetic data behave as on real data (fictional all the same: random digits in a real range).
+ * Mobile numbers of each country: a real mobile range (for the US and Canada, area codes) followed by 7 digits
+ * (the NANP's exchange and line), so that a phone library accepts them as valid numbers of their country and
+ * exports and SMS campaigns on synthetic data behave as on real data (fictional all the same). `free` random digits
+ * come between the range and the 7 digits where the country's numbers are longer.
  */
-const MOBILE: Readonly<Record<string, { readonly start: string; readonly digits: number }>> = {
-  US: { start: "2125", digits: 6 },
-  CA: { start: "4165", digits: 6 },
-  GB: { start: "740", digits: 7 },
-  AU: { start: "41", digits: 7 },
-  DE: { start: "17", digits: 9 },
-  CH: { start: "79", digits: 7 },
-  FR: { start: "6", digits: 8 },
-  ES: { start: "6", digits: 8 },
-  IT: { start: "3", digits: 9 },
-  NL: { start: "6", digits: 8 },
-  SE: { start: "70", digits: 7 },
-  NO: { start: "4", digits: 7 },
-  JP: { start: "90", digits: 8 },
-  AE: { start: "50", digits: 7 },
+const MOBILE: Readonly<Record<string, { readonly start: readonly string[]; readonly free: number }>> = {
+  US: { start: ["212", "213", "312", "415", "617", "202", "305", "404", "206", "512"], free: 0 },
+  CA: { start: ["416", "604", "514", "403", "613", "780", "902", "204", "306", "647"], free: 0 },
+  GB: { start: ["740"], free: 0 },
+  AU: { start: ["41"], free: 0 },
+  DE: { start: ["17"], free: 2 },
+  CH: { start: ["79"], free: 0 },
+  FR: { start: ["6"], free: 1 },
+  ES: { start: ["6"], free: 1 },
+  IT: { start: ["33"], free: 1 },
+  NL: { start: ["6"], free: 1 },
+  SE: { start: ["70"], free: 0 },
+  NO: { start: ["4"], free: 0 },
+  JP: { start: ["90"], free: 1 },
+  AE: { start: ["50"], free: 0 },
 };
 
 /**
- * A mobile number of `country` in E.164 from random digits: the country's range (for the US and Canada, an area
- * code and the exchange's first digit), then as many of the digits as it takes.
+ * The mobile number of customer `index` in `country`, in E.164: the customer's index fills the last 7 digits (in the
+ * US and Canada, the area code's choice too), so no two customers of a base under 10 million share a number
+ * (identity resolution would merge them); random digits fill the rest (`randomDigits`: at least 3).
  */
-export function mobileNumber(country: string, randomDigits: string): string {
-  const m = MOBILE[country] ?? (MOBILE.US as { start: string; digits: number });
-  return `${dialPrefix(country)}${m.start}${randomDigits.padEnd(m.digits, randomDigits).slice(0, m.digits)}`;
+export function mobileNumber(country: string, randomDigits: string, index: number): string {
+  const m = MOBILE[country] ?? (MOBILE.US as (typeof MOBILE)[string]);
+  const nanp = dialPrefix(country) === "+1";
+  const line = String(index % 10_000_000).padStart(7, "0");
+  if (nanp) {
+    // An exchange cannot start with 0 or 1: the first of the 7 digits is a random 2-9 and the index's millions
+    // choose the area code.
+    const area = m.start[Math.floor(index / 1_000_000) % m.start.length] as string;
+    return `${dialPrefix(country)}${area}${2 + (Number(randomDigits[0]) % 8)}${line.slice(1)}`;
+  }
+  return `${dialPrefix(country)}${m.start[0]}${randomDigits.slice(1, 1 + m.free)}${line}`;
 }
 
 /** Reserved example domains (RFC 2606 / 6761): synthetic addresses can never reach anybody. */

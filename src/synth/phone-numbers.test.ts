@@ -14,8 +14,13 @@ describe("synthetic phone numbers", () => {
     const countries = [...new Set(Object.values(CITIES).map((c) => c.country))];
     expect(countries.length).toBeGreaterThan(10);
     for (const country of countries)
-      for (const digits of ["100000000", "999999999", "5012345678", "314159265"]) {
-        const p = parsePhoneNumberFromString(mobileNumber(country, digits));
+      for (const [digits, index] of [
+        ["100000000", 0],
+        ["999999999", 9_999_999],
+        ["5012345678", 1_234_567],
+        ["314159265", 42],
+      ] as const) {
+        const p = parsePhoneNumberFromString(mobileNumber(country, digits, index));
         expect(
           [p?.isValid(), p?.country === country || (country === "CA" && p?.countryCallingCode === "1")],
           `${country} ${digits}`,
@@ -23,13 +28,19 @@ describe("synthetic phone numbers", () => {
       }
   });
 
-  it("are what the population draws, every one valid", () => {
+  it("are what the population draws, every one valid, no two alike (identity resolution would merge them)", () => {
     let valid = 0;
     const n = 3000;
+    const seen = new Set<string>();
     for (let i = 0; i < n; i++) {
       const p = drawProfile(randomFor(7, i, 0), i);
       if (parsePhoneNumberFromString(p.phone)?.isValid()) valid++;
+      seen.add(p.phone);
     }
     expect(valid).toBe(n);
+    expect(seen.size).toBe(n);
+    // Far apart in a large base too: the index fills the last digits.
+    const far = [5, 1_000_005, 2_000_005, 9_999_999].map((i) => mobileNumber("US", "345", i));
+    expect(new Set(far).size).toBe(far.length);
   });
 });

@@ -169,13 +169,13 @@ function emailFor(rng: Random, index: number, first: string, last: string): stri
   }
 }
 
-function phoneFor(rng: Random, country: string): string {
+function phoneFor(rng: Random, country: string, index: number): string {
   // The same draws as ever (so that every other column of a seed stays as it was), made into a valid mobile number.
   let digits = "";
   const length = 9 + rng.int(2);
   digits += String(1 + rng.int(9));
   for (let i = 1; i < length; i++) digits += String(rng.int(10));
-  return mobileNumber(country, digits);
+  return mobileNumber(country, digits, index);
 }
 
 /** Draws customer `index` from its own random stream. */
@@ -229,7 +229,7 @@ export function drawProfile(rng: Random, index: number): Profile {
     firstName,
     lastName,
     email: emailFor(rng, index, firstName, lastName),
-    phone: phoneFor(rng, city.country),
+    phone: phoneFor(rng, city.country, index),
     primaryDevice: draw(rng, persona.devices),
     hourShift: rng.normal(0, 0.6),
     categoryCum,
