@@ -1,6 +1,7 @@
 import { recordSyncs } from "../activation/audience-sync.js";
 import { refreshValues, type ValuesRefresh } from "../analytics/value-refresh.js";
 import { assignAllClusterings } from "../clustering/saved-clusterings.js";
+import { type PredictionsRefresh, refreshPredictions } from "../predict/prediction-refresh.js";
 import { loadSchemaContext } from "../segments/schema-context.js";
 import { type RefreshResult, refreshSegments } from "../segments/segment-refresh.js";
 import { validateSaved } from "../segments/validate.js";
@@ -12,6 +13,8 @@ export interface PipelineRefresh extends RefreshResult {
    * `rescored` false).
    */
   readonly values: ValuesRefresh & { readonly clusterings: number; readonly rescored: boolean };
+  /** The predictions fitted again (churn, recommendations, propensities); null when the values were kept. */
+  readonly predictions: PredictionsRefresh | null;
 }
 
 /** Who the audit log names for the syncs a refresh records. */
@@ -19,7 +22,8 @@ const SYNC_AFTER_REFRESH = "refresh:destination-sync";
 
 /**
  * Brings everything segments read up to one as-of time, in dependency order: the values models produce
- * (RFM re-scored, CLV re-predicted with the saved model), every customer assigned to the nearest centre of
+ * (RFM re-scored, CLV re-predicted with the saved model), the predictions fitted again (churn, recommendations,
+ * propensities: src/predict/prediction-refresh.ts), every customer assigned to the nearest centre of
  * each saved clustering (new customers included), then the segments. Each producer runs only if it has run
  * before; what it writes, an incremental segment refresh notices. The whole pipeline is one transaction: a
  * refusal of the segment refresh (a saved definition that no longer fits the data) or any failure leaves the
@@ -41,13 +45,23 @@ export async function refreshAll(
     if (opts.keepValues) {
       const segments = await refreshSegments(engine, { asOf, ...(opts.mode ? { mode: opts.mode } : {}) });
       if (segments.stored) await recordSyncs(engine, { who: SYNC_AFTER_REFRESH });
-      return { ...segments, values: { rfm: null, clv: null, clusterings: 0, rescored: false } };
+      return {
+        ...segments,
+        values: { rfm: null, clv: null, clusterings: 0, rescored: false },
+        predictions: null,
+      };
     }
     const values = await refreshValues(engine, asOf);
+    // After the values (churn reads BG/NBD's, not CLV's; nothing here reads a prediction), before the segments.
+    const predictions = await refreshPredictions(engine, asOf);
     const clusterings = await assignAllClusterings(engine, { asOf });
     const segments = await refreshSegments(engine, { asOf, ...(opts.mode ? { mode: opts.mode } : {}) });
     // Destinations are told who entered and left their audiences: recorded here, delivered after (activation).
     if (segments.stored) await recordSyncs(engine, { who: SYNC_AFTER_REFRESH });
-    return { ...segments, values: { ...values, clusterings: clusterings.length, rescored: true } };
+    return {
+      ...segments,
+      values: { ...values, clusterings: clusterings.length, rescored: true },
+      predictions,
+    };
   });
 }

@@ -137,7 +137,7 @@ describe.each(TEST_ENGINES)("segment operations on $name", ({ location }) => {
       "buyers has 20 customers (40.00% of 50): under 1 people or 50% of customers",
       "buyers and eu are near-copies (Jaccard 0.250 ≥ 0.25)",
     ]);
-    expect(r.warnings.map((w) => [w.kind, w.segments])).toEqual([
+    expect(r.warnings.map((w) => [w.kind, "segments" in w ? w.segments : null])).toEqual([
       ["too-small", ["buyers"]],
       ["near-copy", ["buyers", "eu"]],
     ]);

@@ -222,7 +222,9 @@ export const SegmentRefreshInput = z
 /** A warning of a refresh: the size guard's, or an as-of past the data's end (refresh-guard.ts). */
 export type RefreshWarning =
   | GuardWarning
-  | { readonly kind: "as-of-after-data"; readonly segments: string[]; readonly message: string };
+  | { readonly kind: "as-of-after-data"; readonly segments: string[]; readonly message: string }
+  /** A prediction that could not be fitted at this as-of kept its last values (src/predict/prediction-refresh.ts). */
+  | { readonly kind: "prediction-kept"; readonly model: string; readonly message: string };
 
 /** What `segment.refresh` did, how its as-of was chosen, and what the guards found (counts through the k-gate). */
 export type SegmentRefresh = Omit<PipelineRefresh, "segments"> & {
@@ -278,11 +280,24 @@ export const segmentRefreshOperation = defineOperation({
         segments: past.exits.map((e) => e.id),
         message: pastDataEndWarning(past),
       });
+    for (const kept of result.predictions?.kept ?? [])
+      warnings.push({
+        kind: "prediction-kept",
+        model: kept.model,
+        message: `${kept.model} kept its last values: ${kept.reason}`,
+      });
     // How many customers each producer re-scored is a count of people too: null under k.
     const small = (n: number | null) => (n !== null && isSmall(n, k) ? null : n);
+    const p = result.predictions;
     return {
       ...result,
       values: { ...result.values, rfm: small(result.values.rfm), clv: small(result.values.clv) },
+      predictions: p && {
+        ...p,
+        churn: small(p.churn),
+        recommend: small(p.recommend),
+        propensities: Object.fromEntries(Object.entries(p.propensities).map(([n, c]) => [n, small(c)])),
+      },
       segments: gateRefreshed(result.segments, gate, k, result.stored),
       warnings,
       asOfChoice: choice,

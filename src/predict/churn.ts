@@ -17,6 +17,7 @@
 import { type BgNbdParams, fitBgNbd } from "../analytics/bgnbd.js";
 import { pAlive, probabilityOfPurchases } from "../analytics/bgnbd-predict.js";
 import { noPurchasesError } from "../analytics/data-span.js";
+import { saveSettings } from "../analytics/settings.js";
 import { buildSummary, isoDay, purchaseSpan, purchaseTuples, SUMMARY } from "../analytics/summaries.js";
 import { UserError } from "../errors.js";
 import { registerComputed } from "../store/computed.js";
@@ -283,6 +284,8 @@ export async function scoreChurn(engine: Engine, opts: ChurnOptions): Promise<Ch
   const { rows } = await churnRows(engine, endDay, endDay, opts.horizonDays, fit.bgnbd);
   const risk = scoreRows(fit, rows);
   await writeChurn(engine, rows, risk);
+  // What a refresh re-scores it with (prediction-refresh.ts).
+  await saveSettings(engine, "churn", { horizonDays: opts.horizonDays });
   let sum = 0;
   const counts = new Array<number>(BANDS.length - 1).fill(0);
   for (const v of risk) {

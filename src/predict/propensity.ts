@@ -14,6 +14,7 @@
  * it): AUC, decile calibration curve and top-decile lift, beside "bought the most in the past" (past spend).
  */
 import { noPurchasesError } from "../analytics/data-span.js";
+import { saveSettings } from "../analytics/settings.js";
 import { isoDay, purchaseSpan } from "../analytics/summaries.js";
 import { didYouMean } from "../common/did-you-mean.js";
 import { UserError } from "../errors.js";
@@ -289,6 +290,8 @@ export async function fitPropensity(engine: Engine, opts: PropensityOptions): Pr
   const slug = targetSlug(f.target);
   const name = `propensity.${slug}`;
   await writePropensity(engine, slug, name, f.target, rows.ids, p);
+  // What a refresh re-fits it with (prediction-refresh.ts), under the name it is stored as.
+  await saveSettings(engine, name, { target: f.target, horizonDays: opts.horizonDays });
   let sum = 0;
   for (const v of p) sum += v;
   return {

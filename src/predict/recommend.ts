@@ -7,6 +7,8 @@
  *   recommend_model       one row: as_of, lambda, items, model_items, neighbours, customers, fitted_at
  * and the computed values `recommended_sku` (rank 1) and `recommendation_score` (its score).
  */
+
+import { saveSettings } from "../analytics/settings.js";
 import { UserError } from "../errors.js";
 import { registerComputed } from "../store/computed.js";
 import type { Engine } from "../store/engine.js";
@@ -75,7 +77,12 @@ export async function fitRecommender(engine: Engine, options: RecommendFitOption
   const t0 = performance.now();
   const top = topItems(purchases, model, options.stored);
   const t1 = performance.now();
-  await engine.transaction(() => writeModel(engine, options, purchases, model, top));
+  await engine.transaction(async () => {
+    await writeModel(engine, options, purchases, model, top);
+    // What a refresh re-fits it with (prediction-refresh.ts).
+    const { asOf: _asOf, ...settings } = options;
+    await saveSettings(engine, "recommend", settings);
+  });
   const t2 = performance.now();
   return {
     asOf: options.asOf.toISOString(),
