@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { parseIsoTime } from "../common/iso-time.js";
 import { UserError } from "../errors.js";
 
@@ -30,4 +31,20 @@ export function dateOption(value: string | undefined, option: string): Date | un
   const d = parseIsoTime(value);
   if (d === null) throw new UserError("bad-option", `not an ISO 8601 date: "${value}"`, option);
   return d;
+}
+
+/** The text of a file an option names (a template, a costs file, a secret); one that cannot be read is its error. */
+export function optionFile(file: string, option: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why =
+      code === "ENOENT"
+        ? "no such file"
+        : code === "EISDIR"
+          ? "a folder, not a file"
+          : (code ?? (e as Error).message);
+    throw new UserError("bad-option", `cannot read ${file}: ${why}`, option);
+  }
 }

@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { CAMPAIGN_CHANNELS } from "../../activation/campaigns.js";
 import { UserError } from "../../errors.js";
@@ -11,6 +10,7 @@ import { parseBounds, parseChannelCosts } from "../../predict/budget-inputs.js";
 import { BUDGET_BY } from "../../predict/budget-plan.js";
 import type { StoredPlan } from "../../predict/budget-store.js";
 import type { Cli } from "../context.js";
+import { optionFile } from "../parse.js";
 import { table } from "../table.js";
 import { choiceOption, minGroupOption, num, parseMinGroup, pct } from "./value-options.js";
 
@@ -55,12 +55,12 @@ export function registerBudget(program: Command, cli: Cli): void {
         ...(opts.channelCosts
           ? {
               channelCosts: parseChannelCosts(
-                readOption(opts.channelCosts, "--channel-costs"),
+                optionFile(opts.channelCosts, "--channel-costs"),
                 opts.channelCosts,
               ),
             }
           : {}),
-        ...(opts.bounds ? { bounds: parseBounds(readOption(opts.bounds, "--bounds"), opts.bounds) } : {}),
+        ...(opts.bounds ? { bounds: parseBounds(optionFile(opts.bounds, "--bounds"), opts.bounds) } : {}),
         ...parseMinGroup(opts.minGroup),
       });
       cli.print(cmd, result, () => formatPlan(result));
@@ -73,22 +73,6 @@ export function registerBudget(program: Command, cli: Cli): void {
       const r = await cli.run(cmd, budgetShowOperation, {});
       cli.print(cmd, r, () => formatStored(r.plan));
     });
-}
-
-/** A file an option names; one that cannot be read is the option's error. */
-function readOption(file: string, option: string): string {
-  try {
-    return readFileSync(file, "utf8");
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why =
-      code === "ENOENT"
-        ? "no such file"
-        : code === "EISDIR"
-          ? "a folder, not a file"
-          : (code ?? (e as Error).message);
-    throw new UserError("bad-option", `cannot read ${file}: ${why}`, option);
-  }
 }
 
 const hidden = (k: number) => `<${k}`;

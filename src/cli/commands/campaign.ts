@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import type { Command } from "commander";
 import { SEND_STATUSES, type SendSummary } from "../../activation/campaign-records.js";
@@ -21,7 +20,7 @@ import {
 } from "../../operations/campaign-operations.js";
 import { destinationSyncOperation, type SyncResult } from "../../operations/destination-operations.js";
 import type { Cli } from "../context.js";
-import { intOption, numberOption } from "../parse.js";
+import { intOption, numberOption, optionFile } from "../parse.js";
 import { table } from "../table.js";
 import { leftOutLine } from "./consent-text.js";
 import { choiceOption, gatedCount } from "./value-options.js";
@@ -67,7 +66,7 @@ export function registerCampaign(program: Command, cli: Cli): void {
       const r = await cli.run(cmd, campaignCreateOperation, {
         id,
         audience: opts.audience,
-        template: templateFile(opts.template),
+        template: optionFile(opts.template, "--template"),
         templateName: basename(opts.template),
         ...(channel !== undefined ? { channel: channel as "email" } : {}),
         ...(opts.subject !== undefined ? { subject: opts.subject } : {}),
@@ -214,22 +213,6 @@ export function registerCampaign(program: Command, cli: Cli): void {
           : `no sends of campaign ${r.campaign}${status ? ` with status ${status}` : ""}\n`,
       );
     });
-}
-
-/** The template file's text; a file that cannot be read is the option's error. */
-function templateFile(file: string): string {
-  try {
-    return readFileSync(file, "utf8");
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why =
-      code === "ENOENT"
-        ? "no such file"
-        : code === "EISDIR"
-          ? "a folder, not a file"
-          : (code ?? (e as Error).message);
-    throw new UserError("bad-option", `cannot read ${file}: ${why}`, "--template");
-  }
 }
 
 function timing(c: Campaign): string {

@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { UserError } from "../../errors.js";
 import {
@@ -14,7 +13,7 @@ import {
   type SyncResult,
 } from "../../operations/destination-operations.js";
 import type { Cli } from "../context.js";
-import { intOption, numberOption } from "../parse.js";
+import { intOption, numberOption, optionFile } from "../parse.js";
 import { formatCount, table } from "../table.js";
 
 /**
@@ -204,15 +203,7 @@ function secretOption(secret: string | undefined, file: string | undefined): str
       );
     return secret;
   }
-  try {
-    return readFileSync(file, "utf8").split(/\r?\n/)[0]?.trim() ?? "";
-  } catch (e) {
-    throw new UserError(
-      "bad-option",
-      `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-      "--secret-file",
-    );
-  }
+  return optionFile(file, "--secret-file").split(/\r?\n/)[0]?.trim() ?? "";
 }
 
 function showText(d: DestinationView): string {
