@@ -6,8 +6,7 @@
  * across a restart, and a delivery acknowledged once is never sent again; one that fails for good is undone, so the
  * next sync sends the difference again. Bad input is refused with the field named and nothing written.
  */
-import { createHmac } from "node:crypto";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { recordSyncs } from "../src/activation/audience-sync.js";
@@ -18,61 +17,9 @@ import { sql } from "../src/store/sql.js";
 import type { Store } from "../src/store/store.js";
 import { TEST_ENGINES } from "./engines.js";
 import { apiKey, dbSnapshot, runCli, storedRows, tempDir, tesseraJson, writeFile } from "./helpers.js";
+import { expectedSignature, type Received, receiver } from "./webhook-receiver.js";
 
 const SECRET = `whsec_${Buffer.from("tessera webhook test secret, 32b").toString("base64")}`;
-
-/** What a receiver got: the three headers, the body as sent, and the status it answered (null: none). */
-interface Received {
-  readonly id: string;
-  readonly timestamp: string;
-  readonly signature: string;
-  readonly body: string;
-  answered: number | null;
-}
-
-/** The signature the specification defines, computed here from its formula: v1,base64(HMAC-SHA256(key, id.ts.body)). */
-function expectedSignature(secret: string, id: string, timestamp: string, body: string): string {
-  const key = Buffer.from(secret.slice("whsec_".length), "base64");
-  return `v1,${createHmac("sha256", key).update(`${id}.${timestamp}.${body}`).digest("base64")}`;
-}
-
-type Answer = { status: number; delayMs?: number; headers?: Record<string, string> };
-
-/** A local receiver: answers the n-th request (0-based) as `script` says, and keeps what it got. */
-async function receiver(script: (n: number) => Answer = () => ({ status: 200 })) {
-  const received: Received[] = [];
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      const r: Received = {
-        id: String(req.headers["webhook-id"]),
-        timestamp: String(req.headers["webhook-timestamp"]),
-        signature: String(req.headers["webhook-signature"]),
-        body: Buffer.concat(chunks).toString("utf8"),
-        answered: null,
-      };
-      const answer = script(received.length);
-      received.push(r);
-      setTimeout(() => {
-        if (res.destroyed) return;
-        r.answered = answer.status;
-        res.writeHead(answer.status, answer.headers ?? {}).end("ok");
-      }, answer.delayMs ?? 0);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as AddressInfo).port;
-  return {
-    url: `http://127.0.0.1:${port}/hook`,
-    received,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 /** A port nothing listens on (taken, then let go). */
 async function closedPort(): Promise<number> {
