@@ -13,6 +13,7 @@ import { deliverPending, type RetryPolicy } from "../src/activation/deliveries.j
 import { openStore } from "../src/store/open-store.js";
 import { sql } from "../src/store/sql.js";
 import type { Store } from "../src/store/store.js";
+import { mailShop } from "./activation-shop.js";
 import { TEST_ENGINES } from "./engines.js";
 import { dbSnapshot, runCli, storedRows, tempDir, tesseraJson, writeFile } from "./helpers.js";
 import { expectedSignature, type Received, receiver } from "./webhook-receiver.js";
@@ -38,48 +39,11 @@ const PEOPLE: Person[] = Array.from({ length: 40 }, (_, i) => {
  * destination `esp` (receiving no audience: a campaign's destination needs none).
  */
 async function setUp(db: string, url: string): Promise<Person[]> {
+  await mailShop(
+    db,
+    `customer_id,email,first_name\n${PEOPLE.map((p) => `${p.id},${p.email},${p.first}`).join("\n")}\n`,
+  );
   const dir = tempDir();
-  const files = {
-    customers: `customer_id,email,first_name\n${PEOPLE.map((p) => `${p.id},${p.email},${p.first}`).join("\n")}\n`,
-    orders: `order_id,customer_id,timestamp,total\n${PEOPLE.slice(0, 30)
-      .map((p, i) => `o${i},${p.id},2024-03-01,10`)
-      .join("\n")}\n`,
-    consents: `${[
-      "customer_id,purpose,channel,status,timestamp",
-      ...PEOPLE.filter((p) => p.id !== "c05").map((p) => `${p.id},marketing,email,granted,2024-01-01`),
-      "c06,marketing,email,withdrawn,2024-02-01",
-    ].join("\n")}\n`,
-  };
-  for (const [kind, text] of Object.entries(files)) {
-    const r = await runCli("import", kind, writeFile(dir, `${kind}.csv`, text), "--db", db);
-    expect(r.code, r.stderr).toBe(0);
-  }
-  await tesseraJson(
-    db,
-    "segment",
-    "add",
-    "--id",
-    "buyers",
-    "--name",
-    "Buyers",
-    "--where",
-    "orders.count() >= 1",
-  );
-  await tesseraJson(db, "segment", "refresh", "--as-of", "2024-04-01");
-  await tesseraJson(
-    db,
-    ...[
-      "audience",
-      "create",
-      "mail-buyers",
-      "--segment",
-      "buyers",
-      "--purpose",
-      "marketing",
-      "--channel",
-      "email",
-    ],
-  );
   const template = writeFile(
     dir,
     "spring.liquid",

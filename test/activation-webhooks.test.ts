@@ -15,6 +15,7 @@ import { serve } from "../src/server/serve.js";
 import { openStore } from "../src/store/open-store.js";
 import { sql } from "../src/store/sql.js";
 import type { Store } from "../src/store/store.js";
+import { mailShop, SHOP_IDS, SHOP_MEMBERS } from "./activation-shop.js";
 import { TEST_ENGINES } from "./engines.js";
 import { apiKey, dbSnapshot, runCli, storedRows, tempDir, tesseraJson, writeFile } from "./helpers.js";
 import { expectedSignature, type Received, receiver } from "./webhook-receiver.js";
@@ -38,49 +39,8 @@ const data = (r: Received) =>
  * and c06 (withdrew). The audience `mail-buyers`: buyers for marketing by email — c01..c30 less c05 and c06.
  */
 async function setUp(db: string): Promise<string[]> {
-  const ids = Array.from({ length: 40 }, (_, i) => `c${String(i + 1).padStart(2, "0")}`);
-  const dir = tempDir();
-  const files = {
-    customers: `customer_id,email\n${ids.map((id) => `${id},${id}@example.com`).join("\n")}\n`,
-    orders: `order_id,customer_id,timestamp,total\n${ids
-      .slice(0, 30)
-      .map((id, i) => `o${i},${id},2024-03-01,10`)
-      .join("\n")}\n`,
-    consents: `${[
-      "customer_id,purpose,channel,status,timestamp",
-      ...ids.filter((id) => id !== "c05").map((id) => `${id},marketing,email,granted,2024-01-01`),
-      "c06,marketing,email,withdrawn,2024-02-01",
-    ].join("\n")}\n`,
-  };
-  for (const [kind, text] of Object.entries(files)) {
-    const r = await runCli("import", kind, writeFile(dir, `${kind}.csv`, text), "--db", db);
-    expect(r.code, r.stderr).toBe(0);
-  }
-  await tesseraJson(
-    db,
-    "segment",
-    "add",
-    "--id",
-    "buyers",
-    "--name",
-    "Buyers",
-    "--where",
-    "orders.count() >= 1",
-  );
-  await tesseraJson(db, "segment", "refresh", "--as-of", "2024-04-01");
-  await tesseraJson(
-    db,
-    "audience",
-    "create",
-    "mail-buyers",
-    "--segment",
-    "buyers",
-    "--purpose",
-    "marketing",
-    "--channel",
-    "email",
-  );
-  return ids.slice(0, 30).filter((id) => id !== "c05" && id !== "c06");
+  await mailShop(db, `customer_id,email\n${SHOP_IDS.map((id) => `${id},${id}@example.com`).join("\n")}\n`);
+  return [...SHOP_MEMBERS];
 }
 
 const withdraw = async (db: string, id: string) => {
