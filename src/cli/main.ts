@@ -13,6 +13,7 @@ import { registerConsent } from "./commands/consent.js";
 import { registerDemo } from "./commands/demo.js";
 // activation commands (imports): destinations
 import { registerDestination } from "./commands/destination.js";
+import { registerExperiment } from "./commands/experiment.js";
 import { registerGenerate } from "./commands/generate.js";
 import { registerImport } from "./commands/import.js";
 import { registerKeys } from "./commands/keys.js";
@@ -68,6 +69,7 @@ function program(io: Io): Command {
   registerAudience(p, cli);
   // activation commands: destinations
   registerDestination(p, cli);
+  registerExperiment(p, cli);
   // activation commands: campaigns
   registerCampaign(p, cli);
   // Subcommands (and theirs) report through io and never exit the process either.

@@ -34,6 +34,10 @@ import {
   privacyUnsuppressOperation,
 } from "./consent-operations.js";
 import { demoOperation } from "./demo-operation.js";
+// experiments imports: design and assignment
+// experiments imports: statistics
+// experiments imports: analysis
+// experiments imports: bandits and planning
 // activation imports: exports
 // activation imports: destinations
 import {
@@ -117,6 +121,10 @@ export * from "./campaign-operations.js";
 export * from "./channel-operations.js";
 export * from "./consent-operations.js";
 export * from "./demo-operation.js";
+// experiments exports: design and assignment
+// experiments exports: statistics
+// experiments exports: analysis
+// experiments exports: bandits and planning
 // activation exports: exports
 // activation exports: destinations
 export * from "./destination-operations.js";
@@ -169,6 +177,10 @@ export const OPERATIONS: readonly AnyOperation[] = [
   clvValidateOperation,
   paretoOperation,
   kpisOperation,
+  // experiments operations: design and assignment
+  // experiments operations: statistics
+  // experiments operations: analysis
+  // experiments operations: bandits and planning
   // predict operations: budget
   budgetPlanOperation,
   budgetShowOperation,

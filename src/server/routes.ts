@@ -200,6 +200,10 @@ export const ROUTES: readonly Route[] = [
     op: propensityEvaluateOperation,
     permission: "read:aggregates",
   },
+  // experiments routes: design and assignment
+  // experiments routes: statistics
+  // experiments routes: analysis
+  // experiments routes: bandits and planning
   // predict routes: budget (a plan is segment-level figures through the k-gate, kept as the last plan)
   { method: "POST", path: "/api/budget/plan", op: budgetPlanOperation, permission: "write:values" },
   { method: "GET", path: "/api/budget", op: budgetShowOperation, permission: "read:aggregates" },

@@ -304,6 +304,35 @@ const TABLES = {
     stats: null,
     created: "migration",
   },
+  experiments: {
+    role: "registry",
+    label: "Experiments",
+    customer: null,
+    time: "created_at",
+    key: ["experiment_id"],
+    stats: null,
+    created: "migration",
+  },
+  experiment_assignments: {
+    // Who is in which variant: follows the person on a merge; an analysis counts a person once per experiment,
+    // in the variant they were assigned first (src/experiments/).
+    role: "ledger",
+    label: "Experiment assignments",
+    customer: REWRITE,
+    time: "assigned_at",
+    key: ["experiment_id"],
+    stats: null,
+    created: "migration",
+  },
+  experiment_allocations: {
+    role: "bookkeeping",
+    label: "Bandit allocations",
+    customer: null,
+    time: "effective_at",
+    key: ["experiment_id"],
+    stats: null,
+    created: "migration",
+  },
   campaign_sends: {
     // Who got what: follows the person on a merge (a frequency cap counts what the survivor received).
     role: "ledger",

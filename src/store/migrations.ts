@@ -622,6 +622,63 @@ export const MIGRATIONS: readonly Migration[] = [
       },
     ],
   },
+  {
+    version: 15,
+    name: "experiments: designs, who is in which variant, bandit allocations",
+    tables: [
+      {
+        // An A/B test or holdout test (src/experiments/): who is in it (a segment, an audience, or exposures read
+        // from events), its variants and planned weights, the metrics it is read by, and its seed.
+        name: "experiments",
+        columns: [
+          ["experiment_id", "string"],
+          ["name", "string"],
+          ["description", "string"],
+          // {"segment": id} | {"audience": id} | {"exposures": {"event": "Experiment Viewed", …}}
+          ["population", "json"],
+          // [{"name": "control", "weight": 0.5}, …]: the first is the control.
+          ["variants", "json"],
+          ["holdout", "number"],
+          ["metrics", "json"],
+          ["seed", "string"],
+          ["start_at", "timestamp"],
+          ["end_at", "timestamp"],
+          ["status", "string"],
+          // A Thompson-sampling bandit's settings (minimum share, update interval), null for a fixed split.
+          ["bandit", "json"],
+          // Per-variant costs, for acquisition cost and ROI.
+          ["costs", "json"],
+          ["created_at", "timestamp"],
+          ["created_by", "string"],
+        ],
+      },
+      {
+        // Who is in which variant, from when: written once per person per experiment (a hash of the experiment's
+        // seed and the person's id, or an exposure event), never moved afterwards. A person held out of the
+        // experiment has the variant `holdout`.
+        name: "experiment_assignments",
+        columns: [
+          ["experiment_id", "string"],
+          ["customer_id", "string"],
+          ["variant", "string"],
+          ["assigned_at", "timestamp"],
+          // "hash" (assigned here) or "event" (read from an exposure event sent by a website or app).
+          ["source", "string"],
+        ],
+      },
+      {
+        // A bandit's allocations over time: the weights new assignments used from `effective_at` on, and the
+        // posterior they were drawn from (src/experiments/bandit.ts).
+        name: "experiment_allocations",
+        columns: [
+          ["experiment_id", "string"],
+          ["effective_at", "timestamp"],
+          ["weights", "json"],
+          ["evidence", "json"],
+        ],
+      },
+    ],
+  },
 ];
 
 /** Which migrations a database has had: created by `migrate` itself, before any migration. */
