@@ -164,5 +164,11 @@ describe("README.md", () => {
     const pareto = outputOf(runs, "pareto --as-of 2011-12-10");
     expect(pareto).toContain(share);
     expect(pareto).toContain(gini);
+
+    const [vip, lapsed, vipLaunch, lapsedLaunch] = quoted(
+      /the VIP segment's mean churn risk is (\d+\.\d+%) against (\d+\.\d+%) for the lapsed, and its mean propensity to buy a Christmas item in 90 days (\d+\.\d+%) against (\d+\.\d+%)/,
+    );
+    const kpis = outputOf(runs, "kpis --by segment");
+    for (const figure of [vip, lapsed, vipLaunch, lapsedLaunch]) expect(kpis).toContain(figure);
   });
 });

@@ -1,5 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { TEST_ENGINES } from "../../test/engines.js";
+import type { BudgetPlan } from "../predict/budget-plan.js";
+import { savePlan } from "../predict/budget-store.js";
+import { registerComputed } from "../store/computed.js";
 import { sql } from "../store/sql.js";
 import type { Session } from "../store/store.js";
 import { kpis } from "./kpis.js";
@@ -105,5 +108,62 @@ describe.each(TEST_ENGINES)("KPIs on $name", ({ location }) => {
       minGroup: 1,
     });
     expect(byFrequency.groups.map((g) => [g.group, g.customers])).toEqual([["1.0", 12]]);
+
+    // Predictions carried into KPIs (issue 19, item 5): churn risk i/20 for everyone, a launch propensity for
+    // c0–c5 only; each group's figure is the mean over its scored members.
+    await engine.run(sql`CREATE TABLE churn_test (customer_id VARCHAR, churn_risk DOUBLE)`);
+    await engine.run(sql`CREATE TABLE launch_test (customer_id VARCHAR, propensity DOUBLE)`);
+    for (let i = 0; i < 12; i++) {
+      await engine.run(sql`INSERT INTO churn_test VALUES (${`c${i}`}, ${i / 20})`);
+      if (i < 6) await engine.run(sql`INSERT INTO launch_test VALUES (${`c${i}`}, ${i / 10})`);
+    }
+    const value = (name: string, table: string, column: string, producer: string) =>
+      ({ name, type: "number", table, column, producer, description: name }) as const;
+    await registerComputed(engine, [
+      value("churn_risk", "churn_test", "churn_risk", "churn"),
+      value("propensity.launch", "launch_test", "propensity", "propensity"),
+    ]);
+    // The last budget plan by segment gave Big spenders 100 at an expected ROI of 1.5.
+    await savePlan(
+      engine,
+      {
+        by: "segment",
+        total: 100,
+        segments: [
+          {
+            key: "big",
+            name: "Big spenders",
+            channel: "email",
+            spend: 100,
+            expectedConversions: 4,
+            expectedRevenue: 250,
+            roi: 1.5,
+            marginalReturn: 1.2,
+            status: "funded",
+            suppressed: false,
+            reason: "",
+          },
+        ],
+      } as unknown as BudgetPlan,
+      new Date("2024-03-02T00:00:00Z"),
+    );
+    const predicted = await kpis(engine, { asOf, by: { kind: "segment" }, minGroup: 1 });
+    expect(predicted.predictions).toEqual(["churn_risk", "propensity.launch"]);
+    expect(predicted.plannedAt).toBe("2024-03-02T00:00:00.000Z");
+    const [everyone, big] = predicted.groups;
+    expect(everyone?.predictions?.churn_risk).toBeCloseTo(5.5 / 20, 12);
+    expect(everyone?.predictions?.["propensity.launch"]).toBeCloseTo(0.25, 12);
+    expect(everyone).toMatchObject({ plannedSpend: null, plannedRoi: null });
+    // Big spenders now: c4–c11 (c2 and c3 left).
+    expect(big?.predictions?.churn_risk).toBeCloseTo(7.5 / 20, 12);
+    expect(big?.predictions?.["propensity.launch"]).toBeCloseTo(0.45, 12);
+    expect(big).toMatchObject({ plannedSpend: 100, plannedRoi: 1.5 });
+    // Under the k-gate, a hidden group's predictions are hidden with it.
+    const gated = await kpis(engine, { asOf, by: { kind: "segment" }, minGroup: 10 });
+    expect(gated.groups.find((g) => g.group === "Big spenders")).toMatchObject({
+      suppressed: true,
+      predictions: null,
+      plannedSpend: null,
+    });
   });
 });

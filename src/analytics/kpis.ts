@@ -4,16 +4,21 @@
  * - buyers (customers with a purchase), orders, revenue;
  * - average order value = revenue / orders; purchase frequency = orders / buyers;
  * - average predicted CLV over the group's customers that `clv predict` scored (null before it ran);
+ * - the average of each prediction Tessera holds per customer (churn risk, each launch propensity: issue 19,
+ *   item 5) over the group's scored customers: an expected share (of the group who will leave, who will buy);
+ * - by segment, what the last budget plan by segment planned for it (spend, expected ROI);
  * - conversion rate = converted sessions / sessions, where a session is a (customer, UTC day) with at least
  *   one page, screen or track event, and it converts when the customer made a purchase that day (null when
  *   the group has no events).
  * One statement: per-customer aggregates of orders and events are joined to the grouping and summed.
  */
 
+import { loadPlan } from "../predict/budget-store.js";
 import { isSmall, sizeHidden, suppressPartition } from "../privacy/k-gate.js";
 import { DEFAULT_MIN_GROUP, suppress } from "../privacy/small-groups.js";
 import { gatedSegmentSizes } from "../segments/membership-reports.js";
 import { listSegments } from "../segments/segment-store.js";
+import { listPredictions } from "../store/computed.js";
 import type { Engine } from "../store/engine.js";
 import { sql } from "../store/sql.js";
 import { CLV_TABLE } from "./clv-predict.js";
@@ -39,6 +44,11 @@ export interface Kpis {
   readonly averageClv: number | null;
   readonly sessions: number | null;
   readonly conversionRate: number | null;
+  /** Averages of the predictions held per customer, by computed value name (`churn_risk`, `propensity.…`). */
+  readonly predictions: Readonly<Record<string, number | null>> | null;
+  /** By segment: the spend and expected ROI the last budget plan by segment gave the segment (else null). */
+  readonly plannedSpend: number | null;
+  readonly plannedRoi: number | null;
   readonly suppressed: boolean;
 }
 
@@ -51,6 +61,10 @@ export interface KpiReport {
   readonly minGroup: number;
   /** True when `clv predict` has scored customers (averageClv is then filled). */
   readonly clvAvailable: boolean;
+  /** The predictions averaged per group (computed values of the churn and propensity models), in column order. */
+  readonly predictions: readonly string[];
+  /** When the budget plan shown beside segments was made (null when none is shown). */
+  readonly plannedAt: string | null;
   readonly groups: readonly Kpis[];
 }
 
@@ -68,6 +82,17 @@ export async function kpis(engine: Engine, opts: KpiOptions = {}): Promise<KpiRe
   const clvJoin = clvAvailable
     ? sql`LEFT JOIN ${sql.ident(CLV_TABLE)} cl ON cl.customer_id = g.customer_id`
     : sql.empty;
+  const predictions = await listPredictions(engine);
+  const predictionJoins = sql.join(
+    predictions.map(
+      (p, i) =>
+        sql`LEFT JOIN ${sql.ident(p.table)} ${sql.ident(`pr${i}`)} ON ${sql.ident(`pr${i}`)}.customer_id = g.customer_id`,
+    ),
+    sql` `,
+  );
+  const predictionAverages = predictions.map(
+    (p, i) => sql`, avg(${sql.ident(`pr${i}`)}.${sql.ident(p.column)}) AS ${sql.ident(`avg_pr${i}`)}`,
+  );
   const r = await engine.query(
     sql`WITH ord AS (
           SELECT o.customer_id, count(*) AS orders, sum(o.total) AS revenue FROM orders o
@@ -87,11 +112,12 @@ export async function kpis(engine: Engine, opts: KpiOptions = {}): Promise<KpiRe
         SELECT g.grp, count(*) AS customers, count(ord.customer_id) AS buyers,
                coalesce(sum(ord.orders), 0) AS orders, coalesce(sum(ord.revenue), 0) AS revenue,
                sum(sess.sessions) AS sessions, sum(sess.converted) AS converted,
-               ${clvAvailable ? sql`avg(cl.clv)` : sql`NULL`} AS avg_clv
+               ${clvAvailable ? sql`avg(cl.clv)` : sql`NULL`} AS avg_clv ${sql.join(predictionAverages, sql` `)}
           FROM (${grouping.sql}) g
           LEFT JOIN ord ON ord.customer_id = g.customer_id
           LEFT JOIN sess ON sess.customer_id = g.customer_id
           ${clvJoin}
+          ${predictionJoins}
          GROUP BY g.grp ORDER BY customers DESC, g.grp`,
   );
   const base = Number((await engine.query("SELECT count(*) AS n FROM customers")).column("n")[0]);
@@ -104,7 +130,10 @@ export async function kpis(engine: Engine, opts: KpiOptions = {}): Promise<KpiRe
     sessions: number | null;
     converted: number | null;
     avg_clv: number | null;
+    [average: `avg_pr${number}`]: number | null;
   }>();
+  const plan = by.kind === "segment" ? await loadPlan(engine) : null;
+  const planned = new Map((plan?.by === "segment" ? plan.segments : []).map((l) => [l.name, l]));
   // By segment, a group's customers are the segment's size: hidden wherever segment list hides it, so that the
   // two reports side by side give nothing away (list's complements included).
   const listed = by.kind === "segment" ? await segmentsHidden(engine, minGroup) : new Set<string>();
@@ -133,6 +162,20 @@ export async function kpis(engine: Engine, opts: KpiOptions = {}): Promise<KpiRe
         averageClv: g.avg_clv === null ? null : Number(g.avg_clv),
         sessions,
         conversionRate: sessions > 0 ? Number(g.converted) / sessions : null,
+        predictions: predictions.length
+          ? Object.fromEntries(
+              predictions.map((p, j) => {
+                const v = g[`avg_pr${j}`];
+                return [p.name, v === null || v === undefined ? null : Number(v)];
+              }),
+            )
+          : null,
+        // Stored as the plan showed it: a segment the plan suppressed has no figures here either.
+        plannedSpend:
+          planned.get(String(g.grp))?.suppressed === false
+            ? (planned.get(String(g.grp))?.spend ?? null)
+            : null,
+        plannedRoi: planned.get(String(g.grp))?.roi ?? null,
       },
       customers,
       minGroup,
@@ -147,6 +190,9 @@ export async function kpis(engine: Engine, opts: KpiOptions = {}): Promise<KpiRe
         "averageClv",
         "sessions",
         "conversionRate",
+        "predictions",
+        "plannedSpend",
+        "plannedRoi",
       ],
       gate.groups[i] === true,
     );
@@ -170,6 +216,8 @@ export async function kpis(engine: Engine, opts: KpiOptions = {}): Promise<KpiRe
     base: gate.base ? null : base,
     minGroup,
     clvAvailable,
+    predictions: predictions.map((p) => p.name),
+    plannedAt: planned.size ? (plan?.plannedAt ?? null) : null,
     groups,
   };
 }

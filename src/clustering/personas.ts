@@ -2,6 +2,7 @@ import { isSmall, sizeHidden, suppressPartition } from "../privacy/k-gate.js";
 import { DEFAULT_MIN_GROUP } from "../privacy/small-groups.js";
 import { gatedSegmentSizes } from "../segments/membership-reports.js";
 import { requireEvaluated, requireSegment } from "../segments/segment-store.js";
+import { listPredictions } from "../store/computed.js";
 import type { Engine } from "../store/engine.js";
 import { type Sql, sql } from "../store/sql.js";
 import { circularHour } from "./centroids.js";
@@ -77,6 +78,11 @@ export interface Persona {
     readonly ordersPerCustomer: number | null;
     readonly averageOrderValue: number | null;
     readonly clv: number | null;
+    /**
+     * The mean of each prediction held per person (churn risk, launch propensities) over the group's scored
+     * members: the share of the group expected to leave, or to buy; null before any model ran.
+     */
+    readonly predictions: Readonly<Record<string, number | null>> | null;
   };
 }
 
@@ -142,9 +148,12 @@ export async function personas(
     const categorical = schema.traits
       .filter((t) => !t.pii && (t.type === "string" || t.type === "boolean"))
       .map((t) => `trait:${t.name}`);
+    const predictions = (await listPredictions(engine)).map((p) => p.name);
     const extra = [
       "orders.aov",
       ...schema.computed.filter((c) => c.name === "clv").map(() => "computed:clv"),
+      // Predictions are described (and may distinguish a group: a higher churn risk) but never cluster anyone.
+      ...predictions.map((name) => `computed:${name}`),
     ];
     const ids = [...features, ...defaultFeatures(schema).map((f) => f.id), ...categorical, ...extra];
     const specs = resolveFeatures([...new Set(ids)], schema);
@@ -156,7 +165,7 @@ export async function personas(
     if ("segment" in source && (await gatedSegmentSizes(engine, minGroup)).hidden.has(source.segment))
       hidden.fill(true);
     const out: Persona[] = labels.map((label, g) =>
-      describe(table, g, label, profiles, opts.top ?? 5, minGroup, hidden[g] === true),
+      describe(table, g, label, profiles, opts.top ?? 5, minGroup, hidden[g] === true, predictions),
     );
     const kind = "clustering" in source ? "clustering" : "segment" in source ? "segment" : "relation";
     const name = "clustering" in source ? source.clustering : "segment" in source ? source.segment : null;
@@ -222,13 +231,20 @@ function describe(
   top: number,
   minGroup: number,
   hide: boolean,
+  predictions: readonly string[],
 ): Persona {
   const groups = table.groups as Int32Array;
   let size = 0;
   for (const x of groups) if (x === g) size++;
   const share = round(size / Math.max(1, table.n));
   const empty = { typical: null, daypart: null, top: [] };
-  const value = { revenuePerCustomer: null, ordersPerCustomer: null, averageOrderValue: null, clv: null };
+  const value = {
+    revenuePerCustomer: null,
+    ordersPerCustomer: null,
+    averageOrderValue: null,
+    clv: null,
+    predictions: null,
+  };
   if (hide) {
     return {
       group: label,
@@ -289,8 +305,12 @@ function describe(
   const orders = table.columns.find((c) => c.name === "orders.count");
   const revenue = means.get("orders.revenue") ?? null;
   const ordersPer = means.get("orders.count") ?? null;
+  // A name says who people are, not what a model expects of them: predictions distinguish, but do not name.
+  const predicted = new Set(predictions.map((p) => `computed:${p}`));
   const name = personaName({
-    differences: diffs.map((d) => ({ feature: d.feature, difference: d.difference, mean: d.group })),
+    differences: diffs
+      .filter((d) => !predicted.has(d.feature))
+      .map((d) => ({ feature: d.feature, difference: d.difference, mean: d.group })),
     ageRange: age ? [age.p25, age.p75] : null,
     mobileShare: mobile,
     hour: typical,
@@ -314,6 +334,14 @@ function describe(
       ordersPerCustomer: ordersPer === null ? null : round(ordersPer, 3),
       averageOrderValue: orders && revenue !== null && ordersPer ? round(revenue / ordersPer, 2) : null,
       clv: means.has("computed:clv") ? round(means.get("computed:clv") ?? Number.NaN, 2) : null,
+      predictions: predictions.length
+        ? Object.fromEntries(
+            predictions.map((name) => {
+              const mean = means.get(`computed:${name}`);
+              return [name, mean === null || mean === undefined ? null : round(mean)];
+            }),
+          )
+        : null,
     },
   };
 }

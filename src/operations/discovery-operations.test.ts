@@ -3,7 +3,9 @@ import { TEST_ENGINES } from "../../test/engines.js";
 import { tempDir, writeFile } from "../../test/helpers.js";
 import { isUserError } from "../errors.js";
 import { importFile } from "../ingest/import.js";
+import { registerComputed } from "../store/computed.js";
 import { openStore } from "../store/open-store.js";
+import { sql } from "../store/sql.js";
 import type { Store } from "../store/store.js";
 import {
   clusterOperation,
@@ -132,6 +134,51 @@ describe.each(TEST_ENGINES)("discovery operations on $name", ({ location }) => {
       (await e.query("SELECT segment_id FROM segments")).column("segment_id"),
     );
     expect(left).toEqual([]);
+  });
+
+  it("personas carry the predictions held per person (mean churn risk per group) and may be told apart by them", async () => {
+    await runOperation(store, clusterSaveOperation, {
+      features: FEATURES,
+      k: 2,
+      scale: "none",
+      saveAs: "pred",
+    });
+    // A churn risk of 0.1 for the low earners and 0.2 + i/100 for the high ones: means 0.1 and 0.245.
+    await store.write(async (e) => {
+      await e.run(
+        e.dialect.createTable(
+          "churn_by_hand",
+          [
+            { name: "customer_id", type: "string" },
+            { name: "churn_risk", type: "number" },
+          ],
+          ["customer_id"],
+        ),
+      );
+      for (let i = 0; i < 15; i++) await e.run(sql`INSERT INTO churn_by_hand VALUES (${`low-${i}`}, 0.1)`);
+      for (let i = 0; i < 10; i++)
+        await e.run(sql`INSERT INTO churn_by_hand VALUES (${`high-${i}`}, ${0.2 + i / 100})`);
+      await registerComputed(e, [
+        {
+          name: "churn_risk",
+          type: "number",
+          table: "churn_by_hand",
+          column: "churn_risk",
+          producer: "churn",
+          description: "by hand",
+        },
+      ]);
+    });
+    const p = await runOperation(store, personasOperation, { clustering: "pred", top: 10 });
+    const [low, high] = p.personas;
+    expect(low?.value.predictions?.churn_risk).toBeCloseTo(0.1, 4);
+    expect(high?.value.predictions?.churn_risk).toBeCloseTo(0.245, 4);
+    expect(high?.distinguishing.map((d) => d.feature)).toContain("computed:churn_risk");
+    await runOperation(store, clustersRemoveOperation, { name: "pred" });
+    await store.write(async (e) => {
+      await e.run(sql`DELETE FROM computed_registry WHERE name = 'churn_risk'`);
+      await e.run(sql`DROP TABLE churn_by_hand`);
+    });
   });
 
   it("rejects a bad input before running, naming the operation and the field", async () => {

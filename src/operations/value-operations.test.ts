@@ -180,6 +180,9 @@ describe.each(TEST_ENGINES)("value operations on hand-made orders on $name", ({ 
         averageClv: null,
         sessions: 30,
         conversionRate: 2 / 3,
+        predictions: null,
+        plannedSpend: null,
+        plannedRoi: null,
         suppressed: false,
       },
     ]);

@@ -275,7 +275,8 @@ export const paretoOperation = defineOperation({
  */
 export const kpisOperation = defineOperation({
   name: "kpis",
-  summary: "customers, share of base, revenue, AOV, purchase frequency, average CLV and conversion per group",
+  summary:
+    "customers, share of base, revenue, AOV, purchase frequency, average CLV, conversion, mean predictions (churn risk, propensities) and planned budget per group",
   input: KpisInput,
   access: "read",
   run: async (session, input): Promise<KpiReport & ValueContext> => {

@@ -54,3 +54,18 @@ export async function listComputed(engine: Engine): Promise<ComputedValue[]> {
     description: x.description as string,
   }));
 }
+
+/** The producers whose computed values are predictions about a person (issue 19): churn risk, launch propensity. */
+const PREDICTORS: ReadonlySet<string> = new Set(["churn", "propensity"]);
+
+/**
+ * The registered predictions whose table is there: what reports carry beside their figures (a KPI's average
+ * churn risk, a persona's), as probabilities per person whose mean over a group is the share expected to act.
+ */
+export async function listPredictions(engine: Engine): Promise<ComputedValue[]> {
+  const values = (await listComputed(engine)).filter((v) => PREDICTORS.has(v.producer));
+  const present = await Promise.all(
+    values.map(async (v) => (await engine.tableColumns(v.table)).includes(v.column)),
+  );
+  return values.filter((_, i) => present[i]);
+}

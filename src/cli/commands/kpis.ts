@@ -36,6 +36,7 @@ export function registerKpis(program: Command, cli: Cli): void {
 }
 
 function formatKpis(r: KpiReport & ValueContext): string {
+  const planned = r.plannedAt !== null;
   const t = table(
     [
       "group",
@@ -49,6 +50,9 @@ function formatKpis(r: KpiReport & ValueContext): string {
       "avg CLV",
       "sessions",
       "conversion",
+      // The average of a probability per person is the share of the group expected to leave (or to buy).
+      ...r.predictions.map((name) => `avg ${name}`),
+      ...(planned ? ["planned spend", "planned ROI"] : []),
     ],
     r.groups.map((g) => [
       g.group,
@@ -62,6 +66,8 @@ function formatKpis(r: KpiReport & ValueContext): string {
       num(g.averageClv),
       g.sessions,
       pct(g.conversionRate),
+      ...r.predictions.map((name) => pct(g.predictions?.[name] ?? null)),
+      ...(planned ? [num(g.plannedSpend), num(g.plannedRoi)] : []),
     ]),
   );
   const note = r.clvAvailable
@@ -70,7 +76,8 @@ function formatKpis(r: KpiReport & ValueContext): string {
   const context = contextLines(r)
     .map((l) => `${l}\n`)
     .join("");
-  return `KPIs as of ${r.asOf} by ${r.by} (base: ${gatedText(r.base, r.minGroup)} customers)\n${context}${t}${note}${
+  const plannedNote = planned ? `planned spend and ROI: the budget plan of ${r.plannedAt}.\n` : "";
+  return `KPIs as of ${r.asOf} by ${r.by} (base: ${gatedText(r.base, r.minGroup)} customers)\n${context}${t}${note}${plannedNote}${
     r.groups.some((g) => g.suppressed)
       ? `<${r.minGroup}: suppressed (fewer than ${r.minGroup} people, or figures that would give such a group away)\n`
       : ""

@@ -63,6 +63,10 @@ function formatPersonas(r: PersonaReport & AsOfContext): string {
     // Without orders there is no average order: say so rather than print nothing after its name.
     const avg = v.averageOrderValue !== null ? num(v.averageOrderValue) : "none (no orders)";
     s += `   value per customer: revenue ${num(v.revenuePerCustomer)}, orders ${num(v.ordersPerCustomer)}, average order ${avg}${v.clv !== null ? `, CLV ${num(v.clv)}` : ""}\n`;
+    const predicted = Object.entries(v.predictions ?? {}).filter(([, mean]) => mean !== null);
+    // A mean probability is the share of the group expected to act: said as such.
+    if (predicted.length)
+      s += `   predicted: ${predicted.map(([name, mean]) => `${name} ${pct(mean)}`).join(", ")} (mean per person)\n`;
   }
   return s;
 }
