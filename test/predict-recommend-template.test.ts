@@ -1,7 +1,8 @@
 /**
  * Recommendations in campaign messages (issue 19, item 1: "usable in campaign templates"): after `recommend fit`,
  * a template's `recommendations` list is each person's stored recommendations, in rank order — the same items
- * `tessera recommend --customer` gives them —, and empty before any fit.
+ * `tessera recommend --customer` gives them —, and empty before any fit. A segment's members' lists pass the consent
+ * gate.
  */
 import { describe, expect, it } from "vitest";
 import { TEST_ENGINES } from "./engines.js";
@@ -95,6 +96,42 @@ describe.each(TEST_ENGINES)("recommendations in templates on $name", (engine) =>
       );
       const shown = await tesseraJson(db, "campaign", "preview", "recs", "--customer", id);
       expect((shown.examples as { body: string }[])[0]?.body).toBe(`${expected}\n`);
+    }
+
+    // A segment's members' lists name people: only for a use they consented to. c02 withdraws: left out.
+    const refused = await runCli("recommend", "--segment", "buyers", "--db", db);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("--purpose");
+    await tesseraJson(
+      db,
+      "consent",
+      "record",
+      "c02",
+      "--purpose",
+      "marketing",
+      "--channel",
+      "email",
+      "--status",
+      "withdrawn",
+    );
+    const lists = (await tesseraJson(
+      db,
+      "recommend",
+      "--segment",
+      "buyers",
+      "--purpose",
+      "marketing",
+      "--channel",
+      "email",
+    )) as {
+      customers: { customer_id: string; items: { sku: string }[] }[];
+    };
+    expect(lists.customers.map((c) => c.customer_id)).toEqual(ids.filter((id) => id !== "c02"));
+    for (const c of lists.customers.filter((x) => ["c01", "c05", "c09"].includes(x.customer_id))) {
+      const own = (await tesseraJson(db, "recommend", "--customer", c.customer_id)) as {
+        customer: { items: { sku: string }[] };
+      };
+      expect(c.items.map((x) => x.sku)).toEqual(own.customer.items.map((x) => x.sku));
     }
   });
 });

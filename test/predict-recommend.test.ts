@@ -124,5 +124,9 @@ describe("recommend on Online Retail (DuckDB)", () => {
     expect(await fails(db, "recommend", "--customer", "nobody")).toMatch(/no customer "nobody"/);
     expect(await fails(db, "recommend", "--item", "NOPE")).toMatch(/no item "NOPE"/);
     expect(await fails(db, "recommend", "--top", "0")).toMatch(/--top/);
+    expect(
+      await fails(db, "recommend", "--segment", "nope", "--purpose", "marketing", "--channel", "email"),
+    ).toMatch(/no segment "nope"/);
+    expect(await fails(db, "recommend", "--segment", "nope", "--channel", "email")).toMatch(/--purpose/);
   });
 });

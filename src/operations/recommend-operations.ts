@@ -23,8 +23,19 @@ import {
   type RecommendedItem,
   segmentMembers,
 } from "../predict/recommend-lists.js";
+import {
+  type Channel,
+  ChannelSchema,
+  type LeftOut,
+  type Purpose,
+  PurposeSchema,
+  type Use,
+  withConsentedPeople,
+} from "../privacy/consent-gate.js";
 import { reportMinGroup } from "../privacy/k-gate.js";
-import { sql } from "../store/sql.js";
+import { requireEvaluated, requireSegment } from "../segments/segment-store.js";
+import type { Engine } from "../store/engine.js";
+import { type Sql, sql } from "../store/sql.js";
 import { type AsOfChoice, chooseAsOf } from "./as-of.js";
 import { defineOperation } from "./operation.js";
 import { isoTime, minGroup } from "./schema-types.js";
@@ -68,6 +79,9 @@ export const RecommendInput = z
     item: z.string().min(1).optional(),
     top: z.number().int().min(1).max(100).default(10),
     minGroup: minGroup.optional(),
+    /** With `segment`: what its members' lists are for, and how they would be reached (the consent gate). */
+    purpose: PurposeSchema.optional(),
+    channel: ChannelSchema.optional(),
   })
   .strict();
 
@@ -77,8 +91,12 @@ export type RecommendResult =
       readonly kind: "segment";
       readonly asOf: string;
       readonly segment: string;
+      readonly purpose: string;
+      readonly channel: string;
       readonly favourites: RecommendedItem[];
       readonly customers: CustomerRecommendations[];
+      /** Members left out by the consent gate, by why (k-gated counts). */
+      readonly leftOut: LeftOut;
     }
   | { readonly kind: "item"; readonly asOf: string; readonly item: ItemLists }
   | {
@@ -90,8 +108,9 @@ export type RecommendResult =
 
 /**
  * `recommend`: one of a customer's list (`customer`), every current member's list of a saved segment with the
- * segment's favourites (`segment`: members without purchases get those, said so), an item's bought-together and
- * upsell lists (`item`), or, with none, the base's favourites.
+ * segment's favourites (`segment`: members without purchases get those, said so; only the members the consent
+ * gate passes for `purpose` and `channel`, then required), an item's bought-together and upsell lists (`item`), or,
+ * with none, the base's favourites.
  */
 export const recommendOperation = defineOperation({
   name: "recommend",
@@ -120,45 +139,24 @@ export const recommendOperation = defineOperation({
     if (input.item !== undefined)
       return { kind: "item", asOf, item: await itemLists(session, input.item, input.top, k) };
     if (input.segment !== undefined) {
-      const seg = await session.query(sql`SELECT count(*) AS n FROM segments WHERE id = ${input.segment}`);
-      if (Number(seg.column("n")[0]) === 0)
-        throw new UserError("unknown-segment", `no segment "${input.segment}"`, "segment");
+      await requireSegment(session, input.segment);
+      await requireEvaluated(session, [input.segment], "recommend --segment");
+      const use = segmentUse(input.purpose, input.channel);
       const members = segmentMembers(input.segment);
+      // The favourites are an aggregate over every member (k-gated); the lists go only to those who consented.
       const fav = await favourites(session, members, input.top, k);
-      const r = await session.query(
-        sql`SELECT m.customer_id AS customer_id, r.rank AS rank, r.sku AS sku, i.description AS description,
-                   i.category AS category, i.price AS price, r.score AS score
-              FROM (${members}) m
-              LEFT JOIN ${sql.ident(RECOMMENDATIONS)} r ON r.customer_id = m.customer_id AND r.rank <= ${input.top}
-              LEFT JOIN recommend_items i ON i.sku = r.sku
-             ORDER BY m.customer_id, r.rank`,
-      );
-      const byCustomer = new Map<string, RecommendedItem[]>();
-      for (const x of r.rows<Record<string, unknown>>()) {
-        const id = String(x.customer_id);
-        const list = byCustomer.get(id) ?? [];
-        byCustomer.set(id, list);
-        if (x.sku != null)
-          list.push({
-            sku: String(x.sku),
-            description: x.description == null ? null : String(x.description),
-            category: x.category == null ? null : String(x.category),
-            price: x.price == null ? null : Number(x.price),
-            score: Number(x.score),
-          });
-      }
-      const customers = [...byCustomer].map(
-        ([id, list]): CustomerRecommendations =>
-          list.length > 0
-            ? { customer_id: id, fallback: null, note: null, items: list }
-            : {
-                customer_id: id,
-                fallback: "segment-favourites",
-                note: `no purchase before ${asOf}: the segment's favourites`,
-                items: fav,
-              },
-      );
-      return { kind: "segment", asOf, segment: input.segment, favourites: fav, customers };
+      return withConsentedPeople(session, members, use, async (people) => {
+        const customers = await memberLists(session, people.sql, input.top, asOf, fav);
+        return {
+          kind: "segment",
+          asOf,
+          segment: input.segment as string,
+          ...use,
+          favourites: fav,
+          customers,
+          leftOut: people.leftOut,
+        };
+      });
     }
     return {
       kind: "base",
@@ -168,6 +166,64 @@ export const recommendOperation = defineOperation({
     };
   },
 });
+
+/** The purpose and channel a segment's lists are for: both required (the consent gate), each named when missing. */
+function segmentUse(purpose: Purpose | undefined, channel: Channel | undefined): Use {
+  for (const [field, value] of [
+    ["purpose", purpose],
+    ["channel", channel],
+  ] as const)
+    if (value === undefined)
+      throw new UserError(
+        "bad-option",
+        "a segment's members are listed only for a purpose and a channel they consented to",
+        field,
+      );
+  return { purpose: purpose as Purpose, channel: channel as Channel };
+}
+
+/** Each of `members`' top items (their stored list, or the segment's favourites when they bought nothing). */
+async function memberLists(
+  session: Engine,
+  members: Sql,
+  top: number,
+  asOf: string,
+  fav: RecommendedItem[],
+): Promise<CustomerRecommendations[]> {
+  const r = await session.query(
+    sql`SELECT m.customer_id AS customer_id, r.rank AS rank, r.sku AS sku, i.description AS description,
+               i.category AS category, i.price AS price, r.score AS score
+          FROM (${members}) m
+          LEFT JOIN ${sql.ident(RECOMMENDATIONS)} r ON r.customer_id = m.customer_id AND r.rank <= ${top}
+          LEFT JOIN recommend_items i ON i.sku = r.sku
+         ORDER BY m.customer_id, r.rank`,
+  );
+  const byCustomer = new Map<string, RecommendedItem[]>();
+  for (const x of r.rows<Record<string, unknown>>()) {
+    const id = String(x.customer_id);
+    const list = byCustomer.get(id) ?? [];
+    byCustomer.set(id, list);
+    if (x.sku != null)
+      list.push({
+        sku: String(x.sku),
+        description: x.description == null ? null : String(x.description),
+        category: x.category == null ? null : String(x.category),
+        price: x.price == null ? null : Number(x.price),
+        score: Number(x.score),
+      });
+  }
+  return [...byCustomer].map(
+    ([id, list]): CustomerRecommendations =>
+      list.length > 0
+        ? { customer_id: id, fallback: null, note: null, items: list }
+        : {
+            customer_id: id,
+            fallback: "segment-favourites",
+            note: `no purchase before ${asOf}: the segment's favourites`,
+            items: fav,
+          },
+  );
+}
 
 export const RecommendEvaluateInput = z
   .object({

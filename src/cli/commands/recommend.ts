@@ -11,6 +11,8 @@ import type { RecommendedItem } from "../../predict/recommend-lists.js";
 import type { Cli } from "../context.js";
 import { dateOption, intOption, numberOption } from "../parse.js";
 import { table } from "../table.js";
+import { leftOutLine } from "./consent-text.js";
+import { addUseOptions, useOptions } from "./use-options.js";
 
 function modelOptions(c: Command): Command {
   return c
@@ -37,18 +39,24 @@ export function registerRecommend(program: Command, cli: Cli): void {
     .option("--customer <id>", "one customer's top items")
     .option("--segment <id>", "every current member's top items and the segment's favourites")
     .option("--item <sku>", "an item's bought-together and upsell lists")
-    .option("--top <n>", "items per list", "10")
-    .action(async (opts, cmd: Command) => {
-      const top = intOption(opts.top, "--top", 1) as number;
-      if (top > 100) throw new UserError("bad-option", `expected at most 100, got "${opts.top}"`, "--top");
-      const r = await cli.run(cmd, recommendOperation, {
-        customer: opts.customer,
-        segment: opts.segment,
-        item: opts.item,
-        top,
-      });
-      cli.print(cmd, r, () => formatResult(r));
+    .option("--top <n>", "items per list", "10");
+  addUseOptions(rec, "a segment's members").action(async (opts, cmd: Command) => {
+    const top = intOption(opts.top, "--top", 1) as number;
+    if (top > 100) throw new UserError("bad-option", `expected at most 100, got "${opts.top}"`, "--top");
+    const r = await cli.run(cmd, recommendOperation, {
+      customer: opts.customer,
+      segment: opts.segment,
+      item: opts.item,
+      top,
+      // A segment's members are listed for a use they consented to: both options then required.
+      ...(opts.segment !== undefined ? useOptions(opts) : {}),
     });
+    cli.print(cmd, r, () => {
+      // Who the consent gate left out, on stderr (as `segment members` says it).
+      if (r.kind === "segment") cli.io.err(`${leftOutLine(r)}\n`);
+      return formatResult(r);
+    });
+  });
 
   modelOptions(rec.command("fit"))
     .description(recommendFitOperation.summary)
