@@ -14,11 +14,13 @@
  *   npm run bench -- privacy      erasing one person, verified, on the engines' data set (privacy/; ≤ 10 s)
  *   npm run bench -- activation   audience export (Google format), message rendering, webhook deltas (activation/)
  *   npm run bench -- predict      recommender fit + top 10 for all, propensity and churn fits on 1M customers (predict/)
+ *   npm run bench -- experiments  the stats engine on summary inputs (analyses/s); analysing a 1M-customer experiment
  */
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { activationBenchmark } from "./activation/benchmark.js";
 import { enginesBenchmark } from "./engines/benchmark.js";
+import { experimentsBenchmark } from "./experiments/benchmark.js";
 import { kmeansBenchmark } from "./kmeans-bench.js";
 import { type Measured, median, record, runCase, scratchDir } from "./measure.js";
 import { predictBenchmark } from "./predict/benchmark.js";
@@ -135,3 +137,4 @@ if (!only || only === "server") await serverBenchmark();
 if (!only || only === "privacy") await privacyBenchmark();
 if (!only || only === "activation") await activationBenchmark();
 if (!only || only === "predict") await predictBenchmark();
+if (!only || only === "experiments") await experimentsBenchmark();

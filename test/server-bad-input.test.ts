@@ -132,6 +132,18 @@ const BASE: Record<string, Record<string, unknown>> = {
   "privacy.retention.set": { period: "400d" },
   // A total and a grouping that pass (the store's segment "pro"), so that each field's own check is reached.
   "budget.plan": { total: 100, by: "segment" },
+  // Two arms of summary statistics that pass (a stats file), so that each field's own check is reached.
+  "experiment.stats": {
+    metric: "mean",
+    arms: [
+      { name: "control", n: 100, sum: 50, sum_squares: 60 },
+      { name: "b", n: 100, sum: 55, sum_squares: 70 },
+    ],
+  },
+  // Variants and a population that pass (the store's segment "pro"), so that each field's own check is reached.
+  "experiment.create": { id: "sweep", variants: "control:50,b:50", segment: "pro" },
+  // A baseline and an effect that pass, so that each field's own check is reached.
+  "experiment.plan": { baselineRate: 0.1, mde: 0.1 },
   // A URL and a secret that pass, so that each field's own check is reached.
   "destination.add": {
     url: "http://127.0.0.1:9/hook",

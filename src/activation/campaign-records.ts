@@ -14,6 +14,8 @@ import { sql } from "../store/sql.js";
 export const SEND_STATUSES = [
   "sent",
   "held-out",
+  // In the global holdout (src/experiments/global-holdout.ts): out of every campaign.
+  "global-holdout",
   "capped",
   "unreachable",
   "withheld",

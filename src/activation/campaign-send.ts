@@ -1,6 +1,7 @@
 import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { UserError } from "../errors.js";
+import { isGloballyHeldOut, readGlobalHoldout } from "../experiments/global-holdout.js";
 import type { LeftOut } from "../privacy/consent-gate.js";
 import { gated, reportMinGroup, suppressPartition } from "../privacy/k-gate.js";
 import type { Engine } from "../store/engine.js";
@@ -183,22 +184,25 @@ export interface SendCounts {
   readonly heldOut: number | null;
   readonly capped: number | null;
   readonly unreachable: number | null;
+  /** In the global holdout (src/experiments/global-holdout.ts): sent nothing, recorded as `global-holdout`. */
+  readonly globalHoldout: number | null;
   /** Whether the k-gate hid a count. */
   readonly suppressed: boolean;
 }
 
 async function gatedCounts(
   engine: Engine,
-  c: { sent: number; heldOut: number; capped: number; unreachable: number },
+  c: { sent: number; heldOut: number; capped: number; unreachable: number; globalHoldout: number },
 ): Promise<SendCounts> {
   // Who got nothing, by why: cells adding up to what the audience less the sent gives away.
-  const cells = [c.heldOut, c.capped, c.unreachable];
+  const cells = [c.heldOut, c.capped, c.unreachable, c.globalHoldout];
   const { hidden } = suppressPartition(cells, await reportMinGroup(engine));
   return {
     sent: c.sent,
     heldOut: gated(c.heldOut, hidden[0] === true),
     capped: gated(c.capped, hidden[1] === true),
     unreachable: gated(c.unreachable, hidden[2] === true),
+    globalHoldout: gated(c.globalHoldout, hidden[3] === true),
     suppressed: hidden.some(Boolean),
   };
 }
@@ -239,9 +243,17 @@ export async function withStagedPeople<T>(
   const capped = campaign.frequencyCap
     ? await cappedPeople(engine, people, campaign.channel, campaign.frequencyCap, at)
     : new Set<string>();
-  // The holdout first: who is held out depends on nothing but the campaign and the person, never on a cap.
+  // The holdouts first: who is held out depends on nothing but the person (and the campaign), never on a cap. The
+  // global holdout (src/experiments/global-holdout.ts) stays out of every campaign.
+  const global = (await readGlobalHoldout(engine)).share;
   const status = ids.map((id) =>
-    isHeldOut(campaign.id, id, campaign.holdout) ? "held-out" : capped.has(id) ? "capped" : "candidate",
+    isGloballyHeldOut(id, global)
+      ? "global-holdout"
+      : isHeldOut(campaign.id, id, campaign.holdout)
+        ? "held-out"
+        : capped.has(id)
+          ? "capped"
+          : "candidate",
   );
   await engine.appendTemp(PEOPLE, [
     { name: "customer_id", type: "string", values: ids },
@@ -362,6 +374,7 @@ export async function sendCampaign(
             heldOut,
             capped,
             unreachable: unreachable.length,
+            globalHoldout: status.filter((s) => s === "global-holdout").length,
           });
           return {
             campaign: campaign.id,

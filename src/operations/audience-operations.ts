@@ -9,6 +9,7 @@ import {
   saveAudience,
   withAudiencePeople,
 } from "../activation/audiences.js";
+import { refuseIfExperimentsUse } from "../experiments/experiments.js";
 import type { LeftOut } from "../privacy/consent-gate.js";
 import { gated, reportMinGroup, sizeHidden } from "../privacy/k-gate.js";
 import { customerCount } from "../segments/evaluate.js";
@@ -86,14 +87,15 @@ export const audienceShowOperation = defineOperation({
   },
 });
 
-/** `audience.remove`: removes an audience no destination or campaign uses. */
+/** `audience.remove`: removes an audience no destination, campaign or running experiment uses. */
 export const audienceRemoveOperation = defineOperation({
   name: "audience.remove",
-  summary: "remove an audience no destination or campaign uses",
+  summary: "remove an audience no destination, campaign or running experiment uses",
   input: AudienceIdInput,
   access: "write",
   changes: ["activation"],
   run: async (session, { id }): Promise<{ removed: string }> => {
+    await refuseIfExperimentsUse(session, { audience: id });
     await removeAudience(session, id);
     return { removed: id };
   },

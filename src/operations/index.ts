@@ -34,10 +34,6 @@ import {
   privacyUnsuppressOperation,
 } from "./consent-operations.js";
 import { demoOperation } from "./demo-operation.js";
-// experiments imports: design and assignment
-// experiments imports: statistics
-// experiments imports: analysis
-// experiments imports: bandits and planning
 // activation imports: exports
 // activation imports: destinations
 import {
@@ -58,6 +54,23 @@ import {
   clustersRemoveOperation,
   personasOperation,
 } from "./discovery-operations.js";
+// experiments imports: analysis
+import { experimentAnalyzeOperation } from "./experiment-analysis-operations.js";
+// experiments imports: bandits and planning
+import { experimentBanditOperation } from "./experiment-bandit-operations.js";
+// experiments imports: design and assignment
+import {
+  experimentAssignOperation,
+  experimentCreateOperation,
+  experimentHoldoutOperation,
+  experimentHoldoutSetOperation,
+  experimentListOperation,
+  experimentRemoveOperation,
+  experimentShowOperation,
+} from "./experiment-design-operations.js";
+import { experimentPlanOperation } from "./experiment-plan-operations.js";
+// experiments imports: statistics
+import { experimentStatsOperation } from "./experiment-stats-operations.js";
 import { privacyFairnessOperation } from "./fairness-operations.js";
 import { importBatchOperation, importOperation } from "./ingest-operations.js";
 import type { AnyOperation } from "./operation.js";
@@ -121,14 +134,19 @@ export * from "./campaign-operations.js";
 export * from "./channel-operations.js";
 export * from "./consent-operations.js";
 export * from "./demo-operation.js";
-// experiments exports: design and assignment
-// experiments exports: statistics
-// experiments exports: analysis
-// experiments exports: bandits and planning
 // activation exports: exports
 // activation exports: destinations
 export * from "./destination-operations.js";
 export * from "./discovery-operations.js";
+// experiments exports: analysis
+export * from "./experiment-analysis-operations.js";
+// experiments exports: bandits and planning
+export * from "./experiment-bandit-operations.js";
+// experiments exports: design and assignment
+export * from "./experiment-design-operations.js";
+export * from "./experiment-plan-operations.js";
+// experiments exports: statistics
+export * from "./experiment-stats-operations.js";
 export * from "./fairness-operations.js";
 export * from "./ingest-operations.js";
 export * from "./operation.js";
@@ -178,9 +196,20 @@ export const OPERATIONS: readonly AnyOperation[] = [
   paretoOperation,
   kpisOperation,
   // experiments operations: design and assignment
+  experimentCreateOperation,
+  experimentListOperation,
+  experimentShowOperation,
+  experimentRemoveOperation,
+  experimentAssignOperation,
+  experimentHoldoutOperation,
+  experimentHoldoutSetOperation,
   // experiments operations: statistics
+  experimentStatsOperation,
   // experiments operations: analysis
+  experimentAnalyzeOperation,
   // experiments operations: bandits and planning
+  experimentBanditOperation,
+  experimentPlanOperation,
   // predict operations: budget
   budgetPlanOperation,
   budgetShowOperation,

@@ -1,6 +1,7 @@
 import { recordSyncs } from "../activation/audience-sync.js";
 import { refreshValues, type ValuesRefresh } from "../analytics/value-refresh.js";
 import { assignAllClusterings } from "../clustering/saved-clusterings.js";
+import { assignRunningExperiments } from "../experiments/assignment.js";
 import { type PredictionsRefresh, refreshPredictions } from "../predict/prediction-refresh.js";
 import { loadSchemaContext } from "../segments/schema-context.js";
 import { type RefreshResult, refreshSegments } from "../segments/segment-refresh.js";
@@ -45,6 +46,8 @@ export async function refreshAll(
     if (opts.keepValues) {
       const segments = await refreshSegments(engine, { asOf, ...(opts.mode ? { mode: opts.mode } : {}) });
       if (segments.stored) await recordSyncs(engine, { who: SYNC_AFTER_REFRESH });
+      // Experiments running now assign their segments' and audiences' new people (issue 20).
+      await assignRunningExperiments(engine);
       return {
         ...segments,
         values: { rfm: null, clv: null, clusterings: 0, rescored: false },
@@ -58,6 +61,7 @@ export async function refreshAll(
     const segments = await refreshSegments(engine, { asOf, ...(opts.mode ? { mode: opts.mode } : {}) });
     // Destinations are told who entered and left their audiences: recorded here, delivered after (activation).
     if (segments.stored) await recordSyncs(engine, { who: SYNC_AFTER_REFRESH });
+    await assignRunningExperiments(engine);
     return {
       ...segments,
       values: { ...values, clusterings: clusterings.length, rescored: true },

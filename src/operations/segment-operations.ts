@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { refuseIfAudiencesUse } from "../activation/audiences.js";
+import { refuseIfExperimentsUse } from "../experiments/experiments.js";
 import { isSmall, reportMinGroup } from "../privacy/k-gate.js";
 import {
   GUARD_DEFAULTS,
@@ -184,6 +185,7 @@ export const segmentRemoveOperation = defineOperation({
     // An audience over it would empty silently (and its destinations be told everyone left): refused, as a segment
     // that other segments use is.
     await refuseIfAudiencesUse(session, id);
+    await refuseIfExperimentsUse(session, { segment: id });
     await removeSegment(session, id);
     return { id, removed: true };
   },

@@ -17,6 +17,7 @@ const NOT_FOUND = new Set([
   "unknown-destination",
   "unknown-campaign",
   "unknown-delivery",
+  "unknown-experiment",
 ]);
 
 /** Codes of a request that is well formed but clashes with what the store holds now. */

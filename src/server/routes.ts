@@ -17,6 +17,19 @@ import {
   destinationShowOperation,
   destinationSyncOperation,
 } from "../operations/destination-operations.js";
+import { experimentAnalyzeOperation } from "../operations/experiment-analysis-operations.js";
+import { experimentBanditOperation } from "../operations/experiment-bandit-operations.js";
+import {
+  experimentAssignOperation,
+  experimentCreateOperation,
+  experimentHoldoutOperation,
+  experimentHoldoutSetOperation,
+  experimentListOperation,
+  experimentRemoveOperation,
+  experimentShowOperation,
+} from "../operations/experiment-design-operations.js";
+import { experimentPlanOperation } from "../operations/experiment-plan-operations.js";
+import { experimentStatsOperation } from "../operations/experiment-stats-operations.js";
 import {
   type AnyOperation,
   audienceCreateOperation,
@@ -200,10 +213,67 @@ export const ROUTES: readonly Route[] = [
     op: propensityEvaluateOperation,
     permission: "read:aggregates",
   },
-  // experiments routes: design and assignment
-  // experiments routes: statistics
-  // experiments routes: analysis
+  // experiments routes: design and assignment (assignments are counts through the k-gate: nobody is listed)
+  { method: "POST", path: "/api/experiments", op: experimentCreateOperation, permission: "write:activation" },
+  { method: "GET", path: "/api/experiments", op: experimentListOperation, permission: "read:aggregates" },
+  {
+    method: "GET",
+    path: "/api/experiments/holdout",
+    op: experimentHoldoutOperation,
+    permission: "read:aggregates",
+  },
+  {
+    method: "POST",
+    path: "/api/experiments/holdout",
+    op: experimentHoldoutSetOperation,
+    permission: "write:activation",
+  },
+  {
+    method: "GET",
+    path: "/api/experiments/{id}",
+    op: experimentShowOperation,
+    permission: "read:aggregates",
+  },
+  {
+    method: "DELETE",
+    path: "/api/experiments/{id}",
+    op: experimentRemoveOperation,
+    permission: "write:activation",
+  },
+  {
+    method: "POST",
+    path: "/api/experiments/{id}/assign",
+    op: experimentAssignOperation,
+    permission: "write:activation",
+  },
+  // experiments routes: statistics (summary statistics in the body, no store read: an aggregate answer)
+  {
+    method: "POST",
+    path: "/api/experiments/stats",
+    op: experimentStatsOperation,
+    permission: "read:aggregates",
+  },
+  // experiments routes: analysis (aggregates through the k-gate; nobody is listed)
+  {
+    method: "POST",
+    path: "/api/experiments/{id}/analyze",
+    op: experimentAnalyzeOperation,
+    permission: "read:aggregates",
+  },
   // experiments routes: bandits and planning
+  // (an update writes the allocation; a plan is k-gated figures)
+  {
+    method: "POST",
+    path: "/api/experiments/plan",
+    op: experimentPlanOperation,
+    permission: "read:aggregates",
+  },
+  {
+    method: "POST",
+    path: "/api/experiments/{id}/bandit",
+    op: experimentBanditOperation,
+    permission: "write:activation",
+  },
   // predict routes: budget (a plan is segment-level figures through the k-gate, kept as the last plan)
   { method: "POST", path: "/api/budget/plan", op: budgetPlanOperation, permission: "write:values" },
   { method: "GET", path: "/api/budget", op: budgetShowOperation, permission: "read:aggregates" },

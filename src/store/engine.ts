@@ -221,6 +221,11 @@ export interface Dialect {
   hash(expr: Sql): Sql;
   /** Expression: the SHA-256 of a text's UTF-8 bytes, as 64 lower-case hexadecimal characters. */
   sha256Hex(expr: Sql): Sql;
+  /**
+   * Expression: the whole number written by the first `digits` (1 to 13) hexadecimal characters of a text, as a
+   * double (exact: at most 52 bits). With `sha256Hex`, a uniform draw the same on every engine and in JavaScript.
+   */
+  leadingHexNumber(hex: Sql, digits: number): Sql;
   /** Expression: trim text, split it on a regular expression, and take part i (0-based; NULL past the end). */
   splitPart(expr: Sql, pattern: Sql, index: number): Sql;
   /** Expression: how many parts `splitPart` sees. */

@@ -126,3 +126,10 @@ export const tsText = (d: Date): string => d.toISOString().replace("T", " ").rep
 
 /** A time bound as a timestamp parameter. */
 export const tsParam = (d: Date): Sql => sql.param(tsText(d), "timestamp");
+
+/** How many leading hexadecimal digits a dialect's `leadingHexNumber` reads: 1 to 13 (52 bits, exact in a double). */
+export function leadingHexDigits(digits: number): number {
+  if (!Number.isInteger(digits) || digits < 1 || digits > 13)
+    throw new Error(`leadingHexNumber: ${digits} digits`);
+  return digits;
+}

@@ -334,7 +334,7 @@ function sendText(r: SendResult, delivery: DeliveryNow | null = null): string {
         : "";
   return [
     what,
-    `held out ${k(r.heldOut)}, capped ${k(r.capped)}, unreachable on ${r.channel} ${k(r.unreachable)}`,
+    `held out ${k(r.heldOut)}, capped ${k(r.capped)}, unreachable on ${r.channel} ${k(r.unreachable)}${r.globalHoldout !== 0 ? `, in the global holdout ${k(r.globalHoldout)}` : ""}`,
     ...(window ? [window] : []),
     ...(delivered ? [delivered] : []),
     leftOutLine(r),

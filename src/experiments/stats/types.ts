@@ -63,6 +63,7 @@ export interface NotComputable {
   readonly variant: string;
   readonly computable: false;
   readonly reason: string;
+  readonly verdict?: Verdict;
 }
 
 /** One variant against the control. */
@@ -76,7 +77,12 @@ export interface Comparison {
   /** The effect in the unit asked for (`effect`), its standard error and interval. */
   readonly effect: number;
   readonly se: number;
-  readonly ci: readonly [number, number];
+  /**
+   * The interval at level 1 − alpha (frequentist: confidence interval, a confidence sequence when sequential;
+   * Bayesian: credible interval, always two-sided). A one-sided test's open end is null (in JSON too), never
+   * Infinity: "greater" gives [low, null], "less" [null, high].
+   */
+  readonly ci: readonly [number | null, number | null];
   readonly absolute_effect: number;
   readonly relative_effect: number | null;
   /** Frequentist: the p-value (always-valid when sequential) and the adjusted one. */
@@ -86,6 +92,23 @@ export interface Comparison {
   /** Bayesian: P(variant beats control) and the expected loss of choosing [control, variant]. */
   readonly chance_to_win?: number;
   readonly risk?: readonly [number, number];
+  /** The control's n (the variant's is `n`). */
+  readonly control_n?: number;
+  /** In plain words (set by `analyzeSummaries`; see `verdict.ts`). */
+  readonly verdict?: Verdict;
+}
+
+/**
+ * What a comparison says: the variant wins or loses (significant, or chance to win ≥ 1 − alpha / ≤ alpha, in the
+ * direction the alternative hopes for), nothing yet, or nothing to trust (the split does not match the plan).
+ */
+export type Verdict = "winner" | "loser" | "inconclusive" | "srm-invalid" | "not-computable";
+
+/** One arm as analysed: its metric value (CUPED-adjusted when on); null when the arm has none (n = 0, Σd = 0). */
+export interface ArmResult {
+  readonly name: string;
+  readonly n: number;
+  readonly value: number | null;
 }
 
 export interface SrmCheck {
@@ -108,4 +131,12 @@ export interface StatsResult {
   readonly srm: SrmCheck | null;
   /** θ when CUPED was applied. */
   readonly cuped_theta?: number;
+  /** Every arm, control first (set by `analyzeSummaries`). */
+  readonly arms?: readonly ArmResult[];
+  /** The tuning parameter N* used (sequential only). */
+  readonly sequential_tuning?: number;
+  /** The prior used (Bayesian only), on the relative effect. */
+  readonly prior?: { readonly proper: boolean; readonly mean: number; readonly sd: number };
+  /** What a reader should know: what was adjusted, what was not, what was left out. */
+  readonly notes?: readonly string[];
 }

@@ -6,7 +6,7 @@ import type {
   FileReadSpec,
   StorageKey,
 } from "../engine.js";
-import { renderSql, type Sql, type SqlValue, sql } from "../sql.js";
+import { leadingHexDigits, renderSql, type Sql, type SqlValue, sql } from "../sql.js";
 import { jsonValue, lit, q, typeIs, valueText, withoutPatchNulls } from "./clickhouse-text.js";
 import { jsonFileIsEmpty, sniffCsvFile } from "./csv-sniff.js";
 
@@ -350,6 +350,9 @@ export const clickhouseDialect: Dialect = {
   contains: (e, part) => sql`(position(${e}, ${part}) > 0)`,
   hash: (e) => sql`lower(hex(MD5(${e})))`,
   sha256Hex: (e) => sql`lower(hex(SHA256(${e})))`,
+  // Left-padded to 16 digits (8 bytes, big-endian), reversed for reinterpretAsUInt64's little-endian bytes.
+  leadingHexNumber: (e, digits) =>
+    sql`toFloat64(reinterpretAsUInt64(reverse(unhex(leftPad(substring(${e}, 1, ${raw(String(leadingHexDigits(digits)))}), 16, '0')))))`,
   // NULL has no parts (splitByRegexp of a NULL splits the empty text).
   splitPart: (e, pattern, index) =>
     sql`if(${e} IS NULL, NULL, arrayElementOrNull(splitByRegexp(${pattern}, ${trim(e)}), ${raw(String(Math.floor(index) + 1))}))`,

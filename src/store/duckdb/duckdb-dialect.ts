@@ -1,5 +1,5 @@
 import type { ColumnDef, ColumnType, ConditionalAggregate, Dialect, FileReadSpec } from "../engine.js";
-import { renderSql, type Sql, type SqlRenderer, sql } from "../sql.js";
+import { leadingHexDigits, renderSql, type Sql, type SqlRenderer, sql } from "../sql.js";
 
 const TYPES: Record<ColumnType, string> = {
   string: "VARCHAR",
@@ -193,6 +193,8 @@ export const duckdbDialect: Dialect = {
   contains: (e, part) => sql`(strpos(${e}, ${part}) > 0)`,
   hash: (e) => sql`md5(${e})`,
   sha256Hex: (e) => sql`sha256(${e})`,
+  leadingHexNumber: (e, digits) =>
+    sql`CAST(CAST(('0x' || substr(${e}, 1, ${raw(String(leadingHexDigits(digits)))})) AS BIGINT) AS DOUBLE)`,
   splitPart: (e, pattern, index) =>
     sql`regexp_split_to_array(regexp_replace(${e}, '^\\s+|\\s+$', '', 'g'), ${pattern})[${raw(String(Math.floor(index) + 1))}]`,
   countParts: (e, pattern) =>
