@@ -257,6 +257,8 @@ describe.each(TEST_ENGINES)("experiment design and assignment on $name", (engine
       [["create", "Bad Id", "--segment", "buyers", "--variants", "a:50,b:50"], "lower-case letters"],
       [["create", "spring", "--segment", "buyers", "--variants", "a:50,b:50"], 'experiment "spring" exists'],
       [["assign", "sprung"], 'no experiment "sprung" (did you mean "spring"?)'],
+      [["assign", "spring", "--at", "2999-01-01"], "at: an assignment cannot take effect later than now"],
+      [["assign", "spring", "--at", "soon"], "--at"],
       [["show", "nope"], 'no experiment "nope"'],
       [["remove", "spring"], "assigned 20 people"],
       [["holdout", "--set", "60%"], "at most 50%"],
@@ -287,5 +289,29 @@ describe.each(TEST_ENGINES)("experiment design and assignment on $name", (engine
     expect(later.stderr).toContain("starts at 2999-01-01");
 
     expect(await tesseraJson(db, "experiment", "remove", "later")).toMatchObject({ assignments: 0 });
+
+    // An assignment dated in the past (made elsewhere then, or a rehearsal on past data): its time is the one given.
+    await tesseraJson(
+      db,
+      ...[
+        "experiment",
+        "create",
+        "past",
+        "--segment",
+        "buyers",
+        "--variants",
+        "a:50,b:50",
+        "--start",
+        "2024-01-01",
+      ],
+    );
+    expect(await tesseraJson(db, "experiment", "assign", "past", "--at", "2024-03-01")).toMatchObject({
+      added: 20,
+    });
+    const past = await assignments(db, "past");
+    expect(new Set([...past.values()].map((x) => x.at))).toEqual(new Set(["2024-03-01T00:00:00.000Z"]));
+    // Before the start: refused like any assignment before it.
+    const early = await runCli("experiment", "assign", "past", "--at", "2023-12-01", "--db", db);
+    expect(early.stderr).toContain("starts at 2024-01-01");
   });
 });

@@ -23,6 +23,7 @@ import { experimentSplit, type Split } from "../experiments/split.js";
 import { recordSensitiveAction } from "../privacy/audit-log.js";
 import type { Engine } from "../store/engine.js";
 import { defineOperation } from "./operation.js";
+import { isoTime } from "./schema-types.js";
 
 /**
  * The experiments' design and assignment (issue 20, item 1): create, list, show and remove experiments; assign
@@ -102,15 +103,34 @@ export const experimentRemoveOperation = defineOperation({
   run: async (session, { id, force }): Promise<Removal> => removeExperiment(session, id, force === true),
 });
 
+export const ExperimentAssignInput = z
+  .object({
+    id: z.string(),
+    /**
+     * When the assignment took effect (default now; never later): for people another system assigned at that time,
+     * or a rehearsal on past data. People already assigned keep their variant and time either way.
+     */
+    at: isoTime.optional(),
+  })
+  .strict();
+
 /** `experiment.assign`: assigns the experiment's people not assigned yet (by hash, or from exposure events). */
 export const experimentAssignOperation = defineOperation({
   name: "experiment.assign",
   summary: "assign an experiment's new people to variants (by hash of seed and id, or from exposure events)",
-  input: ExperimentIdInput,
+  input: ExperimentAssignInput,
   access: "write",
   changes: ["activation"],
-  run: async (session, { id }): Promise<AssignResult> =>
-    session.transaction(() => assignExperimentNamed(session, id)),
+  run: async (session, { id, at }): Promise<AssignResult> => {
+    const now = new Date();
+    if (at !== undefined && at.getTime() > now.getTime())
+      throw new UserError(
+        "bad-time",
+        `an assignment cannot take effect later than now (${now.toISOString()})`,
+        "at",
+      );
+    return session.transaction(() => assignExperimentNamed(session, id, at ?? now));
+  },
 });
 
 /** The global holdout as shown: the share and how many customers it holds now (k-gated). */

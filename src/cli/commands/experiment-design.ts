@@ -165,8 +165,13 @@ export function registerExperimentDesign(experiment: Command, cli: Cli): void {
   experiment
     .command("assign <id>")
     .description(experimentAssignOperation.summary)
-    .action(async (id: string, _opts, cmd: Command) => {
-      const r = await cli.run(cmd, experimentAssignOperation, { id });
+    .option(
+      "--at <time>",
+      "when the assignment took effect (default now, never later): people another system assigned then, or a rehearsal on past data",
+    )
+    .action(async (id: string, opts, cmd: Command) => {
+      const at = dateOption(opts.at, "--at");
+      const r = await cli.run(cmd, experimentAssignOperation, { id, ...(at ? { at } : {}) });
       cli.print(cmd, r, () => assignText(r));
     });
   experiment
