@@ -170,5 +170,26 @@ describe("README.md", () => {
     );
     const kpis = outputOf(runs, "kpis --by segment");
     for (const figure of [vip, lapsed, vipLaunch, lapsedLaunch]) expect(kpis).toContain(figure);
+
+    // Experiments: the assignment, the analysis and the bandit update the README shows, as printed.
+    const [assigned] = quoted(
+      /(assigned 4,252 new people \(control [\d,]+, free-shipping [\d,]+, ten-off [\d,]+, holdout \d+\))/,
+    );
+    expect(outputOf(runs, "experiment assign spring-offer")).toContain(assigned);
+    const analysis = outputOf(runs, "experiment analyze spring-offer --as-of 2026-07-01 --db");
+    for (const line of [
+      /ten-off +1,009 +22\.04% +\+13\.8% +−2\.8% to \+30\.4% +0\.963 +inconclusive/,
+      /free-shipping +1\.5 +1,566 +222 +7\.05 +23,903 +\+1426\.4% +2,354 +\+50\.3%/,
+    ]) {
+      quoted(line);
+      expect(analysis).toMatch(line);
+    }
+    const [chance] = quoted(/calls ten-off a winner on conversion \(chance to win (\d+\.\d+%)\)/);
+    expect(
+      outputOf(runs, "experiment analyze spring-offer --as-of 2026-07-01 --metric conversion:30d --engine"),
+    ).toMatch(new RegExp(`ten-off .*${String(chance).replace(".", "\\.")} +winner`));
+    const emoji = /emoji +1,411 +6\.1% +52\.0% +33\.0% +52\.0%/;
+    quoted(emoji);
+    expect(outputOf(runs, "experiment bandit subject-line --at 2026-05-08")).toMatch(emoji);
   });
 });
