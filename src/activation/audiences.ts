@@ -15,6 +15,7 @@ import { currentMembersSql } from "../segments/stays.js";
 import { parseCondition } from "../segments/text/parse.js";
 import { printCondition } from "../segments/text/print.js";
 import type { Engine } from "../store/engine.js";
+import { type SavedTable, savedRow, savedRows } from "../store/saved-rows.js";
 import { type Sql, sql } from "../store/sql.js";
 
 /**
@@ -207,19 +208,21 @@ function audienceOf(r: Record<string, unknown>): Audience {
 
 const AUDIENCE_COLUMNS = sql`audience_id, name, description, segments, purpose, channel, created_at, created_by`;
 
+const SAVED: SavedTable = {
+  table: "audiences",
+  key: "audience_id",
+  columns: AUDIENCE_COLUMNS,
+  noun: "audience",
+};
+
 /** Every saved audience, by id. */
 export async function listAudiences(engine: Engine): Promise<Audience[]> {
-  const r = await engine.query(sql`SELECT ${AUDIENCE_COLUMNS} FROM audiences ORDER BY audience_id`);
-  return r.rows<Record<string, unknown>>().map(audienceOf);
+  return (await savedRows(engine, SAVED)).map(audienceOf);
 }
 
 /** A saved audience; an unknown id is refused with the nearest one suggested. */
 export async function audienceNamed(engine: Engine, id: string, where = "audience"): Promise<Audience> {
-  const r = await engine.query(sql`SELECT ${AUDIENCE_COLUMNS} FROM audiences WHERE audience_id = ${id}`);
-  const row = r.rows<Record<string, unknown>>()[0];
-  if (row) return audienceOf(row);
-  const all = (await engine.query("SELECT audience_id FROM audiences")).column("audience_id") as string[];
-  throw new UserError("unknown-audience", `no audience "${id}"${didYouMean(id, all)}`, where);
+  return audienceOf(await savedRow(engine, SAVED, id, where));
 }
 
 /**

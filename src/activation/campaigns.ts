@@ -1,9 +1,9 @@
 import { z } from "zod";
-import { didYouMean } from "../common/did-you-mean.js";
 import { UserError } from "../errors.js";
 import { BUILT_IN_TRAITS, type ValueType } from "../segments/schema-context.js";
 import { type ComputedValue, listComputed } from "../store/computed.js";
 import type { Engine } from "../store/engine.js";
+import { type SavedTable, savedRow, savedRows } from "../store/saved-rows.js";
 import { sql } from "../store/sql.js";
 import { listTraits } from "../store/trait-registry.js";
 import { AUDIENCE_ID, type Audience, audienceNamed } from "./audiences.js";
@@ -308,19 +308,16 @@ function campaignOf(r: Record<string, unknown>): Campaign {
   };
 }
 
+const SAVED: SavedTable = { table: "campaigns", key: "campaign_id", columns: COLUMNS, noun: "campaign" };
+
 /** Every saved campaign, by id. */
 export async function listCampaigns(engine: Engine): Promise<Campaign[]> {
-  const r = await engine.query(sql`SELECT ${COLUMNS} FROM campaigns ORDER BY campaign_id`);
-  return r.rows<Record<string, unknown>>().map(campaignOf);
+  return (await savedRows(engine, SAVED)).map(campaignOf);
 }
 
 /** A saved campaign; an unknown id is refused with the nearest one suggested. */
 export async function campaignNamed(engine: Engine, id: string, where = "id"): Promise<Campaign> {
-  const r = await engine.query(sql`SELECT ${COLUMNS} FROM campaigns WHERE campaign_id = ${id}`);
-  const row = r.rows<Record<string, unknown>>()[0];
-  if (row) return campaignOf(row);
-  const all = (await engine.query("SELECT campaign_id FROM campaigns")).column("campaign_id") as string[];
-  throw new UserError("unknown-campaign", `no campaign "${id}"${didYouMean(id, all)}`, where);
+  return campaignOf(await savedRow(engine, SAVED, id, where));
 }
 
 /**

@@ -1,12 +1,12 @@
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
 import { z } from "zod";
-import { didYouMean } from "../common/did-you-mean.js";
 import { UserError } from "../errors.js";
 import { keyringToRead } from "../privacy/encryption.js";
 import { isSealed, open, seal } from "../privacy/field-crypto.js";
 import { SEGMENT_ID } from "../segments/definition.js";
 import type { Engine } from "../store/engine.js";
+import { type SavedTable, savedRow, savedRows } from "../store/saved-rows.js";
 import { type Sql, sql } from "../store/sql.js";
 import { audienceNamed } from "./audiences.js";
 import { cancelCampaignDeliveries } from "./campaign-outbox.js";
@@ -195,22 +195,23 @@ async function attachedAudiences(engine: Engine, id?: string): Promise<Map<strin
 
 /** Every destination, by id. */
 export async function listDestinations(engine: Engine): Promise<Destination[]> {
-  const r = await engine.query(sql`SELECT ${COLUMNS} FROM destinations ORDER BY destination_id`);
   const attached = await attachedAudiences(engine);
-  return r
-    .rows<Record<string, unknown>>()
-    .map((row) => destinationOf(row, attached.get(row.destination_id as string) ?? []));
+  return (await savedRows(engine, SAVED)).map((row) =>
+    destinationOf(row, attached.get(row.destination_id as string) ?? []),
+  );
 }
+
+const SAVED: SavedTable = {
+  table: "destinations",
+  key: "destination_id",
+  columns: COLUMNS,
+  noun: "destination",
+};
 
 /** A saved destination; an unknown id is refused with the nearest one suggested. */
 export async function destinationNamed(engine: Engine, id: string, where = "id"): Promise<Destination> {
-  const r = await engine.query(sql`SELECT ${COLUMNS} FROM destinations WHERE destination_id = ${id}`);
-  const row = r.rows<Record<string, unknown>>()[0];
-  if (row) return destinationOf(row, (await attachedAudiences(engine, id)).get(id) ?? []);
-  const all = (await engine.query("SELECT destination_id FROM destinations")).column(
-    "destination_id",
-  ) as string[];
-  throw new UserError("unknown-destination", `no destination "${id}"${didYouMean(id, all)}`, where);
+  const row = await savedRow(engine, SAVED, id, where);
+  return destinationOf(row, (await attachedAudiences(engine, id)).get(id) ?? []);
 }
 
 /**

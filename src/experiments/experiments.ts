@@ -6,6 +6,7 @@ import { UserError } from "../errors.js";
 import { SEGMENT_ID } from "../segments/definition.js";
 import { listSegments } from "../segments/segment-store.js";
 import type { Engine } from "../store/engine.js";
+import { type SavedTable, savedRow, savedRows } from "../store/saved-rows.js";
 import { sql } from "../store/sql.js";
 import {
   type BanditSettings,
@@ -318,21 +319,21 @@ function experimentOf(r: Record<string, unknown>): Experiment {
   };
 }
 
+const SAVED: SavedTable = {
+  table: "experiments",
+  key: "experiment_id",
+  columns: COLUMNS,
+  noun: "experiment",
+};
+
 /** Every saved experiment, by id. */
 export async function listExperiments(engine: Engine): Promise<Experiment[]> {
-  const r = await engine.query(sql`SELECT ${COLUMNS} FROM experiments ORDER BY experiment_id`);
-  return r.rows<Record<string, unknown>>().map(experimentOf);
+  return (await savedRows(engine, SAVED)).map(experimentOf);
 }
 
 /** A saved experiment; an unknown id is refused with the nearest one suggested. */
 export async function experimentNamed(engine: Engine, id: string, where = "id"): Promise<Experiment> {
-  const r = await engine.query(sql`SELECT ${COLUMNS} FROM experiments WHERE experiment_id = ${id}`);
-  const row = r.rows<Record<string, unknown>>()[0];
-  if (row) return experimentOf(row);
-  const all = (await engine.query("SELECT experiment_id FROM experiments")).column(
-    "experiment_id",
-  ) as string[];
-  throw new UserError("unknown-experiment", `no experiment "${id}"${didYouMean(id, all)}`, where);
+  return experimentOf(await savedRow(engine, SAVED, id, where));
 }
 
 /**
