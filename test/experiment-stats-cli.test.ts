@@ -50,7 +50,7 @@ describe("tessera experiment stats", () => {
     const r = await runCli("experiment", "stats", "--input", file("three2.json", three), "--db", db);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/offer-a\s+3,461\s+0\.7\s+\+70\.73%\s+\[-3\.53%, \+144\.99%\]\s+0\.0619/);
-    expect(r.stdout).toMatch(/offer-b: WINNER/);
+    expect(r.stdout).toMatch(/offer-b wins: \+\d+\.\d+% against control \(95% CI/);
     expect(r.stdout).toMatch(/offer-a: inconclusive/);
     expect(r.stdout).toMatch(/sample-ratio check: .*matches the plan/);
   });

@@ -20,6 +20,7 @@ import type {
   Verdict,
 } from "./stats/types.js";
 import { HOLDOUT_VARIANT } from "./variants.js";
+import { signedPercent, verdictSentence } from "./verdict-words.js";
 
 /**
  * An experiment read from the data (issue 20, items 2, 3 and 6): per-arm sums in SQL (metrics.ts), the statistics
@@ -484,38 +485,16 @@ function says(
   opts: AnalyzeOptions,
   adjustment: Adjustment,
 ): string {
-  if (!c.computable) return `${c.variant}: not computable: ${c.reason}`;
-  const level = Math.round((1 - opts.alpha) * 100);
-  const eff = signedPercent(c.effect);
-  const kind = opts.engine === "bayesian" ? "credible" : opts.sequential ? "confidence sequence" : "CI";
-  const ci = `${level}% ${kind} ${signedPercent(c.ci[0])} to ${signedPercent(c.ci[1])}`;
-  const evidence =
-    opts.engine === "bayesian"
-      ? `chance to win ${(100 * (c.chance_to_win ?? 0)).toFixed(1)}%`
-      : `p = ${formatP(c.p_adjusted ?? c.p ?? 1)}${adjustment !== "none" ? " adjusted" : ""}`;
-  const what = `${eff} on ${m.name} (${ci}), ${evidence}`;
-  switch (verdict) {
-    case "winner":
-      return `${c.variant} wins: ${what}`;
-    case "loser":
-      return `${c.variant} loses: ${what}`;
-    case "srm-invalid":
-      return `${c.variant}: not to be trusted (sample-ratio mismatch): ${what}`;
-    default:
-      return `${c.variant}: inconclusive, ${what}`;
-  }
+  return verdictSentence(c, verdict, {
+    engine: opts.engine,
+    sequential: opts.sequential,
+    alpha: opts.alpha,
+    adjusted: adjustment !== "none",
+    what: `on ${m.name}`,
+    size: signedPercent,
+  });
 }
 
 function adjustName(a: Adjustment): string {
   return a === "holm" ? "Holm" : "Benjamini–Hochberg";
-}
-
-export function signedPercent(x: number | null): string {
-  if (x === null) return "unbounded";
-  const v = 100 * x;
-  return `${v >= 0 ? "+" : "−"}${Math.abs(v).toFixed(1)}%`;
-}
-
-export function formatP(p: number): string {
-  return p < 0.001 ? "<0.001" : p.toFixed(3);
 }

@@ -1,5 +1,5 @@
 import type { ArmFigure, ExperimentAnalysis, MetricResult } from "../../experiments/analysis.js";
-import { formatP, signedPercent } from "../../experiments/analysis.js";
+import { formatP, signedPercent } from "../../experiments/verdict-words.js";
 import { table } from "../table.js";
 
 /**

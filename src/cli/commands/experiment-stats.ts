@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { parseStatsFile } from "../../experiments/stats/input.js";
 import type { Comparison, NotComputable, StatsResult } from "../../experiments/stats/types.js";
+import { verdictSentence } from "../../experiments/verdict-words.js";
 import { experimentStatsOperation } from "../../operations/experiment-stats-operations.js";
 import type { Cli } from "../context.js";
 import { optionFile } from "../parse.js";
@@ -35,9 +36,6 @@ function num(x: number): string {
 }
 
 const pct = (x: number) => `${x >= 0 ? "+" : ""}${(100 * x).toFixed(2)}%`;
-
-/** "= 0.0123" or "< 0.0001", after a "p". */
-const pEq = (p: number) => (p < 0.0001 ? "< 0.0001" : `= ${p.toFixed(4)}`);
 
 function pText(p: number): string {
   return p < 0.0001 ? "<0.0001" : p.toFixed(4);
@@ -127,24 +125,15 @@ export function statsText(r: StatsResult): string {
   return `${lines.join("\n")}\n`;
 }
 
-/** One variant's verdict in plain words. */
+/** One variant's verdict in plain words (the sentence `experiment analyze` says too). */
 function verdictLine(c: Comparison | NotComputable, r: StatsResult): string {
-  if (!c.computable) return `${c.variant}: not computable: ${c.reason}`;
-  const control = r.arms?.[0]?.name ?? "the control";
-  const rel = r.effect === "relative";
-  const size = rel ? pct(c.effect) : `${c.effect >= 0 ? "+" : ""}${num(c.effect)}`;
-  const evidence =
-    r.engine === "bayesian"
-      ? `chance to win ${(100 * (c.chance_to_win ?? 0)).toFixed(1)}%`
-      : `p ${pEq(c.p_adjusted ?? c.p ?? 1)}${r.adjustment !== "none" ? " adjusted" : ""}`;
-  switch (c.verdict) {
-    case "winner":
-      return `${c.variant}: WINNER — ${size} against ${control} (${evidence})`;
-    case "loser":
-      return `${c.variant}: LOSER — ${size} against ${control} (${evidence})`;
-    case "srm-invalid":
-      return `${c.variant}: not to be trusted — the split does not match the plan (${size}, ${evidence})`;
-    default:
-      return `${c.variant}: inconclusive — ${size} against ${control}, not enough evidence yet (${evidence})`;
-  }
+  return verdictSentence(c, c.computable ? (c.verdict ?? "inconclusive") : "not-computable", {
+    engine: r.engine,
+    sequential: r.sequential,
+    alpha: r.alpha,
+    adjusted: r.adjustment !== "none",
+    what: `against ${r.arms?.[0]?.name ?? "the control"}`,
+    size: (x) =>
+      x === null ? "unbounded" : r.effect === "relative" ? pct(x) : `${x >= 0 ? "+" : ""}${num(x)}`,
+  });
 }
