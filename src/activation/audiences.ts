@@ -15,8 +15,8 @@ import { currentMembersSql } from "../segments/stays.js";
 import { parseCondition } from "../segments/text/parse.js";
 import { printCondition } from "../segments/text/print.js";
 import type { Engine } from "../store/engine.js";
-import { type SavedTable, savedRow, savedRows } from "../store/saved-rows.js";
 import { type Sql, sql } from "../store/sql.js";
+import { type SavedTable, savedRow, savedRows } from "./saved-definitions.js";
 
 /**
  * Audiences (issue 18, item 1): a segment, or a boolean combination of segments (`all`, `any`, `not` over

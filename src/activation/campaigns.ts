@@ -3,12 +3,12 @@ import { UserError } from "../errors.js";
 import { BUILT_IN_TRAITS, type ValueType } from "../segments/schema-context.js";
 import { type ComputedValue, listComputed } from "../store/computed.js";
 import type { Engine } from "../store/engine.js";
-import { type SavedTable, savedRow, savedRows } from "../store/saved-rows.js";
 import { sql } from "../store/sql.js";
 import { listTraits } from "../store/trait-registry.js";
 import { AUDIENCE_ID, type Audience, audienceNamed } from "./audiences.js";
 import { type FrequencyCap, parseFrequencyCap } from "./frequency-cap.js";
 import { checkHoldout, parseHoldout } from "./holdout.js";
+import { type SavedTable, savedRow, savedRows } from "./saved-definitions.js";
 import { parseSendWindow } from "./send-times.js";
 import {
   checkVariables,

@@ -6,11 +6,11 @@ import { keyringToRead } from "../privacy/encryption.js";
 import { isSealed, open, seal } from "../privacy/field-crypto.js";
 import { SEGMENT_ID } from "../segments/definition.js";
 import type { Engine } from "../store/engine.js";
-import { type SavedTable, savedRow, savedRows } from "../store/saved-rows.js";
 import { type Sql, sql } from "../store/sql.js";
 import { audienceNamed } from "./audiences.js";
 import { cancelCampaignDeliveries } from "./campaign-outbox.js";
 import { isPrivateAddress } from "./private-addresses.js";
+import { type SavedTable, savedRow, savedRows } from "./saved-definitions.js";
 import { parseSecret } from "./webhook-signing.js";
 
 /**

@@ -1,12 +1,12 @@
 import { z } from "zod";
 import { audienceNamed } from "../activation/audiences.js";
 import { checkHoldout, parseHoldout } from "../activation/holdout.js";
+import { type SavedTable, savedRow, savedRows } from "../activation/saved-definitions.js";
 import { didYouMean } from "../common/did-you-mean.js";
 import { UserError } from "../errors.js";
 import { SEGMENT_ID } from "../segments/definition.js";
 import { listSegments } from "../segments/segment-store.js";
 import type { Engine } from "../store/engine.js";
-import { type SavedTable, savedRow, savedRows } from "../store/saved-rows.js";
 import { sql } from "../store/sql.js";
 import {
   type BanditSettings,

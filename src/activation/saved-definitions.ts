@@ -1,7 +1,7 @@
 import { didYouMean } from "../common/did-you-mean.js";
 import { UserError } from "../errors.js";
-import type { Engine } from "./engine.js";
-import { type Sql, sql } from "./sql.js";
+import type { Engine } from "../store/engine.js";
+import { type Sql, sql } from "../store/sql.js";
 
 /** A registry table of saved definitions, one row per id (audiences, campaigns, destinations, experiments). */
 export interface SavedTable {
