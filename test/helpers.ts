@@ -125,3 +125,18 @@ export async function storedRows(db: string, query: string): Promise<Record<stri
 
 /** An HTTP Basic authorization with `key` as the user name (how Segment's SDKs send a write key). */
 export const basicAuth = (key: string): string => `Basic ${Buffer.from(`${key}:`).toString("base64")}`;
+
+/**
+ * How many runs a slow property test makes on `engine`: `duckdb` on DuckDB and `chdb` on chdb (each run there is
+ * slower), or TESSERA_PROPERTY_RUNS (TESSERA_PROPERTY_RUNS_CHDB for chdb) when set; under CI (`CI` set) a third of
+ * them, so that the suite stays fast — fewer runs, never fewer assertions in a run.
+ */
+export function propertyRuns(engine: string, duckdb: number, chdb: number): number {
+  const given =
+    engine === "duckdb"
+      ? process.env.TESSERA_PROPERTY_RUNS
+      : (process.env.TESSERA_PROPERTY_RUNS_CHDB ?? process.env.TESSERA_PROPERTY_RUNS);
+  if (given !== undefined) return Number(given);
+  const runs = engine === "duckdb" ? duckdb : chdb;
+  return process.env.CI ? Math.max(5, Math.round(runs / 3)) : runs;
+}

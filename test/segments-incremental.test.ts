@@ -8,7 +8,7 @@ import type { Engine } from "../src/store/engine.js";
 import { openStore } from "../src/store/open-store.js";
 import { sql } from "../src/store/sql.js";
 import { TEST_ENGINES } from "./engines.js";
-import { tempDir, writeFile } from "./helpers.js";
+import { propertyRuns, tempDir, writeFile } from "./helpers.js";
 import { condition } from "./segments-arbitraries.js";
 import { AS_OF, arbData, load, registerScore } from "./segments-data.js";
 import type { RefData } from "./segments-reference.js";
@@ -143,11 +143,8 @@ async function withDatabase<T>(location: string, work: (e: Engine) => Promise<T>
   }
 }
 
-/** Random runs: TESSERA_PROPERTY_RUNS (60 by default) on DuckDB; fewer on chdb, where each run is slower. */
-const runs = (engine: string) =>
-  engine === "duckdb"
-    ? Number(process.env.TESSERA_PROPERTY_RUNS ?? 60)
-    : Number(process.env.TESSERA_PROPERTY_RUNS_CHDB ?? process.env.TESSERA_PROPERTY_RUNS ?? 20);
+/** Random runs: 60 on DuckDB, 20 on chdb (each run there is slower); see `propertyRuns`. */
+const runs = (engine: string) => propertyRuns(engine, 60, 20);
 
 describe.each(TEST_ENGINES)("incremental segment refresh on $name", ({ name, location }) => {
   it("equals a full refresh after new events, orders, consents and traits, and again as time alone moves on", async () => {

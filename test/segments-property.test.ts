@@ -7,15 +7,13 @@ import { validateSegment } from "../src/segments/validate.js";
 import { openStore } from "../src/store/open-store.js";
 import { sql } from "../src/store/sql.js";
 import { TEST_ENGINES } from "./engines.js";
+import { propertyRuns } from "./helpers.js";
 import { condition, EVENTS } from "./segments-arbitraries.js";
 import { AS_OF, arbData, load } from "./segments-data.js";
 import { referenceEvaluate } from "./segments-reference.js";
 
-/** Runs per engine: TESSERA_PROPERTY_RUNS (120 by default) on DuckDB; fewer on chdb, where each run is slower. */
-const runs = (engine: string) =>
-  engine === "duckdb"
-    ? Number(process.env.TESSERA_PROPERTY_RUNS ?? 120)
-    : Number(process.env.TESSERA_PROPERTY_RUNS_CHDB ?? process.env.TESSERA_PROPERTY_RUNS ?? 40);
+/** Runs per engine: 120 on DuckDB, 40 on chdb (each run there is slower); see `propertyRuns`. */
+const runs = (engine: string) => propertyRuns(engine, 120, 40);
 
 describe.each(TEST_ENGINES)(
   "segment compiler against the reference evaluator on $name",
