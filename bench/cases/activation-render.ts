@@ -36,6 +36,7 @@ const result = await store.read(async (engine) => {
     holdout: 0,
     frequencyCap: null,
     sendWindowHours: null,
+    treats: null,
     createdAt: new Date().toISOString(),
     createdBy: "bench",
   };

@@ -4,7 +4,7 @@ import type { Engine } from "../store/engine.js";
 import { sql } from "../store/sql.js";
 import { audienceNamed, withAudiencePeople } from "./audiences.js";
 import { STAGED, withStagedPeople } from "./campaign-send.js";
-import { type Campaign, compileCampaign } from "./campaigns.js";
+import { type Campaign, campaignRecipients, compileCampaign } from "./campaigns.js";
 import { withMessageFields } from "./message-fields.js";
 import { renderMessage } from "./templates.js";
 
@@ -39,16 +39,17 @@ export async function previewCampaign(
   const compiled = await compileCampaign(engine, campaign);
   const d = engine.dialect;
   return withAudiencePeople(engine, audience, async (people) => {
+    const recipients = campaignRecipients(engine, campaign, people.sql);
     const chosen = opts.customer
-      ? sql`SELECT customer_id FROM (${people.sql}) p WHERE customer_id = ${opts.customer}`
-      : sql`SELECT customer_id FROM (${people.sql}) p
+      ? sql`SELECT customer_id FROM (${recipients}) p WHERE customer_id = ${opts.customer}`
+      : sql`SELECT customer_id FROM (${recipients}) p
              ORDER BY ${d.hash(sql`concat(${campaign.id}, customer_id)`)}, customer_id
              LIMIT ${sql.param(opts.limit, "integer")}`;
     const ids = (await engine.query(chosen)).column("customer_id") as string[];
     if (opts.customer && ids.length === 0)
       throw new UserError(
         "not-in-audience",
-        `${opts.customer} is not among the consented members of audience ${audience.id} now (not in its segments, or without consent to ${audience.purpose} by ${audience.channel})`,
+        `${opts.customer} is not among the consented members of audience ${audience.id} now (not in its segments, or without consent to ${audience.purpose} by ${audience.channel})${campaign.treats ? `, or not in variant ${campaign.treats.variant} of experiment ${campaign.treats.experiment}` : ""}`,
         "customer",
       );
     ids.sort();

@@ -8,7 +8,7 @@ import type { Engine } from "../store/engine.js";
 import { type Sql, sql } from "../store/sql.js";
 import { audienceNamed, withAudiencePeople } from "./audiences.js";
 import { DestinationOutbox, type OutboxMessage } from "./campaign-outbox.js";
-import { type Campaign, type CompiledCampaign, compileCampaign } from "./campaigns.js";
+import { type Campaign, type CompiledCampaign, campaignRecipients, compileCampaign } from "./campaigns.js";
 import { destinationNamed } from "./destinations.js";
 import { cappedPeople } from "./frequency-cap.js";
 import { isHeldOut } from "./holdout.js";
@@ -316,10 +316,11 @@ export async function sendCampaign(
   const compiled = await compileCampaign(engine, campaign);
   const sendId = dryRun ? null : await newSendId(engine, campaign, at);
   return withAudiencePeople(engine, audience, async (people) => {
-    const ids = (await engine.query(sql`${people.sql} ORDER BY customer_id`)).column(
+    const recipients = campaignRecipients(engine, campaign, people.sql);
+    const ids = (await engine.query(sql`${recipients} ORDER BY customer_id`)).column(
       "customer_id",
     ) as string[];
-    return withStagedPeople(engine, campaign, ids, people.sql, at, (candidates, status) =>
+    return withStagedPeople(engine, campaign, ids, recipients, at, (candidates, status) =>
       withMessageFields(engine, campaign, compiled, candidates, at, async (fields) => {
         const outbox: Outbox | null = dryRun
           ? null

@@ -1,9 +1,13 @@
 import { z } from "zod";
+import { didYouMean } from "../common/did-you-mean.js";
 import { UserError } from "../errors.js";
+import { variantPeopleSql } from "../experiments/assignment.js";
+import { experimentNamed } from "../experiments/experiments.js";
+import { HOLDOUT_VARIANT } from "../experiments/variants.js";
 import { BUILT_IN_TRAITS, type ValueType } from "../segments/schema-context.js";
 import { type ComputedValue, listComputed } from "../store/computed.js";
 import type { Engine } from "../store/engine.js";
-import { sql } from "../store/sql.js";
+import { type Sql, sql } from "../store/sql.js";
 import { listTraits } from "../store/trait-registry.js";
 import { AUDIENCE_ID, type Audience, audienceNamed } from "./audiences.js";
 import { type FrequencyCap, parseFrequencyCap } from "./frequency-cap.js";
@@ -168,8 +172,20 @@ export const CampaignSchema = z.strictObject({
   frequencyCap: z.string().transform(viaParser(parseFrequencyCap, "frequencyCap")).optional(),
   /** Each person at their best hour within this window: `24h`. */
   sendWindow: z.string().transform(viaParser(parseSendWindow, "sendWindow")).optional(),
+  /**
+   * An experiment's treatment: the campaign goes only to the audience's people assigned to `variant` of
+   * `experiment` (issue 20); both or neither.
+   */
+  experiment: z.string().min(1).optional(),
+  variant: z.string().min(1).optional(),
 });
 export type CampaignDefinition = z.output<typeof CampaignSchema>;
+
+/** The variant of an experiment a campaign treats. */
+export interface Treatment {
+  readonly experiment: string;
+  readonly variant: string;
+}
 
 /** A saved campaign. */
 export interface Campaign {
@@ -185,6 +201,8 @@ export interface Campaign {
   readonly frequencyCap: FrequencyCap | null;
   /** The send window in hours, or null: everyone at the send's time. */
   readonly sendWindowHours: number | null;
+  /** The experiment variant it treats (only its people are sent to), or null: the whole audience. */
+  readonly treats: Treatment | null;
   readonly createdAt: string;
   readonly createdBy: string;
 }
@@ -246,7 +264,40 @@ function campaignChannel(asked: CampaignChannel | undefined, audience: Audience)
   return own as CampaignChannel;
 }
 
-/** Saves a new campaign after checking its audience, channel, templates and offer. */
+/**
+ * The experiment variant a campaign treats, checked: the experiment exists and the variant is one of its variants
+ * (not its holdout, which nobody treats).
+ */
+async function treatmentOf(engine: Engine, def: CampaignDefinition): Promise<Treatment | null> {
+  if (def.experiment === undefined && def.variant === undefined) return null;
+  if (def.experiment === undefined || def.variant === undefined)
+    throw new UserError(
+      "bad-input",
+      "a campaign treats one variant of an experiment: give both the experiment and the variant",
+      def.experiment === undefined ? "experiment" : "variant",
+    );
+  const e = await experimentNamed(engine, def.experiment, "experiment");
+  const names = e.variants.map((v) => v.name);
+  if (!names.includes(def.variant))
+    throw new UserError(
+      "unknown-variant",
+      `experiment ${e.id} has no variant "${def.variant}"${didYouMean(def.variant, names)}: its variants are ${names.join(", ")}${def.variant === HOLDOUT_VARIANT ? " (its holdout is treated by nobody)" : ""}`,
+      "variant",
+    );
+  return { experiment: e.id, variant: def.variant };
+}
+
+/**
+ * Who of an audience's consented people a campaign reaches: all of them, or, for a campaign that treats a variant of
+ * an experiment, those assigned to it.
+ */
+export function campaignRecipients(engine: Engine, campaign: Campaign, people: Sql): Sql {
+  if (campaign.treats === null) return people;
+  const variant = variantPeopleSql(engine, campaign.treats.experiment, campaign.treats.variant);
+  return sql`SELECT customer_id FROM (${people}) r WHERE customer_id IN (${variant})`;
+}
+
+/** Saves a new campaign after checking its audience, channel, templates, offer and the variant it treats. */
 export async function saveCampaign(engine: Engine, def: CampaignDefinition, who: string): Promise<Campaign> {
   const audience = await audienceNamed(engine, def.audience, "audience");
   const channel = campaignChannel(def.channel, audience);
@@ -264,6 +315,7 @@ export async function saveCampaign(engine: Engine, def: CampaignDefinition, who:
       `campaign "${def.id}" exists, or was sent and removed (its sends are kept): choose another id`,
       "id",
     );
+  const treats = await treatmentOf(engine, def);
   const templateName = def.templateName ?? "template";
   await compileCampaign(engine, {
     template: def.template,
@@ -275,17 +327,18 @@ export async function saveCampaign(engine: Engine, def: CampaignDefinition, who:
   const text = (v: string | null | undefined) => sql.param(v ?? null, "string");
   await engine.run(
     sql`INSERT INTO campaigns (campaign_id, audience_id, channel, template, subject, template_name, offer, holdout,
-                               frequency_cap, send_window, destination_id, created_at, created_by)
+                               frequency_cap, send_window, destination_id, experiment_id, variant, created_at,
+                               created_by)
         VALUES (${def.id}, ${audience.id}, ${channel}, ${def.template}, ${text(def.subject)}, ${templateName},
                 ${text(def.offer ? JSON.stringify(def.offer) : null)}, ${sql.param(def.holdout ?? 0, "number")},
                 ${text(def.frequencyCap?.text)}, ${text(def.sendWindow === undefined ? null : `${def.sendWindow}h`)},
-                ${text(null)}, ${d.now()}, ${who})`,
+                ${text(null)}, ${text(treats?.experiment)}, ${text(treats?.variant)}, ${d.now()}, ${who})`,
   );
   return campaignNamed(engine, def.id);
 }
 
 const COLUMNS = sql`campaign_id, audience_id, channel, template, subject, template_name, offer, holdout,
-  frequency_cap, send_window, created_at, created_by`;
+  frequency_cap, send_window, experiment_id, variant, created_at, created_by`;
 
 function campaignOf(r: Record<string, unknown>): Campaign {
   const offer = r.offer === null || r.offer === undefined ? null : r.offer;
@@ -303,6 +356,10 @@ function campaignOf(r: Record<string, unknown>): Campaign {
     frequencyCap:
       typeof r.frequency_cap === "string" ? parseFrequencyCap(r.frequency_cap, "frequency_cap") : null,
     sendWindowHours: window ? parseSendWindow(window, "send_window") : null,
+    treats:
+      typeof r.experiment_id === "string" && typeof r.variant === "string"
+        ? { experiment: r.experiment_id, variant: r.variant }
+        : null,
     createdAt: at.toISOString(),
     createdBy: r.created_by as string,
   };

@@ -152,3 +152,15 @@ export async function assignRunningExperiments(engine: Engine, at = new Date()):
   }
   return out;
 }
+
+/**
+ * The people in `variant` of `experiment` (each counted in their earliest assignment, as an analysis counts them):
+ * a relation (`customer_id`) for a campaign that treats that variant.
+ */
+export function variantPeopleSql(engine: Engine, experiment: string, variant: string): Sql {
+  const d = engine.dialect;
+  return sql`SELECT customer_id FROM (
+               SELECT customer_id, ${d.argMin(sql`variant`, sql`assigned_at`)} AS variant FROM experiment_assignments
+                WHERE experiment_id = ${experiment} AND customer_id IS NOT NULL GROUP BY customer_id) v
+              WHERE v.variant = ${variant}`;
+}

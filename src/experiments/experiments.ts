@@ -380,6 +380,18 @@ export interface Removal {
  */
 export async function removeExperiment(engine: Engine, id: string, force: boolean): Promise<Removal> {
   await experimentNamed(engine, id);
+  // A campaign treating one of its variants would silently send to nobody: it goes first, even with force.
+  const treating = (
+    await engine.query(
+      sql`SELECT campaign_id FROM campaigns WHERE experiment_id = ${id} ORDER BY campaign_id`,
+    )
+  ).column("campaign_id") as string[];
+  if (treating.length)
+    throw new UserError(
+      "experiment-in-use",
+      `experiment "${id}" is treated by campaign${treating.length > 1 ? "s" : ""} ${treating.join(", ")}: remove ${treating.length > 1 ? "them" : "it"} first`,
+      "id",
+    );
   const counts = await engine.query(
     sql`SELECT (SELECT count(*) FROM experiment_assignments WHERE experiment_id = ${id}) AS assignments,
                (SELECT count(*) FROM experiment_allocations WHERE experiment_id = ${id}) AS allocations`,

@@ -679,6 +679,16 @@ export const MIGRATIONS: readonly Migration[] = [
       },
     ],
   },
+  {
+    version: 16,
+    name: "a campaign as an experiment's treatment: the experiment and the variant it sends to",
+    tables: [],
+    // NULL for a campaign that treats its whole audience (every campaign saved before).
+    addColumns: [
+      { table: "campaigns", column: ["experiment_id", "string"] },
+      { table: "campaigns", column: ["variant", "string"] },
+    ],
+  },
 ];
 
 /** Which migrations a database has had: created by `migrate` itself, before any migration. */

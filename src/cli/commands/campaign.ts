@@ -52,6 +52,11 @@ export function registerCampaign(program: Command, cli: Cli): void {
     .option("--holdout <share>", "a share of the audience held out, e.g. 10% (the same people on every send)")
     .option("--frequency-cap <cap>", "at most N messages per person per period on the channel, e.g. 2/7d")
     .option("--send-window <window>", "each person at their best hour within it, e.g. 24h (default: at once)")
+    .option(
+      "--experiment <id>",
+      "treat one variant of this experiment: only its people are sent to (with --variant)",
+    )
+    .option("--variant <name>", "the experiment's variant this campaign is the treatment of")
     .action(async (id: string, opts, cmd: Command) => {
       if (opts.audience === undefined)
         throw new UserError("bad-option", "required: the audience the campaign sends to", "--audience");
@@ -74,6 +79,8 @@ export function registerCampaign(program: Command, cli: Cli): void {
         ...(opts.holdout !== undefined ? { holdout: opts.holdout } : {}),
         ...(opts.frequencyCap !== undefined ? { frequencyCap: opts.frequencyCap } : {}),
         ...(opts.sendWindow !== undefined ? { sendWindow: opts.sendWindow } : {}),
+        ...(opts.experiment !== undefined ? { experiment: opts.experiment } : {}),
+        ...(opts.variant !== undefined ? { variant: opts.variant } : {}),
       });
       const c = r.campaign;
       cli.print(
@@ -221,6 +228,7 @@ function timing(c: Campaign): string {
     c.holdout > 0 ? `, ${holdoutText(c.holdout)} held out` : "",
     c.frequencyCap ? `, at most ${c.frequencyCap.text}` : "",
     c.sendWindowHours !== null ? `, each at their best hour within ${c.sendWindowHours}h` : "",
+    c.treats ? `, treating variant ${c.treats.variant} of experiment ${c.treats.experiment}` : "",
   ].join("");
 }
 
