@@ -1,3 +1,4 @@
+import { copyFileSync, cpSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir } from "./helpers.js";
 
@@ -8,16 +9,34 @@ import { tempDir } from "./helpers.js";
  */
 export interface TestEngine {
   readonly name: string;
-  /** A new, empty database for one test. */
+  /** A new database for one test: empty of data, its schema migrated (or not yet created). */
   location(): string;
 }
 
 let databases = 0;
 
+/** A new database for one test: a copy of the run's migrated template (test/global-setup.ts) when there is one. */
+function duckdbLocation(): string {
+  const path = join(tempDir("tessera-duckdb-"), "test.duckdb");
+  const template = process.env.TESSERA_TEST_TEMPLATE_DUCKDB;
+  if (template) {
+    copyFileSync(template, path);
+    if (existsSync(`${template}.wal`)) copyFileSync(`${template}.wal`, `${path}.wal`);
+  }
+  return path;
+}
+
+function chdbLocation(): string {
+  const dir = tempDir("tessera-chdb-");
+  const template = process.env.TESSERA_TEST_TEMPLATE_CHDB;
+  if (template) cpSync(template, dir, { recursive: true });
+  return `chdb:${dir}`;
+}
+
 export const TEST_ENGINES: readonly TestEngine[] = [
-  { name: "duckdb", location: () => join(tempDir("tessera-duckdb-"), "test.duckdb") },
+  { name: "duckdb", location: duckdbLocation },
   // chdb holds one data directory per process at a time: a test closes its store before the next one opens.
-  { name: "chdb", location: () => `chdb:${tempDir("tessera-chdb-")}` },
+  { name: "chdb", location: chdbLocation },
   ...(process.env.TESSERA_TEST_CLICKHOUSE_URL
     ? [
         {
