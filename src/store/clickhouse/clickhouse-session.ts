@@ -1,4 +1,4 @@
-import { readdirSync } from "node:fs";
+import { type Dirent, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { ColumnarResult } from "../column-result.js";
 import type { AppendColumn, ColumnResult, ColumnType, EraseMatch, SqlValue, StorageFile } from "../engine.js";
@@ -250,16 +250,7 @@ export class ClickHouseSession implements Session {
       "SELECT path FROM system.parts WHERE database = currentDatabase() AND NOT active",
     );
     const replaced = (inactive.column("path") as string[]).map((p) => (p.endsWith("/") ? p : `${p}/`));
-    const files: StorageFile[] = [];
-    const walk = (d: string): void => {
-      for (const e of readdirSync(d, { withFileTypes: true })) {
-        const path = join(d, e.name);
-        if (e.isDirectory()) walk(path);
-        else if (e.isFile()) files.push({ path, replaced: replaced.some((p) => path.startsWith(p)) });
-      }
-    };
-    walk(dir);
-    return files;
+    return filesUnder(dir, replaced);
   }
 
   close(): void {
@@ -275,4 +266,29 @@ export class ClickHouseSession implements Session {
       .then(() => this.connection.endSession(this.id))
       .finally(() => this.onClose());
   }
+}
+
+/**
+ * Every file under `dir`, each marked replaced when it lies under one of `replaced` (inactive parts' paths). A
+ * directory gone since its parent was read (a merge's temporary one) is skipped: what it held is in the merge's
+ * inputs, kept inactive until the cleanup, or in its output part.
+ */
+export function filesUnder(dir: string, replaced: readonly string[]): StorageFile[] {
+  const files: StorageFile[] = [];
+  const walk = (d: string): void => {
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(d, { withFileTypes: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") return;
+      throw e;
+    }
+    for (const e of entries) {
+      const path = join(d, e.name);
+      if (e.isDirectory()) walk(path);
+      else if (e.isFile()) files.push({ path, replaced: replaced.some((p) => path.startsWith(p)) });
+    }
+  };
+  walk(dir);
+  return files;
 }
