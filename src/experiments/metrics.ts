@@ -1,9 +1,10 @@
 import { timeAt } from "../activation/engagement.js";
 import { PURCHASE_SQL } from "../analytics/summaries.js";
-import { UserError } from "../errors.js";
 import type { Engine } from "../store/engine.js";
 import { type Sql, sql } from "../store/sql.js";
-import { eventNames, type Measure, type MetricSpec, measureName } from "./metric-spec.js";
+import { checkNames, clickEventNames } from "./metric-names.js";
+import { type Plan, planColumns, type Quantity, type Table } from "./metric-plan.js";
+import type { MetricSpec } from "./metric-spec.js";
 
 /**
  * Per-arm sums of an experiment's metrics, computed in SQL over the raw events, orders and campaign sends (issue
@@ -60,9 +61,6 @@ export interface MetricSumsResult {
 const ASSIGNED = "_exp_assigned";
 const PEOPLE = "_exp_people";
 
-/** The names of the events a click is (the action clicked or tapped: src/activation/engagement.ts). */
-const CLICK_ACTIONS = ["clicked", "tapped"];
-
 /**
  * Sums per arm (and per segment of `segments`: people counted in the segments they were members of when exposed —
  * a segment's membership is known from its first evaluation on, so people exposed before it count by their
@@ -117,186 +115,6 @@ export async function metricSums(
       sql`DROP TABLE IF EXISTS ${sql.temp(ASSIGNED)}`,
     ]);
   }
-}
-
-/** Every event name and campaign the metrics name must be in the data (it can only be checked here). */
-async function checkNames(engine: Engine, metrics: readonly MetricSpec[]): Promise<void> {
-  const names = eventNames(metrics);
-  if (names.length > 0) {
-    const r = await engine.query(sql`SELECT DISTINCT event FROM events WHERE event IN (${sql.join(names)})`);
-    const found = new Set(r.column("event") as string[]);
-    for (const name of names) {
-      if (found.has(name)) continue;
-      const m = metrics.find((x) =>
-        [x.numerator, x.denominator].some((y) => y?.kind === "events" && y.event === name),
-      );
-      throw new UserError(
-        "metric-unknown-event",
-        `metric "${m?.text}": no event named "${name}" in the data (names are matched exactly, case included)`,
-        "metrics",
-      );
-    }
-  }
-  const campaigns = [...new Set(metrics.flatMap((m) => campaignsOf(m)))];
-  if (campaigns.length > 0) {
-    const r = await engine.query(
-      sql`SELECT DISTINCT campaign_id FROM campaign_sends WHERE campaign_id IN (${sql.join(campaigns)})`,
-    );
-    const found = new Set(r.column("campaign_id") as string[]);
-    for (const c of campaigns) {
-      if (found.has(c)) continue;
-      const m = metrics.find((x) => campaignsOf(x).includes(c));
-      throw new UserError(
-        "metric-unknown-campaign",
-        `metric "${m?.text}": campaign "${c}" has no sends`,
-        "metrics",
-      );
-    }
-  }
-}
-
-function campaignsOf(m: MetricSpec): string[] {
-  return [m.numerator, m.denominator].flatMap((x) =>
-    x?.kind === "sends" || x?.kind === "clicks" ? [x.campaign] : [],
-  );
-}
-
-async function clickEventNames(engine: Engine, metrics: readonly MetricSpec[]): Promise<string[]> {
-  if (!metrics.some((m) => [m.numerator, m.denominator].some((x) => x?.kind === "clicks"))) return [];
-  const r = await engine.query("SELECT DISTINCT event FROM events WHERE event IS NOT NULL");
-  return (r.column("event") as string[]).filter((n) => {
-    const words = n.trim().split(/\s+/);
-    return words.length > 1 && CLICK_ACTIONS.includes((words.at(-1) as string).toLowerCase());
-  });
-}
-
-type Table = "orders" | "events" | "sends";
-
-/** A per-person aggregate column of one table: a measure's part over a window (seconds from exposure). */
-interface Column {
-  readonly alias: string;
-  readonly table: Table;
-  readonly agg: (inWindow: Sql) => Sql;
-}
-
-/** A measure over a window: the columns (of one or two tables) whose sum it is. */
-interface Quantity {
-  readonly columns: readonly Column[];
-}
-
-interface Plan {
-  readonly columns: Column[];
-  /** Per metric: y's, x's (CUPED) and d's (ratio) quantities. */
-  readonly metrics: { y: Quantity; x: Quantity | null; d: Quantity | null }[];
-  /** Which tables are read, and whether every event is needed (else only those named). */
-  readonly tables: Set<Table>;
-  readonly allEvents: boolean;
-  readonly eventNames: string[];
-  readonly campaigns: string[];
-  /** Whether a click's campaign (an event property) is read. */
-  readonly readsCampaign: boolean;
-  /** The earliest time relative to exposure any window reaches (≤ 0). */
-  readonly earliestMs: number;
-}
-
-/** Which per-person columns each table gives: one per distinct measure part and window. */
-function planColumns(metrics: readonly MetricSpec[], clickNames: readonly string[]): Plan {
-  const columns: Column[] = [];
-  const byKey = new Map<string, Column>();
-  const tables = new Set<Table>();
-  let allEvents = false;
-  const names = new Set<string>();
-  const campaigns = new Set<string>();
-  let earliestMs = 0;
-  let readsCampaign = false;
-
-  const column = (key: string, table: Table, agg: (w: Sql) => Sql): Column => {
-    const found = byKey.get(key);
-    if (found) return found;
-    const c = { alias: `c${columns.length}`, table, agg };
-    columns.push(c);
-    byKey.set(key, c);
-    tables.add(table);
-    return c;
-  };
-  const quantity = (m: Measure, startMs: number, lengthMs: number | null): Quantity => {
-    earliestMs = Math.min(earliestMs, startMs);
-    const key = `${measureName(m)}@${startMs}+${lengthMs}`;
-    const win = (w: Sql) => windowSql(w, startMs, lengthMs);
-    switch (m.kind) {
-      case "revenue":
-        return {
-          columns: [column(key, "orders", (w) => sql`sum(CASE WHEN ${win(w)} THEN r.total ELSE 0 END)`)],
-        };
-      case "orders":
-        return { columns: [column(key, "orders", (w) => sql`sum(CASE WHEN ${win(w)} THEN 1 ELSE 0 END)`)] };
-      case "activity":
-        allEvents = true;
-        return {
-          columns: [
-            column(
-              `orders@${startMs}+${lengthMs}`,
-              "orders",
-              (w) => sql`sum(CASE WHEN ${win(w)} THEN 1 ELSE 0 END)`,
-            ),
-            column(key, "events", (w) => sql`sum(CASE WHEN ${win(w)} THEN 1 ELSE 0 END)`),
-          ],
-        };
-      case "events": {
-        if (m.event === "*") allEvents = true;
-        else names.add(m.event);
-        const is = m.event === "*" ? sql`true` : sql`r.event = ${m.event}`;
-        return {
-          columns: [column(key, "events", (w) => sql`sum(CASE WHEN ${win(w)} AND ${is} THEN 1 ELSE 0 END)`)],
-        };
-      }
-      case "clicks": {
-        for (const n of clickNames) names.add(n);
-        readsCampaign = true;
-        const is = sql`r.event IN (${clickNames.length ? sql.join(clickNames) : sql`NULL`}) AND r.campaign = ${m.campaign}`;
-        return {
-          columns: [column(key, "events", (w) => sql`sum(CASE WHEN ${win(w)} AND ${is} THEN 1 ELSE 0 END)`)],
-        };
-      }
-      case "sends":
-        campaigns.add(m.campaign);
-        return {
-          columns: [
-            column(
-              key,
-              "sends",
-              (w) => sql`sum(CASE WHEN ${win(w)} AND r.campaign_id = ${m.campaign} THEN 1 ELSE 0 END)`,
-            ),
-          ],
-        };
-    }
-  };
-
-  const plan = metrics.map((m) => {
-    const { startMs, lengthMs } = m.window;
-    return {
-      y: quantity(m.numerator, startMs, lengthMs),
-      x: m.cuped ? quantity(m.numerator, -m.cuped.lengthMs, m.cuped.lengthMs) : null,
-      d: m.denominator ? quantity(m.denominator, startMs, lengthMs) : null,
-    };
-  });
-  return {
-    columns,
-    metrics: plan,
-    tables,
-    allEvents,
-    eventNames: [...names],
-    campaigns: [...campaigns],
-    readsCampaign,
-    earliestMs,
-  };
-}
-
-/** SQL: the row's time `w` (seconds from exposure) lies in [start, start + length) (no end: any time after). */
-function windowSql(w: Sql, startMs: number, lengthMs: number | null): Sql {
-  const start = sql.raw(String(startMs / 1000));
-  if (lengthMs === null) return sql`${w} >= ${start}`;
-  return sql`${w} >= ${start} AND ${w} < ${sql.raw(String((startMs + lengthMs) / 1000))}`;
 }
 
 /** One aggregate query per table read: per assigned person, the plan's columns of that table. */
