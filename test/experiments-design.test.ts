@@ -9,7 +9,7 @@ import { openSession } from "../src/store/open-store.js";
 import { sql } from "../src/store/sql.js";
 import { TEST_ENGINES } from "./engines.js";
 import { assignments, draw, ids, loadBuyers, variantRef } from "./experiment-fixtures.js";
-import { dbSnapshot, runCli, tesseraJson } from "./helpers.js";
+import { dbSnapshot, runCli, tempDir, tesseraJson, writeFile } from "./helpers.js";
 
 describe.each(TEST_ENGINES)("experiment design and assignment on $name", (engine) => {
   it("reads the hash's draw in SQL exactly as JavaScript does", async () => {
@@ -250,5 +250,17 @@ describe.each(TEST_ENGINES)("experiment design and assignment on $name", (engine
     // Before the start: refused like any assignment before it.
     const early = await runCli("experiment", "assign", "past", "--at", "2023-12-01", "--db", db);
     expect(early.stderr).toContain("starts at 2024-01-01");
+
+    // A backtest (a refresh as of a time before the latest one) evaluates the past: it assigns nobody.
+    const orders = writeFile(
+      tempDir(),
+      "late.csv",
+      "order_id,customer_id,timestamp,total\nlate-1,u99999,2024-03-01,10\n",
+    );
+    expect((await runCli("import", "orders", orders, "--db", db)).code).toBe(0);
+    await tesseraJson(db, "segment", "refresh", "--as-of", "2024-03-15");
+    expect((await assignments(db, "spring")).has("u99999")).toBe(false);
+    await tesseraJson(db, "segment", "refresh", "--as-of", "2024-04-01");
+    expect((await assignments(db, "spring")).has("u99999")).toBe(true);
   });
 });

@@ -45,9 +45,12 @@ export async function refreshAll(
     // Kept (a live refresh within the day its values were scored): segments read the values as they are.
     if (opts.keepValues) {
       const segments = await refreshSegments(engine, { asOf, ...(opts.mode ? { mode: opts.mode } : {}) });
-      if (segments.stored) await recordSyncs(engine, { who: SYNC_AFTER_REFRESH });
-      // Experiments running now assign their segments' and audiences' new people (issue 20).
-      await assignRunningExperiments(engine);
+      if (segments.stored) {
+        await recordSyncs(engine, { who: SYNC_AFTER_REFRESH });
+        // Experiments running now assign their segments' and audiences' new people (issue 20); a backtest (not
+        // stored) evaluated the past and assigns nobody.
+        await assignRunningExperiments(engine);
+      }
       return {
         ...segments,
         values: { rfm: null, clv: null, clusterings: 0, rescored: false },
@@ -60,8 +63,10 @@ export async function refreshAll(
     const clusterings = await assignAllClusterings(engine, { asOf });
     const segments = await refreshSegments(engine, { asOf, ...(opts.mode ? { mode: opts.mode } : {}) });
     // Destinations are told who entered and left their audiences: recorded here, delivered after (activation).
-    if (segments.stored) await recordSyncs(engine, { who: SYNC_AFTER_REFRESH });
-    await assignRunningExperiments(engine);
+    if (segments.stored) {
+      await recordSyncs(engine, { who: SYNC_AFTER_REFRESH });
+      await assignRunningExperiments(engine);
+    }
     return {
       ...segments,
       values: { ...values, clusterings: clusterings.length, rescored: true },
