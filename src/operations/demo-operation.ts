@@ -68,6 +68,11 @@ export const DEMO_DB = "./tessera-demo.duckdb";
 /** The generated period ends here (fixed, so the demo is the same every day); audit and scores are as of it. */
 export const DEMO_END = "2026-06-30";
 
+/** The month ends before the period's end at which the demo's segments are refreshed too (their history). */
+const DEMO_HISTORY = ["2026-01-31", "2026-02-28", "2026-03-31", "2026-04-30", "2026-05-31"].map(
+  (day) => new Date(`${day}T23:59:59Z`),
+);
+
 export const DemoInput = z
   .object({
     /** The database to build the demo in (default `./tessera-demo.duckdb`). */
@@ -196,13 +201,21 @@ export const demoOperation = defineOperation<typeof DemoInput, DemoResult, DemoE
               "Scoring value (RFM, BG/NBD + Gamma-Gamma lifetime value) and refreshing example segments …",
           });
           const k = await reportMinGroup(session);
-          const value = await rfm(session, { asOf, minGroup: k });
           const model = await fitClv(session, {
             unit: "week",
             calibrationEnd: new Date(`${DEMO_END}T00:00:00Z`),
           });
+          // Six months of history first, a refresh at each month's end with the values scored as of it, so that
+          // the segments have sizes over time (entries and exits) from the start: what the dashboard's trends show.
+          for (const monthEnd of DEMO_HISTORY) {
+            await rfm(session, { asOf: monthEnd, minGroup: k });
+            await predictClv(session, { asOf: monthEnd });
+            if (monthEnd === DEMO_HISTORY[0])
+              for (const def of DEMO_SEGMENTS) await saveSegment(session, def, "demo");
+            await refreshAll(session, { asOf: monthEnd });
+          }
+          const value = await rfm(session, { asOf, minGroup: k });
           await predictClv(session, { asOf });
-          for (const def of DEMO_SEGMENTS) await saveSegment(session, def, "demo");
           const refreshed = await refreshAll(session, { asOf });
           return {
             db,

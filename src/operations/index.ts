@@ -12,7 +12,6 @@ import {
   audienceRemoveOperation,
   audienceShowOperation,
 } from "./audience-operations.js";
-// predict imports: budget
 import { budgetPlanOperation, budgetShowOperation } from "./budget-operations.js";
 // activation imports: campaigns
 import {
@@ -74,6 +73,8 @@ import { experimentStatsOperation } from "./experiment-stats-operations.js";
 import { privacyFairnessOperation } from "./fairness-operations.js";
 import { importBatchOperation, importOperation } from "./ingest-operations.js";
 import type { AnyOperation } from "./operation.js";
+// predict imports: budget
+import { overviewOperation } from "./overview-operations.js";
 import {
   churnEvaluateOperation,
   churnOperation,
@@ -150,6 +151,7 @@ export * from "./experiment-stats-operations.js";
 export * from "./fairness-operations.js";
 export * from "./ingest-operations.js";
 export * from "./operation.js";
+export * from "./overview-operations.js";
 export * from "./predict-operations.js";
 export * from "./privacy-audit-operations.js";
 export * from "./privacy-erasure-operations.js";
@@ -173,6 +175,7 @@ export const OPERATIONS: readonly AnyOperation[] = [
   importBatchOperation,
   generateOperation,
   statsOperation,
+  overviewOperation,
   traitsOperation,
   traitSetOperation,
   auditOperation,

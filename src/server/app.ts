@@ -6,7 +6,7 @@ import type { Readable } from "node:stream";
 import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
 import { z } from "zod";
 import { UserError } from "../errors.js";
-import { roleAllows } from "../operations/access-operations.js";
+import { PERMISSIONS, roleAllows } from "../operations/access-operations.js";
 import {
   type AnyOperation,
   type Caller,
@@ -15,6 +15,7 @@ import {
   type Store,
 } from "../operations/operation.js";
 import { Authenticator } from "./authenticator.js";
+import { registerDashboard } from "./dashboard.js";
 import { errorAnswer } from "./http-errors.js";
 import { openApiDocument } from "./openapi.js";
 import { RateLimiter, rateLimitedBody } from "./rate-limit.js";
@@ -59,6 +60,8 @@ export interface ServerOptions {
   readonly keys?: Authenticator;
   /** Receives what went wrong inside the server (an answer of 500): the answer itself says no more. */
   readonly internalError?: (e: unknown, req: { method: string; url: string }) => void;
+  /** The built dashboard to serve at `/` (dashboard.ts: `builtDashboard()`); none when null or left out. */
+  readonly dashboard?: string | null;
 }
 
 /** Each operation's input fields as JSON Schema, made once per operation (not at every request). */
@@ -115,7 +118,7 @@ class Denied extends Error {
 async function authorize(
   keys: Authenticator,
   limiter: RateLimiter,
-  route: Route,
+  route: Route | null,
   header: string | undefined,
 ) {
   const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? "");
@@ -129,7 +132,7 @@ async function authorize(
   if (!who) throw new Denied(401, "unauthorized", "the API key is not valid (unknown, or revoked)");
   const wait = limiter.take(who.id);
   if (wait > 0) throw new Denied(429, "rate-limited", rateLimitedBody(wait).error.message, wait);
-  if (!roleAllows(who.role, route.permission))
+  if (route && !roleAllows(who.role, route.permission))
     throw new Denied(
       403,
       "forbidden",
@@ -292,8 +295,11 @@ export function buildServer(store: Store, options: ServerOptions = {}): FastifyI
     if (status >= 500) options.internalError?.(error, req);
     void reply.status(status).send(body);
   });
+  const page = options.dashboard ? registerDashboard(app, options.dashboard) : null;
   app.setNotFoundHandler((req, reply) => {
-    void reply.status(404).send({
+    // A view's own address (`/segments/x`) is the dashboard's page, which shows the view.
+    if (page && req.method === "GET" && !/^\/(api|v1)(\/|$)/.test(req.url)) return page(reply);
+    return reply.status(404).send({
       error: {
         code: "no-such-route",
         message: `no route ${req.method} ${req.url.split("?")[0]}`,
@@ -327,6 +333,13 @@ export function buildServer(store: Store, options: ServerOptions = {}): FastifyI
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser("*", (_req, payload, done) => done(null, payload));
     for (const route of ROUTES) if (route.upload) scope.route(routeOf(route));
+  });
+  // Who the caller is and what its role may do: the dashboard asks only what the role may see (a 403 is an error).
+  app.get("/api/me", async (req) => {
+    const who = await authorize(keys, limiter, null, req.headers.authorization);
+    const s = seen.get(req);
+    if (s) s.key = who.id;
+    return { ...who, permissions: PERMISSIONS.filter((p) => roleAllows(who.role, p)) };
   });
   const document = openApiDocument(ROUTES);
   app.get("/api/openapi.json", async () => document);

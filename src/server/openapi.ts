@@ -124,6 +124,33 @@ function cleaned(schema: JsonSchema): JsonSchema {
 }
 
 /** The OpenAPI 3.1 document of the routes, their inputs the operations' own schemas. */
+/** `GET /api/me`: the caller's key (any valid one) and its role's permissions; no operation of the store. */
+const ME_OPERATION = {
+  operationId: "me",
+  summary: "who the key is: its id, name, role and the role's permissions",
+  security: [{ apiKey: [] }],
+  responses: {
+    "200": {
+      description: "the caller",
+      content: {
+        "application/json": {
+          schema: {
+            type: "object",
+            required: ["id", "name", "role", "permissions"],
+            properties: {
+              id: { type: "string" },
+              name: { type: "string" },
+              role: { type: "string", enum: ["admin", "analyst", "marketer", "ingest"] },
+              permissions: { type: "array", items: { type: "string" } },
+            },
+          },
+        },
+      },
+    },
+    "401": ERROR_ANSWER("no API key, or not a valid one"),
+  },
+};
+
 export function openApiDocument(routes: readonly Route[]): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of routes) {
@@ -131,6 +158,7 @@ export function openApiDocument(routes: readonly Route[]): Record<string, unknow
     item[route.method.toLowerCase()] = operationObject(route);
     paths[route.path] = item;
   }
+  paths["/api/me"] = { get: ME_OPERATION };
   return {
     openapi: "3.1.0",
     info: {

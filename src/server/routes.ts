@@ -89,6 +89,7 @@ import {
   traitSetOperation,
   traitsOperation,
 } from "../operations/index.js";
+import { overviewOperation } from "../operations/overview-operations.js";
 import {
   churnEvaluateOperation,
   churnOperation,
@@ -123,6 +124,7 @@ export interface Route {
 
 export const ROUTES: readonly Route[] = [
   { method: "GET", path: "/api/stats", op: statsOperation, permission: "read:aggregates" },
+  { method: "GET", path: "/api/overview", op: overviewOperation, permission: "read:aggregates" },
   { method: "GET", path: "/api/traits", op: traitsOperation, permission: "read:aggregates" },
   { method: "PATCH", path: "/api/traits/{name}", op: traitSetOperation, permission: "write:data" },
   {

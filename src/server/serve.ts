@@ -1,9 +1,11 @@
 import type { AddressInfo } from "node:net";
 import { UserError } from "../errors.js";
-import { announceServer, openForServing } from "../operations/operation.js";
+import { keyCreateOperation, keyListOperation, keyRevokeOperation } from "../operations/access-operations.js";
+import { announceServer, openForServing, runOperation, type Store } from "../operations/operation.js";
 import { loadTracked, trackingLogCodec } from "../operations/tracking-operations.js";
 import { buildServer, type RequestLine } from "./app.js";
 import { Authenticator } from "./authenticator.js";
+import { builtDashboard } from "./dashboard.js";
 import { DeliveryWorker } from "./delivery-worker.js";
 import { LiveRefresh } from "./live-refresh.js";
 import { type RateLimit, RateLimiter } from "./rate-limit.js";
@@ -38,6 +40,13 @@ export interface ServeOptions {
   readonly retentionEveryMs?: number | null;
   /** Look for webhook deliveries due this often (default every second); null: the server delivers none. */
   readonly deliveryPollMs?: number | null;
+  /** Serve the built dashboard at `/` (default: when it is built, `npm run build`). */
+  readonly dashboard?: boolean;
+  /**
+   * Make a new admin key named `dashboard` for the dashboard's address (`dashboardUrl`), revoking the one made so
+   * by the last start: one such key at a time, shown only by the process that made it.
+   */
+  readonly dashboardKey?: boolean;
 }
 
 /** Where the write-ahead log lives when not told: beside the database it feeds. */
@@ -50,6 +59,8 @@ function defaultTrackingLog(db: string): string {
 /** A running server: where it listens, and how to stop it. */
 export interface Serving {
   readonly url: string;
+  /** The dashboard's address (null when it is not built or not served), with the key when one was made for it. */
+  readonly dashboardUrl: string | null;
   /**
    * Stops accepting connections, lets the requests in flight finish, loads what the tracking log holds, then
    * closes the store (which waits for its sessions: every write settled and on disk).
@@ -64,9 +75,13 @@ export interface Serving {
 export async function serve(options: ServeOptions): Promise<Serving> {
   const host = options.host ?? "127.0.0.1";
   const store = await openForServing(options.db);
+  const dashboard = options.dashboard === false ? null : builtDashboard();
+  const dashboardKey =
+    dashboard && options.dashboardKey ? await keyForDashboard(store).catch(closeOnFailure(store)) : null;
   const limiter = new RateLimiter(options.rateLimit);
   const keys = new Authenticator(store);
   const app = buildServer(store, {
+    dashboard,
     limiter,
     keys,
     ...(options.log ? { log: options.log } : {}),
@@ -77,11 +92,7 @@ export async function serve(options: ServeOptions): Promise<Serving> {
   // Acknowledged events first go to the log; what it holds from before (a crash, a stop) is loaded now.
   const wal = await WriteAheadLog.open(options.trackingLog ?? defaultTrackingLog(options.db), {
     codec: trackingLogCodec(),
-  }).catch(async (e: unknown) => {
-    // The store is open: closed again, so a log that cannot be opened leaves nothing held.
-    await store.close();
-    throw e;
-  });
+  }).catch(closeOnFailure(store));
   // The refresh asks the loader (made next, before any refresh can run) what is still to load.
   const live: LiveRefresh | null =
     options.liveRefreshMs === null
@@ -138,6 +149,7 @@ export async function serve(options: ServeOptions): Promise<Serving> {
   let closing: Promise<void> | null = null;
   return {
     url,
+    dashboardUrl: dashboard ? `${url}/${dashboardKey ? `#key=${dashboardKey}` : ""}` : null,
     close: () => {
       // Connections first (requests in flight finish), then what the log holds goes into the store, then the store.
       stopping = true;
@@ -153,6 +165,34 @@ export async function serve(options: ServeOptions): Promise<Serving> {
       return closing;
     },
   };
+}
+
+/** The store is open: closed again on a failure before serving, so it leaves nothing held. */
+function closeOnFailure(store: Store): (e: unknown) => Promise<never> {
+  return async (e) => {
+    await store.close();
+    throw e;
+  };
+}
+
+/** The name of the key `dashboardKey` makes. */
+const DASHBOARD_KEY = "dashboard";
+
+/** A new admin key for the dashboard, the last start's revoked (through the operations: the audit log has both). */
+async function keyForDashboard(store: Store): Promise<string> {
+  const caller = { who: "tessera serve --dashboard", role: "admin" as const };
+  const { keys } = await runOperation(store, keyListOperation, {}, undefined, caller);
+  for (const k of keys)
+    if (k.name === DASHBOARD_KEY && k.revokedAt === null)
+      await runOperation(store, keyRevokeOperation, { id: k.id }, undefined, caller);
+  const made = await runOperation(
+    store,
+    keyCreateOperation,
+    { role: "admin", name: DASHBOARD_KEY },
+    undefined,
+    caller,
+  );
+  return made.key;
 }
 
 /**

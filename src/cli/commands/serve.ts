@@ -36,6 +36,10 @@ export function registerServe(program: Command, cli: Cli): void {
       "--tracking-log <dir>",
       "the tracking API's write-ahead log (default: beside the database); on another disk, its syncs do not wait behind the database's",
     )
+    .option(
+      "--dashboard",
+      "make a new admin key for the dashboard (revoking the last one made so) and print the dashboard's address with it",
+    )
     .action(async (opts, cmd: Command) => {
       const { db } = cli.globals(cmd);
       const port = intOption(opts.port, "--port", 0) as number;
@@ -50,6 +54,7 @@ export function registerServe(program: Command, cli: Cli): void {
         ...(perSecond !== undefined ? { rateLimit: { perSecond, burst: 2 * perSecond } } : {}),
         ...(uploadMiB !== undefined ? { uploadLimit: uploadMiB * 1024 * 1024 } : {}),
         ...(opts.trackingLog ? { trackingLog: opts.trackingLog } : {}),
+        dashboardKey: opts.dashboard === true,
         // One JSON line per request on stdout: the request log.
         log: (line) => cli.io.out(`${JSON.stringify(line)}\n`),
         // The caller got a bare 500: the cause goes to the operator.
@@ -61,6 +66,9 @@ export function registerServe(program: Command, cli: Cli): void {
       cli.io.err(
         `tessera: serving ${db} at ${serving.url}/api/ (OpenAPI: ${serving.url}/api/openapi.json); Ctrl-C stops\n`,
       );
+      if (serving.dashboardUrl) cli.io.err(`\n  Dashboard: ${serving.dashboardUrl}\n\n`);
+      else if (opts.dashboard)
+        cli.io.err("tessera: the dashboard is not built (npm run build builds it): serving the API only\n");
       const signal = await stopSignal();
       cli.io.err(`tessera: ${signal}: finishing the requests in flight, then closing ${db}\n`);
       await serving.close();

@@ -1,0 +1,191 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
+/**
+ * The dashboard's browser tests (issue 21): a fixed small shop (the demo's generator, 2,000 customers, seed 42,
+ * its data ending 2026-06-30), served by `serve` in this process with the built dashboard, and Debian's Chromium
+ * driven by playwright-core (its own browser download cannot work here: .ci/run installs the `chromium` package).
+ * Every page records its console errors and uncaught exceptions, which each test expects to be none.
+ */
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { expect } from "vitest";
+import { demoOperation } from "../../src/operations/demo-operation.js";
+import { runOnDatabase } from "../../src/operations/operation.js";
+import { builtDashboard } from "../../src/server/dashboard.js";
+import { type Serving, serve } from "../../src/server/serve.js";
+import { apiKey, storedRows, tempDir } from "../helpers.js";
+
+/** Where Debian puts Chromium (`apt-get install chromium`); TESSERA_CHROMIUM overrides it. */
+export const CHROMIUM = process.env.TESSERA_CHROMIUM ?? "/usr/bin/chromium";
+
+/**
+ * The flags a headless Chromium needs on a machine without a network beyond itself: no sandbox (root in a
+ * container), and none of the background connections (updates, sync, safe browsing) it would otherwise open.
+ */
+const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--disable-default-apps",
+  "--disable-extensions",
+];
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+}
+
+export interface DashboardShop<T = void> {
+  readonly db: string;
+  readonly url: string;
+  /** An API key per role (made as an admin makes them: `tessera keys create`). */
+  readonly keys: { readonly admin: string; readonly analyst: string; readonly marketer: string };
+  readonly serving: Serving;
+  /** What `prepare` returned: the test's expectations, read from the database before the server held it. */
+  readonly prepared: T;
+  close(): Promise<void>;
+}
+
+/**
+ * The fixed shop, with what a test file adds to it (`prepare`: through the command line or the operations,
+ * before the server opens the database), served with the dashboard on a free port.
+ */
+export async function dashboardShop<T = void>(
+  prepare?: (db: string) => Promise<T>,
+): Promise<DashboardShop<T>> {
+  expect(builtDashboard(), "the dashboard is built (npm run build)").not.toBeNull();
+  const db = join(tempDir("tessera-dashboard-"), "shop.duckdb");
+  await runOnDatabase(db, demoOperation, { db, customers: 2000, seed: 42 });
+  const prepared = (await prepare?.(db)) as T;
+  const keys = {
+    admin: (await apiKey(db, "admin")).key,
+    analyst: (await apiKey(db, "analyst")).key,
+    marketer: (await apiKey(db, "marketer")).key,
+  };
+  const serving = await serve({
+    db,
+    port: 0,
+    liveRefreshMs: null,
+    retentionEveryMs: null,
+    deliveryPollMs: null,
+  });
+  return { db, url: serving.url, keys, serving, prepared, close: () => serving.close() };
+}
+
+/** A page and what went wrong in it: console errors and uncaught exceptions. */
+export interface ViewPage {
+  readonly page: Page;
+  readonly errors: string[];
+}
+
+/**
+ * Opens a view as a user with `key` would (the key in the address's fragment, as `serve --dashboard` prints it),
+ * and waits until nothing is loading.
+ */
+export async function openView(
+  browser: Browser,
+  shop: DashboardShop<unknown>,
+  path: string,
+  key: string,
+): Promise<ViewPage> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on("console", (m) => {
+    if (m.type() === "error") errors.push(m.text());
+  });
+  page.on("pageerror", (e) => errors.push(e.message));
+  await page.goto(`${shop.url}${path}#key=${key}`);
+  await settled(page);
+  return { page, errors };
+}
+
+/** Waits until the view shows no "Loading …" (every request answered) and the network is idle. */
+export async function settled(page: Page): Promise<void> {
+  await page.waitForLoadState("networkidle");
+  await page.waitForFunction(
+    () => document.querySelectorAll(".loading").length === 0 && document.querySelector("main"),
+  );
+}
+
+/** Writes a screenshot of the page for review: `TESSERA_SCREENSHOTS` (the README's come from docs/screenshots). */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  const dir = process.env.TESSERA_SCREENSHOTS ?? join(process.cwd(), "test-results", "screenshots");
+  mkdirSync(dir, { recursive: true });
+  await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true });
+}
+
+/** Every customer id the shop holds (an analyst's page and the answers it receives must name none). */
+export async function customerIds(db: string): Promise<Set<string>> {
+  const rows = await storedRows(db, "SELECT customer_id FROM customers");
+  return new Set(rows.map((r) => String(r.customer_id)));
+}
+
+/**
+ * Records the text of every API answer the page receives, to check that none names a person (an analyst's).
+ */
+export function recordAnswers(page: Page): string[] {
+  const answers: string[] = [];
+  page.on("response", (r) => {
+    if (new URL(r.url()).pathname.startsWith("/api/"))
+      void r.text().then(
+        (t) => answers.push(t),
+        () => {},
+      );
+  });
+  return answers;
+}
+
+/** The customer ids of `ids` that occur in `text` as whole words. */
+export function idsIn(text: string, ids: Set<string>): string[] {
+  return (text.match(/[A-Za-z0-9_-]+/g) ?? []).filter((w) => ids.has(w));
+}
+
+/** The text of every cell of a table (`data-table` name), row by row. */
+export async function tableRows(page: Page, table: string): Promise<string[][]> {
+  return page.$$eval(`table[data-table="${table}"] tbody tr`, (rows) =>
+    rows.map((r) => [...r.querySelectorAll("th, td")].map((c) => (c.textContent ?? "").trim())),
+  );
+}
+
+/**
+ * Tabs through the page from its start and returns every element reached; each interactive element of `main`
+ * (links, buttons, inputs, selects, text areas, summaries) must be among them.
+ */
+export async function keyboardReach(page: Page): Promise<{ reached: number; missed: string[] }> {
+  await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+  const controls = await page.$$eval(
+    "a[href], button, input, select, textarea, summary",
+    (els) =>
+      els.filter((e) => !(e as HTMLButtonElement).disabled && (e as HTMLElement).offsetParent !== null)
+        .length,
+  );
+  const seen = new Set<string>();
+  for (let i = 0; i < controls * 2 + 10; i++) {
+    await page.keyboard.press("Tab");
+    const id = await page.evaluate(() => {
+      const el = document.activeElement as HTMLElement | null;
+      if (!el || el === document.body) return null;
+      const w = window as unknown as { reachCount?: number };
+      if (!el.dataset.reach) {
+        w.reachCount = (w.reachCount ?? 0) + 1;
+        el.dataset.reach = String(w.reachCount);
+      }
+      return el.dataset.reach;
+    });
+    if (id === null) break;
+    if (seen.has(id) && seen.size >= controls) break;
+    seen.add(id);
+  }
+  const missed = await page.$$eval("a[href], button, input, select, textarea, summary", (els) =>
+    els
+      .filter((e) => !(e as HTMLButtonElement).disabled && (e as HTMLElement).offsetParent !== null)
+      .filter((e) => !(e as HTMLElement).dataset.reach)
+      .map((e) => e.outerHTML.slice(0, 120)),
+  );
+  return { reached: seen.size, missed };
+}

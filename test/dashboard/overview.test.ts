@@ -1,0 +1,108 @@
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { tesseraJson } from "../helpers.js";
+import {
+  customerIds,
+  type DashboardShop,
+  dashboardShop,
+  idsIn,
+  keyboardReach,
+  launchChromium,
+  openView,
+  recordAnswers,
+  screenshot,
+  tableRows,
+} from "./harness.js";
+
+/** What the overview must show, read by the command line before the server holds the database. */
+async function expectations(db: string) {
+  const stats = await tesseraJson(db, "stats");
+  const audit = (await tesseraJson(db, "audit")) as {
+    score: number;
+    findings: { title: string; count: number }[];
+  };
+  const pareto = (await tesseraJson(db, "pareto")) as {
+    topShare: number;
+    lorenz: { customerShare: number; revenueShare: number }[];
+  };
+  const segments = (await tesseraJson(db, "segment", "list")) as {
+    segments: { id: string; size: number | null; suppressed: boolean }[];
+  };
+  const history: Record<string, { size: number | null }[]> = {};
+  for (const s of segments.segments)
+    history[s.id] = (
+      (await tesseraJson(db, "segment", "history", s.id)) as { history: { size: number | null }[] }
+    ).history;
+  return { stats, audit, pareto, segments: segments.segments, history, ids: await customerIds(db) };
+}
+
+type Expected = Awaited<ReturnType<typeof expectations>>;
+
+describe("the dashboard's overview", () => {
+  let shop: DashboardShop<Expected>;
+  let browser: Browser;
+  beforeAll(async () => {
+    [shop, browser] = await Promise.all([dashboardShop(expectations), launchChromium()]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await shop?.close();
+  });
+
+  it("shows the counts, the quality score, the Pareto curve and every segment with its trend, as the CLI reports them", async () => {
+    const { page, errors } = await openView(browser, shop, "/", shop.keys.admin);
+    const want = shop.prepared;
+    expect(await page.textContent('[data-figure="customers"]')).toBe(
+      Number(want.stats.customers).toLocaleString("en-US"),
+    );
+    expect(await page.textContent('[data-figure="quality-score"]')).toContain(want.audit.score.toFixed(1));
+    const findings = await tableRows(page, "findings");
+    const top = want.audit.findings
+      .filter((f) => f.count > 0)
+      .sort((a, b) => b.count - a.count)
+      .slice(0, 5);
+    expect(findings.map((r) => [r[0], r[2]])).toEqual(
+      top.map((f) => [f.title, f.count.toLocaleString("en-US")]),
+    );
+    expect(await page.textContent('[data-figure="top-share"]')).toBe(
+      `${(want.pareto.topShare * 100).toFixed(1)}%`,
+    );
+    // The Lorenz curve: one dot per point, and the table of its numbers.
+    expect(await page.locator('[data-chart="lorenz"] svg circle').count()).toBe(want.pareto.lorenz.length);
+    const lorenz = await tableRows(page, "lorenz");
+    expect(lorenz.map((r) => r[1])).toEqual(
+      want.pareto.lorenz.map((p) => `${(p.revenueShare * 100).toFixed(1)}%`),
+    );
+    // Segments: the sizes segment list gives, and a trend line over the history's points.
+    const rows = await tableRows(page, "segments");
+    expect(rows.map((r) => [r[1], r[2]])).toEqual(
+      want.segments.map((s) => [s.id, s.suppressed ? "<10" : (s.size ?? 0).toLocaleString("en-US")]),
+    );
+    for (const s of want.segments) expect(want.history[s.id]?.length).toBe(6);
+    expect(await page.locator('table[data-table="segments"] svg path').count()).toBeGreaterThanOrEqual(
+      want.segments.filter((s) => !s.suppressed).length,
+    );
+    await screenshot(page, "overview");
+    expect(errors).toEqual([]);
+  });
+
+  it("reaches every control from the keyboard", async () => {
+    const { page, errors } = await openView(browser, shop, "/", shop.keys.admin);
+    const { missed } = await keyboardReach(page);
+    expect(missed).toEqual([]);
+    expect(errors).toEqual([]);
+  });
+
+  it("shows an analyst the aggregates and no customer id, and says what its role may not see", async () => {
+    const { page, errors } = await openView(browser, shop, "/", shop.keys.analyst);
+    const answers = recordAnswers(page);
+    await page.reload();
+    await page.waitForLoadState("networkidle");
+    await page.waitForSelector('[data-figure="customers"]');
+    expect(await page.textContent('[data-card="quality"]')).toContain("read:people");
+    expect(idsIn(await page.content(), shop.prepared.ids)).toEqual([]);
+    expect(answers.length).toBeGreaterThan(0);
+    expect(idsIn(answers.join("\n"), shop.prepared.ids)).toEqual([]);
+    expect(errors).toEqual([]);
+  });
+});
