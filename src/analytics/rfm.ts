@@ -181,7 +181,13 @@ export async function rfm(engine: Engine, opts: RfmOptions = {}): Promise<RfmRep
   return rfmReport(engine, RFM_TABLE, asOf, opts);
 }
 
-async function rfmReport(engine: Engine, table: string, asOf: Date, opts: RfmOptions): Promise<RfmReport> {
+/** The report of the scores stored in `table`, through the k-gate (also the stored scores' read: stored-rfm.ts). */
+export async function rfmReport(
+  engine: Engine,
+  table: string,
+  asOf: Date,
+  opts: RfmOptions,
+): Promise<RfmReport> {
   const q = sql.ident(table);
   const minGroup = opts.minGroup ?? DEFAULT_MIN_GROUP;
   const totals = (

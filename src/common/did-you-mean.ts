@@ -37,3 +37,19 @@ export function didYouMean(name: string, known: Iterable<string>): string {
   const n = nearest(name, known);
   return n === undefined ? "" : ` (did you mean "${n}"?)`;
 }
+
+/**
+ * The name a message suggests (`… (did you mean "country"?)`, as `didYouMean` and the definition warnings write it),
+ * for a front door to offer it as a fix; undefined when the message suggests none.
+ */
+export function suggestionIn(message: string): string | undefined {
+  const m = /\(did you mean ("(?:[^"\\]|\\.)*"|"[^]*?")\?\)/.exec(message);
+  if (!m) return undefined;
+  const quoted = m[1] as string;
+  try {
+    return JSON.parse(quoted) as string;
+  } catch {
+    // Written as "name" without escaping (didYouMean): a name holding a backslash is not valid JSON.
+    return quoted.slice(1, -1);
+  }
+}

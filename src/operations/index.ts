@@ -25,6 +25,8 @@ import {
 } from "./campaign-operations.js";
 // activation imports: timing and channels
 import { segmentChannelsOperation, segmentSendTimesOperation } from "./channel-operations.js";
+import { clustersSegmentsOperation } from "./cluster-segment-operations.js";
+import { consentCoverageOperation } from "./consent-coverage-operations.js";
 import {
   consentHistoryOperation,
   consentRecordOperation,
@@ -70,6 +72,7 @@ import {
 import { experimentPlanOperation } from "./experiment-plan-operations.js";
 // experiments imports: statistics
 import { experimentStatsOperation } from "./experiment-stats-operations.js";
+import { experimentTimelineOperation } from "./experiment-timeline-operations.js";
 import { privacyFairnessOperation } from "./fairness-operations.js";
 import { importBatchOperation, importOperation } from "./ingest-operations.js";
 import type { AnyOperation } from "./operation.js";
@@ -81,6 +84,7 @@ import {
   propensityEvaluateOperation,
   propensityFitOperation,
 } from "./predict-operations.js";
+import { privacyAuditEntriesOperation } from "./privacy-audit-entries-operations.js";
 import { privacyAuditLogOperation } from "./privacy-audit-operations.js";
 import { privacyEraseOperation } from "./privacy-erasure-operations.js";
 import { privacyExportOperation } from "./privacy-export-operations.js";
@@ -90,7 +94,7 @@ import {
   privacyRetentionSetOperation,
 } from "./privacy-retention-operations.js";
 import { privacySettingsOperation, privacySettingsSetOperation } from "./privacy-settings-operations.js";
-import { auditOperation } from "./quality-operations.js";
+import { auditOperation, auditRecordOperation, auditRunsOperation } from "./quality-operations.js";
 // predict imports: churn and propensity
 import {
   recommendEvaluateOperation,
@@ -112,8 +116,14 @@ import {
   segmentRemoveOperation,
   segmentShowOperation,
 } from "./segment-operations.js";
+import { segmentCheckOperation } from "./segment-check-operations.js";
 import { segmentHistoryOperation, segmentMembersOperation } from "./segment-people-operations.js";
 import { statsOperation, traitSetOperation, traitsOperation } from "./store-operations.js";
+import {
+  clvCohortsOperation,
+  clvDistributionOperation,
+  rfmShowOperation,
+} from "./stored-value-operations.js";
 import { generateOperation } from "./synth-operations.js";
 import {
   clvFitOperation,
@@ -133,6 +143,8 @@ export * from "./budget-operations.js";
 export * from "./campaign-operations.js";
 // activation exports: timing and channels
 export * from "./channel-operations.js";
+export * from "./cluster-segment-operations.js";
+export * from "./consent-coverage-operations.js";
 export * from "./consent-operations.js";
 export * from "./demo-operation.js";
 // activation exports: exports
@@ -148,11 +160,13 @@ export * from "./experiment-design-operations.js";
 export * from "./experiment-plan-operations.js";
 // experiments exports: statistics
 export * from "./experiment-stats-operations.js";
+export * from "./experiment-timeline-operations.js";
 export * from "./fairness-operations.js";
 export * from "./ingest-operations.js";
 export * from "./operation.js";
 export * from "./overview-operations.js";
 export * from "./predict-operations.js";
+export * from "./privacy-audit-entries-operations.js";
 export * from "./privacy-audit-operations.js";
 export * from "./privacy-erasure-operations.js";
 export * from "./privacy-export-operations.js";
@@ -161,10 +175,12 @@ export * from "./privacy-settings-operations.js";
 export * from "./quality-operations.js";
 // predict exports: churn and propensity
 export * from "./recommend-operations.js";
+export * from "./segment-check-operations.js";
 export * from "./segment-coverage-operations.js";
 export * from "./segment-operations.js";
 export * from "./segment-people-operations.js";
 export * from "./store-operations.js";
+export * from "./stored-value-operations.js";
 export * from "./synth-operations.js";
 export * from "./tracking-operations.js";
 export * from "./value-operations.js";
@@ -179,6 +195,8 @@ export const OPERATIONS: readonly AnyOperation[] = [
   traitsOperation,
   traitSetOperation,
   auditOperation,
+  auditRecordOperation,
+  auditRunsOperation,
   segmentAddOperation,
   segmentListOperation,
   segmentShowOperation,
@@ -187,6 +205,7 @@ export const OPERATIONS: readonly AnyOperation[] = [
   segmentMembersOperation,
   segmentHistoryOperation,
   segmentPreviewOperation,
+  segmentCheckOperation,
   segmentDiffOperation,
   segmentExplainOperation,
   segmentOverlapOperation,
@@ -198,6 +217,9 @@ export const OPERATIONS: readonly AnyOperation[] = [
   clvValidateOperation,
   paretoOperation,
   kpisOperation,
+  rfmShowOperation,
+  clvDistributionOperation,
+  clvCohortsOperation,
   // experiments operations: design and assignment
   experimentCreateOperation,
   experimentListOperation,
@@ -210,6 +232,7 @@ export const OPERATIONS: readonly AnyOperation[] = [
   experimentStatsOperation,
   // experiments operations: analysis
   experimentAnalyzeOperation,
+  experimentTimelineOperation,
   // experiments operations: bandits and planning
   experimentBanditOperation,
   experimentPlanOperation,
@@ -229,6 +252,7 @@ export const OPERATIONS: readonly AnyOperation[] = [
   clustersListOperation,
   clustersAssignOperation,
   clustersRemoveOperation,
+  clustersSegmentsOperation,
   personasOperation,
   audienceCreateOperation,
   audienceListOperation,
@@ -261,6 +285,7 @@ export const OPERATIONS: readonly AnyOperation[] = [
   keyListOperation,
   keyRevokeOperation,
   privacyAuditLogOperation,
+  privacyAuditEntriesOperation,
   privacyEraseOperation,
   privacyRetentionOperation,
   privacyRetentionSetOperation,
@@ -270,6 +295,7 @@ export const OPERATIONS: readonly AnyOperation[] = [
   privacySettingsSetOperation,
   consentRecordOperation,
   consentHistoryOperation,
+  consentCoverageOperation,
   privacySuppressOperation,
   privacyUnsuppressOperation,
   privacySuppressionsOperation,

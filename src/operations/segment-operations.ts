@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { allows } from "../access/roles.js";
 import { refuseIfAudiencesUse } from "../activation/audiences.js";
 import { refuseIfExperimentsUse } from "../experiments/experiments.js";
 import { isSmall, reportMinGroup } from "../privacy/k-gate.js";
@@ -30,7 +31,7 @@ import { SegmentError, type SegmentIssue } from "../segments/validate.js";
 import { diffSegment, explainSegment, previewSegment } from "../segments/what-if.js";
 import type { Engine } from "../store/engine.js";
 import { type AsOfChoice, chooseAsOf } from "./as-of.js";
-import { defineOperation } from "./operation.js";
+import { type Caller, defineOperation } from "./operation.js";
 import { massExitError, pastDataEnd, pastDataEndWarning } from "./refresh-guard.js";
 import { type PipelineRefresh, refreshAll } from "./refresh-pipeline.js";
 import { isoTime, share, wholeNumber } from "./schema-types.js";
@@ -353,19 +354,25 @@ export const SegmentPreviewInput = z
   })
   .strict();
 
+/**
+ * How many example ids a what-if answer gives this caller: none to a role that may not see people (an analyst, or a
+ * marketer, who sees people only through the consent gate), whose route is open to every reader of aggregates.
+ */
+const sampleFor = (caller: Caller): number => (allows(caller.role, "read:people") ? SAMPLE_IDS : 0);
+
 /** `segment.preview`: a definition's size and a few of its customers' ids; nothing is saved. */
 export const segmentPreviewOperation = defineOperation({
   name: "segment.preview",
   summary: "size and a few ids of a definition, nothing saved",
   input: SegmentPreviewInput,
   access: "read",
-  run: async (session, input): Promise<GatedPreview> =>
+  run: async (session, input, _emit, caller): Promise<GatedPreview> =>
     gatePreview(
       await previewSegment(
         session,
         definitionDocument(input),
         await asOfOrLastRefresh(session, input.asOf),
-        SAMPLE_IDS,
+        sampleFor(caller),
         input.source,
       ),
       await reportMinGroup(session),
@@ -380,12 +387,12 @@ export const segmentDiffOperation = defineOperation({
   summary: "who would enter and leave if the saved segment took this definition",
   input: SegmentDiffInput,
   access: "read",
-  run: async (session, input): Promise<GatedDiff> => {
+  run: async (session, input, _emit, caller): Promise<GatedDiff> => {
     const d = await diffSegment(
       session,
       definitionDocument(input),
       await asOfOrLastRefresh(session, input.asOf),
-      SAMPLE_IDS,
+      sampleFor(caller),
       input.source,
     );
     const k = await reportMinGroup(session);

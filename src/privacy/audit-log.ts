@@ -150,7 +150,7 @@ export async function recordSensitiveAction(engine: Engine, entry: SensitiveActi
   });
 }
 
-interface StoredRow {
+export interface StoredRow {
   seq: unknown;
   at: Date | null;
   who: string | null;
@@ -163,9 +163,9 @@ interface StoredRow {
   hash: string | null;
 }
 
-const COLUMNS = sql`seq, ${sql.ident("at")} AS at, who, action, subject, purpose, people, what, prev_hash, hash`;
+export const COLUMNS = sql`seq, ${sql.ident("at")} AS at, who, action, subject, purpose, people, what, prev_hash, hash`;
 
-function entryOf(r: StoredRow): AuditEntry {
+export function entryOf(r: StoredRow): AuditEntry {
   return {
     seq: r.seq === null ? null : Number(r.seq),
     at: r.at?.toISOString() ?? "",

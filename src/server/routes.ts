@@ -7,6 +7,8 @@ import {
   campaignSendsOperation,
   campaignShowOperation,
 } from "../operations/campaign-operations.js";
+import { clustersSegmentsOperation } from "../operations/cluster-segment-operations.js";
+import { consentCoverageOperation } from "../operations/consent-coverage-operations.js";
 import {
   destinationAddOperation,
   destinationAttachOperation,
@@ -30,6 +32,7 @@ import {
 } from "../operations/experiment-design-operations.js";
 import { experimentPlanOperation } from "../operations/experiment-plan-operations.js";
 import { experimentStatsOperation } from "../operations/experiment-stats-operations.js";
+import { experimentTimelineOperation } from "../operations/experiment-timeline-operations.js";
 import {
   type AnyOperation,
   audienceCreateOperation,
@@ -38,6 +41,8 @@ import {
   audienceRemoveOperation,
   audienceShowOperation,
   auditOperation,
+  auditRecordOperation,
+  auditRunsOperation,
   clusterOperation,
   clusterSaveOperation,
   clustersAssignOperation,
@@ -90,12 +95,19 @@ import {
   traitsOperation,
 } from "../operations/index.js";
 import { overviewOperation } from "../operations/overview-operations.js";
+import { segmentCheckOperation } from "../operations/segment-check-operations.js";
 import {
   churnEvaluateOperation,
   churnOperation,
   propensityEvaluateOperation,
   propensityFitOperation,
 } from "../operations/predict-operations.js";
+import { privacyAuditEntriesOperation } from "../operations/privacy-audit-entries-operations.js";
+import {
+  clvCohortsOperation,
+  clvDistributionOperation,
+  rfmShowOperation,
+} from "../operations/stored-value-operations.js";
 
 /**
  * The REST API's routes: each is one operation of the operations layer, its input assembled from the path's
@@ -137,6 +149,8 @@ export const ROUTES: readonly Route[] = [
   { method: "POST", path: "/api/imports/{kind}/rows", op: importBatchOperation, permission: "write:data" },
   // Its findings give example ids.
   { method: "GET", path: "/api/audit", op: auditOperation, permission: "read:people" },
+  { method: "GET", path: "/api/audit/runs", op: auditRunsOperation, permission: "read:aggregates" },
+  { method: "POST", path: "/api/audit/runs", op: auditRecordOperation, permission: "write:data" },
   { method: "GET", path: "/api/segments", op: segmentListOperation, permission: "read:aggregates" },
   { method: "POST", path: "/api/segments", op: segmentAddOperation, permission: "write:segments" },
   {
@@ -151,6 +165,7 @@ export const ROUTES: readonly Route[] = [
     op: segmentPreviewOperation,
     permission: "read:aggregates",
   },
+  { method: "POST", path: "/api/segments/check", op: segmentCheckOperation, permission: "read:aggregates" },
   { method: "POST", path: "/api/segments/diff", op: segmentDiffOperation, permission: "read:aggregates" },
   {
     method: "POST",
@@ -187,6 +202,15 @@ export const ROUTES: readonly Route[] = [
     permission: "read:aggregates",
   },
   { method: "POST", path: "/api/rfm", op: rfmOperation, permission: "write:values" },
+  // The stored values as they are (the dashboard's value view): aggregates through the k-gate.
+  { method: "GET", path: "/api/rfm", op: rfmShowOperation, permission: "read:aggregates" },
+  {
+    method: "GET",
+    path: "/api/clv/distribution",
+    op: clvDistributionOperation,
+    permission: "read:aggregates",
+  },
+  { method: "GET", path: "/api/clv/cohorts", op: clvCohortsOperation, permission: "read:aggregates" },
   { method: "POST", path: "/api/clv/fit", op: clvFitOperation, permission: "write:values" },
   // With `customer`, one person's values.
   {
@@ -262,6 +286,13 @@ export const ROUTES: readonly Route[] = [
     op: experimentAnalyzeOperation,
     permission: "read:aggregates",
   },
+  // The sequential analysis at several looks (the dashboard's results over time): aggregates through the k-gate.
+  {
+    method: "POST",
+    path: "/api/experiments/{id}/timeline",
+    op: experimentTimelineOperation,
+    permission: "read:aggregates",
+  },
   // experiments routes: bandits and planning
   // (an update writes the allocation; a plan is k-gated figures)
   {
@@ -295,6 +326,13 @@ export const ROUTES: readonly Route[] = [
     path: "/api/clusterings/{name}",
     op: clustersRemoveOperation,
     permission: "write:values",
+  },
+  // A segment per cluster of a saved clustering: a write of segments (fitting one is write:values).
+  {
+    method: "POST",
+    path: "/api/clusterings/{name}/segments",
+    op: clustersSegmentsOperation,
+    permission: "write:segments",
   },
   { method: "POST", path: "/api/personas", op: personasOperation, permission: "read:aggregates" },
   // Aggregates through the k-gate, like any report.
@@ -330,6 +368,19 @@ export const ROUTES: readonly Route[] = [
     path: "/api/privacy/audit-log",
     op: privacyAuditLogOperation,
     permission: "manage:privacy",
+  },
+  {
+    method: "GET",
+    path: "/api/privacy/audit-log/entries",
+    op: privacyAuditEntriesOperation,
+    permission: "manage:privacy",
+  },
+  // Counts per purpose and channel through the k-gate, like any report.
+  {
+    method: "GET",
+    path: "/api/privacy/consent-coverage",
+    op: consentCoverageOperation,
+    permission: "read:aggregates",
   },
   // The k every report uses is no secret; changing it is privacy administration.
   {

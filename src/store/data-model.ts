@@ -324,6 +324,15 @@ const TABLES = {
     stats: null,
     created: "migration",
   },
+  audit_runs: {
+    role: "bookkeeping",
+    label: "Recorded audits",
+    customer: null,
+    time: "audited_at",
+    key: [],
+    stats: null,
+    created: "migration",
+  },
   experiment_allocations: {
     role: "bookkeeping",
     label: "Bandit allocations",

@@ -689,6 +689,24 @@ export const MIGRATIONS: readonly Migration[] = [
       { table: "campaigns", column: ["variant", "string"] },
     ],
   },
+  {
+    version: 17,
+    name: "recorded audits: each audit's score and findings, without examples (what the dashboard shows)",
+    tables: [
+      {
+        // One row per recorded audit (`tessera audit --record`, the demo, the dashboard's "run the audit"): its
+        // score and what it found, counts only — never an example id, so any role may read it.
+        name: "audit_runs",
+        columns: [
+          ["audited_at", "timestamp"],
+          ["as_of", "timestamp"],
+          ["score", "number"],
+          // {"findings": [{check, title, table, field, severity, count, total}], "totals": {...}}
+          ["summary", "json"],
+        ],
+      },
+    ],
+  },
 ];
 
 /** Which migrations a database has had: created by `migrate` itself, before any migration. */

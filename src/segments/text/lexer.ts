@@ -18,6 +18,8 @@ export class TextError extends Error {
     message: string,
     readonly line: number,
     readonly column: number,
+    /** How many columns the fault spans (the token found where another was expected). */
+    readonly width = 1,
   ) {
     super(`line ${line}, column ${column}: ${message}`);
   }
@@ -53,7 +55,7 @@ export function tokenize(src: string, startLine = 1): Token[] {
       try {
         value = JSON.parse(text) as string;
       } catch {
-        throw new TextError(`bad escape in string ${text}`, pos.line, pos.column);
+        throw new TextError(`bad escape in string ${text}`, pos.line, pos.column, text.length);
       }
       out.push({ kind: "string", text, value, ...pos });
       i = j + 1;
@@ -63,7 +65,7 @@ export function tokenize(src: string, startLine = 1): Token[] {
     if (dur) {
       // Checked here, so that a duration out of range or negative is refused at its line and column.
       const why = parseDuration(dur[0]);
-      if (typeof why === "string") throw new TextError(why, pos.line, pos.column);
+      if (typeof why === "string") throw new TextError(why, pos.line, pos.column, dur[0].length);
       out.push({ kind: "duration", text: dur[0], value: dur[0], ...pos });
       i += dur[0].length;
       continue;
@@ -79,7 +81,7 @@ export function tokenize(src: string, startLine = 1): Token[] {
         (value === 0 && /[1-9]/.test(num[0].split(/[eE]/)[0] as string)
           ? `number ${num[0]} is out of range: it is too small to tell from 0`
           : undefined);
-      if (why !== undefined) throw new TextError(why, pos.line, pos.column);
+      if (why !== undefined) throw new TextError(why, pos.line, pos.column, num[0].length);
       out.push({ kind: "number", text: num[0], value, ...pos });
       i += num[0].length;
       continue;
@@ -88,7 +90,12 @@ export function tokenize(src: string, startLine = 1): Token[] {
     const word = /^[0-9][0-9.]*[A-Za-z_][A-Za-z0-9_]*/.exec(src.slice(i));
     if (word) {
       const why = parseDuration(word[0]);
-      throw new TextError(typeof why === "string" ? why : `unexpected "${word[0]}"`, pos.line, pos.column);
+      throw new TextError(
+        typeof why === "string" ? why : `unexpected "${word[0]}"`,
+        pos.line,
+        pos.column,
+        word[0].length,
+      );
     }
     const id = /^[A-Za-z_][A-Za-z0-9_]*/.exec(src.slice(i));
     if (id) {

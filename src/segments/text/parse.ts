@@ -1,74 +1,118 @@
 import type { Comparison, Condition, PropertyCondition, Scalar, Window } from "../definition.js";
 import { ORDER_AGGREGATES } from "../definition.js";
 import { LIMITS, textLengthProblem } from "../limits.js";
-import { SegmentError } from "../validate.js";
+import { SegmentError, type SegmentIssue } from "../validate.js";
 import { TextError, type Token, tokenize } from "./lexer.js";
+import { type Span, SpanRecorder, spanBetween, tokenSpan } from "./spans.js";
+
+/** A text that does not parse: the one problem, at its line and column (`span`, for an editor to mark). */
+export class SegmentTextError extends SegmentError {
+  constructor(
+    issue: SegmentIssue,
+    readonly span: Span,
+  ) {
+    super([issue]);
+  }
+}
+
+/** The error of a fault at a line and column (`width` columns wide), its place also the issue's path. */
+function textError(message: string, line: number, column: number, width = 1): SegmentTextError {
+  return new SegmentTextError(
+    { path: `line ${line}, column ${column}`, message },
+    { line, column, endLine: line, endColumn: column + width },
+  );
+}
 
 /** Parses the text form of a condition (see print.ts); errors say the line and column. */
 export function parseCondition(text: string, startLine = 1): Condition {
+  return conditionOf(text, startLine, new SpanRecorder());
+}
+
+function conditionOf(text: string, startLine: number, spans: SpanRecorder): Condition {
   const tooLong = textLengthProblem(text);
-  if (tooLong !== undefined)
-    throw new SegmentError([{ path: `line ${startLine}, column 1`, message: tooLong }]);
+  if (tooLong !== undefined) throw textError(tooLong, startLine, 1);
   try {
-    const p = new Parser(tokenize(text, startLine));
+    const p = new Parser(tokenize(text, startLine), spans);
     const c = p.or();
     p.expectEnd();
     return c;
   } catch (e) {
     if (e instanceof TextError)
-      throw new SegmentError([
-        {
-          path: `line ${e.line}, column ${e.column}`,
-          message: e.message.replace(/^line \d+, column \d+: /, ""),
-        },
-      ]);
+      throw textError(e.message.replace(/^line \d+, column \d+: /, ""), e.line, e.column, e.width);
     throw e;
   }
+}
+
+/** A segment as its text form gives it: header fields and the condition. */
+export interface SegmentText {
+  id?: string;
+  name?: string;
+  description?: string;
+  where: Condition;
 }
 
 /**
  * Parses a segment in text: header lines `id: …`, `name: …`, `description: …`, then `where:` followed by the
  * condition (on the same line or the next ones).
  */
-export function parseSegmentText(text: string): {
-  id?: string;
-  name?: string;
-  description?: string;
-  where: Condition;
+export function parseSegmentText(text: string): SegmentText {
+  return segmentOf(text, new SpanRecorder());
+}
+
+/**
+ * Parses a segment in text as `parseSegmentText` does, and says where each part of the document came from: its
+ * path in the document (`where.all[1].trait`, as the checker names the place of a problem) → its span in the text.
+ */
+export function parseSegmentTextLocated(text: string): {
+  document: SegmentText;
+  spans: ReadonlyMap<string, Span>;
 } {
+  const spans = new SpanRecorder();
+  const document = segmentOf(text, spans);
+  return { document, spans: spans.paths(document) };
+}
+
+function segmentOf(text: string, spans: SpanRecorder): SegmentText {
   const tooLong = textLengthProblem(text);
-  if (tooLong !== undefined) throw new SegmentError([{ path: "line 1, column 1", message: tooLong }]);
+  if (tooLong !== undefined) throw textError(tooLong, 1, 1);
   // Files written on Windows end their lines with \r\n: a line is what lies between the breaks either way.
   const lines = text.split(/\r?\n/);
   const header: Record<string, string> = {};
+  const keys: Record<string, Span> = {};
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i] as string;
     if (line.trim() === "" || line.trim().startsWith("#")) continue;
     const m = /^\s*([a-z]+)\s*:(.*)$/.exec(line);
     if (!m)
-      throw new SegmentError([
-        {
-          path: `line ${i + 1}, column 1`,
-          message: "expected a header line (id:, name:, description:) or where:",
-        },
-      ]);
+      throw textError(
+        "expected a header line (id:, name:, description:) or where:",
+        i + 1,
+        1,
+        Math.max(1, line.length),
+      );
     const [, key, rest] = m as unknown as [string, string, string];
+    const keyAt = line.indexOf(key) + 1;
     if (key === "where") {
       // Pad the first line so that columns count from the start of the file's line.
       const body = [" ".repeat(line.length - rest.length) + rest, ...lines.slice(i + 1)].join("\n");
-      return { ...header, where: parseCondition(body, i + 1) };
+      keys.where = { line: i + 1, column: keyAt, endLine: i + 1, endColumn: keyAt + key.length };
+      const where = conditionOf(body, i + 1, spans);
+      return spans.mark({ ...header, where }, { line: 1, column: 1, endLine: 1, endColumn: 1 }, keys);
     }
-    if (!["id", "name", "description"].includes(key)) {
-      throw new SegmentError([
-        {
-          path: `line ${i + 1}, column 1`,
-          message: `unknown header "${key}" (expected id, name, description or where)`,
-        },
-      ]);
-    }
-    header[key] = rest.trim();
+    if (!["id", "name", "description"].includes(key))
+      throw textError(
+        `unknown header "${key}" (expected id, name, description or where)`,
+        i + 1,
+        keyAt,
+        key.length,
+      );
+    const value = rest.trim();
+    header[key] = value;
+    // The value's place (the header's own when it is empty): a problem with an id or a name is shown there.
+    const at = value === "" ? keyAt : line.length - rest.length + rest.indexOf(value) + 1;
+    keys[key] = { line: i + 1, column: at, endLine: i + 1, endColumn: at + Math.max(1, value.length) };
   }
-  throw new SegmentError([{ path: `line ${lines.length}, column 1`, message: "no where: line" }]);
+  throw textError("no where: line", lines.length, 1);
 }
 
 const CMP_OPS: Record<string, keyof Comparison> = {
@@ -84,7 +128,11 @@ class Parser {
   private i = 0;
   /** Groups open where the parser is (parentheses, not, all(…), any(…)): capped before the stack is. */
   private depth = 0;
-  constructor(private readonly tokens: readonly Token[]) {}
+  constructor(
+    private readonly tokens: readonly Token[],
+    /** Where each object built came from (parseSegmentTextLocated). */
+    private readonly spans: SpanRecorder,
+  ) {}
 
   /**
    * Parses a nested group with `f`, refusing it at its token when it is more than `LIMITS.depth` groups deep: no
@@ -93,7 +141,7 @@ class Parser {
   private nested<T>(f: () => T): T {
     const t = this.peek();
     if (++this.depth > LIMITS.depth)
-      throw new TextError(`nested deeper than ${LIMITS.depth} levels`, t.line, t.column);
+      throw new TextError(`nested deeper than ${LIMITS.depth} levels`, t.line, t.column, t.text.length);
     const r = f();
     this.depth--;
     return r;
@@ -107,11 +155,24 @@ class Parser {
     if (this.i < this.tokens.length - 1) this.i++;
     return t;
   }
+  /** The last token read. */
+  private last(): Token {
+    return this.tokens[Math.max(0, this.i - 1)] as Token;
+  }
+  /** The span from `first` to the last token read. */
+  private since(first: Token): Span {
+    return spanBetween(first, this.last());
+  }
+  /** Records where `node` came from: from `first` to the last token read, with its keys' spans. */
+  private mark<T extends object>(node: T, first: Token, keys: Record<string, Span> = {}): T {
+    return this.spans.mark(node, this.since(first), keys);
+  }
   private fail(expected: string, t = this.peek()): never {
     throw new TextError(
       `expected ${expected}, found ${t.kind === "end" ? "the end" : JSON.stringify(t.text)}`,
       t.line,
       t.column,
+      t.kind === "end" ? 1 : t.text.length,
     );
   }
   private isWord(w: string, k = 0): boolean {
@@ -130,10 +191,12 @@ class Parser {
     if (!this.isPunct(p)) this.fail(`"${p}"`);
     this.next();
   }
-  private string(what: string): string {
+  /** A string token's value, with its span in `keys` under `key`. */
+  private string(what: string, keys?: Record<string, Span>, key?: string): string {
     const t = this.peek();
     if (t.kind !== "string") this.fail(`${what} in double quotes`);
     this.next();
+    if (keys && key) keys[key] = tokenSpan(t);
     return t.value as string;
   }
   expectEnd(): void {
@@ -141,26 +204,30 @@ class Parser {
   }
 
   or(): Condition {
+    const first = this.peek();
     const items = [this.and()];
     while (this.isWord("or")) {
       this.next();
       items.push(this.and());
     }
-    return items.length === 1 ? (items[0] as Condition) : { any: items };
+    return items.length === 1 ? (items[0] as Condition) : this.mark({ any: items }, first);
   }
   private and(): Condition {
+    const first = this.peek();
     const items = [this.unary()];
     while (this.isWord("and")) {
       this.next();
       items.push(this.unary());
     }
-    return items.length === 1 ? (items[0] as Condition) : { all: items };
+    return items.length === 1 ? (items[0] as Condition) : this.mark({ all: items }, first);
   }
   private unary(): Condition {
+    const first = this.peek();
     if (this.isWord("not"))
       return this.nested(() => {
         this.next();
-        return { not: this.unary() };
+        const not = this.unary();
+        return this.mark({ not }, first);
       });
     if (this.isPunct("("))
       return this.nested(() => {
@@ -175,9 +242,15 @@ class Parser {
         this.punct("(");
         const c = this.or();
         this.punct(")");
-        return key === "all" ? { all: [c] } : { any: [c] };
+        return this.mark(key === "all" ? { all: [c] } : { any: [c] }, first);
       });
     return this.leaf();
+  }
+
+  /** A leaf `base` (begun at `first`, its keys' spans in `keys`) followed by its comparison. */
+  private compared(base: Record<string, unknown>, first: Token, keys: Record<string, Span>): Condition {
+    const c = this.comparison();
+    return this.mark({ ...base, ...c }, first, { ...keys, ...this.spans.keysOf(c) }) as Condition;
   }
 
   private leaf(): Condition {
@@ -187,42 +260,42 @@ class Parser {
         "a condition (a trait, orders.…, account.…, count(…), has(…), segment(…), consent(…), computed(…))",
       );
     const call = this.isPunct("(", 1);
+    const keys: Record<string, Span> = {};
     if (t.text === "segment" && call) {
       this.next();
       this.punct("(");
-      const id = this.string("a segment id");
+      const id = this.string("a segment id", keys, "segment");
       this.punct(")");
-      return { segment: id };
+      return this.mark({ segment: id }, t, keys);
     }
     if (t.text === "consent" && call) {
       this.next();
       this.punct("(");
-      const purpose = this.string("a purpose");
+      const purpose = this.string("a purpose", keys, "consent");
       let channel: string | undefined;
       if (this.isPunct(",")) {
         this.next();
-        channel = this.string("a channel");
+        channel = this.string("a channel", keys, "channel");
       }
       this.punct(")");
-      return channel === undefined ? { consent: purpose } : { consent: purpose, channel };
+      return this.mark(channel === undefined ? { consent: purpose } : { consent: purpose, channel }, t, keys);
     }
     if ((t.text === "computed" || t.text === "trait") && call) {
       this.next();
       this.punct("(");
-      const n = this.string(`a ${t.text} name`);
+      const n = this.string(`a ${t.text} name`, keys, t.text);
       this.punct(")");
-      return (
-        t.text === "computed" ? { computed: n, ...this.comparison() } : { trait: n, ...this.comparison() }
-      ) as Condition;
+      return this.compared(t.text === "computed" ? { computed: n } : { trait: n }, t, keys);
     }
     if (t.text === "orders" && this.isPunct(".", 1)) return this.orders();
     if (t.text === "account" && (this.isPunct(".", 1) || call)) return this.account();
     if ((t.text === "count" || t.text === "has") && call) return this.event();
     this.next();
-    return { trait: t.text, ...this.comparison() } as Condition;
+    return this.compared({ trait: t.text }, t, { trait: tokenSpan(t) });
   }
 
   private orders(): Condition {
+    const first = this.peek();
     this.word("orders");
     this.punct(".");
     const agg = this.peek();
@@ -231,13 +304,17 @@ class Parser {
     }
     this.next();
     const leaf: Record<string, unknown> = { orders: agg.text };
+    const keys: Record<string, Span> = { orders: tokenSpan(agg) };
     this.punct("(");
     while (!this.isPunct(")")) {
-      if (this.isWord("total") || this.isWord("quantity")) leaf.of = this.next().text;
-      else if (this.isWord("category") && this.isPunct("(", 1)) {
+      const arg = this.peek();
+      if (this.isWord("total") || this.isWord("quantity")) {
+        leaf.of = this.next().text;
+        keys.of = tokenSpan(arg);
+      } else if (this.isWord("category") && this.isPunct("(", 1)) {
         this.next();
         this.punct("(");
-        const cats = [this.string("a category")];
+        const cats = [this.string("a category", keys, "category[0]")];
         let trailing = false;
         while (this.isPunct(",")) {
           this.next();
@@ -245,32 +322,39 @@ class Parser {
             trailing = true;
             break;
           }
-          cats.push(this.string("a category"));
+          cats.push(this.string("a category", keys, `category[${cats.length}]`));
         }
         this.punct(")");
         leaf.category = cats.length === 1 && !trailing ? cats[0] : cats;
-      } else leaf.within = this.window();
+        keys.category = this.since(arg);
+      } else {
+        leaf.within = this.window();
+        keys.within = this.since(arg);
+      }
       if (!this.isPunct(")")) this.punct(",");
     }
     this.punct(")");
-    return { ...leaf, ...this.comparison() } as Condition;
+    return this.compared(leaf, first, keys);
   }
 
   /** `account.industry = "Software"`, or `account("Annual Revenue") > 5` for a name that is not an identifier. */
   private account(): Condition {
+    const first = this.peek();
     this.word("account");
+    const keys: Record<string, Span> = {};
     let name: string;
     if (this.isPunct("(")) {
       this.next();
-      name = this.string("an account trait name");
+      name = this.string("an account trait name", keys, "account");
       this.punct(")");
     } else {
       this.punct(".");
       const t = this.peek();
       if (t.kind !== "ident") this.fail('an account trait after "account." (or account("name"))');
       name = this.next().text;
+      keys.account = tokenSpan(t);
     }
-    return { account: name, ...this.comparison() } as Condition;
+    return this.compared({ account: name }, first, keys);
   }
 
   private window(): Window {
@@ -282,61 +366,85 @@ class Parser {
     if (t.kind === "string" && this.isPunct("..", 1)) {
       this.next();
       this.next();
-      return { from: t.value as string, to: this.string("an end date") };
+      const to = this.peek();
+      const w = { from: t.value as string, to: this.string("an end date") };
+      return this.mark(w, t, { from: tokenSpan(t), to: tokenSpan(to) });
     }
     return this.fail('a window (30d, 2w, 6m, 1y or "2024-01-01".."2024-03-31") or another argument');
   }
 
   private event(): Condition {
+    const first = this.peek();
     const kind = this.next().text;
     this.punct("(");
     this.word("event");
-    const leaf: Record<string, unknown> = { event: this.string("an event name") };
+    const keys: Record<string, Span> = {};
+    const leaf: Record<string, unknown> = { event: this.string("an event name", keys, "event") };
     const props: PropertyCondition[] = [];
+    let propsFirst: Token | undefined;
     while (this.isPunct(",")) {
       this.next();
+      const arg = this.peek();
       if (this.isWord("type")) {
         this.next();
         const t = this.peek();
         if (t.kind !== "ident") this.fail("an event type (track, page, screen, identify, group, alias)");
         leaf.type = this.next().text;
+        keys.type = tokenSpan(t);
       } else if (this.isWord("hour") || this.isWord("weekday")) {
         const key = this.next().text;
         leaf[key] = this.comparison();
+        keys[key] = this.since(arg);
       } else if (
         this.peek().kind === "duration" ||
         (this.peek().kind === "string" && this.isPunct("..", 1))
       ) {
         leaf.within = this.window();
-      } else props.push(this.propOr());
+        keys.within = this.since(arg);
+      } else {
+        propsFirst ??= arg;
+        props.push(this.propOr());
+      }
     }
     this.punct(")");
-    if (props.length) leaf.where = props.length === 1 ? props[0] : { all: props };
-    if (kind === "count") leaf.count = this.comparison();
-    return leaf as Condition;
+    if (props.length)
+      leaf.where =
+        props.length === 1
+          ? props[0]
+          : this.spans.mark({ all: props }, spanBetween(propsFirst as Token, this.last()));
+    if (kind === "count") {
+      const op = this.peek();
+      leaf.count = this.comparison();
+      keys.count = this.since(op);
+    }
+    return this.mark(leaf, first, keys) as Condition;
   }
 
   private propOr(): PropertyCondition {
+    const first = this.peek();
     const items = [this.propAnd()];
     while (this.isWord("or")) {
       this.next();
       items.push(this.propAnd());
     }
-    return items.length === 1 ? (items[0] as PropertyCondition) : { any: items };
+    return items.length === 1 ? (items[0] as PropertyCondition) : this.mark({ any: items }, first);
   }
   private propAnd(): PropertyCondition {
+    const first = this.peek();
     const items = [this.propUnary()];
     while (this.isWord("and")) {
       this.next();
       items.push(this.propUnary());
     }
-    return items.length === 1 ? (items[0] as PropertyCondition) : { all: items };
+    return items.length === 1 ? (items[0] as PropertyCondition) : this.mark({ all: items }, first);
   }
   private propUnary(): PropertyCondition {
+    const first = this.peek();
     if (this.isWord("not"))
       return this.nested(() => {
         this.next();
-        return { not: this.propUnary() };
+        const not = this.propUnary();
+        return this.mark({ not }, first);
       });
     if (this.isPunct("("))
       return this.nested(() => {
@@ -351,28 +459,38 @@ class Parser {
         this.punct("(");
         const p = this.propOr();
         this.punct(")");
-        return key === "all" ? { all: [p] } : { any: [p] };
+        return this.mark(key === "all" ? { all: [p] } : { any: [p] }, first);
       });
     const t = this.peek();
     if (t.kind !== "ident") this.fail("a property condition");
+    const keys: Record<string, Span> = {};
+    let property: string;
     if (t.text === "prop" && this.isPunct("(", 1)) {
       this.next();
       this.punct("(");
-      const n = this.string("a property name");
+      property = this.string("a property name", keys, "property");
       this.punct(")");
-      return { property: n, ...this.comparison() } as PropertyCondition;
+    } else {
+      this.next();
+      property = t.text;
+      keys.property = tokenSpan(t);
     }
-    this.next();
-    return { property: t.text, ...this.comparison() } as PropertyCondition;
+    const c = this.comparison();
+    return this.mark({ property, ...c }, t, { ...keys, ...this.spans.keysOf(c) }) as PropertyCondition;
   }
 
-  private value(): Scalar {
+  /** A value, with its span as `key` of `keys`. */
+  private value(keys: Record<string, Span>, key: string): Scalar {
     const t = this.peek();
     if (t.kind === "string" || t.kind === "number") {
       this.next();
+      keys[key] = tokenSpan(t);
       return t.value;
     }
-    if (this.isWord("true") || this.isWord("false")) return this.next().text === "true";
+    if (this.isWord("true") || this.isWord("false")) {
+      keys[key] = tokenSpan(t);
+      return this.next().text === "true";
+    }
     if (this.isWord("ago")) {
       this.next();
       this.punct("(");
@@ -380,61 +498,73 @@ class Parser {
       if (d.kind !== "duration") this.fail("a duration such as 30d");
       this.next();
       this.punct(")");
-      return { ago: d.value as string };
+      keys[key] = this.since(t);
+      return this.spans.mark({ ago: d.value as string }, this.since(t), { ago: tokenSpan(d) });
     }
     return this.fail('a value (a "string", a number, true, false or ago(30d))');
   }
 
-  private list(): Scalar[] {
+  /** A list of values, each with its span as `key[i]` of `keys`, and the whole list's as `key`. */
+  private list(keys: Record<string, Span>, key: string): Scalar[] {
+    const first = this.peek();
     this.punct("(");
     if (this.isPunct(")")) this.fail("at least one value in the list");
-    const items = [this.value()];
+    const items = [this.value(keys, `${key}[0]`)];
     while (this.isPunct(",")) {
       this.next();
-      items.push(this.value());
+      items.push(this.value(keys, `${key}[${items.length}]`));
     }
     this.punct(")");
+    keys[key] = this.since(first);
     return items;
   }
 
+  /** A comparison, recorded with the span of its values under its operator (`eq`, `in`, `in[0]` …). */
   private comparison(): Comparison {
     const t = this.peek();
+    const keys: Record<string, Span> = {};
+    const done = (c: Comparison): Comparison => this.mark(c, t, keys);
     if (t.kind === "punct" && CMP_OPS[t.text]) {
       this.next();
-      return { [CMP_OPS[t.text] as string]: this.value() } as Comparison;
+      const op = CMP_OPS[t.text] as string;
+      return done({ [op]: this.value(keys, op) } as Comparison);
     }
     if (this.isWord("in")) {
       this.next();
-      return { in: this.list() };
+      return done({ in: this.list(keys, "in") });
     }
     if (this.isWord("not") && this.isWord("in", 1)) {
       this.next();
       this.next();
-      return { not_in: this.list() };
+      return done({ not_in: this.list(keys, "not_in") });
     }
     if (this.isWord("not") && this.isWord("exists", 1)) {
       this.next();
       this.next();
-      return { exists: false };
+      keys.exists = this.since(t);
+      return done({ exists: false });
     }
     if (this.isWord("exists")) {
       this.next();
-      return { exists: true };
+      keys.exists = this.since(t);
+      return done({ exists: true });
     }
     if (this.isWord("between")) {
       this.next();
-      const lo = this.value();
+      const lo = this.value(keys, "between[0]");
       this.word("and");
-      return { between: [lo, this.value()] };
+      const between: [Scalar, Scalar] = [lo, this.value(keys, "between[1]")];
+      keys.between = this.since(t);
+      return done({ between });
     }
     if (this.isWord("contains")) {
       this.next();
-      return { contains: this.string("text") };
+      return done({ contains: this.string("text", keys, "contains") });
     }
     if (this.isWord("starts") && this.isWord("with", 1)) {
       this.next();
       this.next();
-      return { starts_with: this.string("text") };
+      return done({ starts_with: this.string("text", keys, "starts_with") });
     }
     return this.fail(
       "a comparison (=, !=, >, >=, <, <=, in, not in, between, contains, starts with, exists)",

@@ -152,6 +152,27 @@ export function printCondition(c: Condition, parent: "top" | "and" | "or" | "not
   return `orders.${c.orders}(${args.join(", ")}) ${printComparison(c)}`;
 }
 
+/**
+ * A whole segment in the text form: its header lines, then `where:` with the condition, a top-level `and` or `or`
+ * group one item a line (an editor's view of it). `parseSegmentText` reads it back.
+ */
+export function printSegment(def: {
+  readonly id: string;
+  readonly name: string;
+  readonly description?: string | undefined;
+  readonly where: Condition;
+}): string {
+  const head = [`id: ${def.id}`, `name: ${def.name}`];
+  if (def.description !== undefined) head.push(`description: ${def.description}`);
+  const c = def.where;
+  const group = "all" in c ? { items: c.all, op: "and" as const } : "any" in c ? { items: c.any, op: "or" as const } : null;
+  const where =
+    group && group.items.length > 1
+      ? group.items.map((x) => printCondition(x, group.op)).join(`\n  ${group.op} `)
+      : printCondition(c);
+  return `${head.join("\n")}\nwhere: ${where}\n`;
+}
+
 /** A one-line description of a condition, for explanations. */
 export function describeCondition(c: Condition): string {
   const s = printCondition(c);

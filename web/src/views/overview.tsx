@@ -1,8 +1,9 @@
 import * as Plot from "@observablehq/plot";
+import { useState } from "preact/hooks";
 import { get, post } from "../api";
 import { Chart } from "../components/chart";
 import { DataTable } from "../components/data-table";
-import { Card, ErrorBox, Loading, NotPermitted } from "../components/status";
+import { Card, ErrorBox, Loading } from "../components/status";
 import { formatCount, formatShare, formatTime } from "../format";
 import { useLoad } from "../hooks";
 import { useCan } from "../me";
@@ -22,16 +23,22 @@ interface Overview {
   segments: { id: string; name: string; size: number | null; suppressed: boolean; history: HistoryPoint[] }[];
   minGroup: number;
 }
-interface Audit {
-  score: number;
-  findings: {
-    id: string;
-    severity: string;
-    count: number;
-    examined: number;
-    title?: string;
-    message?: string;
-  }[];
+interface AuditRuns {
+  latest: {
+    auditedAt: string;
+    asOf: string;
+    score: number;
+    findings: {
+      check: string;
+      title: string;
+      table: string;
+      severity: string;
+      count: number | null;
+      suppressed: boolean;
+    }[];
+  } | null;
+  scores: { auditedAt: string; score: number }[];
+  minGroup: number;
 }
 interface Pareto {
   customers: number;
@@ -111,42 +118,87 @@ function Freshness({ o }: { o: Overview }) {
   );
 }
 
+/** The last recorded audit (`tessera audit --record`): its score, its course, and its top findings. */
 function Quality() {
   const can = useCan();
-  const allowed = can("read:people");
-  const audit = useLoad(
-    (signal) => (allowed ? get<Audit>("/api/audit", undefined, signal) : null),
-    [allowed],
-  );
+  const runs = useLoad((signal) => get<AuditRuns>("/api/audit/runs", undefined, signal), []);
+  const [running, setRunning] = useState<Error | "running" | null>(null);
+  const runNow = () => {
+    setRunning("running");
+    post("/api/audit/runs", {}).then(
+      () => {
+        setRunning(null);
+        runs.reload();
+      },
+      (e: Error) => setRunning(e),
+    );
+  };
+  const latest = runs.data?.latest;
   return (
     <Card title="Data quality" id="quality">
-      {!allowed ? (
-        <NotPermitted permission="read:people (the audit's findings carry example ids)" />
-      ) : audit.error ? (
-        <ErrorBox error={audit.error} />
-      ) : !audit.data ? (
+      {runs.error ? (
+        <ErrorBox error={runs.error} />
+      ) : !runs.data ? (
         <Loading what="the audit" />
+      ) : !latest ? (
+        <p class="muted">No audit recorded yet.</p>
       ) : (
         <>
           <p class="figure-big" data-figure="quality-score">
-            {audit.data.score.toFixed(1)}
+            {latest.score.toFixed(1)}
             <span class="muted"> / 100</span>
           </p>
+          <p class="muted">
+            Audited {formatTime(latest.auditedAt)}, as of {formatTime(latest.asOf)}.
+          </p>
+          {runs.data.scores.length > 1 ? (
+            <Chart
+              id="quality-scores"
+              label={`Quality score over ${runs.data.scores.length} recorded audits`}
+              deps={[runs.data.scores]}
+              draw={(width) =>
+                Plot.plot({
+                  width,
+                  height: 90,
+                  y: { label: "score", domain: [0, 100] },
+                  x: { label: null },
+                  marks: [
+                    Plot.lineY(runs.data?.scores ?? [], { x: (d) => new Date(d.auditedAt), y: "score" }),
+                    Plot.dotY(runs.data?.scores ?? [], { x: (d) => new Date(d.auditedAt), y: "score", r: 2 }),
+                  ],
+                })
+              }
+            />
+          ) : null}
           <DataTable
             caption="Top findings, by cases found"
             id="findings"
-            rows={audit.data.findings
-              .filter((f) => f.count > 0)
-              .sort((a, b) => b.count - a.count)
+            minGroup={runs.data.minGroup}
+            rows={latest.findings
+              .filter((f) => f.suppressed || (f.count ?? 0) > 0)
+              .sort((a, b) => (b.count ?? 0) - (a.count ?? 0))
               .slice(0, 5)}
             columns={[
               { label: "Finding", value: (f) => f.title },
               { label: "Severity", value: (f) => f.severity },
-              { label: "Cases", value: (f) => formatCount(f.count), numeric: true },
+              {
+                label: "Cases",
+                value: (f) => formatCount(f.count ?? 0),
+                suppressed: (f) => f.suppressed,
+                numeric: true,
+              },
             ]}
           />
         </>
       )}
+      {can("write:data") ? (
+        <p>
+          <button type="button" class="secondary" onClick={runNow} disabled={running === "running"}>
+            {running === "running" ? "Auditing…" : "Run the audit now"}
+          </button>
+          {running instanceof Error ? <ErrorBox error={running} /> : null}
+        </p>
+      ) : null}
     </Card>
   );
 }
