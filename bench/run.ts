@@ -15,10 +15,12 @@
  *   npm run bench -- activation   audience export (Google format), message rendering, webhook deltas (activation/)
  *   npm run bench -- predict      recommender fit + top 10 for all, propensity and churn fits on 1M customers (predict/)
  *   npm run bench -- experiments  the stats engine on summary inputs (analyses/s); analysing a 1M-customer experiment
+ *   npm run bench -- dashboard    the overview drawn in Chromium, the builder's live size, the first view's JavaScript
  */
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { activationBenchmark } from "./activation/benchmark.js";
+import { dashboardBenchmark } from "./dashboard/benchmark.js";
 import { enginesBenchmark } from "./engines/benchmark.js";
 import { experimentsBenchmark } from "./experiments/benchmark.js";
 import { kmeansBenchmark } from "./kmeans-bench.js";
@@ -138,3 +140,4 @@ if (!only || only === "privacy") await privacyBenchmark();
 if (!only || only === "activation") await activationBenchmark();
 if (!only || only === "predict") await predictBenchmark();
 if (!only || only === "experiments") await experimentsBenchmark();
+if (!only || only === "dashboard") await dashboardBenchmark();

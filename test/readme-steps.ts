@@ -24,8 +24,9 @@ export const SKIPPED: readonly { pattern: RegExp; reason: string }[] = [
   {
     pattern: /^npm (start|test|run)\b/,
     reason:
-      "an npm script: `npm test` runs this suite (it is what .ci/run runs), `npm start` builds and runs `tessera demo` " +
-      "on 50,000 customers (about a minute; test/demo-cli.test.ts runs the demo on small bases), typecheck, lint " +
+      "an npm script: `npm test` runs this suite (it is what .ci/run runs), `npm start` builds, runs `tessera demo` " +
+      "on 50,000 customers (test/demo-cli.test.ts runs the demo on small bases) and serves the dashboard until " +
+      "stopped (test/dashboard/ drives it in Chromium), typecheck, lint " +
       "and the benchmarks are developer tools outside `npm test`",
   },
   {

@@ -258,6 +258,9 @@ export const paretoOperation = defineOperation({
   summary: "revenue concentration: share of revenue from the top customers, Lorenz curve, Gini",
   input: ParetoInput,
   access: "read",
+  // The dashboard's overview draws it at every visit: kept by a server until the data, the values it groups by,
+  // the segments or the privacy settings change.
+  cachedUntil: ["data", "values", "segments", "privacy"],
   run: async (session, input): Promise<ConcentrationReport & ValueContext> => {
     const { asOf, choice } = await reportAsOf(session, input.asOf);
     const report = await concentration(session, {

@@ -4,40 +4,18 @@
  * The dashboard's browser tests (issue 21): a fixed small shop (the demo's generator, 2,000 customers, seed 42,
  * its data ending 2026-06-30), served by `serve` in this process with the built dashboard, and Debian's Chromium
  * driven by playwright-core (its own browser download cannot work here: .ci/run installs the `chromium` package).
- * Every page records its console errors and uncaught exceptions, which each test expects to be none.
+ * (bench/chromium.ts launches it.) Every page records its console errors and uncaught exceptions, which each test expects to be none.
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { expect } from "vitest";
+import { launchChromium } from "../../bench/chromium.js";
 import { demoOperation } from "../../src/operations/demo-operation.js";
 import { runOnDatabase } from "../../src/operations/operation.js";
 import { builtDashboard } from "../../src/server/dashboard.js";
 import { type Serving, serve } from "../../src/server/serve.js";
 import { apiKey, storedRows, tempDir } from "../helpers.js";
-
-/** Where Debian puts Chromium (`apt-get install chromium`); TESSERA_CHROMIUM overrides it. */
-export const CHROMIUM = process.env.TESSERA_CHROMIUM ?? "/usr/bin/chromium";
-
-/**
- * The flags a headless Chromium needs on a machine without a network beyond itself: no sandbox (root in a
- * container), and none of the background connections (updates, sync, safe browsing) it would otherwise open.
- */
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--disable-default-apps",
-  "--disable-extensions",
-];
-
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
-}
 
 export interface DashboardShop<T = void> {
   readonly db: string;
@@ -189,3 +167,5 @@ export async function keyboardReach(page: Page): Promise<{ reached: number; miss
   );
   return { reached: seen.size, missed };
 }
+
+export { launchChromium };

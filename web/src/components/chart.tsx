@@ -12,12 +12,15 @@ export function Chart({
   deps,
   children,
   id,
+  compact,
 }: {
   label: string;
   draw: (width: number) => SVGSVGElement | HTMLElement;
   deps: readonly unknown[];
   children?: ComponentChildren;
   id?: string;
+  /** A small inline chart (a sparkline in a table cell): no minimum height. */
+  compact?: boolean;
 }) {
   const box = useRef<HTMLDivElement>(null);
   useEffect(() => {
@@ -38,7 +41,7 @@ export function Chart({
     return () => observer.disconnect();
   }, deps);
   return (
-    <figure class="chart" data-chart={id}>
+    <figure class={compact ? "chart compact" : "chart"} data-chart={id}>
       <div ref={box} class="plot" role="img" aria-label={label} />
       {children ? (
         <details>

@@ -59,6 +59,7 @@ function Trend({ points, name }: { points: HistoryPoint[]; name: string }) {
     <Chart
       label={`${name}: size at ${shown.length} refreshes, from ${formatCount(shown[0]?.size ?? 0)} to ${formatCount(shown.at(-1)?.size ?? 0)}`}
       deps={[points]}
+      compact
       draw={() =>
         Plot.plot({
           width: 140,
