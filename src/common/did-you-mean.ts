@@ -43,7 +43,7 @@ export function didYouMean(name: string, known: Iterable<string>): string {
  * for a front door to offer it as a fix; undefined when the message suggests none.
  */
 export function suggestionIn(message: string): string | undefined {
-  const m = /\(did you mean ("(?:[^"\\]|\\.)*"|"[^]*?")\?\)/.exec(message);
+  const m = /\(did you mean ("(?:[^"\\]|\\.)*"|"[\s\S]*?")\?\)/.exec(message);
   if (!m) return undefined;
   const quoted = m[1] as string;
   try {

@@ -101,6 +101,7 @@ import {
   recommendFitOperation,
   recommendOperation,
 } from "./recommend-operations.js";
+import { segmentCheckOperation } from "./segment-check-operations.js";
 import {
   segmentMeceExclusiveOperation,
   segmentMeceOperation,
@@ -116,7 +117,6 @@ import {
   segmentRemoveOperation,
   segmentShowOperation,
 } from "./segment-operations.js";
-import { segmentCheckOperation } from "./segment-check-operations.js";
 import { segmentHistoryOperation, segmentMembersOperation } from "./segment-people-operations.js";
 import { statsOperation, traitSetOperation, traitsOperation } from "./store-operations.js";
 import {

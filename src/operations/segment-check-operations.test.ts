@@ -23,7 +23,9 @@ describe("segment.check and the ids of what-if answers", () => {
   afterAll(() => store?.close());
 
   it("answers a definition with problems (not a refusal), each where it is", async () => {
-    const r = await runOperation(store, segmentCheckOperation, { definition: "id: a\nname: A\nwhere: agge > 3" });
+    const r = await runOperation(store, segmentCheckOperation, {
+      definition: "id: a\nname: A\nwhere: agge > 3",
+    });
     expect(r.valid).toBe(false);
     expect(r.issues[0]).toMatchObject({
       path: "where.trait",
@@ -37,7 +39,10 @@ describe("segment.check and the ids of what-if answers", () => {
     const definition = { id: "old", name: "Old", where: { trait: "age", gte: 30 } };
     const as = (role: "admin" | "analyst" | "marketer") => ({ who: `test:${role}`, role });
     const admin = await runOperation(store, segmentPreviewOperation, { definition }, undefined, as("admin"));
-    expect(admin).toMatchObject({ size: 30, sample: ["c10", "c11", "c12", "c13", "c14", "c15", "c16", "c17", "c18", "c19"] });
+    expect(admin).toMatchObject({
+      size: 30,
+      sample: ["c10", "c11", "c12", "c13", "c14", "c15", "c16", "c17", "c18", "c19"],
+    });
     for (const role of ["analyst", "marketer"] as const) {
       const p = await runOperation(store, segmentPreviewOperation, { definition }, undefined, as(role));
       expect(p).toMatchObject({ size: 30, sample: [] });
@@ -47,7 +52,10 @@ describe("segment.check and the ids of what-if answers", () => {
     const changed = { ...definition, where: { trait: "age", gte: 20 } };
     const diff = (role: "admin" | "analyst") =>
       runOperation(store, segmentDiffOperation, { definition: changed }, undefined, as(role));
-    expect(await diff("admin")).toMatchObject({ entering: 10, enteringSample: ["c0", "c1", "c2"] });
+    expect(await diff("admin")).toMatchObject({
+      entering: 10,
+      enteringSample: ["c0", "c1", "c2", "c3", "c4", "c5", "c6", "c7", "c8", "c9"],
+    });
     expect(await diff("analyst")).toMatchObject({ entering: 10, enteringSample: [], leavingSample: [] });
   });
 });

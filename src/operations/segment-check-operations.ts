@@ -13,7 +13,8 @@ export const SegmentCheckInput = z.object({ definition: DefinitionInput }).stric
  */
 export const segmentCheckOperation = defineOperation({
   name: "segment.check",
-  summary: "check a definition as it is written: problems at their line and column, suggestions, its other form",
+  summary:
+    "check a definition as it is written: problems at their line and column, suggestions, its other form",
   input: SegmentCheckInput,
   access: "read",
   run: (session, { definition }): Promise<DefinitionCheck> => checkDefinition(session, definition),

@@ -13,7 +13,7 @@ import type { Engine } from "../store/engine.js";
 import { openStore } from "../store/open-store.js";
 import { sql } from "../store/sql.js";
 import type { Store } from "../store/store.js";
-import { runOperation } from "./operation.js";
+import { type AnyOperation, runOperation } from "./operation.js";
 import {
   clvCohortsOperation,
   clvDistributionOperation,
@@ -100,7 +100,8 @@ describe.each(TEST_ENGINES)("reads of stored values on $name", ({ location }) =>
 
   it("say that nothing is stored yet, rather than fail, before values are stored", async () => {
     // Asked with a k of their own: the answers are kept until an operation writes, and the set-up writes directly.
-    for (const op of [rfmShowOperation, clvDistributionOperation, clvCohortsOperation])
+    const reads: AnyOperation[] = [rfmShowOperation, clvDistributionOperation, clvCohortsOperation];
+    for (const op of reads)
       expect(await runOperation(store, op, { minGroup: 10 })).toEqual({ stored: false, minGroup: 10 });
   });
 

@@ -1,8 +1,8 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TEST_ENGINES } from "../../test/engines.js";
-import { condition } from "../../test/segments-arbitraries.js";
 import { tempDir, writeFile } from "../../test/helpers.js";
+import { condition } from "../../test/segments-arbitraries.js";
 import { suggestionIn } from "../common/did-you-mean.js";
 import { importFile } from "../ingest/import.js";
 import { openStore } from "../store/open-store.js";
@@ -87,13 +87,19 @@ describe("issues placed in the text", () => {
       at: at(3, 8, 3, 14),
       suggestion: { value: "country", replacement: "country" },
     });
-    const event = { path: "where.all[2].event", message: 'unknown event "x" (did you mean "Product Viewed"?)' };
+    const event = {
+      path: "where.all[2].event",
+      message: 'unknown event "x" (did you mean "Product Viewed"?)',
+    };
     expect(locate(event, spans).suggestion).toEqual({
       value: "Product Viewed",
       replacement: '"Product Viewed"',
     });
     // A name that is no identifier replaces a bare trait in its call form.
-    const spaced = { path: "where.all[0].trait", message: 'unknown trait "x" (did you mean "Home Country"?)' };
+    const spaced = {
+      path: "where.all[0].trait",
+      message: 'unknown trait "x" (did you mean "Home Country"?)',
+    };
     expect(locate(spaced, spans).suggestion?.replacement).toBe('trait("Home Country")');
   });
 
@@ -202,7 +208,16 @@ describe.each(TEST_ENGINES)("checkDefinition on $name", ({ location }) => {
   });
 
   it("prints a JSON document as text, and gives its problems by path", async () => {
-    const doc = { id: "de", name: "Germans", where: { all: [{ trait: "country", eq: "DE" }, { trait: "agee", gt: 1 }] } };
+    const doc = {
+      id: "de",
+      name: "Germans",
+      where: {
+        all: [
+          { trait: "country", eq: "DE" },
+          { trait: "agee", gt: 1 },
+        ],
+      },
+    };
     const r = await store.read((s) => checkDefinition(s, doc));
     expect(r).toMatchObject({ valid: false, form: "json", document: doc });
     expect(r.text).toBe('id: de\nname: Germans\nwhere: country = "DE"\n  and agee > 1\n');

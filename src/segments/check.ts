@@ -56,7 +56,12 @@ export async function checkDefinition(engine: Engine, definition: unknown): Prom
     } catch (e) {
       if (!(e instanceof SegmentTextError)) throw e;
       const [issue] = e.issues as [SegmentIssue];
-      const at = { line: e.span.line, column: e.span.column, endLine: e.span.endLine, endColumn: e.span.endColumn };
+      const at = {
+        line: e.span.line,
+        column: e.span.column,
+        endLine: e.span.endLine,
+        endColumn: e.span.endColumn,
+      };
       return {
         valid: false,
         form,

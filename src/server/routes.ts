@@ -95,7 +95,6 @@ import {
   traitsOperation,
 } from "../operations/index.js";
 import { overviewOperation } from "../operations/overview-operations.js";
-import { segmentCheckOperation } from "../operations/segment-check-operations.js";
 import {
   churnEvaluateOperation,
   churnOperation,
@@ -103,6 +102,7 @@ import {
   propensityFitOperation,
 } from "../operations/predict-operations.js";
 import { privacyAuditEntriesOperation } from "../operations/privacy-audit-entries-operations.js";
+import { segmentCheckOperation } from "../operations/segment-check-operations.js";
 import {
   clvCohortsOperation,
   clvDistributionOperation,

@@ -1,4 +1,4 @@
-import type { Browser } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli, storedRows, tesseraJson } from "../helpers.js";
 import {
@@ -17,6 +17,14 @@ import {
 
 const count = (n: number) => n.toLocaleString("en-US");
 const when = (iso: string) => `${iso.slice(0, 10)} ${iso.slice(11, 16)}`;
+
+/** Waits until an element's text is `text` (a page of entries read after a click: the range it shows). */
+async function textBecomes(page: Page, selector: string, text: string): Promise<void> {
+  await page.waitForFunction(
+    ([sel, want]) => document.querySelector(sel as string)?.textContent === want,
+    [selector, text],
+  );
+}
 
 interface Entry {
   seq: number;
@@ -81,7 +89,7 @@ async function expectations(db: string) {
     `SELECT (SELECT count(*) FROM orders WHERE customer_id = '${person}') AS orders,
             (SELECT count(*) FROM consents WHERE customer_id = '${person}') AS consents`,
   );
-  const now = `TIMESTAMP '${new Date().toISOString().slice(0, 19).replace("T", " ")}'`;
+  const now = `TIMESTAMP '${new Date().toISOString().replace("T", " ").replace("Z", "")}'`;
   const coverage = (await storedRows(db, COVERAGE_SQL(now))).map((r) => ({
     purpose: String(r.purpose),
     channel: r.channel === null ? null : String(r.channel),
@@ -124,7 +132,8 @@ describe("the dashboard's privacy view", () => {
   beforeAll(async () => {
     [shop, browser] = await Promise.all([dashboardShop(expectations), launchChromium()]);
     const me = await fetch(`${shop.url}/api/me`, { headers: { authorization: `Bearer ${shop.keys.admin}` } });
-    adminWho = `key ${((await me.json()) as { id: string }).id}`;
+    const admin = (await me.json()) as { id: string; name: string };
+    adminWho = `key ${admin.id} (${admin.name})`;
   });
   afterAll(async () => {
     await browser?.close();
@@ -168,10 +177,8 @@ describe("the dashboard's privacy view", () => {
     // One cell per purpose and channel: coloured when shown, grey when suppressed.
     const hiddenCells = expected.filter((r) => r[2] === `<${k}`).length;
     const chart = '[data-chart="coverage"] svg';
-    expect(await page.locator(`${chart} g[aria-label="coverage cell"] rect`).count()).toBe(
-      expected.length - hiddenCells,
-    );
-    expect(await page.locator(`${chart} g[aria-label="suppressed cell"] rect`).count()).toBe(hiddenCells);
+    expect(await page.locator(`${chart} g.coverage-shown rect`).count()).toBe(expected.length - hiddenCells);
+    expect(await page.locator(`${chart} g.coverage-suppressed rect`).count()).toBe(hiddenCells);
     await page.click('[data-chart="coverage"] summary');
     await screenshot(page, "privacy");
     expect(errors).toEqual([]);
@@ -191,10 +198,10 @@ describe("the dashboard's privacy view", () => {
     expect(await page.textContent('[data-figure="audit-log-range"]')).toBe(`1–20 of ${log.length + 3}`);
     // The next page, then a filter by action.
     await page.click('[data-card="audit-log"] button:has-text("Older")');
-    await settled(page);
+    await textBecomes(page, '[data-figure="audit-log-range"]', `21–${log.length + 3} of ${log.length + 3}`);
     expect(await tableRows(page, "audit-log")).toEqual(log.slice(17, 37).map(row));
     await page.selectOption("#audit-log-action", "privacy.erase");
-    await settled(page);
+    await textBecomes(page, '[data-figure="audit-log-range"]', "1–2 of 2");
     expect(await tableRows(page, "audit-log")).toEqual(
       log.filter((e) => e.action === "privacy.erase").map(row),
     );
@@ -204,8 +211,9 @@ describe("the dashboard's privacy view", () => {
     const kind = (e: Entry) => (e.action === "privacy.erase" ? "Erasure" : "Access request");
     const requestRow = (e: Entry) => [when(e.at), e.who, kind(e), count(e.people)];
     expect(await tableRows(page, "requests")).toEqual(requests.slice(0, 10).map(requestRow));
+    expect(await page.textContent('[data-figure="requests-range"]')).toBe("1–10 of 14");
     await page.click('[data-card="requests"] button:has-text("Older")');
-    await settled(page);
+    await textBecomes(page, '[data-figure="requests-range"]', "11–14 of 14");
     expect(await tableRows(page, "requests")).toEqual(requests.slice(10).map(requestRow));
     expect(idsIn((await page.textContent('[data-card="requests"]')) ?? "", shop.prepared.ids)).toEqual([]);
     // Settings and retention, read-only.
@@ -262,7 +270,9 @@ describe("the dashboard's privacy view", () => {
     await page.click('button:has-text("Review the erasure")');
     await page.click('button:has-text("Erase permanently")');
     await page.waitForSelector('[data-figure="erasure-rows"]');
-    await settled(page);
+    // The requests and the log read again: one request more.
+    await textBecomes(page, '[data-figure="requests-range"]', "1–10 of 15");
+    await page.waitForFunction(() => !document.querySelector("[aria-busy]"));
     expect(posted).toEqual(["/api/privacy/erasures"]);
     expect(await page.textContent('[data-figure="erasure-tables-clean"]')).toBe("no table holds the person");
     expect(await page.textContent('[data-figure="erasure-bytes-clean"]')).toMatch(
@@ -293,7 +303,7 @@ describe("the dashboard's privacy view", () => {
       page.on("request", (r) => asked.push(new URL(r.url()).pathname));
       await page.reload();
       await settled(page);
-      await page.waitForSelector('table[data-table="coverage"]');
+      await page.waitForSelector('table[data-table="coverage"]', { state: "attached" });
       expect((await tableRows(page, "coverage")).length).toBe(shop.prepared.coverage.length);
       expect(await page.textContent('[data-figure="not-administered"]')).toContain("manage:privacy");
       expect(await page.locator('[data-card="settings"] table').count()).toBe(1);

@@ -165,7 +165,12 @@ export function printSegment(def: {
   const head = [`id: ${def.id}`, `name: ${def.name}`];
   if (def.description !== undefined) head.push(`description: ${def.description}`);
   const c = def.where;
-  const group = "all" in c ? { items: c.all, op: "and" as const } : "any" in c ? { items: c.any, op: "or" as const } : null;
+  const group =
+    "all" in c
+      ? { items: c.all, op: "and" as const }
+      : "any" in c
+        ? { items: c.any, op: "or" as const }
+        : null;
   const where =
     group && group.items.length > 1
       ? group.items.map((x) => printCondition(x, group.op)).join(`\n  ${group.op} `)

@@ -15,7 +15,14 @@ import "./privacy.css";
 /** The audit log's actions that are people's requests, and what the view calls them. */
 const REQUESTS: Record<string, string> = { "privacy.erase": "Erasure", "privacy.export": "Access request" };
 
-const when: Column<AuditEntry> = { label: "When", value: (e) => formatTime(e.at) };
+const when: Column<AuditEntry> = {
+  label: "When",
+  value: (e) => (
+    <time dateTime={e.at} class="nowrap">
+      {formatTime(e.at)}
+    </time>
+  ),
+};
 const who: Column<AuditEntry> = { label: "Who", value: (e) => e.who };
 const people: Column<AuditEntry> = { label: "People", value: (e) => formatCount(e.people), numeric: true };
 
@@ -94,10 +101,11 @@ export default function PrivacyView() {
       aggregates ? get<ConsentCoverage>("/api/privacy/consent-coverage", undefined, signal) : null,
     [aggregates, version],
   );
-  // Under differential privacy an analyst is answered only noised reports, which the settings are not: the
-  // coverage (asked first) says whether noise applies, and the settings are not asked then (nor after a refusal).
+  // Under differential privacy an analyst is answered only noised reports, which the settings are not: for an
+  // analyst the coverage (asked first) says whether noise applies, and the settings are not asked then (nor after
+  // a refusal). Other roles are never answered with noise.
   const noised = coverage.data?.noise != null;
-  const wantSettings = aggregates && coverage.data !== undefined && !noised;
+  const wantSettings = aggregates && (me.role !== "analyst" || (coverage.data !== undefined && !noised));
   const settings = useLoad(
     (signal) => (wantSettings ? get<PrivacySettings>("/api/privacy/settings", undefined, signal) : null),
     [wantSettings],

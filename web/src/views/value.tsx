@@ -1,7 +1,7 @@
 import { get } from "../api";
 import { Card, ErrorBox, Loading } from "../components/status";
 import { useLoad } from "../hooks";
-import { CohortCard, ClvCard } from "./value/clv";
+import { ClvCard, CohortCard } from "./value/clv";
 import { RfmGrid, RfmSegments } from "./value/rfm";
 import type { RfmReport, Stored } from "./value/types";
 import "./value.css";

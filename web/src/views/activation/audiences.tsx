@@ -2,8 +2,8 @@ import * as Plot from "@observablehq/plot";
 import { Chart } from "../../components/chart";
 import { DataTable } from "../../components/data-table";
 import { Card } from "../../components/status";
-import { formatCount, suppressedText } from "../../format";
-import { shownParts } from "./stacked-parts";
+import { formatCount } from "../../format";
+import { hiddenNotes, type PartsOf, shownParts } from "./stacked-parts";
 import type { AudienceList, SizedAudience } from "./types";
 
 /** The three ways a member of an audience's segments is counted: through the consent gate, or left out and why. */
@@ -19,21 +19,12 @@ const GATE_PARTS = [
  */
 export function Audiences({ list }: { list: AudienceList }) {
   const k = list.minGroup;
-  const bars = shownParts(
-    list.audiences,
-    (a) => a.id,
-    GATE_PARTS.map((p) => ({
-      label: p.label,
-      count: (a: SizedAudience) => (p.part === "consented" ? a.size : a.leftOut[p.part]),
-    })),
-  );
-  // A size the k-gate hid is said at the end of what is drawn of its audience, not drawn.
-  const hidden = list.audiences
-    .filter((a) => a.suppressed)
-    .map((a) => ({
-      audience: a.id,
-      end: bars.filter((b) => b.bar === a.id).reduce((sum, b) => sum + b.count, 0),
-    }));
+  const parts: PartsOf<SizedAudience> = GATE_PARTS.map((p) => ({
+    label: p.label,
+    count: (a) => (p.part === "consented" ? a.size : a.leftOut[p.part]),
+  }));
+  const bars = shownParts(list.audiences, (a) => a.id, parts);
+  const hidden = hiddenNotes(list.audiences, (a) => a.id, parts, k);
   return (
     <Card title="Audiences" id="audiences" wide>
       {list.audiences.length === 0 ? (
@@ -52,6 +43,7 @@ export function Audiences({ list }: { list: AudienceList }) {
               width,
               height: 40 + 34 * list.audiences.length,
               marginLeft: 130,
+              marginRight: hidden.length ? 200 : 20,
               x: { label: "People", grid: true },
               y: { label: null, domain: list.audiences.map((a) => a.id) },
               color: {
@@ -68,9 +60,9 @@ export function Audiences({ list }: { list: AudienceList }) {
                   tip: true,
                 }),
                 Plot.text(hidden, {
-                  y: "audience",
+                  y: "bar",
                   x: "end",
-                  text: () => `consented: ${suppressedText(k)} (suppressed)`,
+                  text: "text",
                   textAnchor: "start",
                   dx: 4,
                   fill: "#5a6472",

@@ -5,7 +5,7 @@ import { DataTable } from "../../components/data-table";
 import { Card, ErrorBox, Loading } from "../../components/status";
 import { formatCount, formatShare, formatTime } from "../../format";
 import { useLoad } from "../../hooks";
-import { shownParts } from "./stacked-parts";
+import { hiddenNotes, type PartsOf, shownParts } from "./stacked-parts";
 import type { Campaign, CampaignShow, SendSummary } from "./types";
 
 const OUTCOMES = [
@@ -63,11 +63,9 @@ export function Campaigns({ campaigns }: { campaigns: readonly Campaign[] }) {
   const sends: SendRow[] = shown.data.flatMap((s) =>
     s.sends.map((x) => ({ ...x, campaign: s.campaign.id, label: `${s.campaign.id} · ${formatTime(x.at)}` })),
   );
-  const bars = shownParts(
-    sends,
-    (s) => s.label,
-    OUTCOMES.map((o) => ({ label: o.label, count: (s: SendRow) => s[o.key] })),
-  );
+  const parts: PartsOf<SendRow> = OUTCOMES.map((o) => ({ label: o.label, count: (s) => s[o.key] }));
+  const bars = shownParts(sends, (s) => s.label, parts);
+  const hidden = hiddenNotes(sends, (s) => s.label, parts, k);
   const sendsOf = (id: string) => sends.filter((s) => s.campaign === id).length;
   return (
     <Card title="Campaigns" id="campaigns" wide>
@@ -113,6 +111,7 @@ export function Campaigns({ campaigns }: { campaigns: readonly Campaign[] }) {
               width,
               height: 40 + 34 * sends.length,
               marginLeft: 220,
+              marginRight: hidden.length ? 260 : 20,
               x: { label: "People", grid: true },
               y: { label: null, domain: sends.map((s) => s.label) },
               color: {
@@ -126,6 +125,14 @@ export function Campaigns({ campaigns }: { campaigns: readonly Campaign[] }) {
                   x: "count",
                   fill: "part",
                   order: OUTCOMES.map((o) => o.label),
+                }),
+                Plot.text(hidden, {
+                  y: "bar",
+                  x: "end",
+                  text: "text",
+                  textAnchor: "start",
+                  dx: 4,
+                  fill: "#5a6472",
                 }),
                 Plot.ruleX([0]),
               ],

@@ -31,9 +31,9 @@ function standing(d: Delivery): string {
   return d.status;
 }
 
+/** Why the last attempt failed (it names the HTTP status when an answer came), else the status of a success. */
 function lastAnswer(d: Delivery): string {
-  if (d.lastError) return d.lastStatus ? `HTTP ${d.lastStatus}: ${d.lastError}` : d.lastError;
-  return d.lastStatus ? `HTTP ${d.lastStatus}` : "—";
+  return d.lastError ?? (d.lastStatus ? `HTTP ${d.lastStatus}` : "—");
 }
 
 /** One destination's deliveries, newest first, and the button that delivers what is pending now. */
@@ -145,6 +145,7 @@ export function Destinations() {
     (d) => d.id,
     STATUS_PARTS.map((p) => ({ label: p.label, count: (d: DestinationView) => d[p.key] })),
   );
+  const most = Math.max(1, ...destinations.map((d) => d.delivered + d.pending + d.failed));
   return (
     <Card title="Destinations" id="destinations" wide>
       {list.error ? (
@@ -171,7 +172,8 @@ export function Destinations() {
                 width,
                 height: 40 + 34 * destinations.length,
                 marginLeft: 90,
-                x: { label: "Deliveries", grid: true },
+                // Whole deliveries: no tick between two counts.
+                x: { label: "Deliveries", grid: true, tickFormat: "d", ticks: Math.min(10, most) },
                 y: { label: null, domain: destinations.map((d) => d.id) },
                 color: {
                   legend: true,

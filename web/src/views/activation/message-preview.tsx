@@ -131,8 +131,9 @@ export function MessagePreview({
     );
   const c = campaigns.find((x) => x.id === campaign);
   const audience = audiences.find((a) => a.id === c?.audience);
-  const fieldError =
-    preview.error instanceof ApiError && preview.error.path === "customer" ? preview.error : null;
+  // While the next answer loads, the last one's error no longer stands.
+  const error = preview.loading ? undefined : preview.error;
+  const fieldError = error instanceof ApiError && error.path === "customer" ? error : null;
   return (
     <Card title="Message preview" id="preview" wide>
       <form
@@ -193,9 +194,9 @@ export function MessagePreview({
         ) : null}
         , as a send now would render it.
       </p>
-      {preview.error ? (
+      {error ? (
         fieldError ? null : (
-          <ErrorBox error={preview.error} />
+          <ErrorBox error={error} />
         )
       ) : preview.loading || !preview.data ? (
         <Loading what="the preview" />

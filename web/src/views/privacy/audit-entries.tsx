@@ -33,18 +33,21 @@ export function AuditEntries({
   const [offset, setOffset] = useState(0);
   const filter = actions ?? (chosen ? [chosen] : []);
   const page = useLoad(
-    (signal) =>
-      get<AuditPage>(
+    async (signal) => ({
+      ...(await get<AuditPage>(
         "/api/privacy/audit-log/entries",
         { actions: filter.length ? filter : undefined, offset, limit: pageSize },
         signal,
-      ),
+      )),
+      // What is shown is described by the offset it was read at, not one asked for since.
+      offset,
+    }),
     [filter.join(","), offset, pageSize, version],
   );
   const p = page.data;
-  const last = p ? Math.min(offset + p.entries.length, p.total) : 0;
+  const last = p ? Math.min(p.offset + p.entries.length, p.total) : 0;
   return (
-    <div class="audit-entries">
+    <div class="audit-entries" aria-busy={page.loading ? "true" : undefined}>
       {choose ? (
         <div class="controls">
           <div>
@@ -78,21 +81,21 @@ export function AuditEntries({
             <button
               type="button"
               class="secondary"
-              disabled={offset === 0}
-              onClick={() => setOffset(Math.max(0, offset - pageSize))}
+              disabled={p.offset === 0}
+              onClick={() => setOffset(Math.max(0, p.offset - pageSize))}
             >
               Newer
             </button>
             <span aria-live="polite" data-figure={`${id}-range`}>
               {p.total === 0
                 ? "No entries"
-                : `${formatCount(offset + 1)}–${formatCount(last)} of ${formatCount(p.total)}`}
+                : `${formatCount(p.offset + 1)}–${formatCount(last)} of ${formatCount(p.total)}`}
             </span>
             <button
               type="button"
               class="secondary"
               disabled={last >= p.total}
-              onClick={() => setOffset(offset + pageSize)}
+              onClick={() => setOffset(p.offset + pageSize)}
             >
               Older
             </button>

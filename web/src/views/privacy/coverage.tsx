@@ -22,7 +22,7 @@ function heatMap(c: ConsentCoverage, width: number): HTMLElement | SVGSVGElement
   const common = { x: channelOf, y: "purpose" } as const;
   return Plot.plot({
     width: Math.min(width, 160 + 150 * (c.channels.length + 1)),
-    height: 70 + 54 * c.purposes.length,
+    height: 80 + 60 * c.purposes.length,
     marginLeft: 16 + 7.5 * longest,
     marginTop: 34,
     x: { domain: [ANY, ...c.channels], axis: "top", label: "Channel", tickSize: 0 },
@@ -36,17 +36,17 @@ function heatMap(c: ConsentCoverage, width: number): HTMLElement | SVGSVGElement
       label: "Share of all customers with a granted consent (%)",
     },
     marks: [
-      Plot.cell(shown, { ...common, fill: "share", inset: 1.5, ariaLabel: "coverage cell" }),
-      Plot.cell(hidden, { ...common, fill: "#e4e7ec", inset: 1.5, ariaLabel: "suppressed cell" }),
+      Plot.cell(shown, { ...common, fill: "share", inset: 1.5, className: "coverage-shown" }),
+      Plot.cell(hidden, { ...common, fill: "#e4e7ec", inset: 1.5, className: "coverage-suppressed" }),
       Plot.text(
         shown.filter((x) => (x.share ?? 0) >= DARK),
-        { ...common, text: label, fill: "white", lineHeight: 1.2 },
+        { ...common, text: label, fill: "white", lineHeight: 1.2, fontSize: 12 },
       ),
       Plot.text(
         shown.filter((x) => (x.share ?? 0) < DARK),
-        { ...common, text: label, fill: "#1c2430", lineHeight: 1.2 },
+        { ...common, text: label, fill: "#1c2430", lineHeight: 1.2, fontSize: 12 },
       ),
-      Plot.text(hidden, { ...common, text: () => suppressedText(c.minGroup), fill: "#5a6472" }),
+      Plot.text(hidden, { ...common, text: () => suppressedText(c.minGroup), fill: "#5a6472", fontSize: 12 }),
     ],
   });
 }

@@ -14,6 +14,9 @@ type Step =
 /** Whether an error is about the identifier typed (shown at the field) rather than anything else. */
 const atField = (e: Error) => e instanceof ApiError && (e.path === "person" || e.path?.endsWith(": person"));
 
+/** A count and its noun, singular for one. */
+const counted = (n: number, one: string, many: string) => `${formatCount(n)} ${n === 1 ? one : many}`;
+
 /** What the erasure's verification found, in words. */
 function Verification({ v }: { v: ErasureResult["verified"] }) {
   return (
@@ -30,7 +33,7 @@ function Verification({ v }: { v: ErasureResult["verified"] }) {
         {v.bytes === null
           ? "not searched (the files are out of this server's reach)"
           : v.bytes
-            ? `no byte of an identifier in ${formatCount(v.files)} files (${formatCount(v.bytesRead)} bytes read)`
+            ? `no byte of an identifier in ${counted(v.files, "file", "files")} (${counted(v.bytesRead, "byte", "bytes")} read)`
             : `an identifier's bytes remain${v.awaitingCleanup.length ? ` in storage the engine removes later: ${v.awaitingCleanup.join(", ")}` : ""}`}
       </dd>
       <dt>Identifiers searched</dt>
@@ -82,9 +85,9 @@ export function EraseForm({ onErased }: { onErased: () => void }) {
       <div ref={outcome} tabIndex={-1} class="erase-outcome" data-erasure={r.erasure}>
         <p role="status">
           Erased: <strong data-figure="erasure-rows">{formatCount(r.rowsRemoved)}</strong> rows from{" "}
-          {formatCount(touched.length)} tables; {formatCount(r.tombstones)} identifiers kept only as
-          tombstones (keyed hashes), so no import brings them back. Erasure <code>{r.erasure}</code>, in{" "}
-          {formatNumber(r.seconds)} s.
+          {counted(touched.length, "table", "tables")}; {counted(r.tombstones, "identifier", "identifiers")}{" "}
+          kept only as tombstones (keyed hashes), so no import brings them back. Erasure{" "}
+          <code>{r.erasure}</code>, in {formatNumber(r.seconds)} s.
         </p>
         <Verification v={r.verified} />
         <DataTable

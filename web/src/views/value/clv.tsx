@@ -4,7 +4,14 @@ import { get } from "../../api";
 import { Chart } from "../../components/chart";
 import { DataTable } from "../../components/data-table";
 import { Card, ErrorBox, Loading } from "../../components/status";
-import { formatCount, formatMoney, formatNumber, formatShare, formatTime, suppressedText } from "../../format";
+import {
+  formatCount,
+  formatMoney,
+  formatNumber,
+  formatShare,
+  formatTime,
+  suppressedText,
+} from "../../format";
 import { useLoad } from "../../hooks";
 import { INK, MUTED, VALUE_FILL } from "../chart-colors";
 import type { ClvBin, ClvDistribution, CohortPeriod, CohortReport, Stored } from "./types";
@@ -29,7 +36,10 @@ function Histogram({ d }: { d: ClvDistribution }) {
   // The open last bin is drawn one width wide and labelled as open.
   const x2 = (b: ClvBin) => b.to ?? b.from + d.width;
   const last = d.bins.at(-1);
-  const peak = shown.reduce<ClvBin | null>((a, b) => ((b.customers ?? 0) > (a?.customers ?? -1) ? b : a), null);
+  const peak = shown.reduce<ClvBin | null>(
+    (a, b) => ((b.customers ?? 0) > (a?.customers ?? -1) ? b : a),
+    null,
+  );
   const label = `Histogram of predicted ${d.horizon.months}-month lifetime value over ${d.customers === null ? "a suppressed number of" : formatCount(d.customers)} customers, in bins ${formatNumber(d.width)} wide${peak ? `; the most customers, ${formatCount(peak.customers ?? 0)}, are in ${rangeOf(peak)}` : ""}; mean ${d.meanClv === null ? "suppressed" : formatMoney(d.meanClv)}; ${hidden.length} bins suppressed.`;
   return (
     <Chart
@@ -190,7 +200,8 @@ function CohortChart({ c }: { c: CohortReport }) {
             labelArrow: "none",
             tickRotate: c.cohorts.length > 8 ? -35 : 0,
           },
-          y: { domain: [0, 1], percent: true, label: "Mean P(alive) (%)", grid: true, labelArrow: "none" },
+          // Percent: the axis shows the shares × 100, so its domain is in percent too.
+          y: { domain: [0, 100], percent: true, label: "Mean P(alive) (%)", grid: true, labelArrow: "none" },
           marks: [
             Plot.barY(shown, { x: "cohort", y: "meanPAlive", fill: VALUE_FILL, inset: 2 }),
             Plot.text(shown, {

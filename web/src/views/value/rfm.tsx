@@ -2,7 +2,14 @@ import * as Plot from "@observablehq/plot";
 import { Chart } from "../../components/chart";
 import { DataTable } from "../../components/data-table";
 import { Card } from "../../components/status";
-import { formatCount, formatMoney, formatNumber, formatShare, formatTime, suppressedText } from "../../format";
+import {
+  formatCount,
+  formatMoney,
+  formatNumber,
+  formatShare,
+  formatTime,
+  suppressedText,
+} from "../../format";
 import { INK, MUTED, SUPPRESSED_FILL, VALUE_FILL, VALUE_FILL_LIGHT } from "../chart-colors";
 import type { RfmCell, RfmReport } from "./types";
 
@@ -11,7 +18,21 @@ const SCORES = [1, 2, 3, 4, 5];
 /** How the stored scores were made, in words. */
 function howScored(r: RfmReport): string {
   const how = (s: string) => (s === "thresholds" ? "cut points" : "quintiles");
-  return `Scored ${formatTime(r.scoredAt)} · frequency by ${r.frequency === "days" ? "purchase days" : "orders"}, monetary as ${r.monetary} spend · R ${how(r.scoring.r)}, F ${how(r.scoring.f)}, M ${how(r.scoring.m)}`;
+  const { r: rs, f, m } = r.scoring;
+  const scores =
+    rs === f && f === m ? `scores by ${how(rs)}` : `R by ${how(rs)}, F by ${how(f)}, M by ${how(m)}`;
+  return `Scored ${formatTime(r.scoredAt)}: frequency in ${r.frequency === "days" ? "purchase days" : "orders"}, monetary as ${r.monetary} spend, ${scores}.`;
+}
+
+/** Scores nobody has (a column or row of zeros), which a reader would otherwise take for an error. */
+function emptyScores(r: RfmReport): string | null {
+  const none = (scores: number[], of: (c: RfmCell) => number) =>
+    scores.filter((s) => r.grid.filter((c) => of(c) === s).every((c) => c.customers === 0));
+  const f = none(SCORES, (c) => c.f);
+  const rs = none(SCORES, (c) => c.r);
+  const named = [...rs.map((s) => `R ${s}`), ...f.map((s) => `F ${s}`)];
+  if (named.length === 0) return null;
+  return `Nobody scores ${named.join(" or ")}: equal values share a score, so a tie across a quintile's edge (many customers with one order, say) skips the next score.`;
 }
 
 /** A cell of the grid as the numbers table and the chart show it. */
@@ -44,6 +65,7 @@ export function RfmGrid({ report }: { report: RfmReport }) {
   return (
     <Card title="RFM grid" id="rfm-grid">
       <p class="muted">{howScored(report)}</p>
+      {emptyScores(report) ? <p class="muted">{emptyScores(report)}</p> : null}
       <Chart
         id="rfm-grid"
         label={label}
@@ -85,14 +107,20 @@ export function RfmGrid({ report }: { report: RfmReport }) {
           id="rfm-grid"
           minGroup={k}
           rows={[...SCORES].reverse()}
-          columns={[{ label: "R score", value: (rScore) => `R ${rScore}` }, ...perCell((c) => formatCount(c.customers ?? 0))]}
+          columns={[
+            { label: "R score", value: (rScore) => `R ${rScore}` },
+            ...perCell((c) => formatCount(c.customers ?? 0)),
+          ]}
         />
         <DataTable
           caption="Revenue per cell (the scored customers' purchases up to the as-of time)"
           id="rfm-grid-revenue"
           minGroup={k}
           rows={[...SCORES].reverse()}
-          columns={[{ label: "R score", value: (rScore) => `R ${rScore}` }, ...perCell((c) => formatMoney(c.revenue ?? 0))]}
+          columns={[
+            { label: "R score", value: (rScore) => `R ${rScore}` },
+            ...perCell((c) => formatMoney(c.revenue ?? 0)),
+          ]}
         />
       </Chart>
     </Card>
