@@ -182,6 +182,12 @@ describe("the HTTP API", () => {
     });
     expect(await status("GET", "/api/audit", analyst.key)).toBe(403);
     expect(await status("POST", "/api/segments", analyst.key, { definition: {} })).toBe(403);
+    // An analyst saves a clustering (write:values), not the segments per cluster that come with it by default.
+    const clusterSegments = await call("POST", "/api/clusterings", { saveAs: "c" }, undefined, analyst.key);
+    expect([clusterSegments.status, (clusterSegments.body.error as { path: string }).path]).toEqual([
+      403,
+      "segments",
+    ]);
     // A marketer changes segments, and sees people only through the consent gate: for a purpose and a channel.
     expect(await status("GET", "/api/segments", marketer.key)).toBe(200);
     expect(

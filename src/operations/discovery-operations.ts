@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { allows } from "../access/roles.js";
 import { runClustering } from "../clustering/cluster.js";
 import {
   removeClusterSegments,
@@ -18,7 +19,7 @@ import {
   type SavedClustering,
   saveClustering,
 } from "../clustering/saved-clusterings.js";
-import { isUserError } from "../errors.js";
+import { isUserError, UserError } from "../errors.js";
 import { isSmall, reportMinGroup, sizeHidden, suppressPartition } from "../privacy/k-gate.js";
 import { type AsOfChoice, chooseAsOf } from "./as-of.js";
 import { defineOperation } from "./operation.js";
@@ -184,8 +185,15 @@ export const clusterSaveOperation = defineOperation({
     "find segments by clustering and save them: the model, each customer's cluster, a segment per cluster",
   input: ClusterSaveInput,
   access: "write",
-  async run(session, input): Promise<ClusterReport> {
+  async run(session, input, _emit, caller): Promise<ClusterReport> {
     const { saveAs, segments, ...options } = input;
+    // The route asks write:values (a model and its values); the segments per cluster are segments too.
+    if (segments && !allows(caller.role, "write:segments"))
+      throw new UserError(
+        "missing-permission",
+        `saving a segment per cluster needs the permission write:segments, which the role ${caller.role} does not have: save the clustering alone (segments: false)`,
+        "segments",
+      );
     const { asOf, choice } = await chooseAsOf(session, input.asOf);
     const clustering = await runClustering(session, { ...options, asOf });
     const { fitted: _fitted, ...report } = clustering;

@@ -48,8 +48,11 @@ const UNAVAILABLE = new Set([
   "read-only-database",
 ]);
 
-/** Codes of what the caller may not have, whatever the input: an answer the privacy settings keep from them. */
-const FORBIDDEN = new Set(["not-under-dp", "privacy-budget-spent"]);
+/**
+ * Codes of what the caller may not have, whatever the input: an answer the privacy settings keep from them, or a
+ * part of a write its role may not make (a segment per cluster without write:segments).
+ */
+const FORBIDDEN = new Set(["not-under-dp", "privacy-budget-spent", "missing-permission"]);
 
 /** Codes of a request over a limit: a definition, an upload. */
 const TOO_LARGE = new Set(["definition-too-long", "body-too-large"]);
