@@ -2,17 +2,16 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { tempDir, tesseraJson, writeFile } from "../helpers.js";
 import {
   customerIds,
   type DashboardShop,
-  dashboardShop,
   idsIn,
   keyboardReach,
-  launchChromium,
   openView,
   screenshot,
+  servedShop,
   settled,
   tableRows,
 } from "./harness.js";
@@ -210,12 +209,8 @@ const drawn = (ns: (number | null)[]): number => ns.filter((n) => n !== null && 
 describe("the dashboard's activation view", () => {
   let shop: DashboardShop<Expected>;
   let browser: Browser;
-  beforeAll(async () => {
-    [shop, browser] = await Promise.all([dashboardShop(prepare), launchChromium()]);
-  }, 240_000);
-  afterAll(async () => {
-    await browser?.close();
-    await shop?.close();
+  servedShop(prepare, (s, b) => {
+    [shop, browser] = [s, b];
   });
 
   it("shows audiences, destinations with their deliveries, campaigns with their sends and a rendered preview, as the CLI reports them", async () => {

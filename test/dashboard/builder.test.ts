@@ -1,16 +1,15 @@
 import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { tesseraJson } from "../helpers.js";
 import {
   customerIds,
   type DashboardShop,
-  dashboardShop,
   idsIn,
   keyboardReach,
-  launchChromium,
   openView,
   recordAnswers,
   screenshot,
+  servedShop,
   settled,
 } from "./harness.js";
 
@@ -58,12 +57,8 @@ async function typeText(page: Page, text: string): Promise<void> {
 describe("the dashboard's segment builder", () => {
   let shop: DashboardShop<Expected>;
   let browser: Browser;
-  beforeAll(async () => {
-    [shop, browser] = await Promise.all([dashboardShop(expectations), launchChromium()]);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await shop?.close();
+  servedShop(expectations, (s, b) => {
+    [shop, browser] = [s, b];
   });
 
   it("shows a problem at its line and column as you type, applies the suggestion, then gives the live size", async () => {

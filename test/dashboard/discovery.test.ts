@@ -1,16 +1,15 @@
 import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { tesseraJson } from "../helpers.js";
 import {
   customerIds,
   type DashboardShop,
-  dashboardShop,
   idsIn,
   keyboardReach,
-  launchChromium,
   openView,
   recordAnswers,
   screenshot,
+  servedShop,
   settled,
   tableRows,
 } from "./harness.js";
@@ -115,12 +114,8 @@ async function stored(shop: DashboardShop<Expected>) {
 describe("the dashboard's discovery view", () => {
   let shop: DashboardShop<Expected>;
   let browser: Browser;
-  beforeAll(async () => {
-    [shop, browser] = await Promise.all([dashboardShop(expectations), launchChromium()]);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await shop?.close();
+  servedShop(expectations, (s, b) => {
+    [shop, browser] = [s, b];
   });
 
   it("shows the saved clustering's clusters with their sizes and profiles, as personas reports them", async () => {

@@ -1,16 +1,15 @@
 import { createHash } from "node:crypto";
 import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { runCli, tempDir, tesseraJson, writeFile } from "../helpers.js";
 import {
   customerIds,
   type DashboardShop,
-  dashboardShop,
   idsIn,
   keyboardReach,
-  launchChromium,
   openView,
   screenshot,
+  servedShop,
   settled,
   tableRows,
 } from "./harness.js";
@@ -221,12 +220,8 @@ const computable = (m: Analysis["metrics"][number]) =>
 describe("the dashboard's experiments view", () => {
   let shop: DashboardShop<Expected>;
   let browser: Browser;
-  beforeAll(async () => {
-    [shop, browser] = await Promise.all([dashboardShop(prepare), launchChromium()]);
-  }, 240_000);
-  afterAll(async () => {
-    await browser?.close();
-    await shop?.close();
+  servedShop(prepare, (s, b) => {
+    [shop, browser] = [s, b];
   });
 
   it("lists the experiments and reads one: the split checked, each metric's effects and intervals, the economics, as the CLI reports them", async () => {

@@ -9,7 +9,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
-import { expect } from "vitest";
+import { afterAll, beforeAll, expect } from "vitest";
 import { launchChromium } from "../../bench/chromium.js";
 import { demoOperation } from "../../src/operations/demo-operation.js";
 import { runOnDatabase } from "../../src/operations/operation.js";
@@ -54,6 +54,24 @@ export async function dashboardShop<T = void>(
   return { db, url: serving.url, keys, serving, prepared, close: () => serving.close() };
 }
 
+/**
+ * The shop served and a browser, for one test file: made before its tests (handed to `use`), closed after them.
+ */
+export function servedShop<T>(
+  prepare: (db: string) => Promise<T>,
+  use: (shop: DashboardShop<T>, browser: Browser) => void,
+): void {
+  let held: [DashboardShop<T>, Browser] | undefined;
+  beforeAll(async () => {
+    held = await Promise.all([dashboardShop(prepare), launchChromium()]);
+    use(...held);
+  }, 240_000);
+  afterAll(async () => {
+    await held?.[1].close();
+    await held?.[0].close();
+  });
+}
+
 /** A page and what went wrong in it: console errors and uncaught exceptions. */
 export interface ViewPage {
   readonly page: Page;
@@ -90,11 +108,14 @@ export async function settled(page: Page): Promise<void> {
   );
 }
 
-/** Writes a screenshot of the page for review: `TESSERA_SCREENSHOTS` (the README's come from docs/screenshots). */
+/**
+ * Writes a screenshot of the whole page for review, `<name>.jpg` in test-results/screenshots or in
+ * `TESSERA_SCREENSHOTS` (the README's are docs/screenshots: JPEG, small enough to commit).
+ */
 export async function screenshot(page: Page, name: string): Promise<void> {
   const dir = process.env.TESSERA_SCREENSHOTS ?? join(process.cwd(), "test-results", "screenshots");
   mkdirSync(dir, { recursive: true });
-  await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true });
+  await page.screenshot({ path: join(dir, `${name}.jpg`), fullPage: true, type: "jpeg", quality: 72 });
 }
 
 /** Every customer id the shop holds (an analyst's page and the answers it receives must name none). */

@@ -1,16 +1,15 @@
 import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { tesseraJson } from "../helpers.js";
 import {
   customerIds,
   type DashboardShop,
-  dashboardShop,
   idsIn,
   keyboardReach,
-  launchChromium,
   openView,
   recordAnswers,
   screenshot,
+  servedShop,
   tableRows,
 } from "./harness.js";
 
@@ -42,12 +41,8 @@ type Expected = Awaited<ReturnType<typeof expectations>>;
 describe("the dashboard's overview", () => {
   let shop: DashboardShop<Expected>;
   let browser: Browser;
-  beforeAll(async () => {
-    [shop, browser] = await Promise.all([dashboardShop(expectations), launchChromium()]);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await shop?.close();
+  servedShop(expectations, (s, b) => {
+    [shop, browser] = [s, b];
   });
 
   it("shows the counts, the quality score, the Pareto curve and every segment with its trend, as the CLI reports them", async () => {

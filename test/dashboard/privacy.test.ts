@@ -1,16 +1,15 @@
 import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { runCli, storedRows, tesseraJson } from "../helpers.js";
 import {
   customerIds,
   type DashboardShop,
-  dashboardShop,
   idsIn,
   keyboardReach,
-  launchChromium,
   openView,
   recordAnswers,
   screenshot,
+  servedShop,
   settled,
   tableRows,
 } from "./harness.js";
@@ -129,15 +128,13 @@ describe("the dashboard's privacy view", () => {
   let shop: DashboardShop<Expected>;
   let browser: Browser;
   let adminWho: string;
+  servedShop(expectations, (s, b) => {
+    [shop, browser] = [s, b];
+  });
   beforeAll(async () => {
-    [shop, browser] = await Promise.all([dashboardShop(expectations), launchChromium()]);
     const me = await fetch(`${shop.url}/api/me`, { headers: { authorization: `Bearer ${shop.keys.admin}` } });
     const admin = (await me.json()) as { id: string; name: string };
     adminWho = `key ${admin.id} (${admin.name})`;
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await shop?.close();
   });
 
   /** The API as a test reads it apart from the page (never the answer the page shows). */

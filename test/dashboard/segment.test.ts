@@ -1,16 +1,15 @@
 import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { runCli, tesseraJson } from "../helpers.js";
 import {
   customerIds,
   type DashboardShop,
-  dashboardShop,
   idsIn,
   keyboardReach,
-  launchChromium,
   openView,
   recordAnswers,
   screenshot,
+  servedShop,
   tableRows,
 } from "./harness.js";
 
@@ -170,12 +169,8 @@ async function listMembers(page: Page): Promise<string[]> {
 describe("the dashboard's segment page", () => {
   let shop: DashboardShop<Expected>;
   let browser: Browser;
-  beforeAll(async () => {
-    [shop, browser] = await Promise.all([dashboardShop(expectations), launchChromium()]);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await shop?.close();
+  servedShop(expectations, (s, b) => {
+    [shop, browser] = [s, b];
   });
 
   it("shows an admin the size over time, persona, KPIs, reach, overlap and definition as the CLI reports them", async () => {

@@ -1,17 +1,16 @@
 import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { suppressPartition } from "../../src/privacy/k-gate.js";
 import { storedRows } from "../helpers.js";
 import {
   customerIds,
   type DashboardShop,
-  dashboardShop,
   idsIn,
   keyboardReach,
-  launchChromium,
   openView,
   recordAnswers,
   screenshot,
+  servedShop,
   settled,
   tableRows,
 } from "./harness.js";
@@ -81,12 +80,8 @@ const parse = (text: string) => Number(text.replace(/,/g, ""));
 describe("the dashboard's value view", () => {
   let shop: DashboardShop<Expected>;
   let browser: Browser;
-  beforeAll(async () => {
-    [shop, browser] = await Promise.all([dashboardShop(expectations), launchChromium()]);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await shop?.close();
+  servedShop(expectations, (s, b) => {
+    [shop, browser] = [s, b];
   });
 
   it("shows the stored RFM grid and segments as SQL counts them, every cell a mark", async () => {

@@ -10,37 +10,9 @@ import { opOf } from "../validate.js";
  *     and account.industry = "Software"
  */
 
-export const KEYWORDS = new Set([
-  "and",
-  "or",
-  "not",
-  "in",
-  "between",
-  "contains",
-  "starts",
-  "with",
-  "exists",
-  "true",
-  "false",
-  "ago",
-  "count",
-  "has",
-  "event",
-  "orders",
-  "segment",
-  "consent",
-  "computed",
-  "trait",
-  "prop",
-  "type",
-  "hour",
-  "weekday",
-  "category",
-  "total",
-  "quantity",
-  "all",
-  "any",
-]);
+import { KEYWORDS } from "./keywords.js";
+
+export { KEYWORDS };
 
 const IDENT = /^[a-z_][a-z0-9_]*$/;
 

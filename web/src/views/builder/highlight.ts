@@ -1,3 +1,5 @@
+import { KEYWORDS as LANGUAGE_WORDS } from "../../../../src/segments/text/keywords";
+
 /**
  * The colours of the segment language's text form (src/segments/text): what each stretch of a text is, read
  * forgivingly — a text being typed is rarely valid, and its problems are the API's to find (POST
@@ -21,39 +23,8 @@ export interface Piece {
   readonly kind: TokenClass;
 }
 
-/** The language's words (src/segments/text/print.ts KEYWORDS), and the header keys. */
-const KEYWORDS = new Set([
-  "and",
-  "or",
-  "not",
-  "in",
-  "between",
-  "contains",
-  "starts",
-  "with",
-  "exists",
-  "true",
-  "false",
-  "ago",
-  "count",
-  "has",
-  "event",
-  "orders",
-  "segment",
-  "consent",
-  "computed",
-  "trait",
-  "prop",
-  "type",
-  "hour",
-  "weekday",
-  "category",
-  "total",
-  "quantity",
-  "all",
-  "any",
-  "account",
-]);
+/** The language's words (the compiler's own list), and the header keys. */
+const KEYWORDS = new Set([...LANGUAGE_WORDS, "account"]);
 
 /** One token of a condition at `i` (an unclosed string runs to the end of its line). */
 const TOKEN =

@@ -1,0 +1,35 @@
+/**
+ * The words of the segment language (quoted when they are names: print.ts). A module of its own, importing
+ * nothing, so that the dashboard's builder highlights the same words (web/src/views/builder/highlight.ts).
+ */
+export const KEYWORDS = new Set([
+  "and",
+  "or",
+  "not",
+  "in",
+  "between",
+  "contains",
+  "starts",
+  "with",
+  "exists",
+  "true",
+  "false",
+  "ago",
+  "count",
+  "has",
+  "event",
+  "orders",
+  "segment",
+  "consent",
+  "computed",
+  "trait",
+  "prop",
+  "type",
+  "hour",
+  "weekday",
+  "category",
+  "total",
+  "quantity",
+  "all",
+  "any",
+]);
