@@ -95,17 +95,54 @@ export async function openView(
     if (m.type() === "error") errors.push(m.text());
   });
   page.on("pageerror", (e) => errors.push(e.message));
+  watchTraffic(page);
   await page.goto(`${shop.url}${path}#key=${key}`);
   await settled(page);
   return { page, errors };
 }
 
-/** Waits until the view shows no "Loading …" (every request answered) and the network is idle. */
+/** Requests of a page under way, and when the last began or ended. */
+const traffic = new WeakMap<Page, { inflight: number; changed: number }>();
+
+function watchTraffic(page: Page): void {
+  const t = { inflight: 0, changed: Date.now() };
+  const ended = () => {
+    t.inflight--;
+    t.changed = Date.now();
+  };
+  page.on("request", () => {
+    t.inflight++;
+    t.changed = Date.now();
+  });
+  page.on("requestfinished", ended);
+  page.on("requestfailed", ended);
+  traffic.set(page, t);
+}
+
+/** How long nothing may be asked before a view counts as settled: a click's effects start their loads within it. */
+const QUIET_MS = 300;
+
+/**
+ * Waits until the view has settled after what the test just did: no request under way and none begun for
+ * QUIET_MS (counted from now too: the loads an action starts begin a frame or two later, and Playwright's
+ * "networkidle" is a state of the page's load, reached once), and no "Loading …" shown.
+ */
 export async function settled(page: Page): Promise<void> {
-  await page.waitForLoadState("networkidle");
-  await page.waitForFunction(
-    () => document.querySelectorAll(".loading").length === 0 && document.querySelector("main"),
-  );
+  const t = traffic.get(page);
+  const since = Date.now();
+  const deadline = since + 30_000;
+  for (;;) {
+    const quiet = !t || (t.inflight === 0 && Date.now() - Math.max(t.changed, since) >= QUIET_MS);
+    if (
+      quiet &&
+      (await page.evaluate(
+        () => document.querySelectorAll(".loading").length === 0 && document.querySelector("main") !== null,
+      ))
+    )
+      return;
+    if (Date.now() > deadline) throw new Error("the view did not settle within 30 s");
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 /**
@@ -115,7 +152,7 @@ export async function settled(page: Page): Promise<void> {
 export async function screenshot(page: Page, name: string): Promise<void> {
   const dir = process.env.TESSERA_SCREENSHOTS ?? join(process.cwd(), "test-results", "screenshots");
   mkdirSync(dir, { recursive: true });
-  await page.screenshot({ path: join(dir, `${name}.jpg`), fullPage: true, type: "jpeg", quality: 72 });
+  await page.screenshot({ path: join(dir, `${name}.jpg`), fullPage: true, type: "jpeg", quality: 60 });
 }
 
 /** Every customer id the shop holds (an analyst's page and the answers it receives must name none). */
