@@ -6,8 +6,8 @@ import {
   type DashboardShop,
   idsIn,
   keyboardReach,
+  openRecorded,
   openView,
-  recordAnswers,
   screenshot,
   servedShop,
   settled,
@@ -272,10 +272,7 @@ describe("the dashboard's discovery view", () => {
   });
 
   it("shows an analyst the clusters and no customer id; saving clusters as segments is not theirs", async () => {
-    const { page, errors } = await openView(browser, shop, "/discovery", shop.keys.analyst);
-    const answers = recordAnswers(page);
-    await page.reload();
-    await settled(page);
+    const { page, errors, answers } = await openRecorded(browser, shop, "/discovery", shop.keys.analyst);
     await page.waitForSelector('[data-chart="profile"] svg');
     expect(await page.textContent('[data-card="saved"]')).toContain("does not have write:segments");
     await findClusters(page, { kMin: "2", kMax: "3", seed: "1" });

@@ -123,6 +123,35 @@ function watchTraffic(page: Page): void {
 const QUIET_MS = 300;
 
 /**
+ * Opens a view and loads it again with every API answer recorded (`answers`: for the check that an analyst's page
+ * receives no customer id).
+ */
+export async function openRecorded(
+  browser: Browser,
+  shop: DashboardShop<unknown>,
+  path: string,
+  key: string,
+): Promise<ViewPage & { answers: string[] }> {
+  const view = await openView(browser, shop, path, key);
+  const answers = recordAnswers(view.page);
+  await view.page.reload();
+  await settled(view.page);
+  return { ...view, answers };
+}
+
+/** Every control of the view at `path` is reached with Tab (an admin's view: the most controls), no error logged. */
+export async function expectKeyboardReach(
+  browser: Browser,
+  shop: DashboardShop<unknown>,
+  path: string,
+): Promise<void> {
+  const { page, errors } = await openView(browser, shop, path, shop.keys.admin);
+  const { missed } = await keyboardReach(page);
+  expect(missed).toEqual([]);
+  expect(errors).toEqual([]);
+}
+
+/**
  * Waits until the view has settled after what the test just did: no request under way and none begun for
  * QUIET_MS (counted from now too: the loads an action starts begin a frame or two later, and Playwright's
  * "networkidle" is a state of the page's load, reached once), and no "Loading …" shown.

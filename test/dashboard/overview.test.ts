@@ -4,10 +4,10 @@ import { tesseraJson } from "../helpers.js";
 import {
   customerIds,
   type DashboardShop,
+  expectKeyboardReach,
   idsIn,
-  keyboardReach,
+  openRecorded,
   openView,
-  recordAnswers,
   screenshot,
   servedShop,
   tableRows,
@@ -87,17 +87,11 @@ describe("the dashboard's overview", () => {
   });
 
   it("reaches every control from the keyboard", async () => {
-    const { page, errors } = await openView(browser, shop, "/", shop.keys.admin);
-    const { missed } = await keyboardReach(page);
-    expect(missed).toEqual([]);
-    expect(errors).toEqual([]);
+    await expectKeyboardReach(browser, shop, "/");
   });
 
   it("shows an analyst the aggregates and no customer id, and says what its role may not see", async () => {
-    const { page, errors } = await openView(browser, shop, "/", shop.keys.analyst);
-    const answers = recordAnswers(page);
-    await page.reload();
-    await page.waitForLoadState("networkidle");
+    const { page, errors, answers } = await openRecorded(browser, shop, "/", shop.keys.analyst);
     await page.waitForSelector('[data-figure="customers"]');
     // The recorded audit holds counts only: an analyst sees the score too, and no button to run it.
     expect(await page.textContent('[data-figure="quality-score"]')).toContain(

@@ -5,10 +5,10 @@ import { storedRows } from "../helpers.js";
 import {
   customerIds,
   type DashboardShop,
+  expectKeyboardReach,
   idsIn,
-  keyboardReach,
+  openRecorded,
   openView,
-  recordAnswers,
   screenshot,
   servedShop,
   settled,
@@ -201,17 +201,11 @@ describe("the dashboard's value view", () => {
   });
 
   it("reaches every control from the keyboard", async () => {
-    const { page, errors } = await openView(browser, shop, "/value", shop.keys.admin);
-    const { missed } = await keyboardReach(page);
-    expect(missed).toEqual([]);
-    expect(errors).toEqual([]);
+    await expectKeyboardReach(browser, shop, "/value");
   });
 
   it("shows an analyst the same aggregates and no customer id", async () => {
-    const { page, errors } = await openView(browser, shop, "/value", shop.keys.analyst);
-    const answers = recordAnswers(page);
-    await page.reload();
-    await settled(page);
+    const { page, errors, answers } = await openRecorded(browser, shop, "/value", shop.keys.analyst);
     await page.waitForSelector('[data-chart="clv-histogram"] svg');
     expect(await tableRows(page, "rfm-grid")).toHaveLength(5);
     expect(idsIn(await page.content(), shop.prepared.ids)).toEqual([]);
