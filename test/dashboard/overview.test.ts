@@ -28,10 +28,12 @@ async function expectations(db: string) {
   const segments = (await tesseraJson(db, "segment", "list")) as {
     segments: { id: string; size: number | null; suppressed: boolean }[];
   };
-  const history: Record<string, { size: number | null }[]> = {};
+  const history: Record<string, { size: number | null; asOf: string }[]> = {};
   for (const s of segments.segments)
     history[s.id] = (
-      (await tesseraJson(db, "segment", "history", s.id)) as { history: { size: number | null }[] }
+      (await tesseraJson(db, "segment", "history", s.id)) as {
+        history: { size: number | null; asOf: string }[];
+      }
     ).history;
   return { stats, audit, pareto, segments: segments.segments, history, ids: await customerIds(db) };
 }
@@ -79,6 +81,12 @@ describe("the dashboard's overview", () => {
       want.segments.map((s) => [s.id, s.suppressed ? "<10" : (s.size ?? 0).toLocaleString("en-US")]),
     );
     for (const s of want.segments) expect(want.history[s.id]?.length).toBe(6);
+    // Each segment's freshness: as of its last history point (the demo's last refresh: the end of its data).
+    const last = (id: string) => want.history[id]?.at(-1)?.asOf ?? "";
+    expect(rows.map((r) => r[3])).toEqual(
+      want.segments.map((s) => `${last(s.id).slice(0, 10)} ${last(s.id).slice(11, 16)}`),
+    );
+    expect(last(want.segments[0]?.id ?? "")).toBe("2026-06-30T23:59:59.000Z");
     expect(await page.locator('table[data-table="segments"] svg path').count()).toBeGreaterThanOrEqual(
       want.segments.filter((s) => !s.suppressed).length,
     );

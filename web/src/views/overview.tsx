@@ -228,6 +228,14 @@ function Segments({ o }: { o: Overview }) {
             suppressed: (s) => s.suppressed,
             numeric: true,
           },
+          {
+            // Each segment's freshness: as of when its members were last evaluated (its last history point).
+            label: "Evaluated as of",
+            value: (s) =>
+              s.size === null && !s.suppressed
+                ? "not yet"
+                : formatTime(s.history.at(-1)?.asOf ?? o.refreshed?.asOf ?? null),
+          },
           { label: "Trend", value: (s) => <Trend points={s.history} name={s.name} /> },
         ]}
       />
