@@ -121,6 +121,13 @@ describe("consent and the suppression list from the command line", () => {
       ],
     });
     expect(Number((await storedRows(db, "SELECT count(*) AS n FROM consents"))[0]?.n)).toBe(4);
+    // Each record is in the audit log, its channel named once (the subject and the use are one line).
+    const subjects = (
+      await storedRows(db, "SELECT subject FROM audit_log WHERE action = 'consent.record' ORDER BY seq")
+    ).map((r) => String(r.subject));
+    expect(subjects.length).toBeGreaterThan(0);
+    for (const subject of subjects) expect(subject.match(/channel=/g)?.length ?? 0).toBeLessThanOrEqual(1);
+    expect(subjects).toContain("status=withdrawn channel=email");
   });
 
   it("lists segment members only for a purpose and a channel, less the suppressed; says who was left out", async () => {

@@ -56,7 +56,8 @@ export const consentRecordOperation = defineOperation({
   summary: "record a person's consent (granted, denied, withdrawn) for a purpose, on a channel or all",
   input: ConsentRecordInput,
   access: "write",
-  people: { count: () => 1, subject: (i) => `status=${i.status}${i.channel ? ` channel=${i.channel}` : ""}` },
+  // The channel is added by the audit log's record of the use (recordPeopleNamed): not named twice.
+  people: { count: () => 1, subject: (i) => `status=${i.status}` },
   run: async (session, input): Promise<ConsentRecorded> => {
     const now = new Date();
     const at = input.at ?? now;
@@ -117,7 +118,7 @@ export const privacySuppressOperation = defineOperation({
   summary: "put a person on the suppression list (unsubscribed, do not contact), on every channel or one",
   input: PrivacySuppressInput,
   access: "write",
-  people: { count: () => 1, subject: (i) => `reason=${i.reason}${i.channel ? ` channel=${i.channel}` : ""}` },
+  people: { count: () => 1, subject: (i) => `reason=${i.reason}` },
   run: async (
     session,
     input,
@@ -149,7 +150,7 @@ export const privacyUnsuppressOperation = defineOperation({
   summary: "take a person off the suppression list (every suppression, or one channel's)",
   input: PrivacyUnsuppressInput,
   access: "write",
-  people: { count: () => 1, subject: (i) => (i.channel ? `channel=${i.channel}` : undefined) },
+  people: { count: () => 1 },
   run: async (
     session,
     input,
