@@ -55,6 +55,38 @@ describe("the tracking loader", () => {
     await again.close();
   });
 
+  it("gathers a trickle into few loads: what arrives during a load waits the delay, a full batch goes at once", async () => {
+    const wal = await WriteAheadLog.open(tempDir());
+    const loads: number[] = [];
+    const loader = new TrackingLoader(
+      wal,
+      async (rows) => {
+        loads.push(rows.length);
+        // A load takes a while, as the store's does: one event arrives every 2 ms meanwhile.
+        await new Promise((r) => setTimeout(r, 20));
+      },
+      { delayMs: 60, batch: 1000 },
+    );
+    for (let i = 0; i < 100; i++) {
+      await add(wal, loader, [`e${i}`]);
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    await until(() => loader.idle);
+    expect(loads.reduce((a, b) => a + b, 0)).toBe(100);
+    // One event a request, a load every 20 ms + 60 ms at most: some loads of many, not a hundred of one.
+    expect(loads.length).toBeLessThan(10);
+    // A backlog over a batch goes out batch after batch, with no delay between them.
+    const backlog = Array.from({ length: 2500 }, (_, i) => `b${i}`);
+    loads.length = 0;
+    const started = performance.now();
+    await add(wal, loader, backlog);
+    await until(() => loader.idle);
+    expect(loads).toEqual([1000, 1000, 500]);
+    expect(performance.now() - started).toBeLessThan(60 + 3 * 20 + 60 + 100);
+    await loader.close();
+    await wal.close();
+  });
+
   it("on start, loads what the log holds after its checkpoint", async () => {
     const dir = tempDir();
     const wal = await WriteAheadLog.open(dir);

@@ -103,6 +103,9 @@ export class TrackingLoader {
       this.loaded += chunk.length;
       this.wal.checkpoint((chunk.at(-1) as QueuedRecord).seq);
       this.options.onLoaded?.(latestEvent(chunk));
+      // A full batch means a backlog: the next at once. Else what arrives meanwhile waits the delay, so that loads
+      // of a trickle (one event per request) gather into fewer, larger ones.
+      if (chunk.length < (this.options.batch ?? 10_000)) return;
     }
   }
 
