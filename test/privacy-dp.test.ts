@@ -136,4 +136,26 @@ describe("differential privacy on the reports analysts read", () => {
     expect(variance).toBeGreaterThan(5);
     expect(variance).toBeLessThan(100);
   });
+
+  it("takes a change of the setting at the next request, though a server keeps the settings in memory", async () => {
+    const charged = async (id: string) =>
+      Number(
+        await store.read(
+          async (s) =>
+            (
+              await s.query(
+                `SELECT count(*) AS n FROM privacy_budget_ledger WHERE budget_key = 'key ${id} (dashboards)'`,
+              )
+            ).column("n")[0],
+        ),
+      );
+    await runOperation(store, privacySettingsSetOperation, { name: "dp", value: "off" });
+    // Off: exact, and nothing charged, at every request (the second from memory).
+    expect(await sizes(analyst("k5"))).toEqual({ a: 200, b: 120 });
+    expect(await sizes(analyst("k5"))).toEqual({ a: 200, b: 120 });
+    expect(await charged("k5")).toBe(0);
+    await runOperation(store, privacySettingsSetOperation, { name: "dp", value: "on" });
+    await sizes(analyst("k5"));
+    expect(await charged("k5")).toBe(1);
+  });
 });

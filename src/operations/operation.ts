@@ -199,7 +199,10 @@ async function released<S extends z.ZodType, R, E>(
   caller: Caller,
 ): Promise<Caller> {
   if (caller.role !== "analyst") return caller;
-  const settings = await store.read((s) => loadPrivacySettings(s));
+  // Asked at every analyst's request (a dashboard polls): kept in memory until a write changes the settings.
+  const settings = await resultCache(store).get("privacy.settings", ["privacy"], () =>
+    store.read((s) => loadPrivacySettings(s)),
+  );
   if (!settings.dp) return caller;
   if (!op.noised)
     throw new UserError(

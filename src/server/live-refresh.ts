@@ -1,5 +1,6 @@
 import { runOperation, type Store } from "../operations/operation.js";
 import { segmentRefreshOperation } from "../operations/segment-operations.js";
+import { UnderWay } from "./under-way.js";
 
 /**
  * Live segments (issue 16): while the server takes events, every load of tracked events is followed, within
@@ -10,6 +11,8 @@ import { segmentRefreshOperation } from "../operations/segment-operations.js";
 export class LiveRefresh {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
+  /** The refresh writing now (after its turn came), if any. */
+  private readonly writing = new UnderWay();
   private again = false;
   /** The latest event time loaded (a refresh is due until one evaluates as of it or later). */
   private latest: Date | null = null;
@@ -24,6 +27,11 @@ export class LiveRefresh {
       onError?: (e: unknown) => void;
       /** The time to evaluate as of (default: the operation's default, now for live data). */
       asOf?: () => Date;
+      /**
+       * Other writing under way that a refresh waits for before it takes its as-of (a load of tracked events):
+       * the refresh then evaluates what that load brought, rather than an as-of taken before it.
+       */
+      turn?: () => Promise<void>;
     } = {},
   ) {}
 
@@ -64,17 +72,22 @@ export class LiveRefresh {
   /** One refresh; the as-of it evaluated (null: it failed). */
   private async refresh(): Promise<Date | null> {
     try {
+      await this.options.turn?.();
       const asOf = this.options.asOf?.();
-      const r = await runOperation(this.store, segmentRefreshOperation, {
-        live: true,
-        ...(asOf ? { asOf } : {}),
-      });
+      const r = await this.writing.track(
+        runOperation(this.store, segmentRefreshOperation, { live: true, ...(asOf ? { asOf } : {}) }),
+      );
       this.runs++;
       return new Date(r.asOf);
     } catch (e) {
       this.options.onError?.(e);
       return null;
     }
+  }
+
+  /** Resolves when the refresh writing now (if any) has ended: a load waits for it before taking its records. */
+  settled(): Promise<void> {
+    return this.writing.settled();
   }
 
   /** Stops refreshing (a refresh under way finishes). */

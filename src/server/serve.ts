@@ -101,10 +101,13 @@ export async function serve(options: ServeOptions): Promise<Serving> {
           delayMs: options.liveRefreshMs ?? 200,
           onError: (e) => options.internalError?.(e, { method: "REFRESH", url: "segments" }),
           asOf: () => liveAsOf(new Date(), loader.pendingSince()),
+          turn: () => loader.settled(),
         });
+  // Loads and live refreshes take turns, each taking what it works on (records, an as-of) when its turn comes: an
+  // event acknowledged during a refresh goes in the next load, and the refresh after it counts it.
   const loader: TrackingLoader = new TrackingLoader(wal, (rows) => loadTracked(store, rows), {
     onError: (e) => options.internalError?.(e, { method: "LOAD", url: "tracking-log" }),
-    ...(live ? { onLoaded: (latest: Date | null) => live.changed(latest) } : {}),
+    ...(live ? { onLoaded: (latest: Date | null) => live.changed(latest), turn: () => live.settled() } : {}),
   });
   registerTracking(app, keys, wal, loader, limiter);
   // Expired data goes on a schedule, as `tessera privacy apply-retention` removes it.

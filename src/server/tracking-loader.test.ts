@@ -4,6 +4,7 @@ import { UserError } from "../errors.js";
 import type { TrackingRow } from "../operations/tracking-operations.js";
 import { liveAsOf } from "./serve.js";
 import { TrackingLoader } from "./tracking-loader.js";
+import { UnderWay } from "./under-way.js";
 import { WriteAheadLog } from "./wal.js";
 
 const row = (id: string): TrackingRow => ({ kind: "events", row: { message_id: id } });
@@ -85,6 +86,65 @@ describe("the tracking loader", () => {
     expect(performance.now() - started).toBeLessThan(60 + 3 * 20 + 60 + 100);
     await loader.close();
     await wal.close();
+  });
+
+  it("takes its records when its turn comes (after a live refresh's write), and settles once they left the queue", async () => {
+    const wal = await WriteAheadLog.open(tempDir());
+    const other = new UnderWay();
+    let release: () => void = () => {};
+    // Another write under way (a live refresh), which the load waits for before it takes its records.
+    void other.track(new Promise<void>((r) => (release = r)));
+    const loads: string[][] = [];
+    let turns = 0;
+    const loader = new TrackingLoader(
+      wal,
+      async (rows) => {
+        loads.push(rows.map((r) => r.row.message_id as string));
+      },
+      {
+        delayMs: 1,
+        turn: () => {
+          turns++;
+          return other.settled();
+        },
+      },
+    );
+    await add(wal, loader, ["a"]);
+    await until(() => turns > 0);
+    // Acknowledged while the other write is under way: in the same load as "a", not one after it.
+    await add(wal, loader, ["b", "c"]);
+    expect(loads).toEqual([]);
+    release();
+    await loader.settled();
+    await until(() => loads.length > 0);
+    await loader.settled();
+    expect(loads).toEqual([["a", "b", "c"]]);
+    // Settled: what it loaded has left the queue (a refresh that waited for it sees nothing pending).
+    expect(loader.pendingSince()).toBeNull();
+    await loader.close();
+    await wal.close();
+  });
+
+  it("a write under way is waited for until it settles, a failed one too; none under way is no wait", async () => {
+    const w = new UnderWay();
+    await w.settled();
+    let fail: (e: Error) => void = () => {};
+    let failed = false;
+    const failing = w.track(
+      new Promise<void>((_, reject) => {
+        fail = (e) => {
+          failed = true;
+          reject(e);
+        };
+      }),
+    );
+    await expect(
+      Promise.race([w.settled(), new Promise((r) => setTimeout(() => r("waiting"), 20))]),
+    ).resolves.toBe("waiting");
+    const waited = w.settled().then(() => failed);
+    fail(new Error("store down"));
+    await expect(failing).rejects.toThrow("store down");
+    await expect(waited).resolves.toBe(true);
   });
 
   it("on start, loads what the log holds after its checkpoint", async () => {

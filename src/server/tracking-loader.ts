@@ -1,5 +1,6 @@
 import { isUserError } from "../errors.js";
 import type { TrackingRow } from "../operations/tracking-operations.js";
+import { UnderWay } from "./under-way.js";
 import type { WalRecord, WriteAheadLog } from "./wal.js";
 
 /**
@@ -33,6 +34,8 @@ const latestEvent = (records: readonly QueuedRecord[]): Date | null => eventTime
 export class TrackingLoader {
   private readonly queue: QueuedRecord[];
   private running: Promise<void> | null = null;
+  /** The load writing now (after its turn came), if any. */
+  private readonly writing = new UnderWay();
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
   /** Records loaded since start, and loads that failed (for the log line and tests). */
@@ -50,6 +53,12 @@ export class TrackingLoader {
       onError?: (e: unknown) => void;
       /** Called after rows went into the store, with their latest event time (live segments refresh then). */
       onLoaded?: (latest: Date | null) => void;
+      /**
+       * Other writing under way that a load waits for before it takes its records (the live refresh): what is
+       * acknowledged meanwhile goes in this load, rather than waiting in the store's queue behind the records the
+       * load took before it.
+       */
+      turn?: () => Promise<void>;
     } = {},
   ) {
     this.queue = [...wal.replay()];
@@ -71,6 +80,11 @@ export class TrackingLoader {
     return eventTime(this.queue, Math.min);
   }
 
+  /** Resolves when the load writing now (if any) has ended: a live refresh waits for it before taking its as-of. */
+  settled(): Promise<void> {
+    return this.writing.settled();
+  }
+
   /** Whether every record acknowledged so far is in the store. */
   get idle(): boolean {
     return this.queue.length === 0 && this.running === null;
@@ -89,24 +103,32 @@ export class TrackingLoader {
 
   private async drain(): Promise<void> {
     while (this.queue.length > 0) {
+      await this.options.turn?.();
       const chunk = this.queue.slice(0, this.options.batch ?? 10_000);
-      try {
-        await this.load(chunk.map(rowOf));
-      } catch (e) {
-        this.failures++;
-        this.options.onError?.(e);
-        // One record the store refuses for good must not hold back the others: the group is loaded record by
-        // record, and what is refused alone for what it holds is reported and passed.
-        if (!(await this.oneByOne(chunk))) return;
-      }
-      this.queue.splice(0, chunk.length);
-      this.loaded += chunk.length;
-      this.wal.checkpoint((chunk.at(-1) as QueuedRecord).seq);
-      this.options.onLoaded?.(latestEvent(chunk));
+      // Settled only once the loaded records have left the queue: a refresh waiting for it then sees them loaded.
+      if (!(await this.writing.track(this.loadChunk(chunk)))) return;
       // A full batch means a backlog: the next at once. Else what arrives meanwhile waits the delay, so that loads
       // of a trickle (one event per request) gather into fewer, larger ones.
       if (chunk.length < (this.options.batch ?? 10_000)) return;
     }
+  }
+
+  /** Loads records that head the queue, then takes them off it; false: the store failed, they stay. */
+  private async loadChunk(chunk: readonly QueuedRecord[]): Promise<boolean> {
+    try {
+      await this.load(chunk.map(rowOf));
+    } catch (e) {
+      this.failures++;
+      this.options.onError?.(e);
+      // One record the store refuses for good must not hold back the others: the group is loaded record by
+      // record, and what is refused alone for what it holds is reported and passed.
+      if (!(await this.oneByOne(chunk))) return false;
+    }
+    this.queue.splice(0, chunk.length);
+    this.loaded += chunk.length;
+    this.wal.checkpoint((chunk.at(-1) as QueuedRecord).seq);
+    this.options.onLoaded?.(latestEvent(chunk));
+    return true;
   }
 
   /**
