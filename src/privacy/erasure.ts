@@ -117,7 +117,7 @@ export async function erasePerson(engine: Engine, given: string, who: string): P
       ...customerIds.map((c) => tombstoneHash(key, "user_id", c)),
     ];
     const added = await addTombstones(engine, hashes);
-    for (const [table, m] of matches) removed[table] = await engine.eraseRows(table, m);
+    for (const [table, m] of matches) removed[table] = await engine.eraseRows(table, m, needles);
     const personHash = tombstoneHash(key, person.namedBy, named);
     const rows = Object.values(removed).reduce((a, b) => a + b, 0);
     const d = engine.dialect;
@@ -135,8 +135,18 @@ export async function erasePerson(engine: Engine, given: string, who: string): P
   });
   const erased = performance.now();
   await engine.scrubFreedSpace();
-  const scrubbed = performance.now();
-  const verified = await verifyErasure(engine, { matches, needles });
+  let scrubbed = performance.now();
+  let verified = await verifyErasure(engine, { matches, needles });
+  let verifying = verified.seconds;
+  // Bytes left where the engine reused storage it had freed (DuckDB writes a reused block whole, old bytes in its
+  // unused part): moved out of, and checked again. Twice at most: a third finding is reported as it is.
+  for (let round = 0; round < 2 && verified.tables && verified.remnants.length > 0; round++) {
+    const again = performance.now();
+    await engine.scrubFreedSpace(verified.remnants);
+    scrubbed += performance.now() - again;
+    verified = await verifyErasure(engine, { matches, needles });
+    verifying += verified.seconds;
+  }
   const ordered: Record<string, number> = {};
   for (const t of DATA_MODEL) if (t.name in removed) ordered[t.name] = removed[t.name] ?? 0;
   for (const [t, n] of Object.entries(removed)) if (!(t in ordered)) ordered[t] = n;
@@ -151,7 +161,7 @@ export async function erasePerson(engine: Engine, given: string, who: string): P
     phases: {
       erase: (erased - started) / 1000,
       scrub: (scrubbed - erased) / 1000,
-      verify: verified.seconds,
+      verify: verifying,
     },
   };
 }

@@ -493,6 +493,14 @@ const TEXT_CASES: readonly TextCase[] = [
     of: (d) => d.contains(x, raw("'ab'")),
     sql: { duckdb: "(strpos(x, 'ab') > 0)", clickhouse: "(position(x, 'ab') > 0)" },
   },
+  {
+    hook: "containsAny",
+    of: (d) => d.containsAny(x, ["ab", "c.d"]),
+    sql: {
+      duckdb: "(strpos(x, $1) > 0 OR strpos(x, $2) > 0)",
+      clickhouse: "multiSearchAny(x, [{p0:String}, {p1:String}])",
+    },
+  },
   { hook: "hash", of: (d) => d.hash(x), sql: { duckdb: "md5(x)", clickhouse: "lower(hex(MD5(x)))" } },
   {
     hook: "splitPart",
@@ -1175,6 +1183,13 @@ const VALUE_CASES: readonly ValueCase[] = [
     inputs: ["Hello", "HELLO", "ell", "a%b_", "", null],
     expr: (d, x) => sql`${d.contains(x, text("ell"))} OR ${d.contains(x, text("%b_"))}`,
     expected: [true, false, true, true, false, null],
+  },
+  {
+    title: "containsAny: plain texts (a dot or a plus is no pattern), case-sensitive; none is false",
+    type: "string",
+    inputs: ["Hello", "xa.b+cx", "aXb+c", "HELLO", "", null],
+    expr: (d, x) => sql`${d.containsAny(x, ["ell", "a.b+c"])} OR ${d.containsAny(x, [])}`,
+    expected: [true, true, false, false, false, null],
   },
   {
     title: "contains: the empty text is in every text",

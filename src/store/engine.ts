@@ -217,6 +217,11 @@ export interface Dialect {
   regexReplace(expr: Sql, pattern: Sql, replacement: Sql): Sql;
   /** Expression: does text contain another (plain text, not a pattern)? */
   contains(expr: Sql, part: Sql): Sql;
+  /**
+   * Expression: does text contain any of several texts (plain, not patterns)? In one pass over the text where the
+   * engine has a multi-needle search (ClickHouse's `multiSearchAny`), else a search per part.
+   */
+  containsAny(expr: Sql, parts: readonly string[]): Sql;
   /** Expression: a stable hexadecimal hash of a text. */
   hash(expr: Sql): Sql;
   /** Expression: the SHA-256 of a text's UTF-8 bytes, as 64 lower-case hexadecimal characters. */
@@ -299,6 +304,12 @@ export interface AppendColumn {
 }
 
 /** A file of the database's storage. */
+/** Where in a file of the database the bytes of an erased identifier were still found (byte offsets). */
+export interface Remnant {
+  readonly path: string;
+  readonly at: readonly number[];
+}
+
 export interface StorageFile {
   readonly path: string;
   /**
@@ -342,15 +353,18 @@ export interface Engine {
    * Deletes a table's rows where any of `matches`' columns holds one of its values, so that their bytes can leave
    * the files (erasure, issue 17): the storage that held them (DuckDB's row groups; ClickHouse's parts) is
    * rewritten without them, where a plain delete would only mark them, and no value is written anywhere in clear
-   * (ClickHouse keeps a mutation's text in its data directory). Returns how many rows it deleted. Inside a
+   * (ClickHouse keeps a mutation's text in its data directory). `needles`: the person's identifiers, for an engine
+   * that rewrites only the text of the rows that holds one of them. Returns how many rows it deleted. Inside a
    * transaction where the engine has them.
    */
-  eraseRows(table: string, matches: readonly EraseMatch[]): Promise<number>;
+  eraseRows(table: string, matches: readonly EraseMatch[], needles: readonly string[]): Promise<number>;
   /**
    * Makes the bytes of what was deleted or rewritten leave the files now: a checkpoint (the write-ahead log folded
-   * in and emptied), freed space overwritten (DuckDB), replaced parts removed (ClickHouse). Outside a transaction.
+   * in and emptied), freed space overwritten (DuckDB), replaced parts removed (ClickHouse). `remnants`: where a
+   * check after an earlier scrub still found such bytes (DuckDB: in blocks it had reused, written whole with old
+   * bytes in their unused part), moved out of too. Outside a transaction.
    */
-  scrubFreedSpace(): Promise<void>;
+  scrubFreedSpace(remnants?: readonly Remnant[]): Promise<void>;
   /**
    * The files this database's data lives in on this machine (file and write-ahead log; a data directory's files);
    * null when they are out of reach (in memory, on a server).

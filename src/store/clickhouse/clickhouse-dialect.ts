@@ -348,6 +348,8 @@ export const clickhouseDialect: Dialect = {
   regexReplace: (e, pattern, replacement) =>
     sql`replaceRegexpAll(${e}, concat('(?-s)', ${pattern}), ${replacement})`,
   contains: (e, part) => sql`(position(${e}, ${part}) > 0)`,
+  containsAny: (e, parts) =>
+    parts.length === 0 ? sql`false` : sql`multiSearchAny(${e}, [${sql.join(parts.map((p) => sql`${p}`))}])`,
   hash: (e) => sql`lower(hex(MD5(${e})))`,
   sha256Hex: (e) => sql`lower(hex(SHA256(${e})))`,
   // Left-padded to 16 digits (8 bytes, big-endian), reversed for reinterpretAsUInt64's little-endian bytes.

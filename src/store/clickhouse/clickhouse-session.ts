@@ -1,7 +1,15 @@
 import { type Dirent, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { ColumnarResult } from "../column-result.js";
-import type { AppendColumn, ColumnResult, ColumnType, EraseMatch, SqlValue, StorageFile } from "../engine.js";
+import type {
+  AppendColumn,
+  ColumnResult,
+  ColumnType,
+  EraseMatch,
+  Remnant,
+  SqlValue,
+  StorageFile,
+} from "../engine.js";
 import { matchesAny } from "../erase-match.js";
 import { renderSql, type Sql, type SqlRenderer, sql } from "../sql.js";
 import { PROFILE, profileStatement as profile } from "../statement-profile.js";
@@ -210,7 +218,11 @@ export class ClickHouseSession implements Session {
    * keeps a mutation's text in the data directory: a value written in it would stay in clear), waits for it (the
    * mutation rewrites the parts holding such rows, without them), then drops the scratch table at once (SYNC).
    */
-  async eraseRows(table: string, matches: readonly EraseMatch[]): Promise<number> {
+  async eraseRows(
+    table: string,
+    matches: readonly EraseMatch[],
+    _needles: readonly string[],
+  ): Promise<number> {
     const where = matchesAny(matches);
     if (where === null) return 0;
     const t = sql.ident(table);
@@ -241,7 +253,7 @@ export class ClickHouseSession implements Session {
    * cleanup, `old_parts_lifetime` later (480 s by default: the safety margin for parts not yet synced to disk, which
    * erasure does not shorten). `storageFiles` says which files are such parts.
    */
-  async scrubFreedSpace(): Promise<void> {}
+  async scrubFreedSpace(_remnants?: readonly Remnant[]): Promise<void> {}
 
   async storageFiles(): Promise<StorageFile[] | null> {
     const dir = this.connection.dataDirectory;
