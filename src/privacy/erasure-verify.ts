@@ -57,42 +57,18 @@ export interface ErasedPerson {
   readonly needles: readonly string[];
 }
 
-/** Checks the tables, then the files' bytes. */
-export async function verifyErasure(engine: Engine, person: ErasedPerson): Promise<ErasureVerification> {
+/**
+ * Checks the tables, then the files' bytes. `bytesOnly`: the tables were found clean by an earlier check and have not
+ * changed since (only storage moved): the files alone are searched again.
+ */
+export async function verifyErasure(
+  engine: Engine,
+  person: ErasedPerson,
+  bytesOnly = false,
+): Promise<ErasureVerification> {
   const started = performance.now();
-  const foundIn: string[] = [];
-  // Equality, on every column that names a person.
-  for (const [table, matches] of person.matches) {
-    // A count per column, each a filter the scan applies (a disjunction over columns reads every column).
-    const counts = matches
-      .filter((m) => m.values.length > 0)
-      .map((m) => sql`(SELECT count(*) FROM ${sql.ident(table)} WHERE ${matchesAny([m])})`);
-    if (counts.length === 0) continue;
-    const r = await engine.query(sql`SELECT ${sql.join(counts, " + ")} AS n`);
-    if (Number(r.column("n")[0]) > 0) foundIn.push(table);
-  }
-  // Containment, in every text column of every table the migrations create.
   const searchable = [...new Set(person.needles.filter((n) => n.length >= MIN_SEARCH_CHARS))];
-  const d = engine.dialect;
-  if (searchable.length > 0) {
-    const present = new Set(await engine.tables());
-    for (const [table, columns] of migratedTables()) {
-      if (!present.has(table)) continue;
-      // Facts' own text columns (message ids, event names, SKUs) are not where a person's identifiers go, and
-      // scanning them dominates on a large store; their JSON (properties) is, and is scanned.
-      const fact = describeTable(table)?.role === "fact";
-      const text = columns
-        .filter(([, type]) => type === "json" || (type === "string" && !fact))
-        .map(([c]) => c);
-      if (text.length === 0) continue;
-      const checks: Sql[] = text.map(
-        (c) =>
-          sql`${d.aggIf("count", [], d.containsAny(d.toText(sql.ident(c)), searchable))} AS ${sql.ident(c)}`,
-      );
-      const r = await engine.query(sql`SELECT ${sql.join(checks)} FROM ${sql.ident(table)}`);
-      for (const c of text) if (Number(r.column(c)[0]) > 0) foundIn.push(`${table}.${c}`);
-    }
-  }
+  const foundIn = bytesOnly ? [] : await tablesHolding(engine, person, searchable);
   const tables = foundIn.length === 0;
   const files = await engine.storageFiles();
   let bytesRead = 0;
@@ -124,4 +100,45 @@ export async function verifyErasure(engine: Engine, person: ErasedPerson): Promi
     bytesRead,
     seconds: (performance.now() - started) / 1000,
   };
+}
+
+/** The tables (or `table.column`s) that still hold one of the person's ids or identifiers. */
+async function tablesHolding(
+  engine: Engine,
+  person: ErasedPerson,
+  searchable: readonly string[],
+): Promise<string[]> {
+  const foundIn: string[] = [];
+  // Equality, on every column that names a person.
+  for (const [table, matches] of person.matches) {
+    // A count per column, each a filter the scan applies (a disjunction over columns reads every column).
+    const counts = matches
+      .filter((m) => m.values.length > 0)
+      .map((m) => sql`(SELECT count(*) FROM ${sql.ident(table)} WHERE ${matchesAny([m])})`);
+    if (counts.length === 0) continue;
+    const r = await engine.query(sql`SELECT ${sql.join(counts, " + ")} AS n`);
+    if (Number(r.column("n")[0]) > 0) foundIn.push(table);
+  }
+  // Containment, in every text column of every table the migrations create.
+  const d = engine.dialect;
+  if (searchable.length > 0) {
+    const present = new Set(await engine.tables());
+    for (const [table, columns] of migratedTables()) {
+      if (!present.has(table)) continue;
+      // Facts' own text columns (message ids, event names, SKUs) are not where a person's identifiers go, and
+      // scanning them dominates on a large store; their JSON (properties) is, and is scanned.
+      const fact = describeTable(table)?.role === "fact";
+      const text = columns
+        .filter(([, type]) => type === "json" || (type === "string" && !fact))
+        .map(([c]) => c);
+      if (text.length === 0) continue;
+      const checks: Sql[] = text.map(
+        (c) =>
+          sql`${d.aggIf("count", [], d.containsAny(d.toText(sql.ident(c)), searchable))} AS ${sql.ident(c)}`,
+      );
+      const r = await engine.query(sql`SELECT ${sql.join(checks)} FROM ${sql.ident(table)}`);
+      for (const c of text) if (Number(r.column(c)[0]) > 0) foundIn.push(`${table}.${c}`);
+    }
+  }
+  return foundIn;
 }
