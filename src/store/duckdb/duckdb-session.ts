@@ -27,10 +27,6 @@ function toParam(value: SqlValue): DuckDBValue {
   return value;
 }
 
-/**
- * One session on a DuckDB database: a connection of its own, so its own transaction and temporary tables
- * (DuckDB keeps temporary tables per connection). Created by `DuckDBStore`.
- */
 /** The bytes before a DuckDB file's first block: its main header and two database headers, 4 KiB each. */
 const FILE_HEADERS = 3 * 4096;
 
@@ -47,6 +43,10 @@ function storageInfo(table: string): Sql {
   return sql`pragma_storage_info(${sql.raw(duckdbDialect.literal(table))})`;
 }
 
+/**
+ * One session on a DuckDB database: a connection of its own, so its own transaction and temporary tables
+ * (DuckDB keeps temporary tables per connection). Created by `DuckDBStore`.
+ */
 export class DuckDBSession implements Session {
   readonly dialect = duckdbDialect;
   /** Blocks that held text of rows erased since the last scrub (`eraseRows`, `scrubFreedSpace`). */
@@ -324,15 +324,6 @@ export class DuckDBSession implements Session {
   }
 
   /**
-   * After a checkpoint, the blocks that held erased text are free (the rewritten segments left them), or still in
-   * use: DuckDB packs small segments together in shared blocks, and such a block keeps the freed segment's bytes
-   * while any other segment in it lives (and an update that changes no value is not rewritten, so no cheap update
-   * moves them: measured). Each row group with a segment in such a block is then rewritten whole — its rows deleted
-   * and appended again, in their order — which the next checkpoint writes as new segments, dropping the emptied
-   * group: the block is free, for the filler to overwrite. Once only: a block freed here may be reused at once by
-   * new segments, written whole (so clean). Only small segments share blocks: small tables, tails of columns.
-   */
-  /**
    * Appends a table's row groups (row id ranges) again, in their order, and deletes them where they were: the
    * appended rows take row ids past the table's end, outside the ranges. Straight from the table, where a copy in a
    * temporary table first took twice as long (90 row groups of events: 14.6 s against 28 s).
@@ -352,6 +343,17 @@ export class DuckDBSession implements Session {
     );
   }
 
+  /**
+   * After a checkpoint, the blocks that held erased text are free (the rewritten segments left them), or still in
+   * use: DuckDB packs small segments together in shared blocks, and such a block keeps the freed segment's bytes
+   * while any other segment in it lives (and an update that changes no value is not rewritten, so no cheap update
+   * moves them: measured). Each row group with a segment in such a block is then rewritten whole — its rows deleted
+   * and appended again, in their order — which the next checkpoint writes as new segments, dropping the emptied
+   * group: the block is free, for the filler to overwrite. Once per scrub: a block freed here may be reused at once
+   * by the new segments, and DuckDB writes a reused block whole with stale bytes in the part they leave unused —
+   * which the erasure's byte check finds and hands back (`scrubFreedSpace(remnants)`). Only small segments share
+   * blocks: small tables, tails of columns.
+   */
   private async moveOutOfTaintedBlocks(): Promise<void> {
     if (this.tainted.size === 0) return;
     const list = sql.raw(`[${[...this.tainted].join(", ")}]::BIGINT[]`);
