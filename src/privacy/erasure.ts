@@ -53,6 +53,13 @@ async function customerIdsOf(engine: Engine, person: Person): Promise<string[]> 
   return [...ids];
 }
 
+/** How long `work` took, in seconds. */
+async function secondsOf(work: () => Promise<void>): Promise<number> {
+  const t = performance.now();
+  await work();
+  return (performance.now() - t) / 1000;
+}
+
 /** The identifier the request named, normalised as identity resolution stores it. */
 async function normalisedGiven(engine: Engine, given: string, person: Person): Promise<string> {
   const d = engine.dialect;
@@ -133,17 +140,15 @@ export async function erasePerson(engine: Engine, given: string, who: string): P
     });
     return { personHash, tombstones: added };
   });
-  const erased = performance.now();
-  await engine.scrubFreedSpace();
-  let scrubbed = performance.now();
+  const erasing = (performance.now() - started) / 1000;
+  let scrubbing = await secondsOf(() => engine.scrubFreedSpace());
   let verified = await verifyErasure(engine, { matches, needles });
   let verifying = verified.seconds;
   // Bytes left where the engine reused storage it had freed (DuckDB writes a reused block whole, old bytes in its
-  // unused part): moved out of, and checked again. Twice at most: a third finding is reported as it is.
+  // unused part): moved out of, and the bytes checked again. Twice at most: a third finding is reported as it is.
   for (let round = 0; round < 2 && verified.tables && verified.remnants.length > 0; round++) {
-    const again = performance.now();
-    await engine.scrubFreedSpace(verified.remnants);
-    scrubbed += performance.now() - again;
+    const remnants = verified.remnants;
+    scrubbing += await secondsOf(() => engine.scrubFreedSpace(remnants));
     verified = await verifyErasure(engine, { matches, needles }, true);
     verifying += verified.seconds;
   }
@@ -158,10 +163,6 @@ export async function erasePerson(engine: Engine, given: string, who: string): P
     tombstones,
     verified,
     seconds: (performance.now() - started) / 1000,
-    phases: {
-      erase: (erased - started) / 1000,
-      scrub: (scrubbed - erased) / 1000,
-      verify: verifying,
-    },
+    phases: { erase: erasing, scrub: scrubbing, verify: verifying },
   };
 }
