@@ -2,7 +2,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { tempDir } from "../../test/helpers.js";
-import { searchFile, searchFileThreaded, searchRange, shortestNeedles } from "./byte-search.js";
+import { searchFile, searchFileThreaded, searchRange } from "./byte-search.js";
 
 /** A file of `size` filler bytes with `needle` written at each of `places`. */
 function fileWith(size: number, needle: string, places: readonly number[]): string {
@@ -46,12 +46,5 @@ describe("the byte search of erasure's verification", () => {
     expect(threaded.at).toEqual(places);
     expect(threaded.found).toBe(true);
     expect(threaded.bytes).toBeGreaterThanOrEqual(size);
-  });
-
-  it("searches only needles that hold no other: a text holding the longer one holds the shorter", () => {
-    const n = (s: string) => Buffer.from(s);
-    expect(
-      shortestNeedles([n("C0000042"), n("user-C0000042"), n("a@b.example"), n("C0000042")]).map(String),
-    ).toEqual(["C0000042", "a@b.example"]);
   });
 });

@@ -2,6 +2,7 @@ import { closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { threadsSetting, workerScript } from "../common/worker-threads.js";
+import { shortestNeedles } from "./needles.js";
 
 /**
  * The byte search of erasure's verification (erasure-verify.ts): whether files hold any of a person's identifiers,
@@ -28,12 +29,6 @@ export interface SearchResult {
 
 /** Places reported per file: enough to say which storage blocks hold them. */
 const MAX_PLACES = 1000;
-
-/** Needles that hold no other needle: a text that contains one also contains any needle inside it. */
-export function shortestNeedles(needles: readonly Buffer[]): Buffer[] {
-  const unique = [...new Map(needles.map((n) => [n.toString("hex"), n])).values()];
-  return unique.filter((n) => !unique.some((m) => m !== n && m.length < n.length && n.includes(m)));
-}
 
 /**
  * Whether the bytes of a file from `start` to `end` (not included; the file's end when null) hold any of the

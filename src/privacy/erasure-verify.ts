@@ -4,6 +4,7 @@ import { matchesAny } from "../store/erase-match.js";
 import { migratedTables } from "../store/migrations.js";
 import { type Sql, sql } from "../store/sql.js";
 import { searchFileThreaded } from "./byte-search.js";
+import { charShares, rareTail, shortestNeedles } from "./needles.js";
 
 /**
  * The checks after an erasure (issue 17, item 4): no table holds the person, and the files do not hold their
@@ -122,6 +123,8 @@ async function tablesHolding(
   // Containment, in every text column of every table the migrations create.
   const d = engine.dialect;
   if (searchable.length > 0) {
+    // Each identifier is a pass over every text searched: one inside another is searched alone.
+    const parts = shortestNeedles(searchable);
     const present = new Set(await engine.tables());
     for (const [table, columns] of migratedTables()) {
       if (!present.has(table)) continue;
@@ -132,12 +135,25 @@ async function tablesHolding(
         .filter(([, type]) => type === "json" || (type === "string" && !fact))
         .map(([c]) => c);
       if (text.length === 0) continue;
-      const checks: Sql[] = text.map(
-        (c) =>
-          sql`${d.aggIf("count", [], d.containsAny(d.toText(sql.ident(c)), searchable))} AS ${sql.ident(c)}`,
+      const asText = (c: string) => d.toText(sql.ident(c));
+      // Rows are first tested for a tail of each identifier that starts with a character few of the column's
+      // values hold (its first thousand values tell which): a test in the scan's filter, which stops at the first
+      // that holds, where conditions of an aggregate are all evaluated. Only rows holding a tail are counted.
+      const sample = await engine.query(
+        sql`SELECT ${sql.join(text.map((c) => sql`${asText(c)} AS ${sql.ident(c)}`))} FROM ${sql.ident(table)} LIMIT 1000`,
       );
-      const r = await engine.query(sql`SELECT ${sql.join(checks)} FROM ${sql.ident(table)}`);
-      for (const c of text) if (Number(r.column(c)[0]) > 0) foundIn.push(`${table}.${c}`);
+      const tails = text.map((c) => {
+        const share = charShares(sample.column(c).filter((v): v is string => typeof v === "string"));
+        const t = shortestNeedles(parts.map((p) => rareTail(p, share, MIN_SEARCH_CHARS)));
+        return d.containsAny(asText(c), t);
+      });
+      const checks: Sql[] = text.map(
+        (c) => sql`${d.aggIf("count", [], d.containsAny(asText(c), parts))} AS ${sql.ident(c)}`,
+      );
+      const r = await engine.query(
+        sql`SELECT ${sql.join(checks)} FROM ${sql.ident(table)} WHERE ${sql.join(tails, " OR ")}`,
+      );
+      for (const c of text) if (Number(r.column(c)[0] ?? 0) > 0) foundIn.push(`${table}.${c}`);
     }
   }
   return foundIn;

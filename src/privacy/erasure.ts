@@ -6,6 +6,7 @@ import type { Engine, EraseMatch } from "../store/engine.js";
 import { sql } from "../store/sql.js";
 import { recordSensitiveAction } from "./audit-log.js";
 import { type ErasureVerification, verifyErasure } from "./erasure-verify.js";
+import { shortestNeedles } from "./needles.js";
 import { type Person, resolvePerson } from "./person.js";
 import { addTombstones, tombstoneHash, tombstoneKey } from "./tombstones.js";
 
@@ -124,7 +125,9 @@ export async function erasePerson(engine: Engine, given: string, who: string): P
       ...customerIds.map((c) => tombstoneHash(key, "user_id", c)),
     ];
     const added = await addTombstones(engine, hashes);
-    for (const [table, m] of matches) removed[table] = await engine.eraseRows(table, m, needles);
+    // Whether a row's text holds an identifier: one inside another is searched alone.
+    const parts = shortestNeedles(needles);
+    for (const [table, m] of matches) removed[table] = await engine.eraseRows(table, m, parts);
     const personHash = tombstoneHash(key, person.namedBy, named);
     const rows = Object.values(removed).reduce((a, b) => a + b, 0);
     const d = engine.dialect;
