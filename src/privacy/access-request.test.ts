@@ -153,6 +153,24 @@ describe.each(TEST_ENGINES)("an access request on $name", ({ location }) => {
     );
     expect(rows("test_scores")).toEqual([{ customer_id: "ann", score: 0.75 }]);
     expect(rows("segment_features")).toHaveLength(1);
+    // Each stored feature named by what it holds (hand-computed above), not by its column (f0, k0…).
+    const features = report.tables.find((t) => t.table === "segment_features");
+    const row = rows("segment_features")[0] ?? {};
+    expect(
+      Object.fromEntries(
+        Object.entries(features?.labels ?? {}).map(([column, label]) => [label, row[column]]),
+      ),
+    ).toEqual({
+      "orders.sum(total, 365d)": expect.closeTo(812.4, 9),
+      'count(event "Product Viewed", 30d)': 3,
+      "orders.count()": 2,
+      'consent("marketing", "email")': true,
+      "time of the last order (for orders.days_since_last())": "2024-03-01T00:00:00.000Z",
+      'computed("score")': 0.75,
+    });
+    expect(Object.keys(features?.labels ?? {}).sort()).toEqual(
+      (features?.columns ?? []).filter((c) => c !== "customer_id").sort(),
+    );
     expect(rows("suppressions")).toEqual([]);
     // Nothing of bob's.
     expect(JSON.stringify(report.tables)).not.toContain('"bob"');
@@ -243,6 +261,9 @@ describe.each(TEST_ENGINES)("an access request on $name", ({ location }) => {
       ].join("\n"),
     );
     expect(text).not.toContain("orders.count() = 2");
+    expect(text).toContain("Stored segment features:\n");
+    expect(text).toContain("  orders.sum(total, 365d): 812.4");
+    expect(text).toMatch(/\n {2}computed\("score"\): 0\.75\n/);
   });
 
   it("refuses an unknown or malformed person", async () => {

@@ -1,7 +1,7 @@
 import type { Condition } from "../segments/definition.js";
 import { type ConditionReason, personReasons } from "../segments/person-reasons.js";
 import { loadSchemaContext } from "../segments/schema-context.js";
-import { lastRefresh } from "../segments/segment-refresh.js";
+import { lastRefresh, STORED_FEATURES, storedFeatureLabels } from "../segments/segment-refresh.js";
 import { currentMembershipSql } from "../segments/segment-store.js";
 import { printComparison, printCondition } from "../segments/text/print.js";
 import { SavedSegmentError, savedDefinition } from "../segments/validate.js";
@@ -36,6 +36,11 @@ export interface HeldTable {
   /** What the table is for: profile, identity, fact, ledger, derived… (src/store/data-model.ts). */
   readonly role: string;
   readonly columns: readonly string[];
+  /**
+   * What a column holds, where its name does not say: the stored segment features (`f3`:
+   * `orders.sum(total, 365d)`), as the refresh that built them wrote it.
+   */
+  readonly labels?: Readonly<Record<string, string>>;
   readonly rows: readonly HeldRow[];
 }
 
@@ -102,11 +107,14 @@ export async function accessReport(engine: Engine, person: Person, now = new Dat
     );
     const order = time && columns.includes(time) ? sql` ORDER BY ${sql.ident(time)}` : sql.empty;
     const r = await engine.query(sql`SELECT * FROM ${sql.ident(t.table)} WHERE ${match}${order}`);
+    const labels = t.table === STORED_FEATURES ? await storedFeatureLabels(engine) : {};
+    const named = columns.filter((c) => c in labels);
     tables.push({
       table: t.table,
       label: describeTable(t.table)?.label ?? `Computed values (${t.table})`,
       role: t.role,
       columns,
+      ...(named.length ? { labels: Object.fromEntries(named.map((c) => [c, labels[c] as string])) } : {}),
       rows: r
         .rows<Record<string, unknown>>()
         .map((row) => Object.fromEntries(columns.map((c) => [c, heldValue(shown(t.table, c, row[c]))]))),

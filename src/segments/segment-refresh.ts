@@ -12,6 +12,7 @@ import {
 import { dropIncremental, REEVALUATE, refreshFeaturesIncrementally } from "./incremental.js";
 import { loadSchemaContext } from "./schema-context.js";
 import { recordStays } from "./stays.js";
+import { featureText } from "./text/print.js";
 import { validateSaved } from "./validate.js";
 import { tsParam } from "./window.js";
 
@@ -73,7 +74,34 @@ function refreshState(compiled: CompiledSegments): string {
   return JSON.stringify({
     features: compiled.signature,
     segments: Object.fromEntries(compiled.fingerprints),
+    columns: featureColumnLabels(compiled),
   });
+}
+
+/** What each column of the stored feature table holds, in the segment language's words (`f3`: `orders.sum(…)`). */
+function featureColumnLabels(compiled: CompiledSegments): Record<string, string> {
+  return Object.fromEntries([
+    ...compiled.features.features().map(({ feature, column }) => [column, featureText(feature)]),
+    ...[...compiled.features.computed].map(([name, column]) => [column, `computed(${JSON.stringify(name)})`]),
+  ]);
+}
+
+/**
+ * The labels of the stored feature table's columns, as the refresh that built it wrote them (none before a first
+ * refresh, or from a version that did not write them).
+ */
+export async function storedFeatureLabels(engine: Engine): Promise<Record<string, string>> {
+  const state = await engine.query("SELECT signature FROM segment_feature_state");
+  const text = state.column("signature")[0];
+  try {
+    const columns = typeof text === "string" ? (JSON.parse(text) as { columns?: unknown }).columns : null;
+    if (!columns || typeof columns !== "object") return {};
+    return Object.fromEntries(
+      Object.entries(columns).filter((e): e is [string, string] => typeof e[1] === "string"),
+    );
+  } catch {
+    return {};
+  }
 }
 
 /**

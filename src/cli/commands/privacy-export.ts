@@ -54,16 +54,20 @@ export function accessText(r: AccessReport): string {
   return `${out.join("\n")}`;
 }
 
-/** One table's rows: a profile as name: value lines, anything else as a table. */
+/**
+ * One table's rows: a profile, or one row of columns that need words (stored segment features), as name: value
+ * lines; anything else as a table. A column is named by what it holds where its name does not say.
+ */
 function heldText(t: HeldTable): string {
-  if (t.role === "profile" && t.rows.length === 1) {
+  const name = (c: string) => t.labels?.[c] ?? c;
+  if ((t.role === "profile" || t.labels) && t.rows.length === 1) {
     const row = t.rows[0] ?? {};
-    const lines = t.columns.filter((c) => row[c] !== null).map((c) => `  ${c}: ${String(row[c])}`);
+    const lines = t.columns.filter((c) => row[c] !== null).map((c) => `  ${name(c)}: ${String(row[c])}`);
     return `${t.label}:\n${lines.join("\n")}\n`;
   }
   const columns = t.columns.filter((c) => t.rows.some((row) => row[c] !== null));
   return `${t.label} (${t.rows.length}):\n${table(
-    columns,
+    columns.map(name),
     t.rows.map((row) => columns.map((c) => row[c])),
   )}`;
 }

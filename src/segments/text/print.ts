@@ -1,5 +1,7 @@
 import type { Comparison, Condition, PropertyCondition, Scalar, Window } from "../definition.js";
+import type { Feature } from "../leaf-features.js";
 import { opOf } from "../validate.js";
+import type { ResolvedWindow } from "../window.js";
 
 /**
  * The text form of the segment language, printed from the JSON form. `parse.ts` reads it back: printing then
@@ -80,6 +82,26 @@ function wrap(s: string, paren: boolean): string {
   return paren ? `(${s})` : s;
 }
 
+/** The arguments of an event leaf (or of the feature that counts for it), its window already written. */
+function eventArgs(
+  e: {
+    readonly event: string;
+    readonly type?: string | undefined;
+    readonly hour?: Comparison | undefined;
+    readonly weekday?: Comparison | undefined;
+    readonly where?: PropertyCondition | undefined;
+  },
+  within: string | undefined,
+): string {
+  const args = [`event ${JSON.stringify(e.event)}`];
+  if (e.type) args.push(`type ${e.type}`);
+  if (within !== undefined) args.push(within);
+  if (e.hour) args.push(`hour ${printComparison(e.hour)}`);
+  if (e.weekday) args.push(`weekday ${printComparison(e.weekday)}`);
+  if (e.where) args.push(property(e.where, true));
+  return args.join(", ");
+}
+
 /** Prints a condition; `parent` decides where parentheses are needed ("and" binds tighter than "or"). */
 export function printCondition(c: Condition, parent: "top" | "and" | "or" | "not" = "top"): string {
   // A group of one has no operator to show: it prints as all(x) / any(x), so that it parses back as a group.
@@ -104,13 +126,8 @@ export function printCondition(c: Condition, parent: "top" | "and" | "or" | "not
   if ("consent" in c)
     return `consent(${JSON.stringify(c.consent)}${c.channel ? `, ${JSON.stringify(c.channel)}` : ""})`;
   if ("event" in c) {
-    const args = [`event ${JSON.stringify(c.event)}`];
-    if (c.type) args.push(`type ${c.type}`);
-    if (c.within !== undefined) args.push(window(c.within));
-    if (c.hour) args.push(`hour ${printComparison(c.hour)}`);
-    if (c.weekday) args.push(`weekday ${printComparison(c.weekday)}`);
-    if (c.where) args.push(property(c.where, true));
-    return c.count ? `count(${args.join(", ")}) ${printComparison(c.count)}` : `has(${args.join(", ")})`;
+    const args = eventArgs(c, c.within !== undefined ? window(c.within) : undefined);
+    return c.count ? `count(${args}) ${printComparison(c.count)}` : `has(${args})`;
   }
   const args: string[] = [];
   if (c.of) args.push(c.of);
@@ -154,4 +171,31 @@ export function printSegment(def: {
 export function describeCondition(c: Condition): string {
   const s = printCondition(c);
   return s.length > 160 ? `${s.slice(0, 157)}…` : s;
+}
+
+/** A resolved window as the language writes it: `30d`, `"2024-01-01".."2024-03-31"`. */
+function resolvedWindow(w: ResolvedWindow): string {
+  return window(w.kind === "relative" ? `${w.n}${w.unit}` : { from: w.from, to: w.to });
+}
+
+/**
+ * What a stored feature (a column of the segment feature table) holds, in the language's words for it, as a leaf
+ * reads it: `count(event "Product Viewed", 30d, device = "mobile")`, `orders.sum(total, 365d)`,
+ * `consent("marketing", "email")` (whether it is granted). For people reading their stored data (an access
+ * request), where the column's name (`f3`) says nothing.
+ */
+export function featureText(f: Feature): string {
+  if (f.kind === "consent")
+    return `consent(${JSON.stringify(f.purpose)}${f.channel ? `, ${JSON.stringify(f.channel)}` : ""})`;
+  if (f.kind === "event") return `count(${eventArgs(f, f.window && resolvedWindow(f.window))})`;
+  // What is aggregated, where it matters (a count or a date of an order has no measure).
+  const measured = f.agg === "sum" || f.agg === "avg" || f.agg === "min" || f.agg === "max";
+  const args: string[] = measured ? [f.of] : [];
+  if (f.window) args.push(resolvedWindow(f.window));
+  if (f.categories) args.push(`category(${f.categories.map((x) => JSON.stringify(x)).join(", ")})`);
+  const leaf = `orders.${f.agg}(${args.join(", ")})`;
+  // Days since are counted when a segment is evaluated: what is stored is the order's time.
+  if (f.agg === "days_since_last") return `time of the last order (for ${leaf})`;
+  if (f.agg === "days_since_first") return `time of the first order (for ${leaf})`;
+  return leaf;
 }

@@ -4,7 +4,7 @@ import { condition } from "../../../test/segments-arbitraries.js";
 import type { Condition } from "../definition.js";
 import { SegmentError } from "../validate.js";
 import { parseCondition, parseSegmentText } from "./parse.js";
-import { printCondition } from "./print.js";
+import { featureText, printCondition } from "./print.js";
 
 describe("text form", () => {
   it("parses the example of the issue", () => {
@@ -143,5 +143,41 @@ describe("text form", () => {
       },
     });
     expect(() => parseSegmentText("id: x\r\nwhere: age >")).toThrow("line 2, column 13");
+  });
+});
+
+describe("featureText", () => {
+  it("names a stored feature by the leaf it counts for, in the language's words", () => {
+    expect(
+      featureText({
+        kind: "event",
+        event: "Page Viewed",
+        type: "page",
+        window: { kind: "relative", n: 90, unit: "d" },
+        hour: { between: [0, 5] },
+        where: { property: "device", eq: "mobile" },
+      }),
+    ).toBe('count(event "Page Viewed", type page, 90d, hour between 0 and 5, device = "mobile")');
+    expect(
+      featureText({
+        kind: "orders",
+        agg: "sum",
+        of: "quantity",
+        window: { kind: "absolute", from: "2026-01-01", to: "2026-03-31" },
+        categories: ["fashion", "shoes"],
+      }),
+    ).toBe('orders.sum(quantity, "2026-01-01".."2026-03-31", category("fashion", "shoes"))');
+    expect(
+      featureText({
+        kind: "orders",
+        agg: "count",
+        of: "total",
+        window: { kind: "relative", n: 6, unit: "m" },
+      }),
+    ).toBe("orders.count(6m)");
+    expect(featureText({ kind: "orders", agg: "days_since_first", of: "total" })).toBe(
+      "time of the first order (for orders.days_since_first())",
+    );
+    expect(featureText({ kind: "consent", purpose: "marketing" })).toBe('consent("marketing")');
   });
 });
