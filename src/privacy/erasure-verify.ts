@@ -137,8 +137,8 @@ async function tablesHolding(
       if (text.length === 0) continue;
       const asText = (c: string) => d.toText(sql.ident(c));
       // Rows are first tested for a tail of each identifier that starts with a character few of the column's
-      // values hold (its first thousand values tell which): a test in the scan's filter, which stops at the first
-      // that holds, where conditions of an aggregate are all evaluated. Only rows holding a tail are counted.
+      // values hold (its first thousand values tell which), in the query's filter: the engine then tests the whole
+      // identifiers only on the rows that hold a tail (in an aggregate's FILTER it would evaluate both everywhere).
       const sample = await engine.query(
         sql`SELECT ${sql.join(text.map((c) => sql`${asText(c)} AS ${sql.ident(c)}`))} FROM ${sql.ident(table)} LIMIT 1000`,
       );

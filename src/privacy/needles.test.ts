@@ -41,7 +41,7 @@ describe("rareTail", () => {
   });
 
   it("starts at the character fewest texts hold, keeping at least `keep` characters, the longest such tail", () => {
-    // "a" (1/3), "n" (2/3), "o" (1), "-" (0): the tail from the first "-" that leaves 8 characters.
+    // "a" (1/3), "n" (2/3), "o" (2/3), "-" (0): the tail from the "-", which leaves 8 characters or more.
     expect(rareTail("anon-9b67fa0dc6", share, 8)).toBe("-9b67fa0dc6");
     // Every start is as rare ("9", "b", "6"… none held): the whole needle.
     expect(rareTail("9b67fa0dc64", charShares([]), 8)).toBe("9b67fa0dc64");

@@ -68,7 +68,8 @@ async function count(engine: Engine, query: Sql): Promise<number> {
 
 /**
  * What a stored refresh was computed from: the feature table's shape, and each segment's fingerprint (its
- * predicate's makings). Kept as one JSON text in `segment_feature_state.signature`.
+ * predicate's makings); and what each of the table's columns holds, in words (for access requests: read by
+ * `storedFeatureLabels`, never compared). Kept as one JSON text in `segment_feature_state.signature`.
  */
 function refreshState(compiled: CompiledSegments): string {
   return JSON.stringify({
