@@ -163,8 +163,13 @@ export async function refreshFeaturesIncrementally(
                        ON s.customer_id = c.customer_id
                      LEFT JOIN ${temp(DELTA)} x ON x.customer_id = c.customer_id
                     WHERE c.customer_id NOT IN (${idsOf(RESCAN)})`;
-  // The rescanned customers' event counts, read the ordinary way (restricted to them).
-  const rescanned = eventSlicesSql(d, events, null, to, idsOf(RESCAN));
+  // The rescanned customers' event counts, read the ordinary way (restricted to them). Usually there are none (no
+  // late data, no merge): then no read at all, where an empty list still has the engine scan each window's events
+  // (chdb, 1M customers: 0.2 s of a 2.9 s refresh).
+  const rescanning = Number(
+    (await engine.query(sql`SELECT count(*) AS n FROM ${temp(RESCAN)}`)).column("n")[0],
+  );
+  const rescanned = rescanning > 0 ? eventSlicesSql(d, events, null, to, idsOf(RESCAN)) : null;
   const fresh = rescanned
     ? sql`UNION ALL SELECT r.customer_id AS customer_id${sql.join(
         cols.map((c) => sql`, coalesce(y.${c}, 0) AS ${c}`),
