@@ -1,11 +1,13 @@
 import type { EraseMatch } from "./engine.js";
 import { type Sql, sql } from "./sql.js";
 
+/** SQL: the match's column holds one of its values (bound). */
+const holdsAny = (m: EraseMatch): Sql =>
+  sql`${sql.ident(m.column)} IN (${sql.join(m.values.map((v) => sql`${v}`))})`;
+
 /** SQL: rows where any match's column holds one of its values (bound); null when no match has a value. */
 export function matchesAny(matches: readonly EraseMatch[]): Sql | null {
-  const parts = matches
-    .filter((m) => m.values.length > 0)
-    .map((m) => sql`${sql.ident(m.column)} IN (${sql.join(m.values.map((v) => sql`${v}`))})`);
+  const parts = matches.filter((m) => m.values.length > 0).map(holdsAny);
   return parts.length === 0 ? null : sql`(${sql.join(parts, " OR ")})`;
 }
 
@@ -34,7 +36,7 @@ export function matchingRows(
     .flatMap((m) =>
       m.values.length <= ONE_QUERY_PER_VALUE
         ? m.values.map((v) => sql`${from}${sql.ident(m.column)} = ${v}`)
-        : [sql`${from}${sql.ident(m.column)} IN (${sql.join(m.values.map((v) => sql`${v}`))})`],
+        : [sql`${from}${holdsAny(m)}`],
     );
   return parts.length === 0 ? null : sql.join(parts, sql` ${union} `);
 }
