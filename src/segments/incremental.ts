@@ -22,26 +22,50 @@ import { type ResolvedWindow, tsParam, windowStart } from "./window.js";
  * candidate's row is its stored one with the event counts brought forward (a join with the delta, where building
  * it in full reads every source table: most candidates of a day only have new events).
  *
- * Temp tables left for the caller: CANDIDATES (whose rows may have changed, to evaluate again) and SCAN (among others, the customers
- * whose time leaves changed); `dropIncremental` removes them and the intermediate ones.
+ * Each large table is read once for the candidates: one scan of the customers beside their stored rows finds them
+ * all (SCAN, with the traits the predicates read), one read of the stored table takes their rows (STORED), and what
+ * follows works on those. ClickHouse reads the whole of a table for a filter by a list of ids spread over it, so
+ * each such filter costs a scan (1M customers: reading the stored rows of the candidates again for the segments
+ * cost 0.4 s of a 2.9 s refresh).
+ *
+ * Temp tables left for the caller: SCAN (the candidates: `REEVALUATE`), REBUILT and STORED (their rows:
+ * `reevaluateRows`); `dropIncremental` removes them and the intermediate ones.
  */
 
-export const CANDIDATES = "_seg_candidates";
-/** Customers flagged by one scan (`scanCustomers`): new, gone, with a changed computed value, or a time crosser. */
+/** The candidates, each flagged by one scan (`scanCustomers`), with the traits the predicates read. */
 const SCAN = "_seg_scan";
 const DELTA = "_seg_event_delta";
 const RESCAN = "_seg_rescan";
-/** The candidates' rebuilt feature rows, swapped into the stored table. */
-const CANDIDATE_ROWS = "_seg_rebuilt";
+/** The candidates' stored rows, read once. */
+const STORED = "_seg_stored";
+/** The candidates' new rows, swapped into the stored table. */
+const REBUILT = "_seg_rebuilt";
 /** The candidates whose rows are built in full (the others' event counts are brought forward). */
 const FULL_ROWS = "_seg_full_rows";
+/** The rows of FULL_ROWS, built. */
+const BUILT = "_seg_built";
 const temp = sql.temp;
+/** The ids of a temporary table's customers. */
+const idsOf = (table: string) => sql`SELECT customer_id FROM ${temp(table)}`;
 /** Customers without a stored row. */
 const NEW = sql`SELECT customer_id FROM ${temp(SCAN)} WHERE is_new`;
 /** Whom an incremental refresh evaluates the segments for (but the new or changed ones: for everyone). */
-export const REEVALUATE = sql`SELECT customer_id FROM ${temp(CANDIDATES)} UNION DISTINCT SELECT customer_id FROM ${temp(SCAN)} WHERE crossed`;
-/** The ids of a temporary table's customers. */
-const idsOf = (table: string) => sql`SELECT customer_id FROM ${temp(table)}`;
+export const REEVALUATE = idsOf(SCAN);
+
+/**
+ * The candidates' rows as the predicates read them (alias them `f`): the new row where one was built, else the
+ * stored one, with the traits the scan took; the gone have none.
+ */
+export function reevaluateRows(compiled: CompiledSegments): Sql {
+  const traits = [...compiled.features.traits.values()].map(
+    (col) => sql`, t.${sql.ident(col)} AS ${sql.ident(col)}`,
+  );
+  return sql`(SELECT r.*${sql.join(traits, "")} FROM (
+      SELECT * FROM ${temp(REBUILT)}
+      UNION ALL
+      SELECT * FROM ${temp(STORED)} WHERE customer_id NOT IN (${idsOf(REBUILT)})
+    ) r JOIN (SELECT * FROM ${temp(SCAN)} WHERE NOT gone) t ON t.customer_id = r.customer_id)`;
+}
 
 function eventFeatures(compiled: CompiledSegments): { feature: EventFeature; column: string }[] {
   return compiled.features
@@ -60,12 +84,15 @@ function rowTestReadsTime(engine: Engine, f: EventFeature, at: Date): boolean {
 
 const SOURCES: readonly SourceTable[] = ["orders", "order_items", "consents"];
 const recomputeTable = (t: SourceTable) => `_seg_recompute_${t}`;
+/** Customers with rows in a source table dated in the interval or leaving one of its windows. */
+const MOVED = "_seg_moved";
 
 /**
- * Per source table, the customers whose features from it may differ between `from` and `to`: rows dated in
- * (from, to], rows a relative window drops between the two (orders and lines), plus the rescanned and the new.
+ * Per source table, the customers whose features from it may differ between `from` and `to` through its rows: rows
+ * dated in (from, to], rows a relative window drops between the two (orders and lines). (The rescanned and the new
+ * are added once they are known.)
  */
-function recomputeSql(compiled: CompiledSegments, from: Date, to: Date): Record<SourceTable, Sql> {
+function movedSql(compiled: CompiledSegments, from: Date, to: Date): Record<SourceTable, Sql> {
   const windows: Record<SourceTable, Map<string, ResolvedWindow>> = {
     orders: new Map(),
     order_items: new Map(),
@@ -88,17 +115,16 @@ function recomputeSql(compiled: CompiledSegments, from: Date, to: Date): Record<
       ),
     ];
     out[table] =
-      sql`SELECT e.customer_id FROM ${sql.ident(table)} e WHERE e.customer_id IS NOT NULL AND (${sql.join(ranges, " OR ")})
-            UNION DISTINCT ${idsOf(RESCAN)} UNION DISTINCT ${NEW}`;
+      sql`SELECT DISTINCT e.customer_id, ${table} AS source FROM ${sql.ident(table)} e WHERE e.customer_id IS NOT NULL AND (${sql.join(ranges, " OR ")})`;
   }
   return out;
 }
 
 /**
  * Brings the stored feature table from `from` to `to` in place (see the module comment) and leaves the
- * candidates, whose rows may have changed, in CANDIDATES. Returns their number, or null when the definitions do not
- * allow it (an event property compared with a relative date: the row tests themselves move), having changed
- * nothing.
+ * candidates, whose rows may have changed, in SCAN. Returns the number of rows rebuilt, or null when the
+ * definitions do not allow it (an event property compared with a relative date: the row tests themselves move),
+ * having changed nothing.
  */
 export async function refreshFeaturesIncrementally(
   engine: Engine,
@@ -125,6 +151,16 @@ export async function refreshFeaturesIncrementally(
         )} FROM customers WHERE false`,
     ),
   );
+  const moved = movedSql(compiled, from, to);
+  await engine.run(
+    d.createTempAs(
+      MOVED,
+      sql.join(
+        SOURCES.map((t) => moved[t]),
+        " UNION ALL ",
+      ),
+    ),
+  );
   await scanCustomers(engine, compiled, schema, storedTable, from, to, await computedUnchanged(engine));
   // Whose events must be read again: facts that reach back to or before `from` (late rows; the earliest timestamp
   // there is after a merge: `timestampMin`), and anyone new who is not dirty (nothing says where their history starts).
@@ -136,11 +172,19 @@ export async function refreshFeaturesIncrementally(
           SELECT customer_id FROM (${NEW}) n WHERE customer_id NOT IN (SELECT customer_id FROM segment_dirty)`,
     ),
   );
-  const recompute = recomputeSql(compiled, from, to);
-  for (const t of SOURCES) await engine.run(d.createTempAs(recomputeTable(t), recompute[t]));
+  for (const t of SOURCES) {
+    await engine.run(
+      d.createTempAs(
+        recomputeTable(t),
+        sql`SELECT customer_id FROM ${temp(MOVED)} WHERE source = ${t}
+            UNION DISTINCT ${idsOf(RESCAN)} UNION DISTINCT ${NEW}`,
+      ),
+    );
+  }
   // Candidates whose row takes more than new event counts (new or rescanned customers are among those with rows
   // to recompute): built in full. The other candidates' rows are their stored ones with the counts brought
-  // forward, or, with no new counts (a profile changed), stay as they are: evaluated again all the same.
+  // forward, or, with no new counts (a profile changed, a time leaf crossed), stay as they are: evaluated again
+  // all the same.
   await engine.run(
     d.createTempAs(
       FULL_ROWS,
@@ -153,44 +197,10 @@ export async function refreshFeaturesIncrementally(
       ),
     ),
   );
-  const parts = [sql`SELECT customer_id FROM segment_dirty`, idsOf(DELTA), idsOf(FULL_ROWS)];
-  await engine.run(d.createTempAs(CANDIDATES, sql.join(parts, " UNION DISTINCT ")));
-
-  const carried = cols.map((c) => sql`, coalesce(s.${c}, 0) + coalesce(x.${c}, 0) AS ${c}`);
-  const forward = sql`SELECT c.customer_id AS customer_id${sql.join(carried, "")}
-                     FROM ${temp(FULL_ROWS)} c
-                     LEFT JOIN (SELECT * FROM ${stored} WHERE customer_id IN (${idsOf(FULL_ROWS)})) s
-                       ON s.customer_id = c.customer_id
-                     LEFT JOIN ${temp(DELTA)} x ON x.customer_id = c.customer_id
-                    WHERE c.customer_id NOT IN (${idsOf(RESCAN)})`;
-  // The rescanned customers' event counts, read the ordinary way (restricted to them). Usually there are none (no
-  // late data, no merge): then no read at all, where an empty list still has the engine scan each window's events
-  // (chdb, 1M customers: 0.2 s of a 2.9 s refresh).
-  const rescanning = Number(
-    (await engine.query(sql`SELECT count(*) AS n FROM ${temp(RESCAN)}`)).column("n")[0],
-  );
-  const rescanned = rescanning > 0 ? eventSlicesSql(d, events, null, to, idsOf(RESCAN)) : null;
-  const fresh = rescanned
-    ? sql`UNION ALL SELECT r.customer_id AS customer_id${sql.join(
-        cols.map((c) => sql`, coalesce(y.${c}, 0) AS ${c}`),
-        "",
-      )}
-         FROM ${temp(RESCAN)} r LEFT JOIN (${rescanned}) y ON y.customer_id = r.customer_id`
-    : sql.empty;
-  // The candidates' new rows, built while the stored ones can still be read, then swapped in.
-  const built = featureTableSql(d, compiled.features, schema, to, {
-    customerFilter: idsOf(FULL_ROWS),
-    // Read in place rather than stored first: one table of the candidates fewer to write.
-    eventValues: sql`${forward} ${fresh}`,
-    stored: {
-      table: stored,
-      recompute: {
-        orders: idsOf(recomputeTable("orders")),
-        order_items: idsOf(recomputeTable("order_items")),
-        consents: idsOf(recomputeTable("consents")),
-      },
-    },
-  });
+  // Every candidate is in SCAN (the moved among them were flagged there; the new and rescanned are), so one read of
+  // the stored table by its ids serves the rows built, those brought forward and those evaluated as they are.
+  await engine.run(d.createTempAs(STORED, sql`SELECT * FROM ${stored} WHERE customer_id IN (${REEVALUATE})`));
+  await buildFullRows(engine, compiled, schema, cols, to);
   const counted = new Set(events.map((e) => e.column));
   const carriedRow = (await engine.tableColumns(storedTable)).map((c) => {
     const col = sql.ident(c);
@@ -200,31 +210,66 @@ export async function refreshFeaturesIncrementally(
   });
   const gone = sql`SELECT customer_id FROM ${temp(SCAN)} WHERE gone`;
   const broughtForward = sql`SELECT ${sql.join(carriedRow)}
-      FROM (SELECT * FROM ${stored} WHERE customer_id IN (${idsOf(DELTA)})
-              AND customer_id NOT IN (${idsOf(FULL_ROWS)}) AND customer_id NOT IN (${gone})) s
+      FROM (SELECT * FROM ${temp(STORED)} WHERE customer_id NOT IN (${idsOf(FULL_ROWS)}) AND customer_id NOT IN (${gone})) s
       JOIN ${temp(DELTA)} x ON x.customer_id = s.customer_id`;
-  await engine.run(d.createTempAs(CANDIDATE_ROWS, sql`${built} UNION ALL ${broughtForward}`));
+  await engine.run(d.createTempAs(REBUILT, sql`SELECT * FROM ${temp(BUILT)} UNION ALL ${broughtForward}`));
   await engine.run([
-    d.deleteWhere(storedTable, sql`customer_id IN (${idsOf(CANDIDATE_ROWS)}) OR customer_id IN (${gone})`),
-    sql`INSERT INTO ${stored} SELECT * FROM ${temp(CANDIDATE_ROWS)}`,
+    d.deleteWhere(storedTable, sql`customer_id IN (${idsOf(REBUILT)}) OR customer_id IN (${gone})`),
+    sql`INSERT INTO ${stored} SELECT * FROM ${temp(REBUILT)}`,
   ]);
-  const n = await engine.query(sql`SELECT count(*) AS n FROM ${temp(CANDIDATES)}`);
+  const n = await engine.query(sql`SELECT count(*) AS n FROM ${temp(REBUILT)}`);
   return Number(n.column("n")[0]);
 }
 
 /**
- * One scan of the customers with their stored rows and the sources of the computed values they compare, into
- * SCAN, flagging each customer who is:
- * - new: no stored row;
- * - gone: a stored row, but no longer a customer (merged into another, erased): the row is removed;
- * - computed_changed: a computed value differs from the stored one (producers such as RFM, CLV and clustering
- *   rewrite their tables without saying whom they changed);
- * - crossed: some leaf that reads the time (a relative date, days since an order) is true at one of `from` and
- *   `to` and false at the other. A customer who is not a candidate keeps the row the last refresh evaluated, so
- *   only a changed time leaf can move them into or out of a segment: each distinct leaf is compiled at both times
- *   and compared here, instead of evaluating every such segment for everyone.
- * Only flagged customers are kept.
+ * The rows of FULL_ROWS built in full, into BUILT: their order, line and consent features computed anew where those
+ * tables changed for them (else taken from STORED), their event counts brought forward (or, for the rescanned,
+ * read again).
  */
+async function buildFullRows(
+  engine: Engine,
+  compiled: CompiledSegments,
+  schema: SchemaContext,
+  cols: readonly Sql[],
+  to: Date,
+): Promise<void> {
+  const d = engine.dialect;
+  const carried = cols.map((c) => sql`, coalesce(s.${c}, 0) + coalesce(x.${c}, 0) AS ${c}`);
+  const forward = sql`SELECT c.customer_id AS customer_id${sql.join(carried, "")}
+                     FROM ${temp(FULL_ROWS)} c
+                     LEFT JOIN ${temp(STORED)} s ON s.customer_id = c.customer_id
+                     LEFT JOIN ${temp(DELTA)} x ON x.customer_id = c.customer_id
+                    WHERE c.customer_id NOT IN (${idsOf(RESCAN)})`;
+  // The rescanned customers' event counts, read the ordinary way (restricted to them). Usually there are none (no
+  // late data, no merge): then no read at all, where an empty list still has the engine scan each window's events
+  // (chdb, 1M customers: 0.2 s of a 2.9 s refresh).
+  const rescanning = Number(
+    (await engine.query(sql`SELECT count(*) AS n FROM ${temp(RESCAN)}`)).column("n")[0],
+  );
+  const rescanned =
+    rescanning > 0 ? eventSlicesSql(d, eventFeatures(compiled), null, to, idsOf(RESCAN)) : null;
+  const fresh = rescanned
+    ? sql`UNION ALL SELECT r.customer_id AS customer_id${sql.join(
+        cols.map((c) => sql`, coalesce(y.${c}, 0) AS ${c}`),
+        "",
+      )}
+         FROM ${temp(RESCAN)} r LEFT JOIN (${rescanned}) y ON y.customer_id = r.customer_id`
+    : sql.empty;
+  const built = featureTableSql(d, compiled.features, schema, to, {
+    customerFilter: idsOf(FULL_ROWS),
+    eventValues: sql`${forward} ${fresh}`,
+    stored: {
+      table: temp(STORED),
+      recompute: {
+        orders: idsOf(recomputeTable("orders")),
+        order_items: idsOf(recomputeTable("order_items")),
+        consents: idsOf(recomputeTable("consents")),
+      },
+    },
+  });
+  await engine.run(d.createTempAs(BUILT, built));
+}
+
 /**
  * Whether no computed value has been written since the stored feature table was built. Every producer registers
  * its values when it writes them (`registerComputed`, src/store/computed.ts: the registry's `updated_at`), so then
@@ -242,6 +287,21 @@ async function computedUnchanged(engine: Engine): Promise<boolean> {
   return written === null || (written instanceof Date && written.getTime() < built.getTime());
 }
 
+/**
+ * One scan of the customers with their stored rows and the sources of the computed values they compare, into
+ * SCAN, keeping each customer who is:
+ * - new: no stored row;
+ * - gone: a stored row, but no longer a customer (merged into another, erased): the row is removed;
+ * - computed_changed: a computed value differs from the stored one (producers such as RFM, CLV and clustering
+ *   rewrite their tables without saying whom they changed);
+ * - crossed: some leaf that reads the time (a relative date, days since an order) is true at one of `from` and
+ *   `to` and false at the other. A customer who is not a candidate keeps the row the last refresh evaluated, so
+ *   only a changed time leaf can move them into or out of a segment: each distinct leaf is compiled at both times
+ *   and compared here, instead of evaluating every such segment for everyone;
+ * - or has new events (DELTA), rows of a source table that moved (MOVED), or a mark (`segment_dirty`: a profile
+ *   changed, new facts).
+ * With each, the traits the predicates read (the gone have none).
+ */
 async function scanCustomers(
   engine: Engine,
   compiled: CompiledSegments,
@@ -273,6 +333,9 @@ async function scanCustomers(
   const storedColumns = (await engine.tableColumns(storedTable))
     .filter((c) => c !== "customer_id")
     .map((c) => sql`s.${sql.ident(c)}, `);
+  const traits = [...compiled.features.traits.values()].map(
+    (col) => sql`, f.${sql.ident(col)} AS ${sql.ident(col)}`,
+  );
   // Who is gone has no traits or computed values to compare: they are flagged gone and nothing else.
   const flags: [string, Sql][] = [
     ["is_new", sql`f._stored IS NULL`],
@@ -284,7 +347,12 @@ async function scanCustomers(
         : sql`false`,
     ],
     ["crossed", crossed.length ? sql`f._id IS NOT NULL AND (${sql.join(crossed, " OR ")})` : sql`false`],
+    ["touched", sql`f._id IS NOT NULL AND f._touched IS NOT NULL`],
   ];
+  // Whom new events, moved source rows or a mark name (a customer's id once).
+  const touched = sql`SELECT customer_id FROM ${temp(DELTA)}
+                      UNION DISTINCT SELECT customer_id FROM ${temp(MOVED)}
+                      UNION DISTINCT SELECT customer_id FROM segment_dirty`;
   await engine.run(
     d.createTempAs(
       SCAN,
@@ -292,16 +360,27 @@ async function scanCustomers(
          SELECT coalesce(f._id, f._stored) AS customer_id${sql.join(
            flags.map(([flag, test]) => sql`, coalesce(${test}, false) AS ${sql.raw(flag)}`),
            "",
-         )}
-           FROM (SELECT ${sql.join(storedColumns, "")}coalesce(c.customer_id, s.customer_id) AS customer_id, s.customer_id AS _stored, c.customer_id AS _id${traitColumnsSql(compiled.features, "c")}${sql.join(values, "")}
+         )}${sql.join(traits, "")}
+           FROM (SELECT ${sql.join(storedColumns, "")}coalesce(c.customer_id, s.customer_id) AS customer_id, s.customer_id AS _stored, c.customer_id AS _id, w.customer_id AS _touched${traitColumnsSql(compiled.features, "c")}${sql.join(values, "")}
                    FROM customers c FULL JOIN ${sql.ident(storedTable)} s ON s.customer_id = c.customer_id
+                   LEFT JOIN (${touched}) w ON w.customer_id = c.customer_id
                    ${sql.join(computed.joins, " ")}) f
-       ) x WHERE is_new OR gone OR computed_changed OR crossed`,
+       ) x WHERE is_new OR gone OR computed_changed OR crossed OR touched`,
     ),
   );
 }
 
 export async function dropIncremental(engine: Engine): Promise<void> {
-  const tables = [DELTA, SCAN, RESCAN, CANDIDATE_ROWS, FULL_ROWS, CANDIDATES, ...SOURCES.map(recomputeTable)];
+  const tables = [
+    DELTA,
+    MOVED,
+    SCAN,
+    RESCAN,
+    STORED,
+    FULL_ROWS,
+    BUILT,
+    REBUILT,
+    ...SOURCES.map(recomputeTable),
+  ];
   await engine.run(tables.map((t) => sql`DROP TABLE IF EXISTS ${temp(t)}`));
 }

@@ -9,7 +9,7 @@ import {
   FEATURE_TABLE,
   FEATURES,
 } from "./evaluate.js";
-import { dropIncremental, REEVALUATE, refreshFeaturesIncrementally } from "./incremental.js";
+import { dropIncremental, REEVALUATE, reevaluateRows, refreshFeaturesIncrementally } from "./incremental.js";
 import { loadSchemaContext } from "./schema-context.js";
 import { recordStays } from "./stays.js";
 import { featureText } from "./text/print.js";
@@ -206,7 +206,9 @@ export async function refreshSegments(
         defs.map((d) => d.id),
         asOf,
         featureTable,
-        incremental && base ? { ids: REEVALUATE, changed: base.changed } : undefined,
+        incremental && base
+          ? { ids: REEVALUATE, rows: reevaluateRows(compiled), changed: base.changed }
+          : undefined,
       );
       for (const def of defs) {
         const c = changes.get(def.id) ?? { size: 0, entered: 0, exited: 0 };

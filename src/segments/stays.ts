@@ -25,7 +25,13 @@ export async function recordStays(
   ids: readonly string[],
   asOf: Date,
   featureTable: Sql,
-  candidates?: { readonly ids: Sql; readonly changed: ReadonlySet<string> },
+  candidates?: {
+    /** The candidates' ids (a query). */
+    readonly ids: Sql;
+    /** Their rows as the predicates read them (with traits), when already at hand; else read from the table. */
+    readonly rows?: Sql;
+    readonly changed: ReadonlySet<string>;
+  },
 ): Promise<Map<string, { size: number; entered: number; exited: number }>> {
   const d = engine.dialect;
   const changesTable = sql.temp(CHANGES);
@@ -33,16 +39,23 @@ export async function recordStays(
   const literal = (id: string) => sql.raw(d.literal(id));
   // Each segment's members, all segments in one scan of the feature rows (the candidates' rows alone where that
   // suffices): a row yields the ids of the segments whose predicate it passes.
-  const scan = (segs: readonly string[], only?: Sql) =>
+  const scan = (segs: readonly string[], rows: Sql) =>
     sql`SELECT f.customer_id, ${d.unnestPresent(
       segs.map((id) => sql`CASE WHEN ${compiled.predicates.get(id) as Sql} THEN ${literal(id)} END`),
-    )} AS segment_id FROM ${featureRowsSql(compiled.features, featureTable, only)} f`;
+    )} AS segment_id FROM ${rows} f`;
   const forAll = ids.filter(everyone);
   const forCandidates = ids.filter((id) => !everyone(id));
   const members = sql.join(
     [
-      ...(forAll.length ? [scan(forAll)] : []),
-      ...(candidates && forCandidates.length ? [scan(forCandidates, candidates.ids)] : []),
+      ...(forAll.length ? [scan(forAll, featureRowsSql(compiled.features, featureTable))] : []),
+      ...(candidates && forCandidates.length
+        ? [
+            scan(
+              forCandidates,
+              candidates.rows ?? featureRowsSql(compiled.features, featureTable, candidates.ids),
+            ),
+          ]
+        : []),
     ],
     " UNION ALL ",
   );
