@@ -223,14 +223,12 @@ export function traitColumnsSql(features: FeatureSet, alias: string): Sql {
 
 /**
  * What the predicates read (alias it `f`): the rows of a feature table (a relation: `sql.temp(…)` or
- * `sql.ident(…)`) with the traits they compare, joined from `customers` by id; only the customers `only` selects
- * (a query selecting ids), when given. Just the table when no predicate reads a trait.
+ * `sql.ident(…)`) with the traits they compare, joined from `customers` by id. Just the table when no predicate
+ * reads a trait.
  */
-export function featureRowsSql(features: FeatureSet, table: Sql, only?: Sql): Sql {
-  // The filter on both sides of the join: the optimizer does not carry it over to `customers` by itself.
-  const rows = (t: Sql) => (only ? sql`(SELECT * FROM ${t} WHERE customer_id IN (${only}))` : t);
-  if (features.traits.size === 0) return rows(table);
-  return sql`(SELECT r.*${traitColumnsSql(features, "c")} FROM ${rows(table)} r JOIN ${rows(sql`customers`)} c ON c.customer_id = r.customer_id)`;
+export function featureRowsSql(features: FeatureSet, table: Sql): Sql {
+  if (features.traits.size === 0) return table;
+  return sql`(SELECT r.*${traitColumnsSql(features, "c")} FROM ${table} r JOIN customers c ON c.customer_id = r.customer_id)`;
 }
 
 /** The aggregate of an order feature over a measure (or the time, for days since): its function and arguments. */

@@ -28,8 +28,8 @@ export async function recordStays(
   candidates?: {
     /** The candidates' ids (a query). */
     readonly ids: Sql;
-    /** Their rows as the predicates read them (with traits), when already at hand; else read from the table. */
-    readonly rows?: Sql;
+    /** Their rows as the predicates read them (the feature columns and the traits). */
+    readonly rows: Sql;
     readonly changed: ReadonlySet<string>;
   },
 ): Promise<Map<string, { size: number; entered: number; exited: number }>> {
@@ -48,14 +48,7 @@ export async function recordStays(
   const members = sql.join(
     [
       ...(forAll.length ? [scan(forAll, featureRowsSql(compiled.features, featureTable))] : []),
-      ...(candidates && forCandidates.length
-        ? [
-            scan(
-              forCandidates,
-              candidates.rows ?? featureRowsSql(compiled.features, featureTable, candidates.ids),
-            ),
-          ]
-        : []),
+      ...(candidates && forCandidates.length ? [scan(forCandidates, candidates.rows)] : []),
     ],
     " UNION ALL ",
   );
