@@ -1,4 +1,4 @@
-import type { Engine } from "../store/engine.js";
+import type { Dialect, Engine } from "../store/engine.js";
 import { type Sql, sql } from "../store/sql.js";
 import type { CompiledSegments } from "./evaluate.js";
 import { type EventFeature, eventDetailTests, eventSlicesSql } from "./event-slices.js";
@@ -54,17 +54,22 @@ export const REEVALUATE = idsOf(SCAN);
 
 /**
  * The candidates' rows as the predicates read them (alias them `f`): the new row where one was built, else the
- * stored one, with the traits the scan took; the gone have none.
+ * stored one, with the traits they compare (the gone have none): from `customers` where the engine reads the
+ * candidates' rows alone, else as the scan took them (`scanCustomers`).
  */
-export function reevaluateRows(compiled: CompiledSegments): Sql {
+export function reevaluateRows(d: Dialect, compiled: CompiledSegments): Sql {
+  const rows = sql`(SELECT * FROM ${temp(REBUILT)}
+      UNION ALL
+      SELECT * FROM ${temp(STORED)} WHERE customer_id NOT IN (${idsOf(REBUILT)}))`;
+  if (d.can.cheapIdFilter) {
+    return sql`(SELECT r.*${traitColumnsSql(compiled.features, "c")} FROM ${rows} r
+        JOIN (SELECT * FROM customers WHERE customer_id IN (${REEVALUATE})) c ON c.customer_id = r.customer_id)`;
+  }
   const traits = [...compiled.features.traits.values()].map(
     (col) => sql`, t.${sql.ident(col)} AS ${sql.ident(col)}`,
   );
-  return sql`(SELECT r.*${sql.join(traits, "")} FROM (
-      SELECT * FROM ${temp(REBUILT)}
-      UNION ALL
-      SELECT * FROM ${temp(STORED)} WHERE customer_id NOT IN (${idsOf(REBUILT)})
-    ) r JOIN (SELECT * FROM ${temp(SCAN)} WHERE NOT gone) t ON t.customer_id = r.customer_id)`;
+  return sql`(SELECT r.*${sql.join(traits, "")} FROM ${rows} r
+      JOIN (SELECT * FROM ${temp(SCAN)} WHERE NOT gone) t ON t.customer_id = r.customer_id)`;
 }
 
 function eventFeatures(compiled: CompiledSegments): { feature: EventFeature; column: string }[] {
@@ -333,10 +338,11 @@ async function scanCustomers(
   const storedColumns = (await engine.tableColumns(storedTable))
     .filter((c) => c !== "customer_id")
     .map((c) => sql`s.${sql.ident(c)}, `);
-  const traits = [...compiled.features.traits.values()].map(
-    (col) => sql`, f.${sql.ident(col)} AS ${sql.ident(col)}`,
-  );
   // Who is gone has no traits or computed values to compare: they are flagged gone and nothing else.
+  // The traits the predicates read, kept for the candidates when reading them again would read every customer.
+  const traits = d.can.cheapIdFilter
+    ? []
+    : [...compiled.features.traits.values()].map((col) => sql`, f.${sql.ident(col)} AS ${sql.ident(col)}`);
   const flags: [string, Sql][] = [
     ["is_new", sql`f._stored IS NULL`],
     ["gone", sql`f._id IS NULL`],

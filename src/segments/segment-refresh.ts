@@ -207,7 +207,7 @@ export async function refreshSegments(
         asOf,
         featureTable,
         incremental && base
-          ? { ids: REEVALUATE, rows: reevaluateRows(compiled), changed: base.changed }
+          ? { ids: REEVALUATE, rows: reevaluateRows(engine.dialect, compiled), changed: base.changed }
           : undefined,
       );
       for (const def of defs) {

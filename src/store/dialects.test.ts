@@ -630,8 +630,13 @@ describe("each hook's SQL, side by side", () => {
 
   it("capabilities", () => {
     expect({ duckdb: duckdbDialect.can, clickhouse: clickhouseDialect.can }).toEqual({
-      duckdb: { transactions: true, connectionTempTables: true, cheapUpdate: true },
-      clickhouse: { transactions: false, connectionTempTables: false, cheapUpdate: false },
+      duckdb: { transactions: true, connectionTempTables: true, cheapUpdate: true, cheapIdFilter: true },
+      clickhouse: {
+        transactions: false,
+        connectionTempTables: false,
+        cheapUpdate: false,
+        cheapIdFilter: false,
+      },
     });
   });
 });

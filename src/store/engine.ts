@@ -53,6 +53,12 @@ export interface Capabilities {
   readonly connectionTempTables: boolean;
   /** Rows updated in place cheaply (`UPDATE`); without it an update is a rewrite of the rows it touches. */
   readonly cheapUpdate: boolean;
+  /**
+   * A large table's rows picked by a list of ids spread over it (`customer_id IN (…)`) are read alone, the others'
+   * columns left unread (DuckDB's semi-join). Without it such a filter reads the whole table (ClickHouse reads every
+   * granule holding one of the ids), so a query takes what it can from a scan it makes anyway.
+   */
+  readonly cheapIdFilter: boolean;
 }
 
 /** A column of a table the engine-neutral code defines. */

@@ -115,7 +115,7 @@ const jsonTextOf = (e: Sql, key: Sql) => sql`JSONExtract(${e}, ${key}, 'Nullable
 
 export const clickhouseDialect: Dialect = {
   name: "clickhouse",
-  can: { transactions: false, connectionTempTables: false, cheapUpdate: false },
+  can: { transactions: false, connectionTempTables: false, cheapUpdate: false, cheapIdFilter: false },
   quoteIdent: q,
   literal: lit,
   typeOf: (type) => TYPES[type],

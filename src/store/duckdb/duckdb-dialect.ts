@@ -64,7 +64,7 @@ const AGGREGATES: Record<ConditionalAggregate, string> = {
 /** DuckDB's SQL: the only place that knows its functions and file readers. */
 export const duckdbDialect: Dialect = {
   name: "duckdb",
-  can: { transactions: true, connectionTempTables: true, cheapUpdate: true },
+  can: { transactions: true, connectionTempTables: true, cheapUpdate: true, cheapIdFilter: true },
   quoteIdent: q,
   typeOf: (type) => TYPES[type],
   literal: lit,
