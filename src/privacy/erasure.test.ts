@@ -214,23 +214,24 @@ describe("the byte check on DuckDB", () => {
     expect(searchFile(location, [Buffer.from("other.two@example.org")]).found).toBe(true);
   });
 
-  it("moves what lives in a block where bytes were found after a scrub, keeping every row", async () => {
+  it("moves what lives in a block where bytes were found after a scrub, keeping every row as it was", async () => {
     const location = TEST_ENGINES[0]?.location() as string;
     session = await openSession(location);
     const s = session;
     // A text DuckDB stores plainly (dictionary strings), in a table of its own.
+    await s.run("CREATE TABLE remnant_test (t VARCHAR, i BIGINT)");
     await s.run(
-      "CREATE TABLE remnant_test AS SELECT 'marker-' || (i % 7)::VARCHAR || '-remnant' AS t, i FROM range(5000) r(i)",
+      "INSERT INTO remnant_test SELECT 'marker-' || (i % 7)::VARCHAR || '-remnant', i FROM range(5000) r(i)",
     );
     await s.run("CHECKPOINT");
     const marker = Buffer.from("marker-3-remnant");
     const before = searchFile(location, [marker]);
     expect(before.found).toBe(true);
-    const rows = async () =>
-      (await s.query("SELECT t, count(*) AS n FROM remnant_test GROUP BY t ORDER BY t")).rows();
+    const rows = async () => (await s.query("SELECT t, i FROM remnant_test ORDER BY i")).rows();
     const held = await rows();
     await s.scrubFreedSpace([{ path: location, at: before.at }]);
-    // Where the text was, it is no more (its block was moved out of, then overwritten); the rows are all there.
+    // Where the text was, it is no more (its block was moved out of, then overwritten); the rows are all there, as
+    // they were.
     const after = searchFile(location, [marker]);
     for (const at of before.at) expect(after.at).not.toContain(at);
     expect(await rows()).toEqual(held);
