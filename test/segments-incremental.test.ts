@@ -362,6 +362,38 @@ describe.each(TEST_ENGINES)("incremental segment refresh on $name", ({ name, loc
     }
   });
 
+  it("closes the stays of a customer removed without a mark, as a full refresh does", async () => {
+    const at = (days: number) => new Date(AS_OF + days * DAY);
+    const viewed = { event: "Viewed", within: "30d", count: { gte: 1 } };
+    // The same removal, then an incremental refresh (a) or a full one (b): c2's profile and events go, their stays
+    // are left as they were, and nothing marks them.
+    const run = async (mode: "auto" | "full") => {
+      const store = await openStore(location());
+      const e = await store.session();
+      try {
+        for (const c of ["c1", "c2"]) {
+          await e.run(sql`INSERT INTO customers (customer_id) VALUES (${c})`);
+          await viewedEvent(e, `m${c}`, c, -3);
+        }
+        await saveRaw(e, [{ id: "a", name: "a", where: viewed }]);
+        await refreshSegments(e, { asOf: at(0) });
+        expect(await members(e)).toEqual(["a:c1", "a:c2"]);
+        for (const t of ["events", "customers"])
+          await e.run(e.dialect.deleteWhere(t, sql`customer_id = 'c2'`));
+        const r = await refreshSegments(e, { asOf: at(1), mode });
+        expect(r.mode).toBe(mode === "auto" ? "incremental" : "full");
+        return { members: await members(e), stays: await stays(e), tally: tally(r) };
+      } finally {
+        e.close();
+        await store.close();
+      }
+    };
+    const inc = await run("auto");
+    expect(inc.members).toEqual(["a:c1"]);
+    expect(inc.tally).toEqual([["a", 1, 0, 1]]);
+    expect(inc).toEqual(await run("full"));
+  });
+
   it("moves members in and out by time alone, with no new data (days since an order, a relative date)", async () => {
     const store = await openStore(location());
     const e = await store.session();

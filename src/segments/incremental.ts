@@ -23,8 +23,8 @@ import { type ResolvedWindow, tsParam, windowStart } from "./window.js";
  * it in full reads every source table: most candidates of a day only have new events).
  *
  * Each large table is read once for the candidates: one scan of the customers beside their stored rows finds them
- * all (SCAN, with the traits the predicates read), one read of the stored table takes their rows (STORED), and what
- * follows works on those. ClickHouse reads the whole of a table for a filter by a list of ids spread over it, so
+ * all (SCAN; where a filter by ids reads the whole table, with the traits the predicates read), one read of the
+ * stored table takes their rows (STORED), and what follows works on those. ClickHouse reads the whole of a table for a filter by a list of ids spread over it, so
  * each such filter costs a scan (1M customers: reading the stored rows of the candidates again for the segments
  * cost 0.4 s of a 2.9 s refresh).
  *
@@ -32,7 +32,7 @@ import { type ResolvedWindow, tsParam, windowStart } from "./window.js";
  * `reevaluateRows`); `dropIncremental` removes them and the intermediate ones.
  */
 
-/** The candidates, each flagged by one scan (`scanCustomers`), with the traits the predicates read. */
+/** The candidates, each flagged by one scan (`scanCustomers`). */
 const SCAN = "_seg_scan";
 const DELTA = "_seg_event_delta";
 const RESCAN = "_seg_rescan";
@@ -305,7 +305,8 @@ async function computedUnchanged(engine: Engine): Promise<boolean> {
  *   and compared here, instead of evaluating every such segment for everyone;
  * - or has new events (DELTA), rows of a source table that moved (MOVED), or a mark (`segment_dirty`: a profile
  *   changed, new facts).
- * With each, the traits the predicates read (the gone have none).
+ * With each, where a filter by ids reads the whole table (`cheapIdFilter` false), the traits the predicates read
+ * (the gone have none).
  */
 async function scanCustomers(
   engine: Engine,
@@ -338,11 +339,11 @@ async function scanCustomers(
   const storedColumns = (await engine.tableColumns(storedTable))
     .filter((c) => c !== "customer_id")
     .map((c) => sql`s.${sql.ident(c)}, `);
-  // Who is gone has no traits or computed values to compare: they are flagged gone and nothing else.
   // The traits the predicates read, kept for the candidates when reading them again would read every customer.
   const traits = d.can.cheapIdFilter
     ? []
     : [...compiled.features.traits.values()].map((col) => sql`, f.${sql.ident(col)} AS ${sql.ident(col)}`);
+  // Who is gone has no traits or computed values to compare: they are flagged gone and nothing else.
   const flags: [string, Sql][] = [
     ["is_new", sql`f._stored IS NULL`],
     ["gone", sql`f._id IS NULL`],
