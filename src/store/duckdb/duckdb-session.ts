@@ -401,9 +401,8 @@ export class DuckDBSession implements Session {
    * the next checkpoint writes as new segments: the block is free, for the filler to overwrite. A group whose column
    * holds nothing to blank is rewritten whole instead — its rows deleted and appended again, in their order. (No
    * table of Tessera's has a key or an index, under which DuckDB would move an updated row, or refuse the copy.)
-   * Once per scrub: a
-   * block freed here may be reused at once by the new segments, and DuckDB writes a reused block whole with stale
-   * bytes in the part they leave unused — which the erasure's byte check finds and hands back
+   * Once per scrub: a block freed here may be reused at once by the new segments, and DuckDB writes a reused block
+   * whole with stale bytes in the part they leave unused — which the erasure's byte check finds and hands back
    * (`scrubFreedSpace(remnants)`). Only small segments share blocks: small tables, tails of columns.
    */
   private async moveOutOfTaintedBlocks(): Promise<void> {
