@@ -54,6 +54,20 @@ function viewedEvent(e: Engine, id: string, customer: string, days: number): Pro
   );
 }
 
+/** Viewed something at least once in 30 days. */
+const VIEWED = { event: "Viewed", within: "30d", count: { gte: 1 } };
+
+/** c1 and c2, each with a view three days before AS_OF, both in segment "a" (VIEWED) after a refresh then. */
+async function twoViewersInA(e: Engine): Promise<void> {
+  for (const c of ["c1", "c2"]) {
+    await e.run(sql`INSERT INTO customers (customer_id) VALUES (${c})`);
+    await viewedEvent(e, `m${c}`, c, -3);
+  }
+  await saveRaw(e, [{ id: "a", name: "a", where: VIEWED }]);
+  await refreshSegments(e, { asOf: new Date(AS_OF) });
+  expect(await members(e)).toEqual(["a:c1", "a:c2"]);
+}
+
 async function members(engine: Engine): Promise<string[]> {
   const r = await engine.query(
     "SELECT concat(segment_id, ':', customer_id) AS m FROM segment_membership WHERE exited_at IS NULL ORDER BY m",
@@ -339,18 +353,11 @@ describe.each(TEST_ENGINES)("incremental segment refresh on $name", ({ name, loc
     const store = await openStore(location());
     const e = await store.session();
     try {
-      for (const c of ["c1", "c2"]) {
-        await e.run(sql`INSERT INTO customers (customer_id) VALUES (${c})`);
-        await viewedEvent(e, `m${c}`, c, -3);
-      }
-      const viewed = { event: "Viewed", within: "30d", count: { gte: 1 } };
-      await saveRaw(e, [{ id: "a", name: "a", where: viewed }]);
-      await refreshSegments(e, { asOf: new Date(AS_OF) });
-      expect(await members(e)).toEqual(["a:c1", "a:c2"]);
+      await twoViewersInA(e);
       // c2 and everything about them go, nothing marked; a new segment is then evaluated for every stored row.
       for (const t of ["events", "segment_membership", "customers"])
         await e.run(e.dialect.deleteWhere(t, sql`customer_id = 'c2'`));
-      await saveRaw(e, [{ id: "b", name: "b", where: viewed }]);
+      await saveRaw(e, [{ id: "b", name: "b", where: VIEWED }]);
       const inc = await refreshSegments(e, { asOf: new Date(AS_OF + DAY) });
       expect(inc.mode).toBe("incremental");
       expect(await members(e)).toEqual(["a:c1", "b:c1"]);
@@ -363,24 +370,16 @@ describe.each(TEST_ENGINES)("incremental segment refresh on $name", ({ name, loc
   });
 
   it("closes the stays of a customer removed without a mark, as a full refresh does", async () => {
-    const at = (days: number) => new Date(AS_OF + days * DAY);
-    const viewed = { event: "Viewed", within: "30d", count: { gte: 1 } };
     // The same removal, then an incremental refresh (a) or a full one (b): c2's profile and events go, their stays
     // are left as they were, and nothing marks them.
     const run = async (mode: "auto" | "full") => {
       const store = await openStore(location());
       const e = await store.session();
       try {
-        for (const c of ["c1", "c2"]) {
-          await e.run(sql`INSERT INTO customers (customer_id) VALUES (${c})`);
-          await viewedEvent(e, `m${c}`, c, -3);
-        }
-        await saveRaw(e, [{ id: "a", name: "a", where: viewed }]);
-        await refreshSegments(e, { asOf: at(0) });
-        expect(await members(e)).toEqual(["a:c1", "a:c2"]);
+        await twoViewersInA(e);
         for (const t of ["events", "customers"])
           await e.run(e.dialect.deleteWhere(t, sql`customer_id = 'c2'`));
-        const r = await refreshSegments(e, { asOf: at(1), mode });
+        const r = await refreshSegments(e, { asOf: new Date(AS_OF + DAY), mode });
         expect(r.mode).toBe(mode === "auto" ? "incremental" : "full");
         return { members: await members(e), stays: await stays(e), tally: tally(r) };
       } finally {

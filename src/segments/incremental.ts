@@ -166,7 +166,17 @@ export async function refreshFeaturesIncrementally(
       ),
     ),
   );
-  await scanCustomers(engine, compiled, schema, storedTable, from, to, await computedUnchanged(engine));
+  const storedColumns = await engine.tableColumns(storedTable);
+  await scanCustomers(
+    engine,
+    compiled,
+    schema,
+    storedTable,
+    storedColumns,
+    from,
+    to,
+    await computedUnchanged(engine),
+  );
   // Whose events must be read again: facts that reach back to or before `from` (late rows; the earliest timestamp
   // there is after a merge: `timestampMin`), and anyone new who is not dirty (nothing says where their history starts).
   await engine.run(
@@ -205,9 +215,9 @@ export async function refreshFeaturesIncrementally(
   // Every candidate is in SCAN (the moved among them were flagged there; the new and rescanned are), so one read of
   // the stored table by its ids serves the rows built, those brought forward and those evaluated as they are.
   await engine.run(d.createTempAs(STORED, sql`SELECT * FROM ${stored} WHERE customer_id IN (${REEVALUATE})`));
-  await buildFullRows(engine, compiled, schema, cols, to);
+  await buildFullRows(engine, compiled, schema, events, to);
   const counted = new Set(events.map((e) => e.column));
-  const carriedRow = (await engine.tableColumns(storedTable)).map((c) => {
+  const carriedRow = storedColumns.map((c) => {
     const col = sql.ident(c);
     return counted.has(c)
       ? sql`coalesce(s.${col}, 0) + coalesce(x.${col}, 0) AS ${col}`
@@ -235,10 +245,11 @@ async function buildFullRows(
   engine: Engine,
   compiled: CompiledSegments,
   schema: SchemaContext,
-  cols: readonly Sql[],
+  events: readonly { feature: EventFeature; column: string }[],
   to: Date,
 ): Promise<void> {
   const d = engine.dialect;
+  const cols = events.map((e) => sql.ident(e.column));
   const carried = cols.map((c) => sql`, coalesce(s.${c}, 0) + coalesce(x.${c}, 0) AS ${c}`);
   const forward = sql`SELECT c.customer_id AS customer_id${sql.join(carried, "")}
                      FROM ${temp(FULL_ROWS)} c
@@ -251,8 +262,7 @@ async function buildFullRows(
   const rescanning = Number(
     (await engine.query(sql`SELECT count(*) AS n FROM ${temp(RESCAN)}`)).column("n")[0],
   );
-  const rescanned =
-    rescanning > 0 ? eventSlicesSql(d, eventFeatures(compiled), null, to, idsOf(RESCAN)) : null;
+  const rescanned = rescanning > 0 ? eventSlicesSql(d, events, null, to, idsOf(RESCAN)) : null;
   const fresh = rescanned
     ? sql`UNION ALL SELECT r.customer_id AS customer_id${sql.join(
         cols.map((c) => sql`, coalesce(y.${c}, 0) AS ${c}`),
@@ -313,6 +323,7 @@ async function scanCustomers(
   compiled: CompiledSegments,
   schema: SchemaContext,
   storedTable: string,
+  columns: readonly string[],
   from: Date,
   to: Date,
   valuesUnchanged: boolean,
@@ -336,9 +347,7 @@ async function scanCustomers(
   });
   // The stored row's columns, and the customer's id under its own name (what an account leaf's semi-join reads):
   // not `s.*`, whose customer_id ClickHouse would call `s.customer_id` beside the customers' own.
-  const storedColumns = (await engine.tableColumns(storedTable))
-    .filter((c) => c !== "customer_id")
-    .map((c) => sql`s.${sql.ident(c)}, `);
+  const storedColumns = columns.filter((c) => c !== "customer_id").map((c) => sql`s.${sql.ident(c)}, `);
   // The traits the predicates read, kept for the candidates when reading them again would read every customer.
   const traits = d.can.cheapIdFilter
     ? []
