@@ -9,7 +9,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { sendCampaign } from "../src/activation/campaign-send.js";
 import { campaignNamed } from "../src/activation/campaigns.js";
-import { deliverPending, type RetryPolicy } from "../src/activation/deliveries.js";
+import { deliverPending } from "../src/activation/deliveries.js";
+import type { RetryPolicy } from "../src/activation/retry-policy.js";
 import { openStore } from "../src/store/open-store.js";
 import { sql } from "../src/store/sql.js";
 import type { Store } from "../src/store/store.js";

@@ -4,6 +4,7 @@ import { type Sql, sql } from "../store/sql.js";
 import { CAMPAIGN_KIND, campaignContent, settleCampaignDelivery } from "./campaign-outbox.js";
 import { iso } from "./delivery-log.js";
 import { secretKey } from "./destinations.js";
+import { backoffMs, RETRY_POLICY, type RetryPolicy } from "./retry-policy.js";
 import { AttemptAborted, type AttemptOutcome, postWebhook } from "./webhook-post.js";
 import { webhookHeaders } from "./webhook-signing.js";
 
@@ -22,48 +23,6 @@ import { webhookHeaders } from "./webhook-signing.js";
  * A campaign's deliveries (kind `campaign-send`, campaign-outbox.ts) carry whole messages: each goes on its own, in
  * no order, and one that fails for good fails alone; its body and what becomes of its people are campaign-outbox.ts's.
  */
-
-/** How failed attempts are retried. */
-export interface RetryPolicy {
-  /** Attempts in all before a delivery has failed for good. */
-  readonly maxAttempts: number;
-  /** The wait after the first failure; each later one is `factor` times longer, up to `capMs`. */
-  readonly baseMs: number;
-  readonly factor: number;
-  readonly capMs: number;
-  /** Each wait is lengthened by up to this share, at random (so retries of many deliveries do not come together). */
-  readonly jitter: number;
-  /** How long an attempt may wait for its answer. */
-  readonly timeoutMs: number;
-}
-
-/**
- * Ten attempts over about three days — 5 s, 25 s, 2 min, 10 min, 52 min, 4.3 h, 21.7 h, then a day — the span the
- * Standard Webhooks specification's example schedule covers; 15 s for an answer (it recommends 15 to 30).
- */
-export const RETRY_POLICY: RetryPolicy = {
-  maxAttempts: 10,
-  baseMs: 5000,
-  factor: 5,
-  capMs: 24 * 3600 * 1000,
-  jitter: 0.1,
-  timeoutMs: 15_000,
-};
-
-/**
- * How long to wait after the `failures`-th failed attempt (1 for the first): `baseMs · factor^(failures − 1)`, capped,
- * lengthened by the jitter, and never shorter than what the receiver asked for (`Retry-After`, within the cap).
- */
-export function backoffMs(
-  failures: number,
-  policy: RetryPolicy,
-  retryAfterMs: number | null = null,
-  random: () => number = Math.random,
-): number {
-  const plain = Math.min(policy.capMs, policy.baseMs * policy.factor ** Math.max(0, failures - 1));
-  const jittered = Math.min(policy.capMs, plain * (1 + policy.jitter * random()));
-  return Math.round(Math.max(jittered, Math.min(policy.capMs, retryAfterMs ?? 0)));
-}
 
 /** How the outbox reaches the database: a store's sessions (a server), or one session for both (a command). */
 export interface OutboxAccess {
