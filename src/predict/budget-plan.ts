@@ -3,9 +3,9 @@
  * returns, then the split of a total budget that maximises the expected return (budget-allocation.ts), with the
  * expected conversions, revenue and ROI per segment and why each got what it got.
  *
- * The figures per segment come from the engine (budget-figures.ts) in one grouped query (size, buyers and their revenue in the window
- * before the as-of, mean stored CLV); past campaigns in another (per send: people sent, and how many of them bought
- * within the window after their message). TypeScript sees one row per segment and per send.
+ * The figures per segment come from the engine (budget-figures.ts) in one grouped query (size, buyers and their
+ * revenue in the window before the as-of, mean stored CLV); past campaigns in another (per send: people sent, and
+ * how many of them bought within the window after their message). TypeScript sees one row per segment and per send.
  *
  * The curve of a segment, in conversions at spend x: r(x) = a·(1 − e^(−x/b)).
  * - Prior (no past campaign): a = the segment's buyers in the window (size × conversion rate: as many as bought in
