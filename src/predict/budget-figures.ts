@@ -9,7 +9,6 @@ import { isUserError } from "../errors.js";
 import { currentMembershipSql } from "../segments/segment-store.js";
 import type { Engine } from "../store/engine.js";
 import { type Sql, sql } from "../store/sql.js";
-import type { BudgetPlanOptions } from "./budget-plan.js";
 
 /** One group's figures as the engine gives them. */
 export interface GroupFigures {
@@ -20,6 +19,18 @@ export interface GroupFigures {
   readonly buyers: number;
   readonly revenue: number;
   readonly clvMean: number | null;
+}
+
+/** What the figures depend on (budget-plan.ts's options hold them). */
+export interface FigureOptions {
+  /** Saved segments' members, or audiences' consented people. */
+  readonly by: "segment" | "audience";
+  /** The channel segments are reached on. */
+  readonly channel: CampaignChannel;
+  readonly windowDays: number;
+  readonly asOf: Date;
+  /** The clock: a send counts once its window is over by now. */
+  readonly now?: Date;
 }
 
 const DAY_S = 86_400;
@@ -38,7 +49,7 @@ export function buyersSql(engine: Engine, asOf: Date, windowDays: number): Sql {
 async function groupFigures(
   engine: Engine,
   members: Sql,
-  opts: BudgetPlanOptions,
+  opts: FigureOptions,
 ): Promise<Map<string, Omit<GroupFigures, "name" | "channel" | "key">>> {
   const hasClv = (await engine.tableColumns("customer_clv")).includes("clv");
   const clvJoin = hasClv ? sql`LEFT JOIN customer_clv c ON c.customer_id = m.customer_id` : sql.empty;
@@ -64,7 +75,7 @@ async function groupFigures(
 /** The groups to plan: saved segments' current members, or audiences' consented people now. */
 export async function groups(
   engine: Engine,
-  opts: BudgetPlanOptions,
+  opts: FigureOptions,
   notes: string[],
 ): Promise<{ groups: GroupFigures[]; audiences: Audience[] }> {
   const audiences = await listAudiences(engine);
@@ -135,7 +146,7 @@ export interface PastSend {
  * Past campaign sends whose window is over by now: per send, people sent and those who bought within the window
  * after their scheduled time, and the same for the people it held out (`campaign_sends` status `held-out`).
  */
-export async function campaignSends(engine: Engine, opts: BudgetPlanOptions): Promise<PastSend[]> {
+export async function campaignSends(engine: Engine, opts: FigureOptions): Promise<PastSend[]> {
   const d = engine.dialect;
   const w = opts.windowDays * DAY_S;
   const now = (opts.now ?? new Date()).getTime() / 1000;
