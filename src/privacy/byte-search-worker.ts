@@ -1,18 +1,11 @@
 import { parentPort, workerData } from "node:worker_threads";
-import { searchRange } from "./byte-search.js";
+import { type SearchPlan, searchRange } from "./byte-search.js";
 
 /** A worker thread of `searchFileThreaded`: searches its range of the file and posts the result. */
-const { path, needles, start, end } = workerData as {
+const { path, plan, start, end } = workerData as {
   path: string;
-  needles: string[];
+  plan: SearchPlan;
   start: number;
   end: number;
 };
-parentPort?.postMessage(
-  searchRange(
-    path,
-    needles.map((n) => Buffer.from(n, "base64")),
-    start,
-    end,
-  ),
-);
+parentPort?.postMessage(searchRange(path, plan, start, end));
