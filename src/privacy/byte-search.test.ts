@@ -22,8 +22,13 @@ describe("the byte search of erasure's verification", () => {
     const places = [0, chunk - 3, 3 * chunk + 17, 4 * chunk - 8];
     const path = fileWith(4 * chunk, "needle#1", places);
     const r = searchFile(path, [Buffer.from("needle#1")]);
-    expect(r).toEqual({ found: true, bytes: 4 * chunk, at: places });
-    expect(searchFile(path, [Buffer.from("absent!!")])).toEqual({ found: false, bytes: 4 * chunk, at: [] });
+    expect(r).toEqual({ found: true, bytes: 4 * chunk, at: places, complete: true });
+    expect(searchFile(path, [Buffer.from("absent!!")])).toEqual({
+      found: false,
+      bytes: 4 * chunk,
+      at: [],
+      complete: true,
+    });
   });
 
   it("splits a file into ranges that together find each place once, one across a range's end included", () => {
@@ -47,6 +52,7 @@ describe("the byte search of erasure's verification", () => {
     const threaded = await searchFileThreaded(path, [Buffer.from("ident-42")], 2);
     expect(threaded.at).toEqual(places);
     expect(threaded.found).toBe(true);
+    expect(threaded.complete).toBe(true);
     expect(threaded.bytes).toBeGreaterThanOrEqual(size);
   });
 
@@ -108,5 +114,12 @@ describe("the byte search of erasure's verification", () => {
     );
     // Offsets 0 and 4 share a remainder: "6761" (nowhere in the sample) beats "C034" (50 times).
     expect(chosen.sort()).toEqual(["0346", "3467", "4676", "6761"]);
+  });
+
+  it("says when it stopped listing places (a thousand a file)", () => {
+    const path = fileWith(20_000, "x", []);
+    const many = searchFile(path, [Buffer.from("xxxxxxxx")]);
+    expect(many.at.length).toBe(1000);
+    expect(many.complete).toBe(false);
   });
 });

@@ -2,6 +2,7 @@ import { closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { threadsSetting, workerScript } from "../common/worker-threads.js";
+import type { StorageRegion } from "../store/engine.js";
 import { shortestNeedles } from "./needles.js";
 
 /**
@@ -42,6 +43,8 @@ export interface SearchResult {
   readonly bytes: number;
   /** Where in the file a needle starts (the first `MAX_PLACES`, in order). */
   readonly at: readonly number[];
+  /** Whether `at` holds every place (false when the search stopped at `MAX_PLACES`). */
+  readonly complete: boolean;
 }
 
 /** Places reported per file: enough to say which storage blocks hold them. */
@@ -126,7 +129,7 @@ export function searchRange(
   chunk = CHUNK,
 ): SearchResult {
   const { needles, grams } = plan;
-  if (needles.length === 0) return { found: false, bytes: 0, at: [] };
+  if (needles.length === 0) return { found: false, bytes: 0, at: [], complete: true };
   const overlap = Math.max(...needles.map((n) => n.length)) - 1;
   const filter = new Uint8Array(1 << FILTER_BITS);
   const byWord = new Map<number, Gram[]>();
@@ -143,7 +146,7 @@ export function searchRange(
     fd = openSync(path, "r");
   } catch {
     // A file removed since it was listed (a write-ahead log emptied, a part cleaned up) holds nothing.
-    return { found: false, bytes: 0, at: [] };
+    return { found: false, bytes: 0, at: [], complete: true };
   }
   const last = end ?? Number.POSITIVE_INFINITY;
   // Where reading stops: a needle starting before `end` lies wholly before this.
@@ -193,7 +196,7 @@ export function searchRange(
       buf.copy(buf, 0, from - base, length);
     }
     const sorted = [...places].sort((a, b) => a - b).slice(0, MAX_PLACES);
-    return { found: sorted.length > 0, bytes: total, at: sorted };
+    return { found: sorted.length > 0, bytes: total, at: sorted, complete: places.size < MAX_PLACES };
   } finally {
     closeSync(fd);
   }
@@ -277,7 +280,31 @@ export async function searchFileThreaded(
   const results = [first, ...(await Promise.all(others))];
   return {
     found: results.some((r) => r.found),
+    complete: results.every((r) => r.complete),
     bytes: results.reduce((a, r) => a + r.bytes, 0),
     at: results.flatMap((r) => r.at),
   };
+}
+
+/**
+ * Whether parts of files hold any of the needles' bytes (a needle starting in a region counts), per file, on the
+ * calling thread: for a few regions (what changed since a full search), where threads would cost more to start.
+ */
+export function searchRegions(
+  regions: readonly StorageRegion[],
+  needles: readonly Uint8Array[],
+): Map<string, SearchResult> {
+  const results = new Map<string, SearchResult>();
+  for (const path of new Set(regions.map((r) => r.path))) {
+    const plan = planFileSearch(path, needles);
+    const parts = regions.filter((r) => r.path === path).map((r) => searchRange(path, plan, r.start, r.end));
+    const all = [...new Set(parts.flatMap((r) => r.at))].sort((a, b) => a - b);
+    results.set(path, {
+      found: all.length > 0,
+      bytes: parts.reduce((a, r) => a + r.bytes, 0),
+      at: all.slice(0, MAX_PLACES),
+      complete: all.length < MAX_PLACES && parts.every((r) => r.complete),
+    });
+  }
+  return results;
 }

@@ -1,9 +1,9 @@
 import { describeTable } from "../store/data-model.js";
-import type { Engine, EraseMatch, Remnant } from "../store/engine.js";
+import type { Engine, EraseMatch, Remnant, StorageRegion } from "../store/engine.js";
 import { matchesAny } from "../store/erase-match.js";
 import { migratedTables } from "../store/migrations.js";
 import { type Sql, sql } from "../store/sql.js";
-import { searchFileThreaded } from "./byte-search.js";
+import { type SearchResult, searchFileThreaded, searchRegions } from "./byte-search.js";
 import { charShares, rareTail, shortestNeedles } from "./needles.js";
 
 /**
@@ -42,6 +42,8 @@ export interface ErasureVerification {
   readonly awaitingCleanup: readonly string[];
   /** Where in live storage files identifier bytes were found (byte offsets), for another scrub to move out of. */
   readonly remnants: readonly Remnant[];
+  /** Whether `remnants` lists every place found (a search stops listing after a thousand per file). */
+  readonly remnantsComplete: boolean;
   /** Identifiers searched in text columns and bytes; shorter ones, checked for equality only. */
   readonly searched: number;
   readonly tooShortToSearch: number;
@@ -59,33 +61,40 @@ export interface ErasedPerson {
 }
 
 /**
- * Checks the tables, then the files' bytes. `bytesOnly`: the tables were found clean by an earlier check and have not
- * changed since (only storage moved): the files alone are searched again.
+ * Checks the tables, then the files' bytes. `recheck`: the tables were found clean by an earlier check and have not
+ * changed since (only storage moved), so the files alone are searched again — only the given regions of them (what
+ * changed since that check's search, and the places it found) where the engine could tell, else all of them.
  */
 export async function verifyErasure(
   engine: Engine,
   person: ErasedPerson,
-  bytesOnly = false,
+  recheck?: { readonly regions: readonly StorageRegion[] | null },
 ): Promise<ErasureVerification> {
   const started = performance.now();
   const searchable = [...new Set(person.needles.filter((n) => n.length >= MIN_SEARCH_CHARS))];
-  const foundIn = bytesOnly ? [] : await tablesHolding(engine, person, searchable);
+  const foundIn = recheck !== undefined ? [] : await tablesHolding(engine, person, searchable);
   const tables = foundIn.length === 0;
   const files = await engine.storageFiles();
   let bytesRead = 0;
   let bytes: boolean | null = null;
   const awaitingCleanup: string[] = [];
   const remnants: Remnant[] = [];
+  let remnantsComplete = true;
   if (files !== null) {
     const needles = searchable.map((n) => Buffer.from(n, "utf8"));
+    const regions = recheck?.regions ?? null;
+    const found = regions === null ? null : searchRegions(regions, needles);
     bytes = true;
     for (const file of files) {
-      const r = await searchFileThreaded(file.path, needles);
+      const r: SearchResult | undefined =
+        found === null ? await searchFileThreaded(file.path, needles) : found.get(file.path);
+      if (r === undefined) continue;
       bytesRead += r.bytes;
       if (r.found) {
         bytes = false;
         (file.replaced ? awaitingCleanup : foundIn).push(file.path);
         if (!file.replaced) remnants.push({ path: file.path, at: r.at });
+        remnantsComplete &&= r.complete;
       }
     }
   }
@@ -95,6 +104,7 @@ export async function verifyErasure(
     foundIn,
     awaitingCleanup,
     remnants,
+    remnantsComplete,
     searched: searchable.length,
     tooShortToSearch: new Set(person.needles).size - searchable.length,
     files: files?.length ?? 0,

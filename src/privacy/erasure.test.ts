@@ -11,6 +11,7 @@ import { sql } from "../store/sql.js";
 import type { Session } from "../store/store.js";
 import { searchFile } from "./byte-search.js";
 import { erasePerson } from "./erasure.js";
+import { verifyErasure } from "./erasure-verify.js";
 
 // The person to erase: identifiers long and distinctive enough to be searched in bytes.
 const ZEBRA = "cust-zebra-0001";
@@ -235,5 +236,33 @@ describe("the byte check on DuckDB", () => {
     const after = searchFile(location, [marker]);
     for (const at of before.at) expect(after.at).not.toContain(at);
     expect(await rows()).toEqual(held);
+  });
+
+  it("searches again only the regions it is given (what changed, the places found before)", async () => {
+    const location = TEST_ENGINES[0]?.location() as string;
+    session = await openSession(location);
+    const s = session;
+    await s.run(
+      "CREATE TABLE region_test AS SELECT 'marker-' || (i % 7)::VARCHAR || '-region' AS t FROM range(5000) r(i)",
+    );
+    await s.run("CHECKPOINT");
+    const marker = "marker-3-region";
+    const full = searchFile(location, [Buffer.from(marker)]);
+    expect(full.found).toBe(true);
+    const person = { matches: new Map(), needles: [marker] };
+    const first = full.at[0] as number;
+    // The file's headers hold no marker; the place found does.
+    const headers = await verifyErasure(s, person, { regions: [{ path: location, start: 0, end: 4096 }] });
+    expect(headers.bytes).toBe(true);
+    expect(headers.bytesRead).toBeLessThan(8192);
+    const place = await verifyErasure(s, person, {
+      regions: [{ path: location, start: first, end: first + 1 }],
+    });
+    expect(place.bytes).toBe(false);
+    expect(place.remnants).toEqual([{ path: location, at: [first] }]);
+    expect(place.remnantsComplete).toBe(true);
+    // Without regions, every file is searched again.
+    const all = await verifyErasure(s, person, { regions: null });
+    expect(all.remnants).toEqual([{ path: location, at: full.at }]);
   });
 });

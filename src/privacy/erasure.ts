@@ -149,11 +149,23 @@ export async function erasePerson(engine: Engine, given: string, who: string): P
   let verifying = verified.seconds;
   // Bytes left where the engine reused storage it had freed (DuckDB writes a reused block whole, old bytes in its
   // unused part): moved out of, and the bytes checked again. Twice at most: a third finding is reported as it is.
+  // Only what the scrub changed can have gained bytes, and only the places found can still hold them: where the
+  // engine tells what changed (and every place found is known), only that is searched again (a 2.3 GB file: ~70 MB).
   for (let round = 0; round < 2 && verified.tables && verified.remnants.length > 0; round++) {
     const remnants = verified.remnants;
+    const before = verified.remnantsComplete ? await engine.storageSnapshot() : null;
     scrubbing += await secondsOf(() => engine.scrubFreedSpace(remnants));
-    verified = await verifyErasure(engine, { matches, needles }, true);
-    verifying += verified.seconds;
+    const regions =
+      before === null
+        ? null
+        : [
+            ...(await before.changed()),
+            ...remnants.flatMap((r) => r.at.map((at) => ({ path: r.path, start: at, end: at + 1 }))),
+          ];
+    const again = await verifyErasure(engine, { matches, needles }, { regions });
+    // What the checks read in all, for the report.
+    verified = { ...again, bytesRead: verified.bytesRead + again.bytesRead };
+    verifying += again.seconds;
   }
   const ordered: Record<string, number> = {};
   for (const t of DATA_MODEL) if (t.name in removed) ordered[t.name] = removed[t.name] ?? 0;

@@ -309,13 +309,13 @@ export interface AppendColumn {
   readonly values: ArrayLike<unknown>;
 }
 
-/** A file of the database's storage. */
 /** Where in a file of the database the bytes of an erased identifier were still found (byte offsets). */
 export interface Remnant {
   readonly path: string;
   readonly at: readonly number[];
 }
 
+/** A file of the database's storage. */
 export interface StorageFile {
   readonly path: string;
   /**
@@ -323,6 +323,19 @@ export interface StorageFile {
    * `old_parts_lifetime` after a merge or mutation): no read sees it.
    */
   readonly replaced: boolean;
+}
+
+/** Bytes `start` to `end` (not included) of a storage file. */
+export interface StorageRegion {
+  readonly path: string;
+  readonly start: number;
+  readonly end: number;
+}
+
+/** The state of the storage files at a moment (`Engine.storageSnapshot`). */
+export interface StorageSnapshot {
+  /** The parts of the storage files that may have changed since: every byte that differs lies in one. */
+  changed(): Promise<StorageRegion[]>;
 }
 
 /** Rows to erase: those whose `column` holds one of `values` (text). */
@@ -376,4 +389,9 @@ export interface Engine {
    * null when they are out of reach (in memory, on a server).
    */
   storageFiles(): Promise<StorageFile[] | null>;
+  /**
+   * The storage files' state now, to ask later which parts of them changed (erasure's second byte search reads only
+   * those); null where the engine cannot tell, or its files are out of reach.
+   */
+  storageSnapshot(): Promise<StorageSnapshot | null>;
 }

@@ -9,6 +9,7 @@ import type {
   Remnant,
   SqlValue,
   StorageFile,
+  StorageSnapshot,
 } from "../engine.js";
 import { matchesAny } from "../erase-match.js";
 import { renderSql, type Sql, type SqlRenderer, sql } from "../sql.js";
@@ -263,6 +264,11 @@ export class ClickHouseSession implements Session {
     );
     const replaced = (inactive.column("path") as string[]).map((p) => (p.endsWith("/") ? p : `${p}/`));
     return filesUnder(dir, replaced);
+  }
+
+  /** Parts are written anew, never in place: nothing to tell apart cheaply, and no remnant to search again. */
+  async storageSnapshot(): Promise<StorageSnapshot | null> {
+    return null;
   }
 
   close(): void {

@@ -11,7 +11,7 @@ import type { OpenOptions } from "../store.js";
  * DuckDB trims free blocks at the end of the file and still counts them.) A file cut short further on opens, and
  * fails when a statement reads a missing block: `duckdb-session.ts` says so then.
  */
-const HEADERS_BYTES = 3 * 4096;
+export const FILE_HEADERS = 3 * 4096;
 const MAGIC = "DUCK";
 
 /** Where a path was found wanting, as `stat` sees it; null when it does not exist. */
@@ -41,7 +41,7 @@ function readHead(path: string): Buffer {
     throw e;
   }
   try {
-    const head = Buffer.alloc(Math.max(HEADERS_BYTES, FILE_HEAD_BYTES));
+    const head = Buffer.alloc(Math.max(FILE_HEADERS, FILE_HEAD_BYTES));
     const n = readSync(fd, head, 0, head.length, 0);
     return head.subarray(0, n);
   } finally {
@@ -51,7 +51,7 @@ function readHead(path: string): Buffer {
 
 /** The length the file needs to hold its catalog, from the current header; null when it does not read as one. */
 function neededSize(head: Buffer): number | null {
-  if (head.length < HEADERS_BYTES) return null;
+  if (head.length < FILE_HEADERS) return null;
   // Each database header: checksum (8 bytes), iteration, meta block, free list, block count, block size.
   const at = (offset: number) => ({
     iteration: head.readBigUInt64LE(offset + 8),
@@ -66,7 +66,7 @@ function neededSize(head: Buffer): number | null {
   // A metadata pointer: the block id in the low 56 bits, the index within the block in the high 8.
   const block = current.metaBlock & ((1n << 56n) - 1n);
   if (block > 1n << 40n) return null;
-  return HEADERS_BYTES + Number((block + 1n) * current.blockSize);
+  return FILE_HEADERS + Number((block + 1n) * current.blockSize);
 }
 
 /** `r--r--r--` for a file's permission bits. */
@@ -121,7 +121,7 @@ export function checkDuckDBFile(path: string, options: OpenOptions): void {
   const head = readHead(path);
   if (head.subarray(8, 12).toString("latin1") !== MAGIC)
     throw new UserError("not-a-database", `is ${describeFile(head, path)}, not a DuckDB database`, path);
-  const needed = head.length < HEADERS_BYTES ? HEADERS_BYTES : neededSize(head);
+  const needed = head.length < FILE_HEADERS ? FILE_HEADERS : neededSize(head);
   if (needed !== null && stats.size < needed)
     throw new UserError(
       "damaged-database",

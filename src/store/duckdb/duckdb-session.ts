@@ -1,13 +1,23 @@
 import { existsSync } from "node:fs";
 import type { DuckDBConnection, DuckDBInstance, DuckDBValue } from "@duckdb/node-api";
 import { ColumnarResult } from "../column-result.js";
-import type { AppendColumn, ColumnResult, EraseMatch, Remnant, SqlValue, StorageFile } from "../engine.js";
+import type {
+  AppendColumn,
+  ColumnResult,
+  EraseMatch,
+  Remnant,
+  SqlValue,
+  StorageFile,
+  StorageSnapshot,
+} from "../engine.js";
 import { matchingRows } from "../erase-match.js";
 import { renderSql, type Sql, sql } from "../sql.js";
 import { PROFILE, profileStatement as profile } from "../statement-profile.js";
 import type { Session } from "../store.js";
+import { blockSnapshot } from "./duckdb-blocks.js";
 import { DUCKDB_RENDERER, duckdbDialect } from "./duckdb-dialect.js";
 import { explainStatementError } from "./duckdb-errors.js";
+import { FILE_HEADERS } from "./duckdb-file.js";
 
 function toJs(value: unknown): unknown {
   if (typeof value === "bigint") {
@@ -27,8 +37,6 @@ function toParam(value: SqlValue): DuckDBValue {
   return value;
 }
 
-/** The bytes before a DuckDB file's first block: its main header and two database headers, 4 KiB each. */
-const FILE_HEADERS = 3 * 4096;
 /** The filler's text per row (`scrubFreedSpace`). */
 const FILL_ROW_BYTES = 64 * 1024;
 
@@ -434,8 +442,20 @@ export class DuckDBSession implements Session {
     if (moved > 0) await this.run("FORCE CHECKPOINT");
   }
 
+  async storageSnapshot(): Promise<StorageSnapshot | null> {
+    if (this.inMemory()) return null;
+    const size = await this.query(
+      "SELECT block_size FROM pragma_database_size() WHERE database_name = current_database()",
+    );
+    return blockSnapshot(this.location, Number(size.column("block_size")[0]));
+  }
+
+  private inMemory(): boolean {
+    return this.location === ":memory:" || this.location === "";
+  }
+
   async storageFiles(): Promise<StorageFile[] | null> {
-    if (this.location === ":memory:" || this.location === "") return null;
+    if (this.inMemory()) return null;
     return [this.location, `${this.location}.wal`]
       .filter((f) => existsSync(f))
       .map((path) => ({ path, replaced: false }));
