@@ -3,7 +3,7 @@ import type { z } from "zod";
 import type { Role } from "../access/roles.js";
 import { UserError } from "../errors.js";
 import { recordSensitiveAction } from "../privacy/audit-log.js";
-import { chargeReport } from "../privacy/budget-ledger.js";
+import { chargeReport, KnownSpends } from "../privacy/budget-ledger.js";
 import { loadPrivacySettings } from "../privacy/settings.js";
 import type { Engine } from "../store/engine.js";
 import { openStore } from "../store/open-store.js";
@@ -161,8 +161,10 @@ export async function runParsed<S extends z.ZodType, R, E>(
 ): Promise<R> {
   if (op.access === "none") return op.run(input, emit);
   if (!store) throw new Error(`operation ${op.name} needs an open store`);
-  caller = await released(store, op, caller);
+  const release = await released(store, op, caller);
+  caller = release.caller;
   if (op.access === "write") {
+    await release.charged;
     const cache = resultCache(store);
     // Committed or not, what it may have changed is read again (a failed write changes nothing; it costs a miss).
     const people = op.people;
@@ -178,9 +180,14 @@ export async function runParsed<S extends z.ZodType, R, E>(
   const read = () => store.read((s) => op.run(s, input, emit, caller));
   // Cached answers are the same for every caller: an operation whose answer depends on who asks is not cached.
   // A noisy answer is never kept: each release is charged, and noise shared between callers could be averaged away.
-  const result = await (op.cachedUntil && !caller.noise
-    ? resultCache(store).get(`${op.name} ${JSON.stringify(input)}`, op.cachedUntil, read)
-    : read());
+  // The report is computed while its charge is written (a write's commit waits on the disk: 4–6 ms, as long as a
+  // cheap report takes), and leaves only once the charge is recorded: a refused charge releases nothing.
+  const [result] = await Promise.all([
+    op.cachedUntil && !caller.noise
+      ? resultCache(store).get(`${op.name} ${JSON.stringify(input)}`, op.cachedUntil, read)
+      : read(),
+    release.charged,
+  ]);
   // A read that names people is recorded before its answer leaves; a failed read names no one and is not.
   const people = op.people;
   if (people && people.count(result) > 0)
@@ -188,30 +195,53 @@ export async function runParsed<S extends z.ZodType, R, E>(
   return result;
 }
 
+/** Each exclusive store's spent totals (budget-ledger.ts, `KnownSpends`). */
+const spendsByStore = new WeakMap<Store, KnownSpends>();
+
+function knownSpends(store: Store): KnownSpends {
+  const known = spendsByStore.get(store) ?? new KnownSpends();
+  spendsByStore.set(store, known);
+  return known;
+}
+
 /**
  * How an operation's answer is released to this caller (issue 17, item 3): as computed, or, for an analyst while
- * the `dp` setting is on, with noise — the report charged to their budget first (refused, with the budget shown,
- * once it is spent), and an operation that does not add noise refused outright.
+ * the `dp` setting is on, with noise — the report charged to their budget, the charge recorded before the answer
+ * leaves (refused, with the budget shown, once it is spent), and an operation that does not add noise refused
+ * outright.
  */
 async function released<S extends z.ZodType, R, E>(
   store: Store,
   op: StoreOperation<S, R, E>,
   caller: Caller,
-): Promise<Caller> {
-  if (caller.role !== "analyst") return caller;
+): Promise<{ readonly caller: Caller; readonly charged: Promise<unknown> }> {
+  const free = { caller, charged: Promise.resolve() };
+  if (caller.role !== "analyst") return free;
   // Asked at every analyst's request (a dashboard polls): kept in memory until a write changes the settings.
   const settings = await resultCache(store).get("privacy.settings", ["privacy"], () =>
     store.read((s) => loadPrivacySettings(s)),
   );
-  if (!settings.dp) return caller;
+  if (!settings.dp) return free;
   if (!op.noised)
     throw new UserError(
       "not-under-dp",
       `${op.name} is not released to analysts while differential privacy is on (the dp setting): its figures are not noised yet`,
       op.name,
     );
-  await store.write((s) => chargeReport(s, caller.who, op.name, settings));
-  return { ...caller, noise: { epsilon: settings.dp_epsilon_per_query } };
+  return {
+    caller: { ...caller, noise: { epsilon: settings.dp_epsilon_per_query } },
+    // Started now, awaited by the caller before anything is released (refused: the budget is spent).
+    charged: store.write((s) =>
+      chargeReport(
+        s,
+        caller.who,
+        op.name,
+        settings,
+        new Date(),
+        store.exclusive ? knownSpends(store) : undefined,
+      ),
+    ),
+  };
 }
 
 /** Records an answer that names people in the audit log (`StoreOperation.people`). */

@@ -3,9 +3,11 @@ import { TEST_ENGINES } from "../../test/engines.js";
 import { isUserError } from "../errors.js";
 import { openSession } from "../store/open-store.js";
 import type { Session } from "../store/store.js";
-import { chargeReport, ledgerSpends } from "./budget-ledger.js";
+import { spentIn } from "./budget.js";
+import { chargeReport, KnownSpends, ledgerSpends, ledgerSpent } from "./budget-ledger.js";
 import { noisyCounts, noisyGatedCounts } from "./dp-release.js";
 import { seededRandomSource } from "./random.js";
+import { formatRational } from "./rational.js";
 
 const SETTINGS = { dp_epsilon_per_query: "0.3", dp_budget: "1", dp_period: "month" as const };
 const JUNE = new Date("2026-06-15T12:00:00Z");
@@ -42,6 +44,41 @@ describe.each(TEST_ENGINES)("the privacy budget ledger on $name", ({ location })
       ["epsilon", "3/10"],
       ["epsilon", "3/10"],
     ]);
+  });
+
+  it("adds spends of different amounts exactly (the setting changed within the period)", async () => {
+    engine = await openSession(location());
+    const e = engine;
+    for (const epsilon of ["0.3", "0.3", "0.25", "0.05"])
+      await chargeReport(e, "key k3", "kpis", { ...SETTINGS, dp_epsilon_per_query: epsilon }, JUNE);
+    // 0.3 + 0.3 + 0.25 + 0.05 = 0.9: what every spend read one by one adds up to.
+    expect(formatRational(await ledgerSpent(e, "key k3", "2026-06"))).toBe("0.9");
+    expect(await ledgerSpent(e, "key k3", "2026-06")).toEqual(
+      spentIn(await ledgerSpends(e, "key k3", "2026-06"), "key k3", "2026-06"),
+    );
+    const refused = await chargeReport(
+      e,
+      "key k3",
+      "kpis",
+      { ...SETTINGS, dp_epsilon_per_query: "0.2" },
+      JUNE,
+    ).catch((x: unknown) => x);
+    expect((refused as Error).message).toContain("0.9 spent, this release asks 0.2");
+    expect(formatRational(await ledgerSpent(e, "key k3", "2026-07"))).toBe("0");
+  });
+
+  it("keeps a store's spent totals as the ledger has them: read once, then added to by each charge", async () => {
+    engine = await openSession(location());
+    const e = engine;
+    // Spent before the totals were kept: read from the ledger at the first charge.
+    await chargeReport(e, "key k4", "kpis", SETTINGS, JUNE);
+    const known = new KnownSpends();
+    for (const left of ["0.4", "0.1"])
+      expect((await chargeReport(e, "key k4", "kpis", SETTINGS, JUNE, known)).remaining).toBe(left);
+    expect(await known.spent(e, "key k4", "2026-06")).toEqual(await ledgerSpent(e, "key k4", "2026-06"));
+    const refused = await chargeReport(e, "key k4", "kpis", SETTINGS, JUNE, known).catch((x: unknown) => x);
+    expect((refused as Error).message).toContain("0.9 spent, this release asks 0.3");
+    expect(formatRational(await ledgerSpent(e, "key k4", "2026-06"))).toBe("0.9");
   });
 });
 
