@@ -180,8 +180,8 @@ export async function runParsed<S extends z.ZodType, R, E>(
   const read = () => store.read((s) => op.run(s, input, emit, caller));
   // Cached answers are the same for every caller: an operation whose answer depends on who asks is not cached.
   // A noisy answer is never kept: each release is charged, and noise shared between callers could be averaged away.
-  // The report is computed while its charge is written (a write's commit waits on the disk: 4–6 ms, as long as a
-  // cheap report takes), and leaves only once the charge is recorded: a refused charge releases nothing.
+  // The report is computed while its charge is written (a write of 2–6 ms: about what a cheap report takes), and
+  // leaves only once the charge is recorded: a refused charge releases nothing.
   const [result] = await Promise.all([
     op.cachedUntil && !caller.noise
       ? resultCache(store).get(`${op.name} ${JSON.stringify(input)}`, op.cachedUntil, read)

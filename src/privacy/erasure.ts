@@ -150,7 +150,7 @@ export async function erasePerson(engine: Engine, given: string, who: string): P
   // Bytes left where the engine reused storage it had freed (DuckDB writes a reused block whole, old bytes in its
   // unused part): moved out of, and the bytes checked again. Twice at most: a third finding is reported as it is.
   // Only what the scrub changed can have gained bytes, and only the places found can still hold them: where the
-  // engine tells what changed (and every place found is known), only that is searched again (a 2.3 GB file: ~70 MB).
+  // engine tells what changed (and every place found is known), only that is searched again (a 2.3 GB file: a few MB).
   for (let round = 0; round < 2 && verified.tables && verified.remnants.length > 0; round++) {
     const remnants = verified.remnants;
     const before = verified.remnantsComplete ? await engine.storageSnapshot() : null;
