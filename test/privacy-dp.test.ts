@@ -9,6 +9,7 @@ import {
 } from "../src/operations/index.js";
 import { type Caller, runOperation } from "../src/operations/operation.js";
 import { privacySettingsSetOperation } from "../src/operations/privacy-settings-operations.js";
+import { PAID_AHEAD } from "../src/privacy/budget-ledger.js";
 import { openStore } from "../src/store/open-store.js";
 import type { Store } from "../src/store/store.js";
 import { runCli, tempDir, writeFile } from "./helpers.js";
@@ -138,17 +139,21 @@ describe("differential privacy on the reports analysts read", () => {
   });
 
   it("takes a change of the setting at the next request, though a server keeps the settings in memory", async () => {
-    const charged = async (id: string) =>
-      Number(
+    // Reports charged: the ledger's rows but the one recorded ahead for the next report (once the writes a release
+    // leaves behind are done: a write queued after them).
+    const charged = async (id: string) => {
+      await store.write(async () => {});
+      return Number(
         await store.read(
           async (s) =>
             (
               await s.query(
-                `SELECT count(*) AS n FROM privacy_budget_ledger WHERE budget_key = 'key ${id} (dashboards)'`,
+                `SELECT count(*) AS n FROM privacy_budget_ledger WHERE budget_key = 'key ${id} (dashboards)' AND operation <> '${PAID_AHEAD}'`,
               )
             ).column("n")[0],
         ),
       );
+    };
     await runOperation(store, privacySettingsSetOperation, { name: "dp", value: "off" });
     // Off: exact, and nothing charged, at every request (the second from memory).
     expect(await sizes(analyst("k5"))).toEqual({ a: 200, b: 120 });
@@ -157,5 +162,30 @@ describe("differential privacy on the reports analysts read", () => {
     await runOperation(store, privacySettingsSetOperation, { name: "dp", value: "on" });
     await sizes(analyst("k5"));
     expect(await charged("k5")).toBe(1);
+  });
+
+  it("records each report's ε before it leaves: the first when it is made, the next ones ahead, after the one before", async () => {
+    const ledger = async () => {
+      await store.write(async () => {});
+      return store.read(async (s) =>
+        (
+          await s.query(
+            `SELECT operation, amount FROM privacy_budget_ledger WHERE budget_key = 'key k6 (dashboards)' ORDER BY "at"`,
+          )
+        ).rows<{ operation: string; amount: string }>(),
+      );
+    };
+    const k6 = analyst("k6");
+    await runOperation(store, segmentListOperation, {}, undefined, k6);
+    expect(await ledger()).toEqual([
+      { operation: "segment.list", amount: "1/2" },
+      { operation: PAID_AHEAD, amount: "1/2" },
+    ]);
+    await runOperation(store, segmentShowOperation, { id: "a" }, undefined, k6);
+    expect(await ledger()).toEqual([
+      { operation: "segment.list", amount: "1/2" },
+      { operation: "segment.show", amount: "1/2" },
+      { operation: PAID_AHEAD, amount: "1/2" },
+    ]);
   });
 });

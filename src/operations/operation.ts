@@ -3,7 +3,7 @@ import type { z } from "zod";
 import type { Role } from "../access/roles.js";
 import { UserError } from "../errors.js";
 import { recordSensitiveAction } from "../privacy/audit-log.js";
-import { chargeReport, KnownSpends } from "../privacy/budget-ledger.js";
+import { chargeReport, KnownSpends, payAhead, useAhead } from "../privacy/budget-ledger.js";
 import { loadPrivacySettings } from "../privacy/settings.js";
 import type { Engine } from "../store/engine.js";
 import { openStore } from "../store/open-store.js";
@@ -165,6 +165,7 @@ export async function runParsed<S extends z.ZodType, R, E>(
   caller = release.caller;
   if (op.access === "write") {
     await release.charged;
+    release.after();
     const cache = resultCache(store);
     // Committed or not, what it may have changed is read again (a failed write changes nothing; it costs a miss).
     const people = op.people;
@@ -188,6 +189,7 @@ export async function runParsed<S extends z.ZodType, R, E>(
       : read(),
     release.charged,
   ]);
+  release.after();
   // A read that names people is recorded before its answer leaves; a failed read names no one and is not.
   const people = op.people;
   if (people && people.count(result) > 0)
@@ -214,8 +216,8 @@ async function released<S extends z.ZodType, R, E>(
   store: Store,
   op: StoreOperation<S, R, E>,
   caller: Caller,
-): Promise<{ readonly caller: Caller; readonly charged: Promise<unknown> }> {
-  const free = { caller, charged: Promise.resolve() };
+): Promise<{ readonly caller: Caller; readonly charged: Promise<unknown>; readonly after: () => void }> {
+  const free = { caller, charged: Promise.resolve(), after: () => {} };
   if (caller.role !== "analyst") return free;
   // Asked at every analyst's request (a dashboard polls): kept in memory until a write changes the settings.
   const settings = await resultCache(store).get("privacy.settings", ["privacy"], () =>
@@ -228,19 +230,34 @@ async function released<S extends z.ZodType, R, E>(
       `${op.name} is not released to analysts while differential privacy is on (the dp setting): its figures are not noised yet`,
       op.name,
     );
+  const noisy = { ...caller, noise: { epsilon: settings.dp_epsilon_per_query } };
+  // Charged while the report is computed, awaited before anything is released (refused: the budget is spent).
+  if (!store.exclusive)
+    return {
+      caller: noisy,
+      charged: store.write((s) => chargeReport(s, caller.who, op.name, settings)),
+      after: () => {},
+    };
+  // Where the store keeps the spends, the report's ε was usually recorded ahead, after the key's previous report:
+  // then nothing is written before this one leaves, and the next one's ε is recorded after it, off its path. A
+  // report made while that write is still under way waits for it (while it is computed), then uses it.
+  const known = knownSpends(store);
+  let used = useAhead(known, caller.who, op.name, settings);
+  const charge = async () => {
+    await known.aheadWritten(caller.who);
+    used = useAhead(known, caller.who, op.name, settings);
+    if (!used) await store.write((s) => chargeReport(s, caller.who, op.name, settings, new Date(), known));
+  };
   return {
-    caller: { ...caller, noise: { epsilon: settings.dp_epsilon_per_query } },
-    // Started now, awaited by the caller before anything is released (refused: the budget is spent).
-    charged: store.write((s) =>
-      chargeReport(
-        s,
+    caller: noisy,
+    charged: used ? Promise.resolve() : charge(),
+    after: () => {
+      // Not awaited: a failure leaves nothing recorded ahead, and the next report is charged before it leaves.
+      known.writingAhead(
         caller.who,
-        op.name,
-        settings,
-        new Date(),
-        store.exclusive ? knownSpends(store) : undefined,
-      ),
-    ),
+        store.write((s) => payAhead(s, caller.who, settings, known, used ?? undefined)).catch(() => {}),
+      );
+    },
   };
 }
 

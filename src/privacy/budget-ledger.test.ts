@@ -2,9 +2,18 @@ import { afterEach, describe, expect, it } from "vitest";
 import { TEST_ENGINES } from "../../test/engines.js";
 import { isUserError } from "../errors.js";
 import { openSession } from "../store/open-store.js";
+import { sql } from "../store/sql.js";
 import type { Session } from "../store/store.js";
 import { spentIn } from "./budget.js";
-import { chargeReport, KnownSpends, ledgerSpends, ledgerSpent } from "./budget-ledger.js";
+import {
+  chargeReport,
+  KnownSpends,
+  ledgerSpends,
+  ledgerSpent,
+  PAID_AHEAD,
+  payAhead,
+  useAhead,
+} from "./budget-ledger.js";
 import { noisyCounts, noisyGatedCounts } from "./dp-release.js";
 import { seededRandomSource } from "./random.js";
 import { formatRational } from "./rational.js";
@@ -79,6 +88,56 @@ describe.each(TEST_ENGINES)("the privacy budget ledger on $name", ({ location })
     const refused = await chargeReport(e, "key k4", "kpis", SETTINGS, JUNE, known).catch((x: unknown) => x);
     expect((refused as Error).message).toContain("0.9 spent, this release asks 0.3");
     expect(formatRational(await ledgerSpent(e, "key k4", "2026-06"))).toBe("0.9");
+  });
+
+  it("records the next report's ε ahead, and a report uses it: renamed after it, never past the budget", async () => {
+    engine = await openSession(location());
+    const e = engine;
+    const rows = async () =>
+      (
+        await e.query(
+          sql`SELECT operation, amount FROM privacy_budget_ledger WHERE budget_key = 'key k6' ORDER BY "at"`,
+        )
+      ).rows<{ operation: string; amount: string }>();
+    const known = new KnownSpends();
+    const at = (minute: number) => new Date(JUNE.getTime() + minute * 60_000);
+    expect((await chargeReport(e, "key k6", "kpis", SETTINGS, at(0), known)).remaining).toBe("0.7");
+    await payAhead(e, "key k6", SETTINGS, known, undefined, at(1));
+    expect(await rows()).toEqual([
+      { operation: "kpis", amount: "3/10" },
+      { operation: PAID_AHEAD, amount: "3/10" },
+    ]);
+    // The second report finds its ε recorded: nothing is written before it leaves; after, its row is named after it
+    // and the third report's ε recorded ahead.
+    const second = useAhead(known, "key k6", "segment.list", SETTINGS, at(2));
+    expect(second).not.toBeNull();
+    await payAhead(e, "key k6", SETTINGS, known, second ?? undefined, at(3));
+    const third = useAhead(known, "key k6", "segment.show", SETTINGS, at(4));
+    expect(third).not.toBeNull();
+    // 0.9 is recorded: a fourth report's 0.3 would pass the budget of 1, so none is recorded ahead.
+    await payAhead(e, "key k6", SETTINGS, known, third ?? undefined, at(5));
+    expect(await rows()).toEqual([
+      { operation: "kpis", amount: "3/10" },
+      { operation: "segment.list", amount: "3/10" },
+      { operation: "segment.show", amount: "3/10" },
+    ]);
+    expect(useAhead(known, "key k6", "kpis", SETTINGS, at(6))).toBeNull();
+    const refused = await chargeReport(e, "key k6", "kpis", SETTINGS, at(6), known).catch((x: unknown) => x);
+    expect((refused as Error).message).toContain("0.9 spent, this release asks 0.3");
+  });
+
+  it("charges a report with the ε recorded ahead for it when the report did not find it in time", async () => {
+    engine = await openSession(location());
+    const e = engine;
+    const known = new KnownSpends();
+    await payAhead(e, "key k7", SETTINGS, known, undefined, JUNE);
+    // Charged the usual way (the ahead row was being written when the report began): the row is used, not a second.
+    const charge = await chargeReport(e, "key k7", "kpis", SETTINGS, new Date(JUNE.getTime() + 1000), known);
+    expect(charge.remaining).toBe("0.7");
+    const ledger = (
+      await e.query(sql`SELECT operation FROM privacy_budget_ledger WHERE budget_key = 'key k7'`)
+    ).column("operation");
+    expect(ledger).toEqual(["kpis"]);
   });
 });
 

@@ -2,14 +2,24 @@ import type { Engine } from "../store/engine.js";
 import { sql, tsParam } from "../store/sql.js";
 import { type BudgetSpend, budgetPolicy, decideSpend, periodOf } from "./budget.js";
 import type { PrivacyUnit } from "./noise-mechanisms.js";
-import { add, formatRational, fromNumber, multiply, type Rational, rational, subtract } from "./rational.js";
+import {
+  add,
+  compare,
+  formatRational,
+  fromNumber,
+  multiply,
+  type Rational,
+  rational,
+  subtract,
+} from "./rational.js";
 import type { PrivacySettings } from "./settings.js";
 
 /**
  * The privacy budget ledger (issue 17, item 3): what each caller spent, per period, in `privacy_budget_ledger`
  * (migration 13). Amounts are exact rationals stored as "num/den" and summed as such (budget.ts): never floating
  * point. A charge that would pass the budget is refused with the budget, what is spent and what was asked, and
- * writes nothing.
+ * writes nothing. Every report's ε is in the ledger before its answer leaves: charged then (`chargeReport`), or
+ * recorded ahead after the key's previous report (`payAhead`, `useAhead`: the report leaves without a write).
  */
 
 /** A rational as the ledger stores it. */
@@ -58,15 +68,20 @@ export async function ledgerSpent(engine: Engine, key: string, period: string): 
 
 const totalKey = (key: string, period: string) => `${key}\u0000${period}`;
 
+/** How the ledger names an ε recorded ahead for a report not yet made (`payAhead`). */
+export const PAID_AHEAD = "(paid ahead)";
+
 /**
  * The spent totals of the charges made through one store, per key and period: each read from the ledger once, then
- * kept by the charges themselves. Only for a store no other process writes (`Store.exclusive`), whose ledger then
- * changes through these charges alone; it spares every charge the ledger read (1–2 ms of a 6 ms report). A total
- * kept too high (a charge whose enclosing transaction rolled back) refuses early; it never lets a report past the
- * budget.
+ * kept by the charges themselves; and the ε recorded ahead for a key's next report and not used yet. Only for a
+ * store no other process writes (`Store.exclusive`), whose ledger then changes through these charges alone: it
+ * spares every charge the ledger read, and a report that finds its ε recorded ahead the write. A total kept too
+ * high (a charge whose enclosing transaction rolled back) refuses early; it never lets a report past the budget.
  */
 export class KnownSpends {
   private readonly totals = new Map<string, Rational>();
+  /** Rows recorded ahead and not used, per key and period: their amounts and times (a row is found by its time). */
+  private readonly ahead = new Map<string, { amount: Rational; at: Date }[]>();
 
   async spent(engine: Engine, key: string, period: string): Promise<Rational> {
     const k = totalKey(key, period);
@@ -77,11 +92,41 @@ export class KnownSpends {
     return read;
   }
 
-  /** A spend recorded in the ledger. */
-  recorded(key: string, period: string, amount: Rational): void {
+  /** A spend recorded in the ledger (`ahead`: for a report not yet made, at `at`). */
+  recorded(key: string, period: string, amount: Rational, ahead?: Date): void {
     const k = totalKey(key, period);
     const known = this.totals.get(k);
     if (known !== undefined) this.totals.set(k, add(known, amount));
+    if (ahead) this.ahead.set(k, [...(this.ahead.get(k) ?? []), { amount, at: ahead }]);
+  }
+
+  /** Whether an ε of `amount` is recorded ahead for `key` in `period`. */
+  hasAhead(key: string, period: string, amount: Rational): boolean {
+    return (this.ahead.get(totalKey(key, period)) ?? []).some((r) => compare(r.amount, amount) === 0);
+  }
+
+  /** The write recording ahead a key's next ε, while it is under way (`payAhead`). */
+  private readonly writing = new Map<string, Promise<unknown>>();
+
+  writingAhead(key: string, write: Promise<unknown>): void {
+    this.writing.set(key, write);
+    write.finally(() => {
+      if (this.writing.get(key) === write) this.writing.delete(key);
+    });
+  }
+
+  /** Settles once the key's write recording ahead, if one is under way, is done. */
+  async aheadWritten(key: string): Promise<void> {
+    await this.writing.get(key);
+  }
+
+  /** Takes a row recorded ahead of `amount` for a report being made: its time, or null when there is none. */
+  takeAhead(key: string, period: string, amount: Rational): Date | null {
+    const rows = this.ahead.get(totalKey(key, period)) ?? [];
+    const i = rows.findIndex((r) => compare(r.amount, amount) === 0);
+    if (i < 0) return null;
+    const [row] = rows.splice(i, 1);
+    return row?.at ?? null;
   }
 }
 
@@ -93,29 +138,80 @@ export interface Charge {
   readonly remaining: string;
 }
 
+/** The policy, cost and period of one report under the settings, at `at`. */
+function reportCost(
+  settings: Pick<PrivacySettings, "dp_epsilon_per_query" | "dp_budget" | "dp_period">,
+  at: Date,
+) {
+  const policy = budgetPolicy("epsilon", fromNumber(Number(settings.dp_budget)), settings.dp_period);
+  const cost = { unit: "epsilon" as const, amount: fromNumber(Number(settings.dp_epsilon_per_query)) };
+  return { policy, cost, period: periodOf(at, policy.period) };
+}
+
+type DpSettings = Pick<PrivacySettings, "dp_epsilon_per_query" | "dp_budget" | "dp_period">;
+
+function insertSpend(
+  engine: Engine,
+  who: string,
+  period: string,
+  amount: Rational,
+  operation: string,
+  at: Date,
+): Promise<void> {
+  return engine.run(
+    sql`INSERT INTO privacy_budget_ledger (budget_key, period, unit, amount, operation, ${sql.ident("at")})
+        VALUES (${who}, ${period}, ${"epsilon"}, ${stored(amount)}, ${operation}, ${tsParam(at)})`,
+  );
+}
+
+/** A row recorded ahead (of `amount`, at `rowAt`) and used by a report: named after it now (`operation`, `at`). */
+function relabel(
+  engine: Engine,
+  who: string,
+  period: string,
+  row: { amount: Rational; at: Date },
+  operation: string,
+  at: Date,
+) {
+  return engine.run(
+    engine.dialect.updateWhere(
+      "privacy_budget_ledger",
+      sql`operation = ${operation}, ${sql.ident("at")} = ${tsParam(at)}`,
+      sql`budget_key = ${who} AND period = ${period} AND operation = ${PAID_AHEAD} AND amount = ${stored(row.amount)}
+          AND ${sql.ident("at")} = ${tsParam(row.at)}`,
+    ),
+  );
+}
+
 /**
  * Charges one noisy report to `who`'s budget (the settings' ε per query, against `dp_budget` per `dp_period`):
  * records the spend, or refuses (UserError `privacy-budget-spent`, naming the budget, the spent and the asked)
- * with nothing written. Must run in a write session. `known`: the store's spent totals, where it keeps them.
+ * with nothing written. Must run in a write session. `known`: the store's spent totals, where it keeps them; an ε
+ * recorded ahead there for this report is used (the row renamed after it) rather than another recorded.
  */
 export async function chargeReport(
   engine: Engine,
   who: string,
   operation: string,
-  settings: Pick<PrivacySettings, "dp_epsilon_per_query" | "dp_budget" | "dp_period">,
+  settings: DpSettings,
   at: Date = new Date(),
   known?: KnownSpends,
 ): Promise<Charge> {
-  const policy = budgetPolicy("epsilon", fromNumber(Number(settings.dp_budget)), settings.dp_period);
-  const cost = { unit: "epsilon" as const, amount: fromNumber(Number(settings.dp_epsilon_per_query)) };
-  const period = periodOf(at, policy.period);
+  const { policy, cost, period } = reportCost(settings, at);
   const spent = known ? await known.spent(engine, who, period) : await ledgerSpent(engine, who, period);
+  const ahead = known?.takeAhead(who, period, cost.amount) ?? null;
+  if (ahead) {
+    await relabel(engine, who, period, { amount: cost.amount, at: ahead }, operation, at);
+    return {
+      key: who,
+      period,
+      spent: formatRational(spent),
+      remaining: formatRational(subtract(policy.total, spent)),
+    };
+  }
   const decision = decideSpend(policy, who, spent, cost, at);
   if (!decision.ok) throw decision.error;
-  await engine.run(
-    sql`INSERT INTO privacy_budget_ledger (budget_key, period, unit, amount, operation, ${sql.ident("at")})
-        VALUES (${who}, ${period}, ${"epsilon"}, ${stored(cost.amount)}, ${operation}, ${tsParam(at)})`,
-  );
+  await insertSpend(engine, who, period, cost.amount, operation, at);
   known?.recorded(who, period, cost.amount);
   return {
     key: who,
@@ -123,4 +219,53 @@ export async function chargeReport(
     spent: formatRational(subtract(policy.total, decision.remaining)),
     remaining: formatRational(decision.remaining),
   };
+}
+
+/**
+ * A report released without a write: the ε recorded ahead for it (`payAhead`) is taken, and the row is renamed
+ * after it later, by `payAhead`. Null when none is recorded ahead: the report is to be charged (`chargeReport`).
+ */
+export function useAhead(
+  known: KnownSpends,
+  who: string,
+  operation: string,
+  settings: DpSettings,
+  at: Date = new Date(),
+): UsedAhead | null {
+  const { cost, period } = reportCost(settings, at);
+  const rowAt = known.takeAhead(who, period, cost.amount);
+  return rowAt ? { operation, period, amount: cost.amount, rowAt, at } : null;
+}
+
+/** A row recorded ahead that a report used (`useAhead`), to be renamed after it. */
+export interface UsedAhead {
+  readonly operation: string;
+  readonly period: string;
+  readonly amount: Rational;
+  readonly rowAt: Date;
+  readonly at: Date;
+}
+
+/**
+ * After a noisy report is released, off its path: the row it used renamed after it (`used`), and the ε of `who`'s
+ * next report recorded ahead — if none is yet and the budget has room for it after everything recorded — so that
+ * the next report leaves without waiting for a write (`useAhead`). An ε recorded ahead is spent: at the period's
+ * end one report's ε may go unused (the price of never releasing a report that was not recorded first).
+ */
+export async function payAhead(
+  engine: Engine,
+  who: string,
+  settings: DpSettings,
+  known: KnownSpends,
+  used?: UsedAhead,
+  at: Date = new Date(),
+): Promise<void> {
+  if (used)
+    await relabel(engine, who, used.period, { amount: used.amount, at: used.rowAt }, used.operation, used.at);
+  const { policy, cost, period } = reportCost(settings, at);
+  if (known.hasAhead(who, period, cost.amount)) return;
+  const decision = decideSpend(policy, who, await known.spent(engine, who, period), cost, at);
+  if (!decision.ok) return;
+  await insertSpend(engine, who, period, cost.amount, PAID_AHEAD, at);
+  known.recorded(who, period, cost.amount, at);
 }
