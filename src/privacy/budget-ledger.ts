@@ -82,6 +82,8 @@ export class KnownSpends {
   private readonly totals = new Map<string, Rational>();
   /** Rows recorded ahead and not used, per key and period: their amounts and times (a row is found by its time). */
   private readonly ahead = new Map<string, { amount: Rational; at: Date }[]>();
+  /** The writes recording ahead a key's next ε (`payAhead`) under way, per key. */
+  private readonly writing = new Map<string, Promise<unknown>>();
 
   async spent(engine: Engine, key: string, period: string): Promise<Rational> {
     const k = totalKey(key, period);
@@ -105,9 +107,7 @@ export class KnownSpends {
     return (this.ahead.get(totalKey(key, period)) ?? []).some((r) => compare(r.amount, amount) === 0);
   }
 
-  /** The write recording ahead a key's next ε, while it is under way (`payAhead`). */
-  private readonly writing = new Map<string, Promise<unknown>>();
-
+  /** A key's write recording ahead its next ε (`payAhead`), while it is under way. */
   writingAhead(key: string, write: Promise<unknown>): void {
     this.writing.set(key, write);
     write.finally(() => {
