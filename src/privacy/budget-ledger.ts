@@ -104,7 +104,11 @@ export class KnownSpends {
 
   /** Whether an ε of `amount` is recorded ahead for `key` in `period`. */
   hasAhead(key: string, period: string, amount: Rational): boolean {
-    return (this.ahead.get(totalKey(key, period)) ?? []).some((r) => compare(r.amount, amount) === 0);
+    return this.aheadIndex(key, period, amount) >= 0;
+  }
+
+  private aheadIndex(key: string, period: string, amount: Rational): number {
+    return (this.ahead.get(totalKey(key, period)) ?? []).findIndex((r) => compare(r.amount, amount) === 0);
   }
 
   /** A key's write recording ahead its next ε (`payAhead`), while it is under way. */
@@ -122,10 +126,9 @@ export class KnownSpends {
 
   /** Takes a row recorded ahead of `amount` for a report being made: its time, or null when there is none. */
   takeAhead(key: string, period: string, amount: Rational): Date | null {
-    const rows = this.ahead.get(totalKey(key, period)) ?? [];
-    const i = rows.findIndex((r) => compare(r.amount, amount) === 0);
+    const i = this.aheadIndex(key, period, amount);
     if (i < 0) return null;
-    const [row] = rows.splice(i, 1);
+    const [row] = this.ahead.get(totalKey(key, period))?.splice(i, 1) ?? [];
     return row?.at ?? null;
   }
 }
