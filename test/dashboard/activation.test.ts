@@ -7,6 +7,7 @@ import { tempDir, tesseraJson, writeFile } from "../helpers.js";
 import {
   customerIds,
   type DashboardShop,
+  expectChartsFitNarrow,
   idsIn,
   keyboardReach,
   openView,
@@ -315,6 +316,8 @@ describe("the dashboard's activation view", () => {
     ).toEqual(text.map((e) => e.body));
     expect(await page.locator("article.message iframe").count()).toBe(0);
     expect(errors).toEqual([]);
+    // The charts with the widest margins (the names of sends, a note on a hidden count) on a phone.
+    await expectChartsFitNarrow(page, errors);
   });
 
   it("says at the field when the member named is not in the audience, and renders for one who is", async () => {

@@ -152,6 +152,23 @@ export async function expectKeyboardReach(
 }
 
 /**
+ * Narrows the page to a phone's width and checks that every chart is redrawn at a width its marks fit (no
+ * `<rect>` of negative width, which Chromium logs as an error) and scrolls sideways instead when it is wider.
+ */
+export async function expectChartsFitNarrow(page: Page, errors: readonly string[]): Promise<void> {
+  const before = errors.length;
+  await page.setViewportSize({ width: 360, height: 900 });
+  // ResizeObserver's redraw comes a frame or two after the resize.
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  const widths = await page.$$eval("figure.chart svg rect[width]", (rects) =>
+    rects.map((r) => Number.parseFloat(r.getAttribute("width") ?? "")),
+  );
+  expect(widths.filter((w) => w > 0).length).toBeGreaterThan(0);
+  expect(widths.filter((w) => w < 0)).toEqual([]);
+  expect(errors.slice(before)).toEqual([]);
+}
+
+/**
  * Waits until the view has settled after what the test just did: no request under way and none begun for
  * QUIET_MS (counted from now too: the loads an action starts begin a frame or two later, and Playwright's
  * "networkidle" is a state of the page's load, reached once), and no "Loading …" shown.

@@ -4,6 +4,7 @@ import { runCli, storedRows, tesseraJson } from "../helpers.js";
 import {
   customerIds,
   type DashboardShop,
+  expectChartsFitNarrow,
   idsIn,
   keyboardReach,
   openView,
@@ -179,6 +180,7 @@ describe("the dashboard's privacy view", () => {
     await page.click('[data-chart="coverage"] summary');
     await screenshot(page, "privacy");
     expect(errors).toEqual([]);
+    await expectChartsFitNarrow(page, errors);
   });
 
   it("shows the requests, the settings, the retention periods and the audit log as the command line reads them", async () => {

@@ -4,7 +4,9 @@ import { useEffect, useRef } from "preact/hooks";
 /**
  * A chart drawn by Observable Plot (`draw` returns Plot's figure for a width), with the numbers behind it as a
  * table under "The numbers" (`children`). The picture is described by `label` for a screen reader, which reads
- * the table for the values; the chart is redrawn when `deps` change or the container's width does.
+ * the table for the values; the chart is redrawn when `deps` change or the container's width does. A chart is never
+ * drawn narrower than `minWidth` (its margins and room for its marks: narrower, Plot would draw bars of negative
+ * width); in a narrower container it scrolls sideways.
  */
 export function Chart({
   label,
@@ -13,6 +15,7 @@ export function Chart({
   children,
   id,
   compact,
+  minWidth = 240,
 }: {
   label: string;
   draw: (width: number) => SVGSVGElement | HTMLElement;
@@ -21,6 +24,8 @@ export function Chart({
   id?: string;
   /** A small inline chart (a sparkline in a table cell): no minimum height. */
   compact?: boolean;
+  /** The narrowest width the chart can be drawn at, in pixels. */
+  minWidth?: number;
 }) {
   const box = useRef<HTMLDivElement>(null);
   useEffect(() => {
@@ -28,7 +33,7 @@ export function Chart({
     if (!el) return;
     let drawnWidth = -1;
     const render = () => {
-      const width = Math.max(240, Math.floor(el.clientWidth));
+      const width = Math.max(minWidth, Math.floor(el.clientWidth));
       if (width === drawnWidth) return;
       drawnWidth = width;
       const figure = draw(width);
@@ -39,7 +44,7 @@ export function Chart({
     const observer = new ResizeObserver(render);
     observer.observe(el);
     return () => observer.disconnect();
-  }, deps);
+  }, [...deps, minWidth]);
   return (
     <figure class={compact ? "chart compact" : "chart"} data-chart={id}>
       <div ref={box} class="plot" role="img" aria-label={label} />

@@ -3,7 +3,7 @@ import { Chart } from "../../components/chart";
 import { DataTable } from "../../components/data-table";
 import { Card } from "../../components/status";
 import { formatCount } from "../../format";
-import { hiddenNotes, type PartsOf, shownParts } from "./stacked-parts";
+import { hiddenNotes, MIN_BARS_WIDTH, type PartsOf, shownParts } from "./stacked-parts";
 import type { AudienceList, SizedAudience } from "./types";
 
 /** The three ways a member of an audience's segments is counted: through the consent gate, or left out and why. */
@@ -25,6 +25,8 @@ export function Audiences({ list }: { list: AudienceList }) {
   }));
   const bars = shownParts(list.audiences, (a) => a.id, parts);
   const hidden = hiddenNotes(list.audiences, (a) => a.id, parts, k);
+  // Room for the audiences' names on the left and, when a count is hidden, for its note on the right.
+  const margins = { marginLeft: 130, marginRight: hidden.length ? 200 : 20 };
   return (
     <Card title="Audiences" id="audiences" wide>
       {list.audiences.length === 0 ? (
@@ -38,12 +40,12 @@ export function Audiences({ list }: { list: AudienceList }) {
             .map((a) => `${a.id} ${a.suppressed ? `fewer than ${k}` : formatCount(a.size ?? 0)} consented`)
             .join("; ")}`}
           deps={[list]}
+          minWidth={margins.marginLeft + margins.marginRight + MIN_BARS_WIDTH}
           draw={(width) =>
             Plot.plot({
               width,
               height: 40 + 34 * list.audiences.length,
-              marginLeft: 130,
-              marginRight: hidden.length ? 200 : 20,
+              ...margins,
               x: { label: "People", grid: true },
               y: { label: null, domain: list.audiences.map((a) => a.id) },
               color: {

@@ -5,7 +5,7 @@ import { DataTable } from "../../components/data-table";
 import { Card, ErrorBox, Loading } from "../../components/status";
 import { formatCount, formatShare, formatTime } from "../../format";
 import { useLoad } from "../../hooks";
-import { hiddenNotes, type PartsOf, shownParts } from "./stacked-parts";
+import { hiddenNotes, MIN_BARS_WIDTH, type PartsOf, shownParts } from "./stacked-parts";
 import type { Campaign, CampaignShow, SendSummary } from "./types";
 
 const OUTCOMES = [
@@ -67,6 +67,8 @@ export function Campaigns({ campaigns }: { campaigns: readonly Campaign[] }) {
   const bars = shownParts(sends, (s) => s.label, parts);
   const hidden = hiddenNotes(sends, (s) => s.label, parts, k);
   const sendsOf = (id: string) => sends.filter((s) => s.campaign === id).length;
+  // Room for the sends' names on the left and, when a count is hidden, for its note on the right.
+  const margins = { marginLeft: 220, marginRight: hidden.length ? 260 : 20 };
   return (
     <Card title="Campaigns" id="campaigns" wide>
       <DataTable
@@ -106,12 +108,12 @@ export function Campaigns({ campaigns }: { campaigns: readonly Campaign[] }) {
             )
             .join("; ")}`}
           deps={[shown.data]}
+          minWidth={margins.marginLeft + margins.marginRight + MIN_BARS_WIDTH}
           draw={(width) =>
             Plot.plot({
               width,
               height: 40 + 34 * sends.length,
-              marginLeft: 220,
-              marginRight: hidden.length ? 260 : 20,
+              ...margins,
               x: { label: "People", grid: true },
               y: { label: null, domain: sends.map((s) => s.label) },
               color: {

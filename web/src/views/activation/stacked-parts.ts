@@ -1,5 +1,8 @@
 import { suppressedText } from "../../format";
 
+/** The narrowest a chart's stacked bars are drawn, between its margins (a narrower container scrolls sideways). */
+export const MIN_BARS_WIDTH = 160;
+
 /** One part of a stacked bar: the bar it belongs to, what it counts, and how many. */
 export interface Part {
   readonly bar: string;

@@ -13,17 +13,22 @@ const channelOf = (c: CoverageCell) => c.channel ?? ANY;
 /** Cells this dark or darker get white text (the blues scheme passes mid-blue around here). */
 const DARK = 0.5;
 
+/** Room on the left for the longest purpose's name. */
+const marginLeftOf = (c: ConsentCoverage) => 16 + 7.5 * Math.max(...c.purposes.map((p) => p.length), 7);
+/** The narrowest the heat map is drawn: its purposes' names and a cell of 60 pixels for each channel. */
+const minWidthOf = (c: ConsentCoverage) => marginLeftOf(c) + 20 + 60 * (c.channels.length + 1);
+
 /** The heat map: purposes down, channels across, each cell's share as its colour, its count written in it. */
 function heatMap(c: ConsentCoverage, width: number): HTMLElement | SVGSVGElement {
   const shown = c.cells.filter((x) => !x.suppressed);
   const hidden = c.cells.filter((x) => x.suppressed);
   const label = (x: CoverageCell) => `${formatCount(x.granted ?? 0)}\n${formatShare(x.share ?? 0)}`;
-  const longest = Math.max(...c.purposes.map((p) => p.length), 7);
   const common = { x: channelOf, y: "purpose" } as const;
   return Plot.plot({
-    width: Math.min(width, 160 + 150 * (c.channels.length + 1)),
+    // No wider than cells of 150 pixels: a few channels across a wide page would be bands, not cells.
+    width: Math.min(width, marginLeftOf(c) + 20 + 150 * (c.channels.length + 1)),
     height: 80 + 60 * c.purposes.length,
-    marginLeft: 16 + 7.5 * longest,
+    marginLeft: marginLeftOf(c),
     marginTop: 34,
     x: { domain: [ANY, ...c.channels], axis: "top", label: "Channel", tickSize: 0 },
     y: { domain: [...c.purposes], label: "Purpose", tickSize: 0 },
@@ -83,6 +88,7 @@ export function Coverage({ coverage }: { coverage: Loaded<ConsentCoverage> }) {
             id="coverage"
             label={`Heat map of consent coverage: ${c.purposes.length} purposes by ${c.channels.length + 1} channels (${ANY} included); the table below gives each count`}
             deps={[c]}
+            minWidth={minWidthOf(c)}
             draw={(width) => heatMap(c, width)}
           >
             <DataTable
