@@ -5,7 +5,7 @@ import {
   type SegmentSendTimes,
   segmentChannelsOperation,
   segmentSendTimesOperation,
-} from "../../operations/index.js";
+} from "../../operations/channel-operations.js";
 import type { Cli } from "../context.js";
 import { dateOption } from "../parse.js";
 import { table } from "../table.js";

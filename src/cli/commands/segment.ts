@@ -1,20 +1,24 @@
 import type { Command } from "commander";
 import { UserError } from "../../errors.js";
 import {
+  segmentMeceExclusiveOperation,
+  segmentMeceOperation,
+  segmentOverlapOperation,
+} from "../../operations/segment-coverage-operations.js";
+import {
   segmentAddOperation,
   segmentDiffOperation,
   segmentExplainOperation,
-  segmentHistoryOperation,
   segmentListOperation,
-  segmentMeceExclusiveOperation,
-  segmentMeceOperation,
-  segmentMembersOperation,
-  segmentOverlapOperation,
   segmentPreviewOperation,
   segmentRefreshOperation,
   segmentRemoveOperation,
   segmentShowOperation,
-} from "../../operations/index.js";
+} from "../../operations/segment-operations.js";
+import {
+  segmentHistoryOperation,
+  segmentMembersOperation,
+} from "../../operations/segment-people-operations.js";
 import { GUARD_DEFAULTS, MECE_PREFIX } from "../../segments/membership-reports.js";
 import { readDefinitionFile } from "../../segments/read-definition.js";
 import { parseCondition } from "../../segments/text/parse.js";
