@@ -141,17 +141,14 @@ export interface Charge {
   readonly remaining: string;
 }
 
+type DpSettings = Pick<PrivacySettings, "dp_epsilon_per_query" | "dp_budget" | "dp_period">;
+
 /** The policy, cost and period of one report under the settings, at `at`. */
-function reportCost(
-  settings: Pick<PrivacySettings, "dp_epsilon_per_query" | "dp_budget" | "dp_period">,
-  at: Date,
-) {
+function reportCost(settings: DpSettings, at: Date) {
   const policy = budgetPolicy("epsilon", fromNumber(Number(settings.dp_budget)), settings.dp_period);
   const cost = { unit: "epsilon" as const, amount: fromNumber(Number(settings.dp_epsilon_per_query)) };
   return { policy, cost, period: periodOf(at, policy.period) };
 }
-
-type DpSettings = Pick<PrivacySettings, "dp_epsilon_per_query" | "dp_budget" | "dp_period">;
 
 function insertSpend(
   engine: Engine,
