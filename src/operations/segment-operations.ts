@@ -26,7 +26,7 @@ import {
   saveSegment,
   segmentVersions,
 } from "../segments/segment-store.js";
-import { parseSegmentText } from "../segments/text/parse.js";
+import { parseSegmentText } from "../segments/text/segment-document.js";
 import { SegmentError, type SegmentIssue } from "../segments/validate.js";
 import { diffSegment, explainSegment, previewSegment } from "../segments/what-if.js";
 import type { Engine } from "../store/engine.js";

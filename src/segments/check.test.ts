@@ -8,8 +8,9 @@ import { importFile } from "../ingest/import.js";
 import { openStore } from "../store/open-store.js";
 import type { Store } from "../store/store.js";
 import { checkDefinition, locate } from "./check.js";
-import { parseSegmentText, parseSegmentTextLocated, SegmentTextError } from "./text/parse.js";
 import { printSegment } from "./text/print.js";
+import { parseSegmentText, parseSegmentTextLocated } from "./text/segment-document.js";
+import { SegmentTextError } from "./text/segment-text-error.js";
 
 /** A text with a problem in each kind of place; every position below is counted by hand from it. */
 const TEXT = `id: lapsed-de

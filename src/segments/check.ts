@@ -2,8 +2,9 @@ import { suggestionIn } from "../common/did-you-mean.js";
 import type { Engine } from "../store/engine.js";
 import { canonicalDefinition, SegmentSchema } from "./definition.js";
 import { definitionWarnings } from "./hints.js";
-import { parseSegmentText, parseSegmentTextLocated, SegmentTextError } from "./text/parse.js";
 import { KEYWORDS, printSegment } from "./text/print.js";
+import { parseSegmentText, parseSegmentTextLocated } from "./text/segment-document.js";
+import { SegmentTextError } from "./text/segment-text-error.js";
 import type { Span } from "./text/spans.js";
 import { SegmentError, type SegmentIssue, validateWithDatabase } from "./validate.js";
 

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { UserError } from "../errors.js";
 import { LIMITS, textLengthProblem } from "./limits.js";
-import { parseSegmentText } from "./text/parse.js";
+import { parseSegmentText } from "./text/segment-document.js";
 import { SegmentError } from "./validate.js";
 
 /**

@@ -1,34 +1,20 @@
 import type { Comparison, Condition, PropertyCondition, Scalar, Window } from "../definition.js";
 import { ORDER_AGGREGATES } from "../definition.js";
 import { LIMITS, textLengthProblem } from "../limits.js";
-import { SegmentError, type SegmentIssue } from "../validate.js";
 import { TextError, type Token, tokenize } from "./lexer.js";
+import { textError } from "./segment-text-error.js";
 import { type Span, SpanRecorder, spanBetween, tokenSpan } from "./spans.js";
-
-/** A text that does not parse: the one problem, at its line and column (`span`, for an editor to mark). */
-export class SegmentTextError extends SegmentError {
-  constructor(
-    issue: SegmentIssue,
-    readonly span: Span,
-  ) {
-    super([issue]);
-  }
-}
-
-/** The error of a fault at a line and column (`width` columns wide), its place also the issue's path. */
-function textError(message: string, line: number, column: number, width = 1): SegmentTextError {
-  return new SegmentTextError(
-    { path: `line ${line}, column ${column}`, message },
-    { line, column, endLine: line, endColumn: column + width },
-  );
-}
 
 /** Parses the text form of a condition (see print.ts); errors say the line and column. */
 export function parseCondition(text: string, startLine = 1): Condition {
   return conditionOf(text, startLine, new SpanRecorder());
 }
 
-function conditionOf(text: string, startLine: number, spans: SpanRecorder): Condition {
+/**
+ * Parses a condition starting at line `startLine`, recording where each object built came from in `spans`
+ * (segment-document.ts parses a `where:` body with it).
+ */
+export function conditionOf(text: string, startLine: number, spans: SpanRecorder): Condition {
   const tooLong = textLengthProblem(text);
   if (tooLong !== undefined) throw textError(tooLong, startLine, 1);
   try {
@@ -41,78 +27,6 @@ function conditionOf(text: string, startLine: number, spans: SpanRecorder): Cond
       throw textError(e.message.replace(/^line \d+, column \d+: /, ""), e.line, e.column, e.width);
     throw e;
   }
-}
-
-/** A segment as its text form gives it: header fields and the condition. */
-export interface SegmentText {
-  id?: string;
-  name?: string;
-  description?: string;
-  where: Condition;
-}
-
-/**
- * Parses a segment in text: header lines `id: …`, `name: …`, `description: …`, then `where:` followed by the
- * condition (on the same line or the next ones).
- */
-export function parseSegmentText(text: string): SegmentText {
-  return segmentOf(text, new SpanRecorder());
-}
-
-/**
- * Parses a segment in text as `parseSegmentText` does, and says where each part of the document came from: its
- * path in the document (`where.all[1].trait`, as the checker names the place of a problem) → its span in the text.
- */
-export function parseSegmentTextLocated(text: string): {
-  document: SegmentText;
-  spans: ReadonlyMap<string, Span>;
-} {
-  const spans = new SpanRecorder();
-  const document = segmentOf(text, spans);
-  return { document, spans: spans.paths(document) };
-}
-
-function segmentOf(text: string, spans: SpanRecorder): SegmentText {
-  const tooLong = textLengthProblem(text);
-  if (tooLong !== undefined) throw textError(tooLong, 1, 1);
-  // Files written on Windows end their lines with \r\n: a line is what lies between the breaks either way.
-  const lines = text.split(/\r?\n/);
-  const header: Record<string, string> = {};
-  const keys: Record<string, Span> = {};
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i] as string;
-    if (line.trim() === "" || line.trim().startsWith("#")) continue;
-    const m = /^\s*([a-z]+)\s*:(.*)$/.exec(line);
-    if (!m)
-      throw textError(
-        "expected a header line (id:, name:, description:) or where:",
-        i + 1,
-        1,
-        Math.max(1, line.length),
-      );
-    const [, key, rest] = m as unknown as [string, string, string];
-    const keyAt = line.indexOf(key) + 1;
-    if (key === "where") {
-      // Pad the first line so that columns count from the start of the file's line.
-      const body = [" ".repeat(line.length - rest.length) + rest, ...lines.slice(i + 1)].join("\n");
-      keys.where = { line: i + 1, column: keyAt, endLine: i + 1, endColumn: keyAt + key.length };
-      const where = conditionOf(body, i + 1, spans);
-      return spans.mark({ ...header, where }, { line: 1, column: 1, endLine: 1, endColumn: 1 }, keys);
-    }
-    if (!["id", "name", "description"].includes(key))
-      throw textError(
-        `unknown header "${key}" (expected id, name, description or where)`,
-        i + 1,
-        keyAt,
-        key.length,
-      );
-    const value = rest.trim();
-    header[key] = value;
-    // The value's place (the header's own when it is empty): a problem with an id or a name is shown there.
-    const at = value === "" ? keyAt : line.length - rest.length + rest.indexOf(value) + 1;
-    keys[key] = { line: i + 1, column: at, endLine: i + 1, endColumn: at + Math.max(1, value.length) };
-  }
-  throw textError("no where: line", lines.length, 1);
 }
 
 const CMP_OPS: Record<string, keyof Comparison> = {

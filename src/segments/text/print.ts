@@ -4,8 +4,9 @@ import { opOf } from "../validate.js";
 import type { ResolvedWindow } from "../window.js";
 
 /**
- * The text form of the segment language, printed from the JSON form. `parse.ts` reads it back: printing then
- * parsing gives the same JSON (tested as a property).
+ * The text form of the segment language, printed from the JSON form. `parse.ts` (a condition) and
+ * `segment-document.ts` (a whole segment) read it back: printing then parsing gives the same JSON (tested as a
+ * property).
  *
  *   country in ("DE", "FR") and orders.sum(total, 365d) >= 500
  *     and count(event "Product Viewed", 30d, device = "mobile") >= 3 and not segment("recent-buyers")

@@ -3,8 +3,9 @@ import { describe, expect, it } from "vitest";
 import { condition } from "../../../test/segments-arbitraries.js";
 import type { Condition } from "../definition.js";
 import { SegmentError } from "../validate.js";
-import { parseCondition, parseSegmentText } from "./parse.js";
+import { parseCondition } from "./parse.js";
 import { featureText, printCondition } from "./print.js";
+import { parseSegmentText } from "./segment-document.js";
 
 describe("text form", () => {
   it("parses the example of the issue", () => {
