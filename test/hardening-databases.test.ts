@@ -20,7 +20,7 @@ import { pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { afterEach, describe, expect, it } from "vitest";
-import { LATEST_SCHEMA_VERSION } from "../src/store/migrations.js";
+import { LATEST_SCHEMA_VERSION } from "../src/store/migrate.js";
 import { openSession } from "../src/store/open-store.js";
 import { FOR_READING } from "../src/store/store.js";
 import { count, dbSnapshot, runCli, tempDir, writeFile } from "./helpers.js";

@@ -1,7 +1,7 @@
 import { describeTable } from "../store/data-model.js";
 import type { Engine, EraseMatch, Remnant, StorageRegion } from "../store/engine.js";
 import { matchesAny } from "../store/erase-match.js";
-import { migratedTables } from "../store/migrations.js";
+import { migratedTables } from "../store/migrate.js";
 import { type Sql, sql } from "../store/sql.js";
 import { type SearchResult, searchFileThreaded, searchRegions } from "./byte-search.js";
 import { charShares, rareTail, shortestNeedles } from "./needles.js";

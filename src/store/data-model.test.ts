@@ -16,7 +16,7 @@ import { registerComputed } from "./computed.js";
 import { customerTables, presentTables, tablesOutsideModel } from "./customer-tables.js";
 import { CUSTOMER_REF_TABLES, DATA_MODEL, describeTable, STATS_TABLES, tablesWhere } from "./data-model.js";
 import type { Engine } from "./engine.js";
-import { migratedTables } from "./migrations.js";
+import { migratedTables } from "./migrate.js";
 import { openSession } from "./open-store.js";
 import { sql } from "./sql.js";
 import { storeStats } from "./stats.js";

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { tempDir } from "../../test/helpers.js";
-import { MIGRATIONS, migrate, migratedTables } from "./migrations.js";
+import { migrate, migratedTables } from "./migrate.js";
+import { MIGRATIONS } from "./migrations.js";
 import { openSession } from "./open-store.js";
 import { sql } from "./sql.js";
 

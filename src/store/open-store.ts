@@ -1,6 +1,6 @@
 import { isUserError, UserError } from "../errors.js";
 import { engineOf } from "./engines.js";
-import { LATEST_SCHEMA_VERSION, migrate, schemaVersion } from "./migrations.js";
+import { LATEST_SCHEMA_VERSION, migrate, schemaVersion } from "./migrate.js";
 import { FOR_WRITING, type OpenOptions, type Session, type Store } from "./store.js";
 
 /**

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { Session } from "chdb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { describeTable, storageKey } from "../data-model.js";
-import { migratedTables } from "../migrations.js";
+import { migratedTables } from "../migrate.js";
 import { clickhouseDialect } from "./clickhouse-dialect.js";
 import { clusterDdl, clusterDdlText, clusterLayout, LOCAL_SUFFIX, type ShardKeySpec } from "./cluster-ddl.js";
 

@@ -1,6 +1,6 @@
 import { describeTable, storageKey } from "../data-model.js";
 import type { ColumnType, StorageKey } from "../engine.js";
-import { migratedTables } from "../migrations.js";
+import { migratedTables } from "../migrate.js";
 import { clickhouseDialect, MERGE_TREE_SETTINGS, orderBy } from "./clickhouse-dialect.js";
 
 /**
