@@ -1,5 +1,5 @@
-import { DROP } from "./customer-references.js";
-import type { TableSpec } from "./data-model.js";
+import type { TableSpec } from "./table-spec.js";
+import { DROP } from "./table-spec.js";
 
 /**
  * The tables their producers create at runtime (stored features, scores, recommendations, settings), last in the

@@ -1,5 +1,5 @@
-import { COMBINE, REWRITE, REWRITE_FROM_FILE } from "./customer-references.js";
-import type { TableSpec } from "./data-model.js";
+import type { TableSpec } from "./table-spec.js";
+import { COMBINE, REWRITE, REWRITE_FROM_FILE } from "./table-spec.js";
 
 /**
  * The tables of people and what they did, first in the data model's order (data-model.ts): the unified person

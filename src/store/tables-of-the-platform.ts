@@ -1,5 +1,5 @@
-import { DROP, REWRITE } from "./customer-references.js";
-import type { TableSpec } from "./data-model.js";
+import type { TableSpec } from "./table-spec.js";
+import { DROP, REWRITE } from "./table-spec.js";
 
 /**
  * The tables the platform keeps for its own work, after the people's in the data model's order (data-model.ts):
