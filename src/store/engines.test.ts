@@ -2,9 +2,10 @@ import { describe, expect, it } from "vitest";
 import { tempDir } from "../../test/helpers.js";
 import { isUserError, type UserError } from "../errors.js";
 import { chdbLimits } from "./clickhouse/chdb-connection.js";
+import { SESSION_SETTINGS } from "./clickhouse/clickhouse-connection.js";
 import { parseServerUrl } from "./clickhouse/server-connection.js";
 import { engineOf } from "./engines.js";
-import { openStore } from "./open-store.js";
+import { openSession, openStore } from "./open-store.js";
 import { importOptional } from "./optional-package.js";
 import { FOR_WRITING } from "./store.js";
 
@@ -103,5 +104,25 @@ describe("the engine registry, by URL", () => {
     // Once closed, another directory opens.
     const b = await openStore(`chdb:${tempDir()}`);
     await b.close();
+  }, 30_000);
+
+  it("runs every chdb statement with the session settings the shared SQL relies on", async () => {
+    const engine = await openSession(`chdb:${tempDir()}`);
+    try {
+      const names = Object.keys(SESSION_SETTINGS);
+      const r = await engine.query(
+        names
+          .map((n) => `toString(getSetting('${n}')) AS ${n}`)
+          .join(", ")
+          .replace(/^/, "SELECT "),
+      );
+      // Booleans read back as true/false, numbers and words as written.
+      const asSet = (v: string | number) =>
+        v === 1 ? ["1", "true"] : v === 0 ? ["0", "false"] : [String(v)];
+      for (const n of names)
+        expect(asSet(SESSION_SETTINGS[n] as string | number), n).toContain(r.column(n)[0]);
+    } finally {
+      engine.close();
+    }
   }, 30_000);
 });
