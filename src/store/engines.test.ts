@@ -111,10 +111,7 @@ describe("the engine registry, by URL", () => {
     try {
       const names = Object.keys(SESSION_SETTINGS);
       const r = await engine.query(
-        names
-          .map((n) => `toString(getSetting('${n}')) AS ${n}`)
-          .join(", ")
-          .replace(/^/, "SELECT "),
+        `SELECT ${names.map((n) => `toString(getSetting('${n}')) AS ${n}`).join(", ")}`,
       );
       // Booleans read back as true/false, numbers and words as written.
       const asSet = (v: string | number) =>
