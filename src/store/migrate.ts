@@ -1,6 +1,7 @@
 import { storageKey } from "./data-model.js";
 import type { ColumnDef, ColumnType, Engine } from "./engine.js";
-import { MIGRATIONS, SCHEMA_MIGRATIONS, type TableDef } from "./migrations.js";
+import type { TableDef } from "./migration-spec.js";
+import { MIGRATIONS, SCHEMA_MIGRATIONS } from "./migrations.js";
 import { sql } from "./sql.js";
 
 /**

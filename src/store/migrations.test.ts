@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { tempDir } from "../../test/helpers.js";
 import { migrate, migratedTables } from "./migrate.js";
 import { MIGRATIONS } from "./migrations.js";
+import { SEGMENTATION_MIGRATIONS } from "./migrations-segmentation.js";
 import { openSession } from "./open-store.js";
 import { sql } from "./sql.js";
 
@@ -79,5 +80,10 @@ describe("migrations", () => {
     } finally {
       engine.close();
     }
+  });
+
+  it("are numbered 1, 2, 3 … in the order they run, across the two lists they are written in", () => {
+    expect(MIGRATIONS.map((m) => m.version)).toEqual(MIGRATIONS.map((_, i) => i + 1));
+    expect(SEGMENTATION_MIGRATIONS.at(-1)?.version).toBe(7);
   });
 });
